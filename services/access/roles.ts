@@ -1,0 +1,46 @@
+/** The partner-centre roles the bot knows (DESIGN §1), and the errors a refusal carries. */
+export const ROLES = [
+  'admin_agent',
+  'sales_agent',
+  'helpdesk_agent',
+  'global_admin',
+  'account_admin',
+  'billing_admin',
+  'referral_admin',
+  'marketing_content_admin',
+] as const;
+
+export type Role = (typeof ROLES)[number];
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+export type Channel = 'msteams' | 'slack';
+
+/** Who is acting: every service method takes one and checks the role itself. */
+export interface Actor {
+  userId: number;
+  partnerId: number;
+  channel: Channel;
+  externalId: string;
+  displayName: string | null;
+  roles: readonly Role[];
+  locale: string;
+}
+
+/** Thrown by a service when the actor lacks every one of the required roles. */
+export class ForbiddenError extends Error {
+  constructor(readonly requiredRoles: readonly Role[]) {
+    super(`requires one of the roles: ${requiredRoles.join(', ')}`);
+    this.name = 'ForbiddenError';
+  }
+}
+
+export function hasAnyRole(actor: Pick<Actor, 'roles'>, required: readonly Role[]): boolean {
+  return required.length === 0 || required.some((r) => actor.roles.includes(r));
+}
+
+export function requireRole(actor: Pick<Actor, 'roles'>, required: readonly Role[]): void {
+  if (!hasAnyRole(actor, required)) throw new ForbiddenError(required);
+}

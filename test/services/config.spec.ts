@@ -1,0 +1,42 @@
+import { strict as assert } from 'node:assert';
+import fs from 'node:fs';
+import { loadConfig, ConfigError, configVariables } from '../../services/config.js';
+
+describe('services/config', () => {
+  it('starts with no configuration at all (embedded defaults)', () => {
+    const c = loadConfig({});
+    assert.equal(c.database.url, undefined);
+    assert.equal(c.queue.redisUrl, undefined);
+    assert.equal(c.http.port, 3978);
+    assert.equal(c.seedDemoData, true);
+    assert.equal(c.teams.appId, undefined);
+  });
+
+  it('names the bad variable', () => {
+    assert.throws(() => loadConfig({ PORT: 'eighty' }), (e: unknown) => e instanceof ConfigError && e.variable === 'PORT');
+    assert.throws(() => loadConfig({ DATABASE_URL: 'not a url' }), (e: unknown) => e instanceof ConfigError && e.variable === 'DATABASE_URL');
+    assert.throws(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxp-user-token', SLACK_SIGNING_SECRET: 'abcdefgh' }),
+      (e: unknown) => e instanceof ConfigError && e.variable === 'SLACK_BOT_TOKEN');
+    assert.throws(() => loadConfig({ BOOTSTRAP_GLOBAL_ADMINS: 'alice' }), (e: unknown) => e instanceof ConfigError && e.variable === 'BOOTSTRAP_GLOBAL_ADMINS');
+  });
+
+  it('requires the Teams password with an app id and the signing secret with a Slack token', () => {
+    assert.throws(() => loadConfig({ MicrosoftAppId: '00000000-0000-0000-0000-000000000001' }), /MicrosoftAppPassword/);
+    assert.throws(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' }), /SLACK_SIGNING_SECRET/);
+  });
+
+  it('parses bootstrap Global admins', () => {
+    const c = loadConfig({ BOOTSTRAP_GLOBAL_ADMINS: 'msteams:tenant-1:aad-1, slack:T1:U1' });
+    assert.deepEqual(c.bootstrapGlobalAdmins, [
+      { channel: 'msteams', partnerExternalId: 'tenant-1', userExternalId: 'aad-1' },
+      { channel: 'slack', partnerExternalId: 'T1', userExternalId: 'U1' },
+    ]);
+  });
+
+  it('.env.example lists every variable the config reads', () => {
+    const example = fs.readFileSync('.env.example', 'utf8');
+    const listed = new Set([...example.matchAll(/^#?\s*([A-Za-z_][A-Za-z0-9_]*)=/gm)].map((m) => m[1]));
+    const missing = configVariables.filter((v) => !listed.has(v));
+    assert.deepEqual(missing, []);
+  });
+});
