@@ -106,8 +106,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((e.SLACK_BOT_TOKEN || e.SLACK_APP_TOKEN) && !e.SLACK_SIGNING_SECRET) {
     throw new ConfigError('SLACK_SIGNING_SECRET', '— required when a Slack token is set');
   }
-  if (e.SLACK_APP_TOKEN && !e.SLACK_BOT_TOKEN) {
-    throw new ConfigError('SLACK_BOT_TOKEN', '— required for Socket Mode (SLACK_APP_TOKEN is set)');
+  if ((e.SLACK_APP_TOKEN || e.SLACK_SIGNING_SECRET) && !e.SLACK_BOT_TOKEN) {
+    throw new ConfigError('SLACK_BOT_TOKEN', '— required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set');
   }
   return {
     env: e.NODE_ENV,

@@ -1,0 +1,97 @@
+/**
+ * The bot's HTTP surface: Teams (/api/messages), Slack (/slack/events, mounted by
+ * bot/slack/app.ts), health (/healthz, /readyz). Malformed input is answered with a
+ * clear status before any bot code runs.
+ */
+import { randomUUID } from 'node:crypto';
+import express, { type Application, type NextFunction, type Request, type Response } from 'express';
+import type { CloudAdapter, ActivityHandler } from 'botbuilder';
+import { z } from 'zod';
+import { withCorrelation, type Logger } from '../../services/logger.js';
+
+export interface Readiness {
+  postgres(): Promise<void>;
+  queue(): Promise<void>;
+}
+
+/** The least an activity must have for the bot to do anything with it. */
+const activityShape = z.object({
+  type: z.string().min(1).max(64),
+  id: z.string().max(512).optional(),
+  channelId: z.string().min(1).max(64),
+  serviceUrl: z.string().max(2048).optional(),
+  from: z.object({ id: z.string().min(1).max(512) }).passthrough(),
+  conversation: z.object({ id: z.string().min(1).max(1024) }).passthrough(),
+  recipient: z.object({ id: z.string().max(512) }).passthrough().optional(),
+}).passthrough();
+
+export const MAX_ACTIVITY_BYTES = 256 * 1024;
+
+export function createHttpApp(deps: {
+  teamsAdapter: CloudAdapter;
+  teamsBot: ActivityHandler;
+  readiness: Readiness;
+  logger: Logger;
+}): Application {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const header = req.header('x-request-id');
+    const id = header && /^[A-Za-z0-9._-]{1,64}$/.test(header) ? header : randomUUID();
+    res.setHeader('x-request-id', id);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      deps.logger.debug({ correlationId: id, method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'http');
+    });
+    withCorrelation(id, () => next());
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const checks = await Promise.allSettled([deps.readiness.postgres(), deps.readiness.queue()]);
+    const [pg, queue] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : 'unavailable'));
+    const ready = pg === 'ok' && queue === 'ok';
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', postgres: pg, queue });
+  });
+
+  app.post(
+    '/api/messages',
+    express.json({ limit: MAX_ACTIVITY_BYTES, strict: true, type: () => true }),
+    async (req: Request, res: Response) => {
+      const parsed = activityShape.safeParse(req.body);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        res.status(400).json({ error: 'not a Bot Framework activity', detail: `${issue.path.join('.') || 'body'}: ${issue.message}` });
+        return;
+      }
+      await deps.teamsAdapter.process(req, res, (ctx) => deps.teamsBot.run(ctx));
+    },
+  );
+  return app;
+}
+
+/** Last handlers: 404 for unknown paths, 400/413 for unreadable bodies, 500 otherwise. */
+export function finishHttpApp(app: Application, logger: Logger): void {
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({ error: 'not found' });
+  });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { type?: string; status?: number; statusCode?: number };
+    if (e.type === 'entity.parse.failed') {
+      res.status(400).json({ error: 'malformed JSON' });
+      return;
+    }
+    if (e.type === 'entity.too.large') {
+      res.status(413).json({ error: 'request too large' });
+      return;
+    }
+    const status = e.status ?? e.statusCode ?? 500;
+    if (status >= 500) logger.error({ err }, 'http request failed');
+    if (!res.headersSent) res.status(status).json({ error: status >= 500 ? 'internal error' : 'bad request' });
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * Composition root of the `bot` process (HTTP): config → database → adapters →
+ * dialogs → routes, in one readable place (as BotBuilder's core-bot index.ts).
+ * `npm run start:bot` runs this file; `npm start` (bot/start-local.ts) composes the
+ * same pieces together with the worker and the local chat client.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import type { CloudAdapter } from 'botbuilder';
+import { loadConfig, type Config } from '../services/config.js';
+import { createLogger, type Logger } from '../services/logger.js';
+import type { Db } from '../services/db/pool.js';
+import { PartnerDirectory } from '../services/access/directory.js';
+import { DialogRunner, type Flow } from '../dialogs/runner.js';
+import { createHttpApp, finishHttpApp } from './http/app.js';
+import { PostgresStorage } from './postgres-storage.js';
+import { createSlackSide, type SlackSide } from './slack/app.js';
+import { createTeamsAdapter } from './teams/adapter.js';
+import { TeamsBot } from './teams/bot.js';
+
+export interface BotServer {
+  url: string;
+  server: http.Server;
+  teamsAdapter: CloudAdapter;
+  slack: SlackSide | null;
+  /** Stop taking requests, let in-flight turns finish (bounded), then stop. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+export interface BotServerDeps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  /** Throws when the job backend is unreachable (for /readyz). */
+  queuePing: () => Promise<void>;
+  flows?: readonly Flow[];
+}
+
+export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
+  const { config, db, logger } = deps;
+  const directory = new PartnerDirectory(db);
+  const runner = new DialogRunner({ db, storage: new PostgresStorage(db), directory, flows: deps.flows ?? [] });
+  const teamsAdapter = createTeamsAdapter(config.teams, logger);
+  const teamsBot = new TeamsBot(runner);
+  const app = createHttpApp({
+    teamsAdapter,
+    teamsBot,
+    logger,
+    readiness: {
+      postgres: async () => {
+        await db.query('SELECT 1');
+      },
+      queue: deps.queuePing,
+    },
+  });
+  const slack = createSlackSide({ config: config.slack, expressApp: app, runner, logger });
+  if (!slack || slack.socketMode) {
+    app.post('/slack/events', (_req, res) => {
+      res.status(503).json({ error: slack ? 'Slack runs in Socket Mode on this bot' : 'Slack is not configured on this bot (SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN)' });
+    });
+  }
+  finishHttpApp(app, logger);
+  if (slack?.socketMode) await slack.app.start();
+
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.http.port, config.http.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+  logger.info({ url, teams: config.teams.appId ? 'authenticated' : 'emulator mode (no app id)', slack: slack ? (slack.socketMode ? 'socket mode' : 'http') : 'off' }, 'bot listening');
+
+  return {
+    url,
+    server,
+    teamsAdapter,
+    slack,
+    close: async (timeoutMs = config.shutdownTimeoutMs) => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const bound = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
+      await Promise.race([Promise.all([closed, slack?.drain()]), bound]);
+      server.closeAllConnections();
+      if (slack?.socketMode) await slack.app.stop();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, name: 'bot' });
+  // Loaded here so that tests of startBotServer do not pull in the runtime (embedded Postgres, jobs).
+  const { openRuntime, installShutdown } = await import('./runtime.js');
+  const runtime = await openRuntime(config, logger, { role: 'bot' });
+  const bot = await startBotServer({ config, db: runtime.db, logger, queuePing: runtime.queuePing });
+  installShutdown(logger, async () => {
+    await bot.close();
+    await runtime.close();
+  });
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,153 @@
+/**
+ * Slack → botbuilder turns. Each slash command, block action or modal submission
+ * becomes an Activity (channelId 'slack') run through the same DialogRunner as
+ * Teams, so every flow exists once. Replies are posted where only the user sees
+ * them: through the request's response_url as an ephemeral message (Slack allows 5
+ * uses in 30 minutes), else chat.postEphemeral — or chat.postMessage in a DM.
+ */
+import {
+  ActivityTypes,
+  BotAdapter,
+  TurnContext,
+  type Activity,
+  type ConversationReference,
+  type ResourceResponse,
+} from 'botbuilder';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../../services/logger.js';
+import type { TurnIdentity } from '../../dialogs/runner.js';
+
+export interface SlackInbound {
+  kind: 'command' | 'action' | 'view';
+  teamId: string;
+  /** Slack channel (C…/G…/D…) the request came from; absent for modal submissions. */
+  channelId: string | undefined;
+  userId: string;
+  userName: string | null;
+  text?: string;
+  value?: unknown;
+  responseUrl?: string;
+  triggerId?: string;
+  /** A stable id of this request (trigger_id / action_ts): a retried request is dropped. */
+  requestKey: string | undefined;
+}
+
+const INBOUND = Symbol('slack.inbound');
+const RESPONSE_URL_USES = Symbol('slack.responseUrlUses');
+
+export interface SlackMessage {
+  text: string;
+  blocks?: unknown[];
+}
+
+export class SlackAdapter extends BotAdapter {
+  private readonly localeCache = new Map<string, { locale: string; at: number }>();
+
+  constructor(
+    private readonly client: WebClient,
+    private readonly logger: Logger,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {
+    super();
+  }
+
+  /** Build the activity of a Slack request and run `logic` on it. */
+  async processInbound(inbound: SlackInbound, logic: (ctx: TurnContext, who: TurnIdentity) => Promise<void>): Promise<void> {
+    const locale = await this.localeOf(inbound.userId);
+    const conversationId = `${inbound.teamId}:${inbound.channelId ?? 'modal'}:${inbound.userId}`;
+    const activity: Partial<Activity> = {
+      type: ActivityTypes.Message,
+      id: inbound.requestKey,
+      channelId: 'slack',
+      serviceUrl: 'https://slack.com/api/',
+      timestamp: new Date(),
+      locale,
+      from: { id: inbound.userId, name: inbound.userName ?? inbound.userId },
+      recipient: { id: 'csp-desk', name: 'CSP Software Desk' },
+      conversation: { id: conversationId, isGroup: !(inbound.channelId ?? '').startsWith('D'), conversationType: 'slack', name: '' },
+      text: inbound.text ?? '',
+      value: inbound.value,
+      channelData: { teamId: inbound.teamId, channelId: inbound.channelId, kind: inbound.kind, triggerId: inbound.triggerId },
+    };
+    const ctx = new TurnContext(this, activity);
+    ctx.turnState.set(INBOUND, inbound);
+    ctx.turnState.set(RESPONSE_URL_USES, 0);
+    const who: TurnIdentity = {
+      channel: 'slack',
+      partnerExternalId: inbound.teamId,
+      userExternalId: inbound.userId,
+      displayName: inbound.userName,
+      locale,
+      conversationId,
+      // Slack notifications go to the user's DM (chat.postMessage channel = user id).
+      conversationType: 'personal',
+      reference: { teamId: inbound.teamId, channelId: inbound.channelId ?? null, userId: inbound.userId },
+      requestKey: inbound.requestKey ? `${inbound.teamId}|${inbound.requestKey}` : undefined,
+    };
+    await this.runMiddleware(ctx, (c) => logic(c, who));
+  }
+
+  async sendActivities(ctx: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
+    const inbound = ctx.turnState.get<SlackInbound>(INBOUND);
+    const responses: ResourceResponse[] = [];
+    for (const activity of activities) {
+      if (activity.type !== ActivityTypes.Message) {
+        responses.push({ id: '' });
+        continue;
+      }
+      const slack = (activity.channelData as { slack?: SlackMessage } | undefined)?.slack;
+      const message: SlackMessage = slack ?? { text: activity.text ?? '' };
+      responses.push({ id: await this.deliver(ctx, inbound, message) });
+    }
+    return responses;
+  }
+
+  private async deliver(ctx: TurnContext, inbound: SlackInbound, message: SlackMessage): Promise<string> {
+    const uses = ctx.turnState.get<number>(RESPONSE_URL_USES);
+    if (inbound.responseUrl && uses < 5) {
+      ctx.turnState.set(RESPONSE_URL_USES, uses + 1);
+      const res = await this.fetchImpl(inbound.responseUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks }),
+      });
+      if (!res.ok) throw new Error(`Slack response_url answered ${res.status}`);
+      return '';
+    }
+    const channel = inbound.channelId ?? inbound.userId;
+    if (channel.startsWith('D') || channel === inbound.userId) {
+      const r = await this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks as never });
+      return r.ts ?? '';
+    }
+    const r = await this.client.chat.postEphemeral({ channel, user: inbound.userId, text: message.text, blocks: message.blocks as never });
+    return r.message_ts ?? '';
+  }
+
+  updateActivity(): Promise<void> {
+    return Promise.reject(new Error('SlackAdapter: updating a message is not supported'));
+  }
+
+  deleteActivity(): Promise<void> {
+    return Promise.reject(new Error('SlackAdapter: deleting a message is not supported'));
+  }
+
+  continueConversation(_reference: Partial<ConversationReference>): Promise<void> {
+    return Promise.reject(new Error('SlackAdapter: proactive messages go through the notifier (chat.postMessage)'));
+  }
+
+  /** The Slack user's locale (users.info include_locale), cached for an hour; English if unknown. */
+  private async localeOf(userId: string): Promise<string> {
+    const cached = this.localeCache.get(userId);
+    if (cached && Date.now() - cached.at < 3_600_000) return cached.locale;
+    let locale = 'en-US';
+    try {
+      const info = await this.client.users.info({ user: userId, include_locale: true });
+      locale = info.user?.locale ?? locale;
+    } catch (err) {
+      this.logger.debug({ err }, 'slack users.info failed; using en-US');
+    }
+    if (this.localeCache.size > 10_000) this.localeCache.clear();
+    this.localeCache.set(userId, { locale, at: Date.now() });
+    return locale;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Teams activities → a turn of the shared dialog runner. Thin: it only reads who is
+ * speaking from the activity.
+ */
+import { TeamsActivityHandler, TurnContext, type Activity } from 'botbuilder';
+import type { DialogRunner, TurnIdentity } from '../../dialogs/runner.js';
+
+export function teamsIdentity(activity: Activity): TurnIdentity {
+  const channelData = (activity.channelData ?? {}) as { tenant?: { id?: string } };
+  const tenantId = activity.conversation?.tenantId ?? channelData.tenant?.id;
+  const reference = TurnContext.getConversationReference(activity);
+  return {
+    channel: 'msteams',
+    partnerExternalId: tenantId,
+    userExternalId: activity.from.aadObjectId ?? activity.from.id,
+    displayName: activity.from.name ?? null,
+    locale: activity.locale ?? 'en-US',
+    conversationId: activity.conversation.id,
+    conversationType: activity.conversation.conversationType ?? 'personal',
+    reference,
+    requestKey: activity.id ? `${activity.conversation.id}|${activity.id}` : undefined,
+  };
+}
+
+export class TeamsBot extends TeamsActivityHandler {
+  constructor(private readonly runner: DialogRunner) {
+    super();
+    this.onMessage(async (ctx, next) => {
+      TurnContext.removeRecipientMention(ctx.activity);
+      await this.runner.run(ctx, teamsIdentity(ctx.activity));
+      await next();
+    });
+    this.onMembersAdded(async (ctx, next) => {
+      const botId = ctx.activity.recipient.id;
+      for (const member of ctx.activity.membersAdded ?? []) {
+        if (member.id !== botId) await this.runner.welcome(ctx, member.name ?? null);
+      }
+      await next();
+    });
+  }
+}

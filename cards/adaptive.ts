@@ -1,0 +1,171 @@
+/**
+ * Typed builders for the part of Adaptive Cards 1.5 this bot uses (Teams renders 1.5).
+ * Renderers compose these; nothing builds card JSON from string templates.
+ * Text that carries values from outside (names, typed commands, ids) goes through
+ * `plainText` (a RichTextBlock of TextRuns, which hosts never parse as markdown), so a
+ * typed `[link](…)` or `**` stays literal.
+ */
+import type { SubmitData } from './screens.js';
+
+export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
+export const ADAPTIVE_CARD_SCHEMA = 'http://adaptivecards.io/schemas/adaptive-card.json';
+export const ADAPTIVE_CARD_VERSION = '1.5';
+
+export type Spacing = 'None' | 'Small' | 'Default' | 'Medium' | 'Large' | 'ExtraLarge' | 'Padding';
+export type TextSize = 'Small' | 'Default' | 'Medium' | 'Large' | 'ExtraLarge';
+export type TextWeight = 'Lighter' | 'Default' | 'Bolder';
+export type TextColor = 'Default' | 'Dark' | 'Light' | 'Accent' | 'Good' | 'Warning' | 'Attention';
+export type ContainerStyle = 'default' | 'emphasis' | 'good' | 'attention' | 'warning' | 'accent';
+
+interface Layout {
+  spacing?: Spacing;
+  separator?: boolean;
+}
+
+interface TextStyle {
+  size?: TextSize;
+  weight?: TextWeight;
+  color?: TextColor;
+  isSubtle?: boolean;
+}
+
+export interface TextBlock extends Layout, TextStyle {
+  type: 'TextBlock';
+  text: string;
+  wrap?: boolean;
+  style?: 'default' | 'heading';
+}
+
+export interface TextRun extends TextStyle {
+  type: 'TextRun';
+  text: string;
+  italic?: boolean;
+}
+
+export interface RichTextBlock extends Layout {
+  type: 'RichTextBlock';
+  inlines: TextRun[];
+}
+
+export interface Fact {
+  title: string;
+  value: string;
+}
+
+export interface FactSet extends Layout {
+  type: 'FactSet';
+  facts: Fact[];
+}
+
+export interface SubmitAction {
+  type: 'Action.Submit';
+  title: string;
+  data: SubmitData;
+  style?: 'default' | 'positive' | 'destructive';
+}
+
+export type CardAction = SubmitAction;
+
+export interface ActionSet extends Layout {
+  type: 'ActionSet';
+  actions: CardAction[];
+}
+
+export interface Column {
+  type: 'Column';
+  items: CardElement[];
+  width?: 'auto' | 'stretch' | number;
+  verticalContentAlignment?: 'Top' | 'Center' | 'Bottom';
+}
+
+export interface ColumnSet extends Layout {
+  type: 'ColumnSet';
+  columns: Column[];
+}
+
+export interface Container extends Layout {
+  type: 'Container';
+  items: CardElement[];
+  style?: ContainerStyle;
+  bleed?: boolean;
+}
+
+export type CardElement = TextBlock | RichTextBlock | FactSet | ActionSet | ColumnSet | Container;
+
+export interface AdaptiveCardJson {
+  type: 'AdaptiveCard';
+  $schema: typeof ADAPTIVE_CARD_SCHEMA;
+  version: typeof ADAPTIVE_CARD_VERSION;
+  body: CardElement[];
+  actions?: CardAction[];
+  /** Shown by clients that cannot render the card, and in notifications. */
+  fallbackText?: string;
+}
+
+export interface AdaptiveCardAttachment {
+  contentType: typeof ADAPTIVE_CARD_CONTENT_TYPE;
+  content: AdaptiveCardJson;
+}
+
+type Options<T> = Omit<T, 'type' | 'text' | 'inlines' | 'facts' | 'actions' | 'items' | 'columns' | 'title' | 'data'>;
+
+/** Markdown-capable text: only for our own catalog strings. Wraps by default. */
+export function textBlock(text: string, options: Options<TextBlock> = {}): TextBlock {
+  return { type: 'TextBlock', text, wrap: true, ...options };
+}
+
+export function heading(text: string): RichTextBlock {
+  return plainText(text, { size: 'Large', weight: 'Bolder' });
+}
+
+/** Literal text (no markdown), for anything that contains outside values. */
+export function plainText(text: string, style: TextStyle & { italic?: boolean } = {}, layout: Layout = {}): RichTextBlock {
+  return { type: 'RichTextBlock', inlines: [textRun(text, style)], ...layout };
+}
+
+export function textRun(text: string, style: TextStyle & { italic?: boolean } = {}): TextRun {
+  return { type: 'TextRun', text, ...style };
+}
+
+export function richText(inlines: TextRun[], layout: Layout = {}): RichTextBlock {
+  return { type: 'RichTextBlock', inlines, ...layout };
+}
+
+export function factSet(facts: Fact[], layout: Layout = {}): FactSet {
+  return { type: 'FactSet', facts, ...layout };
+}
+
+export function submitAction(title: string, data: SubmitData, options: Options<SubmitAction> = {}): SubmitAction {
+  return { type: 'Action.Submit', title, data, ...options };
+}
+
+export function actionSet(actions: CardAction[], layout: Layout = {}): ActionSet {
+  return { type: 'ActionSet', actions, ...layout };
+}
+
+export function column(items: CardElement[], options: Options<Column> = {}): Column {
+  return { type: 'Column', items, ...options };
+}
+
+export function columnSet(columns: Column[], layout: Layout = {}): ColumnSet {
+  return { type: 'ColumnSet', columns, ...layout };
+}
+
+export function container(items: CardElement[], options: Options<Container> = {}): Container {
+  return { type: 'Container', items, ...options };
+}
+
+export function adaptiveCard(body: CardElement[], options: { actions?: CardAction[]; fallbackText?: string } = {}): AdaptiveCardJson {
+  return {
+    type: 'AdaptiveCard',
+    $schema: ADAPTIVE_CARD_SCHEMA,
+    version: ADAPTIVE_CARD_VERSION,
+    body,
+    ...(options.actions && options.actions.length > 0 ? { actions: options.actions } : {}),
+    ...(options.fallbackText ? { fallbackText: options.fallbackText } : {}),
+  };
+}
+
+export function attachment(card: AdaptiveCardJson): AdaptiveCardAttachment {
+  return { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card };
+}

@@ -1,0 +1,57 @@
+/**
+ * The cards layer's front door: a `Screen` in, a Teams attachment / Slack message /
+ * plain text out. Pure functions; nothing here reads configuration or calls a service.
+ */
+import { attachment, type AdaptiveCardAttachment, type AdaptiveCardJson } from './adaptive.js';
+import type { SlackMessage } from './blockkit.js';
+import { helpSlack } from './help.slack.js';
+import { helpTeams } from './help.teams.js';
+import { helpText } from './help.text.js';
+import type { Locale } from './i18n/index.js';
+import { noticeSlack } from './notice.slack.js';
+import { noticeTeams } from './notice.teams.js';
+import { noticeText } from './notice.text.js';
+import type { Screen, ScreenKind } from './screens.js';
+import { welcomeSlack } from './welcome.slack.js';
+import { welcomeTeams } from './welcome.teams.js';
+import { welcomeText } from './welcome.text.js';
+import { whoamiSlack } from './whoami.slack.js';
+import { whoamiTeams } from './whoami.teams.js';
+import { whoamiText } from './whoami.text.js';
+
+export type { AdaptiveCardAttachment, AdaptiveCardJson } from './adaptive.js';
+export type { SlackBlock, SlackMessage } from './blockkit.js';
+export * from './screens.js';
+export { parseSubmitData, encodeSubmitData } from './submit.js';
+export { resolveLocale, t, type Locale, type MessageKey } from './i18n/index.js';
+
+interface Renderers<S extends Screen> {
+  teams: (screen: S, locale: Locale) => AdaptiveCardJson;
+  slack: (screen: S, locale: Locale) => SlackMessage;
+  text: (screen: S, locale: Locale) => string;
+}
+
+/** One entry per screen kind: adding a member to `Screen` fails to compile until it is rendered. */
+const RENDERERS: { [K in ScreenKind]: Renderers<Extract<Screen, { kind: K }>> } = {
+  help: { teams: helpTeams, slack: helpSlack, text: helpText },
+  welcome: { teams: welcomeTeams, slack: welcomeSlack, text: welcomeText },
+  whoami: { teams: whoamiTeams, slack: whoamiSlack, text: whoamiText },
+  notice: { teams: noticeTeams, slack: noticeSlack, text: noticeText },
+};
+
+function renderersFor(screen: Screen): Renderers<Screen> {
+  // The table's type pairs each kind with its own renderers; indexing by a union loses that link.
+  return RENDERERS[screen.kind] as Renderers<Screen>;
+}
+
+export function renderTeams(screen: Screen, locale: Locale): AdaptiveCardAttachment {
+  return attachment(renderersFor(screen).teams(screen, locale));
+}
+
+export function renderSlack(screen: Screen, locale: Locale): SlackMessage {
+  return renderersFor(screen).slack(screen, locale);
+}
+
+export function fallbackText(screen: Screen, locale: Locale): string {
+  return renderersFor(screen).text(screen, locale);
+}

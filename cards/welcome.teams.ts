@@ -1,0 +1,16 @@
+import { actionSet, adaptiveCard, heading, submitAction, textBlock, type AdaptiveCardJson } from './adaptive.js';
+import { t, type Locale } from './i18n/index.js';
+import { commandData, type WelcomeScreen } from './screens.js';
+import { welcomeText, welcomeTitle } from './welcome.text.js';
+
+export function welcomeTeams(screen: WelcomeScreen, locale: Locale): AdaptiveCardJson {
+  return adaptiveCard(
+    [
+      heading(welcomeTitle(screen, locale)),
+      textBlock(t(locale, 'welcome.text')),
+      textBlock(t(locale, 'welcome.next'), { spacing: 'Small' }),
+      actionSet([submitAction(t(locale, 'action.help'), commandData('help'), { style: 'positive' })]),
+    ],
+    { fallbackText: welcomeText(screen, locale) },
+  );
+}

@@ -1,0 +1,40 @@
+/**
+ * Normalises what a user did in a turn — typed text, a Teams card submit (`value`),
+ * a Slack slash command or block action (turned into the same activity shape by the
+ * Slack adapter) — into one TurnInput. Card data is untrusted: it is validated here
+ * (cards/submit.ts) and anything malformed becomes `badSubmit`, never an exception.
+ */
+import { parseSubmitData } from '../cards/submit.js';
+import type { Activity } from 'botbuilder';
+
+/** Longest text a user may send; commands and search terms are far shorter. */
+export const MAX_TEXT_LENGTH = 2000;
+
+export type TurnInput =
+  | { kind: 'command'; name: string; args: string }
+  | { kind: 'submit'; action: string; data: Record<string, string | number | boolean> }
+  | { kind: 'empty' }
+  | { kind: 'tooLong'; limit: number }
+  | { kind: 'badSubmit' };
+
+export function parseTurnInput(activity: Partial<Activity>): TurnInput {
+  const value: unknown = activity.value;
+  if (value !== undefined && value !== null && !(typeof value === 'object' && Object.keys(value).length === 0)) {
+    const parsed = parseSubmitData(value);
+    if (!parsed) return { kind: 'badSubmit' };
+    const { action, ...data } = parsed;
+    if (action === 'command') {
+      const name = data.command;
+      if (typeof name !== 'string' || !/^[a-z]{1,32}$/.test(name)) return { kind: 'badSubmit' };
+      const args = typeof data.args === 'string' ? data.args : '';
+      return { kind: 'command', name, args };
+    }
+    return { kind: 'submit', action, data };
+  }
+  const text = typeof activity.text === 'string' ? activity.text : '';
+  if (text.length > MAX_TEXT_LENGTH) return { kind: 'tooLong', limit: MAX_TEXT_LENGTH };
+  const cleaned = text.replace(/<at>[^<]*<\/at>/g, ' ').replace(/\s+/g, ' ').trim().replace(/^\/(csp\s+)?/i, '');
+  if (cleaned === '') return { kind: 'empty' };
+  const [first = '', ...rest] = cleaned.split(' ');
+  return { kind: 'command', name: first.toLowerCase(), args: rest.join(' ') };
+}

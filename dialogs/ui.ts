@@ -1,0 +1,33 @@
+/**
+ * Sends a channel-neutral Screen to the user in the channel's own format: an
+ * Adaptive Card on Teams, Block Kit on Slack (the Slack adapter posts
+ * `channelData.slack`). Dialogs never build channel payloads themselves.
+ */
+import type { TurnContext } from 'botbuilder';
+import { renderTeams, renderSlack, fallbackText, type Screen } from '../cards/index.js';
+import { resolveLocale, type Locale } from '../cards/i18n/index.js';
+import type { Actor } from '../services/access/roles.js';
+
+export const ACTOR_KEY = Symbol('csp.actor');
+
+export function actorOf(ctx: TurnContext): Actor | undefined {
+  return ctx.turnState.get<Actor | undefined>(ACTOR_KEY);
+}
+
+export function localeOf(ctx: TurnContext): Locale {
+  return resolveLocale(actorOf(ctx)?.locale ?? ctx.activity.locale);
+}
+
+export function isSlack(ctx: TurnContext): boolean {
+  return ctx.activity.channelId === 'slack';
+}
+
+export async function show(ctx: TurnContext, screen: Screen): Promise<void> {
+  const locale = localeOf(ctx);
+  if (isSlack(ctx)) {
+    const message = renderSlack(screen, locale);
+    await ctx.sendActivity({ type: 'message', text: message.text, channelData: { slack: message } });
+    return;
+  }
+  await ctx.sendActivity({ type: 'message', attachments: [renderTeams(screen, locale)], summary: fallbackText(screen, locale) });
+}

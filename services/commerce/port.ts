@@ -1,0 +1,90 @@
+/**
+ * The commerce port: everything the bot needs from "Partner Center" — customers,
+ * the catalog of a market, and orders — behind one interface (after
+ * Partner-Center-Bot's IPartnerOperations).
+ *
+ * Implementations:
+ * - EmbeddedCommerceBackend (./embedded.ts) — its own Postgres tables, seeded with demo
+ *   data; the default.
+ * - PartnerCenterCommerceBackend — NOT IMPLEMENTED YET; a later issue. It will be a
+ *   Partner Center REST client (customers + billing profile, products/SKUs/
+ *   availabilities per country, carts + checkout with a reused MS-RequestId for
+ *   exactly-once, orders, PATCH-cancel); see shared/research/partner-center-api.md §7.
+ *
+ * Partner isolation: every customer/order method takes `partnerId`. The service layer
+ * above passes the acting user's partner (Actor.partnerId) and never one taken from
+ * user input; an implementation never returns another partner's customer or order —
+ * it answers as if the row did not exist.
+ *
+ * Roles are checked by the service layer above (this port knows no actors).
+ */
+import type {
+  CreateOrderRequest,
+  CreateOrderResult,
+  Customer,
+  CustomerSearchResult,
+  Market,
+  Offer,
+  Order,
+  OrderPage,
+  Price,
+  ProductDetail,
+  ProductKind,
+  Sku,
+  SkuRef,
+} from './types.js';
+
+export { classifyCustomerQuery } from './rules.js';
+
+export interface CommerceBackend {
+  /**
+   * R1: find the partner's customers by company name (case-insensitive, partial), tenant
+   * GUID (exact) or domain (exact, case-insensitive). The query is classified with
+   * `classifyCustomerQuery`; a malformed GUID finds nothing and comes back as
+   * `query.type === 'invalidGuid'` so the dialog can say so. Name matches are ordered
+   * exact match, then prefix, then the rest, by name; at most `limit` (default 10).
+   */
+  findCustomers(partnerId: number, query: string, opts?: { limit?: number }): Promise<CustomerSearchResult>;
+
+  /** null when the customer does not exist or belongs to another partner. */
+  getCustomer(partnerId: number, customerId: string): Promise<Customer | null>;
+
+  getMarket(countryCode: string): Promise<Market | null>;
+
+  /**
+   * What a customer in `market` may buy: products with at least one SKU priced in that
+   * market (only those SKUs), and no Azure reservations where they are unavailable (R3).
+   * `search` matches title, description or publisher (case-insensitive, partial).
+   */
+  listProducts(opts: { market: string; kind?: ProductKind; search?: string }): Promise<Offer[]>;
+
+  /** A product with all its SKUs (priced or not) and downloadable variants. */
+  getProduct(productId: string): Promise<ProductDetail | null>;
+
+  getSku(ref: SkuRef): Promise<Sku | null>;
+
+  /** The current price of one unit in the market's currency, or null if not sold there. */
+  getPrice(ref: SkuRef, market: string): Promise<Price | null>;
+
+  /** R3, from the current version of the unavailable-markets list. */
+  isAzureReservationAvailable(market: string): Promise<boolean>;
+
+  /**
+   * R6/R7: buy on behalf of the customer, exactly once per `idempotencyKey` (per partner):
+   * a repeated call — sequential or concurrent — returns the order created first, with
+   * `created: false`. Prices are computed here from the catalog for the customer's
+   * market; callers never pass prices.
+   * Throws CommerceError: customer_not_found, empty_order, too_many_lines, duplicate_line,
+   * product_not_found, sku_not_found, invalid_quantity (details.reason, min, max,
+   * lineIndex), azure_reservation_unavailable (details.market, listVersion),
+   * price_unavailable, idempotency_conflict (key reused for a different purchase),
+   * invalid_idempotency_key, amount_overflow.
+   */
+  createOrder(partnerId: number, request: CreateOrderRequest): Promise<CreateOrderResult>;
+
+  /** null when unknown or another partner's. Order ids are matched case-insensitively. */
+  getOrder(partnerId: number, orderId: string): Promise<Order | null>;
+
+  /** The customer's orders, newest first (limit default 20, at most 100). */
+  listOrders(partnerId: number, customerId: string, page?: { limit?: number; offset?: number }): Promise<OrderPage>;
+}

@@ -1,0 +1,118 @@
+/**
+ * Creating notifications. `notify` runs inside the caller's transaction: it writes the
+ * notification row and the outbox intent that will deliver it, so the notification
+ * exists exactly when the change that caused it committed. The same `dedupeKey` never
+ * creates a second notification (e.g. a cancellation-tracking job that runs twice).
+ *
+ * After committing, call `OutboxRelay.kick()` for prompt delivery (otherwise the relay's
+ * next poll picks it up).
+ */
+import type { Queryable } from '../db/pool.js';
+import { enqueueInTx } from '../jobs/outbox.js';
+import { JOB_NAMES, QUEUES } from '../jobs/queues.js';
+import type { NotificationChannel, NotificationPayload } from './channel-sender.js';
+
+/** Teams' practical message-size ceiling (see DESIGN §4). */
+export const MAX_PAYLOAD_BYTES = 28 * 1024;
+
+export type NotificationStatus = 'queued' | 'sent' | 'failed' | 'undeliverable';
+
+export class NotificationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotificationError';
+  }
+}
+
+export interface NotifyRequest {
+  partnerId: string;
+  conversationRefId: string;
+  payload: NotificationPayload;
+  /** Identifies the logical notification, e.g. `cancellation-done:<cancellationId>`. */
+  dedupeKey: string;
+}
+
+export interface NotifyResult {
+  notificationId: string;
+  /** false when a notification with this dedupeKey already existed. */
+  created: boolean;
+}
+
+export function notificationJobId(notificationId: string): string {
+  return `notify-${notificationId}`;
+}
+
+/** What a payload must hold for a channel: Teams text or card; Slack text (+ blocks). */
+export function validatePayload(channel: NotificationChannel, payload: NotificationPayload, maxBytes = MAX_PAYLOAD_BYTES): void {
+  const size = Buffer.byteLength(JSON.stringify(payload), 'utf8');
+  if (size > maxBytes) throw new NotificationError(`notification payload is ${size} bytes; the limit is ${maxBytes}`);
+  if (payload.text !== undefined && typeof payload.text !== 'string') throw new NotificationError('payload.text must be a string');
+  if (payload.blocks !== undefined && !Array.isArray(payload.blocks)) throw new NotificationError('payload.blocks must be an array');
+  if (channel === 'msteams' && !payload.text && !payload.card) throw new NotificationError('a Teams notification needs text or a card');
+  if (channel === 'slack' && !payload.text) throw new NotificationError('a Slack notification needs text (the fallback for blocks)');
+  if (payload.blocks && payload.blocks.length > 50) throw new NotificationError('Slack allows at most 50 blocks per message');
+}
+
+export class NotificationService {
+  constructor(private readonly opts: { maxPayloadBytes?: number } = {}) {}
+
+  async notify(client: Queryable, req: NotifyRequest): Promise<NotifyResult> {
+    if (!req.dedupeKey || req.dedupeKey.length > 300) throw new NotificationError('dedupeKey must be 1–300 characters');
+    const ref = await client.query<{ channel: NotificationChannel }>(
+      'SELECT channel FROM conversation_refs WHERE id = $1 AND partner_id = $2',
+      [req.conversationRefId, req.partnerId],
+    );
+    const channel = ref.rows[0]?.channel;
+    if (!channel) throw new NotificationError(`conversation reference ${req.conversationRefId} not found for partner ${req.partnerId}`);
+    validatePayload(channel, req.payload, this.opts.maxPayloadBytes);
+
+    const inserted = await client.query<{ id: string }>(
+      `INSERT INTO notifications (partner_id, conversation_ref_id, payload, dedupe_key)
+       VALUES ($1, $2, $3, $4)
+       ON CONFLICT (dedupe_key) DO NOTHING
+       RETURNING id`,
+      [req.partnerId, req.conversationRefId, JSON.stringify(req.payload), req.dedupeKey],
+    );
+    const id = inserted.rows[0]?.id;
+    if (id === undefined) {
+      const existing = await client.query<{ id: string; partner_id: string }>('SELECT id, partner_id FROM notifications WHERE dedupe_key = $1', [req.dedupeKey]);
+      const row = existing.rows[0];
+      if (!row || row.partner_id !== String(req.partnerId)) throw new NotificationError(`dedupeKey ${req.dedupeKey} is already used`);
+      return { notificationId: row.id, created: false };
+    }
+    await enqueueInTx(client, {
+      queue: QUEUES.notifications,
+      name: JOB_NAMES.notifications,
+      jobId: notificationJobId(id),
+      data: { notificationId: id },
+    });
+    return { notificationId: id, created: true };
+  }
+
+  /**
+   * Notify a user where they talk to the bot: their most recent active conversation,
+   * a personal chat / DM first. Resolves to null when the user has no active conversation.
+   */
+  async notifyUser(client: Queryable, req: Omit<NotifyRequest, 'conversationRefId'> & { userId: string }): Promise<NotifyResult | null> {
+    const ref = await client.query<{ id: string }>(
+      `SELECT id FROM conversation_refs
+        WHERE user_id = $1 AND partner_id = $2 AND active
+        ORDER BY (conversation_type = 'personal') DESC, updated_at DESC
+        LIMIT 1`,
+      [req.userId, req.partnerId],
+    );
+    const conversationRefId = ref.rows[0]?.id;
+    if (!conversationRefId) return null;
+    return this.notify(client, { partnerId: req.partnerId, conversationRefId, payload: req.payload, dedupeKey: req.dedupeKey });
+  }
+
+  /** A notification's delivery state (for status pages and tests). */
+  async status(client: Queryable, notificationId: string): Promise<{ status: NotificationStatus; attempts: number; lastError: string | null; sentAt: Date | null } | null> {
+    const { rows } = await client.query<{ status: NotificationStatus; attempts: number; last_error: string | null; sent_at: Date | null }>(
+      'SELECT status, attempts, last_error, sent_at FROM notifications WHERE id = $1',
+      [notificationId],
+    );
+    const row = rows[0];
+    return row ? { status: row.status, attempts: row.attempts, lastError: row.last_error, sentAt: row.sent_at } : null;
+  }
+}

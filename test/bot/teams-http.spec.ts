@@ -1,0 +1,181 @@
+import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
+import { startTestBot, cardText, type TestBot } from '../support/bot-harness.js';
+import { testDb } from '../support/db.js';
+import { createMessageActivity, createPartner, createUser, type TestPartner } from '../support/factories.js';
+import { assertValidAdaptiveCard } from '../cards/validate.js';
+
+function cardsOf(body: any): any[] {
+  return (body.activities ?? []).flatMap((a: any) => (a.attachments ?? []).map((att: any) => att.content));
+}
+
+describe('bot: Teams over /api/messages', () => {
+  let bot: TestBot;
+  let partner: TestPartner;
+  let admin: { id: number; externalId: string };
+  let sales: { id: number; externalId: string };
+  const db = testDb();
+
+  before(async () => {
+    bot = await startTestBot();
+    partner = await createPartner(db, 'Teams Partner');
+    admin = await createUser(db, partner, { roles: ['admin_agent', 'global_admin'] });
+    sales = await createUser(db, partner, { roles: ['sales_agent'] });
+  });
+  after(async () => bot.close());
+
+  async function say(user: { externalId: string }, opts: { text?: string; value?: unknown; locale?: string; id?: string; tenantId?: string }) {
+    const res = await bot.post('/api/messages', createMessageActivity({ tenantId: opts.tenantId ?? partner.tenantId, aadObjectId: user.externalId, ...opts }));
+    assert.equal(res.status, 200, res.text);
+    const body = res.json();
+    for (const card of cardsOf(body)) assertValidAdaptiveCard(card);
+    return body;
+  }
+
+  it('answers help with a help card listing the commands the roles allow', async () => {
+    const body = await say(admin, { text: 'help' });
+    const text = cardText(body.activities);
+    assert.match(text, /^buy \[customer\]/m);
+    assert.match(text, /^roles\b/m);
+    assert.match(text, /^whoami$/m);
+  });
+
+  it('lists only the commands a Sales agent may use', async () => {
+    const text = cardText((await say(sales, { text: 'help' })).activities);
+    assert.match(text, /^whoami$/m);
+    assert.doesNotMatch(text, /^buy\b/m);
+    assert.doesNotMatch(text, /^roles\b/m);
+  });
+
+  it('speaks German to a German Teams client', async () => {
+    const text = cardText((await say(admin, { text: 'help', locale: 'de-DE' })).activities);
+    assert.match(text, /Befehle/);
+  });
+
+  it('answers an unknown command with a notice and help, not silence', async () => {
+    const text = cardText((await say(admin, { text: 'frobnicate now' })).activities);
+    assert.match(text, /frobnicate/);
+    assert.match(text, /whoami/);
+  });
+
+  it('refuses a command the role does not allow, naming the role', async () => {
+    const text = cardText((await say(sales, { text: 'roles' })).activities);
+    assert.match(text, /Global admin/);
+  });
+
+  it('answers a card submit without text (help button)', async () => {
+    const text = cardText((await say(admin, { value: { action: 'command', command: 'whoami' } })).activities);
+    assert.match(text, /Teams Partner/);
+    assert.match(text, /Admin agent/);
+  });
+
+  it('answers a tampered or action-less card submit politely, without an exception', async () => {
+    for (const value of [{ foo: 'bar' }, { action: 'command', command: '../../etc' }, { action: 'transferMoney', to: 'me' }]) {
+      const body = await say(admin, { value });
+      assert.match(cardText(body.activities), /Nothing was changed/);
+    }
+  });
+
+  it('refuses oversized text', async () => {
+    const text = cardText((await say(admin, { text: 'x'.repeat(5000) })).activities);
+    assert.match(text, /too long/);
+  });
+
+  it('tells a user of an unknown tenant that the organisation is not onboarded, and stores nothing', async () => {
+    const tenant = randomUUID();
+    const text = cardText((await say({ externalId: randomUUID() }, { text: 'help', tenantId: tenant })).activities);
+    assert.match(text, /not set up/);
+    assert.match(text, new RegExp(tenant));
+    const { rows } = await db.query('SELECT count(*)::int AS n FROM conversation_refs WHERE reference->>\'conversation\' LIKE $1', [`%${tenant}%`]);
+    assert.equal(rows[0].n, 0);
+  });
+
+  it('stores the conversation reference on every inbound activity (upsert)', async () => {
+    const user = await createUser(db, partner, { roles: [] });
+    await say(user, { text: 'whoami' });
+    await say(user, { text: 'help' });
+    const { rows } = await db.query('SELECT reference, conversation_type, active FROM conversation_refs WHERE user_id = $1', [user.id]);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].conversation_type, 'personal');
+    assert.equal(rows[0].reference.conversation.tenantId, partner.tenantId);
+    assert.equal(rows[0].active, true);
+  });
+
+  it('does not repeat the effect of a resent activity (same id)', async () => {
+    const id = randomUUID();
+    const first = await say(admin, { text: 'whoami', id });
+    const again = await say(admin, { text: 'whoami', id });
+    assert.ok(first.activities.length > 0);
+    assert.equal(again.activities?.length ?? 0, 0);
+  });
+
+  it('keeps one partner from seeing another (a user of partner B is recognised as partner B)', async () => {
+    const other = await createPartner(db, 'Other Partner');
+    const stranger = await createUser(db, other, { roles: ['global_admin'] });
+    const text = cardText((await say(stranger, { text: 'whoami', tenantId: other.tenantId })).activities);
+    assert.match(text, /Other Partner/);
+    assert.doesNotMatch(text, /Teams Partner/);
+  });
+
+  describe('bad requests', () => {
+    it('400 on malformed JSON', async () => {
+      const res = await bot.post('/api/messages', '{"type": "message",');
+      assert.equal(res.status, 400);
+      assert.match(res.text, /malformed JSON/);
+    });
+    it('400 on a body that is not an activity', async () => {
+      for (const body of ['[1,2,3]', '"hello"', '{"hello":"world"}', '{"type":"message","channelId":"msteams"}']) {
+        const res = await bot.post('/api/messages', body);
+        assert.equal(res.status, 400, body);
+      }
+    });
+    it('413 on an oversized body', async () => {
+      const res = await bot.post('/api/messages', { type: 'message', text: 'x'.repeat(300 * 1024) });
+      assert.equal(res.status, 413);
+    });
+    it('404 on an unknown path', async () => {
+      const res = await bot.post('/api/nothing', {});
+      assert.equal(res.status, 404);
+    });
+  });
+});
+
+describe('bot: Teams authentication', () => {
+  let bot: TestBot;
+  before(async () => {
+    bot = await startTestBot({ env: { MicrosoftAppId: '11111111-2222-3333-4444-555555555555', MicrosoftAppPassword: 'not-a-real-secret' } });
+  });
+  after(async () => bot.close());
+
+  it('401 without a Bot Framework token when an app id is configured', async () => {
+    const res = await bot.post('/api/messages', createMessageActivity({ tenantId: randomUUID(), aadObjectId: randomUUID(), text: 'help' }));
+    assert.equal(res.status, 401);
+  });
+
+  it('401 with a forged token', async () => {
+    const res = await bot.post('/api/messages', createMessageActivity({ tenantId: randomUUID(), aadObjectId: randomUUID(), text: 'help' }), {
+      authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJpc3MiOiJtZSJ9.',
+    });
+    assert.equal(res.status, 401);
+  });
+});
+
+describe('bot: health', () => {
+  let bot: TestBot;
+  let queueUp = true;
+  before(async () => {
+    bot = await startTestBot({ queuePing: () => (queueUp ? Promise.resolve() : Promise.reject(new Error('down'))) });
+  });
+  after(async () => bot.close());
+
+  it('/healthz is up and /readyz reports Postgres and the queue', async () => {
+    assert.equal((await fetch(`${bot.url}/healthz`)).status, 200);
+    const ready = await fetch(`${bot.url}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(await ready.json(), { status: 'ready', postgres: 'ok', queue: 'ok' });
+    queueUp = false;
+    const notReady = await fetch(`${bot.url}/readyz`);
+    assert.equal(notReady.status, 503);
+    assert.equal(((await notReady.json())).queue, 'unavailable');
+  });
+});

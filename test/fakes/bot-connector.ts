@@ -1,0 +1,160 @@
+/**
+ * A local stand-in for the Bot Connector service (the Teams side of a bot's outbound
+ * calls). Point a ConversationReference's `serviceUrl` at `url` and botbuilder's
+ * CloudAdapter (no app id, emulator mode) talks to it over plain HTTP, unauthenticated.
+ *
+ * Routes (the shapes botframework-connector uses):
+ *   POST   /v3/conversations                                → { id: 'fake-conv-N' }
+ *   POST   /v3/conversations/:conversationId/activities     → { id: 'fake-activity-N' }
+ *   POST   /v3/conversations/:conversationId/activities/:replyToId → { id }
+ *   PUT    /v3/conversations/:conversationId/activities/:activityId → { id }
+ *   DELETE /v3/conversations/:conversationId/activities/:activityId → 200
+ *   anything else                                           → 404
+ *
+ * Every request is recorded (method, path, headers, parsed body). A test scripts the
+ * answers: `script(fn)` decides per request (return undefined for the default answer),
+ * `enqueue(...replies)` answers the next requests in order, then falls back.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ConnectorRequest {
+  /** 0-based order of arrival. */
+  index: number;
+  method: string;
+  path: string;
+  /** Decoded conversation id, when the path names one. */
+  conversationId: string | undefined;
+  /** The `:replyToId` / `:activityId` path segment, if any. */
+  activityId: string | undefined;
+  headers: http.IncomingHttpHeaders;
+  body: any;
+  /** Status code the fake answered with. */
+  status: number;
+}
+
+export interface ConnectorReply {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** Answer only after this many ms (a slow connector). */
+  delayMs?: number;
+}
+
+export type ConnectorScript = (req: Omit<ConnectorRequest, 'status'>) => ConnectorReply | undefined;
+
+export interface FakeBotConnector {
+  /** Service URL with a trailing slash, as Teams sends it (`http://127.0.0.1:PORT/`). */
+  url: string;
+  /** Every request received, in order. */
+  requests: ConnectorRequest[];
+  /** Activities the fake accepted (2xx) on POST …/activities[/…], in order. */
+  delivered(): any[];
+  /** Decide the answer per request; `undefined` from `fn` means the default answer. */
+  script(fn: ConnectorScript | undefined): void;
+  /** Answer the next requests with these replies, in order (before `script`). */
+  enqueue(...replies: ConnectorReply[]): void;
+  /** Forget requests, queued replies and the script. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** Shorthands for scripting. */
+export const connectorReplies = {
+  throttled: (retryAfterSeconds = 1): ConnectorReply => ({
+    status: 429,
+    headers: { 'retry-after': String(retryAfterSeconds) },
+    body: { error: { code: 'Throttled', message: 'Too many requests' } },
+  }),
+  forbidden: (code = 'BotDisabledByAdmin'): ConnectorReply => ({
+    status: 403,
+    body: { error: { code, message: 'The bot is not part of the conversation roster.' } },
+  }),
+  notFound: (): ConnectorReply => ({ status: 404, body: { error: { code: 'ConversationNotFound', message: 'Conversation not found.' } } }),
+  badGateway: (): ConnectorReply => ({ status: 502, body: { error: { code: 'BadGateway', message: 'Bad gateway' } } }),
+  status: (status: number, body?: unknown): ConnectorReply => ({ status, body }),
+  /** A successful answer that takes `ms` to arrive. */
+  slow: (ms: number, id = `fake-slow-${Date.now()}`): ConnectorReply => ({ status: 200, body: { id }, delayMs: ms }),
+};
+
+const ACTIVITIES = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?\/?$/;
+
+export async function startFakeBotConnector(): Promise<FakeBotConnector> {
+  const requests: ConnectorRequest[] = [];
+  let queued: ConnectorReply[] = [];
+  let scriptFn: ConnectorScript | undefined;
+  let counter = 0;
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      let body: unknown = raw;
+      if (raw) {
+        try {
+          body = JSON.parse(raw);
+        } catch {
+          body = raw;
+        }
+      }
+      const path = (req.url ?? '/').split('?')[0]!;
+      const m = ACTIVITIES.exec(path);
+      const seen: Omit<ConnectorRequest, 'status'> = {
+        index: requests.length,
+        method: req.method ?? 'GET',
+        path,
+        conversationId: m ? decodeURIComponent(m[1]!) : undefined,
+        activityId: m?.[2] ? decodeURIComponent(m[2]) : undefined,
+        headers: req.headers,
+        body,
+      };
+      const reply = queued.shift() ?? scriptFn?.(seen) ?? defaultReply(seen);
+      requests.push({ ...seen, status: reply.status });
+      const answer = () => {
+        res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers });
+        res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
+      };
+      if (reply.delayMs) setTimeout(answer, reply.delayMs);
+      else answer();
+    });
+  });
+
+  function defaultReply(req: Omit<ConnectorRequest, 'status'>): ConnectorReply {
+    counter += 1;
+    if (req.method === 'POST' && req.path.replace(/\/$/, '') === '/v3/conversations') {
+      return { status: 200, body: { id: `fake-conv-${counter}`, activityId: `fake-activity-${counter}` } };
+    }
+    if (ACTIVITIES.test(req.path)) {
+      if (req.method === 'POST' || req.method === 'PUT') return { status: 200, body: { id: `fake-activity-${counter}` } };
+      if (req.method === 'DELETE') return { status: 200 };
+    }
+    return { status: 404, body: { error: { code: 'NotFound', message: `no route ${req.method} ${req.path}` } } };
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    requests,
+    delivered: () =>
+      requests.filter((r) => r.method === 'POST' && r.conversationId !== undefined && r.status >= 200 && r.status < 300).map((r) => r.body),
+    script(fn) {
+      scriptFn = fn;
+    },
+    enqueue(...replies) {
+      queued.push(...replies);
+    },
+    reset() {
+      requests.length = 0;
+      queued = [];
+      scriptFn = undefined;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

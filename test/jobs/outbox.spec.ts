@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import type { Db } from '../../services/db/pool.js';
+import { inTransaction } from '../../services/db/pool.js';
+import { OutboxRelay, enqueueInTx, type OutboxTarget } from '../../services/jobs/outbox.js';
+import { QUEUES, type JobBackend, type QueueName } from '../../services/jobs/queues.js';
+import { BACKEND_KINDS, TestBackends, closedPort, eventually, isolatedDb, silentLogger, uniquePrefix } from './support.js';
+
+/** Wraps a backend and counts every job handed to it, by job id. */
+function counting(backend: JobBackend): OutboxTarget & { added: string[] } {
+  const added: string[] = [];
+  return {
+    added,
+    ping: (ms) => backend.ping(ms),
+    queue: (name: QueueName) => ({
+      addBulk: async (jobs) => {
+        const result = await backend.queue(name).addBulk(jobs as never);
+        added.push(...jobs.map((j) => j.opts!.jobId!));
+        return result;
+      },
+    }),
+  };
+}
+
+describe('services/jobs/outbox', function () {
+  this.timeout(60_000);
+  let db: Db;
+  let drop: () => Promise<void>;
+  const backends = new TestBackends();
+
+  before(async () => {
+    ({ db, drop } = await isolatedDb('outbox'));
+  });
+  after(async () => {
+    await backends.cleanup();
+    await drop();
+  });
+  beforeEach(() => db.query('DELETE FROM job_outbox'));
+
+  describe('enqueueInTx', () => {
+    it('records the intent only if the surrounding transaction commits', async () => {
+      await assert.rejects(
+        inTransaction(db, async (client) => {
+          await enqueueInTx(client, { queue: QUEUES.linkExpiry, name: 'expire', jobId: 'link-rolled-back', data: { downloadLinkId: '1' } });
+          throw new Error('the purchase failed');
+        }),
+      );
+      await inTransaction(db, (client) =>
+        enqueueInTx(client, { queue: QUEUES.linkExpiry, name: 'expire', jobId: 'link-committed', data: { downloadLinkId: '2' } }),
+      );
+      const { rows } = await db.query<{ job_id: string }>('SELECT job_id FROM job_outbox');
+      assert.deepEqual(rows.map((r) => r.job_id), ['link-committed']);
+    });
+
+    it('stores the same intent once, however often it is written', async () => {
+      const intent = { queue: QUEUES.supportTickets, name: 'file', jobId: 'ticket-9', data: { supportRequestId: '9' } } as const;
+      assert.equal(await enqueueInTx(db, intent), true);
+      assert.equal(await enqueueInTx(db, intent), false);
+      const { rows } = await db.query('SELECT 1 FROM job_outbox');
+      assert.equal(rows.length, 1);
+    });
+
+    it('refuses job ids BullMQ would reject', async () => {
+      for (const jobId of ['', '123', 'a:b']) {
+        await assert.rejects(enqueueInTx(db, { queue: QUEUES.linkExpiry, name: 'expire', jobId, data: { downloadLinkId: '1' } }), /invalid job id/);
+      }
+    });
+  });
+
+  it('keeps the intent while the queue backend is unreachable, then enqueues it exactly once', async () => {
+    await enqueueInTx(db, { queue: QUEUES.notifications, name: 'deliver', jobId: 'notify-outage', data: { notificationId: '77' } });
+
+    const down = backends.create('redis', { redisUrl: `redis://127.0.0.1:${await closedPort()}` });
+    const downRelay = new OutboxRelay({ db, backend: down, logger: silentLogger, addTimeoutMs: 500 });
+    assert.deepEqual(await downRelay.runOnce(), { enqueued: 0, failed: 1, claimed: 1 });
+    assert.deepEqual(await downRelay.runOnce(), { enqueued: 0, failed: 1, claimed: 1 });
+    const { rows: pending } = await db.query<{ enqueued_at: Date | null; attempts: number; last_error: string | null }>(
+      `SELECT enqueued_at, attempts, last_error FROM job_outbox WHERE job_id = 'notify-outage'`,
+    );
+    assert.equal(pending[0]!.enqueued_at, null);
+    assert.equal(pending[0]!.attempts, 2);
+    assert.ok(pending[0]!.last_error);
+
+    const up = backends.create('redis');
+    const target = counting(up);
+    const relay = new OutboxRelay({ db, backend: target, logger: silentLogger });
+    assert.equal((await relay.runOnce()).enqueued, 1);
+    assert.equal((await relay.runOnce()).claimed, 0);
+    assert.deepEqual(target.added, ['notify-outage']);
+    const job = await up.queue(QUEUES.notifications).getJob('notify-outage');
+    assert.deepEqual(job?.data, { notificationId: '77' });
+    const { rows: done } = await db.query<{ enqueued_at: Date | null }>(`SELECT enqueued_at FROM job_outbox WHERE job_id = 'notify-outage'`);
+    assert.ok(done[0]!.enqueued_at);
+  });
+
+  for (const kind of BACKEND_KINDS) {
+    describe(`on the ${kind} backend`, () => {
+      it('two relays racing over 200 intents enqueue each job exactly once', async () => {
+        await db.query(
+          `INSERT INTO job_outbox (queue, job_name, job_id, data)
+           SELECT 'link-expiry', 'expire', 'link-' || g, jsonb_build_object('downloadLinkId', g::text) FROM generate_series(1, 200) g`,
+        );
+        // Two "processes": each with its own connections and relay, on the same queues.
+        const prefix = uniquePrefix();
+        const backendA = backends.create(kind, { prefix });
+        const a = counting(backendA);
+        const b = counting(backends.create(kind, { prefix }));
+        const relayA = new OutboxRelay({ db, backend: a, logger: silentLogger, batchSize: 15 });
+        const relayB = new OutboxRelay({ db, backend: b, logger: silentLogger, batchSize: 15 });
+        const drain = async (relay: OutboxRelay) => {
+          while ((await relay.runOnce()).claimed > 0) {
+            /* keep going */
+          }
+        };
+        await Promise.all([drain(relayA), drain(relayB), drain(relayA), drain(relayB)]);
+
+        const all = [...a.added, ...b.added];
+        assert.equal(all.length, 200, 'every intent handed to the backend once');
+        assert.equal(new Set(all).size, 200);
+        const counts = await backendA.queue(QUEUES.linkExpiry).getJobCounts('waiting', 'delayed', 'active', 'completed');
+        assert.equal(Object.values(counts).reduce((x, y) => x + y, 0), 200);
+        const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM job_outbox WHERE enqueued_at IS NULL');
+        assert.equal(rows[0]!.n, '0');
+      });
+
+      it('turns delay_until into a delayed job, and start()/kick() relays without polling waits', async () => {
+        const backend = backends.create(kind);
+        const relay = new OutboxRelay({ db, backend, logger: silentLogger, intervalMs: 60_000 });
+        relay.start();
+        try {
+          await inTransaction(db, (client) =>
+            enqueueInTx(client, {
+              queue: QUEUES.cancellationTracking,
+              name: 'track',
+              jobId: 'cancel-later',
+              data: { cancellationId: '5' },
+              delayUntil: new Date(Date.now() + 3_600_000),
+            }),
+          );
+          relay.kick();
+          const q = backend.queue(QUEUES.cancellationTracking);
+          await eventually(async () => (await q.getJobState('cancel-later')) === 'delayed', { what: 'delayed job' });
+          const job = await q.getJob('cancel-later');
+          assert.ok(job!.delay > 3_500_000, `delay ${job!.delay}`);
+        } finally {
+          await relay.stop();
+        }
+      });
+    });
+  }
+});

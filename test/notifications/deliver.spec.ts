@@ -1,0 +1,284 @@
+import assert from 'node:assert/strict';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
+import type { Db } from '../../services/db/pool.js';
+import { inTransaction } from '../../services/db/pool.js';
+import { OutboxRelay } from '../../services/jobs/outbox.js';
+import { QUEUES, RETRY_AFTER_BACKOFF, type JobBackend } from '../../services/jobs/queues.js';
+import { startWorkers, type RunningWorkers } from '../../services/jobs/worker-host.js';
+import type { NotificationPayload } from '../../services/notifications/channel-sender.js';
+import { createDeliverNotification } from '../../services/notifications/deliver.js';
+import { NotificationService } from '../../services/notifications/notifications.js';
+import { PostgresDeliveryRateLimiter, type DeliveryRateLimiter, type DeliveryTarget } from '../../services/notifications/rate-limit.js';
+import { SlackSender } from '../../services/notifications/slack-sender.js';
+import { TeamsSender } from '../../services/notifications/teams-sender.js';
+import { connectorReplies, startFakeBotConnector, type FakeBotConnector } from '../fakes/bot-connector.js';
+import { slackReplies, startFakeSlackApi, type FakeSlackApi } from '../fakes/slack-api.js';
+import { BACKEND_KINDS, TestBackends, eventually, isolatedDb, silentLogger } from '../jobs/support.js';
+import { createPartner, createSlackRef, createTeamsRef, sampleCard } from './factories.js';
+
+interface NotificationRow {
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  provider_message_id: string | null;
+}
+
+for (const kind of BACKEND_KINDS) {
+  describe(`notification delivery (${kind} queue backend)`, function () {
+    this.timeout(60_000);
+    const backends = new TestBackends();
+    const service = new NotificationService();
+    let db: Db;
+    let drop: () => Promise<void>;
+    let connector: FakeBotConnector;
+    let slack: FakeSlackApi;
+    let backend: JobBackend;
+    let relay: OutboxRelay;
+    let workers: RunningWorkers;
+    let partnerId: string;
+    /** The limiter the processor uses; a test may swap in another. */
+    let limiter: DeliveryRateLimiter;
+
+    before(async () => {
+      ({ db, drop } = await isolatedDb(`deliver_${kind}`));
+      connector = await startFakeBotConnector();
+      slack = await startFakeSlackApi();
+      // Short backoff so retries come quickly; a Retry-After from the server still wins.
+      backend = backends.create(kind, { jobOptions: { notifications: { attempts: 4, backoff: { type: RETRY_AFTER_BACKOFF, delay: 100 } } } });
+      limiter = new PostgresDeliveryRateLimiter(db);
+      const deliver = createDeliverNotification({
+        db,
+        logger: silentLogger,
+        rateLimiter: { acquire: (target) => limiter.acquire(target) },
+        senders: {
+          msteams: new TeamsSender({ adapter: new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})), botAppId: '', logger: silentLogger }),
+          slack: new SlackSender({ botToken: 'xoxb-test-token', apiUrl: slack.apiUrl, logger: silentLogger }),
+        },
+      });
+      workers = startWorkers(backend, { [QUEUES.notifications]: deliver }, { concurrency: 4, logger: silentLogger });
+      relay = new OutboxRelay({ db, backend, logger: silentLogger, intervalMs: 200 });
+      relay.start();
+      partnerId = await createPartner(db);
+    });
+
+    after(async () => {
+      await relay.stop();
+      await workers.close(5000);
+      await backends.cleanup();
+      await connector.close();
+      await slack.close();
+      await drop();
+    });
+
+    afterEach(() => {
+      connector.reset();
+      slack.reset();
+      limiter = new PostgresDeliveryRateLimiter(db);
+    });
+
+    let seq = 0;
+    async function notify(conversationRefId: string, payload: NotificationPayload): Promise<string> {
+      seq += 1;
+      const { notificationId } = await inTransaction(db, (client) =>
+        service.notify(client, { partnerId, conversationRefId, payload, dedupeKey: `test-${kind}-${seq}` }),
+      );
+      relay.kick();
+      return notificationId;
+    }
+
+    async function settled(notificationId: string): Promise<NotificationRow> {
+      return eventually(
+        async () => {
+          const { rows } = await db.query<NotificationRow>('SELECT status, attempts, last_error, provider_message_id FROM notifications WHERE id = $1', [notificationId]);
+          return rows[0]?.status !== 'queued' ? rows[0] : undefined;
+        },
+        { what: `notification ${notificationId} settled` },
+      );
+    }
+
+    async function jobSettled(jobId: string): Promise<string> {
+      const q = backend.queue(QUEUES.notifications);
+      return eventually(
+        async () => {
+          const state = await q.getJobState(jobId);
+          return state === 'completed' || state === 'failed' ? state : undefined;
+        },
+        { what: `job ${jobId}` },
+      );
+    }
+
+    async function refState(id: string) {
+      const { rows } = await db.query<{ active: boolean; inactive_reason: string | null }>('SELECT active, inactive_reason FROM conversation_refs WHERE id = $1', [id]);
+      return rows[0]!;
+    }
+
+    const teamsRef = () => createTeamsRef(db, { partnerId, serviceUrl: connector.url });
+    const toConversation = (conversationId: string) => connector.requests.filter((r) => r.conversationId === conversationId);
+
+    describe('Teams', () => {
+      it('delivers the card to the conversation and records the message id', async () => {
+        const ref = await teamsRef();
+        const id = await notify(ref.id, { text: 'Cancellation finished', card: sampleCard() });
+        const row = await settled(id);
+        assert.equal(row.status, 'sent');
+        const [request] = toConversation(ref.conversationId);
+        assert.equal(request!.method, 'POST');
+        // botbuilder sends a proactive message as a reply to its continuation activity.
+        assert.match(request!.path, new RegExp(`^/v3/conversations/${encodeURIComponent(ref.conversationId)}/activities(/[^/]+)?$`));
+        assert.equal(request!.body.type, 'message');
+        assert.equal(request!.body.text, 'Cancellation finished');
+        assert.deepEqual(request!.body.attachments, [sampleCard()]);
+        assert.match(row.provider_message_id ?? '', /^fake-activity-/);
+      });
+
+      it('retries after a 429 with Retry-After and delivers once', async () => {
+        const ref = await teamsRef();
+        let throttled = false;
+        connector.script((req) => {
+          if (req.conversationId !== ref.conversationId || throttled) return undefined;
+          throttled = true;
+          return connectorReplies.throttled(1);
+        });
+        const row = await settled(await notify(ref.id, { text: 'hello' }));
+        assert.equal(row.status, 'sent');
+        // One 429, then one success — each a job attempt of ours (the SDK's own retries are off).
+        assert.deepEqual(toConversation(ref.conversationId).map((r) => r.status), [429, 200]);
+        assert.equal(row.attempts, 2);
+      });
+
+      it('retries a 502', async () => {
+        const ref = await teamsRef();
+        let failed = false;
+        connector.script((req) => {
+          if (req.conversationId !== ref.conversationId || failed) return undefined;
+          failed = true;
+          return connectorReplies.badGateway();
+        });
+        const row = await settled(await notify(ref.id, { text: 'hello' }));
+        assert.equal(row.status, 'sent');
+        assert.deepEqual(toConversation(ref.conversationId).map((r) => r.status), [502, 200]);
+      });
+
+      it('on 403 deactivates the conversation, marks the notification undeliverable and stops', async () => {
+        const ref = await teamsRef();
+        connector.script((req) => (req.conversationId === ref.conversationId ? connectorReplies.forbidden('BotDisabledByAdmin') : undefined));
+        const id = await notify(ref.id, { text: 'hello' });
+        const row = await settled(id);
+        assert.equal(row.status, 'undeliverable');
+        assert.equal(await jobSettled(`notify-${id}`), 'failed');
+        assert.deepEqual(await refState(ref.id), { active: false, inactive_reason: 'msteams:BotDisabledByAdmin' });
+        assert.equal(toConversation(ref.conversationId).length, 1, 'no retry after 403');
+
+        // Later notifications to that conversation are not even attempted.
+        const next = await settled(await notify(ref.id, { text: 'again' }));
+        assert.equal(next.status, 'undeliverable');
+        assert.equal(toConversation(ref.conversationId).length, 1);
+      });
+
+      it('does not retry a message the connector rejects (400)', async () => {
+        const ref = await teamsRef();
+        connector.script((req) => (req.conversationId === ref.conversationId ? connectorReplies.status(400, { error: { code: 'BadArgument', message: 'bad' } }) : undefined));
+        const row = await settled(await notify(ref.id, { text: 'hello' }));
+        assert.equal(row.status, 'failed');
+        assert.equal(toConversation(ref.conversationId).length, 1);
+        assert.equal((await refState(ref.id)).active, true);
+      });
+
+      it('does not send again when the same job is delivered a second time', async () => {
+        const ref = await teamsRef();
+        const id = await notify(ref.id, { text: 'once' });
+        assert.equal((await settled(id)).status, 'sent');
+        // At-least-once: the queue may hand the same notification to a worker again.
+        const q = backend.queue(QUEUES.notifications);
+        await q.add('deliver', { notificationId: id }, { jobId: `notify-${id}-again` });
+        assert.equal(await jobSettled(`notify-${id}-again`), 'completed');
+        assert.equal((await q.getJob(`notify-${id}-again`))?.returnvalue, 'already-sent');
+        assert.equal(toConversation(ref.conversationId).length, 1);
+      });
+
+      it('a second run of the same notification while the first is still sending waits instead of sending too', async () => {
+        const ref = await teamsRef();
+        connector.script((req) => (req.conversationId === ref.conversationId ? connectorReplies.slow(700) : undefined));
+        const id = await notify(ref.id, { text: 'slow' });
+        // As if BullMQ handed the job out twice (a stalled job recovered while its first run goes on).
+        await backend.queue(QUEUES.notifications).add('deliver', { notificationId: id }, { jobId: `notify-${id}-dup` });
+        assert.equal((await settled(id)).status, 'sent');
+        await eventually(async () => (await backend.queue(QUEUES.notifications).getJobState(`notify-${id}-dup`)) !== 'active' && toConversation(ref.conversationId).length > 0, {
+          what: 'duplicate run parked',
+        });
+        assert.equal(toConversation(ref.conversationId).length, 1);
+        // The duplicate either found the row already sent or is parked until the lease runs out.
+        assert.ok(['completed', 'delayed'].includes(await backend.queue(QUEUES.notifications).getJobState(`notify-${id}-dup`)));
+      });
+
+      it('holds back the 8th message to a conversation within the window until the limiter allows it', async () => {
+        const ref = await teamsRef();
+        // A 4-s window instead of Teams' 1 s, so even a slow machine sends the first 7 inside it.
+        const real = new PostgresDeliveryRateLimiter(db, { teamsConversation: [{ points: 7, durationSeconds: 4 }], teamsTenant: [], slackChannel: [] });
+        const log: string[] = [];
+        limiter = {
+          async acquire(target: DeliveryTarget) {
+            const decision = await real.acquire(target);
+            if (target.channel === 'msteams' && target.conversationId === ref.conversationId) log.push(decision.ok ? 'ok' : 'wait');
+            return decision;
+          },
+        };
+        connector.script((req) => {
+          if (req.conversationId === ref.conversationId) log.push(`sent:${req.body.text}`);
+          return undefined;
+        });
+        const ids = [];
+        for (let i = 1; i <= 8; i += 1) ids.push(await notify(ref.id, { text: `message ${i}` }));
+        for (const id of ids) assert.equal((await settled(id)).status, 'sent');
+
+        const firstWait = log.indexOf('wait');
+        assert.ok(firstWait > 0, `the limiter asked one send to wait: ${log.join(' ')}`);
+        assert.equal(log.slice(0, firstWait).filter((e) => e === 'ok').length, 7);
+        const sent = log.filter((e) => e.startsWith('sent:'));
+        assert.equal(sent.length, 8, 'each message sent exactly once');
+        assert.equal(new Set(sent).size, 8);
+        // At most 7 went out before the limiter said wait; the held-back one went out after it.
+        assert.ok(log.slice(0, firstWait).filter((e) => e.startsWith('sent:')).length <= 7);
+        assert.ok(log.slice(firstWait).some((e) => e.startsWith('sent:')));
+      });
+    });
+
+    describe('Slack', () => {
+      const channelCalls = (channelId: string) => slack.callsTo('chat.postMessage').filter((c) => c.params.channel === channelId);
+
+      it('posts text and blocks to the channel', async () => {
+        const ref = await createSlackRef(db, { partnerId });
+        const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: '*Ticket 4711* filed' } }];
+        const row = await settled(await notify(ref.id, { text: 'Ticket 4711 filed', blocks }));
+        assert.equal(row.status, 'sent');
+        const [call] = channelCalls(ref.channelId);
+        assert.equal(call!.params.text, 'Ticket 4711 filed');
+        assert.deepEqual(call!.params.blocks, blocks);
+        assert.equal(call!.headers.authorization, 'Bearer xoxb-test-token');
+        assert.ok(row.provider_message_id);
+      });
+
+      it('retries after ratelimited (HTTP 429, Retry-After) and posts once', async () => {
+        const ref = await createSlackRef(db, { partnerId });
+        let limited = false;
+        slack.script((call) => {
+          if (call.params.channel !== ref.channelId || limited) return undefined;
+          limited = true;
+          return slackReplies.rateLimited(1);
+        });
+        const row = await settled(await notify(ref.id, { text: 'hello' }));
+        assert.equal(row.status, 'sent');
+        assert.deepEqual(channelCalls(ref.channelId).map((c) => c.status), [429, 200]);
+      });
+
+      it('on channel_not_found deactivates the conversation and stops', async () => {
+        const ref = await createSlackRef(db, { partnerId });
+        slack.script((call) => (call.params.channel === ref.channelId ? slackReplies.error('channel_not_found') : undefined));
+        const row = await settled(await notify(ref.id, { text: 'hello' }));
+        assert.equal(row.status, 'undeliverable');
+        assert.deepEqual(await refState(ref.id), { active: false, inactive_reason: 'slack:channel_not_found' });
+        assert.equal(channelCalls(ref.channelId).length, 1);
+      });
+    });
+  });
+}

@@ -1,0 +1,54 @@
+/** Starts the real bot HTTP server (routes, adapters, dialogs) on a free port against the run's schema. */
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../services/config.js';
+import { createLogger } from '../../services/logger.js';
+import { startBotServer, type BotServer } from '../../bot/server.js';
+import { testDb } from './db.js';
+
+export interface TestBot extends BotServer {
+  logs: string[];
+  post(path: string, body: string | object, headers?: Record<string, string>): Promise<{ status: number; text: string; json: () => any }>;
+}
+
+export async function startTestBot(opts: { env?: Record<string, string>; queuePing?: () => Promise<void> } = {}): Promise<TestBot> {
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', SHUTDOWN_TIMEOUT_MS: '2000', ...opts.env });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logs.push(chunk.toString());
+      cb();
+    },
+  });
+  const logger = createLogger({ level: 'debug', name: 'test-bot' }, sink);
+  const bot = await startBotServer({ config, db: testDb(), logger, queuePing: opts.queuePing ?? (() => Promise.resolve()) });
+  return {
+    ...bot,
+    logs,
+    async post(path, body, headers = {}) {
+      const res = await fetch(`${bot.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, text, json: () => JSON.parse(text) };
+    },
+  };
+}
+
+/** The text of every TextBlock/TextRun/Fact/button title in a reply's Adaptive Cards, for assertions. */
+export function cardText(activities: any[]): string {
+  const parts: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== 'object') return;
+    const o = node as Record<string, unknown>;
+    for (const key of ['text', 'title', 'value']) if (typeof o[key] === 'string') parts.push(o[key]);
+    for (const v of Object.values(o)) if (typeof v === 'object') walk(v);
+  };
+  for (const a of activities) {
+    if (typeof a.text === 'string') parts.push(a.text);
+    walk(a.attachments ?? []);
+  }
+  return parts.join('\n');
+}
