@@ -13,6 +13,8 @@ import { createLogger, type Logger } from '../services/logger.js';
 import type { Db } from '../services/db/pool.js';
 import { PartnerDirectory } from '../services/access/directory.js';
 import { DialogRunner, type Flow } from '../dialogs/runner.js';
+import { RolesDialog } from '../dialogs/roles.js';
+import { RoleAdministration } from '../services/access/role-admin.js';
 import { createHttpApp, finishHttpApp } from './http/app.js';
 import { PostgresStorage } from './postgres-storage.js';
 import { createSlackSide, type SlackSide } from './slack/app.js';
@@ -40,7 +42,8 @@ export interface BotServerDeps {
 export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
   const { config, db, logger } = deps;
   const directory = new PartnerDirectory(db);
-  const runner = new DialogRunner({ db, storage: new PostgresStorage(db), directory, flows: deps.flows ?? [] });
+  const flows: Flow[] = deps.flows ? [...deps.flows] : [{ command: 'roles', dialog: new RolesDialog(new RoleAdministration(db)) }];
+  const runner = new DialogRunner({ db, storage: new PostgresStorage(db), directory, flows });
   const teamsAdapter = createTeamsAdapter(config.teams, logger);
   const teamsBot = new TeamsBot(runner);
   const app = createHttpApp({

@@ -11,6 +11,9 @@ import type { Locale } from './i18n/index.js';
 import { noticeSlack } from './notice.slack.js';
 import { noticeTeams } from './notice.teams.js';
 import { noticeText } from './notice.text.js';
+import { rolesConfirmSlack, rolesUserSlack, rolesUsersSlack } from './roles.slack.js';
+import { rolesConfirmTeams, rolesUserTeams, rolesUsersTeams } from './roles.teams.js';
+import { rolesConfirmText, rolesUserText, rolesUsersText } from './roles.text.js';
 import type { Screen, ScreenKind } from './screens.js';
 import { welcomeSlack } from './welcome.slack.js';
 import { welcomeTeams } from './welcome.teams.js';
@@ -37,6 +40,9 @@ const RENDERERS: { [K in ScreenKind]: Renderers<Extract<Screen, { kind: K }>> } 
   welcome: { teams: welcomeTeams, slack: welcomeSlack, text: welcomeText },
   whoami: { teams: whoamiTeams, slack: whoamiSlack, text: whoamiText },
   notice: { teams: noticeTeams, slack: noticeSlack, text: noticeText },
+  rolesUsers: { teams: rolesUsersTeams, slack: rolesUsersSlack, text: rolesUsersText },
+  rolesUser: { teams: rolesUserTeams, slack: rolesUserSlack, text: rolesUserText },
+  rolesConfirm: { teams: rolesConfirmTeams, slack: rolesConfirmSlack, text: rolesConfirmText },
 };
 
 function renderersFor(screen: Screen): Renderers<Screen> {

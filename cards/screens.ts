@@ -64,7 +64,39 @@ export interface NoticeScreen {
   actions?: NoticeAction[];
 }
 
-export type Screen = HelpScreen | WelcomeScreen | WhoamiScreen | NoticeScreen;
+/** A user as the roles flow shows them. */
+export interface RoleUserSummary {
+  id: number;
+  displayName: string | null;
+  roles: Role[];
+}
+
+/** `roles`: the partner's users, a page at a time, each with a "Change roles" button. */
+export interface RolesUsersScreen {
+  kind: 'rolesUsers';
+  users: RoleUserSummary[];
+  offset: number;
+  total: number;
+  pageSize: number;
+  search: string | null;
+}
+
+/** One user's roles, with a grant or revoke button per role. */
+export interface RolesUserScreen {
+  kind: 'rolesUser';
+  user: RoleUserSummary;
+  allRoles: readonly Role[];
+}
+
+/** The explicit confirmation before a role changes. */
+export interface RolesConfirmScreen {
+  kind: 'rolesConfirm';
+  user: RoleUserSummary;
+  role: Role;
+  grant: boolean;
+}
+
+export type Screen = HelpScreen | WelcomeScreen | WhoamiScreen | NoticeScreen | RolesUsersScreen | RolesUserScreen | RolesConfirmScreen;
 export type ScreenKind = Screen['kind'];
 
 /** Submit data of a button that runs a command, as if the user had typed it. */

@@ -30,7 +30,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'cancel', descriptionKey: 'command.cancel', usage: '[customer] [order id]', roles: ['admin_agent'], available: false },
   { name: 'activity', descriptionKey: 'command.activity', usage: '[from] [to]', roles: AUDITORS, available: false },
   { name: 'support', descriptionKey: 'command.support', usage: '[order id]', roles: [], available: false },
-  { name: 'roles', descriptionKey: 'command.roles', usage: '[user] [role]', roles: ['global_admin'], available: false },
+  { name: 'roles', descriptionKey: 'command.roles', usage: '[name]', roles: ['global_admin'], available: true },
   { name: 'whoami', descriptionKey: 'command.whoami', usage: '', roles: [], available: true },
 ];
 

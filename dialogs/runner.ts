@@ -3,10 +3,11 @@
  * adapter call `DialogRunner.run` with who is speaking; the runner resolves the
  * partner and the user, remembers how to reach them, drops resent activities,
  * parses the input and routes it to a flow, with `help` and `cancel` working at
- * every step. Dialog state lives in Postgres (botbuilder ConversationState over
- * PostgresStorage), never in process memory.
+ * every step. Dialog state lives in Postgres (botbuilder PrivateConversationState
+ * over PostgresStorage, so each user of a group chat has their own), never in process
+ * memory.
  */
-import { ConversationState, type Storage, type TurnContext } from 'botbuilder';
+import { PrivateConversationState, type Storage, type TurnContext } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type Dialog, type DialogState } from 'botbuilder-dialogs';
 import type { PartnerDirectory, Partner } from '../services/access/directory.js';
 import { hasAnyRole, type Actor, type Channel } from '../services/access/roles.js';
@@ -49,13 +50,14 @@ export interface DialogRunnerDeps {
 }
 
 export class DialogRunner {
-  private readonly conversationState: ConversationState;
+  /** Per conversation *and user*: in a group chat or channel each user has their own flow. */
+  private readonly conversationState: PrivateConversationState;
   private readonly dialogState;
   private readonly dialogs: DialogSet;
   private readonly flowIds = new Set<string>();
 
   constructor(private readonly deps: DialogRunnerDeps) {
-    this.conversationState = new ConversationState(deps.storage);
+    this.conversationState = new PrivateConversationState(deps.storage);
     this.dialogState = this.conversationState.createProperty<DialogState>('dialogState');
     this.dialogs = new DialogSet(this.dialogState);
     for (const flow of deps.flows ?? []) {
@@ -167,6 +169,7 @@ export class DialogRunner {
     }
     switch (command.name) {
       case 'help':
+        // Help never interrupts a running flow: its next step still waits for an answer.
         await showHelp(ctx, actor);
         return;
       case 'whoami':

@@ -63,6 +63,30 @@ export const en = {
   'notice.error':
     'Sorry, something went wrong. Please try again. If it happens again, request support and quote this reference: {correlationId}',
   'notice.cancelled': 'Cancelled. Nothing was changed.',
+
+  'roles.title': 'Users and roles',
+  'roles.intro': 'Select a user to change their roles.',
+  'roles.filtered': 'Users matching “{search}”',
+  'roles.none': 'No users found. People appear here after they have written to the bot once.',
+  'roles.noRoles': 'No roles',
+  'roles.page': 'Users {from}–{to} of {total}',
+  'roles.change': 'Change roles',
+  'roles.next': 'Next',
+  'roles.previous': 'Previous',
+  'roles.userTitle': 'Roles of {name}',
+  'roles.current': 'Current roles',
+  'roles.grant': 'Grant {role}',
+  'roles.revoke': 'Revoke {role}',
+  'roles.done': 'Done',
+  'roles.confirmGrant': 'Grant the role {role} to {name}?',
+  'roles.confirmRevoke': 'Revoke the role {role} from {name}?',
+  'roles.confirm': 'Confirm',
+  'roles.cancel': 'Cancel',
+  'roles.granted': '{name} now has the role {roles}.',
+  'roles.revoked': '{name} no longer has the role {roles}.',
+  'roles.lastGlobalAdmin': 'You cannot remove the last Global admin of your organisation. Grant the role to someone else first.',
+  'roles.userGone': 'That user is not in your organisation (any more). Nothing was changed.',
+  'roles.finished': 'Done. Type roles to manage roles again.',
 } satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;

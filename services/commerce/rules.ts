@@ -49,10 +49,8 @@ export function classifyCustomerQuery(q: string): CustomerQuery {
 }
 
 // ---------------------------------------------------------------------------------
-// R4: prices exclude tax, except in Australia and Brazil.
-
-/** The markets whose prices include tax (R4). The markets table carries this as data. */
-export const TAX_INCLUDED_MARKETS: readonly string[] = ['AU', 'BR'];
+// R4: prices exclude tax, except in Australia and Brazil (markets.tax_included, seeded from
+// services/seed/markets.json).
 
 export type TaxNote = 'incl' | 'excl';
 

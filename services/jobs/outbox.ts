@@ -52,7 +52,7 @@ export async function enqueueInTx<Q extends QueueName>(client: Queryable, intent
 /** What the relay needs of a job backend (a JobBackend fits). */
 export interface OutboxTarget {
   queue(name: QueueName): {
-    addBulk(jobs: Array<{ name: string; data: any; opts?: { jobId?: string; delay?: number } }>): Promise<unknown>;
+    addBulk(jobs: Array<{ name: string; data: unknown; opts?: { jobId?: string; delay?: number } }>): Promise<unknown>;
   };
   ping(timeoutMs?: number): Promise<void>;
 }

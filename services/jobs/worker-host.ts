@@ -41,7 +41,7 @@ export function startWorkers(
       const final = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
       if (final) logger.error({ jobId: job.id, attemptsMade: job.attemptsMade, err }, 'job failed for good');
     });
-    workers.set(queue, worker as JobWorker);
+    workers.set(queue, worker);
   }
 
   let closing: Promise<{ forced: boolean }> | undefined;

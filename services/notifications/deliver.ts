@@ -21,7 +21,7 @@ import { DelayedError, UnrecoverableError } from 'bullmq';
 import type { Db } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import { RetryLaterError, type JobProcessor, type QueueJob } from '../jobs/queues.js';
-import { DeliveryError, type ChannelSender, type NotificationChannel, type NotificationPayload, type StoredReference } from './channel-sender.js';
+import { DeliveryError, type ChannelSender, type NotificationChannel, type NotificationPayload } from './channel-sender.js';
 import type { DeliveryRateLimiter, DeliveryTarget } from './rate-limit.js';
 import type { NotificationStatus } from './notifications.js';
 
@@ -83,7 +83,7 @@ export function createDeliverNotification(deps: NotificationDeliveryDeps): JobPr
     const claim = await deps.db.query<{ attempts: number }>(
       `UPDATE notifications
           SET attempts = attempts + 1, lease_until = now() + make_interval(secs => $2::double precision / 1000)
-        WHERE id = $1 AND status = 'queued'
+        WHERE id = $1 AND status = 'queued' AND (lease_until IS NULL OR lease_until <= now())
         RETURNING attempts`,
       [n.id, leaseMs],
     );

@@ -36,7 +36,7 @@ export class TeamsSender implements ChannelSender {
     if (payload.card) activity.attachments = [toAttachment(payload.card)];
     let messageId: string | undefined;
     try {
-      await this.deps.adapter.continueConversationAsync(this.deps.botAppId, target.reference as Partial<ConversationReference>, async (context) => {
+      await this.deps.adapter.continueConversationAsync(this.deps.botAppId, target.reference, async (context) => {
         this.disableSdkRetries(context);
         const response = await context.sendActivity(activity);
         messageId = response?.id;
@@ -48,9 +48,9 @@ export class TeamsSender implements ChannelSender {
   }
 
   private disableSdkRetries(context: TurnContext): void {
-    const connector = context.turnState.get(this.deps.adapter.ConnectorClientKey) as
-      | { client?: { pipeline?: { removePolicy(p: { name: string }): unknown; getOrderedPolicies(): Array<{ name: string }> } } }
-      | undefined;
+    const connector = context.turnState.get<
+      { client?: { pipeline?: { removePolicy(p: { name: string }): unknown; getOrderedPolicies(): Array<{ name: string }> } } } | undefined
+    >(this.deps.adapter.ConnectorClientKey);
     const pipeline = connector?.client?.pipeline;
     if (pipeline && pipeline.getOrderedPolicies().some((p) => p.name === 'defaultRetryPolicy')) {
       pipeline.removePolicy({ name: 'defaultRetryPolicy' });

@@ -98,6 +98,19 @@ describe('bot: Slack over /slack/events', () => {
     assert.match(textOf(reply!), /Nothing was changed/);
   });
 
+  it('runs a multi-step flow (roles) with slash command and buttons, state kept between requests', async () => {
+    const { path } = await slash(admin, 'roles');
+    const [list] = await waitForCalls(fake, (c) => c.path.endsWith(path));
+    assertValidBlockKit({ text: list!.params.text, blocks: list!.params.blocks });
+    const pick = (list!.params.blocks as any[]).flatMap((b) => (b.accessory ? [b.accessory] : b.elements ?? [])).find((e: any) => e.type === 'button' && JSON.parse(e.value).userId === sales.id);
+    assert.ok(pick, 'a Change roles button for the Sales agent');
+    const body = createBlockAction({ teamId: partner.slackTeamId, userId: admin.externalId, value: pick.value, actionId: pick.action_id, responseUrl: fake.responseUrl('resp/pick') });
+    await bot.post('/slack/events', body, { ...FORM, ...slackSignature(SECRET, body) });
+    const [user] = await waitForCalls(fake, (c) => c.path.endsWith('resp/pick'));
+    assertValidBlockKit({ text: user!.params.text, blocks: user!.params.blocks });
+    assert.match(textOf(user!), /Grant Admin agent/);
+  });
+
   it('tells an unknown workspace it is not onboarded', async () => {
     const { path } = await slash({ externalId: 'U0NOBODY' }, 'help', { teamId: 'T0UNKNOWN9' });
     const [reply] = await waitForCalls(fake, (c) => c.path.endsWith(path));

@@ -1,7 +1,11 @@
 /** One example of every screen, for tests that render "all screens". */
 import { COMMANDS } from '../../dialogs/commands.js';
 import { commandData, notices, type HelpCommand, type Screen } from '../../cards/index.js';
-import type { Channel } from '../../services/access/roles.js';
+import { ROLES, type Channel } from '../../services/access/roles.js';
+
+const ada = { id: 7, displayName: 'Ada Lovelace', roles: ['admin_agent' as const, 'global_admin' as const] };
+/** A full page of users with long names, to check the size limits. */
+const users = Array.from({ length: 10 }, (_, i) => ({ id: i + 1, displayName: `${'Maximilian-Alexander '.repeat(3)}${i}`, roles: [...ROLES] }));
 
 export function helpCommands(): HelpCommand[] {
   return COMMANDS.map(({ name, usage, descriptionKey, available }) => ({ name, usage, descriptionKey, available }));
@@ -26,6 +30,12 @@ export function allScreens(channel: Channel): Array<{ name: string; screen: Scre
     { name: 'notice comingSoon', screen: notices.comingSoon('buy') },
     { name: 'notice error', screen: notices.error('c0ffee00-1234') },
     { name: 'notice cancelled', screen: notices.cancelled() },
+    { name: 'rolesUsers (full page, middle)', screen: { kind: 'rolesUsers', users, offset: 10, total: 35, pageSize: 10, search: null } },
+    { name: 'rolesUsers (none, searched)', screen: { kind: 'rolesUsers', users: [], offset: 0, total: 0, pageSize: 10, search: 'zz' } },
+    { name: 'rolesUser', screen: { kind: 'rolesUser', user: ada, allRoles: ROLES } },
+    { name: 'rolesUser (no name, no roles)', screen: { kind: 'rolesUser', user: { id: 3, displayName: null, roles: [] }, allRoles: ROLES } },
+    { name: 'rolesConfirm grant', screen: { kind: 'rolesConfirm', user: ada, role: 'billing_admin', grant: true } },
+    { name: 'rolesConfirm revoke', screen: { kind: 'rolesConfirm', user: ada, role: 'global_admin', grant: false } },
     {
       name: 'notice with two actions of one command',
       screen: {

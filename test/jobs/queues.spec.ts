@@ -51,16 +51,16 @@ describe('services/jobs/queues', () => {
         const running = startWorkers(
           backend,
           {
-            [QUEUES.linkExpiry]: async (job: QueueJob<'link-expiry'>) => {
+            [QUEUES.linkExpiry]: (job: QueueJob<'link-expiry'>) => {
               seen.push({ data: job.data, attempts: job.opts.attempts, backoff: job.opts.backoff, removeOnComplete: job.opts.removeOnComplete });
-              return 'expired';
+              return Promise.resolve('expired');
             },
           },
           { concurrency: 2, logger: createLogger({ level: 'silent' }) },
         );
         try {
           await backend.queue(QUEUES.linkExpiry).add('expire', { downloadLinkId: '42' }, { jobId: 'link-42' });
-          await eventually(async () => seen.length === 1, { what: 'job processed' });
+          await eventually(() => seen.length === 1, { what: 'job processed' });
           assert.deepEqual(seen[0]!.data, { downloadLinkId: '42' });
           assert.equal(seen[0]!.attempts, DEFAULT_JOB_OPTIONS['link-expiry'].attempts);
           assert.deepEqual(seen[0]!.backoff, DEFAULT_JOB_OPTIONS['link-expiry'].backoff);
@@ -76,11 +76,11 @@ describe('services/jobs/queues', () => {
         const running = startWorkers(
           backend,
           {
-            [QUEUES.supportTickets]: async (job: QueueJob<'support-tickets'>) => {
+            [QUEUES.supportTickets]: (job: QueueJob<'support-tickets'>) => {
               calls.push(`${job.data.supportRequestId}#${job.attemptsMade + 1}`);
-              if (job.data.supportRequestId === 'retry' && job.attemptsMade === 0) throw new RetryLaterError('busy', 50);
-              if (job.data.supportRequestId === 'refuse') throw new UnrecoverableError('not allowed');
-              return 'filed';
+              if (job.data.supportRequestId === 'retry' && job.attemptsMade === 0) return Promise.reject(new RetryLaterError('busy', 50));
+              if (job.data.supportRequestId === 'refuse') return Promise.reject(new UnrecoverableError('not allowed'));
+              return Promise.resolve('filed');
             },
           },
           { concurrency: 2, logger: createLogger({ level: 'silent' }) },
@@ -133,16 +133,16 @@ describe('services/jobs/queues', () => {
       const running = startWorkers(
         backend,
         {
-          [QUEUES.cancellationTracking]: async () => {
+          [QUEUES.cancellationTracking]: () => {
             logger.info('inside the processor');
-            return 'tracked';
+            return Promise.resolve('tracked');
           },
         },
         { concurrency: 1, logger },
       );
       try {
         await backend.queue(QUEUES.cancellationTracking).add('track', { cancellationId: '7' }, { jobId: 'cancel-7' });
-        await eventually(async () => lines.some((l) => l.msg === 'job done'), { what: 'job done log' });
+        await eventually(() => lines.some((l) => l.msg === 'job done'), { what: 'job done log' });
         const inside = lines.find((l) => l.msg === 'inside the processor');
         assert.equal(inside?.correlationId, 'job:cancellation-tracking:cancel-7');
       } finally {
@@ -169,7 +169,7 @@ describe('services/jobs/queues', () => {
         { concurrency: 1, logger: createLogger({ level: 'silent' }) },
       );
       await backend.queue(QUEUES.linkExpiry).add('expire', { downloadLinkId: '1' }, { jobId: 'link-1' });
-      await eventually(async () => started, { what: 'job started' });
+      await eventually(() => started, { what: 'job started' });
       const closing = running.close(10_000);
       release();
       assert.deepEqual(await closing, { forced: false });
@@ -183,15 +183,15 @@ describe('services/jobs/queues', () => {
       const running = startWorkers(
         backend,
         {
-          [QUEUES.linkExpiry]: async () => {
+          [QUEUES.linkExpiry]: () => {
             started = true;
-            await new Promise(() => undefined); // never finishes
+            return new Promise(() => undefined); // never finishes
           },
         },
         { concurrency: 1, logger: createLogger({ level: 'silent' }) },
       );
       await backend.queue(QUEUES.linkExpiry).add('expire', { downloadLinkId: '2' }, { jobId: 'link-2' });
-      await eventually(async () => started, { what: 'job started' });
+      await eventually(() => started, { what: 'job started' });
       assert.deepEqual(await running.close(200), { forced: true });
       // The job was not completed; its lock will expire and another worker takes it over.
       assert.equal(await backend.queue(QUEUES.linkExpiry).getJobState('link-2'), 'active');

@@ -80,14 +80,14 @@ async function deleteRedisKeys(prefixes: string[]): Promise<void> {
 }
 
 /** A freshly migrated schema of its own, for tests whose relays must not see other rows. */
-export async function isolatedDb(label: string): Promise<{ db: Db; schema: string; drop(): Promise<void> }> {
+export async function isolatedDb(label: string): Promise<{ db: Db; schema: string; drop: () => Promise<void> }> {
   const schema = `t_${RUN_ID}_${label}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
   await migrate({ url: TEST_DATABASE_URL, schema });
   const db = createPool({ url: TEST_DATABASE_URL, schema, max: 10 });
   return {
     db,
     schema,
-    async drop() {
+    drop: async () => {
       await db.end();
       if (process.env.KEEP_TEST_SCHEMA) return;
       const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
@@ -102,7 +102,7 @@ export async function isolatedDb(label: string): Promise<{ db: Db; schema: strin
 }
 
 /** Poll until `fn` returns a truthy value (or throw after `timeoutMs`). */
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, opts: { timeoutMs?: number; what?: string } = {}): Promise<T> {
+export async function eventually<T>(fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, opts: { timeoutMs?: number; what?: string } = {}): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
   let last: unknown;
   for (;;) {
@@ -113,7 +113,7 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
       last = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
+      throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${last instanceof Error ? `: ${last.message}` : ''}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

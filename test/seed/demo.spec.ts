@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
+import path from 'node:path';
 import { EmbeddedCommerceBackend } from '../../services/commerce/embedded.js';
 import { PRODUCT_KINDS } from '../../services/commerce/types.js';
 import { DEMO_PARTNER, DEMO_USERS, OTHER_DEMO_PARTNER, seedDemoData } from '../../services/seed/demo.js';
@@ -8,7 +9,11 @@ import marketsFile from '../../services/seed/markets.json' with { type: 'json' }
 import { silentLogger } from '../commerce/factories.js';
 import { testDb } from '../support/db.js';
 
-const SEED_DOC = 'services/seed/source/sell-software-subscriptions-through-csp.en.md';
+/**
+ * The source document (Microsoft's "Sell software subscriptions through CSP" page) lives in
+ * the project's shared folder beside the repository (as in CI); it is not copied in here.
+ */
+const SEED_DOC = process.env.CSP_SEED_DOC ?? path.resolve('..', 'shared', 'seed', 'sell-software-subscriptions-through-csp.en.md');
 
 /** The names in the seed page's "Azure reservations unavailable markets" table. */
 function unavailableNamesInSeedDoc(): string[] {
@@ -54,9 +59,13 @@ describe('services/seed/demo', () => {
   });
 
   describe('the Azure reservations unavailable-markets list (R3)', () => {
-    const names = unavailableNamesInSeedDoc();
-
-    it('holds every name of the seed document (109 as of Nov 30 2019), each mapped to a country code', () => {
+    it('holds every name of the seed document (109 as of Nov 30 2019), each mapped to a country code', function () {
+      if (!fs.existsSync(SEED_DOC)) {
+        // CI always has the shared folder beside the clone; a bare clone elsewhere may not.
+        if (process.env.CI) assert.fail(`source document not found: ${SEED_DOC}`);
+        this.skip();
+      }
+      const names = unavailableNamesInSeedDoc();
       assert.equal(names.length, 109);
       assert.equal(unavailable.markets.length, names.length);
       assert.deepEqual(unavailable.markets.map((m) => m.name).sort(), [...names].sort());
@@ -66,9 +75,9 @@ describe('services/seed/demo', () => {
 
     it('is stored as versioned data, one row per name', async () => {
       const { rows } = await db.query('SELECT count(*)::int AS n, count(DISTINCT country_code)::int AS codes FROM azure_reservation_unavailable_markets WHERE list_version = $1', [unavailable.version]);
-      assert.equal(rows[0].n, names.length);
+      assert.equal(rows[0].n, unavailable.markets.length);
       // Bonaire, Saba and Sint Eustatius share BQ; Svalbard and Jan Mayen share SJ.
-      assert.equal(rows[0].codes, names.length - 3);
+      assert.equal(rows[0].codes, unavailable.markets.length - 3);
     });
 
     it('maps names that are easy to get wrong to the right codes', () => {

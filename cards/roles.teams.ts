@@ -1,0 +1,60 @@
+import {
+  actionSet, adaptiveCard, column, columnSet, container, factSet, heading, plainText, submitAction, textBlock,
+  type AdaptiveCardJson, type CardAction, type CardElement,
+} from './adaptive.js';
+import { roleName, t, type Locale } from './i18n/index.js';
+import { commandData, type RolesConfirmScreen, type RolesUserScreen, type RolesUsersScreen } from './screens.js';
+import { confirmQuestion, pageLine, rolesConfirmText, rolesUserText, rolesUsersText, userName, userRoles } from './roles.text.js';
+
+export function rolesUsersTeams(screen: RolesUsersScreen, locale: Locale): AdaptiveCardJson {
+  const title = screen.search ? t(locale, 'roles.filtered', { search: screen.search }) : t(locale, 'roles.title');
+  const body: CardElement[] = [heading(title)];
+  if (screen.users.length === 0) {
+    body.push(textBlock(t(locale, 'roles.none')));
+    return adaptiveCard(body, { fallbackText: rolesUsersText(screen, locale) });
+  }
+  body.push(textBlock(t(locale, 'roles.intro'), { spacing: 'Small' }));
+  body.push(
+    container(
+      screen.users.map((u) =>
+        columnSet(
+          [
+            column([plainText(userName(u, locale), { weight: 'Bolder' }), plainText(userRoles(u, locale), { isSubtle: true }, { spacing: 'None' })], { width: 'stretch' }),
+            column([actionSet([submitAction(t(locale, 'roles.change'), { action: 'roles.pick', userId: u.id })])], { width: 'auto', verticalContentAlignment: 'Center' }),
+          ],
+          { separator: true, spacing: 'Medium' },
+        ),
+      ),
+    ),
+  );
+  body.push(plainText(pageLine(screen, locale), { isSubtle: true }));
+  const paging: CardAction[] = [];
+  if (screen.offset > 0) paging.push(submitAction(t(locale, 'roles.previous'), { action: 'roles.page', offset: Math.max(0, screen.offset - screen.pageSize) }));
+  if (screen.offset + screen.users.length < screen.total) paging.push(submitAction(t(locale, 'roles.next'), { action: 'roles.page', offset: screen.offset + screen.pageSize }));
+  return adaptiveCard(body, { fallbackText: rolesUsersText(screen, locale), ...(paging.length ? { actions: paging } : {}) });
+}
+
+export function rolesUserTeams(screen: RolesUserScreen, locale: Locale): AdaptiveCardJson {
+  const body: CardElement[] = [
+    heading(t(locale, 'roles.userTitle', { name: userName(screen.user, locale) })),
+    factSet([{ title: t(locale, 'roles.current'), value: userRoles(screen.user, locale) }]),
+    container(
+      screen.allRoles.map((role) => {
+        const has = screen.user.roles.includes(role);
+        const label = has ? t(locale, 'roles.revoke', { role: roleName(locale, role) }) : t(locale, 'roles.grant', { role: roleName(locale, role) });
+        return actionSet([submitAction(label, { action: 'roles.toggle', role, grant: !has }, has ? { style: 'destructive' } : {})], { spacing: 'Small' });
+      }),
+    ),
+  ];
+  return adaptiveCard(body, { fallbackText: rolesUserText(screen, locale), actions: [submitAction(t(locale, 'roles.done'), { action: 'roles.done' })] });
+}
+
+export function rolesConfirmTeams(screen: RolesConfirmScreen, locale: Locale): AdaptiveCardJson {
+  return adaptiveCard([textBlock(confirmQuestion(screen, locale), { weight: 'Bolder' })], {
+    fallbackText: rolesConfirmText(screen, locale),
+    actions: [
+      submitAction(t(locale, 'roles.confirm'), { action: 'roles.confirm', userId: screen.user.id, role: screen.role, grant: screen.grant }, { style: 'positive' }),
+      submitAction(t(locale, 'roles.cancel'), commandData('cancel')),
+    ],
+  });
+}

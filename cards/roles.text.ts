@@ -1,0 +1,32 @@
+import { roleList, roleName, t, type Locale } from './i18n/index.js';
+import type { RoleUserSummary, RolesConfirmScreen, RolesUserScreen, RolesUsersScreen } from './screens.js';
+
+export function userName(user: RoleUserSummary, locale: Locale): string {
+  return user.displayName?.trim() || t(locale, 'whoami.unknownName');
+}
+
+export function userRoles(user: RoleUserSummary, locale: Locale): string {
+  return user.roles.length > 0 ? roleList(locale, user.roles) : t(locale, 'roles.noRoles');
+}
+
+export function pageLine(screen: RolesUsersScreen, locale: Locale): string {
+  return t(locale, 'roles.page', { from: screen.offset + 1, to: screen.offset + screen.users.length, total: screen.total });
+}
+
+export function rolesUsersText(screen: RolesUsersScreen, locale: Locale): string {
+  if (screen.users.length === 0) return `${t(locale, 'roles.title')}\n${t(locale, 'roles.none')}`;
+  return [t(locale, 'roles.title'), ...screen.users.map((u) => `• ${userName(u, locale)}: ${userRoles(u, locale)}`), pageLine(screen, locale)].join('\n');
+}
+
+export function rolesUserText(screen: RolesUserScreen, locale: Locale): string {
+  return `${t(locale, 'roles.userTitle', { name: userName(screen.user, locale) })}\n${t(locale, 'roles.current')}: ${userRoles(screen.user, locale)}`;
+}
+
+export function confirmQuestion(screen: RolesConfirmScreen, locale: Locale): string {
+  const params = { role: roleName(locale, screen.role), name: userName(screen.user, locale) };
+  return screen.grant ? t(locale, 'roles.confirmGrant', params) : t(locale, 'roles.confirmRevoke', params);
+}
+
+export function rolesConfirmText(screen: RolesConfirmScreen, locale: Locale): string {
+  return confirmQuestion(screen, locale);
+}
