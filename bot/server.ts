@@ -15,6 +15,7 @@ import { PartnerDirectory } from '../services/access/directory.js';
 import { DialogRunner, type Flow } from '../dialogs/runner.js';
 import { RolesDialog } from '../dialogs/roles.js';
 import { RoleAdministration } from '../services/access/role-admin.js';
+import { NotificationService } from '../services/notifications/notifications.js';
 import { createHttpApp, finishHttpApp } from './http/app.js';
 import { PostgresStorage } from './postgres-storage.js';
 import { createSlackSide, type SlackSide } from './slack/app.js';
@@ -42,7 +43,7 @@ export interface BotServerDeps {
 export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
   const { config, db, logger } = deps;
   const directory = new PartnerDirectory(db);
-  const flows: Flow[] = deps.flows ? [...deps.flows] : [{ command: 'roles', dialog: new RolesDialog(new RoleAdministration(db)) }];
+  const flows: Flow[] = deps.flows ? [...deps.flows] : [{ command: 'roles', dialog: new RolesDialog(new RoleAdministration(db, new NotificationService())) }];
   const runner = new DialogRunner({ db, storage: new PostgresStorage(db), directory, flows });
   const teamsAdapter = createTeamsAdapter(config.teams, logger);
   const teamsBot = new TeamsBot(runner);

@@ -10,7 +10,7 @@ import { notices, type RoleUserSummary } from '../cards/index.js';
 import { LastGlobalAdminError, RoleAdministration, UserNotFoundError, USERS_PAGE_SIZE } from '../services/access/role-admin.js';
 import { ForbiddenError, isRole, ROLES, type Actor, type Role } from '../services/access/roles.js';
 import { parseTurnInput } from './input.js';
-import { actorOf, show } from './ui.js';
+import { actorOf, notificationPayload, show } from './ui.js';
 
 export const ROLES_DIALOG = 'roles';
 const LIST = 'roles.list';
@@ -136,7 +136,14 @@ export class RolesDialog extends ComponentDialog {
       return step.replaceDialog(USER, { userId });
     }
     return this.guard(step, async (actor) => {
-      await this.roles.setRole(actor, { userId, role: change.role, grant: change.grant });
+      const by = actor.displayName ?? '—';
+      await this.roles.setRole(actor, { userId, role: change.role, grant: change.grant }, (target) =>
+        notificationPayload(
+          { kind: 'notice', tone: 'info', messageKey: change.grant ? 'roles.youWereGranted' : 'roles.youWereRevoked', params: { by }, roles: [change.role] },
+          target.channel,
+          target.locale,
+        ),
+      );
       await show(step.context, {
         kind: 'notice',
         tone: 'info',

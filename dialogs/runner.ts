@@ -26,6 +26,7 @@ export interface TurnIdentity {
   userExternalId: string;
   displayName: string | null;
   locale: string;
+  /** Key of the conversation to reach the user in later (conversation_refs.conversation_id). */
   conversationId: string;
   conversationType: string;
   /** How to reach this conversation proactively (Teams ConversationReference; Slack ids). */

@@ -78,10 +78,11 @@ export class SlackAdapter extends BotAdapter {
       userExternalId: inbound.userId,
       displayName: inbound.userName,
       locale,
-      conversationId,
-      // Slack notifications go to the user's DM (chat.postMessage channel = user id).
+      // Notifications never go to the channel the command came from (it may be shared): they
+      // go to the user's DM with the bot (chat.postMessage with the user id as channel).
+      conversationId: `${inbound.teamId}:${inbound.userId}`,
       conversationType: 'personal',
-      reference: { teamId: inbound.teamId, channelId: inbound.channelId ?? null, userId: inbound.userId },
+      reference: { teamId: inbound.teamId, userId: inbound.userId },
       requestKey: inbound.requestKey ? `${inbound.teamId}|${inbound.requestKey}` : undefined,
     };
     await this.runMiddleware(ctx, (c) => logic(c, who));

@@ -88,5 +88,7 @@ export const de: { readonly [K in MessageKey]: string } = {
   'roles.revoked': '{name} hat die Rolle {roles} nicht mehr.',
   'roles.lastGlobalAdmin': 'Sie können den letzten globalen Administrator Ihrer Organisation nicht entfernen. Weisen Sie die Rolle zuerst jemand anderem zu.',
   'roles.userGone': 'Dieser Benutzer gehört (nicht mehr) zu Ihrer Organisation. Es wurde nichts geändert.',
+  'roles.youWereGranted': '{by} hat Ihnen in CSP Software Desk die Rolle {roles} zugewiesen. Geben Sie help ein, um zu sehen, was Sie jetzt tun können.',
+  'roles.youWereRevoked': '{by} hat Ihnen in CSP Software Desk die Rolle {roles} entzogen.',
   'roles.finished': 'Fertig. Geben Sie roles ein, um Rollen erneut zu verwalten.',
 };

@@ -86,6 +86,8 @@ export const en = {
   'roles.revoked': '{name} no longer has the role {roles}.',
   'roles.lastGlobalAdmin': 'You cannot remove the last Global admin of your organisation. Grant the role to someone else first.',
   'roles.userGone': 'That user is not in your organisation (any more). Nothing was changed.',
+  'roles.youWereGranted': '{by} gave you the role {roles} in CSP Software Desk. Type help to see what you can do now.',
+  'roles.youWereRevoked': '{by} removed your role {roles} in CSP Software Desk.',
   'roles.finished': 'Done. Type roles to manage roles again.',
 } satisfies Record<string, string>;
 

@@ -3,8 +3,11 @@
  * method takes the acting user and checks the role itself; a Global admin only ever
  * sees and changes users of their own partner.
  */
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/pool.js';
 import { inTransaction } from '../db/pool.js';
+import type { NotificationPayload } from '../notifications/channel-sender.js';
+import type { NotificationService } from '../notifications/notifications.js';
 import { isRole, requireRole, ROLES, type Actor, type Role } from './roles.js';
 
 export interface PartnerUser {
@@ -33,8 +36,14 @@ export class LastGlobalAdminError extends Error {
 const MANAGERS: readonly Role[] = ['global_admin'];
 export const USERS_PAGE_SIZE = 10;
 
+/** Renders the message that tells a user about a change, in their channel and language. */
+export type RoleChangeMessage = (target: { channel: 'msteams' | 'slack'; locale: string | null }) => NotificationPayload;
+
 export class RoleAdministration {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly notifications?: NotificationService,
+  ) {}
 
   /** Users of the actor's partner, most recently seen first; `search` filters by name. */
   async listUsers(actor: Actor, opts: { search?: string; offset?: number } = {}): Promise<{ users: PartnerUser[]; total: number }> {
@@ -69,16 +78,25 @@ export class RoleAdministration {
     return { id: Number(r.id), displayName: r.display_name, channel: r.channel, roles: (r.roles ?? []).filter(isRole), lastSeenAt: r.last_seen_at };
   }
 
-  /** Grant or revoke one role; idempotent. Returns the user's roles afterwards. */
-  async setRole(actor: Actor, change: { userId: number; role: Role; grant: boolean }): Promise<Role[]> {
+  /**
+   * Grant or revoke one role; idempotent. Returns the user's roles afterwards. When the
+   * roles really changed and `message` is given, the user (if it is someone else) is
+   * notified — written in the same transaction, delivered by the worker.
+   */
+  async setRole(actor: Actor, change: { userId: number; role: Role; grant: boolean }, message?: RoleChangeMessage): Promise<Role[]> {
     requireRole(actor, MANAGERS);
     if (!ROLES.includes(change.role)) throw new UserNotFoundError();
     return inTransaction(this.db, async (tx) => {
       // Lock the partner's users so two admins cannot both remove the last Global admin.
-      const target = await tx.query('SELECT id FROM users WHERE id = $1 AND partner_id = $2 FOR UPDATE', [change.userId, actor.partnerId]);
-      if (target.rowCount === 0) throw new UserNotFoundError();
+      const target = await tx.query<{ channel: 'msteams' | 'slack'; locale: string | null }>(
+        'SELECT channel, locale FROM users WHERE id = $1 AND partner_id = $2 FOR UPDATE',
+        [change.userId, actor.partnerId],
+      );
+      const targetUser = target.rows[0];
+      if (!targetUser) throw new UserNotFoundError();
+      let changed: number;
       if (change.grant) {
-        await tx.query('INSERT INTO user_roles (user_id, role, granted_by) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [change.userId, change.role, actor.userId]);
+        changed = (await tx.query('INSERT INTO user_roles (user_id, role, granted_by) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [change.userId, change.role, actor.userId])).rowCount ?? 0;
       } else {
         if (change.role === 'global_admin') {
           await tx.query(`SELECT 1 FROM partners WHERE id = $1 FOR UPDATE`, [actor.partnerId]);
@@ -89,7 +107,15 @@ export class RoleAdministration {
           );
           if ((rows[0]?.n ?? 0) === 0) throw new LastGlobalAdminError();
         }
-        await tx.query('DELETE FROM user_roles WHERE user_id = $1 AND role = $2', [change.userId, change.role]);
+        changed = (await tx.query('DELETE FROM user_roles WHERE user_id = $1 AND role = $2', [change.userId, change.role])).rowCount ?? 0;
+      }
+      if (changed > 0 && message && this.notifications && change.userId !== actor.userId) {
+        await this.notifications.notifyUser(tx, {
+          partnerId: String(actor.partnerId),
+          userId: String(change.userId),
+          payload: message(targetUser),
+          dedupeKey: `role-change:${randomUUID()}`,
+        });
       }
       const { rows } = await tx.query<{ role: string }>('SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role', [change.userId]);
       return rows.map((r) => r.role).filter(isRole);

@@ -64,7 +64,10 @@ export const JOB_NAMES = {
 export type JobQueue<Q extends QueueName = QueueName> = Queue<JobData<Q>, unknown, string, JobData<Q>, unknown, string, IQueueBackend, unknown>;
 export type JobWorker<Q extends QueueName = QueueName> = Worker<JobData<Q>, unknown, string, IQueueBackend, JobProgress, unknown>;
 export type QueueJob<Q extends QueueName = QueueName> = Job<JobData<Q>, unknown, string>;
-/** A processor gets the job (ids only) and BullMQ's lock token (needed for job.moveToDelayed). */
+/**
+ * A processor gets the job (ids only) and BullMQ's lock token (needed for job.moveToDelayed).
+ * Its return value is stored in the queue and logged by the worker host: never return a secret.
+ */
 export type JobProcessor<Q extends QueueName = QueueName> = (job: QueueJob<Q>, token?: string) => Promise<unknown>;
 
 /**

@@ -1,6 +1,6 @@
 /**
- * The delivery port: one implementation per channel (Teams: teams-sender.ts, Slack:
- * slack-sender.ts). A sender sends one message and classifies failures into a
+ * The delivery port: one implementation per channel, in the channel layer (Teams:
+ * bot/teams/sender.ts, Slack: bot/slack/sender.ts). A sender sends one message and classifies failures into a
  * DeliveryError, so the processor can decide: retry (with the server's Retry-After),
  * give up on this conversation for good, or refuse this one message.
  */

@@ -131,13 +131,13 @@ describe('bot: Slack over /slack/events', () => {
     assert.equal(fake.calls.filter((c) => c.path.endsWith(path)).length, 1);
   });
 
-  it('stores where to reach the Slack user', async () => {
+  it('stores where to reach the Slack user: their DM, never the (maybe shared) channel of the command', async () => {
     const user = await createUser(db, partner, { channel: 'slack', roles: [] });
     const { path } = await slash(user, 'whoami');
     await waitForCalls(fake, (c) => c.path.endsWith(path));
     const { rows } = await db.query('SELECT reference FROM conversation_refs WHERE user_id = $1', [user.id]);
     assert.equal(rows.length, 1);
-    assert.deepEqual(rows[0].reference, { teamId: partner.slackTeamId, channelId: 'C0TEST0001', userId: user.externalId });
+    assert.deepEqual(rows[0].reference, { teamId: partner.slackTeamId, userId: user.externalId });
   });
 
   describe('signature checks', () => {

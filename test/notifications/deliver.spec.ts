@@ -9,8 +9,8 @@ import type { NotificationPayload } from '../../services/notifications/channel-s
 import { createDeliverNotification } from '../../services/notifications/deliver.js';
 import { NotificationService } from '../../services/notifications/notifications.js';
 import { PostgresDeliveryRateLimiter, type DeliveryRateLimiter, type DeliveryTarget } from '../../services/notifications/rate-limit.js';
-import { SlackSender } from '../../services/notifications/slack-sender.js';
-import { TeamsSender } from '../../services/notifications/teams-sender.js';
+import { SlackSender } from '../../bot/slack/sender.js';
+import { TeamsSender } from '../../bot/teams/sender.js';
 import { connectorReplies, startFakeBotConnector, type FakeBotConnector } from '../fakes/bot-connector.js';
 import { slackReplies, startFakeSlackApi, type FakeSlackApi } from '../fakes/slack-api.js';
 import { BACKEND_KINDS, TestBackends, eventually, isolatedDb, silentLogger } from '../jobs/support.js';

@@ -4,13 +4,14 @@ import { loadConfig } from '../../services/config.js';
 import { createLogger } from '../../services/logger.js';
 import { startBotServer, type BotServer } from '../../bot/server.js';
 import { testDb } from './db.js';
+import type { Db } from '../../services/db/pool.js';
 
 export interface TestBot extends BotServer {
   logs: string[];
   post(path: string, body: string | object, headers?: Record<string, string>): Promise<{ status: number; text: string; json: () => any }>;
 }
 
-export async function startTestBot(opts: { env?: Record<string, string>; queuePing?: () => Promise<void> } = {}): Promise<TestBot> {
+export async function startTestBot(opts: { env?: Record<string, string>; queuePing?: () => Promise<void>; db?: Db } = {}): Promise<TestBot> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', SHUTDOWN_TIMEOUT_MS: '2000', ...opts.env });
   const logs: string[] = [];
   const sink = new Writable({
@@ -20,7 +21,7 @@ export async function startTestBot(opts: { env?: Record<string, string>; queuePi
     },
   });
   const logger = createLogger({ level: 'debug', name: 'test-bot' }, sink);
-  const bot = await startBotServer({ config, db: testDb(), logger, queuePing: opts.queuePing ?? (() => Promise.resolve()) });
+  const bot = await startBotServer({ config, db: opts.db ?? testDb(), logger, queuePing: opts.queuePing ?? (() => Promise.resolve()) });
   return {
     ...bot,
     logs,

@@ -42,6 +42,7 @@ export function createMessageActivity(opts: {
   serviceUrl?: string;
   id?: string;
   expectReplies?: boolean;
+  name?: string;
 }) {
   return {
     type: 'message',
@@ -49,7 +50,7 @@ export function createMessageActivity(opts: {
     timestamp: new Date().toISOString(),
     channelId: 'msteams',
     serviceUrl: opts.serviceUrl ?? 'http://127.0.0.1:9/',
-    from: { id: `29:${opts.aadObjectId}`, name: 'Test User', aadObjectId: opts.aadObjectId },
+    from: { id: `29:${opts.aadObjectId}`, name: opts.name ?? 'Test User', aadObjectId: opts.aadObjectId },
     recipient: { id: '28:bot', name: 'CSP Software Desk' },
     conversation: { id: opts.conversationId ?? `a:${opts.aadObjectId}`, conversationType: opts.conversationType ?? 'personal', tenantId: opts.tenantId },
     channelData: { tenant: { id: opts.tenantId } },

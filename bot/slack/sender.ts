@@ -7,8 +7,8 @@
  * tokens (OAuth installs) would need a token lookup by teamId here.
  */
 import { WebClient, ErrorCode, LogLevel, type Logger as SlackLogger } from '@slack/web-api';
-import type { Logger } from '../logger.js';
-import { DeliveryError, isRetryableStatus, type ChannelSender, type NotificationPayload, type StoredReference } from './channel-sender.js';
+import type { Logger } from '../../services/logger.js';
+import { DeliveryError, isRetryableStatus, type ChannelSender, type NotificationPayload, type StoredReference } from '../../services/notifications/channel-sender.js';
 
 /** Slack errors meaning this channel / user can no longer be reached by the app. */
 export const SLACK_GONE_ERRORS: ReadonlySet<string> = new Set([

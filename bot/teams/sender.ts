@@ -13,8 +13,8 @@
  * less visible). test/notifications/deliver.spec.ts fails if the removal stops working.
  */
 import type { Activity, Attachment, ConversationReference, TurnContext } from 'botbuilder';
-import type { Logger } from '../logger.js';
-import { DeliveryError, isRetryableStatus, parseRetryAfter, type ChannelSender, type NotificationPayload, type StoredReference } from './channel-sender.js';
+import type { Logger } from '../../services/logger.js';
+import { DeliveryError, isRetryableStatus, parseRetryAfter, type ChannelSender, type NotificationPayload, type StoredReference } from '../../services/notifications/channel-sender.js';
 
 /** The part of botbuilder's CloudAdapter this sender uses. */
 export interface TeamsAdapter {

@@ -1,0 +1,122 @@
+/**
+ * `npm run bench`: turns through /api/messages (delivery mode expectReplies, real
+ * Postgres) at 1 and 50 concurrent conversations — the `help` turn (partner lookup, user
+ * upsert, conversation reference, dedupe, dialog state, card render) against a bare echo
+ * bot on the same CloudAdapter (the framework's floor). Numbers only; no pass/fail.
+ *
+ * Env: BENCH_DATABASE_URL (default the local test database), BENCH_TURNS (default 2000).
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import pg from 'pg';
+import { ActivityHandler, CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
+import { loadConfig } from '../services/config.js';
+import { createLogger } from '../services/logger.js';
+import { createPool } from '../services/db/pool.js';
+import { migrate } from '../services/db/migrate.js';
+import { seedDemoData, PLAYGROUND_TENANT_ID } from '../services/seed/demo.js';
+import { startBotServer } from '../bot/server.js';
+
+const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const TURNS = Number(process.env.BENCH_TURNS ?? 2000);
+const SCHEMA = `bench_${Date.now().toString(36)}`;
+
+interface Result { name: string; concurrency: number; turns: number; seconds: number; p50: number; p99: number; rssMb: number }
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function load(name: string, url: string, concurrency: number, turns: number, text: string): Promise<Result> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const conversations = Array.from({ length: concurrency }, () => ({ user: `00000000-0000-0000-0000-${randomUUID().slice(-12)}`, conv: `a:${randomUUID()}` }));
+  const latencies: number[] = [];
+  let next = 0;
+  const post = (body: string) =>
+    new Promise<void>((resolve, reject) => {
+      const req = http.request(`${url}/api/messages`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    conversations.map(async (c) => {
+      while (next < turns) {
+        next++;
+        const body = JSON.stringify({
+          type: 'message', id: randomUUID(), channelId: 'msteams', serviceUrl: 'http://127.0.0.1:9/', deliveryMode: 'expectReplies', locale: 'en-US', text,
+          from: { id: `29:${c.user}`, name: 'Bench', aadObjectId: c.user }, recipient: { id: '28:bot' },
+          conversation: { id: c.conv, conversationType: 'personal', tenantId: PLAYGROUND_TENANT_ID },
+        });
+        const t0 = process.hrtime.bigint();
+        await post(body);
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return { name, concurrency, turns: latencies.length, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rssMb: process.memoryUsage().rss / 2 ** 20 };
+}
+
+async function startEchoBot(): Promise<{ url: string; close: () => Promise<void> }> {
+  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
+  const bot = new ActivityHandler();
+  bot.onMessage(async (ctx, next) => {
+    await ctx.sendActivity(`Echo: ${ctx.activity.text}`);
+    await next();
+  });
+  const app = express();
+  app.post('/api/messages', express.json(), (req, res) => adapter.process(req, res, (ctx) => bot.run(ctx)));
+  const server = http.createServer(app);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+async function main(): Promise<void> {
+  const logger = createLogger({ level: 'silent' });
+  await migrate({ url: DATABASE_URL, schema: SCHEMA });
+  const db = createPool({ url: DATABASE_URL, schema: SCHEMA, max: 20 });
+  await seedDemoData(db, { logger });
+  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '1000' });
+  const bot = await startBotServer({ config, db, logger, queuePing: () => Promise.resolve() });
+  const echo = await startEchoBot();
+  const results: Result[] = [];
+  try {
+    // Warm-up (JIT, pool connections, user rows), not measured.
+    await load('warm-up', bot.url, 10, 200, 'help');
+    await load('warm-up', echo.url, 10, 200, 'hi');
+    for (const concurrency of [1, 50]) {
+      results.push(await load('echo bot (floor)', echo.url, concurrency, TURNS, 'hi'));
+      results.push(await load('help turn', bot.url, concurrency, TURNS, 'help'));
+    }
+  } finally {
+    await bot.close(1000);
+    await echo.close();
+    await db.end();
+    const admin = new pg.Client({ connectionString: DATABASE_URL });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(SCHEMA)} CASCADE`);
+    await admin.end();
+  }
+  console.log(`\n/api/messages, expectReplies, real Postgres — ${TURNS} turns per row\n`);
+  console.log('| what | concurrency | turns/s | p50 ms | p99 ms | rss MB |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const r of results) {
+    console.log(`| ${r.name} | ${r.concurrency} | ${(r.turns / r.seconds).toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.rssMb.toFixed(0)} |`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

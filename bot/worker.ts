@@ -1,0 +1,68 @@
+/**
+ * Composition root of the `worker` process: BullMQ processors and the outbox relay.
+ * `npm run start:worker` runs this file; `npm start` runs it inside the local
+ * all-in-one process. Stateless: run as many as you like against one Postgres and
+ * one Redis.
+ */
+import { pathToFileURL } from 'node:url';
+import { loadConfig, type Config } from '../services/config.js';
+import { createLogger, type Logger } from '../services/logger.js';
+import type { Db } from '../services/db/pool.js';
+import type { JobBackend } from '../services/jobs/queues.js';
+import { OutboxRelay } from '../services/jobs/outbox.js';
+import { startWorkers } from '../services/jobs/worker-host.js';
+import { createDeliverNotification } from '../services/notifications/deliver.js';
+import { PostgresDeliveryRateLimiter } from '../services/notifications/rate-limit.js';
+import { SlackSender } from './slack/sender.js';
+import { createTeamsAdapter } from './teams/adapter.js';
+import { TeamsSender } from './teams/sender.js';
+
+export interface WorkerProcess {
+  relay: OutboxRelay;
+  /** Stop the relay and intake, let running jobs finish up to the bound. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+export function startWorker(deps: { config: Config; db: Db; jobs: JobBackend; logger: Logger }): WorkerProcess {
+  const { config, db, jobs, logger } = deps;
+  const teamsAdapter = createTeamsAdapter(config.teams, logger);
+  const senders = {
+    msteams: new TeamsSender({ adapter: teamsAdapter, botAppId: config.teams.appId ?? '', logger }),
+    ...(config.slack.botToken ? { slack: new SlackSender({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, logger }) } : {}),
+  };
+  const workers = startWorkers(
+    jobs,
+    { notifications: createDeliverNotification({ db, senders, rateLimiter: new PostgresDeliveryRateLimiter(db), logger }) },
+    { concurrency: config.queue.concurrency, logger },
+  );
+  const relay = new OutboxRelay({ db, backend: jobs, logger, intervalMs: config.queue.outboxRelayIntervalMs });
+  relay.start();
+  logger.info({ queues: [...workers.workers.keys()], concurrency: config.queue.concurrency, backend: jobs.kind }, 'worker running');
+  return {
+    relay,
+    close: async (timeoutMs = config.shutdownTimeoutMs) => {
+      await relay.stop();
+      const { forced } = await workers.close(timeoutMs);
+      if (forced) logger.warn('jobs still running at shutdown were handed back (their locks expire and another worker retries them)');
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, name: 'worker' });
+  const { openRuntime, installShutdown } = await import('./runtime.js');
+  const runtime = await openRuntime(config, logger, { role: 'worker' });
+  const worker = startWorker({ config, db: runtime.db, jobs: runtime.jobs, logger });
+  installShutdown(logger, async () => {
+    await worker.close();
+    await runtime.close();
+  });
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
