@@ -4,20 +4,19 @@
  * upsert, conversation reference, dedupe, dialog state, card render) against a bare echo
  * bot on the same CloudAdapter (the framework's floor). Numbers only; no pass/fail.
  *
+ * The servers run in their own processes (bench/target.ts); this one only generates load.
+ *
  * Env: BENCH_DATABASE_URL (default the local test database), BENCH_TURNS (default 2000).
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import express from 'express';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import pg from 'pg';
-import { ActivityHandler, CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
-import { loadConfig } from '../services/config.js';
 import { createLogger } from '../services/logger.js';
 import { createPool } from '../services/db/pool.js';
 import { migrate } from '../services/db/migrate.js';
 import { seedDemoData, PLAYGROUND_TENANT_ID } from '../services/seed/demo.js';
-import { startBotServer } from '../bot/server.js';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const TURNS = Number(process.env.BENCH_TURNS ?? 2000);
@@ -65,18 +64,27 @@ async function load(name: string, url: string, concurrency: number, turns: numbe
   return { name, concurrency, turns: latencies.length, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rssMb: process.memoryUsage().rss / 2 ** 20 };
 }
 
-async function startEchoBot(): Promise<{ url: string; close: () => Promise<void> }> {
-  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
-  const bot = new ActivityHandler();
-  bot.onMessage(async (ctx, next) => {
-    await ctx.sendActivity(`Echo: ${ctx.activity.text}`);
-    await next();
+interface Target { url: string; stop: () => Promise<void> }
+
+/** Start a benchmark target (bench/target.ts) in its own process. */
+async function startTarget(kind: 'csp' | 'echo'): Promise<Target> {
+  const child = spawn(path.resolve('node_modules/.bin/tsx'), ['bench/target.ts', kind, DATABASE_URL, SCHEMA], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /READY (\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`${kind} target exited with ${code}`)));
   });
-  const app = express();
-  app.post('/api/messages', express.json(), (req, res) => adapter.process(req, res, (ctx) => bot.run(ctx)));
-  const server = http.createServer(app);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url,
+    stop: () => new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    }),
+  };
 }
 
 async function main(): Promise<void> {
@@ -84,28 +92,27 @@ async function main(): Promise<void> {
   await migrate({ url: DATABASE_URL, schema: SCHEMA });
   const db = createPool({ url: DATABASE_URL, schema: SCHEMA, max: 20 });
   await seedDemoData(db, { logger });
-  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '1000' });
-  const bot = await startBotServer({ config, db, logger, queuePing: () => Promise.resolve() });
-  const echo = await startEchoBot();
+  await db.end();
+  const bot = await startTarget('csp');
+  const echo = await startTarget('echo');
   const results: Result[] = [];
   try {
     // Warm-up (JIT, pool connections, user rows), not measured.
-    await load('warm-up', bot.url, 10, 200, 'help');
-    await load('warm-up', echo.url, 10, 200, 'hi');
+    await load('warm-up', bot.url, 50, 1000, 'help');
+    await load('warm-up', echo.url, 50, 1000, 'hi');
     for (const concurrency of [1, 50]) {
       results.push(await load('echo bot (floor)', echo.url, concurrency, TURNS, 'hi'));
       results.push(await load('help turn', bot.url, concurrency, TURNS, 'help'));
     }
   } finally {
-    await bot.close(1000);
-    await echo.close();
-    await db.end();
+    await bot.stop();
+    await echo.stop();
     const admin = new pg.Client({ connectionString: DATABASE_URL });
     await admin.connect();
     await admin.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(SCHEMA)} CASCADE`);
     await admin.end();
   }
-  console.log(`\n/api/messages, expectReplies, real Postgres — ${TURNS} turns per row\n`);
+  console.log(`\n/api/messages, expectReplies, real Postgres, server in its own process — ${TURNS} turns per row; rss = load generator\n`);
   console.log('| what | concurrency | turns/s | p50 ms | p99 ms | rss MB |');
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const r of results) {
