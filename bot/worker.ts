@@ -13,6 +13,7 @@ import { OutboxRelay } from '../services/jobs/outbox.js';
 import { startWorkers } from '../services/jobs/worker-host.js';
 import { createDeliverNotification } from '../services/notifications/deliver.js';
 import { PostgresDeliveryRateLimiter } from '../services/notifications/rate-limit.js';
+import { pruneExpired } from '../services/maintenance.js';
 import { SlackSender } from './slack/sender.js';
 import { createTeamsAdapter } from './teams/adapter.js';
 import { TeamsSender } from './teams/sender.js';
@@ -37,13 +38,37 @@ export function startWorker(deps: { config: Config; db: Db; jobs: JobBackend; lo
   );
   const relay = new OutboxRelay({ db, backend: jobs, logger, intervalMs: config.queue.outboxRelayIntervalMs });
   relay.start();
+  const housekeeping = startHousekeeping(db, logger);
   logger.info({ queues: [...workers.workers.keys()], concurrency: config.queue.concurrency, backend: jobs.kind }, 'worker running');
   return {
     relay,
     close: async (timeoutMs = config.shutdownTimeoutMs) => {
+      await housekeeping.stop();
       await relay.stop();
       const { forced } = await workers.close(timeoutMs);
       if (forced) logger.warn('jobs still running at shutdown were handed back (their locks expire and another worker retries them)');
+    },
+  };
+}
+
+/** Prunes expired rows (services/maintenance.ts) now and every hour; never overlapping. */
+function startHousekeeping(db: Db, logger: Logger): { stop(): Promise<void> } {
+  let running: Promise<void> = Promise.resolve();
+  const run = () => {
+    running = pruneExpired(db).then(
+      (removed) => logger.debug({ removed }, 'housekeeping'),
+      (err: unknown) => logger.warn({ err }, 'housekeeping failed; next try in an hour'),
+    );
+  };
+  run();
+  const timer = setInterval(() => {
+    void running.then(run);
+  }, 3_600_000);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
     },
   };
 }

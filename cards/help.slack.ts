@@ -4,7 +4,7 @@ import { t, tKey, type Locale } from './i18n/index.js';
 import { commandData, type HelpCommand, type HelpScreen } from './screens.js';
 
 function commandSection(command: HelpCommand, screen: HelpScreen, locale: Locale): SlackBlock {
-  const line = `\`${escapeMrkdwn(commandLine(command, screen.channel))}\``;
+  const line = `\`${escapeMrkdwn(commandLine(command, screen.channel, locale))}\``;
   const description = escapeMrkdwn(tKey(locale, command.descriptionKey));
   if (!command.available) {
     return section(mrkdwn(`${line}\n${description}\n_${escapeMrkdwn(t(locale, 'help.comingSoon'))}_`));

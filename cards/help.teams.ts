@@ -14,7 +14,7 @@ function commandRow(command: HelpCommand, screen: HelpScreen, locale: Locale): C
     [
       column(
         [
-          richText([textRun(commandLine(command, screen.channel), { weight: 'Bolder' })]),
+          richText([textRun(commandLine(command, screen.channel, locale), { weight: 'Bolder' })]),
           plainText(tKey(locale, command.descriptionKey), { isSubtle: true }, { spacing: 'None' }),
         ],
         { width: 'stretch' },

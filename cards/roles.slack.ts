@@ -1,13 +1,13 @@
-import { actions, button, context, escapeMrkdwn, header, mrkdwn, section, slackMessage, type ButtonElement, type SlackBlock, type SlackMessage } from './blockkit.js';
+import { actions, button, clamp, context, escapeMrkdwn, header, mrkdwn, section, slackMessage, type ButtonElement, type SlackBlock, type SlackMessage } from './blockkit.js';
 import { roleName, t, type Locale } from './i18n/index.js';
 import { commandData, type RolesConfirmScreen, type RolesUserScreen, type RolesUsersScreen } from './screens.js';
-import { confirmQuestion, pageLine, rolesConfirmText, rolesUserText, rolesUsersText, userName, userRoles } from './roles.text.js';
+import { confirmQuestion, emptyListText, pageLine, rolesConfirmText, rolesUserText, rolesUsersText, userName, userRoles } from './roles.text.js';
 
 export function rolesUsersSlack(screen: RolesUsersScreen, locale: Locale): SlackMessage {
-  const title = screen.search ? t(locale, 'roles.filtered', { search: screen.search }) : t(locale, 'roles.title');
+  const title = screen.search ? t(locale, 'roles.filtered', { search: clamp(screen.search, 60) }) : t(locale, 'roles.title');
   const blocks: SlackBlock[] = [header(title)];
   if (screen.users.length === 0) {
-    blocks.push(section(mrkdwn(escapeMrkdwn(t(locale, 'roles.none')))));
+    blocks.push(section(mrkdwn(escapeMrkdwn(emptyListText(screen, locale)))));
     return slackMessage(rolesUsersText(screen, locale), blocks);
   }
   blocks.push(context([mrkdwn(escapeMrkdwn(t(locale, 'roles.intro')))]));
@@ -26,7 +26,7 @@ export function rolesUserSlack(screen: RolesUserScreen, locale: Locale): SlackMe
   const buttons = screen.allRoles.map((role) => {
     const has = screen.user.roles.includes(role);
     const label = has ? t(locale, 'roles.revoke', { role: roleName(locale, role) }) : t(locale, 'roles.grant', { role: roleName(locale, role) });
-    return button(label, { action: 'roles.toggle', role, grant: !has }, role, has ? 'danger' : undefined);
+    return button(label, { action: 'roles.toggle', userId: screen.user.id, role, grant: !has }, role, has ? 'danger' : undefined);
   });
   const blocks: SlackBlock[] = [
     header(t(locale, 'roles.userTitle', { name: userName(screen.user, locale) })),

@@ -2,15 +2,16 @@ import {
   actionSet, adaptiveCard, column, columnSet, container, factSet, heading, plainText, submitAction, textBlock,
   type AdaptiveCardJson, type CardAction, type CardElement,
 } from './adaptive.js';
+import { clamp } from './blockkit.js';
 import { roleName, t, type Locale } from './i18n/index.js';
 import { commandData, type RolesConfirmScreen, type RolesUserScreen, type RolesUsersScreen } from './screens.js';
-import { confirmQuestion, pageLine, rolesConfirmText, rolesUserText, rolesUsersText, userName, userRoles } from './roles.text.js';
+import { confirmQuestion, emptyListText, pageLine, rolesConfirmText, rolesUserText, rolesUsersText, userName, userRoles } from './roles.text.js';
 
 export function rolesUsersTeams(screen: RolesUsersScreen, locale: Locale): AdaptiveCardJson {
-  const title = screen.search ? t(locale, 'roles.filtered', { search: screen.search }) : t(locale, 'roles.title');
+  const title = screen.search ? t(locale, 'roles.filtered', { search: clamp(screen.search, 60) }) : t(locale, 'roles.title');
   const body: CardElement[] = [heading(title)];
   if (screen.users.length === 0) {
-    body.push(textBlock(t(locale, 'roles.none')));
+    body.push(textBlock(emptyListText(screen, locale)));
     return adaptiveCard(body, { fallbackText: rolesUsersText(screen, locale) });
   }
   body.push(textBlock(t(locale, 'roles.intro'), { spacing: 'Small' }));
@@ -42,7 +43,7 @@ export function rolesUserTeams(screen: RolesUserScreen, locale: Locale): Adaptiv
       screen.allRoles.map((role) => {
         const has = screen.user.roles.includes(role);
         const label = has ? t(locale, 'roles.revoke', { role: roleName(locale, role) }) : t(locale, 'roles.grant', { role: roleName(locale, role) });
-        return actionSet([submitAction(label, { action: 'roles.toggle', role, grant: !has }, has ? { style: 'destructive' } : {})], { spacing: 'Small' });
+        return actionSet([submitAction(label, { action: 'roles.toggle', userId: screen.user.id, role, grant: !has }, has ? { style: 'destructive' } : {})], { spacing: 'Small' });
       }),
     ),
   ];

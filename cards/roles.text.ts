@@ -1,3 +1,4 @@
+import { clamp } from './blockkit.js';
 import { roleList, roleName, t, type Locale } from './i18n/index.js';
 import type { RoleUserSummary, RolesConfirmScreen, RolesUserScreen, RolesUsersScreen } from './screens.js';
 
@@ -13,8 +14,13 @@ export function pageLine(screen: RolesUsersScreen, locale: Locale): string {
   return t(locale, 'roles.page', { from: screen.offset + 1, to: screen.offset + screen.users.length, total: screen.total });
 }
 
+/** No users at all, or none matching the search. */
+export function emptyListText(screen: RolesUsersScreen, locale: Locale): string {
+  return screen.search ? t(locale, 'roles.noMatch', { search: clamp(screen.search, 60) }) : t(locale, 'roles.none');
+}
+
 export function rolesUsersText(screen: RolesUsersScreen, locale: Locale): string {
-  if (screen.users.length === 0) return `${t(locale, 'roles.title')}\n${t(locale, 'roles.none')}`;
+  if (screen.users.length === 0) return `${t(locale, 'roles.title')}\n${emptyListText(screen, locale)}`;
   return [t(locale, 'roles.title'), ...screen.users.map((u) => `• ${userName(u, locale)}: ${userRoles(u, locale)}`), pageLine(screen, locale)].join('\n');
 }
 

@@ -10,10 +10,13 @@ import { notices, type RoleUserSummary } from '../cards/index.js';
 import { LastGlobalAdminError, RoleAdministration, UserNotFoundError, USERS_PAGE_SIZE } from '../services/access/role-admin.js';
 import { ForbiddenError, isRole, ROLES, type Actor, type Role } from '../services/access/roles.js';
 import { parseTurnInput } from './input.js';
-import { actorOf, notificationPayload, show } from './ui.js';
+import { commandLine } from '../cards/help.text.js';
+import { actorOf, isSlack, notificationPayload, show } from './ui.js';
 
 export const ROLES_DIALOG = 'roles';
 const LIST = 'roles.list';
+/** Names are short; a longer search term is cut (it could never match anyway). */
+const MAX_SEARCH = 100;
 const USER = 'roles.user';
 
 interface ListOptions {
@@ -65,7 +68,7 @@ export class RolesDialog extends ComponentDialog {
   /** Step 1: a page of users. `roles <name>` filters by name. */
   private async showList(step: WaterfallStepContext<ListOptions>): Promise<DialogTurnResult> {
     const opts = step.options ?? {};
-    const search = opts.search !== undefined ? opts.search : opts.args?.trim() || null;
+    const search = opts.search !== undefined ? opts.search : opts.args?.trim().slice(0, MAX_SEARCH) || null;
     const offset = opts.offset ?? 0;
     valuesOf(step).search = search;
     return this.guard(step, async (actor) => {
@@ -113,10 +116,12 @@ export class RolesDialog extends ComponentDialog {
   private async pickChange(step: WaterfallStepContext<UserOptions>): Promise<DialogTurnResult> {
     const submit = submitOf(step.context);
     if (submit?.action === 'roles.done') {
-      await show(step.context, { kind: 'notice', tone: 'info', messageKey: 'roles.finished' });
+      const channel = isSlack(step.context) ? 'slack' : 'msteams';
+      await show(step.context, { kind: 'notice', tone: 'info', messageKey: 'roles.finished', params: { roles: commandLine({ name: 'roles', usage: '' }, channel) } });
       return step.endDialog();
     }
-    if (submit?.action === 'roles.toggle' && isRole(submit.data.role) && typeof submit.data.grant === 'boolean') {
+    // The user id must be the one this step shows: a button on an older card of another user does nothing.
+    if (submit?.action === 'roles.toggle' && submit.data.userId === valuesOf(step).userId && isRole(submit.data.role) && typeof submit.data.grant === 'boolean') {
       const change: PendingChange = { role: submit.data.role, grant: submit.data.grant };
       valuesOf(step).change = change;
       await show(step.context, { kind: 'rolesConfirm', user: valuesOf(step).user!, role: change.role, grant: change.grant });
@@ -139,7 +144,13 @@ export class RolesDialog extends ComponentDialog {
       const by = actor.displayName ?? '—';
       await this.roles.setRole(actor, { userId, role: change.role, grant: change.grant }, (target) =>
         notificationPayload(
-          { kind: 'notice', tone: 'info', messageKey: change.grant ? 'roles.youWereGranted' : 'roles.youWereRevoked', params: { by }, roles: [change.role] },
+          {
+            kind: 'notice',
+            tone: 'info',
+            messageKey: change.grant ? 'roles.youWereGranted' : 'roles.youWereRevoked',
+            params: { by, help: commandLine({ name: 'help', usage: '' }, target.channel) },
+            roles: [change.role],
+          },
           target.channel,
           target.locale,
         ),

@@ -8,7 +8,8 @@
  * memory.
  */
 import { PrivateConversationState, type Storage, type TurnContext } from 'botbuilder';
-import { DialogSet, DialogTurnStatus, type Dialog, type DialogState } from 'botbuilder-dialogs';
+import { DialogSet, type Dialog, type DialogContext, type DialogState } from 'botbuilder-dialogs';
+import { notices } from '../cards/index.js';
 import type { PartnerDirectory, Partner } from '../services/access/directory.js';
 import { hasAnyRole, type Actor, type Channel } from '../services/access/roles.js';
 import { firstDelivery, upsertConversationRef } from '../services/conversations.js';
@@ -36,6 +37,15 @@ export interface TurnIdentity {
 }
 
 export const PARTNER_KEY = Symbol('csp.partner');
+const EXPECTS_TEXT = Symbol('csp.expectsText');
+
+/**
+ * Called by a flow's step that asks for typed text (a search term, a quantity): the
+ * user's next free text goes to the flow instead of being read as an unknown command.
+ */
+export function expectText(ctx: TurnContext): void {
+  ctx.turnState.set(EXPECTS_TEXT, true);
+}
 
 /** A flow that runs as a botbuilder dialog; its id is the command name. */
 export interface Flow {
@@ -54,12 +64,14 @@ export class DialogRunner {
   /** Per conversation *and user*: in a group chat or channel each user has their own flow. */
   private readonly conversationState: PrivateConversationState;
   private readonly dialogState;
+  private readonly expectsText;
   private readonly dialogs: DialogSet;
   private readonly flowIds = new Set<string>();
 
   constructor(private readonly deps: DialogRunnerDeps) {
     this.conversationState = new PrivateConversationState(deps.storage);
     this.dialogState = this.conversationState.createProperty<DialogState>('dialogState');
+    this.expectsText = this.conversationState.createProperty<boolean>('expectsText');
     this.dialogs = new DialogSet(this.dialogState);
     for (const flow of deps.flows ?? []) {
       this.dialogs.add(flow.dialog);
@@ -70,12 +82,7 @@ export class DialogRunner {
   async run(ctx: TurnContext, who: TurnIdentity): Promise<void> {
     const partner = who.partnerExternalId ? await this.deps.directory.resolvePartner(who.channel, who.partnerExternalId) : null;
     if (!partner) {
-      await show(ctx, {
-        kind: 'notice',
-        tone: 'warning',
-        messageKey: 'notice.partnerNotOnboarded',
-        params: { orgId: who.partnerExternalId ?? '—' },
-      });
+      await show(ctx, notices.partnerNotOnboarded(who.partnerExternalId ?? '—'));
       return;
     }
     const actor = await this.deps.directory.actorFor({
@@ -110,62 +117,63 @@ export class DialogRunner {
   private async route(ctx: TurnContext, actor: Actor, partner: Partner): Promise<void> {
     const input = parseTurnInput(ctx.activity);
     const dc = await this.dialogs.createContext(ctx);
+    const expectsText = await this.expectsText.get(ctx, false);
 
     switch (input.kind) {
       case 'tooLong':
-        await show(ctx, { kind: 'notice', tone: 'warning', messageKey: 'notice.messageTooLong', params: { limit: input.limit } });
+        await show(ctx, notices.messageTooLong(input.limit));
         return;
       case 'badSubmit':
-        await show(ctx, { kind: 'notice', tone: 'warning', messageKey: 'notice.invalidSubmit' });
+        await show(ctx, notices.invalidSubmit());
         return;
       case 'empty':
-        if (dc.activeDialog) {
-          await dc.continueDialog();
-          return;
-        }
+        if (dc.activeDialog) return this.continueFlow(ctx, dc);
         await showHelp(ctx, actor);
         return;
       case 'submit':
-        if (dc.activeDialog) {
-          await dc.continueDialog();
-          return;
-        }
+        if (dc.activeDialog) return this.continueFlow(ctx, dc);
         // A submit for a flow that is no longer running (an old card, or cancelled).
-        await show(ctx, { kind: 'notice', tone: 'warning', messageKey: 'notice.invalidSubmit' });
+        await show(ctx, notices.invalidSubmit());
         return;
       case 'command':
         break;
     }
 
-    if (input.name === 'cancel' && dc.activeDialog) {
+    // A bare `cancel` stops the running flow; `cancel <order>` is the cancellation command.
+    if (input.name === 'cancel' && input.args === '' && dc.activeDialog) {
       await dc.cancelAllDialogs();
-      await show(ctx, { kind: 'notice', tone: 'info', messageKey: 'notice.cancelled' });
+      await this.expectsText.set(ctx, false);
+      await show(ctx, notices.cancelled());
       return;
     }
     const command = findCommand(input.name);
     if (!command) {
-      if (dc.activeDialog) {
-        // Free text while a flow waits for an answer belongs to that flow.
-        const result = await dc.continueDialog();
-        if (result.status !== DialogTurnStatus.empty) return;
-      }
-      await show(ctx, { kind: 'notice', tone: 'info', messageKey: 'notice.unknownCommand', params: { command: input.name.slice(0, 40) } });
+      // Free text belongs to the running flow only when its step asked for text (a search
+      // term, a quantity); otherwise it is an unknown command and the flow keeps waiting.
+      if (dc.activeDialog && expectsText) return this.continueFlow(ctx, dc);
+      await show(ctx, notices.unknownCommand(input.name.slice(0, 40)));
       await showHelp(ctx, actor);
       return;
     }
     await this.startCommand(ctx, dc, command, input.args, actor, partner);
   }
 
+  /** Run the flow's next step, remembering whether that step now waits for typed text. */
+  private async continueFlow(ctx: TurnContext, dc: DialogContext): Promise<void> {
+    await dc.continueDialog();
+    await this.expectsText.set(ctx, ctx.turnState.get(EXPECTS_TEXT) === true);
+  }
+
   private async startCommand(
     ctx: TurnContext,
-    dc: Awaited<ReturnType<DialogSet['createContext']>>,
+    dc: DialogContext,
     command: CommandSpec,
     args: string,
     actor: Actor,
     partner: Partner,
   ): Promise<void> {
     if (!hasAnyRole(actor, command.roles)) {
-      await show(ctx, { kind: 'notice', tone: 'warning', messageKey: 'notice.forbidden', roles: [...command.roles] });
+      await show(ctx, notices.forbidden(command.roles));
       return;
     }
     switch (command.name) {
@@ -184,11 +192,12 @@ export class DialogRunner {
         return;
     }
     if (!command.available || !this.flowIds.has(command.name)) {
-      await show(ctx, { kind: 'notice', tone: 'info', messageKey: 'notice.comingSoon', params: { command: command.name } });
+      await show(ctx, notices.comingSoon(command.name));
       return;
     }
     // Starting a flow replaces whatever flow was running (each command starts afresh).
     await dc.cancelAllDialogs();
     await dc.beginDialog(command.name, { args });
+    await this.expectsText.set(ctx, ctx.turnState.get(EXPECTS_TEXT) === true);
   }
 }

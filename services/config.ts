@@ -33,7 +33,6 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3978),
-  PUBLIC_BASE_URL: url.optional(),
   DATA_DIR: z.string().min(1).default('.data'),
 
   DATABASE_URL: url.optional(),
@@ -71,7 +70,7 @@ export type Env = z.infer<typeof schema>;
 export interface Config {
   env: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
-  http: { host: string; port: number; publicBaseUrl: string };
+  http: { host: string; port: number };
   dataDir: string;
   database: { url: string | undefined; schema: string; poolMax: number; embeddedPort: number };
   queue: { redisUrl: string | undefined; prefix: string; concurrency: number; outboxRelayIntervalMs: number };
@@ -97,6 +96,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(variable, `— ${issue.message}`);
   }
   const e = parsed.data;
+  if (e.NODE_ENV === 'production' && !e.MicrosoftAppId) {
+    // Without an app id no request to /api/messages is authenticated: anyone who reaches
+    // the port could speak as any tenant and user.
+    throw new ConfigError('MicrosoftAppId', '— required when NODE_ENV=production (without it Teams requests are not authenticated)');
+  }
   if (e.MicrosoftAppId && !e.MicrosoftAppPassword && e.MicrosoftAppType !== 'UserAssignedMSI') {
     throw new ConfigError('MicrosoftAppPassword', '— required when MicrosoftAppId is set');
   }
@@ -112,7 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
-    http: { host: e.HOST, port: e.PORT, publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '') },
+    http: { host: e.HOST, port: e.PORT },
     dataDir: path.resolve(e.DATA_DIR),
     database: { url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolMax: e.DATABASE_POOL_MAX, embeddedPort: e.EMBEDDED_POSTGRES_PORT },
     queue: { redisUrl: e.REDIS_URL, prefix: e.QUEUE_PREFIX, concurrency: e.WORKER_CONCURRENCY, outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS },

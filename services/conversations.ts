@@ -29,16 +29,6 @@ export async function upsertConversationRef(db: Queryable, ref: ConversationRefI
   return Number(rows[0]?.id ?? 0);
 }
 
-/** The personal conversation through which a user gets notifications, if any. */
-export async function personalConversationOf(db: Queryable, userId: number): Promise<number | null> {
-  const { rows } = await db.query<{ id: string }>(
-    `SELECT id FROM conversation_refs WHERE user_id = $1 AND active AND conversation_type = 'personal'
-      ORDER BY updated_at DESC LIMIT 1`,
-    [userId],
-  );
-  return rows[0] ? Number(rows[0].id) : null;
-}
-
 /** Record an inbound request id; false when it was seen before (a resend or a retry). */
 export async function firstDelivery(db: Queryable, channel: Channel, requestKey: string): Promise<boolean> {
   const { rowCount } = await db.query(

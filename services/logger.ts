@@ -1,7 +1,8 @@
 /**
- * Structured logging (pino). Secrets never reach a log line: known secret fields are
- * redacted by path, and every string value is scrubbed of things that look like a
- * secret (Slack tokens, bearer tokens, download-link tokens, activation keys).
+ * Structured logging (pino). Secrets never reach a log line: fields whose name says
+ * secret (password, token, authorization, …) are redacted at any depth and in any case,
+ * and every string is scrubbed of things that look like a secret (Slack tokens, bearer
+ * tokens, download-link tokens, activation keys, passwords in connection URLs).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type Logger, type DestinationStream } from 'pino';
@@ -33,13 +34,17 @@ export function scrubSecrets(text: string): string {
   return out;
 }
 
+/** A key whose value is a secret at any depth, whatever its case (`Authorization`, `signingSecret`…). */
+const SECRET_KEY = /password|passwd|passphrase|secret|token|authorization|cookie|activation_?key|download_?(token|url)|api_?key|private_?key|^key$|^pass$/i;
+
 function scrubDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrubSecrets(value);
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 8) return '[…]';
   if (Array.isArray(value)) return value.map((v) => scrubDeep(v, depth + 1));
-  if (value instanceof Error) return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = scrubDeep(v, depth + 1);
+  const entries = value instanceof Error ? Object.entries({ ...value, name: value.name, message: value.message, stack: value.stack }) : Object.entries(value);
+  for (const [k, v] of entries) out[k] = SECRET_KEY.test(k) && v !== null && v !== undefined ? '[REDACTED]' : scrubDeep(v, depth + 1);
   return out;
 }
 
@@ -76,10 +81,7 @@ export function createLogger(opts: { level: string; name?: string }, destination
         },
       },
       serializers: {
-        err: (err: Error) => {
-          const s = pino.stdSerializers.err(err);
-          return { ...s, message: scrubSecrets(s.message), stack: s.stack ? scrubSecrets(s.stack) : s.stack };
-        },
+        err: (err: Error) => scrubDeep(pino.stdSerializers.err(err)),
       },
     },
     destination,

@@ -7,6 +7,10 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { migrate } from '../services/db/migrate.js';
 
+// Coverage is measured in this process only: c8 would merge what child processes (the
+// entry points, npm run manifest) collect under other source maps and skew the report.
+delete process.env.NODE_V8_COVERAGE;
+
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const RUN_ID = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;

@@ -41,7 +41,7 @@ export interface SlackMessage {
 }
 
 export class SlackAdapter extends BotAdapter {
-  private readonly localeCache = new Map<string, { locale: string; at: number }>();
+  private readonly profileCache = new Map<string, { locale: string; name: string | null; at: number }>();
 
   constructor(
     private readonly client: WebClient,
@@ -53,7 +53,10 @@ export class SlackAdapter extends BotAdapter {
 
   /** Build the activity of a Slack request and run `logic` on it. */
   async processInbound(inbound: SlackInbound, logic: (ctx: TurnContext, who: TurnIdentity) => Promise<void>): Promise<void> {
-    const locale = await this.localeOf(inbound.userId);
+    const profile = await this.profileOf(inbound.userId);
+    const locale = profile.locale;
+    // The display name from the profile; the request's user_name is the legacy handle.
+    const displayName = profile.name ?? inbound.userName;
     const conversationId = `${inbound.teamId}:${inbound.channelId ?? 'modal'}:${inbound.userId}`;
     const activity: Partial<Activity> = {
       type: ActivityTypes.Message,
@@ -62,7 +65,7 @@ export class SlackAdapter extends BotAdapter {
       serviceUrl: 'https://slack.com/api/',
       timestamp: new Date(),
       locale,
-      from: { id: inbound.userId, name: inbound.userName ?? inbound.userId },
+      from: { id: inbound.userId, name: displayName ?? inbound.userId },
       recipient: { id: 'csp-desk', name: 'CSP Software Desk' },
       conversation: { id: conversationId, isGroup: !(inbound.channelId ?? '').startsWith('D'), conversationType: 'slack', name: '' },
       text: inbound.text ?? '',
@@ -76,7 +79,7 @@ export class SlackAdapter extends BotAdapter {
       channel: 'slack',
       partnerExternalId: inbound.teamId,
       userExternalId: inbound.userId,
-      displayName: inbound.userName,
+      displayName,
       locale,
       // Notifications never go to the channel the command came from (it may be shared): they
       // go to the user's DM with the bot (chat.postMessage with the user id as channel).
@@ -136,19 +139,22 @@ export class SlackAdapter extends BotAdapter {
     return Promise.reject(new Error('SlackAdapter: proactive messages go through the notifier (chat.postMessage)'));
   }
 
-  /** The Slack user's locale (users.info include_locale), cached for an hour; English if unknown. */
-  private async localeOf(userId: string): Promise<string> {
-    const cached = this.localeCache.get(userId);
-    if (cached && Date.now() - cached.at < 3_600_000) return cached.locale;
+  /** The Slack user's locale and display name (users.info), cached for an hour; English if unknown. */
+  private async profileOf(userId: string): Promise<{ locale: string; name: string | null }> {
+    const cached = this.profileCache.get(userId);
+    if (cached && Date.now() - cached.at < 3_600_000) return cached;
     let locale = 'en-US';
+    let name: string | null = null;
     try {
       const info = await this.client.users.info({ user: userId, include_locale: true });
       locale = info.user?.locale ?? locale;
+      name = info.user?.profile?.display_name || info.user?.real_name || null;
     } catch (err) {
       this.logger.debug({ err }, 'slack users.info failed; using en-US');
     }
-    if (this.localeCache.size > 10_000) this.localeCache.clear();
-    this.localeCache.set(userId, { locale, at: Date.now() });
-    return locale;
+    if (this.profileCache.size > 10_000) this.profileCache.clear();
+    const entry = { locale, name, at: Date.now() };
+    this.profileCache.set(userId, entry);
+    return entry;
   }
 }

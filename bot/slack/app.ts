@@ -3,12 +3,13 @@
  * verified by Bolt's ExpressReceiver: forged or stale requests get 401), or in Socket
  * Mode when SLACK_APP_TOKEN is set. Listeners ack() first and then run the turn.
  */
-import { App, ExpressReceiver, LogLevel, type Logger as SlackLogger } from '@slack/bolt';
+import { App, ExpressReceiver } from '@slack/bolt';
+import { slackLogger } from './logger.js';
 import type { Application } from 'express';
 import { withCorrelation, type Logger } from '../../services/logger.js';
 import type { Config } from '../../services/config.js';
 import type { DialogRunner } from '../../dialogs/runner.js';
-import { reportTurnError } from '../teams/adapter.js';
+import { reportTurnError } from '../turn-error.js';
 import { SlackAdapter } from './adapter.js';
 import { registerActions } from './listeners/actions/index.js';
 import { registerCommands } from './listeners/commands/index.js';
@@ -24,20 +25,6 @@ export interface SlackSide {
   drain(): Promise<void>;
 }
 
-function slackLogger(logger: Logger): SlackLogger {
-  const child = logger.child({ component: 'slack' });
-  let level = LogLevel.INFO;
-  return {
-    debug: (...m: unknown[]) => child.debug(m.map(String).join(' ')),
-    info: (...m: unknown[]) => child.info(m.map(String).join(' ')),
-    warn: (...m: unknown[]) => child.warn(m.map(String).join(' ')),
-    error: (...m: unknown[]) => child.error(m.map(String).join(' ')),
-    setLevel: (l: LogLevel) => { level = l; },
-    getLevel: () => level,
-    setName: () => undefined,
-  };
-}
-
 export function createSlackSide(opts: {
   config: Config['slack'];
   expressApp: Application;
@@ -50,9 +37,21 @@ export function createSlackSide(opts: {
   const clientOptions = config.apiUrl ? { slackApiUrl: config.apiUrl } : {};
   const common = {
     token: config.botToken,
-    logger: slackLogger(logger),
+    logger: slackLogger(logger, 'slack-bolt'),
     clientOptions,
   };
+  if (!socketMode) {
+    // Bolt refuses requests signed more than 5 minutes ago; one "signed" in the future is
+    // just as suspicious (a replay prepared in advance, or a skewed clock).
+    opts.expressApp.use('/slack/events', (req, res, next) => {
+      const ts = Number(req.header('x-slack-request-timestamp'));
+      if (Number.isFinite(ts) && ts - Date.now() / 1000 > 300) {
+        res.status(401).json({ error: 'request timestamp is in the future' });
+        return;
+      }
+      next();
+    });
+  }
   const app = socketMode
     ? new App({ ...common, socketMode: true, appToken: config.appToken })
     : new App({
@@ -61,7 +60,7 @@ export function createSlackSide(opts: {
           signingSecret: config.signingSecret,
           endpoints: '/slack/events',
           app: opts.expressApp,
-          logger: slackLogger(logger),
+          logger: slackLogger(logger, 'slack-bolt'),
         }),
       });
 

@@ -6,7 +6,8 @@
  * One bot token (config SLACK_BOT_TOKEN): a single-workspace install. Per-workspace
  * tokens (OAuth installs) would need a token lookup by teamId here.
  */
-import { WebClient, ErrorCode, LogLevel, type Logger as SlackLogger } from '@slack/web-api';
+import { WebClient, ErrorCode } from '@slack/web-api';
+import { slackLogger } from './logger.js';
 import type { Logger } from '../../services/logger.js';
 import { DeliveryError, isRetryableStatus, type ChannelSender, type NotificationPayload, type StoredReference } from '../../services/notifications/channel-sender.js';
 
@@ -39,7 +40,7 @@ export class SlackSender implements ChannelSender {
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
       timeout: deps.timeoutMs ?? 10_000,
-      logger: slackLogger(deps.logger),
+      logger: slackLogger(deps.logger, 'slack-web-api'),
     });
   }
 
@@ -93,25 +94,4 @@ export function classifySlackError(err: unknown): DeliveryError {
     default:
       return new DeliveryError('retryable', `Slack: ${e.message ?? String(err)}`, { code: e.code, cause: err });
   }
-}
-
-/** @slack/web-api's logger interface on top of ours (its messages carry no tokens). */
-function slackLogger(logger: Logger): SlackLogger {
-  const child = logger.child({ component: 'slack-web-api' });
-  let level = LogLevel.WARN;
-  const rank = { [LogLevel.DEBUG]: 0, [LogLevel.INFO]: 1, [LogLevel.WARN]: 2, [LogLevel.ERROR]: 3 };
-  const at = (l: LogLevel, fn: (msg: string) => void) => (...msg: unknown[]) => {
-    if (rank[l] >= rank[level]) fn(msg.map(String).join(' '));
-  };
-  return {
-    debug: at(LogLevel.DEBUG, (m) => child.debug(m)),
-    info: at(LogLevel.INFO, (m) => child.info(m)),
-    warn: at(LogLevel.WARN, (m) => child.warn(m)),
-    error: at(LogLevel.ERROR, (m) => child.error(m)),
-    setLevel: (l: LogLevel) => {
-      level = l;
-    },
-    getLevel: () => level,
-    setName: () => undefined,
-  };
 }

@@ -10,8 +10,8 @@ import {
   type TurnContext,
 } from 'botbuilder';
 import type { Config } from '../../services/config.js';
-import { currentCorrelationId, type Logger } from '../../services/logger.js';
-import { show } from '../../dialogs/ui.js';
+import type { Logger } from '../../services/logger.js';
+import { reportTurnError } from '../turn-error.js';
 
 export function createTeamsAdapter(config: Config['teams'], logger: Logger): CloudAdapter {
   const options: ConfigurationBotFrameworkAuthenticationOptions = {
@@ -25,15 +25,4 @@ export function createTeamsAdapter(config: Config['teams'], logger: Logger): Clo
     await reportTurnError(ctx, error, logger);
   };
   return adapter;
-}
-
-/** The one error path of a turn (both channels): log with the correlation id, tell the user. */
-export async function reportTurnError(ctx: TurnContext, error: unknown, logger: Logger): Promise<void> {
-  const correlationId = currentCorrelationId() ?? ctx.activity.id ?? 'unknown';
-  logger.error({ err: error, channel: ctx.activity.channelId, activityType: ctx.activity.type }, 'turn failed');
-  try {
-    await show(ctx, { kind: 'notice', tone: 'error', messageKey: 'notice.error', params: { correlationId } });
-  } catch (sendError) {
-    logger.error({ err: sendError }, 'could not tell the user about a failed turn');
-  }
 }

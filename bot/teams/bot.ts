@@ -7,7 +7,10 @@ import type { DialogRunner, TurnIdentity } from '../../dialogs/runner.js';
 
 export function teamsIdentity(activity: Activity): TurnIdentity {
   const channelData = (activity.channelData ?? {}) as { tenant?: { id?: string } };
-  const tenantId = activity.conversation?.tenantId ?? channelData.tenant?.id;
+  // Only Teams vouches for the tenant and the user's AAD object id. Other Bot Framework
+  // channels on the same Azure Bot (Web Chat, Direct Line) let the client choose them,
+  // so they never identify a partner.
+  const tenantId = activity.channelId === 'msteams' ? (activity.conversation?.tenantId ?? channelData.tenant?.id) : undefined;
   const reference = TurnContext.getConversationReference(activity);
   return {
     channel: 'msteams',

@@ -15,6 +15,13 @@ export const de: { readonly [K in MessageKey]: string } = {
   'command.roles': 'Verwalten, wer welche Rolle in CSP Software Desk hat',
   'command.whoami': 'Ihren Namen, Ihre Organisation und Ihre Rollen anzeigen',
 
+  'arg.customer': 'Kunde',
+  'arg.product': 'Produkt',
+  'arg.orderId': 'Bestell-ID',
+  'arg.from': 'von',
+  'arg.to': 'bis',
+  'arg.name': 'Name',
+
   'help.title': 'CSP Software Desk: Hilfe',
   'help.intro': 'Diese Befehle stehen Ihnen zur Verfügung. Wählen Sie eine Schaltfläche oder geben Sie einen Befehl ein.',
   'help.comingSoon': 'Bald verfügbar',
@@ -62,14 +69,15 @@ export const de: { readonly [K in MessageKey]: string } = {
   'notice.messageTooLong': 'Ihre Nachricht ist zu lang. Bitte beschränken Sie sie auf höchstens {limit} Zeichen.',
   'notice.comingSoon': '„{command}“ kommt bald: In dieser Version von CSP Software Desk ist die Funktion noch nicht verfügbar.',
   'notice.error':
-    'Leider ist ein Fehler aufgetreten. Bitte versuchen Sie es erneut. Wenn der Fehler erneut auftritt, stellen Sie eine ' +
-    'Supportanfrage und geben Sie diese Referenz an: {correlationId}',
+    'Leider ist ein Fehler aufgetreten. Bitte versuchen Sie es erneut. Wenn der Fehler erneut auftritt, wenden Sie sich an ' +
+    'Ihren Administrator und geben Sie diese Referenz an: {correlationId}',
   'notice.cancelled': 'Abgebrochen. Es wurde nichts geändert.',
 
   'roles.title': 'Benutzer und Rollen',
   'roles.intro': 'Wählen Sie einen Benutzer, um seine Rollen zu ändern.',
   'roles.filtered': 'Benutzer, die zu „{search}“ passen',
   'roles.none': 'Keine Benutzer gefunden. Personen erscheinen hier, nachdem sie dem Bot einmal geschrieben haben.',
+  'roles.noMatch': 'Kein Benutzername passt zu „{search}“.',
   'roles.noRoles': 'Keine Rollen',
   'roles.page': 'Benutzer {from}–{to} von {total}',
   'roles.change': 'Rollen ändern',
@@ -88,7 +96,7 @@ export const de: { readonly [K in MessageKey]: string } = {
   'roles.revoked': '{name} hat die Rolle {roles} nicht mehr.',
   'roles.lastGlobalAdmin': 'Sie können den letzten globalen Administrator Ihrer Organisation nicht entfernen. Weisen Sie die Rolle zuerst jemand anderem zu.',
   'roles.userGone': 'Dieser Benutzer gehört (nicht mehr) zu Ihrer Organisation. Es wurde nichts geändert.',
-  'roles.youWereGranted': '{by} hat Ihnen in CSP Software Desk die Rolle {roles} zugewiesen. Geben Sie help ein, um zu sehen, was Sie jetzt tun können.',
+  'roles.youWereGranted': '{by} hat Ihnen in CSP Software Desk die Rolle {roles} zugewiesen. Geben Sie {help} ein, um zu sehen, was Sie jetzt tun können.',
   'roles.youWereRevoked': '{by} hat Ihnen in CSP Software Desk die Rolle {roles} entzogen.',
-  'roles.finished': 'Fertig. Geben Sie roles ein, um Rollen erneut zu verwalten.',
+  'roles.finished': 'Fertig. Geben Sie {roles} ein, um Rollen erneut zu verwalten.',
 };

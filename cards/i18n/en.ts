@@ -16,6 +16,13 @@ export const en = {
   'command.roles': 'Manage who has which role in CSP Software Desk',
   'command.whoami': 'Show your name, organisation and roles',
 
+  'arg.customer': 'customer',
+  'arg.product': 'product',
+  'arg.orderId': 'order id',
+  'arg.from': 'from',
+  'arg.to': 'to',
+  'arg.name': 'name',
+
   'help.title': 'CSP Software Desk: help',
   'help.intro': 'These are the commands you can use. Select a button or type a command.',
   'help.comingSoon': 'Coming soon',
@@ -61,13 +68,14 @@ export const en = {
   'notice.messageTooLong': 'Your message is too long. Please keep it to {limit} characters or fewer.',
   'notice.comingSoon': '“{command}” is coming soon: it is not available yet in this version of CSP Software Desk.',
   'notice.error':
-    'Sorry, something went wrong. Please try again. If it happens again, request support and quote this reference: {correlationId}',
+    'Sorry, something went wrong. Please try again. If it happens again, tell your administrator and quote this reference: {correlationId}',
   'notice.cancelled': 'Cancelled. Nothing was changed.',
 
   'roles.title': 'Users and roles',
   'roles.intro': 'Select a user to change their roles.',
   'roles.filtered': 'Users matching “{search}”',
   'roles.none': 'No users found. People appear here after they have written to the bot once.',
+  'roles.noMatch': 'No user’s name matches “{search}”.',
   'roles.noRoles': 'No roles',
   'roles.page': 'Users {from}–{to} of {total}',
   'roles.change': 'Change roles',
@@ -86,9 +94,9 @@ export const en = {
   'roles.revoked': '{name} no longer has the role {roles}.',
   'roles.lastGlobalAdmin': 'You cannot remove the last Global admin of your organisation. Grant the role to someone else first.',
   'roles.userGone': 'That user is not in your organisation (any more). Nothing was changed.',
-  'roles.youWereGranted': '{by} gave you the role {roles} in CSP Software Desk. Type help to see what you can do now.',
+  'roles.youWereGranted': '{by} gave you the role {roles} in CSP Software Desk. Type {help} to see what you can do now.',
   'roles.youWereRevoked': '{by} removed your role {roles} in CSP Software Desk.',
-  'roles.finished': 'Done. Type roles to manage roles again.',
+  'roles.finished': 'Done. Type {roles} to manage roles again.',
 } satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;

@@ -5,7 +5,7 @@
  */
 import type { Db, Queryable } from '../db/pool.js';
 import { inTransaction } from '../db/pool.js';
-import { isRole, type Actor, type Channel, type Role } from './roles.js';
+import { isRole, type Actor, type Channel } from './roles.js';
 
 export interface Partner {
   id: number;
@@ -29,12 +29,6 @@ export class PartnerDirectory {
         WHERE pc.channel = $1 AND pc.external_id = $2`,
       [channel, externalId],
     );
-    const row = rows[0];
-    return row ? { id: Number(row.id), name: row.name } : null;
-  }
-
-  async getPartner(partnerId: number): Promise<Partner | null> {
-    const { rows } = await this.db.query<{ id: string; name: string }>('SELECT id, name FROM partners WHERE id = $1', [partnerId]);
     const row = rows[0];
     return row ? { id: Number(row.id), name: row.name } : null;
   }
@@ -82,10 +76,6 @@ export class PartnerDirectory {
         await tx.query(`INSERT INTO user_roles (user_id, role) VALUES ($1, 'global_admin') ON CONFLICT DO NOTHING`, [rows[0]!.id]);
       });
     }
-  }
-
-  async grantRole(userId: number, role: Role, grantedBy: number | null): Promise<void> {
-    await this.db.query('INSERT INTO user_roles (user_id, role, granted_by) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [userId, role, grantedBy]);
   }
 }
 

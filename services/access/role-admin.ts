@@ -85,9 +85,9 @@ export class RoleAdministration {
    */
   async setRole(actor: Actor, change: { userId: number; role: Role; grant: boolean }, message?: RoleChangeMessage): Promise<Role[]> {
     requireRole(actor, MANAGERS);
-    if (!ROLES.includes(change.role)) throw new UserNotFoundError();
+    if (!ROLES.includes(change.role)) throw new RangeError(`unknown role ${String(change.role)}`);
     return inTransaction(this.db, async (tx) => {
-      // Lock the partner's users so two admins cannot both remove the last Global admin.
+      // Lock the target user's row: concurrent changes of the same user run one after the other.
       const target = await tx.query<{ channel: 'msteams' | 'slack'; locale: string | null }>(
         'SELECT channel, locale FROM users WHERE id = $1 AND partner_id = $2 FOR UPDATE',
         [change.userId, actor.partnerId],
@@ -99,6 +99,8 @@ export class RoleAdministration {
         changed = (await tx.query('INSERT INTO user_roles (user_id, role, granted_by) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [change.userId, change.role, actor.userId])).rowCount ?? 0;
       } else {
         if (change.role === 'global_admin') {
+          // Lock the partner: two admins revoking the last two Global admins at once
+          // cannot both see "one other is left".
           await tx.query(`SELECT 1 FROM partners WHERE id = $1 FOR UPDATE`, [actor.partnerId]);
           const { rows } = await tx.query<{ n: number }>(
             `SELECT count(*)::int AS n FROM user_roles r JOIN users u ON u.id = r.user_id

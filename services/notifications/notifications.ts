@@ -90,14 +90,15 @@ export class NotificationService {
   }
 
   /**
-   * Notify a user where they talk to the bot: their most recent active conversation,
-   * a personal chat / DM first. Resolves to null when the user has no active conversation.
+   * Notify a user in their personal chat with the bot (Teams) or their DM (Slack) — never
+   * in a group chat or channel, where others would read it. Resolves to null when the
+   * user has no active personal conversation.
    */
   async notifyUser(client: Queryable, req: Omit<NotifyRequest, 'conversationRefId'> & { userId: string }): Promise<NotifyResult | null> {
     const ref = await client.query<{ id: string }>(
       `SELECT id FROM conversation_refs
-        WHERE user_id = $1 AND partner_id = $2 AND active
-        ORDER BY (conversation_type = 'personal') DESC, updated_at DESC
+        WHERE user_id = $1 AND partner_id = $2 AND active AND conversation_type = 'personal'
+        ORDER BY updated_at DESC
         LIMIT 1`,
       [req.userId, req.partnerId],
     );

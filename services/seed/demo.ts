@@ -81,11 +81,14 @@ async function seedUsers(client: DbClient): Promise<number> {
     const { rows } = await client.query<{ id: string }>(
       `INSERT INTO users (partner_id, channel, external_id, display_name)
        SELECT partner_id, $2, $3, $4 FROM partner_channels WHERE channel = 'msteams' AND external_id = $1
-       ON CONFLICT (partner_id, channel, external_id) DO UPDATE SET display_name = COALESCE(users.display_name, EXCLUDED.display_name)
+       ON CONFLICT (partner_id, channel, external_id) DO NOTHING
        RETURNING id`,
       [u.partner.teamsTenantId, u.channel, u.externalId, u.displayName],
     );
-    const userId = rows[0]!.id;
+    // Only a demo user created just now gets the demo roles: roles changed in chat (`roles`)
+    // survive restarts.
+    const userId = rows[0]?.id;
+    if (userId === undefined) continue;
     await client.query(
       'INSERT INTO user_roles (user_id, role) SELECT $1, unnest($2::text[]) ON CONFLICT (user_id, role) DO NOTHING',
       [userId, u.roles],

@@ -171,6 +171,12 @@ describe('bot: Slack over /slack/events', () => {
       assert.equal(res2.status, 401);
     });
 
+    it('401 for a timestamp more than 5 minutes in the future', async () => {
+      const body = createSlashCommand({ teamId: partner.slackTeamId, userId: admin.externalId, text: 'help', responseUrl: fake.responseUrl('resp/stale-future') });
+      const res = await bot.post('/slack/events', body, { ...FORM, ...slackSignature(SECRET, body, Math.floor(Date.now() / 1000) + 600) });
+      assert.equal(res.status, 401);
+    });
+
     it('401 for a stale timestamp (more than 5 minutes old)', async () => {
       const body = createSlashCommand({ teamId: partner.slackTeamId, userId: admin.externalId, text: 'help', responseUrl: fake.responseUrl('resp/stale') });
       const res = await bot.post('/slack/events', body, { ...FORM, ...slackSignature(SECRET, body, Math.floor(Date.now() / 1000) - 600) });

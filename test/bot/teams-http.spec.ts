@@ -50,6 +50,7 @@ describe('bot: Teams over /api/messages', () => {
   it('speaks German to a German Teams client', async () => {
     const text = cardText((await say(admin, { text: 'help', locale: 'de-DE' })).activities);
     assert.match(text, /Befehle/);
+    assert.match(text, /^buy \[Kunde\] \[Produkt\]/m);
   });
 
   it('answers an unknown command with a notice and help, not silence', async () => {
@@ -88,6 +89,14 @@ describe('bot: Teams over /api/messages', () => {
     assert.match(text, new RegExp(tenant));
     const { rows } = await db.query('SELECT count(*)::int AS n FROM conversation_refs WHERE reference->>\'conversation\' LIKE $1', [`%${tenant}%`]);
     assert.equal(rows[0].n, 0);
+  });
+
+  it('never takes a tenant from another Bot Framework channel (Web Chat, Direct Line)', async () => {
+    const activity = { ...createMessageActivity({ tenantId: partner.tenantId, aadObjectId: admin.externalId, text: 'whoami' }), channelId: 'webchat' };
+    const res = await bot.post('/api/messages', activity);
+    const text = cardText(res.json().activities);
+    assert.match(text, /not set up/);
+    assert.doesNotMatch(text, /Teams Partner/);
   });
 
   it('stores the conversation reference on every inbound activity (upsert)', async () => {

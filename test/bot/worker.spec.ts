@@ -49,7 +49,7 @@ for (const kind of BACKEND_KINDS) {
         cardText((await bot.post('/api/messages', createMessageActivity({ tenantId: partner.tenantId, aadObjectId: admin.externalId, conversationId: conv, name: 'Gina Admin', ...t }))).json().activities);
       await say({ text: 'roles' });
       await say({ value: { action: 'roles.pick', userId: sam.id } });
-      await say({ value: { action: 'roles.toggle', role: 'admin_agent', grant: true } });
+      await say({ value: { action: 'roles.toggle', userId: sam.id, role: 'admin_agent', grant: true } });
       assert.match(await say({ value: { action: 'roles.confirm', userId: sam.id, role: 'admin_agent', grant: true } }), /now has the role/);
 
       // Nothing is sent until a worker runs: the intent waits in Postgres.

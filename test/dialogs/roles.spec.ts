@@ -30,7 +30,7 @@ describe('dialogs/roles (Teams turn table)', () => {
   afterEach(async () => bot.close());
 
   async function turn(t: Turn, who = admin, bot_ = bot): Promise<string> {
-    const res = await bot_.post('/api/messages', createMessageActivity({ tenantId: partner.tenantId, aadObjectId: who.externalId, conversationId, ...t }));
+    const res = await bot_.post('/api/messages', createMessageActivity({ tenantId: partner.tenantId, aadObjectId: who.externalId, conversationId, name: who === admin ? 'Gina Admin' : 'Sam Sales', ...t }));
     assert.equal(res.status, 200, res.text);
     const body = res.json();
     for (const a of body.activities ?? []) for (const att of a.attachments ?? []) assertValidAdaptiveCard(att.content);
@@ -45,7 +45,7 @@ describe('dialogs/roles (Teams turn table)', () => {
   const steps: Array<{ name: string; turn: () => Turn; expect: RegExp }> = [
     { name: 'list', turn: () => ({ text: 'roles' }), expect: /Sam Sales/ },
     { name: 'user', turn: () => ({ value: { action: 'roles.pick', userId: sam.id } }), expect: /Roles of Sam Sales[\s\S]*Grant Admin agent/ },
-    { name: 'confirm', turn: () => ({ value: { action: 'roles.toggle', role: 'admin_agent', grant: true } }), expect: /Grant the role Admin agent to Sam Sales\?/ },
+    { name: 'confirm', turn: () => ({ value: { action: 'roles.toggle', userId: sam.id, role: 'admin_agent', grant: true } }), expect: /Grant the role Admin agent to Sam Sales\?/ },
     { name: 'apply', turn: () => ({ value: { action: 'roles.confirm', userId: sam.id, role: 'admin_agent', grant: true } }), expect: /Sam Sales now has the role Admin agent/ },
   ];
 
@@ -53,7 +53,7 @@ describe('dialogs/roles (Teams turn table)', () => {
     for (const step of steps) assert.match(await turn(step.turn()), step.expect, step.name);
     assert.deepEqual(await rolesOf(sam.id), ['admin_agent', 'sales_agent']);
     // The flow goes on with the same user; revoking works the same way.
-    assert.match(await turn({ value: { action: 'roles.toggle', role: 'sales_agent', grant: false } }), /Revoke the role Sales agent from Sam Sales\?/);
+    assert.match(await turn({ value: { action: 'roles.toggle', userId: sam.id, role: 'sales_agent', grant: false } }), /Revoke the role Sales agent from Sam Sales\?/);
     assert.match(await turn({ value: { action: 'roles.confirm', userId: sam.id, role: 'sales_agent', grant: false } }), /no longer has the role Sales agent/);
     assert.deepEqual(await rolesOf(sam.id), ['admin_agent']);
     assert.match(await turn({ value: { action: 'roles.done' } }), /Done/);
@@ -89,9 +89,43 @@ describe('dialogs/roles (Teams turn table)', () => {
 
   it('a submit that does not fit the step re-shows the step', async () => {
     await turn(steps[0]!.turn());
-    const text = await turn({ value: { action: 'roles.toggle', role: 'admin_agent', grant: true } });
+    const text = await turn({ value: { action: 'roles.toggle', userId: sam.id, role: 'admin_agent', grant: true } });
     assert.match(text, /Nothing was changed/);
     assert.match(text, /Sam Sales/);
+  });
+
+  it('a button on an older card of another user does nothing', async () => {
+    await turn(steps[0]!.turn());
+    await turn({ value: { action: 'roles.pick', userId: sam.id } });
+    await turn({ value: { action: 'roles.done' } });
+    await turn(steps[0]!.turn());
+    assert.match(await turn({ value: { action: 'roles.pick', userId: admin.id } }), /Roles of Gina Admin/);
+    // Sam's card from before, pressed now that the flow shows Gina.
+    const text = await turn({ value: { action: 'roles.toggle', userId: sam.id, role: 'global_admin', grant: true } });
+    assert.match(text, /Nothing was changed/);
+    assert.doesNotMatch(text, /Grant the role/);
+    assert.deepEqual(await rolesOf(sam.id), ['sales_agent']);
+  });
+
+  it('an unknown command in the middle of a flow gets help, and the flow keeps waiting', async () => {
+    for (const step of steps.slice(0, 2)) await turn(step.turn());
+    const text = await turn({ text: 'frobnicate' });
+    assert.match(text, /frobnicate/);
+    assert.match(text, /CSP Software Desk: help/);
+    assert.match(await turn(steps[2]!.turn()), steps[2]!.expect);
+  });
+
+  it('`cancel <something>` is the purchase-cancellation command, not the flow stop word', async () => {
+    await turn(steps[0]!.turn());
+    // Gina is no Admin agent, so the command is refused — and the roles flow goes on.
+    assert.match(await turn({ text: 'cancel Fabrikam ORD-1' }), /Required role: Admin agent/);
+    assert.match(await turn(steps[1]!.turn()), steps[1]!.expect);
+  });
+
+  it('a search with no match says so, and a very long search is cut', async () => {
+    assert.match(await turn({ text: 'roles nobody-here' }), /No user’s name matches “nobody-here”/);
+    const long = await turn({ text: `roles ${'ä'.repeat(1990)}` });
+    assert.ok(long.length < 600, `the card stays short (${long.length} chars)`);
   });
 
   it('a confirm pressed by another user of the same chat does nothing', async () => {
@@ -120,7 +154,7 @@ describe('dialogs/roles (Teams turn table)', () => {
   it('refuses the last Global admin’s own demotion', async () => {
     await turn(steps[0]!.turn());
     await turn({ value: { action: 'roles.pick', userId: admin.id } });
-    await turn({ value: { action: 'roles.toggle', role: 'global_admin', grant: false } });
+    await turn({ value: { action: 'roles.toggle', userId: admin.id, role: 'global_admin', grant: false } });
     assert.match(await turn({ value: { action: 'roles.confirm', userId: admin.id, role: 'global_admin', grant: false } }), /last Global admin/);
     assert.deepEqual(await rolesOf(admin.id), ['global_admin']);
   });

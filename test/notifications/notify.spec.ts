@@ -65,11 +65,13 @@ describe('services/notifications/NotificationService.notify', () => {
     validatePayload('msteams', { card: sampleCard() });
   });
 
-  it('notifyUser reaches the user in their personal chat first, and says null when there is none', async () => {
+  it('notifyUser reaches the user only in their personal chat, and says null when there is none', async () => {
     const partnerId = await createPartner(db);
     const userId = await createUser(db, partnerId, 'slack');
     assert.equal(await service.notifyUser(db, { partnerId, userId, payload: { text: 'x' }, dedupeKey: `nouser-${userId}` }), null);
     await createSlackRef(db, { partnerId, userId, conversationType: 'channel' });
+    // A shared conversation is never used, even when it is the only one.
+    assert.equal(await service.notifyUser(db, { partnerId, userId, payload: { text: 'x' }, dedupeKey: `shared-${userId}` }), null);
     const dm = await createSlackRef(db, { partnerId, userId, conversationType: 'personal' });
     await createSlackRef(db, { partnerId, userId, conversationType: 'channel' });
     const result = await service.notifyUser(db, { partnerId, userId, payload: { text: 'Ticket 123 filed' }, dedupeKey: `ticket-${userId}` });

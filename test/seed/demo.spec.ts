@@ -58,6 +58,16 @@ describe('services/seed/demo', () => {
     assert.equal(rows[0].n, 1);
   });
 
+  it('keeps roles changed in chat: a re-seed (every start) does not grant a revoked demo role again', async () => {
+    const megan = DEMO_USERS.find((u) => u.displayName === 'Megan Bowen')!;
+    const where = `user_id = (SELECT id FROM users WHERE external_id = $1) AND role = 'sales_agent'`;
+    await db.query(`DELETE FROM user_roles WHERE ${where}`, [megan.externalId]);
+    await seedDemoData(db, { logger: silentLogger });
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM user_roles WHERE ${where}`, [megan.externalId]);
+    assert.equal(rows[0].n, 0);
+    await db.query(`INSERT INTO user_roles (user_id, role) SELECT id, 'sales_agent' FROM users WHERE external_id = $1`, [megan.externalId]);
+  });
+
   describe('the Azure reservations unavailable-markets list (R3)', () => {
     it('holds every name of the seed document (109 as of Nov 30 2019), each mapped to a country code', function () {
       if (!fs.existsSync(SEED_DOC)) {

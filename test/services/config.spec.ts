@@ -25,6 +25,11 @@ describe('services/config', () => {
     assert.throws(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' }), /SLACK_SIGNING_SECRET/);
   });
 
+  it('refuses production without Teams authentication', () => {
+    assert.throws(() => loadConfig({ NODE_ENV: 'production' }), (e: unknown) => e instanceof ConfigError && e.variable === 'MicrosoftAppId');
+    assert.equal(loadConfig({ NODE_ENV: 'production', MicrosoftAppId: 'a', MicrosoftAppPassword: 'b' }).env, 'production');
+  });
+
   it('parses bootstrap Global admins', () => {
     const c = loadConfig({ BOOTSTRAP_GLOBAL_ADMINS: 'msteams:tenant-1:aad-1, slack:T1:U1' });
     assert.deepEqual(c.bootstrapGlobalAdmins, [

@@ -33,6 +33,19 @@ describe('services/logger', () => {
     assert.match(out, /\/downloads\/\[REDACTED\]/);
   });
 
+  it('redacts secret fields at any depth and in any case, also inside errors', () => {
+    const { logger, text } = capture();
+    const err = Object.assign(new Error('request failed'), {
+      data: { token: 'tok-deep-1' },
+      original: { config: { headers: { Authorization: 'Basic dXNlcjpwYXNz' } } },
+    });
+    logger.error({ err, cfg: { slack: { signingSecret: 'sig-secret-2' } }, headers: { Authorization: 'Digest abc-3' }, orderId: 'ORD-1' }, 'failed');
+    const out = text();
+    for (const secret of ['tok-deep-1', 'dXNlcjpwYXNz', 'sig-secret-2', 'abc-3']) assert.ok(!out.includes(secret), `${secret} leaked: ${out}`);
+    assert.match(out, /ORD-1/);
+    assert.match(out, /request failed/);
+  });
+
   it('keeps ordinary text intact', () => {
     assert.equal(scrubSecrets('order 3F8A2C91 for contoso.onmicrosoft.com'), 'order 3F8A2C91 for contoso.onmicrosoft.com');
   });

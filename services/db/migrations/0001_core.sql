@@ -73,7 +73,8 @@ CREATE TABLE processed_inbound (
 CREATE INDEX processed_inbound_received ON processed_inbound (received_at);
 
 -- Transactional outbox: a job's intent is written in the same transaction as the
--- change that triggers it; the relay enqueues it into BullMQ (jobId = outbox id).
+-- change that triggers it; the relay enqueues it into BullMQ with job_id as the job's id
+-- (BullMQ ignores a job id it already has, so a second enqueue changes nothing).
 CREATE TABLE job_outbox (
   id           bigserial PRIMARY KEY,
   queue        text NOT NULL,

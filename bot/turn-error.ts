@@ -1,0 +1,16 @@
+import type { TurnContext } from 'botbuilder';
+import { notices } from '../cards/index.js';
+import { show } from '../dialogs/ui.js';
+import { currentCorrelationId, type Logger } from '../services/logger.js';
+
+/** The one error path of a turn (both channels): log with the correlation id, tell the user. */
+export async function reportTurnError(ctx: TurnContext, error: unknown, logger: Logger): Promise<void> {
+  const correlationId = currentCorrelationId() ?? ctx.activity.id ?? 'unknown';
+  logger.error({ err: error, channel: ctx.activity.channelId, activityType: ctx.activity.type }, 'turn failed');
+  try {
+    // No "request support" button until the support flow exists.
+    await show(ctx, notices.error(correlationId, false));
+  } catch (sendError) {
+    logger.error({ err: sendError }, 'could not tell the user about a failed turn');
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Housekeeping of tables that would otherwise grow for ever. Idempotent and safe to run
+ * from several worker processes at once; deletes in small batches so it never holds
+ * long locks. The worker runs it at start-up and every hour.
+ */
+import type { Db } from './db/pool.js';
+
+export interface Retention {
+  /** Ids of handled inbound requests: only resends and retries within minutes matter. */
+  processedInboundDays: number;
+  /** Job intents already handed to the queue. */
+  enqueuedOutboxDays: number;
+  /** Delivered or given-up notifications (their dedupe keys go with them). */
+  finishedNotificationsDays: number;
+  /** Dialog state of conversations nobody has touched since (an abandoned flow). */
+  idleBotStateDays: number;
+}
+
+export const DEFAULT_RETENTION: Retention = {
+  processedInboundDays: 7,
+  enqueuedOutboxDays: 7,
+  finishedNotificationsDays: 180,
+  idleBotStateDays: 90,
+};
+
+const BATCH = 5000;
+
+const PRUNES: Array<{ table: string; where: string; days: keyof Retention }> = [
+  { table: 'processed_inbound', where: 'received_at < $1', days: 'processedInboundDays' },
+  { table: 'job_outbox', where: 'enqueued_at < $1', days: 'enqueuedOutboxDays' },
+  { table: 'notifications', where: "status IN ('sent', 'failed', 'undeliverable') AND created_at < $1", days: 'finishedNotificationsDays' },
+  { table: 'bot_state', where: 'updated_at < $1', days: 'idleBotStateDays' },
+];
+
+/** Deletes what is past its retention; returns the number of rows removed per table. */
+export async function pruneExpired(db: Db, now: Date = new Date(), retention: Retention = DEFAULT_RETENTION): Promise<Record<string, number>> {
+  const removed: Record<string, number> = {};
+  for (const { table, where, days } of PRUNES) {
+    const before = new Date(now.getTime() - retention[days] * 86_400_000);
+    removed[table] = 0;
+    for (;;) {
+      const { rowCount } = await db.query(
+        `DELETE FROM ${table} WHERE ctid IN (SELECT ctid FROM ${table} WHERE ${where} LIMIT ${BATCH})`,
+        [before],
+      );
+      removed[table] += rowCount ?? 0;
+      if ((rowCount ?? 0) < BATCH) break;
+    }
+  }
+  return removed;
+}

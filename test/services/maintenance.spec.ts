@@ -1,0 +1,27 @@
+import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
+import { pruneExpired } from '../../services/maintenance.js';
+import { isolatedDb } from '../jobs/support.js';
+import type { Db } from '../../services/db/pool.js';
+
+describe('services/maintenance', () => {
+  let isolated: { db: Db; drop: () => Promise<void> };
+  before(async () => {
+    isolated = await isolatedDb('maintenance');
+  });
+  after(async () => isolated.drop());
+
+  it('removes only what is past its retention, and is idempotent', async () => {
+    const { db } = isolated;
+    const old = "now() - interval '30 days'";
+    await db.query(`INSERT INTO processed_inbound (channel, request_key, received_at) VALUES ('msteams', 'old', ${old}), ('msteams', 'new', now())`);
+    await db.query(`INSERT INTO job_outbox (queue, job_name, job_id, data, enqueued_at) VALUES
+      ('notifications', 'n', 'old-done', '{}', ${old}), ('notifications', 'n', 'old-pending', '{}', NULL), ('notifications', 'n', 'new-done', '{}', now())`);
+    await db.query(`INSERT INTO bot_state (key, document, updated_at) VALUES ('abandoned-${randomUUID()}', '{}', now() - interval '100 days'), ('live', '{}', now())`);
+    const removed = await pruneExpired(db);
+    assert.deepEqual(removed, { processed_inbound: 1, job_outbox: 1, notifications: 0, bot_state: 1 });
+    const left = await db.query(`SELECT job_id FROM job_outbox ORDER BY job_id`);
+    assert.deepEqual(left.rows.map((r) => r.job_id), ['new-done', 'old-pending'], 'an intent not yet enqueued is never removed');
+    assert.deepEqual(await pruneExpired(db), { processed_inbound: 0, job_outbox: 0, notifications: 0, bot_state: 0 });
+  });
+});
