@@ -44,7 +44,7 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
   const { config, db, logger } = deps;
   const directory = new PartnerDirectory(db);
   const flows: Flow[] = deps.flows ? [...deps.flows] : [{ command: 'roles', dialog: new RolesDialog(new RoleAdministration(db, new NotificationService())) }];
-  const runner = new DialogRunner({ db, storage: new PostgresStorage(db), directory, flows });
+  const runner = new DialogRunner({ storage: new PostgresStorage(db), directory, flows });
   const teamsAdapter = createTeamsAdapter(config.teams, logger);
   const teamsBot = new TeamsBot(runner);
   const app = createHttpApp({

@@ -12,8 +12,6 @@ import { DialogSet, type Dialog, type DialogContext, type DialogState } from 'bo
 import { notices } from '../cards/index.js';
 import type { PartnerDirectory, Partner } from '../services/access/directory.js';
 import { hasAnyRole, type Actor, type Channel } from '../services/access/roles.js';
-import { firstDelivery, upsertConversationRef } from '../services/conversations.js';
-import type { Db } from '../services/db/pool.js';
 import { findCommand, type CommandSpec } from './commands.js';
 import { showHelp } from './help.js';
 import { parseTurnInput } from './input.js';
@@ -54,7 +52,6 @@ export interface Flow {
 }
 
 export interface DialogRunnerDeps {
-  db: Db;
   storage: Storage;
   directory: PartnerDirectory;
   flows?: readonly Flow[];
@@ -80,31 +77,15 @@ export class DialogRunner {
   }
 
   async run(ctx: TurnContext, who: TurnIdentity): Promise<void> {
-    const partner = who.partnerExternalId ? await this.deps.directory.resolvePartner(who.channel, who.partnerExternalId) : null;
-    if (!partner) {
+    const entered = who.partnerExternalId ? await this.deps.directory.enterTurn({ ...who, partnerExternalId: who.partnerExternalId }) : null;
+    if (!entered) {
       await show(ctx, notices.partnerNotOnboarded(who.partnerExternalId ?? '—'));
       return;
     }
-    const actor = await this.deps.directory.actorFor({
-      partnerId: partner.id,
-      channel: who.channel,
-      externalId: who.userExternalId,
-      displayName: who.displayName,
-      locale: who.locale,
-    });
+    const { actor, partner } = entered;
     ctx.turnState.set(ACTOR_KEY, actor);
     ctx.turnState.set(PARTNER_KEY, partner);
-    await upsertConversationRef(this.deps.db, {
-      partnerId: partner.id,
-      channel: who.channel,
-      conversationId: who.conversationId,
-      userId: actor.userId,
-      conversationType: who.conversationType,
-      reference: who.reference,
-    });
-    if (who.requestKey && !(await firstDelivery(this.deps.db, who.channel, who.requestKey))) {
-      return; // A resend or retry of a request already handled: never repeat its effect.
-    }
+    if (!entered.firstDelivery) return; // A resend or retry of a request already handled: never repeat its effect.
     await this.route(ctx, actor, partner);
     await this.conversationState.saveChanges(ctx, false);
   }

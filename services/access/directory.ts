@@ -12,16 +12,99 @@ export interface Partner {
   name: string;
 }
 
-export interface SeenUser {
-  partnerId: number;
+/** Who is speaking in a turn and where, as the channel adapter saw it. */
+export interface TurnEntry {
   channel: Channel;
-  externalId: string;
+  /** Teams tenant id or Slack team id. */
+  partnerExternalId: string;
+  userExternalId: string;
   displayName: string | null;
   locale: string;
+  /** Key of the conversation to reach the user in later (conversation_refs.conversation_id). */
+  conversationId: string;
+  conversationType: string;
+  /** Teams ConversationReference / Slack ids, for proactive messages. */
+  reference: object;
+  /** Stable id of the inbound request (activity id, Slack trigger id); undefined = none. */
+  requestKey: string | undefined;
+}
+
+export interface EnteredTurn {
+  partner: Partner;
+  actor: Actor;
+  /** False when this request was handled before (a resend or a retry): repeat no effect. */
+  firstDelivery: boolean;
 }
 
 export class PartnerDirectory {
   constructor(private readonly db: Db) {}
+
+  /**
+   * The start of every turn, in one round trip: recognise the partner, upsert the user
+   * (returned with their roles as the Actor), remember how to reach them proactively, and
+   * record the request id so a resend is recognised. Null — and nothing stored — when the
+   * tenant or team is not an onboarded partner.
+   */
+  async enterTurn(entry: TurnEntry): Promise<EnteredTurn | null> {
+    // UPDATE first and INSERT only when missing: the common case writes no new row and
+    // consumes no sequence value. (Data-modifying CTEs all run, referenced or not.)
+    const { rows } = await this.db.query<{ partner_id: string; partner_name: string; user_id: string; display_name: string | null; roles: string[] | null; first_delivery: boolean }>(
+      `WITH p AS (
+         SELECT pc.partner_id, pa.name FROM partner_channels pc JOIN partners pa ON pa.id = pc.partner_id
+          WHERE pc.channel = $1 AND pc.external_id = $2),
+       upd AS (
+         UPDATE users u SET display_name = COALESCE($4, u.display_name), locale = $5, last_seen_at = now()
+           FROM p WHERE u.partner_id = p.partner_id AND u.channel = $1 AND u.external_id = $3
+         RETURNING u.id, u.display_name),
+       ins AS (
+         INSERT INTO users (partner_id, channel, external_id, display_name, locale)
+         SELECT p.partner_id, $1, $3, $4, $5 FROM p WHERE NOT EXISTS (SELECT 1 FROM upd)
+         ON CONFLICT (partner_id, channel, external_id) DO UPDATE SET last_seen_at = now()
+         RETURNING id, display_name),
+       usr AS (SELECT id, display_name FROM upd UNION ALL SELECT id, display_name FROM ins),
+       ref_upd AS (
+         UPDATE conversation_refs c
+            SET reference = $8::jsonb, user_id = usr.id, conversation_type = $7, active = true, inactive_reason = NULL, updated_at = now()
+           FROM p, usr
+          WHERE c.channel = $1 AND c.conversation_id = $6 AND c.partner_id = p.partner_id
+         RETURNING c.id),
+       ref_ins AS (
+         INSERT INTO conversation_refs (partner_id, channel, conversation_id, user_id, conversation_type, reference)
+         SELECT p.partner_id, $1, $6, usr.id, $7, $8::jsonb FROM p, usr
+          WHERE NOT EXISTS (SELECT 1 FROM conversation_refs WHERE channel = $1 AND conversation_id = $6)
+         ON CONFLICT (channel, conversation_id) DO NOTHING
+         RETURNING id),
+       seen AS (
+         INSERT INTO processed_inbound (channel, request_key)
+         SELECT $1, $9 FROM p WHERE $9::text IS NOT NULL
+         ON CONFLICT DO NOTHING
+         RETURNING 1)
+       SELECT p.partner_id, p.name AS partner_name, usr.id AS user_id, usr.display_name,
+              (SELECT array_agg(r.role ORDER BY r.role) FROM user_roles r WHERE r.user_id = usr.id) AS roles,
+              ($9::text IS NULL OR EXISTS (SELECT 1 FROM seen)) AS first_delivery
+         FROM p, usr`,
+      [
+        entry.channel, entry.partnerExternalId, entry.userExternalId, entry.displayName, entry.locale,
+        entry.conversationId, entry.conversationType, JSON.stringify(entry.reference), entry.requestKey ?? null,
+      ],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const partnerId = Number(row.partner_id);
+    return {
+      partner: { id: partnerId, name: row.partner_name },
+      actor: {
+        userId: Number(row.user_id),
+        partnerId,
+        channel: entry.channel,
+        externalId: entry.userExternalId,
+        displayName: row.display_name,
+        roles: (row.roles ?? []).filter(isRole),
+        locale: entry.locale,
+      },
+      firstDelivery: row.first_delivery,
+    };
+  }
 
   async resolvePartner(channel: Channel, externalId: string): Promise<Partner | null> {
     const { rows } = await this.db.query<{ id: string; name: string }>(
@@ -31,32 +114,6 @@ export class PartnerDirectory {
     );
     const row = rows[0];
     return row ? { id: Number(row.id), name: row.name } : null;
-  }
-
-  /** Upsert the user of an inbound turn and return them as an Actor with their roles. */
-  async actorFor(user: SeenUser): Promise<Actor> {
-    const { rows } = await this.db.query<{ id: string; display_name: string | null; roles: string[] | null }>(
-      `WITH u AS (
-         INSERT INTO users (partner_id, channel, external_id, display_name, locale)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (partner_id, channel, external_id) DO UPDATE
-           SET display_name = COALESCE(EXCLUDED.display_name, users.display_name),
-               locale = EXCLUDED.locale, last_seen_at = now()
-         RETURNING id, display_name)
-       SELECT u.id, u.display_name, (SELECT array_agg(r.role ORDER BY r.role) FROM user_roles r WHERE r.user_id = u.id) AS roles
-         FROM u`,
-      [user.partnerId, user.channel, user.externalId, user.displayName, user.locale],
-    );
-    const row = rows[0]!;
-    return {
-      userId: Number(row.id),
-      partnerId: user.partnerId,
-      channel: user.channel,
-      externalId: user.externalId,
-      displayName: row.display_name,
-      roles: (row.roles ?? []).filter(isRole),
-      locale: user.locale,
-    };
   }
 
   /**

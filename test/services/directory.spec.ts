@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
-import { PartnerDirectory } from '../../services/access/directory.js';
+import { PartnerDirectory, type TurnEntry } from '../../services/access/directory.js';
 import { testDb } from '../support/db.js';
 import { createPartner } from '../support/factories.js';
 
@@ -16,17 +16,51 @@ describe('services/access/directory', () => {
     assert.equal(await directory.resolvePartner('msteams', randomUUID()), null);
   });
 
-  it('upserts the user of a turn and returns their roles', async () => {
+  function entry(p: { tenantId: string }, over: Partial<TurnEntry> = {}): TurnEntry {
+    return {
+      channel: 'msteams', partnerExternalId: p.tenantId, userExternalId: randomUUID(), displayName: 'Ada', locale: 'de-DE',
+      conversationId: `a:${randomUUID()}`, conversationType: 'personal', reference: { serviceUrl: 'http://x/' }, requestKey: randomUUID(),
+      ...over,
+    };
+  }
+
+  it('enters a turn: upserts the user with their roles, stores the reference, records the request', async () => {
     const p = await createPartner(db);
-    const seen = { partnerId: p.id, channel: 'msteams' as const, externalId: randomUUID(), displayName: 'Ada', locale: 'de-DE' };
-    const first = await directory.actorFor(seen);
-    assert.deepEqual(first.roles, []);
-    await db.query(`INSERT INTO user_roles (user_id, role) VALUES ($1, 'admin_agent')`, [first.userId]);
-    const again = await directory.actorFor({ ...seen, displayName: null, locale: 'en-US' });
-    assert.equal(again.userId, first.userId);
-    assert.deepEqual(again.roles, ['admin_agent']);
-    assert.equal(again.displayName, 'Ada', 'a missing name does not erase the known one');
-    assert.equal(again.locale, 'en-US');
+    const e = entry(p);
+    const first = (await directory.enterTurn(e))!;
+    assert.equal(first.partner.id, p.id);
+    assert.deepEqual(first.actor.roles, []);
+    assert.equal(first.firstDelivery, true);
+    await db.query(`INSERT INTO user_roles (user_id, role) VALUES ($1, 'admin_agent')`, [first.actor.userId]);
+    const again = (await directory.enterTurn({ ...e, displayName: null, locale: 'en-US', requestKey: randomUUID(), reference: { serviceUrl: 'http://moved/' } }))!;
+    assert.equal(again.actor.userId, first.actor.userId);
+    assert.deepEqual(again.actor.roles, ['admin_agent']);
+    assert.equal(again.actor.displayName, 'Ada', 'a missing name does not erase the known one');
+    assert.equal(again.actor.locale, 'en-US');
+    const refs = await db.query('SELECT reference FROM conversation_refs WHERE conversation_id = $1', [e.conversationId]);
+    assert.deepEqual(refs.rows.map((r) => r.reference), [{ serviceUrl: 'http://moved/' }], 'one reference, kept up to date');
+  });
+
+  it('recognises a resent request', async () => {
+    const p = await createPartner(db);
+    const e = entry(p);
+    assert.equal((await directory.enterTurn(e))!.firstDelivery, true);
+    assert.equal((await directory.enterTurn(e))!.firstDelivery, false);
+    assert.equal((await directory.enterTurn({ ...e, requestKey: undefined }))!.firstDelivery, true, 'no request id: nothing to compare');
+  });
+
+  it('stores nothing for a tenant that is not onboarded', async () => {
+    const e = entry({ tenantId: randomUUID() });
+    assert.equal(await directory.enterTurn(e), null);
+    const { rows } = await db.query('SELECT (SELECT count(*) FROM users WHERE external_id = $1)::int AS users, (SELECT count(*) FROM processed_inbound WHERE request_key = $2)::int AS seen', [e.userExternalId, e.requestKey]);
+    assert.deepEqual(rows[0], { users: 0, seen: 0 });
+  });
+
+  it('two first turns of a new user at once make one user', async () => {
+    const p = await createPartner(db);
+    const e = entry(p);
+    const [a, b] = await Promise.all([directory.enterTurn({ ...e, requestKey: randomUUID() }), directory.enterTurn({ ...e, requestKey: randomUUID() })]);
+    assert.equal(a!.actor.userId, b!.actor.userId);
   });
 
   it('creates bootstrap Global admins from configuration, onboarding their tenant, idempotently', async () => {
@@ -36,8 +70,8 @@ describe('services/access/directory', () => {
     await directory.bootstrapGlobalAdmins(admins);
     const partner = await directory.resolvePartner('msteams', tenant);
     assert.ok(partner, 'the tenant is onboarded');
-    const actor = await directory.actorFor({ partnerId: partner.id, channel: 'msteams', externalId: 'aad-boot-1', displayName: 'Boot', locale: 'en' });
-    assert.deepEqual(actor.roles, ['global_admin']);
+    const entered = await directory.enterTurn(entry({ tenantId: tenant }, { userExternalId: 'aad-boot-1' }));
+    assert.deepEqual(entered!.actor.roles, ['global_admin']);
     const { rows } = await db.query('SELECT count(*)::int AS n FROM users WHERE partner_id = $1', [partner.id]);
     assert.equal(rows[0].n, 1);
   });
