@@ -10,29 +10,18 @@
 import { PrivateConversationState, type Storage, type TurnContext } from 'botbuilder';
 import { DialogSet, type Dialog, type DialogContext, type DialogState } from 'botbuilder-dialogs';
 import { notices } from '../cards/index.js';
-import type { PartnerDirectory, Partner } from '../services/access/directory.js';
-import { hasAnyRole, type Actor, type Channel } from '../services/access/roles.js';
+import type { PartnerDirectory, Partner, TurnEntry } from '../services/access/directory.js';
+import { hasAnyRole, type Actor } from '../services/access/roles.js';
 import { findCommand, type CommandSpec } from './commands.js';
 import { showHelp } from './help.js';
 import { parseTurnInput } from './input.js';
 import { ACTOR_KEY, show } from './ui.js';
 
-/** Who is speaking in this turn, as the channel adapter saw it. */
-export interface TurnIdentity {
-  channel: Channel;
-  /** Teams tenant id or Slack team id; undefined when the channel did not say. */
-  partnerExternalId: string | undefined;
-  userExternalId: string;
-  displayName: string | null;
-  locale: string;
-  /** Key of the conversation to reach the user in later (conversation_refs.conversation_id). */
-  conversationId: string;
-  conversationType: string;
-  /** How to reach this conversation proactively (Teams ConversationReference; Slack ids). */
-  reference: object;
-  /** Stable id of this inbound request, to drop resends and retries; undefined = none. */
-  requestKey: string | undefined;
-}
+/**
+ * Who is speaking in this turn, as the channel adapter saw it: a TurnEntry whose tenant /
+ * team id may be missing (the channel did not say, or is not trusted to).
+ */
+export type TurnIdentity = Omit<TurnEntry, 'partnerExternalId'> & { partnerExternalId: string | undefined };
 
 export const PARTNER_KEY = Symbol('csp.partner');
 const EXPECTS_TEXT = Symbol('csp.expectsText');
