@@ -1,0 +1,576 @@
+/**
+ * Buying software on behalf of a customer (R1–R7) and the customer's order history —
+ * the service the purchase and orders dialogs call, on Teams and Slack alike.
+ *
+ * Every method takes the acting user first, checks the role itself (R6: Admin agent or
+ * Global admin, else ForbiddenError naming them) before any I/O, and acts only within
+ * `actor.partnerId`: a customer or order of another partner is "not found". Answers are
+ * plain, view-ready data (no channel formatting); refusals are PurchaseErrors
+ * (./errors.ts) whose `refusal.code` the dialog turns into a message.
+ *
+ * The flow, step by step:
+ *   findCustomers → offersFor → skuDetails → quote (review card) → confirm
+ *
+ * Prices: integer minor units + ISO currency. Nothing priced ever comes from the caller:
+ * quote and confirm price from the catalog, and the backend prices the order again.
+ *
+ * How a dialog uses confirm (R7):
+ * - Keep the purchase in dialog state (customer, product, SKU, quantity, and the quote's
+ *   `priceFingerprint`); a confirm card's submit data only says "confirm review n". Never
+ *   take ids, quantities or fingerprints for confirm from card data.
+ * - Derive the idempotency key with `purchaseIdempotencyKey(flowId, review)`: `flowId` a
+ *   random id made once when the purchase dialog starts (kept in its state), `review` a
+ *   counter raised every time a new review card is shown. A double press, a Teams resend
+ *   or a Slack retry of the same card sends the same key → the same order ('existing').
+ *   A new review (after a price change or an edited quantity) gets a new key.
+ * - `priceChanged`: nothing was bought. Show `quote` as a new review card (review + 1,
+ *   hence a new key) and keep its fingerprint; the user confirms again.
+ * - After 'created' / 'existing', keep the order id in dialog state: a stale confirm card
+ *   pressed after the flow ended is answered from there, not by calling confirm again.
+ *   (Known limit, see `confirm`.)
+ */
+import { createHash } from 'node:crypto';
+import { requireRole, type Actor, type Role } from '../access/roles.js';
+import { isCommerceError } from '../commerce/errors.js';
+import type { CommerceBackend } from '../commerce/port.js';
+import { cancellationWindow, lineTotal, taxNote, validateQuantity, type QuantityRejection, type TaxNote } from '../commerce/rules.js';
+import {
+  PRODUCT_KINDS,
+  type CreditPolicy,
+  type Customer,
+  type CustomerQuery,
+  type Order,
+  type OrderStatus,
+  type Product,
+  type ProductKind,
+  type Sku,
+  type Term,
+} from '../commerce/types.js';
+import { PurchaseError } from './errors.js';
+import type { ReservationListVersion } from './reservation-list.js';
+
+/** R6: who may buy and see a customer's orders. */
+export const PURCHASE_ROLES: readonly Role[] = ['admin_agent', 'global_admin'];
+
+export const ORDERS_PAGE_SIZE = 10;
+export const MAX_ORDERS_PAGE_SIZE = 50;
+/** Customers shown for one search; `hasMore` says when more matched. */
+export const CUSTOMER_SEARCH_LIMIT = 10;
+
+const MAX_ID_LENGTH = 100;
+const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+
+// --- views -----------------------------------------------------------------------
+
+export interface CustomerView {
+  id: string;
+  companyName: string;
+  tenantId: string;
+  primaryDomain: string;
+  /** Every domain, the primary one first. */
+  domains: string[];
+  /** The billing country (R1). */
+  market: { countryCode: string; name: string; currency: string };
+  /** R4: whether the prices this customer is shown include tax. */
+  taxNote: TaxNote;
+}
+
+/** What the buyer is told about cancelling before buying (R15, R16). */
+export type CancellationTerms =
+  | { cancellable: true; windowDays: number; credit: CreditPolicy }
+  /** software_plan: SUSE / Red Hat plans (R16); not_cancellable: the catalog says so otherwise. */
+  | { cancellable: false; reason: 'software_plan' | 'not_cancellable' };
+
+/** A product as the buyer sees it; `azureHybridBenefit` (R5): mention the Azure Hybrid Benefit. */
+export interface ProductView extends Omit<Product, 'cancellation'> {
+  cancellation: CancellationTerms;
+}
+
+/** Term, billing and quantity bounds of a SKU (R2). */
+export type SkuView = Sku;
+
+export interface PricedSkuView extends SkuView {
+  unitPriceMinor: number;
+  currency: string;
+}
+
+export interface OfferView extends ProductView {
+  /** Only the SKUs priced in the customer's market. */
+  skus: PricedSkuView[];
+}
+
+export interface OffersView {
+  customer: CustomerView;
+  /** What was asked for (null: every kind / no search text). */
+  kind: ProductKind | null;
+  search: string | null;
+  /** Non-empty groups, in the catalog's order of kinds. Empty: nothing matches in this market. */
+  groups: Array<{ kind: ProductKind; offers: OfferView[] }>;
+  /** R3: the customer's market cannot buy Azure reservations, so none are offered. */
+  azureReservationsUnavailable: boolean;
+  /** The unavailable-markets list that says so, when known (null otherwise). */
+  reservationListVersion: string | null;
+}
+
+export interface SkuDetails {
+  customer: CustomerView;
+  product: ProductView;
+  sku: SkuView;
+  unitPriceMinor: number;
+  currency: string;
+  taxNote: TaxNote;
+}
+
+export interface Quote extends SkuDetails {
+  quantity: number;
+  totalMinor: number;
+  /**
+   * Opaque; binds what the review card showed (customer and market, product, SKU, term,
+   * quantity, unit price, total, currency, tax note, cancellation terms). Confirm
+   * recomputes it from the catalog and buys only if it is unchanged.
+   */
+  priceFingerprint: string;
+}
+
+/** Where an order stands with respect to cancelling it (R15, R16), as of the service's clock. */
+export type CancellationState =
+  | { state: 'open'; daysLeft: number; lastDay: string }
+  | { state: 'passed'; lastDay: string }
+  | { state: 'notCancellable'; reason: 'software_plan' | 'not_cancellable' }
+  | { state: 'cancelling' }
+  | { state: 'cancelled' };
+
+export interface OrderView {
+  orderId: string;
+  status: OrderStatus;
+  /** Title of the first line ("Product – SKU", as at purchase time). */
+  productTitle: string;
+  quantity: number;
+  term: Term;
+  /** Further lines in the order (orders made by this bot have one line: 0). */
+  otherLines: number;
+  totalMinor: number;
+  currency: string;
+  taxNote: TaxNote;
+  purchasedAt: Date;
+  /** UTC calendar day, YYYY-MM-DD — the day the cancellation window counts from. */
+  purchaseDate: string;
+  cancellation: CancellationState;
+}
+
+export interface CustomerSearch {
+  kind: 'none' | 'one' | 'many' | 'invalidGuid';
+  customers: CustomerView[];
+  /** How the text was read (R1): name, tenant GUID, domain, or a malformed GUID. */
+  query: CustomerQuery;
+  /** More customers matched than are listed: ask for a more specific search. */
+  hasMore: boolean;
+}
+
+export interface SkuChoice {
+  customerId: string;
+  productId: string;
+  skuId: string;
+}
+
+export interface QuoteRequest extends SkuChoice {
+  /** A number, or the text the user typed ("12"). */
+  quantity: number | string;
+}
+
+export interface ConfirmRequest extends SkuChoice {
+  quantity: number;
+  /** From the quote the user reviewed. */
+  priceFingerprint: string;
+  /** See `purchaseIdempotencyKey`. */
+  idempotencyKey: string;
+}
+
+export type ConfirmResult =
+  /** Nothing was bought: the price or terms changed since the review. Show `quote` for a new review. */
+  | { status: 'priceChanged'; quote: Quote }
+  /** 'created' now, or 'existing': this key had bought it already (double press, resend, retry). */
+  | { status: 'created' | 'existing'; customer: CustomerView; order: OrderView };
+
+export interface OrderHistoryPage {
+  customer: CustomerView;
+  /** Newest first. */
+  orders: OrderView[];
+  /** 1-based. */
+  page: number;
+  pageSize: number;
+  total: number;
+  totalPages: number;
+}
+
+/**
+ * The idempotency key of one review card of one purchase flow (R7). `flowId`: made once
+ * per purchase dialog (e.g. randomUUID()) and kept in its state; `review`: raised each
+ * time a new review card is shown.
+ */
+export function purchaseIdempotencyKey(flowId: string, review: number): string {
+  if (!/^[A-Za-z0-9_.:-]{1,120}$/.test(flowId)) throw new RangeError('flowId must be 1–120 characters of [A-Za-z0-9_.:-]');
+  if (!Number.isSafeInteger(review) || review < 1) throw new RangeError(`review must be a positive integer, got ${review}`);
+  return `purchase:${flowId}:${review}`;
+}
+
+// --- pure helpers ----------------------------------------------------------------
+
+const DAY_MS = 86_400_000;
+
+function utcDay(d: Date): string {
+  return new Date(Math.floor(d.getTime() / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
+}
+
+function customerView(c: Customer): CustomerView {
+  return {
+    id: c.id,
+    companyName: c.companyName,
+    tenantId: c.tenantId,
+    primaryDomain: c.primaryDomain,
+    domains: [...c.domains],
+    market: { countryCode: c.market.countryCode, name: c.market.name, currency: c.market.currency },
+    taxNote: taxNote(c.market),
+  };
+}
+
+function cancellationTerms(p: Product): CancellationTerms {
+  const c = p.cancellation;
+  if (c.cancellable && c.windowDays > 0) return { cancellable: true, windowDays: c.windowDays, credit: c.creditPolicy };
+  return { cancellable: false, reason: p.kind === 'software_plan' ? 'software_plan' : 'not_cancellable' };
+}
+
+function productView(p: Product): ProductView {
+  return {
+    id: p.id,
+    kind: p.kind,
+    title: p.title,
+    publisher: p.publisher,
+    description: p.description,
+    azureHybridBenefit: p.azureHybridBenefit,
+    cancellation: cancellationTerms(p),
+  };
+}
+
+function skuView(s: Sku): SkuView {
+  return {
+    productId: s.productId,
+    skuId: s.skuId,
+    title: s.title,
+    description: s.description,
+    term: s.term,
+    billing: s.billing,
+    minQuantity: s.minQuantity,
+    maxQuantity: s.maxQuantity,
+  };
+}
+
+/**
+ * Cancellation as of `now`, from the policies the order's lines were bought under. An
+ * order with several lines is as cancellable as its shortest window (never promise
+ * more than every line allows); lines that cannot be cancelled do not count.
+ */
+export function cancellationStateOf(order: Pick<Order, 'status' | 'purchasedAt' | 'lines'>, now: Date): CancellationState {
+  if (order.status === 'cancelled') return { state: 'cancelled' };
+  if (order.status === 'cancel_pending') return { state: 'cancelling' };
+  const windows = order.lines.filter((l) => l.cancellation.cancellable && l.cancellation.windowDays > 0).map((l) => l.cancellation.windowDays);
+  if (windows.length === 0) {
+    const plans = order.lines.length > 0 && order.lines.every((l) => l.productKind === 'software_plan');
+    return { state: 'notCancellable', reason: plans ? 'software_plan' : 'not_cancellable' };
+  }
+  const w = cancellationWindow({ purchasedAt: order.purchasedAt, windowDays: Math.min(...windows), now });
+  return w.open ? { state: 'open', daysLeft: w.daysLeft, lastDay: w.lastDay } : { state: 'passed', lastDay: w.lastDay };
+}
+
+function orderView(order: Order, now: Date): OrderView {
+  const first = order.lines[0];
+  return {
+    orderId: order.id,
+    status: order.status,
+    productTitle: first?.title ?? '',
+    quantity: first?.quantity ?? 0,
+    term: first?.term ?? 'one_time',
+    otherLines: Math.max(0, order.lines.length - 1),
+    totalMinor: order.totalMinor,
+    currency: order.currency,
+    taxNote: taxNote(order),
+    purchasedAt: order.purchasedAt,
+    purchaseDate: utcDay(order.purchasedAt),
+    cancellation: cancellationStateOf(order, now),
+  };
+}
+
+function fingerprint(q: Omit<Quote, 'priceFingerprint'>): string {
+  const bound = [
+    'pf1',
+    q.customer.id,
+    q.customer.market.countryCode,
+    q.product.id,
+    q.product.kind,
+    q.sku.skuId,
+    q.sku.term,
+    q.sku.billing,
+    q.quantity,
+    q.unitPriceMinor,
+    q.totalMinor,
+    q.currency,
+    q.taxNote,
+    q.product.cancellation,
+  ];
+  return `pf1.${createHash('sha256').update(JSON.stringify(bound)).digest('base64url')}`;
+}
+
+/** Ids arrive from card data and typed text: anything that is not a plausible id finds nothing. */
+function plausibleId(value: unknown): value is string {
+  return typeof value === 'string' && value.trim() !== '' && value.length <= MAX_ID_LENGTH;
+}
+
+function short(value: unknown): string {
+  return typeof value === 'string' ? value.trim().slice(0, MAX_ID_LENGTH) : '';
+}
+
+// --- the service -----------------------------------------------------------------
+
+export class PurchaseService {
+  private readonly commerce: CommerceBackend;
+  private readonly now: () => Date;
+  private readonly reservationListVersion: ReservationListVersion;
+
+  /**
+   * `reservationListVersion` names the R3 list in refusals (reservationListVersionFromDb
+   * in ./reservation-list.ts); without it a refusal before ordering says `listVersion: null`.
+   */
+  constructor(deps: { commerce: CommerceBackend; now?: () => Date; reservationListVersion?: ReservationListVersion }) {
+    this.commerce = deps.commerce;
+    this.now = deps.now ?? (() => new Date());
+    this.reservationListVersion = deps.reservationListVersion ?? (() => Promise.resolve(null));
+  }
+
+  /** R1: by company name (partial), tenant GUID or domain; a malformed GUID is 'invalidGuid'. */
+  async findCustomers(actor: Actor, query: string): Promise<CustomerSearch> {
+    requireRole(actor, PURCHASE_ROLES);
+    const r = await this.commerce.findCustomers(actor.partnerId, typeof query === 'string' ? query : '', { limit: CUSTOMER_SEARCH_LIMIT });
+    const customers = r.customers.map(customerView);
+    const kind = r.query.type === 'invalidGuid' ? 'invalidGuid' : customers.length === 0 ? 'none' : customers.length === 1 && !r.hasMore ? 'one' : 'many';
+    return { kind, customers, query: r.query, hasMore: r.hasMore };
+  }
+
+  /** One customer of the actor's partner (e.g. picked from a list); customer_not_found otherwise. */
+  async customer(actor: Actor, customerId: string): Promise<CustomerView> {
+    requireRole(actor, PURCHASE_ROLES);
+    return customerView(await this.loadCustomer(actor, customerId));
+  }
+
+  /**
+   * R2/R3: what this customer's market may buy, grouped by kind; optionally one kind and/or
+   * a search in title, description and publisher. Azure reservations are never offered
+   * where they are unavailable; `azureReservationsUnavailable` says so.
+   */
+  async offersFor(actor: Actor, customerId: string, filter: { kind?: ProductKind; search?: string } = {}): Promise<OffersView> {
+    requireRole(actor, PURCHASE_ROLES);
+    // Card data may say null or '' for "every kind".
+    const kind = (filter.kind as unknown) === null || (filter.kind as unknown) === '' ? undefined : filter.kind;
+    if (kind !== undefined && !(PRODUCT_KINDS as readonly unknown[]).includes(kind)) {
+      throw new PurchaseError({ code: 'invalid_request', field: 'kind' });
+    }
+    const customer = await this.loadCustomer(actor, customerId);
+    const market = customer.market.countryCode;
+    const search = typeof filter.search === 'string' && filter.search.trim() !== '' ? filter.search.trim() : null;
+    const [offers, reservationsAvailable] = await Promise.all([
+      this.commerce.listProducts({ market, ...(kind ? { kind } : {}), ...(search ? { search } : {}) }),
+      this.commerce.isAzureReservationAvailable(market),
+    ]);
+    const groups: OffersView['groups'] = [];
+    for (const offer of offers) {
+      // R3 holds here even if a backend forgot it.
+      if (offer.kind === 'azure_reservation' && !reservationsAvailable) continue;
+      let group = groups.find((g) => g.kind === offer.kind);
+      if (!group) groups.push((group = { kind: offer.kind, offers: [] }));
+      group.offers.push({
+        ...productView(offer),
+        skus: offer.skus.map((s) => ({ ...skuView(s), unitPriceMinor: s.price.unitPriceMinor, currency: s.price.currency })),
+      });
+    }
+    return {
+      customer: customerView(customer),
+      kind: kind ?? null,
+      search,
+      groups,
+      azureReservationsUnavailable: !reservationsAvailable,
+      reservationListVersion: reservationsAvailable ? null : await this.reservationListVersion(market),
+    };
+  }
+
+  /**
+   * R2–R5: one SKU as this customer would buy it. Refuses (PurchaseError) an unknown
+   * customer, product or SKU, an Azure reservation in an unavailable market (R3) and a SKU
+   * not sold in the customer's market — also when the ids come from typed text or a
+   * stale card rather than from `offersFor`.
+   */
+  async skuDetails(actor: Actor, choice: SkuChoice): Promise<SkuDetails> {
+    requireRole(actor, PURCHASE_ROLES);
+    return this.resolve(actor, choice);
+  }
+
+  /** The review (step 5): quantity checked against the SKU (R2), total computed here from the catalog. */
+  async quote(actor: Actor, req: QuoteRequest): Promise<Quote> {
+    requireRole(actor, PURCHASE_ROLES);
+    return this.priced(actor, req);
+  }
+
+  /**
+   * R6/R7: buy what the user reviewed, exactly once per idempotency key.
+   *
+   * Re-quotes from the catalog first; if the fingerprint differs from the reviewed one the
+   * answer is 'priceChanged' with the new quote and nothing is bought. Otherwise the
+   * backend creates the order once per key (it prices the order again itself): a repeat —
+   * sequential or concurrent — answers 'existing' with the same order.
+   *
+   * Known limits of the port as it stands (CommerceBackend has no lookup by key and takes
+   * no expected price):
+   * - a repeat of a confirm that already bought, arriving after the catalog changed, gets
+   *   'priceChanged' (or a refusal), not the order — the dialog answers repeats after the
+   *   flow ended from its state;
+   * - a price change in the milliseconds between the re-quote and the backend's own
+   *   pricing would be bought at the new price; the answer's `order` always shows what was
+   *   actually charged.
+   */
+  async confirm(actor: Actor, req: ConfirmRequest): Promise<ConfirmResult> {
+    requireRole(actor, PURCHASE_ROLES);
+    const key = typeof req.idempotencyKey === 'string' ? req.idempotencyKey.trim() : '';
+    if (key === '' || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) throw new PurchaseError({ code: 'invalid_request', field: 'idempotencyKey' });
+    const quote = await this.priced(actor, req);
+    if (quote.priceFingerprint !== req.priceFingerprint) return { status: 'priceChanged', quote };
+    try {
+      const { order, created } = await this.commerce.createOrder(actor.partnerId, {
+        customerId: quote.customer.id,
+        createdBy: actor.userId,
+        lines: [{ productId: quote.product.id, skuId: quote.sku.skuId, quantity: quote.quantity }],
+        idempotencyKey: key,
+      });
+      return { status: created ? 'created' : 'existing', customer: quote.customer, order: orderView(order, this.now()) };
+    } catch (err) {
+      throw this.translate(err, quote);
+    }
+  }
+
+  /** A customer's orders, newest first, with where each stands in its cancellation window (R15). */
+  async orders(actor: Actor, customerId: string, opts: { page?: number; pageSize?: number } = {}): Promise<OrderHistoryPage> {
+    requireRole(actor, PURCHASE_ROLES);
+    const pageSize = Number.isSafeInteger(opts.pageSize) ? Math.min(Math.max(opts.pageSize!, 1), MAX_ORDERS_PAGE_SIZE) : ORDERS_PAGE_SIZE;
+    const page = Number.isSafeInteger(opts.page) && opts.page! >= 1 ? opts.page! : 1;
+    // One round trip: the list is read alongside the customer and discarded if the customer is not the actor's partner's.
+    const [customer, { orders, total }] = await Promise.all([
+      this.loadCustomer(actor, customerId),
+      plausibleId(customerId)
+        ? this.commerce.listOrders(actor.partnerId, customerId, { limit: pageSize, offset: (page - 1) * pageSize })
+        : { orders: [], total: 0 },
+    ]);
+    const now = this.now();
+    return {
+      customer: customerView(customer),
+      orders: orders.map((o) => orderView(o, now)),
+      page,
+      pageSize,
+      total,
+      totalPages: Math.ceil(total / pageSize),
+    };
+  }
+
+  // --- internals -------------------------------------------------------------------
+
+  private async loadCustomer(actor: Actor, customerId: unknown): Promise<Customer> {
+    const customer = plausibleId(customerId) ? await this.commerce.getCustomer(actor.partnerId, customerId) : null;
+    if (!customer) throw new PurchaseError({ code: 'customer_not_found' });
+    return customer;
+  }
+
+  private async resolve(actor: Actor, choice: SkuChoice): Promise<SkuDetails> {
+    const { productId, skuId } = choice;
+    const [customer, product, sku] = await Promise.all([
+      this.loadCustomer(actor, choice.customerId),
+      plausibleId(productId) ? this.commerce.getProduct(productId) : null,
+      plausibleId(productId) && plausibleId(skuId) ? this.commerce.getSku({ productId, skuId }) : null,
+    ]);
+    if (!product) throw new PurchaseError({ code: 'product_not_found', productId: short(productId) });
+    if (!sku) throw new PurchaseError({ code: 'sku_not_found', productId: product.id, skuId: short(skuId) });
+    const market = customer.market;
+    const [price, reservationsAvailable] = await Promise.all([
+      this.commerce.getPrice(sku, market.countryCode),
+      product.kind === 'azure_reservation' ? this.commerce.isAzureReservationAvailable(market.countryCode) : true,
+    ]);
+    if (!reservationsAvailable) {
+      throw new PurchaseError({
+        code: 'azure_reservation_unavailable',
+        productId: product.id,
+        market: market.countryCode,
+        marketName: market.name,
+        listVersion: await this.reservationListVersion(market.countryCode),
+      });
+    }
+    if (!price) {
+      throw new PurchaseError({ code: 'not_sold_in_market', productId: product.id, skuId: sku.skuId, market: market.countryCode, marketName: market.name });
+    }
+    return {
+      customer: customerView(customer),
+      product: productView(product),
+      sku: skuView(sku),
+      unitPriceMinor: price.unitPriceMinor,
+      currency: price.currency,
+      taxNote: taxNote(price),
+    };
+  }
+
+  private async priced(actor: Actor, req: QuoteRequest): Promise<Quote> {
+    const details = await this.resolve(actor, req);
+    const check = validateQuantity(details.sku, req.quantity);
+    if (!check.ok) throw new PurchaseError({ code: 'invalid_quantity', reason: check.reason, min: check.min, max: check.max });
+    let totalMinor: number;
+    try {
+      totalMinor = lineTotal(details.unitPriceMinor, check.quantity);
+    } catch (err) {
+      throw this.translate(err, details);
+    }
+    const quote = { ...details, quantity: check.quantity, totalMinor };
+    return { ...quote, priceFingerprint: fingerprint(quote) };
+  }
+
+  /** A backend refusal in the service's terms (the catalog may change between two calls). */
+  private translate(err: unknown, at: SkuDetails): unknown {
+    if (!isCommerceError(err)) return err;
+    const d = err.details;
+    const market = { market: at.customer.market.countryCode, marketName: at.customer.market.name };
+    switch (err.code) {
+      case 'customer_not_found':
+        return new PurchaseError({ code: 'customer_not_found' });
+      case 'product_not_found':
+        return new PurchaseError({ code: 'product_not_found', productId: at.product.id });
+      case 'sku_not_found':
+        return new PurchaseError({ code: 'sku_not_found', productId: at.product.id, skuId: at.sku.skuId });
+      case 'price_unavailable':
+        return new PurchaseError({ code: 'not_sold_in_market', productId: at.product.id, skuId: at.sku.skuId, ...market });
+      case 'azure_reservation_unavailable':
+        return new PurchaseError({
+          code: 'azure_reservation_unavailable',
+          productId: at.product.id,
+          ...market,
+          listVersion: typeof d.listVersion === 'string' ? d.listVersion : null,
+        });
+      case 'invalid_quantity':
+        return new PurchaseError({
+          code: 'invalid_quantity',
+          reason: typeof d.reason === 'string' ? (d.reason as QuantityRejection) : 'not_a_number',
+          min: typeof d.min === 'number' ? d.min : at.sku.minQuantity,
+          max: typeof d.max === 'number' ? d.max : at.sku.maxQuantity,
+        });
+      case 'amount_overflow':
+        return new PurchaseError({ code: 'amount_too_large' });
+      case 'idempotency_conflict':
+        return new PurchaseError({ code: 'idempotency_conflict', orderId: typeof d.orderId === 'string' ? d.orderId : null });
+      case 'invalid_idempotency_key':
+        return new PurchaseError({ code: 'invalid_request', field: 'idempotencyKey' });
+      default:
+        return err;
+    }
+  }
+}
