@@ -423,6 +423,10 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
     return rows[0] ? toPrice(rows[0]) : null;
   }
 
+  azureReservationBlockedBy(market: string): Promise<string | null> {
+    return reservationBlockedBy(this.db, normaliseId(market));
+  }
+
   async isAzureReservationAvailable(market: string): Promise<boolean> {
     return (await reservationBlockedBy(this.db, normaliseId(market))) === null;
   }

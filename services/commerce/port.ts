@@ -70,6 +70,13 @@ export interface CommerceBackend {
   isAzureReservationAvailable(market: string): Promise<boolean>;
 
   /**
+   * R3, for a refusal that cites its source: the version of the current unavailable-markets
+   * list that names `market` ("list as of 2019-11-30"), or null when the market may buy
+   * Azure reservations.
+   */
+  azureReservationBlockedBy(market: string): Promise<string | null>;
+
+  /**
    * R6/R7: buy on behalf of the customer, exactly once per `idempotencyKey` (per partner):
    * a repeated call — sequential or concurrent — returns the order created first, with
    * `created: false`. Prices are computed here from the catalog for the customer's

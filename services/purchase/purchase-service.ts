@@ -47,7 +47,6 @@ import {
   type Term,
 } from '../commerce/types.js';
 import { PurchaseError } from './errors.js';
-import type { ReservationListVersion } from './reservation-list.js';
 
 /** R6: who may buy and see a customer's orders. */
 export const PURCHASE_ROLES: readonly Role[] = ['admin_agent', 'global_admin'];
@@ -334,16 +333,12 @@ function short(value: unknown): string {
 export class PurchaseService {
   private readonly commerce: CommerceBackend;
   private readonly now: () => Date;
-  private readonly reservationListVersion: ReservationListVersion;
 
   /**
-   * `reservationListVersion` names the R3 list in refusals (reservationListVersionFromDb
-   * in ./reservation-list.ts); without it a refusal before ordering says `listVersion: null`.
    */
-  constructor(deps: { commerce: CommerceBackend; now?: () => Date; reservationListVersion?: ReservationListVersion }) {
+  constructor(deps: { commerce: CommerceBackend; now?: () => Date }) {
     this.commerce = deps.commerce;
     this.now = deps.now ?? (() => new Date());
-    this.reservationListVersion = deps.reservationListVersion ?? (() => Promise.resolve(null));
   }
 
   /** R1: by company name (partial), tenant GUID or domain; a malformed GUID is 'invalidGuid'. */
@@ -397,7 +392,7 @@ export class PurchaseService {
       search,
       groups,
       azureReservationsUnavailable: !reservationsAvailable,
-      reservationListVersion: reservationsAvailable ? null : await this.reservationListVersion(market),
+      reservationListVersion: reservationsAvailable ? null : await this.commerce.azureReservationBlockedBy(market),
     };
   }
 
@@ -505,7 +500,7 @@ export class PurchaseService {
         productId: product.id,
         market: market.countryCode,
         marketName: market.name,
-        listVersion: await this.reservationListVersion(market.countryCode),
+        listVersion: await this.commerce.azureReservationBlockedBy(market.countryCode),
       });
     }
     if (!price) {

@@ -120,6 +120,8 @@ describe('services/commerce/embedded (EmbeddedCommerceBackend on Postgres)', () 
     it('R3: no Azure reservations for a market on the unavailable list; offered in Germany', async () => {
       assert.equal(await backend.isAzureReservationAvailable('AD'), false);
       assert.equal(await backend.isAzureReservationAvailable('de'), true);
+      assert.equal(await backend.azureReservationBlockedBy('ad'), '2019-11-30', 'a refusal can cite the list');
+      assert.equal(await backend.azureReservationBlockedBy('DE'), null);
       const inAndorra = await backend.listProducts({ market: 'AD' });
       assert.ok(inAndorra.length > 0, 'other products are still sold in Andorra');
       assert.ok(!inAndorra.some((p) => p.kind === 'azure_reservation'));

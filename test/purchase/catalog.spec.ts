@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import sinon from 'sinon';
 import { ForbiddenError, type Role } from '../../services/access/roles.js';
 import { isPurchaseError, type PurchaseErrorCode } from '../../services/purchase/errors.js';
-import { reservationListVersionFromDb } from '../../services/purchase/reservation-list.js';
 import { testDb } from '../support/db.js';
 import {
   actorOf,
@@ -237,13 +236,6 @@ describe('services/purchase/purchase-service — customers, catalog, roles', () 
       assert.equal((await service.skuDetails(me(), { customerId: w.contosoDe.id, ...VM_RESERVATION_1Y })).product.kind, 'azure_reservation');
     });
 
-    it('R3 without a list reader still refuses, with listVersion null', async () => {
-      const { service: plain } = createService(db, clock, { namesList: false });
-      await assert.rejects(plain.skuDetails(me(), { customerId: w.andorra.id, ...VM_RESERVATION_1Y }), (e: unknown) =>
-        isPurchaseError(e, 'azure_reservation_unavailable') && e.refusal.listVersion === null,
-      );
-    });
-
     it('refuses unknown products and SKUs, ids that are not ids, and SKUs not sold in the market', async () => {
       const c = w.contosoDe.id;
       await assert.rejects(service.skuDetails(me(), { customerId: c, productId: 'DOESNOTEXIST', skuId: '0001' }), (e: unknown) =>
@@ -257,14 +249,6 @@ describe('services/purchase/purchase-service — customers, catalog, roles', () 
       await assert.rejects(service.skuDetails(me(), { customerId: w.benin.id, ...WS_DATACENTER_1Y }), (e: unknown) =>
         isPurchaseError(e, 'not_sold_in_market') && e.refusal.market === 'BJ' && e.refusal.marketName === 'Benin',
       );
-    });
-  });
-
-  describe('reservationListVersionFromDb', () => {
-    it('names the current list for a market on it, and nothing for one that is not', async () => {
-      const names = reservationListVersionFromDb(db);
-      assert.equal(await names('ad'), R3_LIST_VERSION);
-      assert.equal(await names('DE'), null);
     });
   });
 });

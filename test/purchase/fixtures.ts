@@ -5,7 +5,6 @@ import { EmbeddedCommerceBackend } from '../../services/commerce/embedded.js';
 import { importFile } from '../../services/commerce/import.js';
 import type { Db } from '../../services/db/pool.js';
 import { PurchaseService } from '../../services/purchase/purchase-service.js';
-import { reservationListVersionFromDb } from '../../services/purchase/reservation-list.js';
 import { createCustomer, createPartner, ensureDemoData, type TestCustomer, type TestPartner } from '../commerce/factories.js';
 
 // Demo catalog (services/seed/demo-catalog.ts)
@@ -59,12 +58,11 @@ export async function createWorld(db: Db): Promise<World> {
 }
 
 /** A service and a backend sharing one settable clock. */
-export function createService(db: Db, clock: { now: Date }, opts: { namesList?: boolean } = {}) {
+export function createService(db: Db, clock: { now: Date }) {
   const commerce = new EmbeddedCommerceBackend(db, { now: () => clock.now });
   const service = new PurchaseService({
     commerce,
     now: () => clock.now,
-    ...(opts.namesList === false ? {} : { reservationListVersion: reservationListVersionFromDb(db) }),
   });
   return { commerce, service };
 }
