@@ -334,8 +334,6 @@ export class PurchaseService {
   private readonly commerce: CommerceBackend;
   private readonly now: () => Date;
 
-  /**
-   */
   constructor(deps: { commerce: CommerceBackend; now?: () => Date }) {
     this.commerce = deps.commerce;
     this.now = deps.now ?? (() => new Date());
@@ -394,6 +392,31 @@ export class PurchaseService {
       azureReservationsUnavailable: !reservationsAvailable,
       reservationListVersion: reservationsAvailable ? null : await this.commerce.azureReservationBlockedBy(market),
     };
+  }
+
+  /**
+   * One product with its SKUs priced in the customer's market (step 3 of the flow). The
+   * same refusals as `skuDetails` when the product was named directly or a card is stale:
+   * unknown product, an Azure reservation in an unavailable market (R3), not sold there.
+   */
+  async offer(actor: Actor, customerId: string, productId: string): Promise<{ customer: CustomerView; offer: OfferView }> {
+    requireRole(actor, PURCHASE_ROLES);
+    const offers = await this.offersFor(actor, customerId);
+    const offer = offers.groups.flatMap((g) => g.offers).find((o) => o.id === productId);
+    if (offer) return { customer: offers.customer, offer };
+    const product = plausibleId(productId) ? await this.commerce.getProduct(productId) : null;
+    if (!product) throw new PurchaseError({ code: 'product_not_found', productId: short(productId) });
+    const market = offers.customer.market;
+    if (product.kind === 'azure_reservation' && offers.azureReservationsUnavailable) {
+      throw new PurchaseError({
+        code: 'azure_reservation_unavailable',
+        productId: product.id,
+        market: market.countryCode,
+        marketName: market.name,
+        listVersion: offers.reservationListVersion,
+      });
+    }
+    throw new PurchaseError({ code: 'not_sold_in_market', productId: product.id, skuId: '', market: market.countryCode, marketName: market.name });
   }
 
   /**

@@ -184,6 +184,23 @@ describe('services/purchase/purchase-service — customers, catalog, roles', () 
     });
   });
 
+  describe('offer (one product, for the SKU step)', () => {
+    const me = () => actorOf(w.a, ['admin_agent']);
+    it('gives the product with the SKUs priced in the customer’s market', async () => {
+      const { customer, offer } = await service.offer(me(), w.contosoDe.id, WS_DATACENTER_1Y.productId);
+      assert.equal(customer.id, w.contosoDe.id);
+      assert.ok(offer.skus.length > 0);
+      assert.ok(offer.skus.every((s) => s.currency === 'EUR'));
+    });
+    it('refuses an Azure reservation named directly for a customer in an unavailable market (R3), an unknown product, another partner’s customer', async () => {
+      await assert.rejects(service.offer(me(), w.andorra.id, VM_RESERVATION_1Y.productId), (e: unknown) =>
+        isPurchaseError(e, 'azure_reservation_unavailable') && e.refusal.listVersion === R3_LIST_VERSION);
+      await assert.rejects(service.offer(me(), w.contosoDe.id, 'NOPE00000000'), refusedWith('product_not_found'));
+      await assert.rejects(service.offer(actorOf(w.b, ['admin_agent']), w.contosoDe.id, WS_DATACENTER_1Y.productId), refusedWith('customer_not_found'));
+      await assert.rejects(service.offer(actorOf(w.a, ['sales_agent']), w.contosoDe.id, WS_DATACENTER_1Y.productId), ForbiddenError);
+    });
+  });
+
   describe('skuDetails (R2–R5)', () => {
     const me = () => actorOf(w.a, ['admin_agent']);
 
