@@ -62,6 +62,12 @@ export interface SubmitAction {
   title: string;
   data: SubmitData;
   style?: 'default' | 'positive' | 'destructive';
+  /**
+   * 'auto' (the default): the host validates the card's inputs (isRequired, min/max) and
+   * merges their values into `data`. 'none' for buttons that must work whatever the
+   * inputs hold (Cancel, picking from a list).
+   */
+  associatedInputs?: 'auto' | 'none';
 }
 
 export type CardAction = SubmitAction;
@@ -90,7 +96,47 @@ export interface Container extends Layout {
   bleed?: boolean;
 }
 
-export type CardElement = TextBlock | RichTextBlock | FactSet | ActionSet | ColumnSet | Container;
+/** Shared by the inputs: Teams shows `label` above the field and `errorMessage` when the host's validation fails. */
+interface InputBase extends Layout {
+  /** The key of the value in the submit data (merged into every Action.Submit with associatedInputs 'auto'). */
+  id: string;
+  label?: string;
+  isRequired?: boolean;
+  errorMessage?: string;
+}
+
+export interface InputText extends InputBase {
+  type: 'Input.Text';
+  placeholder?: string;
+  value?: string;
+  maxLength?: number;
+}
+
+export interface InputNumber extends InputBase {
+  type: 'Input.Number';
+  placeholder?: string;
+  value?: number;
+  min?: number;
+  max?: number;
+}
+
+export interface Choice {
+  title: string;
+  value: string;
+}
+
+export interface InputChoiceSet extends InputBase {
+  type: 'Input.ChoiceSet';
+  choices: Choice[];
+  style?: 'compact' | 'expanded';
+  value?: string;
+  placeholder?: string;
+  wrap?: boolean;
+}
+
+export type CardInput = InputText | InputNumber | InputChoiceSet;
+
+export type CardElement = TextBlock | RichTextBlock | FactSet | ActionSet | ColumnSet | Container | CardInput;
 
 export interface AdaptiveCardJson {
   type: 'AdaptiveCard';
@@ -107,7 +153,7 @@ export interface AdaptiveCardAttachment {
   content: AdaptiveCardJson;
 }
 
-type Options<T> = Omit<T, 'type' | 'text' | 'inlines' | 'facts' | 'actions' | 'items' | 'columns' | 'title' | 'data'>;
+type Options<T> = Omit<T, 'type' | 'text' | 'inlines' | 'facts' | 'actions' | 'items' | 'columns' | 'title' | 'data' | 'id' | 'choices'>;
 
 /** Markdown-capable text: only for our own catalog strings. Wraps by default. */
 export function textBlock(text: string, options: Options<TextBlock> = {}): TextBlock {
@@ -129,6 +175,14 @@ export function textRun(text: string, style: TextStyle & { italic?: boolean } = 
 
 export function richText(inlines: TextRun[], layout: Layout = {}): RichTextBlock {
   return { type: 'RichTextBlock', inlines, ...layout };
+}
+
+/**
+ * "Label: value" as one line of literal text, the label bold: a fact whose value comes
+ * from outside (company names, product titles). FactSet values are markdown in Teams.
+ */
+export function labelled(label: string, value: string, layout: Layout = { spacing: 'Small' }): RichTextBlock {
+  return richText([textRun(`${label}: `, { weight: 'Bolder' }), textRun(value)], layout);
 }
 
 export function factSet(facts: Fact[], layout: Layout = {}): FactSet {
@@ -153,6 +207,18 @@ export function columnSet(columns: Column[], layout: Layout = {}): ColumnSet {
 
 export function container(items: CardElement[], options: Options<Container> = {}): Container {
   return { type: 'Container', items, ...options };
+}
+
+export function inputText(id: string, options: Options<InputText> = {}): InputText {
+  return { type: 'Input.Text', id, ...options };
+}
+
+export function inputNumber(id: string, options: Options<InputNumber> = {}): InputNumber {
+  return { type: 'Input.Number', id, ...options };
+}
+
+export function inputChoiceSet(id: string, choices: Choice[], options: Options<InputChoiceSet> = {}): InputChoiceSet {
+  return { type: 'Input.ChoiceSet', id, choices, ...options };
 }
 
 export function adaptiveCard(body: CardElement[], options: { actions?: CardAction[]; fallbackText?: string } = {}): AdaptiveCardJson {

@@ -20,6 +20,12 @@ export const SLACK_LIMITS = {
   blockId: 255,
   buttonValue: 2000,
   actionsElements: 25,
+  modalTitle: 24,
+  modalButton: 24,
+  privateMetadata: 3000,
+  inputLabel: 2000,
+  inputHint: 2000,
+  placeholder: 150,
 } as const;
 
 export interface PlainText {
@@ -77,6 +83,51 @@ export interface DividerBlock {
 
 export type SlackBlock = SectionBlock | ActionsBlock | ContextBlock | HeaderBlock | DividerBlock;
 
+export interface PlainTextInputElement {
+  type: 'plain_text_input';
+  action_id: string;
+  placeholder?: PlainText;
+  initial_value?: string;
+  max_length?: number;
+}
+
+/** Slack sends the value as a string; min/max/initial are strings too. */
+export interface NumberInputElement {
+  type: 'number_input';
+  action_id: string;
+  is_decimal_allowed: boolean;
+  min_value?: string;
+  max_value?: string;
+  initial_value?: string;
+  placeholder?: PlainText;
+}
+
+export type InputElement = PlainTextInputElement | NumberInputElement;
+
+/** Modal only here: a message with input blocks would need `dispatch_action` handling. */
+export interface InputBlock {
+  type: 'input';
+  label: PlainText;
+  element: InputElement;
+  hint?: PlainText;
+  optional?: boolean;
+  block_id?: string;
+}
+
+export type ModalBlock = SlackBlock | InputBlock;
+
+/** A `views.open` / `views.update` view. */
+export interface SlackModalView {
+  type: 'modal';
+  callback_id: string;
+  title: PlainText;
+  submit?: PlainText;
+  close?: PlainText;
+  /** The submit data (JSON) the view_submission listener starts from; the inputs are merged into it by action_id. */
+  private_metadata: string;
+  blocks: ModalBlock[];
+}
+
 export interface SlackMessage {
   /** Plain-text summary: notifications, screen readers, clients without blocks. */
   text: string;
@@ -125,6 +176,21 @@ export function divider(): DividerBlock {
   return { type: 'divider' };
 }
 
+/**
+ * Facts as label/value pairs in a section's two columns: the label bold (our own text),
+ * the value plain_text (may come from outside: no mrkdwn, so no formatting, links or
+ * mentions). Five pairs per section (Slack's 10 fields).
+ */
+export function labelledFields(pairs: ReadonlyArray<readonly [label: string, value: string]>): SectionBlock[] {
+  const sections: SectionBlock[] = [];
+  const perSection = SLACK_LIMITS.sectionFields / 2;
+  for (let i = 0; i < pairs.length; i += perSection) {
+    const fields = pairs.slice(i, i + perSection).flatMap(([label, value]) => [mrkdwn(`*${escapeMrkdwn(label)}*`), plain(value || '—')]);
+    sections.push(fieldsSection(fields));
+  }
+  return sections;
+}
+
 export function actions(elements: ButtonElement[]): ActionsBlock {
   return { type: 'actions', elements };
 }
@@ -169,4 +235,57 @@ export function slackMessage(text: string, blocks: SlackBlock[]): SlackMessage {
     return { ...block, accessory: renamed[0] } as SectionBlock;
   });
   return { text, blocks: unique };
+}
+
+export function plainTextInput(actionId: string, options: { placeholder?: string; initialValue?: string; maxLength?: number } = {}): PlainTextInputElement {
+  return {
+    type: 'plain_text_input',
+    action_id: actionId,
+    ...(options.placeholder ? { placeholder: plain(options.placeholder, SLACK_LIMITS.placeholder) } : {}),
+    ...(options.initialValue ? { initial_value: options.initialValue } : {}),
+    ...(options.maxLength ? { max_length: options.maxLength } : {}),
+  };
+}
+
+/** A whole-number input (`is_decimal_allowed: false`); Slack checks min/max before submitting. */
+export function integerInput(actionId: string, options: { min?: number; max?: number; initial?: number | null; placeholder?: string } = {}): NumberInputElement {
+  return {
+    type: 'number_input',
+    action_id: actionId,
+    is_decimal_allowed: false,
+    ...(options.min !== undefined ? { min_value: String(options.min) } : {}),
+    ...(options.max !== undefined ? { max_value: String(options.max) } : {}),
+    ...(options.initial !== undefined && options.initial !== null ? { initial_value: String(options.initial) } : {}),
+    ...(options.placeholder ? { placeholder: plain(options.placeholder, SLACK_LIMITS.placeholder) } : {}),
+  };
+}
+
+/** An input block; its block_id is the element's action_id (one input per field). */
+export function input(label: string, element: InputElement, options: { hint?: string; optional?: boolean } = {}): InputBlock {
+  return {
+    type: 'input',
+    block_id: element.action_id,
+    label: plain(label, SLACK_LIMITS.inputLabel),
+    element,
+    ...(options.hint ? { hint: plain(options.hint, SLACK_LIMITS.inputHint) } : {}),
+    ...(options.optional ? { optional: true } : {}),
+  };
+}
+
+/**
+ * A modal. `data` becomes `private_metadata`: the submit data the view_submission
+ * listener starts from (bot/slack/listeners/views/view-submission.ts), so a modal's
+ * submission reaches the dialog exactly like a Teams card submit with the same inputs.
+ * Titles and button texts are clamped to Slack's 24 characters.
+ */
+export function slackModal(args: { title: string; submit?: string; close: string; data: SubmitData; blocks: ModalBlock[] }): SlackModalView {
+  return {
+    type: 'modal',
+    callback_id: clamp(`csp:${args.data.action}`, SLACK_LIMITS.actionId),
+    title: plain(args.title, SLACK_LIMITS.modalTitle),
+    ...(args.submit ? { submit: plain(args.submit, SLACK_LIMITS.modalButton) } : {}),
+    close: plain(args.close, SLACK_LIMITS.modalButton),
+    private_metadata: encodeSubmitData(args.data),
+    blocks: args.blocks,
+  };
 }

@@ -4,6 +4,9 @@
  */
 import { attachment, type AdaptiveCardAttachment, type AdaptiveCardJson } from './adaptive.js';
 import type { SlackMessage } from './blockkit.js';
+import { buyConfirmedSlack, buyCustomerSlack, buyProductsSlack, buyReviewSlack, buySkuSlack } from './buy.slack.js';
+import { buyConfirmedTeams, buyCustomerTeams, buyProductsTeams, buyReviewTeams, buySkuTeams } from './buy.teams.js';
+import { buyConfirmedText, buyCustomerText, buyProductsText, buyReviewText, buySkuText } from './buy.text.js';
 import { helpSlack } from './help.slack.js';
 import { helpTeams } from './help.teams.js';
 import { helpText } from './help.text.js';
@@ -11,6 +14,9 @@ import type { Locale } from './i18n/index.js';
 import { noticeSlack } from './notice.slack.js';
 import { noticeTeams } from './notice.teams.js';
 import { noticeText } from './notice.text.js';
+import { ordersSlack } from './orders.slack.js';
+import { ordersTeams } from './orders.teams.js';
+import { ordersText } from './orders.text.js';
 import { rolesConfirmSlack, rolesUserSlack, rolesUsersSlack } from './roles.slack.js';
 import { rolesConfirmTeams, rolesUserTeams, rolesUsersTeams } from './roles.teams.js';
 import { rolesConfirmText, rolesUserText, rolesUsersText } from './roles.text.js';
@@ -23,7 +29,9 @@ import { whoamiTeams } from './whoami.teams.js';
 import { whoamiText } from './whoami.text.js';
 
 export type { AdaptiveCardAttachment, AdaptiveCardJson } from './adaptive.js';
-export type { SlackBlock, SlackMessage } from './blockkit.js';
+export type { SlackBlock, SlackMessage, SlackModalView } from './blockkit.js';
+export { buyProductSearchModal, buyQuantityModal, buySearchModal, quantityModalModel, type BuyQuantityModalModel } from './buy.slack.js';
+export { formatDate, formatMoney } from './format.js';
 export * from './screens.js';
 export { parseSubmitData, encodeSubmitData } from './submit.js';
 export { resolveLocale, t, type Locale, type MessageKey } from './i18n/index.js';
@@ -43,6 +51,12 @@ const RENDERERS: { [K in ScreenKind]: Renderers<Extract<Screen, { kind: K }>> } 
   rolesUsers: { teams: rolesUsersTeams, slack: rolesUsersSlack, text: rolesUsersText },
   rolesUser: { teams: rolesUserTeams, slack: rolesUserSlack, text: rolesUserText },
   rolesConfirm: { teams: rolesConfirmTeams, slack: rolesConfirmSlack, text: rolesConfirmText },
+  buyCustomer: { teams: buyCustomerTeams, slack: buyCustomerSlack, text: buyCustomerText },
+  buyProducts: { teams: buyProductsTeams, slack: buyProductsSlack, text: buyProductsText },
+  buySku: { teams: buySkuTeams, slack: buySkuSlack, text: buySkuText },
+  buyReview: { teams: buyReviewTeams, slack: buyReviewSlack, text: buyReviewText },
+  buyConfirmed: { teams: buyConfirmedTeams, slack: buyConfirmedSlack, text: buyConfirmedText },
+  orders: { teams: ordersTeams, slack: ordersSlack, text: ordersText },
 };
 
 function renderersFor(screen: Screen): Renderers<Screen> {

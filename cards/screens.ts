@@ -6,6 +6,7 @@
  * renderer table in cards/index.ts does not compile until all three exist.
  */
 import type { Channel, Role } from '../services/access/roles.js';
+import type { BillingCycle, OrderStatus, ProductKind, Term } from '../services/commerce/types.js';
 import type { MessageKey, MessageParams } from './i18n/index.js';
 
 /**
@@ -96,7 +97,231 @@ export interface RolesConfirmScreen {
   grant: boolean;
 }
 
-export type Screen = HelpScreen | WelcomeScreen | WhoamiScreen | NoticeScreen | RolesUsersScreen | RolesUserScreen | RolesConfirmScreen;
+// --- purchase (R1–R7) and order history ------------------------------------------------
+//
+// Actions the purchase screens send (all ids opaque; never a price — the server re-reads
+// the catalog):
+//   buy.search         {query}                      Teams: typed in the card's search box; Slack: buySearchModal
+//   buy.customer       {customerId}                 a customer picked from a list
+//   buy.kind           {customerId, kind}           product filter; kind 'all' clears it
+//   buy.productSearch  {customerId, search}         Teams: typed in the card's search box; Slack: buyProductSearchModal
+//   buy.product        {customerId, productId}
+//   buy.sku            {productId, skuId}           Slack: a SKU chosen; the dialog opens buyQuantityModal
+//   buy.review         {productId, skuId, quantity} Teams: inputs on the SKU card; Slack: buyQuantityModal
+//   buy.confirm        {reviewId}
+//   orders.customer / orders.search                  as buy.customer / buy.search, for `orders` (flow: 'orders')
+//   orders.page        {customerId, page}
+//   command            {command: 'cancel'} / {command: 'orders', args: customerId}
+// Teams sends input values as strings ("12"); Slack modal values are strings too.
+
+/** R4: whether the prices shown include tax (Australia, Brazil) or exclude it (everywhere else). */
+export type TaxNote = 'incl' | 'excl';
+
+/** The customer a purchase is for, as every purchase screen names it. */
+export interface CustomerSummary {
+  id: string;
+  companyName: string;
+  /** ISO 3166-1 alpha-2 of the billing address: the market (R1). */
+  countryCode: string;
+  /** ISO 4217 currency of the market's prices. */
+  currency: string;
+}
+
+export interface CustomerOption {
+  id: string;
+  companyName: string;
+  domain: string;
+  tenantId: string;
+  countryCode: string;
+}
+
+/** The flow a customer search belongs to: it decides the actions and the wording. */
+export type CustomerSearchFlow = 'buy' | 'orders';
+
+/** R1: find the customer by company name, tenant ID or domain. */
+export interface BuyCustomerScreen {
+  kind: 'buyCustomer';
+  /** 'orders': the same step for `orders` (actions `orders.*`). Default 'buy'. */
+  flow?: CustomerSearchFlow;
+  /** What was searched for (null: nothing yet). Shown literally, clamped. */
+  query: string | null;
+  /** prompt: ask; many: pick from `customers`; none: nothing matched; invalidGuid: looks like a tenant ID but is not one. */
+  result: 'prompt' | 'many' | 'none' | 'invalidGuid';
+  /** For 'many'. At most CARD_LIMITS.customers are shown. */
+  customers: CustomerOption[];
+  /** More matched than are listed: ask for a more specific search. */
+  more?: boolean;
+}
+
+export interface ProductOption {
+  productId: string;
+  title: string;
+  kind: ProductKind;
+  publisher: string;
+  /** The lowest unit price of the product's SKUs in this market (null: not priced). */
+  fromPriceMinor: number | null;
+  currency: string;
+}
+
+/** R2/R3: pick a product, browsing by kind or searching. */
+export interface BuyProductsScreen {
+  kind: 'buyProducts';
+  customer: CustomerSummary;
+  /** The kind filter in force (null: all kinds). */
+  filterKind: ProductKind | null;
+  /** The search in force (null: none). Shown literally, clamped. */
+  search: string | null;
+  /** Kinds to offer as filters (those this market can buy). */
+  kinds: ProductKind[];
+  /** At most CARD_LIMITS.products are shown. */
+  products: ProductOption[];
+  /** More matched than are listed: the card asks to refine the search. */
+  more: boolean;
+  taxNote: TaxNote;
+  /** R3: set when this customer's market cannot buy Azure reservations. */
+  azureReservationsUnavailable: { listVersion: string | null } | null;
+}
+
+export interface SkuOption {
+  skuId: string;
+  title: string;
+  term: Term;
+  billing: BillingCycle;
+  minQuantity: number;
+  maxQuantity: number;
+  unitPriceMinor: number;
+  currency: string;
+}
+
+/** Cancellation terms before buying (R15, R16). */
+export interface CancellationTermsView {
+  cancellable: boolean;
+  /** Days after the purchase date (R15); null when the catalog does not say. */
+  windowDays: number | null;
+}
+
+/**
+ * Why a quantity was refused (R2) — the same reasons as services/commerce/rules.ts
+ * `QuantityRejection`, so a dialog passes the service's answer on unchanged.
+ */
+export type QuantityErrorReason = 'not_a_number' | 'not_an_integer' | 'not_positive' | 'below_minimum' | 'above_maximum';
+
+export interface QuantityError {
+  reason: QuantityErrorReason;
+  min: number;
+  max: number;
+}
+
+/** R2, R4, R5: a product's SKUs with prices, and the quantity. */
+export interface BuySkuScreen {
+  kind: 'buySku';
+  customer: CustomerSummary;
+  product: {
+    productId: string;
+    title: string;
+    kind: ProductKind;
+    description: string;
+    /** R5: Windows Server Datacenter/Standard with Software Assurance. */
+    azureHybridBenefit: boolean;
+  };
+  /** At most CARD_LIMITS.skus are shown. */
+  skus: SkuOption[];
+  taxNote: TaxNote;
+  cancellation: CancellationTermsView;
+  /** Preselected in Teams' SKU choice (e.g. after a refused quantity). */
+  selectedSkuId: string | null;
+  /** Prefilled quantity (e.g. the refused one, to correct it). */
+  quantity: number | null;
+  quantityError: QuantityError | null;
+}
+
+/** R6: what will be bought, before anything is created. The total comes from the server. */
+export interface BuyReviewScreen {
+  kind: 'buyReview';
+  customer: CustomerSummary;
+  productTitle: string;
+  skuTitle: string;
+  term: Term;
+  billing: BillingCycle;
+  quantity: number;
+  unitPriceMinor: number;
+  totalMinor: number;
+  currency: string;
+  taxNote: TaxNote;
+  cancellation: CancellationTermsView;
+  /** The price or availability changed since the last review: say so at the top. */
+  priceChanged: boolean;
+  /** Opaque: which review this card is (the Confirm button sends it back). */
+  reviewId: string;
+}
+
+/**
+ * Where an order stands with respect to cancelling it (R15, R16). The same shape as the
+ * purchase service's `CancellationState`, so its value can be passed on as it is.
+ */
+export type CancellationWindowView =
+  | { state: 'open'; daysLeft: number; lastDay?: string }
+  | { state: 'passed'; lastDay?: string }
+  | { state: 'notCancellable'; reason?: 'software_plan' | 'not_cancellable' }
+  | { state: 'cancelling' }
+  | { state: 'cancelled' };
+
+/** The answer to Confirm (R6, R7). */
+export interface BuyConfirmedScreen {
+  kind: 'buyConfirmed';
+  orderId: string;
+  customer: CustomerSummary;
+  productTitle: string;
+  skuTitle: string;
+  quantity: number;
+  totalMinor: number;
+  currency: string;
+  taxNote: TaxNote;
+  /** The purchase date, YYYY-MM-DD. */
+  purchaseDate: string;
+  cancellation: CancellationWindowView;
+  /** Confirm was pressed again (or the request retried): this is the order placed before, not a new one. */
+  existing: boolean;
+}
+
+export interface OrderRow {
+  orderId: string;
+  productTitle: string;
+  quantity: number;
+  status: OrderStatus;
+  /** YYYY-MM-DD */
+  purchaseDate: string;
+  window: CancellationWindowView;
+}
+
+/** `orders`: a customer's orders, newest first, a page at a time. */
+export interface OrdersScreen {
+  kind: 'orders';
+  customer: CustomerSummary;
+  /** At most CARD_LIMITS.orders are shown. */
+  orders: OrderRow[];
+  /** 1-based. */
+  page: number;
+  totalPages: number;
+}
+
+/** The most rows a purchase screen shows: keeps Slack under 50 blocks and Teams under 28 KB. */
+export const CARD_LIMITS = { customers: 20, products: 15, skus: 20, orders: 25 } as const;
+
+export type Screen =
+  | HelpScreen
+  | WelcomeScreen
+  | WhoamiScreen
+  | NoticeScreen
+  | RolesUsersScreen
+  | RolesUserScreen
+  | RolesConfirmScreen
+  | BuyCustomerScreen
+  | BuyProductsScreen
+  | BuySkuScreen
+  | BuyReviewScreen
+  | BuyConfirmedScreen
+  | OrdersScreen;
 export type ScreenKind = Screen['kind'];
 
 /** Submit data of a button that runs a command, as if the user had typed it. */
@@ -120,4 +345,21 @@ export const notices = {
   error: (correlationId: string, offerSupport = true): NoticeScreen =>
     notice('error', 'notice.error', { correlationId }, offerSupport ? [{ labelKey: 'action.support', data: commandData('support') }] : undefined),
   cancelled: (): NoticeScreen => notice('info', 'notice.cancelled'),
+};
+
+/** The purchase service's refusals (services/purchase/errors.ts), worded for the user. */
+export const purchaseNotices = {
+  customerNotFound: (): NoticeScreen => notice('warning', 'buy.refused.customerNotFound'),
+  productNotFound: (): NoticeScreen => notice('warning', 'buy.refused.productNotFound'),
+  skuNotFound: (): NoticeScreen => notice('warning', 'buy.refused.skuNotFound'),
+  /** `market`: the market's name as the service gives it. */
+  notSoldInMarket: (product: string, market: string): NoticeScreen => notice('warning', 'buy.refused.notSoldInMarket', { product, market }),
+  /** R3, also for a product named directly or a stale card. */
+  azureReservationUnavailable: (market: string, listVersion: string | null): NoticeScreen =>
+    listVersion
+      ? notice('warning', 'buy.refused.reservationUnavailableVersion', { market, version: listVersion })
+      : notice('warning', 'buy.refused.reservationUnavailable', { market }),
+  amountTooLarge: (): NoticeScreen => notice('warning', 'buy.refused.amountTooLarge'),
+  /** A confirm (or other) card of a purchase that has ended, or of another user. */
+  staleCard: (): NoticeScreen => notice('warning', 'buy.refused.staleCard'),
 };

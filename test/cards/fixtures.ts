@@ -1,6 +1,10 @@
 /** One example of every screen, for tests that render "all screens". */
 import { COMMANDS } from '../../dialogs/commands.js';
-import { commandData, notices, type HelpCommand, type Screen } from '../../cards/index.js';
+import {
+  commandData, notices, purchaseNotices,
+  type BuyConfirmedScreen, type BuyCustomerScreen, type BuyProductsScreen, type BuyReviewScreen, type BuySkuScreen, type CustomerSummary,
+  type HelpCommand, type OrderRow, type OrdersScreen, type Screen,
+} from '../../cards/index.js';
 import { ROLES, type Channel } from '../../services/access/roles.js';
 
 const ada = { id: 7, displayName: 'Ada Lovelace', roles: ['admin_agent' as const, 'global_admin' as const] };
@@ -9,6 +13,205 @@ const users = Array.from({ length: 10 }, (_, i) => ({ id: i + 1, displayName: `$
 
 export function helpCommands(): HelpCommand[] {
   return COMMANDS.map(({ name, usage, descriptionKey, available }) => ({ name, usage, descriptionKey, available }));
+}
+
+// --- purchase screens -----------------------------------------------------------------
+
+const LONG = 'Fabrikam Worldwide Holdings Incorporated – Research, Development & Manufacturing Division Europe Middle East Africa '.repeat(3);
+
+export const contoso: CustomerSummary = { id: 'cust-contoso', companyName: 'Contoso Ltd', countryCode: 'DE', currency: 'EUR' };
+export const longCustomer: CustomerSummary = { id: 'c'.repeat(36), companyName: LONG, countryCode: 'BR', currency: 'BRL' };
+
+export function customerScreen(overrides: Partial<BuyCustomerScreen> = {}): BuyCustomerScreen {
+  return { kind: 'buyCustomer', query: null, result: 'prompt', customers: [], ...overrides };
+}
+
+/** Ten customers with long names and domains (the service lists at most ten). */
+export const manyCustomers = Array.from({ length: 10 }, (_, i) => ({
+  id: `0000000${i}-aaaa-bbbb-cccc-${String(i).padStart(12, '0')}`,
+  companyName: `${LONG.slice(0, 200)} ${i}`,
+  domain: `fabrikam-research-and-development-division-${i}.onmicrosoft.com`,
+  tenantId: `72f988bf-86f1-41af-91ab-2d7cd011db${String(i).padStart(2, '0')}`,
+  countryCode: i % 2 === 0 ? 'DE' : 'AU',
+}));
+
+export function productsScreen(overrides: Partial<BuyProductsScreen> = {}): BuyProductsScreen {
+  return {
+    kind: 'buyProducts',
+    customer: contoso,
+    filterKind: null,
+    search: null,
+    kinds: ['azure_reservation', 'server_subscription', 'perpetual_software', 'software_plan'],
+    products: [
+      { productId: 'DG7GMGF0FKZV', title: 'Windows Server 2022 Datacenter', kind: 'server_subscription', publisher: 'Microsoft', fromPriceMinor: 1234567, currency: 'EUR' },
+      { productId: 'DG7GMGF0D3SJ', title: 'SUSE Linux Enterprise Server', kind: 'software_plan', publisher: 'SUSE', fromPriceMinor: 9900, currency: 'EUR' },
+      { productId: 'DG7GMGF0DWQ1', title: 'SQL Server 2019 Standard (no price)', kind: 'perpetual_software', publisher: 'Microsoft', fromPriceMinor: null, currency: 'EUR' },
+    ],
+    more: false,
+    taxNote: 'excl',
+    azureReservationsUnavailable: null,
+    ...overrides,
+  };
+}
+
+/** Fifteen products with long titles and publishers, the most a card shows. */
+export const fifteenProducts = Array.from({ length: 15 }, (_, i) => ({
+  productId: `DG7GMGF0${String(i).padStart(4, '0')}`,
+  title: `${'Windows Server 2022 Datacenter – Core License Pack with Software Assurance and Extended Security Updates '.repeat(2)}${i}`,
+  kind: (['server_subscription', 'perpetual_software', 'software_plan', 'azure_reservation'] as const)[i % 4]!,
+  publisher: 'Microsoft Corporation (Licensing & Volume Programmes Division)',
+  fromPriceMinor: 99999999 + i,
+  currency: 'BRL',
+}));
+
+export const skuOf = (i: number, over: Partial<BuySkuScreen['skus'][number]> = {}): BuySkuScreen['skus'][number] => ({
+  skuId: `000${i}`,
+  title: `Windows Server 2022 Datacenter – 16 core licence pack ${i}`,
+  term: (['one_time', 'P1Y', 'P3Y'] as const)[i % 3]!,
+  billing: (['one_time', 'monthly', 'annual'] as const)[i % 3]!,
+  minQuantity: 1,
+  maxQuantity: 1000 + i,
+  unitPriceMinor: 123456 + i,
+  currency: 'EUR',
+  ...over,
+});
+
+export function skuScreen(overrides: Partial<BuySkuScreen> = {}): BuySkuScreen {
+  return {
+    kind: 'buySku',
+    customer: contoso,
+    product: {
+      productId: 'DG7GMGF0FKZV',
+      title: 'Windows Server 2022 Datacenter',
+      kind: 'server_subscription',
+      description: 'The Windows Server operating system for highly virtualised datacenter and cloud environments.',
+      azureHybridBenefit: true,
+    },
+    skus: [skuOf(0), skuOf(1, { minQuantity: 2, maxQuantity: 50 })],
+    taxNote: 'excl',
+    cancellation: { cancellable: true, windowDays: 60 },
+    selectedSkuId: null,
+    quantity: null,
+    quantityError: null,
+    ...overrides,
+  };
+}
+
+export function reviewScreen(overrides: Partial<BuyReviewScreen> = {}): BuyReviewScreen {
+  return {
+    kind: 'buyReview',
+    customer: contoso,
+    productTitle: 'Windows Server 2022 Datacenter',
+    skuTitle: '16 core licence pack',
+    term: 'P1Y',
+    billing: 'annual',
+    quantity: 10,
+    unitPriceMinor: 123456,
+    totalMinor: 1234560,
+    currency: 'EUR',
+    taxNote: 'excl',
+    cancellation: { cancellable: true, windowDays: 60 },
+    priceChanged: false,
+    reviewId: 'r3',
+    ...overrides,
+  };
+}
+
+export function confirmedScreen(overrides: Partial<BuyConfirmedScreen> = {}): BuyConfirmedScreen {
+  return {
+    kind: 'buyConfirmed',
+    orderId: 'ORD-2025-000123',
+    customer: contoso,
+    productTitle: 'Windows Server 2022 Datacenter',
+    skuTitle: '16 core licence pack',
+    quantity: 10,
+    totalMinor: 1234560,
+    currency: 'EUR',
+    taxNote: 'excl',
+    purchaseDate: '2025-03-05',
+    cancellation: { state: 'open', daysLeft: 60, lastDay: '2025-05-03' },
+    existing: false,
+    ...overrides,
+  };
+}
+
+const windows: OrderRow['window'][] = [
+  { state: 'open', daysLeft: 1, lastDay: '2025-05-03' },
+  { state: 'open', daysLeft: 42 },
+  { state: 'passed', lastDay: '2025-01-01' },
+  { state: 'notCancellable', reason: 'software_plan' },
+  { state: 'cancelling' },
+  { state: 'cancelled' },
+];
+const statuses: OrderRow['status'][] = ['completed', 'completed', 'completed', 'completed', 'cancel_pending', 'cancelled'];
+
+/** A page of `n` orders with long product titles, cycling through every window state. */
+export function orderRows(n: number): OrderRow[] {
+  return Array.from({ length: n }, (_, i) => ({
+    orderId: `ORD-2025-${String(100000 + i)}`,
+    productTitle: `${'SQL Server 2019 Enterprise – 2 core licence pack with Software Assurance '.repeat(2)}${i}`,
+    quantity: 1000 + i,
+    status: statuses[i % 6]!,
+    purchaseDate: `2025-0${1 + (i % 9)}-1${i % 10}`,
+    window: windows[i % 6]!,
+  }));
+}
+
+export function ordersScreen(overrides: Partial<OrdersScreen> = {}): OrdersScreen {
+  return { kind: 'orders', customer: contoso, orders: orderRows(3), page: 1, totalPages: 1, ...overrides };
+}
+
+/** Every purchase screen in its variants, worst cases included. */
+export function purchaseScreens(): Array<{ name: string; screen: Screen }> {
+  return [
+    { name: 'buyCustomer prompt', screen: customerScreen() },
+    { name: 'buyCustomer many (10, long names, more)', screen: customerScreen({ query: 'Fabrikam', result: 'many', customers: manyCustomers, more: true }) },
+    { name: 'buyCustomer none', screen: customerScreen({ query: 'Nonexistent GmbH', result: 'none' }) },
+    { name: 'buyCustomer invalidGuid', screen: customerScreen({ query: '72f988bf-86f1-41af-91ab-2d7cd011db4', result: 'invalidGuid' }) },
+    { name: 'buyCustomer none (very long query)', screen: customerScreen({ query: 'q'.repeat(2000), result: 'none' }) },
+    { name: 'buyCustomer for orders', screen: customerScreen({ flow: 'orders', query: 'Contoso', result: 'many', customers: manyCustomers.slice(0, 2) }) },
+    { name: 'buyProducts', screen: productsScreen() },
+    {
+      name: 'buyProducts (15 long, more, R3, searched, incl. tax, long customer)',
+      screen: productsScreen({
+        customer: longCustomer, products: fifteenProducts, more: true, taxNote: 'incl', search: 's'.repeat(500),
+        kinds: ['server_subscription', 'perpetual_software', 'software_plan'], azureReservationsUnavailable: { listVersion: '2019-11-30' },
+      }),
+    },
+    { name: 'buyProducts (filtered, none, R3 without version)', screen: productsScreen({ filterKind: 'software_plan', products: [], azureReservationsUnavailable: { listVersion: null } }) },
+    { name: 'buySku (2 SKUs, AHB)', screen: skuScreen() },
+    { name: 'buySku (1 SKU, software plan)', screen: skuScreen({ product: { productId: 'P2', title: 'SUSE Linux Enterprise Server', kind: 'software_plan', description: '', azureHybridBenefit: false }, skus: [skuOf(0)], cancellation: { cancellable: false, windowDays: null } }) },
+    {
+      name: 'buySku (10 SKUs, long, error, incl. tax)',
+      screen: skuScreen({
+        customer: longCustomer, taxNote: 'incl', skus: Array.from({ length: 10 }, (_, i) => skuOf(i, { title: `${LONG.slice(0, 140)} ${i}`, currency: 'BRL' })),
+        product: { productId: 'P3', title: LONG, kind: 'perpetual_software', description: LONG.repeat(3), azureHybridBenefit: false },
+        selectedSkuId: '0003', quantity: 2.5, quantityError: { reason: 'not_an_integer', min: 1, max: 1003 },
+      }),
+    },
+    { name: 'buySku (no SKU in market)', screen: skuScreen({ skus: [] }) },
+    { name: 'buyReview', screen: reviewScreen() },
+    { name: 'buyReview (price changed, JPY incl., long customer)', screen: reviewScreen({ priceChanged: true, customer: longCustomer, currency: 'JPY', unitPriceMinor: 1234, totalMinor: 12340, taxNote: 'incl', cancellation: { cancellable: false, windowDays: null } }) },
+    { name: 'buyConfirmed', screen: confirmedScreen() },
+    { name: 'buyConfirmed (existing, not cancellable)', screen: confirmedScreen({ existing: true, cancellation: { state: 'notCancellable', reason: 'software_plan' } }) },
+    { name: 'orders (3)', screen: ordersScreen() },
+    { name: 'orders (20, long, middle page)', screen: ordersScreen({ customer: longCustomer, orders: orderRows(20), page: 2, totalPages: 5 }) },
+    { name: 'orders (none)', screen: ordersScreen({ orders: [], totalPages: 0 }) },
+    // At CARD_LIMITS, with more passed in than are shown: the largest cards the renderers can make.
+    {
+      name: 'buyCustomer many (beyond the limit)',
+      screen: customerScreen({ query: 'q'.repeat(300), result: 'many', customers: Array.from({ length: 30 }, (_, i) => ({ ...manyCustomers[i % 10]!, id: `id-${i}` })), more: false }),
+    },
+    { name: 'buyProducts (beyond the limit)', screen: productsScreen({ customer: longCustomer, products: [...fifteenProducts, ...fifteenProducts], more: false, taxNote: 'incl', azureReservationsUnavailable: { listVersion: '2019-11-30' } }) },
+    {
+      name: 'buySku (beyond the limit)',
+      screen: skuScreen({ customer: longCustomer, skus: Array.from({ length: 30 }, (_, i) => skuOf(i, { title: `${LONG.slice(0, 200)} ${i}` })), product: { productId: 'P4', title: LONG, kind: 'server_subscription', description: LONG.repeat(5), azureHybridBenefit: true }, quantityError: { reason: 'above_maximum', min: 1, max: 1000 } }),
+    },
+    { name: 'orders (beyond the limit)', screen: ordersScreen({ customer: longCustomer, orders: orderRows(40), page: 3, totalPages: 9 }) },
+    { name: 'notice R3 refusal', screen: purchaseNotices.azureReservationUnavailable('Andorra', '2019-11-30') },
+    { name: 'notice not sold in market', screen: purchaseNotices.notSoldInMarket('SQL Server 2019', 'Andorra') },
+    { name: 'notice stale card', screen: purchaseNotices.staleCard() },
+  ];
 }
 
 export function allScreens(channel: Channel): Array<{ name: string; screen: Screen }> {
@@ -43,5 +246,6 @@ export function allScreens(channel: Channel): Array<{ name: string; screen: Scre
         actions: [{ labelKey: 'action.help', data: commandData('help') }, { labelKey: 'action.help', data: commandData('help') }],
       },
     },
+    ...purchaseScreens(),
   ];
 }

@@ -3,47 +3,10 @@ import { fallbackText, renderSlack, renderTeams, type Locale } from '../../cards
 import { LOCALES } from '../../cards/i18n/index.js';
 import type { Channel } from '../../services/access/roles.js';
 import { allScreens, helpCommands } from './fixtures.js';
+import { slackButtons, teamsSubmits, texts } from './inspect.js';
 import { assertValidAdaptiveCard, assertValidBlockKit } from './validate.js';
 
 const CHANNELS: Channel[] = ['msteams', 'slack'];
-
-/** Every string value anywhere in a JSON value, for "the user sees X" assertions. */
-function texts(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value)) return value.flatMap(texts);
-  if (typeof value === 'object' && value !== null) return Object.values(value).flatMap(texts);
-  return [];
-}
-
-/** All Action.Submit data in a card / all Slack button values, parsed. */
-function teamsSubmits(card: unknown): unknown[] {
-  const out: unknown[] = [];
-  const visit = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(visit);
-    else if (typeof v === 'object' && v !== null) {
-      const o = v as Record<string, unknown>;
-      if (o.type === 'Action.Submit') out.push(o.data);
-      Object.values(o).forEach(visit);
-    }
-  };
-  visit(card);
-  return out;
-}
-
-interface Button {
-  action_id: string;
-  value: string;
-  text: { text: string };
-}
-
-function slackButtons(message: { blocks: unknown[] }): Button[] {
-  const out: Button[] = [];
-  for (const b of message.blocks as Array<{ type: string; elements?: Button[]; accessory?: Button }>) {
-    if (b.type === 'actions') out.push(...b.elements!);
-    if (b.type === 'section' && b.accessory) out.push(b.accessory);
-  }
-  return out;
-}
 
 describe('cards: every screen renders valid cards', () => {
   for (const channel of CHANNELS) {

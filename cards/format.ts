@@ -1,0 +1,83 @@
+/**
+ * Display formatting of money, calendar days and countries for the cards. Pure.
+ *
+ * Money arrives as integer minor units plus an ISO 4217 code and is never turned into a
+ * float: the minor units are written out as a decimal string ("1234567" EUR → "12345.67")
+ * and handed to Intl.NumberFormat as that string, which formats decimal strings exactly.
+ * The minor-unit digits come from the runtime's currency data, as in
+ * services/commerce/rules.ts `currencyMinorDigits` (EUR 2, JPY 0, BHD 3), so what the
+ * service computed in minor units is what the card shows.
+ */
+import type { Locale } from './i18n/index.js';
+
+/** The formatting locale of a catalog locale: US English, German as in Germany. */
+const FORMAT_LOCALE: { readonly [L in Locale]: string } = { en: 'en-US', de: 'de-DE' };
+
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
+function moneyFormat(currency: string, locale: Locale): Intl.NumberFormat {
+  const key = `${locale}|${currency}`;
+  let format = moneyFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(FORMAT_LOCALE[locale], { style: 'currency', currency });
+    moneyFormats.set(key, format);
+  }
+  return format;
+}
+
+/** Digits of the currency's minor unit (EUR 2, JPY 0, BHD 3). */
+export function minorDigits(currency: string): number {
+  return moneyFormat(currency, 'en').resolvedOptions().maximumFractionDigits ?? 2;
+}
+
+/** Integer minor units as an exact decimal string: (1234567, 2) → "12345.67", (-5, 2) → "-0.05", (1234, 0) → "1234". */
+export function minorToDecimal(minor: number, digits: number): string {
+  if (!Number.isSafeInteger(minor)) throw new RangeError(`amount must be a safe integer of minor units, got ${minor}`);
+  const sign = minor < 0 ? '-' : '';
+  const units = String(Math.abs(minor));
+  if (digits === 0) return `${sign}${units}`;
+  const padded = units.padStart(digits + 1, '0');
+  return `${sign}${padded.slice(0, -digits)}.${padded.slice(-digits)}`;
+}
+
+/**
+ * `formatMoney(1234567, 'EUR', 'de')` → "12.345,67 €" (no-break space before €);
+ * `formatMoney(1234567, 'EUR', 'en')` → "€12,345.67"; JPY 1234 → "¥1,234".
+ * An unknown currency code makes Intl throw a RangeError: money with a bad code is a bug
+ * upstream, not something to show.
+ */
+export function formatMoney(minor: number, currency: string, locale: Locale): string {
+  const format = moneyFormat(currency, locale);
+  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  // Intl formats a decimal string exactly (ECMA-402 "Intl.NumberFormat v3", Node ≥ 19).
+  return format.format(minorToDecimal(minor, digits) as Intl.StringNumericLiteral);
+}
+
+const dateFormats: { [L in Locale]?: Intl.DateTimeFormat } = {};
+
+/**
+ * A calendar day (`YYYY-MM-DD`, or an ISO timestamp whose UTC day is meant) for the
+ * reader: "Mar 5, 2025" / "05.03.2025". Anything unreadable is shown as given rather
+ * than failing the whole card.
+ */
+export function formatDate(isoDate: string, locale: Locale): string {
+  const day = /^(\d{4}-\d{2}-\d{2})(?:$|T)/.exec(isoDate)?.[1];
+  const date = day ? new Date(`${day}T00:00:00Z`) : null;
+  if (!date || Number.isNaN(date.getTime())) return isoDate;
+  const format = (dateFormats[locale] ??= new Intl.DateTimeFormat(FORMAT_LOCALE[locale], { dateStyle: 'medium', timeZone: 'UTC' }));
+  return format.format(date);
+}
+
+/** "DE" → "Germany" / "Deutschland"; an unknown code is shown as it is. */
+export function countryName(countryCode: string, locale: Locale): string {
+  try {
+    return new Intl.DisplayNames([FORMAT_LOCALE[locale]], { type: 'region', fallback: 'code' }).of(countryCode.toUpperCase()) ?? countryCode;
+  } catch {
+    return countryCode;
+  }
+}
+
+/** A count for the reader: 1000 → "1,000" / "1.000". */
+export function formatNumber(value: number, locale: Locale): string {
+  return new Intl.NumberFormat(FORMAT_LOCALE[locale]).format(value);
+}

@@ -1,0 +1,33 @@
+import { adaptiveCard, container, heading, plainText, submitAction, textBlock, type AdaptiveCardJson, type CardAction, type CardElement } from './adaptive.js';
+import { shown, SHOWN } from './buy.text.js';
+import { t, type Locale } from './i18n/index.js';
+import { hasNext, hasPrevious, orderLine, ordersText, ordersTitle, orderStatusLine, pageText, shownOrders } from './orders.text.js';
+import type { OrderRow, OrdersScreen } from './screens.js';
+
+function orderRow(order: OrderRow, locale: Locale): CardElement {
+  const open = order.window.state === 'open';
+  return container(
+    [
+      plainText(shown(order.productTitle, SHOWN.title), { weight: 'Bolder' }),
+      plainText(orderLine(order, locale), { isSubtle: true, size: 'Small' }, { spacing: 'None' }),
+      plainText(orderStatusLine(order, locale), { color: open ? 'Good' : 'Default' }, { spacing: 'None' }),
+    ],
+    { separator: true, spacing: 'Medium' },
+  );
+}
+
+export function ordersTeams(screen: OrdersScreen, locale: Locale): AdaptiveCardJson {
+  const body: CardElement[] = [heading(ordersTitle(screen, locale))];
+  const orders = shownOrders(screen);
+  if (orders.length === 0) body.push(textBlock(t(locale, 'orders.none')));
+  else {
+    body.push(textBlock(t(locale, 'orders.intro'), { isSubtle: true, spacing: 'Small' }));
+    body.push(container(orders.map((o) => orderRow(o, locale))));
+  }
+  if (screen.totalPages > 1) body.push(plainText(pageText(screen, locale), { isSubtle: true }, { spacing: 'Medium' }));
+  const paging: CardAction[] = [];
+  const customerId = screen.customer.id;
+  if (hasPrevious(screen)) paging.push(submitAction(t(locale, 'orders.previous'), { action: 'orders.page', customerId, page: screen.page - 1 }));
+  if (hasNext(screen)) paging.push(submitAction(t(locale, 'orders.next'), { action: 'orders.page', customerId, page: screen.page + 1 }));
+  return adaptiveCard(body, { fallbackText: ordersText(screen, locale), actions: paging });
+}

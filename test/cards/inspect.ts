@@ -1,0 +1,45 @@
+/** Looking into rendered cards and messages, for "the user sees / the button sends" assertions. */
+
+/** Every string value anywhere in a JSON value. */
+export function texts(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(texts);
+  if (typeof value === 'object' && value !== null) return Object.values(value).flatMap(texts);
+  return [];
+}
+
+/** Every object anywhere in a JSON value (depth first, in document order). */
+export function objects(value: unknown): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(visit);
+    else if (typeof v === 'object' && v !== null) {
+      out.push(v as Record<string, unknown>);
+      Object.values(v).forEach(visit);
+    }
+  };
+  visit(value);
+  return out;
+}
+
+/** All Action.Submit data in a card, in document order. */
+export function teamsSubmits(card: unknown): unknown[] {
+  return objects(card).filter((o) => o.type === 'Action.Submit').map((o) => o.data);
+}
+
+export interface SlackButton {
+  action_id: string;
+  value: string;
+  text: { text: string };
+  style?: string;
+}
+
+/** All buttons of a Slack message (actions blocks and section accessories). */
+export function slackButtons(message: { blocks: unknown[] }): SlackButton[] {
+  const out: SlackButton[] = [];
+  for (const b of message.blocks as Array<{ type: string; elements?: SlackButton[]; accessory?: SlackButton }>) {
+    if (b.type === 'actions') out.push(...b.elements!);
+    if (b.type === 'section' && b.accessory) out.push(b.accessory);
+  }
+  return out;
+}
