@@ -14,6 +14,10 @@ import type { Db } from '../services/db/pool.js';
 import { PartnerDirectory } from '../services/access/directory.js';
 import { DialogRunner, type Flow } from '../dialogs/runner.js';
 import { RolesDialog } from '../dialogs/roles.js';
+import { BuyDialog } from '../dialogs/buy.js';
+import { OrdersDialog } from '../dialogs/orders.js';
+import { EmbeddedCommerceBackend } from '../services/commerce/embedded.js';
+import { PurchaseService } from '../services/purchase/purchase-service.js';
 import { RoleAdministration } from '../services/access/role-admin.js';
 import { NotificationService } from '../services/notifications/notifications.js';
 import { createHttpApp, finishHttpApp } from './http/app.js';
@@ -43,7 +47,14 @@ export interface BotServerDeps {
 export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
   const { config, db, logger } = deps;
   const directory = new PartnerDirectory(db);
-  const flows: Flow[] = deps.flows ? [...deps.flows] : [{ command: 'roles', dialog: new RolesDialog(new RoleAdministration(db, new NotificationService())) }];
+  const purchases = new PurchaseService({ commerce: new EmbeddedCommerceBackend(db) });
+  const flows: Flow[] = deps.flows
+    ? [...deps.flows]
+    : [
+        { command: 'buy', dialog: new BuyDialog(purchases) },
+        { command: 'orders', dialog: new OrdersDialog(purchases) },
+        { command: 'roles', dialog: new RolesDialog(new RoleAdministration(db, new NotificationService())) },
+      ];
   const runner = new DialogRunner({ storage: new PostgresStorage(db), directory, flows });
   const teamsAdapter = createTeamsAdapter(config.teams, logger);
   const teamsBot = new TeamsBot(runner);

@@ -24,8 +24,8 @@ const AUDITORS: readonly Role[] = ['global_admin', 'account_admin', 'referral_ad
 
 export const COMMANDS: readonly CommandSpec[] = [
   { name: 'help', descriptionKey: 'command.help', usage: '', roles: [], available: true },
-  { name: 'buy', descriptionKey: 'command.buy', usage: '[customer] [product]', roles: ['admin_agent', 'global_admin'], available: false },
-  { name: 'orders', descriptionKey: 'command.orders', usage: '[customer]', roles: ['admin_agent', 'global_admin'], available: false },
+  { name: 'buy', descriptionKey: 'command.buy', usage: '[customer] [product]', roles: ['admin_agent', 'global_admin'], available: true },
+  { name: 'orders', descriptionKey: 'command.orders', usage: '[customer]', roles: ['admin_agent', 'global_admin'], available: true },
   { name: 'keys', descriptionKey: 'command.keys', usage: '[customer]', roles: ['admin_agent'], available: false },
   { name: 'cancel', descriptionKey: 'command.cancel', usage: '[customer] [order id]', roles: ['admin_agent'], available: false },
   { name: 'activity', descriptionKey: 'command.activity', usage: '[from] [to]', roles: AUDITORS, available: false },

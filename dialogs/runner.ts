@@ -9,7 +9,7 @@
  */
 import { PrivateConversationState, type Storage, type TurnContext } from 'botbuilder';
 import { DialogSet, type Dialog, type DialogContext, type DialogState } from 'botbuilder-dialogs';
-import { notices } from '../cards/index.js';
+import { notice, notices } from '../cards/index.js';
 import type { PartnerDirectory, Partner, TurnEntry } from '../services/access/directory.js';
 import { hasAnyRole, type Actor } from '../services/access/roles.js';
 import { findCommand, type CommandSpec } from './commands.js';
@@ -25,6 +25,7 @@ export type TurnIdentity = Omit<TurnEntry, 'partnerExternalId'> & { partnerExter
 
 export const PARTNER_KEY = Symbol('csp.partner');
 const EXPECTS_TEXT = Symbol('csp.expectsText');
+const FINISHED = Symbol('csp.flowFinished');
 
 /**
  * Called by a flow's step that asks for typed text (a search term, a quantity): the
@@ -32,6 +33,14 @@ const EXPECTS_TEXT = Symbol('csp.expectsText');
  */
 export function expectText(ctx: TurnContext): void {
   ctx.turnState.set(EXPECTS_TEXT, true);
+}
+
+/**
+ * Called by a flow whose work is done but which stays open to answer a repeated button
+ * (a second press of Confirm): `cancel` then has nothing left to cancel.
+ */
+export function finishFlow(ctx: TurnContext): void {
+  ctx.turnState.set(FINISHED, true);
 }
 
 /** A flow that runs as a botbuilder dialog; its id is the command name. */
@@ -51,6 +60,7 @@ export class DialogRunner {
   private readonly conversationState: PrivateConversationState;
   private readonly dialogState;
   private readonly expectsText;
+  private readonly finished;
   private readonly dialogs: DialogSet;
   private readonly flowIds = new Set<string>();
 
@@ -58,6 +68,7 @@ export class DialogRunner {
     this.conversationState = new PrivateConversationState(deps.storage);
     this.dialogState = this.conversationState.createProperty<DialogState>('dialogState');
     this.expectsText = this.conversationState.createProperty<boolean>('expectsText');
+    this.finished = this.conversationState.createProperty<boolean>('flowFinished');
     this.dialogs = new DialogSet(this.dialogState);
     for (const flow of deps.flows ?? []) {
       this.dialogs.add(flow.dialog);
@@ -111,9 +122,10 @@ export class DialogRunner {
 
     // A bare `cancel` stops the running flow; `cancel <order>` is the cancellation command.
     if (input.name === 'cancel' && input.args === '' && dc.activeDialog) {
+      const finished = await this.finished.get(ctx, false);
       await dc.cancelAllDialogs();
-      await this.expectsText.set(ctx, false);
-      await show(ctx, notices.cancelled());
+      await this.afterStep(ctx);
+      await show(ctx, finished ? notice('info', 'notice.nothingToCancel') : notices.cancelled());
       return;
     }
     const command = findCommand(input.name);
@@ -131,7 +143,13 @@ export class DialogRunner {
   /** Run the flow's next step, remembering whether that step now waits for typed text. */
   private async continueFlow(ctx: TurnContext, dc: DialogContext): Promise<void> {
     await dc.continueDialog();
+    await this.afterStep(ctx);
+  }
+
+  /** Remember what the step that just ran waits for (persisted with the dialog state). */
+  private async afterStep(ctx: TurnContext): Promise<void> {
     await this.expectsText.set(ctx, ctx.turnState.get(EXPECTS_TEXT) === true);
+    await this.finished.set(ctx, ctx.turnState.get(FINISHED) === true);
   }
 
   private async startCommand(
@@ -168,6 +186,6 @@ export class DialogRunner {
     // Starting a flow replaces whatever flow was running (each command starts afresh).
     await dc.cancelAllDialogs();
     await dc.beginDialog(command.name, { args });
-    await this.expectsText.set(ctx, ctx.turnState.get(EXPECTS_TEXT) === true);
+    await this.afterStep(ctx);
   }
 }

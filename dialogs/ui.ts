@@ -45,3 +45,8 @@ export function notificationPayload(screen: Screen, channel: Channel, rawLocale:
   }
   return { card: renderTeams(screen, locale) as unknown as Record<string, unknown> };
 }
+
+/** Slack only: open a modal (a form) in answer to the click of this turn. */
+export async function openSlackModal(ctx: TurnContext, view: object): Promise<void> {
+  await ctx.sendActivity({ type: 'message', channelData: { slackModal: view } });
+}

@@ -99,7 +99,12 @@ export class SlackAdapter extends BotAdapter {
         responses.push({ id: '' });
         continue;
       }
-      const slack = (activity.channelData as { slack?: SlackMessage } | undefined)?.slack;
+      const data = activity.channelData as { slack?: SlackMessage; slackModal?: Record<string, unknown> } | undefined;
+      if (data?.slackModal) {
+        responses.push({ id: await this.openModal(inbound, data.slackModal) });
+        continue;
+      }
+      const slack = data?.slack;
       const message: SlackMessage = slack ?? { text: activity.text ?? '' };
       responses.push({ id: await this.deliver(ctx, inbound, message) });
     }
@@ -125,6 +130,13 @@ export class SlackAdapter extends BotAdapter {
     }
     const r = await this.client.chat.postEphemeral({ channel, user: inbound.userId, text: message.text, blocks: message.blocks as never });
     return r.message_ts ?? '';
+  }
+
+  /** A modal needs the trigger_id of the click that asked for it (valid 3 s, once). */
+  private async openModal(inbound: SlackInbound, view: Record<string, unknown>): Promise<string> {
+    if (!inbound.triggerId) throw new Error('SlackAdapter: a modal can only open in answer to a command or a click');
+    const r = await this.client.views.open({ trigger_id: inbound.triggerId, view: view as never });
+    return r.view?.id ?? '';
   }
 
   updateActivity(): Promise<void> {

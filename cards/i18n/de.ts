@@ -71,6 +71,7 @@ export const de: { readonly [K in MessageKey]: string } = {
   'notice.error':
     'Leider ist ein Fehler aufgetreten. Bitte versuchen Sie es erneut. Wenn der Fehler erneut auftritt, wenden Sie sich an ' +
     'Ihren Administrator und geben Sie diese Referenz an: {correlationId}',
+  'notice.nothingToCancel': 'Es gibt nichts abzubrechen: Der Kauf ist abgeschlossen. Um eine Bestellung zu stornieren, verwenden Sie den Befehl cancel mit der Bestellung.',
   'notice.cancelled': 'Abgebrochen. Es wurde nichts geändert.',
 
   'roles.title': 'Benutzer und Rollen',

@@ -69,6 +69,7 @@ export const en = {
   'notice.comingSoon': '“{command}” is coming soon: it is not available yet in this version of CSP Software Desk.',
   'notice.error':
     'Sorry, something went wrong. Please try again. If it happens again, tell your administrator and quote this reference: {correlationId}',
+  'notice.nothingToCancel': 'There is nothing to cancel: that purchase is complete. To cancel an order, use the cancel command with the order.',
   'notice.cancelled': 'Cancelled. Nothing was changed.',
 
   'roles.title': 'Users and roles',

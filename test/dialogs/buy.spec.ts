@@ -1,0 +1,207 @@
+/**
+ * The purchase flow as a turn table through /api/messages (expectReplies) on the demo data:
+ * what the Admin agent does, what the bot shows — with `cancel` at every step, the
+ * exactly-once confirm (R7), R3 refusals, bad quantities and foreign or stale cards.
+ */
+import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
+import { createLogger } from '../../services/logger.js';
+import { seedDemoData, PLAYGROUND_TENANT_ID } from '../../services/seed/demo.js';
+import { startTestBot, cardText, type TestBot } from '../support/bot-harness.js';
+import { testDb } from '../support/db.js';
+import { createMessageActivity, createUser } from '../support/factories.js';
+import { assertValidAdaptiveCard } from '../cards/validate.js';
+
+const ALEX = '00000000-0000-0000-0000-0000000000020'; // demo: Admin agent + Global admin
+const WS_DATACENTER = 'DG7GMGF0D7FV';
+const VM_RESERVATION = 'DZH318Z0BQ3Q';
+
+type Turn = { text?: string; value?: Record<string, unknown>; id?: string };
+
+describe('dialogs/buy (Teams turn table)', function () {
+  this.timeout(30_000);
+  const db = testDb();
+  let bot: TestBot;
+  let conversationId: string;
+
+  before(async () => {
+    await seedDemoData(db, { logger: createLogger({ level: 'silent' }) });
+    bot = await startTestBot();
+  });
+  after(async () => bot.close());
+  beforeEach(() => {
+    conversationId = `a:${randomUUID()}`;
+  });
+
+  /** Demo users keep their seeded names (the shared demo data is read by other tests). */
+  const NAMES: Record<string, string> = { [ALEX]: 'Alex Wilber', '00000000-0000-0000-0000-0000000000021': 'Megan Bowen' };
+
+  async function turnRaw(t: Turn, who = ALEX) {
+    const res = await bot.post('/api/messages', createMessageActivity({ tenantId: PLAYGROUND_TENANT_ID, aadObjectId: who, conversationId, name: NAMES[who] ?? 'Another Agent', ...t }));
+    assert.equal(res.status, 200, res.text);
+    const body = res.json();
+    for (const a of body.activities ?? []) for (const att of a.attachments ?? []) assertValidAdaptiveCard(att.content);
+    return body.activities ?? [];
+  }
+  async function turn(t: Turn, who = ALEX): Promise<string> {
+    return cardText(await turnRaw(t, who));
+  }
+  /** The data of the first button whose data has this action. */
+  function submitOf(activities: any[], action: string): Record<string, unknown> {
+    const found: any[] = [];
+    const walk = (n: any): void => {
+      if (Array.isArray(n)) return n.forEach(walk);
+      if (n && typeof n === 'object') {
+        if (n.type === 'Action.Submit' && n.data?.action === action) found.push(n.data);
+        Object.values(n).forEach(walk);
+      }
+    };
+    walk(activities);
+    assert.ok(found.length, `a button with action ${action}`);
+    return found[0];
+  }
+  async function ordersOf(customer: string): Promise<number> {
+    const { rows } = await db.query('SELECT count(*)::int AS n FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.company_name = $1', [customer]);
+    return rows[0].n;
+  }
+
+  /** Customer → product → SKU card → review card; returns the review's activities. */
+  async function toReview(quantity: string | number = 16) {
+    await turn({ text: 'buy contoso-de.onmicrosoft.com' });
+    await turn({ value: { action: 'buy.product', productId: WS_DATACENTER } });
+    return turnRaw({ value: { action: 'buy.review', productId: WS_DATACENTER, skuId: '0001', quantity: String(quantity) } });
+  }
+
+  it('buys: customer by domain → product → SKU and quantity → review → confirm → order id; Confirm again → the same order', async () => {
+    const before = await ordersOf('Contoso GmbH');
+    assert.match(await turn({ text: 'buy contoso-de.onmicrosoft.com' }), /Windows Server Datacenter/);
+    const sku = await turn({ value: { action: 'buy.product', productId: WS_DATACENTER } });
+    assert.match(sku, /2 Core License Pack – 1 year/);
+    assert.match(sku, /excl\. tax/);
+    assert.match(sku, /Azure Hybrid Benefit/);
+    const review = await turnRaw({ value: { action: 'buy.review', productId: WS_DATACENTER, skuId: '0001', quantity: '16' } });
+    const reviewText = cardText(review);
+    assert.match(reviewText, /Contoso GmbH/);
+    assert.match(reviewText, /16/);
+    const confirm = submitOf(review, 'buy.confirm');
+    const done = await turn({ value: confirm });
+    const orderId = /\b([A-Z0-9]{12})\b/.exec(done)?.[1];
+    assert.ok(orderId, `an order id in: ${done}`);
+    assert.equal(await ordersOf('Contoso GmbH'), before + 1);
+    const again = await turn({ value: confirm });
+    assert.match(again, new RegExp(orderId));
+    assert.equal(await ordersOf('Contoso GmbH'), before + 1, 'pressing Confirm twice creates one order');
+    assert.match(await turn({ text: 'cancel' }), /nothing to cancel/i);
+  });
+
+  it('a Teams resend of the confirm (same activity id) creates no second order', async () => {
+    const review = await toReview(8);
+    const confirm = submitOf(review, 'buy.confirm');
+    const before = await ordersOf('Contoso GmbH');
+    const id = randomUUID();
+    await turnRaw({ value: confirm, id });
+    const res = await bot.post('/api/messages', createMessageActivity({ tenantId: PLAYGROUND_TENANT_ID, aadObjectId: ALEX, conversationId, id, value: confirm }));
+    assert.equal(res.status, 200);
+    assert.equal(await ordersOf('Contoso GmbH'), before + 1);
+  });
+
+  const steps: Array<{ name: string; run: () => Promise<unknown> }> = [
+    { name: 'customer', run: () => turn({ text: 'buy Contoso' }) },
+    { name: 'product', run: () => turn({ text: 'buy contoso-de.onmicrosoft.com' }) },
+    { name: 'sku', run: async () => { await turn({ text: 'buy contoso-de.onmicrosoft.com' }); await turn({ value: { action: 'buy.product', productId: WS_DATACENTER } }); } },
+    { name: 'review', run: () => toReview() },
+  ];
+  for (const step of steps) {
+    it(`cancel at the ${step.name} step ends the flow and buys nothing`, async () => {
+      const before = await ordersOf('Contoso GmbH');
+      await step.run();
+      assert.match(await turn({ text: 'cancel' }), /Cancelled\. Nothing was changed\./);
+      assert.equal(await ordersOf('Contoso GmbH'), before);
+    });
+  }
+
+  it('a confirm card after cancel buys nothing', async () => {
+    const review = await toReview();
+    const confirm = submitOf(review, 'buy.confirm');
+    await turn({ text: 'cancel' });
+    const before = await ordersOf('Contoso GmbH');
+    assert.match(await turn({ value: confirm }), /Nothing was changed/);
+    assert.equal(await ordersOf('Contoso GmbH'), before);
+  });
+
+  it('several customers match → a list to pick from; none → says so; a broken GUID → says so', async () => {
+    const many = await turnRaw({ text: 'buy Contoso' });
+    assert.match(cardText(many), /Contoso GmbH/);
+    assert.match(cardText(many), /Contoso Pharmaceuticals/);
+    const pick = submitOf(many, 'buy.customer');
+    assert.match(await turn({ value: pick }), /Windows Server|SQL Server/);
+    assert.match(await turn({ text: 'buy Nobody Such Company' }), /Nobody Such Company/);
+    assert.match(await turn({ text: 'buy 3f2b6a1e-7c4d-4e8a-9b1f-2d5c6e7' }), /tenant ID/i);
+  });
+
+  it('R3: no Azure reservations for the customer in Andorra, also when named directly', async () => {
+    const products = await turn({ text: 'buy alpineskihouse-ad.onmicrosoft.com' });
+    assert.doesNotMatch(products, /Reserved VM Instance/);
+    assert.match(products, /Azure reservations are not available/i);
+    assert.match(await turn({ value: { action: 'buy.product', productId: VM_RESERVATION } }), /not available/i);
+  });
+
+  it('R4: prices include tax for a customer in Australia', async () => {
+    await turn({ text: 'buy wingtiptoys-au.onmicrosoft.com' });
+    assert.match(await turn({ value: { action: 'buy.product', productId: WS_DATACENTER } }), /incl\. tax/);
+  });
+
+  it('refuses quantity 0, negative, fractional and above the maximum, showing the bounds; nothing is bought', async () => {
+    const before = await ordersOf('Contoso GmbH');
+    const expected: Record<string, RegExp> = {
+      '0': /minimum quantity for this SKU is 8|at least|from 8 to 1,?000/i,
+      '-3': /minimum quantity for this SKU is 8|at least|from 8 to 1,?000/i,
+      '8.5': /whole number, without decimals: from 8 to 1,?000/,
+      '1001': /maximum quantity for this SKU is 1,?000/,
+      many: /from 8 to 1,?000/,
+    };
+    for (const [quantity, reason] of Object.entries(expected)) {
+      const text = cardText(await toReview(quantity));
+      assert.match(text, reason, `the reason and bounds for ${quantity}: ${text}`);
+      assert.doesNotMatch(text, /Confirm purchase/, `no review for ${quantity}`);
+    }
+    assert.equal(await ordersOf('Contoso GmbH'), before);
+  });
+
+  it('a product id that does not exist, and a confirm of an older review, are refused politely', async () => {
+    await turn({ text: 'buy contoso-de.onmicrosoft.com' });
+    assert.match(await turn({ value: { action: 'buy.product', productId: 'NOPE00000000' } }), /not|no longer/i);
+    const review = await toReview();
+    const confirm = submitOf(review, 'buy.confirm');
+    assert.match(await turn({ value: { ...confirm, reviewId: '999' } }), /Nothing was changed/);
+  });
+
+  it('a confirm pressed by another user of the same chat buys nothing', async () => {
+    const review = await toReview();
+    const confirm = submitOf(review, 'buy.confirm');
+    const partner = await db.query(`SELECT partner_id FROM partner_channels WHERE channel = 'msteams' AND external_id = $1`, [PLAYGROUND_TENANT_ID]);
+    const other = await createUser(db, { id: Number(partner.rows[0].partner_id), tenantId: PLAYGROUND_TENANT_ID, slackTeamId: '' }, { roles: ['admin_agent'] });
+    const before = await ordersOf('Contoso GmbH');
+    assert.match(await turn({ value: confirm }, other.externalId), /Nothing was changed/);
+    assert.equal(await ordersOf('Contoso GmbH'), before);
+  });
+
+  it('refuses a Sales agent, naming the roles needed', async () => {
+    const megan = '00000000-0000-0000-0000-0000000000021';
+    assert.match(await turn({ text: 'buy Contoso' }, megan), /Admin agent or Global admin/);
+  });
+
+  it('orders: newest first, with the days left to cancel; View orders after a purchase', async () => {
+    const review = await toReview(8);
+    const done = await turnRaw({ value: submitOf(review, 'buy.confirm') });
+    const view = submitOf(done, 'command');
+    const orders = await turn({ value: view });
+    assert.match(orders, /Windows Server Datacenter/);
+    assert.match(orders, /60|59/);
+    assert.match(await turn({ text: 'orders fabrikam-us.onmicrosoft.com' }), /Fabrikam/);
+  });
+
+  it('typed: "buy Windows Server Datacenter for contoso-de.onmicrosoft.com" goes straight to the SKU step', async () => {
+    assert.match(await turn({ text: 'buy Windows Server Datacenter for contoso-de.onmicrosoft.com' }), /2 Core License Pack/);
+  });
+});
