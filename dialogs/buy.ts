@@ -338,7 +338,7 @@ export class BuyDialog extends Dialog<{ args?: string }> {
     };
     state.step = STEP.done;
     state.bought = { reviewId: pending.reviewId, screen };
-    await show(dc.context, screen);
+    await show(dc.context, screen, { keep: true });
     finishFlow(dc.context);
     return Dialog.EndOfTurn;
   }

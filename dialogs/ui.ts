@@ -23,11 +23,15 @@ export function isSlack(ctx: TurnContext): boolean {
   return ctx.activity.channelId === 'slack';
 }
 
-export async function show(ctx: TurnContext, screen: Screen): Promise<void> {
+/**
+ * `keep`: a result the user must find later (an order confirmation). On Slack it goes to
+ * the user's DM with the bot instead of an ephemeral answer, which disappears.
+ */
+export async function show(ctx: TurnContext, screen: Screen, opts: { keep?: boolean } = {}): Promise<void> {
   const locale = localeOf(ctx);
   if (isSlack(ctx)) {
     const message = renderSlack(screen, locale);
-    await ctx.sendActivity({ type: 'message', text: message.text, channelData: { slack: message } });
+    await ctx.sendActivity({ type: 'message', text: message.text, channelData: { slack: message, ...(opts.keep ? { keep: true } : {}) } });
     return;
   }
   await ctx.sendActivity({ type: 'message', attachments: [renderTeams(screen, locale)], summary: fallbackText(screen, locale) });

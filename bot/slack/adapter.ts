@@ -57,7 +57,9 @@ export class SlackAdapter extends BotAdapter {
     const locale = profile.locale;
     // The display name from the profile; the request's user_name is the legacy handle.
     const displayName = profile.name ?? inbound.userName;
-    const conversationId = `${inbound.teamId}:${inbound.channelId ?? 'modal'}:${inbound.userId}`;
+    // One conversation (and so one running flow) per user and workspace: a modal's submission
+    // carries no channel, and must reach the flow of the click that opened it.
+    const conversationId = `${inbound.teamId}:${inbound.userId}`;
     const activity: Partial<Activity> = {
       type: ActivityTypes.Message,
       id: inbound.requestKey,
@@ -83,7 +85,7 @@ export class SlackAdapter extends BotAdapter {
       locale,
       // Notifications never go to the channel the command came from (it may be shared): they
       // go to the user's DM with the bot (chat.postMessage with the user id as channel).
-      conversationId: `${inbound.teamId}:${inbound.userId}`,
+      conversationId,
       conversationType: 'personal',
       reference: { teamId: inbound.teamId, userId: inbound.userId },
       requestKey: inbound.requestKey ? `${inbound.teamId}|${inbound.requestKey}` : undefined,
@@ -99,13 +101,19 @@ export class SlackAdapter extends BotAdapter {
         responses.push({ id: '' });
         continue;
       }
-      const data = activity.channelData as { slack?: SlackMessage; slackModal?: Record<string, unknown> } | undefined;
+      const data = activity.channelData as { slack?: SlackMessage; slackModal?: Record<string, unknown>; keep?: boolean } | undefined;
       if (data?.slackModal) {
         responses.push({ id: await this.openModal(inbound, data.slackModal) });
         continue;
       }
       const slack = data?.slack;
       const message: SlackMessage = slack ?? { text: activity.text ?? '' };
+      if (data?.keep) {
+        // Kept: a DM with the bot (channel = user id), not an ephemeral answer that disappears.
+        const r = await this.client.chat.postMessage({ channel: inbound.userId, text: message.text, blocks: message.blocks as never });
+        responses.push({ id: r.ts ?? '' });
+        continue;
+      }
       responses.push({ id: await this.deliver(ctx, inbound, message) });
     }
     return responses;

@@ -1,0 +1,112 @@
+/**
+ * The purchase flow over Slack, as signed requests to /slack/events against a fake Slack Web
+ * API: /csp buy → buttons → a quantity modal (views.open with the click's trigger_id) → the
+ * modal's submission → review → Confirm → the confirmation kept in the user's DM. A retried
+ * Confirm request buys nothing more.
+ */
+import { strict as assert } from 'node:assert';
+import { createLogger } from '../../services/logger.js';
+import { seedDemoData, DEMO_PARTNER } from '../../services/seed/demo.js';
+import { startTestBot, type TestBot } from '../support/bot-harness.js';
+import { testDb } from '../support/db.js';
+import { createBlockAction, createSlashCommand, slackSignature } from '../support/factories.js';
+import { startFakeSlackApi, type FakeSlackApi, type SlackCall } from '../fakes/slack-api.js';
+import { assertValidBlockKit, assertValidSlackModal } from '../cards/validate.js';
+
+const SECRET = 'test-signing-secret-0123456789';
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+const USER = 'U0DEMOADMIN';
+const WS_DATACENTER = 'DG7GMGF0D7FV';
+
+async function waitFor(fake: FakeSlackApi, pred: (c: SlackCall) => boolean): Promise<SlackCall> {
+  for (let i = 0; i < 200; i++) {
+    const found = fake.calls.find(pred);
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`no matching Slack call; saw ${JSON.stringify(fake.calls.map((c) => c.path))}`);
+}
+
+function buttons(call: SlackCall): any[] {
+  return (call.params.blocks as any[]).flatMap((b) => (b.accessory ? [b.accessory] : b.elements ?? [])).filter((e: any) => e.type === 'button');
+}
+
+describe('bot: buying over Slack', function () {
+  this.timeout(30_000);
+  const db = testDb();
+  let bot: TestBot;
+  let fake: FakeSlackApi;
+
+  before(async () => {
+    await seedDemoData(db, { logger: createLogger({ level: 'silent' }) });
+    fake = await startFakeSlackApi();
+    bot = await startTestBot({ env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: fake.apiUrl } });
+  });
+  after(async () => {
+    await bot.close();
+    await fake.close();
+  });
+
+  async function post(body: string) {
+    const res = await bot.post('/slack/events', body, { ...FORM, ...slackSignature(SECRET, body) });
+    assert.equal(res.status, 200);
+  }
+  async function click(value: string, actionId: string, path: string) {
+    const body = createBlockAction({ teamId: DEMO_PARTNER.slackTeamId, userId: USER, value, actionId, responseUrl: fake.responseUrl(path) });
+    await post(body);
+    return body;
+  }
+  async function orders(): Promise<number> {
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.company_name = 'Contoso GmbH'`);
+    return rows[0].n;
+  }
+
+  it('/csp buy → product → SKU → quantity modal → review → confirm → order in the DM, once', async () => {
+    const before = await orders();
+    await post(createSlashCommand({ teamId: DEMO_PARTNER.slackTeamId, userId: USER, text: 'buy contoso-de.onmicrosoft.com', responseUrl: fake.responseUrl('r/1') }));
+    const products = await waitFor(fake, (c) => c.path.endsWith('r/1'));
+    assertValidBlockKit({ text: products.params.text, blocks: products.params.blocks });
+    const product = buttons(products).find((b) => JSON.parse(b.value).productId === WS_DATACENTER);
+    assert.ok(product, 'a button for Windows Server Datacenter');
+
+    await click(product.value, product.action_id, 'r/2');
+    const skus = await waitFor(fake, (c) => c.path.endsWith('r/2'));
+    assert.match(JSON.stringify(skus.params.blocks), /excl\. tax/);
+    const sku = buttons(skus).find((b) => JSON.parse(b.value).action === 'buy.sku' && JSON.parse(b.value).skuId === '0001');
+    assert.ok(sku, 'a Choose button for SKU 0001');
+
+    const clickBody = await click(sku.value, sku.action_id, 'r/3');
+    const opened = await waitFor(fake, (c) => c.method === 'views.open');
+    const triggerId = JSON.parse(new URLSearchParams(clickBody).get('payload')!).trigger_id;
+    assert.equal(opened.params.trigger_id, triggerId, 'the modal opens with the trigger_id of the click');
+    const view = opened.params.view;
+    assertValidSlackModal(view);
+
+    const quantityBlock = view.blocks.find((b: any) => b.type === 'input' && b.element?.action_id === 'quantity');
+    const submission = {
+      type: 'view_submission',
+      team: { id: DEMO_PARTNER.slackTeamId, domain: 'demo' },
+      user: { id: USER, username: 'demo.admin', name: 'demo.admin', team_id: DEMO_PARTNER.slackTeamId },
+      api_app_id: 'A0TEST', token: 'x', trigger_id: `${Date.now()}.2.view`,
+      view: { ...view, id: 'V0QTY', hash: `h${Date.now()}`, state: { values: { [quantityBlock.block_id]: { quantity: { type: 'number_input', value: '16' } } } } },
+    };
+    await post(new URLSearchParams({ payload: JSON.stringify(submission) }).toString());
+    const review = await waitFor(fake, (c) => c.method === 'chat.postMessage' && /Confirm/.test(JSON.stringify(c.params.blocks)));
+    assertValidBlockKit({ text: review.params.text, blocks: review.params.blocks });
+    const confirm = buttons(review).find((b) => JSON.parse(b.value).action === 'buy.confirm');
+    assert.ok(confirm);
+
+    fake.reset();
+    const confirmBody = await click(confirm.value, confirm.action_id, 'r/4');
+    const done = await waitFor(fake, (c) => c.method === 'chat.postMessage');
+    assert.equal(done.params.channel, USER, 'the confirmation is kept in the DM');
+    assert.match(JSON.stringify(done.params.blocks), /[A-Z0-9]{12}/);
+    assert.equal(await orders(), before + 1);
+
+    // Slack retries the same request: no second order.
+    const retry = await bot.post('/slack/events', confirmBody, { ...FORM, ...slackSignature(SECRET, confirmBody), 'x-slack-retry-num': '1' });
+    assert.equal(retry.status, 200);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await orders(), before + 1);
+  });
+});
