@@ -40,6 +40,8 @@ describe('bot: buying over Slack', function () {
   before(async () => {
     await seedDemoData(db, { logger: createLogger({ level: 'silent' }) });
     fake = await startFakeSlackApi();
+    // The demo user keeps the name the seed gave it (other tests read the demo data).
+    fake.script((call) => (call.method === 'users.info' ? { body: { ok: true, user: { id: USER, real_name: 'Demo Admin', locale: 'en-US' } } } : undefined));
     bot = await startTestBot({ env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: fake.apiUrl } });
   });
   after(async () => {
@@ -96,7 +98,7 @@ describe('bot: buying over Slack', function () {
     const confirm = buttons(review).find((b) => JSON.parse(b.value).action === 'buy.confirm');
     assert.ok(confirm);
 
-    fake.reset();
+    fake.calls.length = 0;
     const confirmBody = await click(confirm.value, confirm.action_id, 'r/4');
     const done = await waitFor(fake, (c) => c.method === 'chat.postMessage');
     assert.equal(done.params.channel, USER, 'the confirmation is kept in the DM');
