@@ -106,4 +106,30 @@ describe('e2e: Agents Playground → bot (headless Chromium)', function () {
     await page.getByText('Contoso Partner (demo)').first().waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(SHOTS, 'playground-whoami.png'), fullPage: true });
   });
+
+  it('buys something: product for customer → SKU and quantity on the card → review → confirm → order id', async () => {
+    await send(page, 'buy Windows Server Datacenter for contoso-de.onmicrosoft.com');
+    await page.getByText('Choose the SKU and enter the quantity').first().waitFor({ timeout: 30_000 });
+    const skuCard = page.locator('.ac-adaptiveCard').last();
+    // The Playground draws Input.ChoiceSet as a Fluent dropdown, not a native <select>.
+    const select = skuCard.locator('select');
+    if (await select.count()) {
+      await select.first().selectOption({ label: '2 Core License Pack – 1 year' });
+    } else {
+      await skuCard.getByRole('combobox').click();
+      await page.getByRole('option', { name: /1 year/ }).first().click();
+    }
+    await skuCard.getByRole('spinbutton').fill('16');
+    await page.screenshot({ path: path.join(SHOTS, 'playground-buy-sku.png'), fullPage: true });
+    await skuCard.getByRole('button', { name: 'Review' }).click();
+    await page.getByText('Review your purchase').first().waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(SHOTS, 'playground-buy-review.png'), fullPage: true });
+    await page.locator('.ac-adaptiveCard').last().getByRole('button', { name: 'Confirm purchase' }).click();
+    await page.getByText('Order placed').first().waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(SHOTS, 'playground-buy-done.png'), fullPage: true });
+    const { rows } = await testDb().query(
+      `SELECT o.id FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.company_name = 'Contoso GmbH' ORDER BY o.purchased_at DESC LIMIT 1`,
+    );
+    assert.ok(await page.getByText(rows[0].id as string).first().isVisible(), 'the new order id is on the confirmation card');
+  });
 });
