@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: turns through /api/messages (delivery mode expectReplies, real
- * Postgres) at 1 and 50 concurrent conversations — the `help` turn (partner lookup, user
- * upsert, conversation reference, dedupe, dialog state, card render) against a bare echo
- * bot on the same CloudAdapter (the framework's floor). Numbers only; no pass/fail.
+ * Postgres) at 1 and 50 concurrent conversations — the `help` turn, and every turn of the
+ * whole purchase flow (buy <customer> → product → SKU and quantity → review → confirm, an
+ * order each time) — against a bare echo bot on the same CloudAdapter (the framework's
+ * floor). Numbers only; no pass/fail.
  *
  * The servers run in their own processes (bench/target.ts); this one only generates load.
  *
@@ -28,33 +29,61 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-async function load(name: string, url: string, concurrency: number, turns: number, text: string): Promise<Result> {
+/** One turn: what the user sends; resolves to the response body (the bot's replies, JSON). */
+type Send = (input: { text?: string; value?: Record<string, unknown> }) => Promise<string>;
+/** What one virtual user does, once, in a fresh conversation. */
+type Scenario = (send: Send) => Promise<void>;
+
+const ALEX = '00000000-0000-0000-0000-0000000000020'; // demo Admin agent + Global admin
+const WS_DATACENTER = 'DG7GMGF0D7FV';
+
+const helpScenario: Scenario = async (send) => {
+  await send({ text: 'help' });
+};
+
+/** The whole purchase: customer by domain → product → SKU and quantity → review → confirm. */
+const purchaseScenario: Scenario = async (send) => {
+  await send({ text: 'buy contoso-de.onmicrosoft.com' });
+  await send({ value: { action: 'buy.product', productId: WS_DATACENTER } });
+  const review = await send({ value: { action: 'buy.review', productId: WS_DATACENTER, skuId: '0001', quantity: '16' } });
+  const reviewId = /"action":"buy\.confirm","reviewId":"([^"]+)"/.exec(review)?.[1];
+  if (!reviewId) throw new Error('no review card in the answer');
+  const done = await send({ value: { action: 'buy.confirm', reviewId } });
+  if (!done.includes('Order placed')) throw new Error('no order confirmation in the answer');
+};
+
+async function load(name: string, url: string, concurrency: number, turns: number, scenario: Scenario, user?: string): Promise<Result> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const conversations = Array.from({ length: concurrency }, () => ({ user: `00000000-0000-0000-0000-${randomUUID().slice(-12)}`, conv: `a:${randomUUID()}` }));
   const latencies: number[] = [];
-  let next = 0;
+  let sent = 0;
   const post = (body: string) =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<string>((resolve, reject) => {
       const req = http.request(`${url}/api/messages`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString()) : reject(new Error(`HTTP ${res.statusCode}`))));
       });
       req.on('error', reject);
       req.end(body);
     });
   const started = process.hrtime.bigint();
   await Promise.all(
-    conversations.map(async (c) => {
-      while (next < turns) {
-        next++;
-        const body = JSON.stringify({
-          type: 'message', id: randomUUID(), channelId: 'msteams', serviceUrl: 'http://127.0.0.1:9/', deliveryMode: 'expectReplies', locale: 'en-US', text,
-          from: { id: `29:${c.user}`, name: 'Bench', aadObjectId: c.user }, recipient: { id: '28:bot' },
-          conversation: { id: c.conv, conversationType: 'personal', tenantId: PLAYGROUND_TENANT_ID },
+    Array.from({ length: concurrency }, async () => {
+      while (sent < turns) {
+        const who = user ?? `00000000-0000-0000-0000-${randomUUID().slice(-12)}`;
+        const conv = `a:${randomUUID()}`;
+        await scenario(async (input) => {
+          sent++;
+          const body = JSON.stringify({
+            type: 'message', id: randomUUID(), channelId: 'msteams', serviceUrl: 'http://127.0.0.1:9/', deliveryMode: 'expectReplies', locale: 'en-US', ...input,
+            from: { id: `29:${who}`, name: 'Bench', aadObjectId: who }, recipient: { id: '28:bot' },
+            conversation: { id: conv, conversationType: 'personal', tenantId: PLAYGROUND_TENANT_ID },
+          });
+          const t0 = process.hrtime.bigint();
+          const answer = await post(body);
+          latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          return answer;
         });
-        const t0 = process.hrtime.bigint();
-        await post(body);
-        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
       }
     }),
   );
@@ -63,6 +92,10 @@ async function load(name: string, url: string, concurrency: number, turns: numbe
   latencies.sort((a, b) => a - b);
   return { name, concurrency, turns: latencies.length, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rssMb: process.memoryUsage().rss / 2 ** 20 };
 }
+
+const echoScenario: Scenario = async (send) => {
+  await send({ text: 'hi' });
+};
 
 interface Target { url: string; stop: () => Promise<void> }
 
@@ -98,11 +131,13 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   try {
     // Warm-up (JIT, pool connections, user rows), not measured.
-    await load('warm-up', bot.url, 50, 1000, 'help');
-    await load('warm-up', echo.url, 50, 1000, 'hi');
+    await load('warm-up', bot.url, 50, 1000, helpScenario);
+    await load('warm-up', bot.url, 50, 400, purchaseScenario, ALEX);
+    await load('warm-up', echo.url, 50, 1000, echoScenario);
     for (const concurrency of [1, 50]) {
-      results.push(await load('echo bot (floor)', echo.url, concurrency, TURNS, 'hi'));
-      results.push(await load('help turn', bot.url, concurrency, TURNS, 'help'));
+      results.push(await load('echo bot (floor)', echo.url, concurrency, TURNS, echoScenario));
+      results.push(await load('help turn', bot.url, concurrency, TURNS, helpScenario));
+      results.push(await load('purchase flow turn (4 per order)', bot.url, concurrency, TURNS, purchaseScenario, ALEX));
     }
   } finally {
     await bot.stop();
