@@ -9,7 +9,7 @@ import { createLogger } from '../../services/logger.js';
 import { seedDemoData, DEMO_PARTNER } from '../../services/seed/demo.js';
 import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { testDb } from '../support/db.js';
-import { createBlockAction, createSlashCommand, slackSignature } from '../support/factories.js';
+import { createBlockAction, createSlashCommand, createUser, slackSignature } from '../support/factories.js';
 import { startFakeSlackApi, type FakeSlackApi, type SlackCall } from '../fakes/slack-api.js';
 import { assertValidBlockKit, assertValidSlackModal } from '../cards/validate.js';
 
@@ -62,6 +62,19 @@ describe('bot: buying over Slack', function () {
     const { rows } = await db.query(`SELECT count(*)::int AS n FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.company_name = 'Contoso GmbH'`);
     return rows[0].n;
   }
+
+  it('refuses /csp buy to someone who is no Admin agent or Global admin, naming the roles', async () => {
+    const partner = await db.query(`SELECT partner_id FROM partner_channels WHERE channel = 'slack' AND external_id = $1`, [DEMO_PARTNER.slackTeamId]);
+    const sales = await createUser(db, { id: Number(partner.rows[0].partner_id), tenantId: '', slackTeamId: DEMO_PARTNER.slackTeamId }, { channel: 'slack', roles: ['sales_agent'] });
+    fake.script((call) => (call.method === 'users.info' ? { body: { ok: true, user: { id: call.params.user, real_name: 'Sam Sales', locale: 'en-US' } } } : undefined));
+    try {
+      await post(createSlashCommand({ teamId: DEMO_PARTNER.slackTeamId, userId: sales.externalId, text: 'buy contoso', responseUrl: fake.responseUrl('r/refused') }));
+      const answer = await waitFor(fake, (c) => c.path.endsWith('r/refused'));
+      assert.match(JSON.stringify(answer.params.blocks), /Admin agent or Global admin/);
+    } finally {
+      fake.script((call) => (call.method === 'users.info' ? { body: { ok: true, user: { id: USER, real_name: 'Demo Admin', locale: 'en-US' } } } : undefined));
+    }
+  });
 
   it('/csp buy → product → SKU → quantity modal → review → confirm → order in the DM, once', async () => {
     const before = await orders();

@@ -120,6 +120,22 @@ describe('dialogs/buy (Teams turn table)', function () {
     });
   }
 
+  it('a price change between review and confirm: nothing is bought, the new review says so, its confirm buys at the new price', async () => {
+    const review = await toReview(8);
+    const before = await ordersOf('Contoso GmbH');
+    await db.query(`INSERT INTO prices (product_id, sku_id, market, currency, unit_price_minor, effective_from) VALUES ($1, '0001', 'DE', 'EUR', 31000, now())`, [WS_DATACENTER]);
+    try {
+      const changed = await turnRaw({ value: submitOf(review, 'buy.confirm') });
+      assert.match(cardText(changed), /price or availability changed/);
+      assert.match(cardText(changed), /2,480\.00/, 'the new total: 8 × €310.00');
+      assert.equal(await ordersOf('Contoso GmbH'), before, 'nothing bought at a price the user did not see');
+      assert.match(await turn({ value: submitOf(changed, 'buy.confirm') }), /Order placed/);
+      assert.equal(await ordersOf('Contoso GmbH'), before + 1);
+    } finally {
+      await db.query(`DELETE FROM prices WHERE product_id = $1 AND sku_id = '0001' AND market = 'DE' AND unit_price_minor = 31000`, [WS_DATACENTER]);
+    }
+  });
+
   it('a confirm card after cancel buys nothing', async () => {
     const review = await toReview();
     const confirm = submitOf(review, 'buy.confirm');
