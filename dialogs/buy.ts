@@ -40,6 +40,8 @@ export interface BuyState {
   customerId?: string;
   kind?: ProductKind | null;
   search?: string | null;
+  /** A product named in the command itself: go straight to it when the search finds exactly one. */
+  namedProduct?: boolean;
   productId?: string;
   /** The purchase shown on the current review card. */
   pending?: { skuId: string; skuTitle: string; productTitle: string; quantity: number; fingerprint: string; reviewId: string };
@@ -90,7 +92,10 @@ export class BuyDialog extends Dialog<{ args?: string }> {
     const state: BuyState = { step: STEP.customer, flowId: randomUUID(), review: 0 };
     dc.activeDialog!.state = state;
     const { customer, product } = parseBuyArgs(options?.args ?? '');
-    if (product) state.search = product;
+    if (product) {
+      state.search = product;
+      state.namedProduct = true;
+    }
     if (!customer) return this.askCustomer(dc, state, null, 'prompt');
     return this.searchCustomer(dc, state, customer);
   }
@@ -165,8 +170,11 @@ export class BuyDialog extends Dialog<{ args?: string }> {
     const offers = await orRefuse(dc.context, () => this.purchases.offersFor(this.actor(dc), state.customerId!, { ...(kind ? { kind } : {}), ...(search ? { search } : {}) }));
     if (!offers) return dc.endDialog();
     const products = productOptions(offers);
-    // Named up front and unambiguous: go straight to it.
-    if (search && products.length === 1) {
+    // Named in the command and unambiguous: go straight to it (only then — a search on the
+    // product card always shows the list).
+    const named = state.namedProduct === true;
+    state.namedProduct = false;
+    if (named && search && products.length === 1) {
       state.productId = products[0]!.productId;
       return this.showSku(dc, state, { selectedSkuId: null, quantity: null, quantityError: null });
     }
@@ -187,6 +195,11 @@ export class BuyDialog extends Dialog<{ args?: string }> {
   }
 
   private async onProduct(dc: DialogContext, state: BuyState, submit: Submit, typed: string | null): Promise<DialogTurnResult> {
+    if (submit && submit.data.customerId !== undefined && submit.data.customerId !== state.customerId) {
+      // A card of another customer's purchase (an older one): it must not act on this one.
+      await show(dc.context, notices.invalidSubmit());
+      return this.showProducts(dc, state);
+    }
     switch (submit?.action) {
       case 'buy.kind': {
         const kind = submit.data.kind;
@@ -202,6 +215,8 @@ export class BuyDialog extends Dialog<{ args?: string }> {
           return Dialog.EndOfTurn;
         }
         state.search = search;
+        // A search looks in every kind: a filter left on would hide what was asked for.
+        state.kind = null;
         return this.showProducts(dc, state);
       }
       case 'buy.product': {
@@ -213,6 +228,7 @@ export class BuyDialog extends Dialog<{ args?: string }> {
     }
     if (!submit && typed) {
       state.search = typed;
+      state.kind = null;
       return this.showProducts(dc, state);
     }
     await show(dc.context, notices.invalidSubmit());
@@ -275,7 +291,9 @@ export class BuyDialog extends Dialog<{ args?: string }> {
       }
     }
     state.review += 1;
-    const reviewId = `${state.review}`;
+    // Bound to this flow: a Confirm on a card of an earlier (cancelled or finished) purchase
+    // can never match the purchase under review now.
+    const reviewId = `${state.flowId}.${state.review}`;
     state.pending = { skuId: q.sku.skuId, skuTitle: q.sku.title, productTitle: q.product.title, quantity: q.quantity, fingerprint: q.priceFingerprint, reviewId };
     state.step = STEP.review;
     const screen: BuyReviewScreen = {
@@ -316,7 +334,7 @@ export class BuyDialog extends Dialog<{ args?: string }> {
         skuId: pending.skuId,
         quantity: pending.quantity,
         priceFingerprint: pending.fingerprint,
-        idempotencyKey: purchaseIdempotencyKey(state.flowId, Number(pending.reviewId)),
+        idempotencyKey: purchaseIdempotencyKey(state.flowId, state.review),
       }),
     );
     if (!result) return dc.endDialog();

@@ -60,6 +60,10 @@ describe('dialogs/buy (Teams turn table)', function () {
     assert.ok(found.length, `a button with action ${action}`);
     return found[0];
   }
+  async function customerIdOf(name: string): Promise<string> {
+    const { rows } = await db.query('SELECT id FROM customers WHERE company_name = $1', [name]);
+    return String(rows[0].id);
+  }
   async function ordersOf(customer: string): Promise<number> {
     const { rows } = await db.query('SELECT count(*)::int AS n FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.company_name = $1', [customer]);
     return rows[0].n;
@@ -134,6 +138,48 @@ describe('dialogs/buy (Teams turn table)', function () {
     } finally {
       await db.query(`DELETE FROM prices WHERE product_id = $1 AND sku_id = '0001' AND market = 'DE' AND unit_price_minor = 31000`, [WS_DATACENTER]);
     }
+  });
+
+  it('a Confirm on the card of an earlier, cancelled purchase never buys the purchase under review now', async () => {
+    const oldReview = await toReview(8);
+    const oldConfirm = submitOf(oldReview, 'buy.confirm');
+    await turn({ text: 'cancel' });
+    const fabrikam = await ordersOf('Fabrikam Inc.');
+    const contoso = await ordersOf('Contoso GmbH');
+    await turn({ text: 'buy fabrikam-us.onmicrosoft.com' });
+    await turn({ value: { action: 'buy.product', productId: WS_DATACENTER } });
+    await turn({ value: { action: 'buy.review', productId: WS_DATACENTER, skuId: '0001', quantity: '8' } });
+    assert.match(await turn({ value: oldConfirm }), /Nothing was changed/);
+    assert.equal(await ordersOf('Fabrikam Inc.'), fabrikam);
+    assert.equal(await ordersOf('Contoso GmbH'), contoso);
+  });
+
+  it('a Confirm on the card of an earlier, finished purchase never buys a second order in a new purchase', async () => {
+    const first = await toReview(8);
+    await turn({ value: submitOf(first, 'buy.confirm') });
+    const fabrikam = await ordersOf('Fabrikam Inc.');
+    await turn({ text: 'buy fabrikam-us.onmicrosoft.com' });
+    await turn({ value: { action: 'buy.product', productId: WS_DATACENTER } });
+    await turn({ value: { action: 'buy.review', productId: WS_DATACENTER, skuId: '0001', quantity: '8' } });
+    assert.match(await turn({ value: submitOf(first, 'buy.confirm') }), /Nothing was changed/);
+    assert.equal(await ordersOf('Fabrikam Inc.'), fabrikam);
+  });
+
+  it('a product card of another customer does not act on the purchase in progress', async () => {
+    const wingtip = await turnRaw({ text: 'buy wingtiptoys-au.onmicrosoft.com' });
+    const staleSelect = submitOf(wingtip, 'buy.product');
+    await turn({ text: 'buy contoso-de.onmicrosoft.com' });
+    const text = await turn({ value: staleSelect });
+    assert.match(text, /Nothing was changed/);
+    assert.doesNotMatch(text, /Review/);
+  });
+
+  it('a product search looks in every kind and always shows the list', async () => {
+    await turn({ text: 'buy contoso-de.onmicrosoft.com' });
+    await turn({ value: { action: 'buy.kind', customerId: await customerIdOf('Contoso GmbH'), kind: 'azure_reservation' } });
+    const text = await turn({ value: { action: 'buy.productSearch', customerId: await customerIdOf('Contoso GmbH'), search: 'SQL Server' } });
+    assert.match(text, /SQL Server/);
+    assert.doesNotMatch(text, /Choose the SKU/, 'a list, not a jump to one product');
   });
 
   it('a confirm card after cancel buys nothing', async () => {
