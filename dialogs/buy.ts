@@ -22,7 +22,7 @@ import { isPurchaseError } from '../services/purchase/errors.js';
 import { purchaseIdempotencyKey, type PurchaseService, type Quote } from '../services/purchase/purchase-service.js';
 import type { Actor } from '../services/access/roles.js';
 import { parseTurnInput } from './input.js';
-import { customerOption, customerSummary, orRefuse, productOptions, refusalNotice, skuScreen } from './purchase-views.js';
+import { cancellationTerms, customerOption, customerSummary, orRefuse, productOptions, refusalNotice, skuScreen } from './purchase-views.js';
 import { expectText, finishFlow } from './runner.js';
 import { actorOf, isSlack, localeOf, openSlackModal, show } from './ui.js';
 
@@ -308,7 +308,7 @@ export class BuyDialog extends Dialog<{ args?: string }> {
       totalMinor: q.totalMinor,
       currency: q.currency,
       taxNote: q.taxNote,
-      cancellation: q.product.cancellation.cancellable ? { cancellable: true, windowDays: q.product.cancellation.windowDays } : { cancellable: false, windowDays: null },
+      cancellation: cancellationTerms(q.product.cancellation),
       priceChanged,
       reviewId,
     };
