@@ -13,21 +13,23 @@ import type { Locale } from './i18n/index.js';
 /** The formatting locale of a catalog locale: US English, German as in Germany. */
 const FORMAT_LOCALE: { readonly [L in Locale]: string } = { en: 'en-US', de: 'de-DE' };
 
-const moneyFormats = new Map<string, Intl.NumberFormat>();
+// Intl formatters are costly to build: each is made once per locale (and currency) and kept.
+const moneyFormats = new Map<string, { format: Intl.NumberFormat; digits: number }>();
 
-function moneyFormat(currency: string, locale: Locale): Intl.NumberFormat {
+function moneyFormat(currency: string, locale: Locale): { format: Intl.NumberFormat; digits: number } {
   const key = `${locale}|${currency}`;
-  let format = moneyFormats.get(key);
-  if (!format) {
-    format = new Intl.NumberFormat(FORMAT_LOCALE[locale], { style: 'currency', currency });
-    moneyFormats.set(key, format);
+  let entry = moneyFormats.get(key);
+  if (!entry) {
+    const format = new Intl.NumberFormat(FORMAT_LOCALE[locale], { style: 'currency', currency });
+    entry = { format, digits: format.resolvedOptions().maximumFractionDigits ?? 2 };
+    moneyFormats.set(key, entry);
   }
-  return format;
+  return entry;
 }
 
 /** Digits of the currency's minor unit (EUR 2, JPY 0, BHD 3). */
 export function minorDigits(currency: string): number {
-  return moneyFormat(currency, 'en').resolvedOptions().maximumFractionDigits ?? 2;
+  return moneyFormat(currency, 'en').digits;
 }
 
 /** Integer minor units as an exact decimal string: (1234567, 2) → "12345.67", (-5, 2) → "-0.05", (1234, 0) → "1234". */
@@ -47,8 +49,7 @@ export function minorToDecimal(minor: number, digits: number): string {
  * upstream, not something to show.
  */
 export function formatMoney(minor: number, currency: string, locale: Locale): string {
-  const format = moneyFormat(currency, locale);
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  const { format, digits } = moneyFormat(currency, locale);
   // Intl formats a decimal string exactly (ECMA-402 "Intl.NumberFormat v3", Node ≥ 19).
   return format.format(minorToDecimal(minor, digits) as Intl.StringNumericLiteral);
 }
@@ -69,15 +70,20 @@ export function formatDate(isoDate: string, locale: Locale): string {
 }
 
 /** "DE" → "Germany" / "Deutschland"; an unknown code is shown as it is. */
+const regionNames: { [L in Locale]?: Intl.DisplayNames } = {};
+
 export function countryName(countryCode: string, locale: Locale): string {
   try {
-    return new Intl.DisplayNames([FORMAT_LOCALE[locale]], { type: 'region', fallback: 'code' }).of(countryCode.toUpperCase()) ?? countryCode;
+    const names = (regionNames[locale] ??= new Intl.DisplayNames([FORMAT_LOCALE[locale]], { type: 'region', fallback: 'code' }));
+    return names.of(countryCode.toUpperCase()) ?? countryCode;
   } catch {
     return countryCode;
   }
 }
 
 /** A count for the reader: 1000 → "1,000" / "1.000". */
+const numberFormats: { [L in Locale]?: Intl.NumberFormat } = {};
+
 export function formatNumber(value: number, locale: Locale): string {
-  return new Intl.NumberFormat(FORMAT_LOCALE[locale]).format(value);
+  return (numberFormats[locale] ??= new Intl.NumberFormat(FORMAT_LOCALE[locale])).format(value);
 }
