@@ -178,13 +178,15 @@ export class BuyDialog extends Dialog<{ args?: string }> {
       state.productId = products[0]!.productId;
       return this.showSku(dc, state, { selectedSkuId: null, quantity: null, quantityError: null });
     }
-    const all = kind || search ? await orRefuse(dc.context, () => this.purchases.offersFor(this.actor(dc), state.customerId!)) : offers;
+    // Filters: every kind when nothing is filtered (what the market sells), else every kind the
+    // market may buy (R3) — without asking the catalog a second time.
+    const kinds = kind || search ? PRODUCT_KINDS.filter((k) => k !== 'azure_reservation' || !offers.azureReservationsUnavailable) : offers.groups.map((g) => g.kind);
     await show(dc.context, {
       kind: 'buyProducts',
       customer: customerSummary(offers.customer),
       filterKind: offers.kind,
       search: offers.search,
-      kinds: (all ?? offers).groups.map((g) => g.kind),
+      kinds,
       products: products.slice(0, 15),
       more: products.length > 15,
       taxNote: offers.customer.taxNote,
