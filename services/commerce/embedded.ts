@@ -282,18 +282,8 @@ function assertSamePurchase(existing: Order, req: CreateOrderRequest, lines: Arr
   }
 }
 
-interface PricedLine {
-  productId: string;
-  skuId: string;
-  kind: ProductKind;
-  title: string;
-  quantity: number;
-  term: Term;
-  billing: BillingCycle;
-  unitPriceMinor: number;
-  lineTotalMinor: number;
-  policy: CancellationPolicy;
-}
+/** A line priced from the catalog, before it is numbered and stored. */
+type PricedLine = Omit<OrderLine, 'lineNumber'>;
 
 export class EmbeddedCommerceBackend implements CommerceBackend {
   private readonly now: () => Date;
@@ -498,14 +488,14 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
         priced.push({
           productId: row.product_id,
           skuId: row.sku_id,
-          kind: row.kind,
+          productKind: row.kind,
           title: `${row.product_title} – ${row.sku_title}`,
           quantity: check.quantity,
           term: row.term,
           billing: row.billing,
           unitPriceMinor,
           lineTotalMinor: lineTotal(unitPriceMinor, check.quantity),
-          policy: policyOf(row),
+          cancellation: policyOf(row),
         });
       }
       const totalMinor = sumMinor(priced.map((l) => l.lineTotalMinor));
@@ -526,8 +516,8 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
               `INSERT INTO order_lines (order_id, line_number, product_id, sku_id, product_kind, title, quantity, term, billing,
                                         unit_price_minor, line_total_minor, cancellable, cancellation_window_days, credit_policy)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-              [orderId, lineNumber, l.productId, l.skuId, l.kind, l.title, l.quantity, l.term, l.billing,
-                l.unitPriceMinor, l.lineTotalMinor, l.policy.cancellable, l.policy.windowDays, l.policy.creditPolicy],
+              [orderId, lineNumber, l.productId, l.skuId, l.productKind, l.title, l.quantity, l.term, l.billing,
+                l.unitPriceMinor, l.lineTotalMinor, l.cancellation.cancellable, l.cancellation.windowDays, l.cancellation.creditPolicy],
             );
           }
           const order = await orderByKey(client, partnerId, key);
