@@ -9,7 +9,7 @@ import { createLogger } from '../../services/logger.js';
 import { seedDemoData, DEMO_PARTNER } from '../../services/seed/demo.js';
 import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { testDb } from '../support/db.js';
-import { createBlockAction, createSlashCommand, createUser, slackSignature } from '../support/factories.js';
+import { createBlockAction, createSlashCommand, createUser, createViewSubmission, slackSignature } from '../support/factories.js';
 import { startFakeSlackApi, type FakeSlackApi, type SlackCall } from '../fakes/slack-api.js';
 import { assertValidBlockKit, assertValidSlackModal } from '../cards/validate.js';
 
@@ -98,14 +98,12 @@ describe('bot: buying over Slack', function () {
     assertValidSlackModal(view);
 
     const quantityBlock = view.blocks.find((b: any) => b.type === 'input' && b.element?.action_id === 'quantity');
-    const submission = {
-      type: 'view_submission',
-      team: { id: DEMO_PARTNER.slackTeamId, domain: 'demo' },
-      user: { id: USER, username: 'demo.admin', name: 'demo.admin', team_id: DEMO_PARTNER.slackTeamId },
-      api_app_id: 'A0TEST', token: 'x', trigger_id: `${Date.now()}.2.view`,
-      view: { ...view, id: 'V0QTY', hash: `h${Date.now()}`, state: { values: { [quantityBlock.block_id]: { quantity: { type: 'number_input', value: '16' } } } } },
-    };
-    await post(new URLSearchParams({ payload: JSON.stringify(submission) }).toString());
+    await post(createViewSubmission({
+      teamId: DEMO_PARTNER.slackTeamId,
+      userId: USER,
+      view,
+      values: { [quantityBlock.block_id]: { quantity: { type: 'number_input', value: '16' } } },
+    }));
     const review = await waitFor(fake, (c) => c.method === 'chat.postMessage' && /Confirm/.test(JSON.stringify(c.params.blocks)));
     assertValidBlockKit({ text: review.params.text, blocks: review.params.blocks });
     const confirm = buttons(review).find((b) => JSON.parse(b.value).action === 'buy.confirm');

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { testDb } from '../support/db.js';
-import { createBlockAction, createPartner, createSlashCommand, createUser, slackSignature, type TestPartner } from '../support/factories.js';
+import { createBlockAction, createPartner, createSlashCommand, createUser, createViewSubmission, slackSignature, type TestPartner } from '../support/factories.js';
 import { startFakeSlackApi, type FakeSlackApi, type SlackCall } from '../fakes/slack-api.js';
 import { assertValidBlockKit } from '../cards/validate.js';
 
@@ -112,20 +112,12 @@ describe('bot: Slack over /slack/events', () => {
   });
 
   it('runs a modal submission (view_submission) through the same flow, answering in the user’s DM', async () => {
-    const payload = {
-      type: 'view_submission',
-      team: { id: partner.slackTeamId, domain: 'test' },
-      user: { id: admin.externalId, username: 'tester', name: 'tester', team_id: partner.slackTeamId },
-      api_app_id: 'A0TEST',
-      token: 'deprecated',
-      trigger_id: `${Date.now()}.1.view`,
-      view: {
-        id: 'V0TEST', hash: `h${Date.now()}`, type: 'modal', callback_id: 'csp', team_id: partner.slackTeamId,
-        private_metadata: JSON.stringify({ action: 'command', command: 'whoami' }),
-        state: { values: { b1: { note: { type: 'plain_text_input', value: 'typed in the modal' } } } },
-      },
-    };
-    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    const body = createViewSubmission({
+      teamId: partner.slackTeamId,
+      userId: admin.externalId,
+      view: { private_metadata: JSON.stringify({ action: 'command', command: 'whoami' }) },
+      values: { b1: { note: { type: 'plain_text_input', value: 'typed in the modal' } } },
+    });
     const res = await bot.post('/slack/events', body, { ...FORM, ...slackSignature(SECRET, body) });
     assert.equal(res.status, 200);
     const [posted] = await waitForCalls(fake, (c) => c.method === 'chat.postMessage');

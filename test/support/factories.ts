@@ -99,3 +99,20 @@ export function createBlockAction(opts: { teamId: string; userId: string; value:
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
+
+/**
+ * A modal submitted (view_submission), as Slack POSTs it: `view` is the modal the bot opened
+ * (its private_metadata carries the submit data); `values` are the inputs' state by block id.
+ */
+export function createViewSubmission(opts: { teamId: string; userId: string; view: Record<string, unknown>; values: Record<string, Record<string, { type: string; value: string }>> }) {
+  const payload = {
+    type: 'view_submission',
+    team: { id: opts.teamId, domain: 'test' },
+    user: { id: opts.userId, username: 'tester', name: 'tester', team_id: opts.teamId },
+    api_app_id: 'A0TEST',
+    token: 'deprecated',
+    trigger_id: `${Date.now()}.${Math.floor(Math.random() * 1e9)}.view`,
+    view: { type: 'modal', callback_id: 'csp', id: `V${randomUUID().slice(0, 8).toUpperCase()}`, hash: `h${Date.now()}`, ...opts.view, state: { values: opts.values } },
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
