@@ -106,16 +106,6 @@ export class PartnerDirectory {
     };
   }
 
-  async resolvePartner(channel: Channel, externalId: string): Promise<Partner | null> {
-    const { rows } = await this.db.query<{ id: string; name: string }>(
-      `SELECT p.id, p.name FROM partner_channels pc JOIN partners p ON p.id = pc.partner_id
-        WHERE pc.channel = $1 AND pc.external_id = $2`,
-      [channel, externalId],
-    );
-    const row = rows[0];
-    return row ? { id: Number(row.id), name: row.name } : null;
-  }
-
   /**
    * Start-up: make sure every configured bootstrap Global admin exists. A tenant or
    * team named there that is not a partner yet is onboarded as one.

@@ -4,8 +4,8 @@
  * exists exactly when the change that caused it committed. The same `dedupeKey` never
  * creates a second notification (e.g. a cancellation-tracking job that runs twice).
  *
- * After committing, call `OutboxRelay.kick()` for prompt delivery (otherwise the relay's
- * next poll picks it up).
+ * The worker's outbox relay enqueues it within OUTBOX_RELAY_INTERVAL_MS of the commit (a
+ * process that runs the relay itself may call `OutboxRelay.kick()` for sooner delivery).
  */
 import type { Queryable } from '../db/pool.js';
 import { enqueueInTx } from '../jobs/outbox.js';

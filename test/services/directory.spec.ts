@@ -8,14 +8,6 @@ describe('services/access/directory', () => {
   const db = testDb();
   const directory = new PartnerDirectory(db);
 
-  it('recognises a partner by Teams tenant id or Slack team id, and nobody else', async () => {
-    const p = await createPartner(db, 'Known');
-    assert.equal((await directory.resolvePartner('msteams', p.tenantId))?.id, p.id);
-    assert.equal((await directory.resolvePartner('slack', p.slackTeamId))?.id, p.id);
-    assert.equal(await directory.resolvePartner('slack', p.tenantId), null, 'a tenant id is not a Slack team id');
-    assert.equal(await directory.resolvePartner('msteams', randomUUID()), null);
-  });
-
   function entry(p: { tenantId: string }, over: Partial<TurnEntry> = {}): TurnEntry {
     return {
       channel: 'msteams', partnerExternalId: p.tenantId, userExternalId: randomUUID(), displayName: 'Ada', locale: 'de-DE',
@@ -23,6 +15,14 @@ describe('services/access/directory', () => {
       ...over,
     };
   }
+
+  it('recognises a partner by Teams tenant id or Slack team id, and nobody else', async () => {
+    const p = await createPartner(db, 'Known');
+    assert.equal((await directory.enterTurn(entry(p)))?.partner.id, p.id);
+    assert.equal((await directory.enterTurn(entry(p, { channel: 'slack', partnerExternalId: p.slackTeamId })))?.partner.id, p.id);
+    assert.equal(await directory.enterTurn(entry(p, { channel: 'slack' })), null, 'a tenant id is not a Slack team id');
+    assert.equal(await directory.enterTurn(entry({ tenantId: randomUUID() })), null);
+  });
 
   it('enters a turn: upserts the user with their roles, stores the reference, records the request', async () => {
     const p = await createPartner(db);
@@ -68,11 +68,10 @@ describe('services/access/directory', () => {
     const admins = [{ channel: 'msteams' as const, partnerExternalId: tenant, userExternalId: 'aad-boot-1' }];
     await directory.bootstrapGlobalAdmins(admins);
     await directory.bootstrapGlobalAdmins(admins);
-    const partner = await directory.resolvePartner('msteams', tenant);
-    assert.ok(partner, 'the tenant is onboarded');
     const entered = await directory.enterTurn(entry({ tenantId: tenant }, { userExternalId: 'aad-boot-1' }));
-    assert.deepEqual(entered!.actor.roles, ['global_admin']);
-    const { rows } = await db.query('SELECT count(*)::int AS n FROM users WHERE partner_id = $1', [partner.id]);
+    assert.ok(entered, 'the tenant is onboarded');
+    assert.deepEqual(entered.actor.roles, ['global_admin']);
+    const { rows } = await db.query('SELECT count(*)::int AS n FROM users WHERE partner_id = $1', [entered.partner.id]);
     assert.equal(rows[0].n, 1);
   });
 });
