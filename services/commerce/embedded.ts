@@ -341,7 +341,7 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
     return rows[0] ? toMarket(rows[0]) : null;
   }
 
-  async listProducts(opts: { market: string; kind?: ProductKind; search?: string }): Promise<Offer[]> {
+  async listProducts(opts: { market: string; kind?: ProductKind; search?: string; productId?: string }): Promise<Offer[]> {
     const market = normaliseId(opts.market);
     const search = opts.search?.trim() ? `%${escapeLike(opts.search.trim())}%` : null;
     const { rows } = await this.db.query<ProductRow & SkuRow & PriceRow>(
@@ -356,9 +356,10 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
         WHERE ($3::text IS NULL OR pr.kind = $3)
           AND ($4::text IS NULL OR pr.title ILIKE $4 OR pr.description ILIKE $4 OR pr.publisher ILIKE $4)
           AND (pr.kind <> 'azure_reservation' OR NOT EXISTS (SELECT 1 FROM blocked))
+          AND ($5::text IS NULL OR pr.id = $5)
         ORDER BY array_position(ARRAY['server_subscription', 'perpetual_software', 'azure_reservation', 'software_plan'], pr.kind),
                  pr.title, pr.id, array_position(ARRAY['one_time', 'P1Y', 'P3Y'], s.term), s.id`,
-      [market, this.now(), opts.kind ?? null, search],
+      [market, this.now(), opts.kind ?? null, search, opts.productId ? normaliseId(opts.productId) : null],
     );
     const offers: Offer[] = [];
     for (const r of rows) {

@@ -56,7 +56,7 @@ export interface CommerceBackend {
    * market (only those SKUs), and no Azure reservations where they are unavailable (R3).
    * `search` matches title, description or publisher (case-insensitive, partial).
    */
-  listProducts(opts: { market: string; kind?: ProductKind; search?: string }): Promise<Offer[]>;
+  listProducts(opts: { market: string; kind?: ProductKind; search?: string; productId?: string }): Promise<Offer[]>;
 
   /** A product with all its SKUs (priced or not) and downloadable variants. */
   getProduct(productId: string): Promise<ProductDetail | null>;

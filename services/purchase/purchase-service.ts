@@ -359,7 +359,7 @@ export class PurchaseService {
    * a search in title, description and publisher. Azure reservations are never offered
    * where they are unavailable; `azureReservationsUnavailable` says so.
    */
-  async offersFor(actor: Actor, customerId: string, filter: { kind?: ProductKind; search?: string } = {}): Promise<OffersView> {
+  async offersFor(actor: Actor, customerId: string, filter: { kind?: ProductKind; search?: string; productId?: string } = {}): Promise<OffersView> {
     requireRole(actor, PURCHASE_ROLES);
     // Card data may say null or '' for "every kind".
     const kind = (filter.kind as unknown) === null || (filter.kind as unknown) === '' ? undefined : filter.kind;
@@ -370,7 +370,7 @@ export class PurchaseService {
     const market = customer.market.countryCode;
     const search = typeof filter.search === 'string' && filter.search.trim() !== '' ? filter.search.trim() : null;
     const [offers, reservationsAvailable] = await Promise.all([
-      this.commerce.listProducts({ market, ...(kind ? { kind } : {}), ...(search ? { search } : {}) }),
+      this.commerce.listProducts({ market, ...(kind ? { kind } : {}), ...(search ? { search } : {}), ...(filter.productId ? { productId: filter.productId } : {}) }),
       this.commerce.isAzureReservationAvailable(market),
     ]);
     const groups: OffersView['groups'] = [];
@@ -401,7 +401,8 @@ export class PurchaseService {
    */
   async offer(actor: Actor, customerId: string, productId: string): Promise<{ customer: CustomerView; offer: OfferView }> {
     requireRole(actor, PURCHASE_ROLES);
-    const offers = await this.offersFor(actor, customerId);
+    // Only this product is read from the catalog (productId is a filter, not the whole market's list).
+    const offers = await this.offersFor(actor, customerId, plausibleId(productId) ? { productId } : {});
     const offer = offers.groups.flatMap((g) => g.offers).find((o) => o.id === productId);
     if (offer) return { customer: offers.customer, offer };
     const product = plausibleId(productId) ? await this.commerce.getProduct(productId) : null;

@@ -122,6 +122,9 @@ describe('services/commerce/embedded (EmbeddedCommerceBackend on Postgres)', () 
       assert.equal(await backend.isAzureReservationAvailable('de'), true);
       assert.equal(await backend.azureReservationBlockedBy('ad'), '2019-11-30', 'a refusal can cite the list');
       assert.equal(await backend.azureReservationBlockedBy('DE'), null);
+      const one = await backend.listProducts({ market: 'DE', productId: 'DZH318Z0BQ3Q' });
+      assert.deepEqual(one.map((o) => o.id), ['DZH318Z0BQ3Q'], 'one product, when asked for one');
+      assert.deepEqual(await backend.listProducts({ market: 'AD', productId: 'DZH318Z0BQ3Q' }), [], 'still not in Andorra (R3)');
       const inAndorra = await backend.listProducts({ market: 'AD' });
       assert.ok(inAndorra.length > 0, 'other products are still sold in Andorra');
       assert.ok(!inAndorra.some((p) => p.kind === 'azure_reservation'));
