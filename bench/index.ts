@@ -12,7 +12,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import pg from 'pg';
 import { createLogger } from '../services/logger.js';
 import { createPool } from '../services/db/pool.js';
@@ -52,8 +51,8 @@ const purchaseScenario: Scenario = async (send) => {
   if (!done.includes('Order placed')) throw new Error('no order confirmation in the answer');
 };
 
-async function load(name: string, url: string, concurrency: number, turns: number, scenario: Scenario, user?: string): Promise<Result> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+async function load(name: string, target: Target, concurrency: number, turns: number, scenario: Scenario, user?: string): Promise<Result> {
+  const { url, agent } = target;
   const latencies: number[] = [];
   let sent = 0;
   const post = (body: string) =>
@@ -88,7 +87,6 @@ async function load(name: string, url: string, concurrency: number, turns: numbe
     }),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  agent.destroy();
   latencies.sort((a, b) => a - b);
   return { name, concurrency, turns: latencies.length, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rssMb: process.memoryUsage().rss / 2 ** 20 };
 }
@@ -97,11 +95,15 @@ const echoScenario: Scenario = async (send) => {
   await send({ text: 'hi' });
 };
 
-interface Target { url: string; stop: () => Promise<void> }
+/**
+ * A target and the keep-alive connections to it, reused by every row (as the Bot Connector
+ * keeps its connections): the rows measure turns, not TCP set-up.
+ */
+interface Target { url: string; agent: http.Agent; stop: () => Promise<void> }
 
 /** Start a benchmark target (bench/target.ts) in its own process. */
 async function startTarget(kind: 'csp' | 'echo'): Promise<Target> {
-  const child = spawn(path.resolve('node_modules/.bin/tsx'), ['bench/target.ts', kind, DATABASE_URL, SCHEMA], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []), '--import', 'tsx', 'bench/target.ts', kind, DATABASE_URL, SCHEMA], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -111,9 +113,12 @@ async function startTarget(kind: 'csp' | 'echo'): Promise<Target> {
     });
     child.on('exit', (code) => reject(new Error(`${kind} target exited with ${code}`)));
   });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 50 });
   return {
     url,
+    agent,
     stop: () => new Promise<void>((resolve) => {
+      agent.destroy();
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     }),
@@ -131,13 +136,13 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   try {
     // Warm-up (JIT, pool connections, user rows), not measured.
-    await load('warm-up', bot.url, 50, 1000, helpScenario);
-    await load('warm-up', bot.url, 50, 400, purchaseScenario, ALEX);
-    await load('warm-up', echo.url, 50, 1000, echoScenario);
+    await load('warm-up', bot, 50, 3000, helpScenario);
+    await load('warm-up', bot, 50, 2000, purchaseScenario, ALEX);
+    await load('warm-up', echo, 50, 5000, echoScenario);
     for (const concurrency of [1, 50]) {
-      results.push(await load('echo bot (floor)', echo.url, concurrency, TURNS, echoScenario));
-      results.push(await load('help turn', bot.url, concurrency, TURNS, helpScenario));
-      results.push(await load('purchase flow turn (4 per order)', bot.url, concurrency, TURNS, purchaseScenario, ALEX));
+      results.push(await load('echo bot (floor)', echo, concurrency, TURNS, echoScenario));
+      results.push(await load('help turn', bot, concurrency, TURNS, helpScenario));
+      results.push(await load('purchase flow turn (4 per order)', bot, concurrency, TURNS, purchaseScenario, ALEX));
     }
   } finally {
     await bot.stop();

@@ -28,6 +28,7 @@ import type {
   ProductKind,
   ProductVariant,
   Sku,
+  SkuInMarket,
   SkuRef,
   Term,
 } from './types.js';
@@ -190,6 +191,13 @@ const CURRENT_PRICES = `
 
 const CURRENT_UNAVAILABLE_LIST = `
   SELECT version FROM azure_reservation_unavailable_lists ORDER BY as_of DESC, version DESC LIMIT 1`;
+
+/** Column `reservation_blocked_by` of product `pr` in market $1: the R3 list naming the market, for Azure reservations only. */
+const RESERVATION_BLOCKED_BY = `
+  CASE WHEN pr.kind = 'azure_reservation' THEN (
+    SELECT u.list_version FROM azure_reservation_unavailable_markets u
+     WHERE u.list_version = (${CURRENT_UNAVAILABLE_LIST}) AND u.country_code = $1 LIMIT 1
+  ) END AS reservation_blocked_by`;
 
 /** Version of the unavailable-markets list that excludes `market`, or null when reservations are available there. */
 async function reservationBlockedBy(db: Queryable, market: string): Promise<string | null> {
@@ -406,6 +414,32 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
     return rows[0] ? toSku(rows[0]) : null;
   }
 
+  async getSkuInMarket(ref: SkuRef, market: string): Promise<SkuInMarket | null> {
+    const { rows } = await this.db.query<
+      ProductRow & Omit<SkuRow, 'sku_id'> & { sku_id: string | null } & Partial<PriceRow> & { unit_price_minor: string | null; reservation_blocked_by: string | null }
+    >(
+      `SELECT ${PRODUCT_COLUMNS}, ${SKU_COLUMNS},
+              cp.currency, cp.unit_price_minor, cp.effective_from, cp.tax_included,
+              ${RESERVATION_BLOCKED_BY}
+         FROM products pr
+         JOIN product_kinds k ON k.kind = pr.kind
+         LEFT JOIN skus s ON s.product_id = pr.id AND s.id = $4
+         LEFT JOIN LATERAL (
+           SELECT p.currency, p.unit_price_minor, p.effective_from, m.tax_included
+             FROM prices p JOIN markets m ON m.country_code = p.market
+            WHERE p.market = $1 AND p.effective_from <= $2 AND p.product_id = s.product_id AND p.sku_id = s.id
+            ORDER BY p.effective_from DESC LIMIT 1
+         ) cp ON true
+        WHERE pr.id = $3`,
+      [normaliseId(market), this.now(), normaliseId(ref.productId), normaliseId(ref.skuId)],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    const sku = r.sku_id === null ? null : toSku({ ...r, sku_id: r.sku_id });
+    const price = sku && r.unit_price_minor !== null ? toPrice(r as PriceRow) : null;
+    return { product: toProduct(r), sku, price, reservationBlockedBy: r.reservation_blocked_by };
+  }
+
   async getPrice(ref: SkuRef, market: string): Promise<Price | null> {
     const { rows } = await this.db.query<PriceRow & { product_id: string; sku_id: string }>(
       `SELECT * FROM (${CURRENT_PRICES}) cp WHERE cp.product_id = $3 AND cp.sku_id = $4`,
@@ -454,12 +488,12 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
       if (!customer) throw new CommerceError('customer_not_found', 'The customer was not found.');
       const market = customer.country_code;
       const now = this.now();
-      const blockedBy = await reservationBlockedBy(client, market);
 
       const priced: PricedLine[] = [];
       for (const [lineIndex, line] of lines.entries()) {
-        const { rows } = await client.query<ProductRow & Omit<SkuRow, 'sku_id'> & { sku_id: string | null; unit_price_minor: string | null }>(
-          `SELECT ${PRODUCT_COLUMNS}, ${SKU_COLUMNS}, cp.unit_price_minor
+        const { rows } = await client.query<ProductRow & Omit<SkuRow, 'sku_id'> & { sku_id: string | null; unit_price_minor: string | null; reservation_blocked_by: string | null }>(
+          `SELECT ${PRODUCT_COLUMNS}, ${SKU_COLUMNS}, cp.unit_price_minor,
+                  ${RESERVATION_BLOCKED_BY}
              FROM products pr
              JOIN product_kinds k ON k.kind = pr.kind
              LEFT JOIN skus s ON s.product_id = pr.id AND s.id = $4
@@ -477,9 +511,9 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
             ...where, reason: check.reason, min: check.min, max: check.max,
           });
         }
-        if (row.kind === 'azure_reservation' && blockedBy !== null) {
+        if (row.kind === 'azure_reservation' && row.reservation_blocked_by !== null) {
           throw new CommerceError('azure_reservation_unavailable', `Azure reservations are not available in the customer's market (${market}).`, {
-            ...where, market, listVersion: blockedBy,
+            ...where, market, listVersion: row.reservation_blocked_by,
           });
         }
         if (row.unit_price_minor === null) {

@@ -31,6 +31,7 @@ import type {
   ProductDetail,
   ProductKind,
   Sku,
+  SkuInMarket,
   SkuRef,
 } from './types.js';
 
@@ -62,6 +63,12 @@ export interface CommerceBackend {
   getProduct(productId: string): Promise<ProductDetail | null>;
 
   getSku(ref: SkuRef): Promise<Sku | null>;
+
+  /**
+   * A product's SKU, its price in `market` and R3 for it, in one call (the purchase flow's
+   * SKU, review and confirm steps); null when the product does not exist.
+   */
+  getSkuInMarket(ref: SkuRef, market: string): Promise<SkuInMarket | null>;
 
   /** The current price of one unit in the market's currency, or null if not sold there. */
   getPrice(ref: SkuRef, market: string): Promise<Price | null>;

@@ -119,6 +119,19 @@ export interface ProductDetail extends Product {
 }
 
 /** A product as offered in one market: only SKUs priced there. */
+/**
+ * One SKU as a customer in a market would buy it, read in one go: the product, the SKU
+ * (null when the product has no such SKU), its current price there (null when not sold
+ * there) and, for an Azure reservation, the version of the unavailable-markets list that
+ * names the market (R3; null when it may be bought).
+ */
+export interface SkuInMarket {
+  product: Product;
+  sku: Sku | null;
+  price: Price | null;
+  reservationBlockedBy: string | null;
+}
+
 export interface Offer extends Product {
   market: string;
   skus: Array<Sku & { price: Price }>;

@@ -506,25 +506,19 @@ export class PurchaseService {
 
   private async resolve(actor: Actor, choice: SkuChoice): Promise<SkuDetails> {
     const { productId, skuId } = choice;
-    const [customer, product, sku] = await Promise.all([
-      this.loadCustomer(actor, choice.customerId),
-      plausibleId(productId) ? this.commerce.getProduct(productId) : null,
-      plausibleId(productId) && plausibleId(skuId) ? this.commerce.getSku({ productId, skuId }) : null,
-    ]);
-    if (!product) throw new PurchaseError({ code: 'product_not_found', productId: short(productId) });
-    if (!sku) throw new PurchaseError({ code: 'sku_not_found', productId: product.id, skuId: short(skuId) });
+    const customer = await this.loadCustomer(actor, choice.customerId);
     const market = customer.market;
-    const [price, reservationsAvailable] = await Promise.all([
-      this.commerce.getPrice(sku, market.countryCode),
-      product.kind === 'azure_reservation' ? this.commerce.isAzureReservationAvailable(market.countryCode) : true,
-    ]);
-    if (!reservationsAvailable) {
+    const found = plausibleId(productId) ? await this.commerce.getSkuInMarket({ productId, skuId: plausibleId(skuId) ? skuId : '' }, market.countryCode) : null;
+    if (!found) throw new PurchaseError({ code: 'product_not_found', productId: short(productId) });
+    const { product, sku, price } = found;
+    if (!sku) throw new PurchaseError({ code: 'sku_not_found', productId: product.id, skuId: short(skuId) });
+    if (product.kind === 'azure_reservation' && found.reservationBlockedBy !== null) {
       throw new PurchaseError({
         code: 'azure_reservation_unavailable',
         productId: product.id,
         market: market.countryCode,
         marketName: market.name,
-        listVersion: await this.commerce.azureReservationBlockedBy(market.countryCode),
+        listVersion: found.reservationBlockedBy,
       });
     }
     if (!price) {

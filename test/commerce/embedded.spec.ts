@@ -145,6 +145,22 @@ describe('services/commerce/embedded (EmbeddedCommerceBackend on Postgres)', () 
       assert.equal(inAndorra.order.currency, 'EUR');
     });
 
+    it('getSkuInMarket: product, SKU, price and R3 in one read — each missing part is null', async () => {
+      const de = await backend.getSkuInMarket({ productId: ' dg7gmgf0d7fv ', skuId: '0001' }, 'de');
+      assert.ok(de?.sku && de.price);
+      assert.equal(de.product.id, WS_DATACENTER_1Y.productId);
+      assert.deepEqual([de.sku.minQuantity, de.sku.maxQuantity], [8, 1000]);
+      assert.deepEqual(de.price, await backend.getPrice(WS_DATACENTER_1Y, 'DE'));
+      assert.equal(de.reservationBlockedBy, null, 'not a reservation');
+      assert.equal(await backend.getSkuInMarket({ productId: 'DOESNOTEXIST', skuId: '0001' }, 'DE'), null);
+      const noSku = await backend.getSkuInMarket({ productId: WS_DATACENTER_1Y.productId, skuId: '9999' }, 'DE');
+      assert.deepEqual([noSku?.product.id, noSku?.sku, noSku?.price], [WS_DATACENTER_1Y.productId, null, null]);
+      const notSold = await backend.getSkuInMarket(WS_DATACENTER_1Y, 'BJ');
+      assert.deepEqual([notSold?.sku?.skuId, notSold?.price], ['0001', null]);
+      assert.equal((await backend.getSkuInMarket(VM_RESERVATION_1Y, 'AD'))?.reservationBlockedBy, '2019-11-30');
+      assert.equal((await backend.getSkuInMarket(VM_RESERVATION_1Y, 'DE'))?.reservationBlockedBy, null);
+    });
+
     it('offers only SKUs priced in the market, in its currency', async () => {
       assert.deepEqual(await backend.listProducts({ market: 'BJ' }), []);
       const jp = await backend.listProducts({ market: 'JP', search: 'sql server 2022' });

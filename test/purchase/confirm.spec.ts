@@ -202,7 +202,11 @@ describe('services/purchase/purchase-service — quote and confirm (R6, R7)', ()
     it('R3: when the list changes between the re-quote and the order, the backend refusal is passed on with its list', async () => {
       // The service's availability check says yes (as if Andorra had just been removed from the list
       // it read) while the backend, ordering, still finds Andorra on the list.
-      sandbox.stub(commerce, 'isAzureReservationAvailable').resolves(true);
+      const real = commerce.getSkuInMarket.bind(commerce);
+      sandbox.stub(commerce, 'getSkuInMarket').callsFake(async (ref, market) => {
+        const found = await real(ref, market);
+        return found && { ...found, reservationBlockedBy: null };
+      });
       const q = await service.quote(me(), { customerId: w.andorra.id, ...VM_RESERVATION_1Y, quantity: 1 });
       await assert.rejects(service.confirm(me(), confirmOf(q)), (e: unknown) => {
         assert.ok(isPurchaseError(e, 'azure_reservation_unavailable'));
