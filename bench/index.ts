@@ -7,7 +7,11 @@
  *
  * The servers run in their own processes (bench/target.ts); this one only generates load.
  *
- * Env: BENCH_DATABASE_URL (default the local test database), BENCH_TURNS (default 2000).
+ * Then download-link redemptions (bench/downloads.ts).
+ *
+ * Env: BENCH_DATABASE_URL (default the local test database), BENCH_TURNS (default 2000),
+ * BENCH_REDEMPTIONS (default 100000), BENCH_ONLY (turns | downloads), BENCH_PROFILE (a
+ * directory: CPU profiles of the targets).
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -17,9 +21,13 @@ import { createLogger } from '../services/logger.js';
 import { createPool } from '../services/db/pool.js';
 import { migrate } from '../services/db/migrate.js';
 import { seedDemoData, PLAYGROUND_TENANT_ID } from '../services/seed/demo.js';
+import { benchDownloads, type DownloadResult } from './downloads.js';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const TURNS = Number(process.env.BENCH_TURNS ?? 2000);
+const REDEMPTIONS = Number(process.env.BENCH_REDEMPTIONS ?? 100_000);
+/** `turns` or `downloads`: run only that part (the downloads part still buys a few orders first). */
+const ONLY = process.env.BENCH_ONLY;
 const SCHEMA = `bench_${Date.now().toString(36)}`;
 
 interface Result { name: string; concurrency: number; turns: number; seconds: number; p50: number; p99: number; rssMb: number }
@@ -130,21 +138,23 @@ async function main(): Promise<void> {
   await migrate({ url: DATABASE_URL, schema: SCHEMA });
   const db = createPool({ url: DATABASE_URL, schema: SCHEMA, max: 20 });
   await seedDemoData(db, { logger });
-  await db.end();
   const bot = await startTarget('csp');
   const echo = await startTarget('echo');
   const results: Result[] = [];
+  let downloads: DownloadResult[] = [];
   try {
     // Warm-up (JIT, pool connections, user rows), not measured.
-    await load('warm-up', bot, 50, 3000, helpScenario);
-    await load('warm-up', bot, 50, 2000, purchaseScenario, ALEX);
-    await load('warm-up', echo, 50, 5000, echoScenario);
-    for (const concurrency of [1, 50]) {
+    await load('warm-up', bot, 50, ONLY === 'downloads' ? 200 : 3000, helpScenario);
+    await load('warm-up', bot, 50, ONLY === 'downloads' ? 200 : 2000, purchaseScenario, ALEX);
+    await load('warm-up', echo, 50, ONLY === 'downloads' ? 200 : 5000, echoScenario);
+    for (const concurrency of ONLY === 'downloads' ? [] : [1, 50]) {
       results.push(await load('echo bot (floor)', echo, concurrency, TURNS, echoScenario));
       results.push(await load('help turn', bot, concurrency, TURNS, helpScenario));
       results.push(await load('purchase flow turn (4 per order)', bot, concurrency, TURNS, purchaseScenario, ALEX));
     }
+    if (ONLY !== 'turns') downloads = await benchDownloads(db, { botUrl: bot.url, redemptions: REDEMPTIONS });
   } finally {
+    await db.end();
     await bot.stop();
     await echo.stop();
     const admin = new pg.Client({ connectionString: DATABASE_URL });
@@ -157,6 +167,16 @@ async function main(): Promise<void> {
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const r of results) {
     console.log(`| ${r.name} | ${r.concurrency} | ${(r.turns / r.seconds).toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.rssMb.toFixed(0)} |`);
+  }
+  console.log(`\nDownload-link redemptions, 200 concurrent clients, real Postgres (pool of 20); heap of this process every 10k redemptions\n`);
+  console.log('| what | redemptions | per s | p50 ms | p99 ms | heap MB (every 10k) |');
+  console.log('|---|---:|---:|---:|---:|---|');
+  for (const r of downloads) {
+    console.log(`| ${r.name} | ${r.redemptions} | ${(r.redemptions / r.seconds).toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.heapMb.map((m) => m.toFixed(1)).join(' ')} |`);
+  }
+  const [floor, service] = downloads;
+  if (floor && service) {
+    console.log(`\nservice / floor throughput: ${((service.redemptions / service.seconds) / (floor.redemptions / floor.seconds) * 100).toFixed(0)} %`);
   }
 }
 

@@ -20,6 +20,12 @@ import { EmbeddedCommerceBackend } from '../services/commerce/embedded.js';
 import { PurchaseService } from '../services/purchase/purchase-service.js';
 import { RoleAdministration } from '../services/access/role-admin.js';
 import { NotificationService } from '../services/notifications/notifications.js';
+import { SoftwareDialog } from '../dialogs/software.js';
+import { SoftwareService } from '../services/software/software-service.js';
+import { createKeyCipher, loadOrCreateLocalKey, parseEncryptionKey, type KeyCipher } from '../services/software/key-crypto.js';
+import { EmbeddedArtifactStore, SignedUrlArtifactStore, type ArtifactStore } from '../services/software/artifacts.js';
+import { createDownloadRouter } from './http/downloads.js';
+import { TeamsPersonalChat } from './teams/personal-chat.js';
 import { createHttpApp, finishHttpApp } from './http/app.js';
 import { PostgresStorage } from './postgres-storage.js';
 import { createSlackSide, type SlackSide } from './slack/app.js';
@@ -44,19 +50,38 @@ export interface BotServerDeps {
   flows?: readonly Flow[];
 }
 
+/** Activation keys at rest: the configured key, or (development) one kept under DATA_DIR. */
+export async function keyCipherFor(config: Config): Promise<KeyCipher> {
+  return createKeyCipher(config.keyEncryptionKey ? parseEncryptionKey(config.keyEncryptionKey) : await loadOrCreateLocalKey(config.dataDir));
+}
+
+function artifactStoreFor(config: Config): ArtifactStore {
+  return config.artifactStore
+    ? new SignedUrlArtifactStore({ baseUrl: config.artifactStore.url, signingKey: config.artifactStore.signingKey })
+    : new EmbeddedArtifactStore();
+}
+
 export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
   const { config, db, logger } = deps;
   const directory = new PartnerDirectory(db);
-  const purchases = new PurchaseService({ commerce: new EmbeddedCommerceBackend(db) });
+  const commerce = new EmbeddedCommerceBackend(db);
+  const purchases = new PurchaseService({ commerce });
+  const software = new SoftwareService({ db, commerce, cipher: await keyCipherFor(config), publicUrl: config.publicUrl });
+  const teamsAdapter = createTeamsAdapter(config.teams, logger);
   const flows: Flow[] = deps.flows
     ? [...deps.flows]
     : [
         { command: 'buy', dialog: new BuyDialog(purchases) },
         { command: 'orders', dialog: new OrdersDialog(purchases) },
+        {
+          command: 'keys',
+          dialog: new SoftwareDialog(software, purchases, new TeamsPersonalChat({ db, adapter: teamsAdapter, botAppId: config.teams.appId ?? '' })),
+          // R12: a refused attempt is recorded too (the service records it, then refuses).
+          onForbidden: (actor) => software.authorize(actor).catch(() => undefined),
+        },
         { command: 'roles', dialog: new RolesDialog(new RoleAdministration(db, new NotificationService())) },
       ];
   const runner = new DialogRunner({ storage: new PostgresStorage(db), directory, flows });
-  const teamsAdapter = createTeamsAdapter(config.teams, logger);
   const teamsBot = new TeamsBot(runner);
   const app = createHttpApp({
     teamsAdapter,
@@ -69,6 +94,12 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
       queue: deps.queuePing,
     },
   });
+  app.use(createDownloadRouter({
+    redeem: (token, client) => software.redeem(token, client),
+    inspect: (token) => software.inspect(token),
+    artifacts: artifactStoreFor(config),
+    logger,
+  }));
   const slack = createSlackSide({ config: config.slack, expressApp: app, runner, logger });
   if (!slack || slack.socketMode) {
     app.post('/slack/events', (_req, res) => {

@@ -144,11 +144,11 @@ export function buyConfirmedSlack(screen: BuyConfirmedScreen, locale: Locale): S
 
 /**
  * The customer search as a modal (R1). Submitting sends `data` (default
- * `{action: 'buy.search'}`; `orders.search` for the orders flow) with `query` merged in —
+ * `{action: 'buy.search'}`; `orders.search` / `software.search` for the orders / keys flow) with `query` merged in —
  * what a Teams search card sends.
  */
 export function buySearchModal(locale: Locale, data: SubmitData = { action: 'buy.search' }, initialQuery: string | null = null): SlackModalView {
-  const flow: CustomerSearchFlow = data.action.startsWith('orders.') ? 'orders' : 'buy';
+  const flow: CustomerSearchFlow = data.action.startsWith('orders.') ? 'orders' : data.action.startsWith('software.') ? 'software' : 'buy';
   return slackModal({
     title: t(locale, 'customer.modalTitle'),
     submit: t(locale, 'customer.search'),

@@ -74,8 +74,17 @@ export function flowOf(screen: BuyCustomerScreen): CustomerSearchFlow {
   return screen.flow ?? 'buy';
 }
 
+const SEARCH_TITLE: { readonly [F in CustomerSearchFlow]: MessageKey } = {
+  buy: 'customer.titleBuy',
+  orders: 'customer.titleOrders',
+  software: 'customer.titleSoftware',
+};
+
+/** The command each flow is started with (the software flow is `keys`). */
+const FLOW_COMMAND: { readonly [F in CustomerSearchFlow]: string } = { buy: 'buy', orders: 'orders', software: 'keys' };
+
 export function customerSearchTitle(screen: BuyCustomerScreen, locale: Locale): string {
-  return t(locale, flowOf(screen) === 'orders' ? 'customer.titleOrders' : 'customer.titleBuy');
+  return t(locale, SEARCH_TITLE[flowOf(screen)]);
 }
 
 /** What the search found, or the prompt. Contains the query: show it as literal text. */
@@ -106,9 +115,9 @@ export function customerDetails(c: CustomerOption, locale: Locale): string {
   return t(locale, 'customer.details', { domain: shown(c.domain, SHOWN.domain), tenantId: shown(c.tenantId, SHOWN.id), country: countryName(c.countryCode, locale) });
 }
 
-/** Slack: "/csp buy [customer]" in the reader's language. */
+/** Slack: "/csp buy [customer]" (or orders, keys) in the reader's language. */
 export function slackSearchCommand(flow: CustomerSearchFlow, locale: Locale): string {
-  return `/csp ${flow} [${t(locale, 'arg.customer')}]`;
+  return `/csp ${FLOW_COMMAND[flow]} [${t(locale, 'arg.customer')}]`;
 }
 
 export function buyCustomerText(screen: BuyCustomerScreen, locale: Locale): string {

@@ -21,6 +21,9 @@ import { rolesConfirmSlack, rolesUserSlack, rolesUsersSlack } from './roles.slac
 import { rolesConfirmTeams, rolesUserTeams, rolesUsersTeams } from './roles.teams.js';
 import { rolesConfirmText, rolesUserText, rolesUsersText } from './roles.text.js';
 import type { Screen, ScreenKind } from './screens.js';
+import { softwareChoicesSlack, softwareKeysSlack, softwareListSlack } from './software.slack.js';
+import { softwareChoicesTeams, softwareKeysTeams, softwareListTeams } from './software.teams.js';
+import { softwareChoicesText, softwareKeysText, softwareListText } from './software.text.js';
 import { welcomeSlack } from './welcome.slack.js';
 import { welcomeTeams } from './welcome.teams.js';
 import { welcomeText } from './welcome.text.js';
@@ -57,6 +60,9 @@ const RENDERERS: { [K in ScreenKind]: Renderers<Extract<Screen, { kind: K }>> } 
   buyReview: { teams: buyReviewTeams, slack: buyReviewSlack, text: buyReviewText },
   buyConfirmed: { teams: buyConfirmedTeams, slack: buyConfirmedSlack, text: buyConfirmedText },
   orders: { teams: ordersTeams, slack: ordersSlack, text: ordersText },
+  softwareList: { teams: softwareListTeams, slack: softwareListSlack, text: softwareListText },
+  softwareChoices: { teams: softwareChoicesTeams, slack: softwareChoicesSlack, text: softwareChoicesText },
+  softwareKeys: { teams: softwareKeysTeams, slack: softwareKeysSlack, text: softwareKeysText },
 };
 
 function renderersFor(screen: Screen): Renderers<Screen> {

@@ -111,6 +111,15 @@ export interface RolesConfirmScreen {
 //   buy.confirm        {reviewId}
 //   orders.customer / orders.search                  as buy.customer / buy.search, for `orders` (flow: 'orders')
 //   orders.page        {customerId, page}
+//   software.customer / software.search              as buy.customer / buy.search, for `keys` (flow: 'software')
+//   software.item      {orderId, lineNumber}         a purchase picked from the software list
+//   software.get       {orderId, lineNumber, version, language, fileType}
+//                                                    Teams: the three pickers merged into the button's data
+//                      {orderId, lineNumber, variantId}
+//                                                    Slack: one button per existing combination (a message cannot
+//                                                    carry picker values into a button's submit)
+//   software.download  {}                            Slack only: the Download url button also sends a block action;
+//                                                    it carries nothing and needs no answer
 //   command            {command: 'cancel'} / {command: 'orders', args: customerId}
 // Teams sends input values as strings ("12"); Slack modal values are strings too.
 
@@ -136,12 +145,12 @@ export interface CustomerOption {
 }
 
 /** The flow a customer search belongs to: it decides the actions and the wording. */
-export type CustomerSearchFlow = 'buy' | 'orders';
+export type CustomerSearchFlow = 'buy' | 'orders' | 'software';
 
 /** R1: find the customer by company name, tenant ID or domain. */
 export interface BuyCustomerScreen {
   kind: 'buyCustomer';
-  /** 'orders': the same step for `orders` (actions `orders.*`). Default 'buy'. */
+  /** 'orders' / 'software': the same step for `orders` / `keys` (actions `orders.*` / `software.*`). Default 'buy'. */
   flow?: CustomerSearchFlow;
   /** What was searched for (null: nothing yet). Shown literally, clamped. */
   query: string | null;
@@ -305,8 +314,73 @@ export interface OrdersScreen {
   totalPages: number;
 }
 
-/** The most rows a purchase screen shows: keeps Slack under 50 blocks and Teams under 28 KB. */
-export const CARD_LIMITS = { customers: 20, products: 15, skus: 20, orders: 25 } as const;
+// --- keys and downloads (R8–R12, R19) -----------------------------------------------------
+
+/** One purchased product (an order line) in the customer's software list. */
+export interface SoftwareRow {
+  orderId: string;
+  lineNumber: number;
+  title: string;
+  quantity: number;
+  status: OrderStatus;
+  /** YYYY-MM-DD */
+  purchaseDate: string;
+  /** R19: false once cancelled (or being cancelled): shown as "key not available", no button. */
+  keyAvailable: boolean;
+}
+
+/** `keys [customer]` / `software [customer]`: the customer's purchased software (R9, R19). */
+export interface SoftwareListScreen {
+  kind: 'softwareList';
+  customer: CustomerSummary;
+  /** Newest first. At most CARD_LIMITS.software are shown. */
+  items: SoftwareRow[];
+}
+
+/** Version × Language × File type/OS (R9). */
+export interface SoftwareVariantView {
+  version: string;
+  language: string;
+  fileType: string;
+}
+
+/** Pick Version, Language and File type/OS (R9) for one purchased product. */
+export interface SoftwareChoicesScreen {
+  kind: 'softwareChoices';
+  customer: CustomerSummary;
+  item: SoftwareRow;
+  versions: string[];
+  languages: string[];
+  fileTypes: string[];
+  /** Every combination that exists: { id, version, language, fileType }. Slack shows at most CARD_LIMITS.softwareVariants. */
+  variants: Array<{ id: number } & SoftwareVariantView>;
+  /** Pre-selected values (e.g. after an invalid combination); default: the first of each list. */
+  selected?: SoftwareVariantView;
+  /** The chosen combination does not exist for this product: say so above the pickers. */
+  missing?: SoftwareVariantView;
+}
+
+/**
+ * SECRET: the activation key and the download link (R9–R11). Only ever shown to the
+ * requesting Admin agent. Neither appears in the fallback text (notifications, Teams'
+ * summary) nor in any submit data; the URL only in the Download button itself.
+ */
+export interface SoftwareKeysScreen {
+  kind: 'softwareKeys';
+  customer: CustomerSummary;
+  item: SoftwareRow;
+  variant: SoftwareVariantView;
+  activationKey: string;
+  /** Demo/embedded catalog: say clearly "simulated key — not a Microsoft product key". */
+  simulated: boolean;
+  downloadUrl: string;
+  /** ISO 8601 instant */
+  expiresAt: string;
+  maxDownloads: number;
+}
+
+/** The most rows a screen shows: keeps Slack under 50 blocks and Teams under 28 KB. */
+export const CARD_LIMITS = { customers: 20, products: 15, skus: 20, orders: 25, software: 25, softwareVariants: 20, softwareChoices: 50 } as const;
 
 export type Screen =
   | HelpScreen
@@ -321,7 +395,10 @@ export type Screen =
   | BuySkuScreen
   | BuyReviewScreen
   | BuyConfirmedScreen
-  | OrdersScreen;
+  | OrdersScreen
+  | SoftwareListScreen
+  | SoftwareChoicesScreen
+  | SoftwareKeysScreen;
 export type ScreenKind = Screen['kind'];
 
 /** Submit data of a button that runs a command, as if the user had typed it. */

@@ -18,6 +18,8 @@ export interface CommandSpec {
   roles: readonly Role[];
   /** Whether the flow exists in this build. */
   available: boolean;
+  /** Other words for the same command (not listed in help or the manifests). */
+  aliases?: readonly string[];
 }
 
 const AUDITORS: readonly Role[] = ['global_admin', 'account_admin', 'referral_admin', 'marketing_content_admin'];
@@ -26,7 +28,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'help', descriptionKey: 'command.help', usage: '', roles: [], available: true },
   { name: 'buy', descriptionKey: 'command.buy', usage: '[customer] [product]', roles: ['admin_agent', 'global_admin'], available: true },
   { name: 'orders', descriptionKey: 'command.orders', usage: '[customer]', roles: ['admin_agent', 'global_admin'], available: true },
-  { name: 'keys', descriptionKey: 'command.keys', usage: '[customer]', roles: ['admin_agent'], available: false },
+  { name: 'keys', descriptionKey: 'command.keys', usage: '[customer]', roles: ['admin_agent'], available: true, aliases: ['software'] },
   { name: 'cancel', descriptionKey: 'command.cancel', usage: '[customer] [order id]', roles: ['admin_agent'], available: false },
   { name: 'activity', descriptionKey: 'command.activity', usage: '[from] [to]', roles: AUDITORS, available: false },
   { name: 'support', descriptionKey: 'command.support', usage: '[order id]', roles: [], available: false },
@@ -36,5 +38,5 @@ export const COMMANDS: readonly CommandSpec[] = [
 
 export function findCommand(name: string): CommandSpec | undefined {
   const n = name.trim().toLowerCase();
-  return COMMANDS.find((c) => c.name === n);
+  return COMMANDS.find((c) => c.name === n || c.aliases?.includes(n));
 }

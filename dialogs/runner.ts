@@ -47,6 +47,8 @@ export function finishFlow(ctx: TurnContext): void {
 export interface Flow {
   command: string;
   dialog: Dialog;
+  /** Called when a user without the command's role asks for it (e.g. to record the refused attempt, R12). */
+  onForbidden?: (actor: Actor) => Promise<void>;
 }
 
 export interface DialogRunnerDeps {
@@ -63,6 +65,7 @@ export class DialogRunner {
   private readonly finished;
   private readonly dialogs: DialogSet;
   private readonly flowIds = new Set<string>();
+  private readonly onForbidden = new Map<string, (actor: Actor) => Promise<void>>();
 
   constructor(private readonly deps: DialogRunnerDeps) {
     this.conversationState = new PrivateConversationState(deps.storage);
@@ -73,6 +76,7 @@ export class DialogRunner {
     for (const flow of deps.flows ?? []) {
       this.dialogs.add(flow.dialog);
       this.flowIds.add(flow.command);
+      if (flow.onForbidden) this.onForbidden.set(flow.command, flow.onForbidden);
     }
   }
 
@@ -161,6 +165,7 @@ export class DialogRunner {
     partner: Partner,
   ): Promise<void> {
     if (!hasAnyRole(actor, command.roles)) {
+      await this.onForbidden.get(command.name)?.(actor);
       await show(ctx, notices.forbidden(command.roles));
       return;
     }

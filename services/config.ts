@@ -54,6 +54,11 @@ const schema = z.object({
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…)').optional(),
   SLACK_API_URL: url.optional(),
 
+  PUBLIC_URL: url.optional(),
+  KEY_ENCRYPTION_KEY: z.string().min(1).optional(),
+  ARTIFACT_STORE_URL: url.optional(),
+  ARTIFACT_STORE_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+
   BOOTSTRAP_GLOBAL_ADMINS: z
     .string()
     .default('')
@@ -76,6 +81,12 @@ export interface Config {
   queue: { redisUrl: string | undefined; prefix: string; concurrency: number; outboxRelayIntervalMs: number };
   teams: { appId: string | undefined; appPassword: string | undefined; appType: Env['MicrosoftAppType']; appTenantId: string | undefined };
   slack: { signingSecret: string | undefined; botToken: string | undefined; appToken: string | undefined; apiUrl: string | undefined };
+  /** Base URL of this server as customers reach it: download links are `<publicUrl>/downloads/<token>`. */
+  publicUrl: string;
+  /** Activation keys at rest: KEY_ENCRYPTION_KEY (base64/hex, 32 bytes); unset → a local key under DATA_DIR (not in production). */
+  keyEncryptionKey: string | undefined;
+  /** Unset → embedded (generated) artifacts; set → redirect to a signed, short-lived URL of the store. */
+  artifactStore: { url: string; signingKey: string } | undefined;
   bootstrapGlobalAdmins: Array<{ channel: 'msteams' | 'slack'; partnerExternalId: string; userExternalId: string }>;
   /** Demo customers, catalog and a demo partner are seeded (default: only when Postgres is embedded). */
   seedDemoData: boolean;
@@ -107,6 +118,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.MicrosoftAppType === 'SingleTenant' && e.MicrosoftAppId && !e.MicrosoftAppTenantId) {
     throw new ConfigError('MicrosoftAppTenantId', '— required for a SingleTenant bot');
   }
+  if (e.NODE_ENV === 'production' && !e.KEY_ENCRYPTION_KEY) {
+    throw new ConfigError('KEY_ENCRYPTION_KEY', '— required when NODE_ENV=production (activation keys are encrypted with it; a key generated on local disk is for development only)');
+  }
+  if (e.NODE_ENV === 'production' && !e.PUBLIC_URL) {
+    throw new ConfigError('PUBLIC_URL', '— required when NODE_ENV=production (download links point to it)');
+  }
+  if (e.ARTIFACT_STORE_URL && !e.ARTIFACT_STORE_SIGNING_KEY) {
+    throw new ConfigError('ARTIFACT_STORE_SIGNING_KEY', '— required when ARTIFACT_STORE_URL is set');
+  }
   if ((e.SLACK_BOT_TOKEN || e.SLACK_APP_TOKEN) && !e.SLACK_SIGNING_SECRET) {
     throw new ConfigError('SLACK_SIGNING_SECRET', '— required when a Slack token is set');
   }
@@ -122,6 +142,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queue: { redisUrl: e.REDIS_URL, prefix: e.QUEUE_PREFIX, concurrency: e.WORKER_CONCURRENCY, outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS },
     teams: { appId: e.MicrosoftAppId, appPassword: e.MicrosoftAppPassword, appType: e.MicrosoftAppType, appTenantId: e.MicrosoftAppTenantId },
     slack: { signingSecret: e.SLACK_SIGNING_SECRET, botToken: e.SLACK_BOT_TOKEN, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL },
+    publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
+    keyEncryptionKey: e.KEY_ENCRYPTION_KEY,
+    artifactStore: e.ARTIFACT_STORE_URL ? { url: e.ARTIFACT_STORE_URL, signingKey: e.ARTIFACT_STORE_SIGNING_KEY! } : undefined,
     bootstrapGlobalAdmins: e.BOOTSTRAP_GLOBAL_ADMINS,
     seedDemoData: e.SEED_DEMO_DATA ?? e.DATABASE_URL === undefined,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

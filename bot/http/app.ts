@@ -43,7 +43,9 @@ export function createHttpApp(deps: {
     res.setHeader('x-request-id', id);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      deps.logger.debug({ correlationId: id, method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'http');
+      // A download link's path is its secret token (R11): log the route, not the path.
+      const path = req.path.startsWith('/downloads/') ? '/downloads/[token]' : req.path;
+      deps.logger.debug({ correlationId: id, method: req.method, path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'http');
     });
     withCorrelation(id, () => next());
   });

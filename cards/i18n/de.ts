@@ -123,6 +123,7 @@ export const de: { readonly [K in MessageKey]: string } = {
 
   'customer.titleBuy': 'Software kaufen: Kunden auswählen',
   'customer.titleOrders': 'Bestellungen: Kunden auswählen',
+  'customer.titleSoftware': 'Schlüssel und Downloads: für welchen Kunden?',
   'customer.prompt': 'Suchen Sie den Kunden nach Firmenname, Mandanten-ID oder Domäne.',
   'customer.label': 'Kunde',
   'customer.placeholder': 'Firmenname, Mandanten-ID oder Domäne',
@@ -227,6 +228,48 @@ export const de: { readonly [K in MessageKey]: string } = {
   'orders.page': 'Seite {page} von {pages}',
   'orders.next': 'Weiter',
   'orders.previous': 'Zurück',
+
+  'software.title': 'Software von {name}',
+  'software.intro': 'Neuester Kauf zuerst. Wählen Sie „Schlüssel und Downloads“, um den Aktivierungsschlüssel und einen Downloadlink abzurufen.',
+  'software.get': 'Schlüssel und Downloads',
+  'software.keyNotAvailableShort': 'Schlüssel nicht verfügbar',
+  'software.more': 'Nur die neuesten {count} Käufe werden angezeigt.',
+  'software.empty': 'Für {customer} wurde noch keine Software mit Schlüsseln gekauft. Um Software zu kaufen, verwenden Sie den Befehl buy.',
+  'software.keyNotAvailable':
+    'Schlüssel nicht verfügbar: Der Kauf von {title} wurde storniert; seine Schlüssel und Links wurden gesperrt.',
+  'software.itemNotFound': 'Dieser Kauf gehört nicht zu diesem Kunden.',
+  'software.sentPrivately':
+    'Ich habe Ihnen den Schlüssel und den Downloadlink in unserem persönlichen Chat gesendet – hier werden sie nie gepostet.',
+  'software.noPersonalChat':
+    'Schlüssel werden nur in einem persönlichen Chat gesendet. Öffnen Sie einen persönlichen Chat mit mir und fragen Sie dort.',
+  'software.slackPrivate': 'Schlüssel werden nur Ihnen angezeigt.',
+
+  'software.label.version': 'Produktversion',
+  'software.label.language': 'Sprache',
+  'software.label.fileType': 'Dateityp/Betriebssystem',
+  'software.label.order': 'Bestellung',
+  'software.orderFact': '{orderId} · Menge {quantity} · gekauft am {date}',
+  'software.choices.intro':
+    'Wählen Sie Version, Sprache und Dateityp/Betriebssystem und dann „Schlüssel und Downloads abrufen“.',
+  'software.choices.introSlack': 'Wählen Sie Version, Sprache und Dateityp/Betriebssystem:',
+  'software.choices.required': 'Bitte wählen Sie einen Wert.',
+  'software.choices.available': 'Verfügbare Kombinationen:',
+  'software.choices.moreVariants': 'Nur die ersten {count} Kombinationen werden angezeigt.',
+  'software.choices.missing': 'Für {variant} gibt es keinen Download dieses Produkts. Wählen Sie eine andere Kombination.',
+  'software.choices.none': 'Für dieses Produkt gibt es keine Downloads.',
+  'software.choices.get': 'Schlüssel und Downloads abrufen',
+
+  'software.keys.title': 'Schlüssel und Downloads',
+  'software.keys.key': 'Aktivierungsschlüssel',
+  'software.keys.download': 'Herunterladen',
+  'software.keys.simulated':
+    'Simulierter Schlüssel – kein Microsoft-Produktschlüssel. Er stammt aus dem Demokatalog und aktiviert nichts.',
+  'software.keys.expiry': 'Der Downloadlink funktioniert bis {date} oder für {downloads} Downloads, je nachdem, was zuerst eintritt.',
+  'software.keys.again':
+    'Später einen neuen Link nötig? Rufen Sie Schlüssel und Downloads erneut ab: Jedes Mal gibt es weitere zwei Wochen oder {downloads} Downloads.',
+  'software.keys.private': 'Senden Sie dies dem Kunden vertraulich; posten Sie es nicht in einem Kanal.',
+  'software.keys.summary':
+    'Ihr Aktivierungsschlüssel und Ihr Downloadlink für {title} stehen in dieser Nachricht. In Benachrichtigungen werden sie nicht wiederholt.',
 
   'buy.refused.customerNotFound': 'Dieser Kunde wurde in Ihrer Organisation nicht gefunden. Es wurde nichts gekauft.',
   'buy.refused.productNotFound': 'Dieses Produkt gibt es (nicht mehr). Es wurde nichts gekauft.',

@@ -221,7 +221,7 @@ function utcDay(d: Date): string {
   return new Date(Math.floor(d.getTime() / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
 }
 
-function customerView(c: Customer): CustomerView {
+export function customerView(c: Customer): CustomerView {
   return {
     id: c.id,
     companyName: c.companyName,

@@ -4,6 +4,7 @@
  * them at once, naming the variable.
  */
 import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
@@ -26,7 +27,7 @@ interface Proc { child: ChildProcess; output: () => string; exited: Promise<numb
 
 function run(entry: string, env: Record<string, string>): Proc {
   let out = '';
-  const child = spawn(TSX, [entry], { env: { ...process.env, NODE_ENV: 'production', MicrosoftAppId: '11111111-2222-3333-4444-555555555555', MicrosoftAppPassword: 'not-a-real-secret', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(TSX, [entry], { env: { ...process.env, NODE_ENV: 'production', MicrosoftAppId: '11111111-2222-3333-4444-555555555555', MicrosoftAppPassword: 'not-a-real-secret', KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'), PUBLIC_URL: 'https://desk.example.com', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

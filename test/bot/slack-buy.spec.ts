@@ -10,26 +10,14 @@ import { seedDemoData, DEMO_PARTNER } from '../../services/seed/demo.js';
 import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { testDb } from '../support/db.js';
 import { createBlockAction, createSlashCommand, createUser, createViewSubmission, slackSignature } from '../support/factories.js';
-import { startFakeSlackApi, type FakeSlackApi, type SlackCall } from '../fakes/slack-api.js';
+import { startFakeSlackApi, type FakeSlackApi } from '../fakes/slack-api.js';
+import { slackButtons as buttons, waitForSlackCall as waitFor } from '../support/slack.js';
 import { assertValidBlockKit, assertValidSlackModal } from '../cards/validate.js';
 
 const SECRET = 'test-signing-secret-0123456789';
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const USER = 'U0DEMOADMIN';
 const WS_DATACENTER = 'DG7GMGF0D7FV';
-
-async function waitFor(fake: FakeSlackApi, pred: (c: SlackCall) => boolean): Promise<SlackCall> {
-  for (let i = 0; i < 200; i++) {
-    const found = fake.calls.find(pred);
-    if (found) return found;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`no matching Slack call; saw ${JSON.stringify(fake.calls.map((c) => c.path))}`);
-}
-
-function buttons(call: SlackCall): any[] {
-  return (call.params.blocks as any[]).flatMap((b) => (b.accessory ? [b.accessory] : b.elements ?? [])).filter((e: any) => e.type === 'button');
-}
 
 describe('bot: buying over Slack', function () {
   this.timeout(30_000);

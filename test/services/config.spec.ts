@@ -25,9 +25,23 @@ describe('services/config', () => {
     assert.throws(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' }), /SLACK_SIGNING_SECRET/);
   });
 
-  it('refuses production without Teams authentication', () => {
-    assert.throws(() => loadConfig({ NODE_ENV: 'production' }), (e: unknown) => e instanceof ConfigError && e.variable === 'MicrosoftAppId');
-    assert.equal(loadConfig({ NODE_ENV: 'production', MicrosoftAppId: 'a', MicrosoftAppPassword: 'b' }).env, 'production');
+  it('refuses production without Teams authentication, a key-encryption key or a public URL', () => {
+    const prod = { NODE_ENV: 'production', MicrosoftAppId: 'a', MicrosoftAppPassword: 'b', KEY_ENCRYPTION_KEY: 'k'.repeat(44), PUBLIC_URL: 'https://desk.example.com/' };
+    const without = (name: keyof typeof prod) => Object.fromEntries(Object.entries(prod).filter(([k]) => k !== name));
+    assert.throws(() => loadConfig(without('MicrosoftAppId')), (e: unknown) => e instanceof ConfigError && e.variable === 'MicrosoftAppId');
+    assert.throws(() => loadConfig(without('KEY_ENCRYPTION_KEY')), (e: unknown) => e instanceof ConfigError && e.variable === 'KEY_ENCRYPTION_KEY');
+    assert.throws(() => loadConfig(without('PUBLIC_URL')), (e: unknown) => e instanceof ConfigError && e.variable === 'PUBLIC_URL');
+    const c = loadConfig(prod);
+    assert.equal(c.env, 'production');
+    assert.equal(c.publicUrl, 'https://desk.example.com', 'no trailing slash');
+  });
+
+  it('download links default to this server; an artifact store needs its signing key', () => {
+    assert.equal(loadConfig({ PORT: '4000' }).publicUrl, 'http://127.0.0.1:4000');
+    assert.equal(loadConfig({ HOST: '0.0.0.0', PORT: '4000' }).publicUrl, 'http://localhost:4000');
+    assert.equal(loadConfig({}).artifactStore, undefined);
+    assert.throws(() => loadConfig({ ARTIFACT_STORE_URL: 'https://files.example.com' }), (e: unknown) => e instanceof ConfigError && e.variable === 'ARTIFACT_STORE_SIGNING_KEY');
+    assert.deepEqual(loadConfig({ ARTIFACT_STORE_URL: 'https://files.example.com', ARTIFACT_STORE_SIGNING_KEY: 's'.repeat(32) }).artifactStore, { url: 'https://files.example.com', signingKey: 's'.repeat(32) });
   });
 
   it('parses bootstrap Global admins', () => {

@@ -1,4 +1,5 @@
 /** Starts the real bot HTTP server (routes, adapters, dialogs) on a free port against the run's schema. */
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../services/config.js';
 import { createLogger } from '../../services/logger.js';
@@ -11,8 +12,11 @@ export interface TestBot extends BotServer {
   post(path: string, body: string | object, headers?: Record<string, string>): Promise<{ status: number; text: string; json: () => any }>;
 }
 
+/** One activation-key encryption key per test run (no key file under DATA_DIR). */
+export const TEST_KEY_ENCRYPTION_KEY = randomBytes(32).toString('base64');
+
 export async function startTestBot(opts: { env?: Record<string, string>; queuePing?: () => Promise<void>; db?: Db } = {}): Promise<TestBot> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', SHUTDOWN_TIMEOUT_MS: '2000', ...opts.env });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', SHUTDOWN_TIMEOUT_MS: '2000', KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY, ...opts.env });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {

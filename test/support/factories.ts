@@ -84,7 +84,8 @@ export function createSlashCommand(opts: { teamId: string; userId: string; text:
   }).toString();
 }
 
-export function createBlockAction(opts: { teamId: string; userId: string; value: string; responseUrl: string; actionId?: string; channelId?: string }) {
+/** A button click (block_actions); `url`: a link button (Slack reports its clicks too). */
+export function createBlockAction(opts: { teamId: string; userId: string; value: string; responseUrl: string; actionId?: string; channelId?: string; url?: string }) {
   const payload = {
     type: 'block_actions',
     team: { id: opts.teamId, domain: 'test' },
@@ -95,7 +96,10 @@ export function createBlockAction(opts: { teamId: string; userId: string; value:
     trigger_id: `${Date.now()}.${Math.floor(Math.random() * 1e9)}.${randomUUID().slice(0, 8)}`,
     channel: { id: opts.channelId ?? 'C0TEST0001', name: 'general' },
     response_url: opts.responseUrl,
-    actions: [{ type: 'button', action_id: opts.actionId ?? 'command:help', block_id: 'b1', text: { type: 'plain_text', text: 'Help' }, value: opts.value, action_ts: `${Date.now() / 1000}` }],
+    actions: [{
+      type: 'button', action_id: opts.actionId ?? 'command:help', block_id: 'b1', text: { type: 'plain_text', text: 'Help' }, value: opts.value, action_ts: `${Date.now() / 1000}`,
+      ...(opts.url ? { url: opts.url } : {}),
+    }],
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }

@@ -1,0 +1,275 @@
+/**
+ * The download side of download links (R10–R12): GET /downloads/:token counts one download
+ * and hands out the file; HEAD and link-preview bots only look, never count. Pages are tiny
+ * self-contained HTML in English or German. The token is a secret (R11): it is never
+ * logged, never echoed, and never leaks through a Referer header.
+ */
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { Logger } from '../../services/logger.js';
+import type { ArtifactResponse, ArtifactStore } from '../../services/software/artifacts.js';
+import type { DownloadClient, Redemption } from '../../services/software/types.js';
+
+export interface DownloadDeps {
+  /** Counts one download atomically if the link is usable; never throws for a bad token (status 'unknown'). */
+  redeem(token: string, client: DownloadClient): Promise<Redemption>;
+  /** The same verdict without counting (HEAD, link-preview bots). */
+  inspect(token: string): Promise<Redemption>;
+  artifacts: ArtifactStore;
+  logger: Logger;
+}
+
+/** 32 random bytes, base64url without padding. */
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+/** What logs say instead of the path: the token never reaches a log line. */
+const LINK_PATH = '/downloads/[token]';
+
+/** User agents of chat link unfurlers: they fetch every pasted link and must not use up downloads. */
+const PREVIEW_BOTS = /Slackbot-LinkExpanding|Slack-ImgProxy|SkypeUriPreview|Teams link preview|facebookexternalhit|Twitterbot|Discordbot|WhatsApp|LinkedInBot|TelegramBot/i;
+
+const MAX_USER_AGENT = 512;
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+  'X-Robots-Tag': 'noindex',
+  'X-Content-Type-Options': 'nosniff',
+};
+
+const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'";
+
+type Lang = 'en' | 'de';
+type Refusal = Exclude<Redemption, { status: 'ok' }>;
+
+export function createDownloadRouter(deps: DownloadDeps): Router {
+  const router = express.Router();
+
+  router
+    .route('/downloads/:token')
+    .all((_req: Request, res: Response, next: NextFunction) => {
+      res.set(SECURITY_HEADERS);
+      next();
+    })
+    .head(async (req: Request, res: Response) => {
+      const token = tokenOf(req);
+      if (!token) {
+        res.status(404).end();
+        return;
+      }
+      try {
+        const verdict = await deps.inspect(token);
+        res.status(verdict.status === 'ok' ? 200 : statusOf(verdict)).end();
+      } catch (err) {
+        deps.logger.error({ err: withoutToken(err, token), linkPath: LINK_PATH, method: 'HEAD' }, 'download link check failed');
+        res.status(500).end();
+      }
+    })
+    .get(async (req: Request, res: Response) => {
+      const lang = languageOf(req);
+      const token = tokenOf(req);
+      if (!token) {
+        sendPage(res, 404, lang, notFoundPage(lang));
+        return;
+      }
+      const userAgent = (req.get('user-agent') ?? '').slice(0, MAX_USER_AGENT);
+      try {
+        if (PREVIEW_BOTS.test(userAgent)) {
+          const verdict = await deps.inspect(token);
+          if (verdict.status === 'ok') sendPage(res, 200, lang, previewPage(lang));
+          else sendRefusal(res, lang, verdict);
+          return;
+        }
+        const verdict = await deps.redeem(token, { ip: req.ip ?? null, userAgent: userAgent || null });
+        if (verdict.status !== 'ok') {
+          sendRefusal(res, lang, verdict);
+          return;
+        }
+        sendArtifact(res, await deps.artifacts.open(verdict.file));
+      } catch (err) {
+        deps.logger.error({ err: withoutToken(err, token), linkPath: LINK_PATH, method: 'GET' }, 'download failed');
+        if (!res.headersSent) sendPage(res, 500, lang, errorPage(lang));
+        else res.end();
+      }
+    })
+    .all((req: Request, res: Response) => {
+      const lang = languageOf(req);
+      res.set('Allow', 'GET, HEAD');
+      sendPage(res, 405, lang, methodPage(lang));
+    });
+
+  // A link cut short at a slash, or with extra path after the token: the same 404 page.
+  router.all(['/downloads', '/downloads/{*rest}'], (req: Request, res: Response) => {
+    res.set(SECURITY_HEADERS);
+    const lang = languageOf(req);
+    if (req.method === 'HEAD') res.status(404).end();
+    else sendPage(res, 404, lang, notFoundPage(lang));
+  });
+
+  return router;
+}
+
+function tokenOf(req: Request): string | null {
+  const token = req.params.token;
+  return typeof token === 'string' && TOKEN_SHAPE.test(token) ? token : null;
+}
+
+function languageOf(req: Request): Lang {
+  return req.acceptsLanguages('en', 'de') === 'de' ? 'de' : 'en';
+}
+
+function statusOf(verdict: Refusal): 404 | 410 {
+  return verdict.status === 'unknown' ? 404 : 410;
+}
+
+function sendRefusal(res: Response, lang: Lang, verdict: Refusal): void {
+  sendPage(res, statusOf(verdict), lang, verdict.status === 'unknown' ? notFoundPage(lang) : gonePage(lang, verdict));
+}
+
+function sendArtifact(res: Response, artifact: ArtifactResponse): void {
+  if (artifact.kind === 'redirect') {
+    res.status(302).set('Location', artifact.url).end();
+    return;
+  }
+  res.status(200).set({
+    'Content-Type': artifact.contentType,
+    'Content-Disposition': attachmentHeader(artifact.fileName),
+    'Content-Length': String(artifact.body.length),
+  });
+  res.end(artifact.body);
+}
+
+/**
+ * `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded>` (RFC 6266,
+ * RFC 8187). Path separators and control characters are dropped first.
+ */
+export function attachmentHeader(fileName: string): string {
+  // eslint-disable-next-line no-control-regex
+  const cleaned = fileName.replace(/[\u0000-\u001f\u007f/\\]+/g, '_').trim().slice(0, 200) || 'download';
+  const ascii = cleaned.replace(/[^\x20-\x7e]|["%;]/g, '_');
+  const encoded = encodeURIComponent(cleaned).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+/** A copy of an error that is safe to log: no copy of the token in its message or stack. */
+function withoutToken(err: unknown, token: string): unknown {
+  const scrub = (text: string): string => text.split(token).join('[token]');
+  if (err instanceof Error) {
+    const safe = new Error(scrub(err.message));
+    safe.name = err.name;
+    safe.stack = err.stack === undefined ? undefined : scrub(err.stack);
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' || typeof code === 'number') Object.assign(safe, { code });
+    return safe;
+  }
+  return typeof err === 'string' ? scrub(err) : err;
+}
+
+// ---- pages -----------------------------------------------------------------------------
+
+interface Page {
+  title: string;
+  paragraphs: string[];
+}
+
+function sendPage(res: Response, status: number, lang: Lang, page: Page): void {
+  res.status(status).set({
+    'Content-Type': 'text/html; charset=utf-8',
+    'Content-Security-Policy': PAGE_CSP,
+    'Content-Language': lang,
+  });
+  res.end(renderPage(lang, page));
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function renderPage(lang: Lang, page: Page): string {
+  const body = page.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n');
+  return `<!doctype html>
+<html lang="${lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${escapeHtml(page.title)}</title>
+<style>body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#222}h1{font-size:1.4rem}</style>
+</head>
+<body>
+<main>
+<h1>${escapeHtml(page.title)}</h1>
+${body}
+</main>
+</body>
+</html>
+`;
+}
+
+function formatDate(lang: Lang, date: Date): string {
+  const text = new Intl.DateTimeFormat(lang === 'de' ? 'de-DE' : 'en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(date);
+  return `${text} UTC`;
+}
+
+const ASK_AGAIN: Record<Lang, string> = {
+  en: 'To download again, ask your partner\'s Admin agent to choose "Get keys and downloads" again for a new link.',
+  de: 'Um erneut herunterzuladen, bitten Sie den Administrator-Agenten Ihres Partners, noch einmal „Schlüssel und Downloads abrufen“ zu wählen. Sie erhalten dann einen neuen Link.',
+};
+
+function notFoundPage(lang: Lang): Page {
+  return lang === 'de'
+    ? { title: 'Downloadlink ungültig', paragraphs: ['Dieser Downloadlink ist nicht gültig. Prüfen Sie, ob Sie den vollständigen Link kopiert haben.'] }
+    : { title: 'Download link not valid', paragraphs: ['This download link is not valid. Check that you copied the whole link.'] };
+}
+
+function gonePage(lang: Lang, verdict: Exclude<Refusal, { status: 'unknown' }>): Page {
+  const de = lang === 'de';
+  switch (verdict.status) {
+    case 'expired':
+      return {
+        title: de ? 'Downloadlink abgelaufen' : 'Download link expired',
+        paragraphs: [
+          de ? `Dieser Downloadlink ist am ${formatDate(lang, verdict.expiresAt)} abgelaufen.` : `This download link expired on ${formatDate(lang, verdict.expiresAt)}.`,
+          ASK_AGAIN[lang],
+        ],
+      };
+    case 'used_up':
+      return {
+        title: de ? 'Alle Downloads verwendet' : 'All downloads used',
+        paragraphs: [
+          de ? `Alle ${verdict.maxDownloads} Downloads dieses Links wurden verwendet.` : `All ${verdict.maxDownloads} downloads of this link have been used.`,
+          ASK_AGAIN[lang],
+        ],
+      };
+    case 'revoked':
+      if (verdict.reason === 'cancelled') {
+        return {
+          title: de ? 'Downloadlink widerrufen' : 'Download link revoked',
+          paragraphs: de
+            ? ['Dieser Downloadlink wurde widerrufen, weil der Kauf storniert wurde.', 'Für einen stornierten Kauf kann kein neuer Link ausgestellt werden.']
+            : ['This download link was revoked because the purchase was cancelled.', 'No new link can be issued for a cancelled purchase.'],
+        };
+      }
+      return {
+        title: de ? 'Downloadlink widerrufen' : 'Download link revoked',
+        paragraphs: [de ? 'Dieser Downloadlink wurde von einem Administrator widerrufen.' : 'This download link was revoked by an admin.', ASK_AGAIN[lang]],
+      };
+  }
+}
+
+function previewPage(lang: Lang): Page {
+  return lang === 'de'
+    ? { title: 'Softwaredownload', paragraphs: ['Öffnen Sie diesen Link in einem Browser, um die Datei herunterzuladen.'] }
+    : { title: 'Software download', paragraphs: ['Open this link in a browser to download the file.'] };
+}
+
+function errorPage(lang: Lang): Page {
+  return lang === 'de'
+    ? { title: 'Download nicht möglich', paragraphs: ['Der Download konnte wegen eines Fehlers nicht gestartet werden. Bitte versuchen Sie es in einigen Minuten erneut.'] }
+    : { title: 'Download failed', paragraphs: ['Something went wrong and the download could not be started. Please try again in a few minutes.'] };
+}
+
+function methodPage(lang: Lang): Page {
+  return lang === 'de'
+    ? { title: 'Methode nicht erlaubt', paragraphs: ['Öffnen Sie diesen Link in einem Browser, um die Datei herunterzuladen.'] }
+    : { title: 'Method not allowed', paragraphs: ['Open this link in a browser to download the file.'] };
+}

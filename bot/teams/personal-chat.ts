@@ -1,0 +1,41 @@
+/**
+ * R11 from a Teams group chat or channel: a secret (activation key, download link) goes
+ * to the requesting user's personal chat with the bot, sent directly from this turn with
+ * the stored ConversationReference — never through a job (job data and notification
+ * payloads are stored in clear) and never into the shared conversation.
+ */
+import type { ConversationReference, TurnContext } from 'botbuilder';
+import { renderTeams, fallbackText, type Screen } from '../../cards/index.js';
+import { resolveLocale } from '../../cards/i18n/index.js';
+import type { Actor } from '../../services/access/roles.js';
+import type { Db } from '../../services/db/pool.js';
+import type { PersonalChat } from '../../dialogs/software.js';
+import type { TeamsAdapter } from './sender.js';
+
+export class TeamsPersonalChat implements PersonalChat {
+  constructor(private readonly deps: { db: Db; adapter: Pick<TeamsAdapter, 'continueConversationAsync'>; botAppId: string }) {}
+
+  async has(actor: Actor): Promise<boolean> {
+    return (await this.referenceOf(actor)) !== undefined;
+  }
+
+  async send(_ctx: TurnContext, actor: Actor, screen: Screen): Promise<'sent' | 'noPersonalChat'> {
+    const reference = await this.referenceOf(actor);
+    if (!reference) return 'noPersonalChat';
+    const locale = resolveLocale(actor.locale);
+    await this.deps.adapter.continueConversationAsync(this.deps.botAppId, reference, async (context) => {
+      await context.sendActivity({ type: 'message', attachments: [renderTeams(screen, locale)], summary: fallbackText(screen, locale) });
+    });
+    return 'sent';
+  }
+
+  private async referenceOf(actor: Actor): Promise<Partial<ConversationReference> | undefined> {
+    const { rows } = await this.deps.db.query<{ reference: Partial<ConversationReference> }>(
+      `SELECT reference FROM conversation_refs
+        WHERE user_id = $1 AND partner_id = $2 AND channel = 'msteams' AND active AND conversation_type = 'personal'
+        ORDER BY updated_at DESC LIMIT 1`,
+      [actor.userId, actor.partnerId],
+    );
+    return rows[0]?.reference;
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * `keys [customer]` (also `software [customer]`): a customer's purchased software → one
+ * purchase → Version, Language and File type/OS → "Get keys and downloads" (R8–R12, R19).
+ *
+ * The key and link are secrets (R11): in a Teams personal chat and on Slack (ephemeral
+ * answers) they are shown here; from a Teams group chat or channel they are sent to the
+ * user's personal chat with the bot and the channel only hears that they were — or, if
+ * the user has no personal chat with the bot yet, how to get one. Nothing secret is kept
+ * in dialog state: it holds the customer id and the step.
+ *
+ * The flow stays open after a key was shown, so "Get keys and downloads" can be pressed
+ * again (a fresh link each time, R10) and another purchase picked from the list.
+ */
+import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
+import type { TurnContext } from 'botbuilder';
+import { notice, notices, purchaseNotices, type Screen, type SoftwareChoicesScreen, type SoftwareRow } from '../cards/index.js';
+import type { Actor } from '../services/access/roles.js';
+import type { PurchaseService } from '../services/purchase/purchase-service.js';
+import { isSoftwareError } from '../services/software/errors.js';
+import type { SoftwareService } from '../services/software/software-service.js';
+import type { SoftwareChoices, SoftwareItem } from '../services/software/types.js';
+import { parseTurnInput } from './input.js';
+import { customerOption, customerSummary, refusalNotice } from './purchase-views.js';
+import { expectText, finishFlow } from './runner.js';
+import { actorOf, isSlack, show } from './ui.js';
+
+export const SOFTWARE_DIALOG = 'keys';
+
+/** Sends a screen to the actor's personal chat with the bot (Teams), outside this turn's conversation. */
+export interface PersonalChat {
+  /** Whether the actor has a personal chat with the bot to send to. */
+  has(actor: Actor): Promise<boolean>;
+  send(ctx: TurnContext, actor: Actor, screen: Screen): Promise<'sent' | 'noPersonalChat'>;
+}
+
+interface SoftwareState {
+  step: 'customer' | 'list';
+  customerId?: string;
+}
+
+function actor(ctx: TurnContext): Actor {
+  const a = actorOf(ctx);
+  if (!a) throw new Error('software dialog without an actor');
+  return a;
+}
+
+function utcDate(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+export function softwareRow(item: SoftwareItem): SoftwareRow {
+  return {
+    orderId: item.orderId,
+    lineNumber: item.lineNumber,
+    title: item.title,
+    quantity: item.quantity,
+    status: item.orderStatus,
+    purchaseDate: utcDate(item.purchasedAt),
+    keyAvailable: item.keyAvailable,
+  };
+}
+
+function choicesScreen(c: SoftwareChoices, extra: Pick<SoftwareChoicesScreen, 'selected' | 'missing'> = {}): SoftwareChoicesScreen {
+  return {
+    kind: 'softwareChoices',
+    customer: customerSummary(c.customer),
+    item: softwareRow(c.item),
+    versions: c.versions,
+    languages: c.languages,
+    fileTypes: c.fileTypes,
+    variants: c.variants,
+    ...extra,
+  };
+}
+
+/** A software-service refusal as a notice; purchase refusals and missing roles as the purchase flows word them. */
+function softwareRefusal(err: unknown): Screen {
+  if (isSoftwareError(err)) {
+    const r = err.refusal;
+    switch (r.code) {
+      case 'customer_not_found':
+        return purchaseNotices.customerNotFound();
+      case 'item_not_found':
+        return notice('warning', 'software.itemNotFound');
+      case 'key_not_available':
+        return notice('warning', 'software.keyNotAvailable', { title: r.title });
+      case 'variant_not_found':
+        return notices.invalidSubmit();
+    }
+  }
+  return refusalNotice(err);
+}
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+export class SoftwareDialog extends Dialog<{ args?: string }> {
+  constructor(
+    private readonly software: SoftwareService,
+    private readonly purchases: PurchaseService,
+    private readonly personalChat: PersonalChat,
+  ) {
+    super(SOFTWARE_DIALOG);
+  }
+
+  override async beginDialog(dc: DialogContext, options?: { args?: string }): Promise<DialogTurnResult> {
+    const state: SoftwareState = { step: 'customer' };
+    dc.activeDialog!.state = state;
+    // R8 first: a Sales agent or Global admin is told the role before anything else (and the attempt is recorded).
+    const allowed = await this.attempt(dc, async () => {
+      await this.software.authorize(actor(dc.context));
+      return true;
+    });
+    if (!allowed) return dc.endDialog();
+    const query = options?.args?.trim().slice(0, 200) ?? '';
+    if (!query) return this.ask(dc, null, 'prompt');
+    // A customer id (a button), else a name, tenant id or domain.
+    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(query)) {
+      const shown = await this.showList(dc, state, query, false);
+      if (shown) return shown;
+    }
+    return this.search(dc, state, query);
+  }
+
+  override async continueDialog(dc: DialogContext): Promise<DialogTurnResult> {
+    const state = dc.activeDialog!.state as SoftwareState;
+    const input = parseTurnInput(dc.context.activity);
+    const submit = input.kind === 'submit' ? input : null;
+    if (state.step === 'list' && state.customerId) {
+      const d = submit?.data ?? {};
+      if (submit?.action === 'software.item' && typeof d.orderId === 'string') {
+        return this.showChoices(dc, state.customerId, d.orderId, Number(d.lineNumber));
+      }
+      if (submit?.action === 'software.get' && typeof d.orderId === 'string') {
+        return this.getKeys(dc, state.customerId, d);
+      }
+      await show(dc.context, notices.invalidSubmit());
+      return Dialog.EndOfTurn;
+    }
+    if (submit?.action === 'software.customer' && typeof submit.data.customerId === 'string') {
+      return (await this.showList(dc, state, submit.data.customerId, true)) ?? Dialog.EndOfTurn;
+    }
+    const query = submit?.action === 'software.search' && typeof submit.data.query === 'string'
+      ? submit.data.query.trim()
+      : input.kind === 'command' ? `${input.name} ${input.args}`.trim() : '';
+    if (query) return this.search(dc, state, query.slice(0, 200));
+    await show(dc.context, notices.invalidSubmit());
+    return this.ask(dc, null, 'prompt');
+  }
+
+  // --- steps -----------------------------------------------------------------------
+
+  private async ask(dc: DialogContext, query: string | null, result: 'prompt' | 'none' | 'invalidGuid'): Promise<DialogTurnResult> {
+    await show(dc.context, { kind: 'buyCustomer', flow: 'software', query, result, customers: [] });
+    expectText(dc.context);
+    return Dialog.EndOfTurn;
+  }
+
+  private async search(dc: DialogContext, state: SoftwareState, query: string): Promise<DialogTurnResult> {
+    const found = await this.attempt(dc, () => this.purchases.findCustomers(actor(dc.context), query));
+    if (!found) return dc.endDialog();
+    if (found.kind === 'one') return (await this.showList(dc, state, found.customers[0]!.id, true)) ?? dc.endDialog();
+    if (found.kind === 'many') {
+      await show(dc.context, { kind: 'buyCustomer', flow: 'software', query, result: 'many', customers: found.customers.map(customerOption), more: found.hasMore });
+      expectText(dc.context);
+      return Dialog.EndOfTurn;
+    }
+    return this.ask(dc, query, found.kind);
+  }
+
+  /** The customer's software; null (nothing shown) when not `loud` and the customer is not found. */
+  private async showList(dc: DialogContext, state: SoftwareState, customerId: string, loud: boolean): Promise<DialogTurnResult | null> {
+    let list;
+    try {
+      list = await this.software.list(actor(dc.context), customerId);
+    } catch (err) {
+      if (isSoftwareError(err, 'customer_not_found') && !loud) return null;
+      if (isSoftwareError(err, 'customer_not_found')) return this.ask(dc, null, 'prompt');
+      await show(dc.context, softwareRefusal(err));
+      return dc.endDialog();
+    }
+    state.step = 'list';
+    state.customerId = list.customer.id;
+    if (list.items.length === 0) {
+      await show(dc.context, notice('info', 'software.empty', { customer: list.customer.companyName }));
+      finishFlow(dc.context);
+      return dc.endDialog();
+    }
+    await show(dc.context, { kind: 'softwareList', customer: customerSummary(list.customer), items: list.items.map(softwareRow) });
+    return Dialog.EndOfTurn;
+  }
+
+  private async showChoices(dc: DialogContext, customerId: string, orderId: string, lineNumber: number): Promise<DialogTurnResult> {
+    const choices = await this.attempt(dc, () => this.software.choices(actor(dc.context), customerId, orderId, lineNumber));
+    if (choices) await show(dc.context, choicesScreen(choices));
+    return Dialog.EndOfTurn;
+  }
+
+  private async getKeys(dc: DialogContext, customerId: string, d: Record<string, unknown>): Promise<DialogTurnResult> {
+    const ctx = dc.context;
+    const me = actor(ctx);
+    const orderId = String(d.orderId);
+    const lineNumber = Number(d.lineNumber);
+    const variantId = d.variantId === undefined ? undefined : Number(d.variantId);
+    const [version, language, fileType] = [text(d.version), text(d.language), text(d.fileType)];
+    if (!this.answersHere(ctx) && !(await this.personalChat.has(me))) {
+      // Nowhere private to send it: make no link (and log no key view) the user would never see.
+      await show(ctx, notice('warning', 'software.noPersonalChat'));
+      return Dialog.EndOfTurn;
+    }
+    try {
+      const got = await this.software.getKeysAndDownload(me, {
+        customerId, orderId, lineNumber,
+        ...(variantId !== undefined ? { variantId } : { version: version ?? '', language: language ?? '', fileType: fileType ?? '' }),
+      });
+      const screen: Screen = {
+        kind: 'softwareKeys',
+        customer: customerSummary(got.customer),
+        item: softwareRow(got.item),
+        variant: { version: got.variant.version, language: got.variant.language, fileType: got.variant.fileType },
+        activationKey: got.activationKey,
+        simulated: got.simulated,
+        downloadUrl: got.downloadUrl,
+        expiresAt: got.expiresAt.toISOString(),
+        maxDownloads: got.maxDownloads,
+      };
+      await this.showPrivately(ctx, me, screen);
+    } catch (err) {
+      if (isSoftwareError(err, 'variant_not_found')) {
+        // Show the pickers again, saying that this combination does not exist.
+        const choices = await this.attempt(dc, () => this.software.choices(me, customerId, orderId, lineNumber));
+        if (choices) {
+          const missing = { version: version ?? '', language: language ?? '', fileType: fileType ?? '' };
+          await show(ctx, choicesScreen(choices, { missing, selected: missing }));
+        }
+        return Dialog.EndOfTurn;
+      }
+      await show(ctx, softwareRefusal(err));
+    }
+    return Dialog.EndOfTurn;
+  }
+
+  /**
+   * Whether a secret may be shown in this turn's own conversation: a Teams personal chat,
+   * or Slack (answers are ephemeral, through response_url, or in the user's DM with the bot).
+   */
+  private answersHere(ctx: TurnContext): boolean {
+    return isSlack(ctx) || (ctx.activity.conversation.conversationType ?? 'personal') === 'personal';
+  }
+
+  /** R11: only the requesting Admin agent sees the key and link. */
+  private async showPrivately(ctx: TurnContext, me: Actor, screen: Screen): Promise<void> {
+    // Never `keep` a secret on Slack (that would post it to the DM history for good).
+    if (this.answersHere(ctx)) {
+      await show(ctx, screen);
+      return;
+    }
+    const sent = await this.personalChat.send(ctx, me, screen);
+    await show(ctx, notice(sent === 'sent' ? 'info' : 'warning', sent === 'sent' ? 'software.sentPrivately' : 'software.noPersonalChat'));
+  }
+
+  /** Run a service call; on a refusal show why and answer null (nothing changed). */
+  private async attempt<T>(dc: DialogContext, call: () => Promise<T>): Promise<T | null> {
+    try {
+      return await call();
+    } catch (err) {
+      await show(dc.context, softwareRefusal(err));
+      return null;
+    }
+  }
+}

@@ -1,0 +1,485 @@
+/**
+ * Keys and downloads (R8–R12, R19): a customer's purchased software, its activation keys
+ * (stored encrypted) and download links that work for two weeks or 50 downloads.
+ *
+ * - Only an Admin agent may list software, see keys or get links (R8); a refusal is a
+ *   ForbiddenError naming the role and is recorded in the activity log.
+ * - A link's token is 32 bytes from the CSPRNG; only its SHA-256 is stored. A redemption
+ *   is one statement that checks every limit, counts and logs, so under any concurrency
+ *   exactly `max_downloads` succeed and none after the deadline — the expiry job is
+ *   bookkeeping, never the enforcement.
+ * - "Get keys and downloads" again issues a fresh link (fresh two weeks / 50 downloads);
+ *   earlier links keep their own limits until they run out.
+ * - Every key view, link issued, download, expiry and revocation — and every failed
+ *   attempt — is a row of `software_activity` (R12). Never the key or the token.
+ *
+ * Purchases are read from the embedded commerce tables (orders, order_lines,
+ * product_variants): Partner Center has no API for keys or downloads, so these records
+ * are always this product's own. Keys are made up here (`simulated`), as the embedded
+ * catalog's orders are.
+ */
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { isIP } from 'node:net';
+import { ForbiddenError, hasAnyRole, type Actor, type Role } from '../access/roles.js';
+import type { CommerceBackend } from '../commerce/port.js';
+import type { OrderStatus, ProductKind } from '../commerce/types.js';
+import { inTransaction, type Db, type Queryable } from '../db/pool.js';
+import { enqueueInTx } from '../jobs/outbox.js';
+import { JOB_NAMES, QUEUES } from '../jobs/queues.js';
+import { customerView, type CustomerView } from '../purchase/purchase-service.js';
+import { SoftwareError } from './errors.js';
+import type { KeyCipher } from './key-crypto.js';
+import {
+  LINK_LIFETIME_MS,
+  LINK_MAX_DOWNLOADS,
+  type DownloadClient,
+  type KeysAndDownload,
+  type Redemption,
+  type SoftwareChoices,
+  type SoftwareItem,
+  type SoftwareList,
+  type VariantChoice,
+} from './types.js';
+
+/** R8. */
+export const SOFTWARE_ROLES: readonly Role[] = ['admin_agent'];
+
+/** 32 random bytes, base64url without padding. */
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+export function isTokenShaped(token: unknown): token is string {
+  return typeof token === 'string' && TOKEN_PATTERN.test(token);
+}
+
+function hashToken(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+/** The download URL for a token; the token is its last path segment. */
+export function downloadUrl(publicUrl: string, token: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/downloads/${token}`;
+}
+
+const KEY_ALPHABET = 'BCDFGHJKMPQRTVWXY2346789';
+
+/** A product-key-shaped string (5 × 5), made up for the embedded catalog. */
+function simulatedProductKey(): string {
+  const groups: string[] = [];
+  for (let g = 0; g < 5; g++) {
+    let s = '';
+    for (let i = 0; i < 5; i++) s += KEY_ALPHABET[randomInt(KEY_ALPHABET.length)];
+    groups.push(s);
+  }
+  return groups.join('-');
+}
+
+/** Binds a stored key's ciphertext to its row, so a ciphertext copied elsewhere does not open. */
+function keyAad(orderId: string, lineNumber: number, version: string): string {
+  return `software_key:${orderId}:${lineNumber}:${version}`;
+}
+
+const UNAVAILABLE: readonly OrderStatus[] = ['cancel_pending', 'cancelled'];
+
+interface ItemRow {
+  order_id: string;
+  line_number: number;
+  product_id: string;
+  title: string;
+  product_kind: ProductKind;
+  quantity: number;
+  purchased_at: Date;
+  status: OrderStatus;
+  customer_id: string;
+  revoked: boolean;
+}
+
+function toItem(r: ItemRow): SoftwareItem {
+  return {
+    orderId: r.order_id,
+    lineNumber: r.line_number,
+    productId: r.product_id,
+    title: r.title,
+    productKind: r.product_kind,
+    quantity: r.quantity,
+    purchasedAt: r.purchased_at,
+    orderStatus: r.status,
+    keyAvailable: !r.revoked && !UNAVAILABLE.includes(r.status),
+  };
+}
+
+/** Order lines of a partner's customer whose product has downloads. */
+const ITEM_SELECT = `
+  SELECT o.id AS order_id, l.line_number, l.product_id, l.title, l.product_kind, l.quantity, o.purchased_at, o.status, o.customer_id,
+         rp.order_id IS NOT NULL AS revoked
+    FROM orders o
+    JOIN order_lines l ON l.order_id = o.id
+    LEFT JOIN revoked_purchases rp ON rp.order_id = o.id
+   WHERE o.partner_id = $1 AND o.customer_id = $2
+     AND EXISTS (SELECT 1 FROM product_variants v WHERE v.product_id = l.product_id)`;
+
+interface VariantRow {
+  id: string;
+  version: string;
+  language: string;
+  file_type: string;
+}
+
+function toVariant(v: VariantRow): VariantChoice {
+  return { id: Number(v.id), version: v.version, language: v.language, fileType: v.file_type };
+}
+
+interface LinkRow {
+  id: string;
+  expires_at: Date;
+  max_downloads: number;
+  download_count: number;
+  revoked_at: Date | null;
+  revoked_reason: 'cancelled' | 'admin' | null;
+}
+
+/** Why a link that exists cannot be used now (null: it can). */
+function verdict(link: LinkRow, now: Date): Exclude<Redemption, { status: 'ok' | 'unknown' }> | null {
+  const base = { linkId: link.id, expiresAt: link.expires_at, maxDownloads: link.max_downloads };
+  if (link.revoked_at) return { status: 'revoked', ...base, reason: link.revoked_reason ?? 'admin' };
+  if (link.expires_at.getTime() <= now.getTime()) return { status: 'expired', ...base };
+  if (link.download_count >= link.max_downloads) return { status: 'used_up', ...base };
+  return null;
+}
+
+export interface ActivityRow {
+  at: Date;
+  partnerId: number | null;
+  event: 'key_view' | 'link_issued' | 'download' | 'link_expired' | 'revoked';
+  outcome: 'ok' | 'expired' | 'used_up' | 'revoked' | 'unknown' | 'forbidden' | 'not_available';
+  userId?: number | null;
+  customerId?: string | null;
+  orderId?: string | null;
+  lineNumber?: number | null;
+  productId?: string | null;
+  variantId?: number | string | null;
+  linkId?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  detail?: string | null;
+}
+
+export async function recordActivity(q: Queryable, a: ActivityRow): Promise<void> {
+  await q.query(
+    `INSERT INTO software_activity (at, partner_id, event, outcome, user_id, customer_id, order_id, line_number, product_id, variant_id, link_id, ip, user_agent, detail)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+    [a.at, a.partnerId, a.event, a.outcome, a.userId ?? null, a.customerId ?? null, a.orderId ?? null, a.lineNumber ?? null, a.productId ?? null,
+      a.variantId ?? null, a.linkId ?? null, normaliseIp(a.ip), a.userAgent?.slice(0, 512) ?? null, a.detail?.slice(0, 200) ?? null],
+  );
+}
+
+/** An inet value or null: anything else (e.g. a forged X-Forwarded-For) must not fail the download. */
+function normaliseIp(ip: string | null | undefined): string | null {
+  return ip && isIP(ip) !== 0 ? ip : null;
+}
+
+export interface GetKeysRequest {
+  customerId: string;
+  orderId: string;
+  lineNumber: number;
+  /** Either a variant id… */
+  variantId?: number;
+  /** …or the three choices (R9). */
+  version?: string;
+  language?: string;
+  fileType?: string;
+}
+
+export class SoftwareService {
+  private readonly db: Db;
+  private readonly commerce: CommerceBackend;
+  private readonly cipher: KeyCipher;
+  private readonly publicUrl: string;
+  private readonly now: () => Date;
+
+  constructor(deps: { db: Db; commerce: CommerceBackend; cipher: KeyCipher; publicUrl: string; now?: () => Date }) {
+    this.db = deps.db;
+    this.commerce = deps.commerce;
+    this.cipher = deps.cipher;
+    this.publicUrl = deps.publicUrl;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** The customer's purchased software, newest first, cancelled purchases included (R19). */
+  async list(actor: Actor, customerId: string): Promise<SoftwareList> {
+    await this.requireAdminAgent(actor, { customerId });
+    const customer = await this.loadCustomer(actor, customerId);
+    const { rows } = await this.db.query<ItemRow>(`${ITEM_SELECT} ORDER BY o.purchased_at DESC, o.id DESC, l.line_number LIMIT 100`, [actor.partnerId, customer.id]);
+    return { customer, items: rows.map(toItem) };
+  }
+
+  /** The versions, languages and file types the product of one purchase really has (R9). */
+  async choices(actor: Actor, customerId: string, orderId: string, lineNumber: number): Promise<SoftwareChoices> {
+    await this.requireAdminAgent(actor, { customerId, orderId, lineNumber });
+    const customer = await this.loadCustomer(actor, customerId);
+    const item = await this.loadItem(this.db, actor, customer.id, orderId, lineNumber);
+    if (!item.keyAvailable) throw new SoftwareError({ code: 'key_not_available', title: item.title });
+    const variants = (await this.variantsOf(this.db, item.productId)).map(toVariant);
+    const distinct = (pick: (v: VariantChoice) => string) => [...new Set(variants.map(pick))];
+    return {
+      customer,
+      item,
+      versions: distinct((v) => v.version),
+      languages: distinct((v) => v.language),
+      fileTypes: distinct((v) => v.fileType),
+      variants,
+    };
+  }
+
+  /**
+   * "Get keys and downloads" (R9–R11): the activation key and a fresh download link (two
+   * weeks / 50 downloads) for one purchase and variant, recorded in the activity log, with
+   * the link's expiry job written to the outbox in the same transaction. SECRET result.
+   */
+  async getKeysAndDownload(actor: Actor, req: GetKeysRequest): Promise<KeysAndDownload> {
+    await this.requireAdminAgent(actor, { customerId: req.customerId, orderId: req.orderId, lineNumber: req.lineNumber });
+    const customer = await this.loadCustomer(actor, req.customerId);
+    const now = this.now();
+    let failure: ActivityRow | null = null;
+    try {
+      return await inTransaction(this.db, async (client) => {
+        // FOR SHARE: a cancellation (revokePurchase) of this order waits for this link, or this waits for it.
+        const item = await this.loadItem(client, actor, customer.id, req.orderId, req.lineNumber, true);
+        const at = { partnerId: actor.partnerId, userId: actor.userId, customerId: customer.id, orderId: item.orderId, lineNumber: item.lineNumber, productId: item.productId };
+        if (!item.keyAvailable) {
+          failure = { at: now, event: 'key_view', outcome: 'not_available', ...at };
+          throw new SoftwareError({ code: 'key_not_available', title: item.title });
+        }
+        const variant = await this.resolveVariant(client, item.productId, req);
+        const key = await this.keyFor(client, actor.partnerId, item, variant.version);
+        if (key === null) {
+          failure = { at: now, event: 'key_view', outcome: 'not_available', ...at, variantId: variant.id };
+          throw new SoftwareError({ code: 'key_not_available', title: item.title });
+        }
+        const token = randomBytes(32).toString('base64url');
+        const expiresAt = new Date(now.getTime() + LINK_LIFETIME_MS);
+        const { rows } = await client.query<{ id: string }>(
+          `INSERT INTO download_links (token_hash, partner_id, customer_id, order_id, line_number, product_id, variant_id, created_by, created_at, expires_at, max_downloads)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+          [hashToken(token), actor.partnerId, customer.id, item.orderId, item.lineNumber, item.productId, variant.id, actor.userId, now, expiresAt, LINK_MAX_DOWNLOADS],
+        );
+        const linkId = rows[0]!.id;
+        await enqueueInTx(client, {
+          queue: QUEUES.linkExpiry,
+          name: JOB_NAMES['link-expiry'],
+          jobId: `link-expiry-${linkId}`,
+          data: { downloadLinkId: linkId },
+          delayUntil: expiresAt,
+        });
+        await recordActivity(client, { at: now, event: 'key_view', outcome: 'ok', ...at, variantId: variant.id, linkId });
+        await recordActivity(client, { at: now, event: 'link_issued', outcome: 'ok', ...at, variantId: variant.id, linkId });
+        return {
+          customer,
+          item,
+          variant,
+          activationKey: key.plaintext,
+          simulated: key.simulated,
+          downloadUrl: downloadUrl(this.publicUrl, token),
+          linkId,
+          expiresAt,
+          maxDownloads: LINK_MAX_DOWNLOADS,
+        };
+      });
+    } catch (err) {
+      // The transaction rolled back; the failed attempt is still recorded (R12).
+      if (failure) await recordActivity(this.db, failure);
+      throw err;
+    }
+  }
+
+  /**
+   * One download (R10): counts it and logs it in one statement if the link is usable
+   * now; otherwise says why (and logs the failed attempt). Never throws for a bad token.
+   */
+  async redeem(token: string, client: DownloadClient): Promise<Redemption> {
+    const now = this.now();
+    if (!isTokenShaped(token)) return { status: 'unknown' };
+    const hash = hashToken(token);
+    const { rows } = await this.db.query<{
+      id: string; partner_id: string; download_count: number; max_downloads: number; expires_at: Date;
+      product_id: string; version: string; language: string; file_type: string; file_name: string | null;
+    }>(
+      `WITH hit AS (
+         UPDATE download_links SET download_count = download_count + 1
+          WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2 AND download_count < max_downloads
+          RETURNING id, partner_id, customer_id, order_id, line_number, product_id, variant_id, download_count, max_downloads, expires_at
+       ), logged AS (
+         INSERT INTO software_activity (at, partner_id, event, outcome, customer_id, order_id, line_number, product_id, variant_id, link_id, ip, user_agent)
+         SELECT $2, partner_id, 'download', 'ok', customer_id, order_id, line_number, product_id, variant_id, id, $3, $4 FROM hit
+       )
+       SELECT hit.id, hit.partner_id, hit.download_count, hit.max_downloads, hit.expires_at, hit.product_id,
+              v.version, v.language, v.file_type, v.file_name
+         FROM hit JOIN product_variants v ON v.id = hit.variant_id`,
+      [hash, now, normaliseIp(client.ip), client.userAgent?.slice(0, 512) ?? null],
+    );
+    const hit = rows[0];
+    if (hit) {
+      return {
+        status: 'ok',
+        linkId: hit.id,
+        downloadNumber: hit.download_count,
+        maxDownloads: hit.max_downloads,
+        expiresAt: hit.expires_at,
+        file: { productId: hit.product_id, version: hit.version, language: hit.language, fileType: hit.file_type, fileName: hit.file_name },
+      };
+    }
+    const { rows: links } = await this.db.query<LinkRow & { partner_id: string; customer_id: string; order_id: string; line_number: number; product_id: string; variant_id: string }>(
+      `SELECT id, partner_id, customer_id, order_id, line_number, product_id, variant_id, expires_at, max_downloads, download_count, revoked_at, revoked_reason
+         FROM download_links WHERE token_hash = $1`,
+      [hash],
+    );
+    const link = links[0];
+    const where = { ip: client.ip, userAgent: client.userAgent };
+    if (!link) {
+      await recordActivity(this.db, { at: now, partnerId: null, event: 'download', outcome: 'unknown', ...where });
+      return { status: 'unknown' };
+    }
+    // No usable-link verdict here would mean it became usable between the two reads (it cannot: limits only tighten).
+    const why = verdict(link, now) ?? { status: 'used_up' as const, linkId: link.id, expiresAt: link.expires_at, maxDownloads: link.max_downloads };
+    await recordActivity(this.db, {
+      at: now, partnerId: Number(link.partner_id), event: 'download', outcome: why.status,
+      customerId: link.customer_id, orderId: link.order_id, lineNumber: link.line_number, productId: link.product_id, variantId: link.variant_id, linkId: link.id, ...where,
+    });
+    return why;
+  }
+
+  /** The verdict a download would get now, without counting or logging (HEAD, link previews). */
+  async inspect(token: string): Promise<Redemption> {
+    if (!isTokenShaped(token)) return { status: 'unknown' };
+    const { rows } = await this.db.query<LinkRow & { product_id: string; version: string; language: string; file_type: string; file_name: string | null }>(
+      `SELECT l.id, l.expires_at, l.max_downloads, l.download_count, l.revoked_at, l.revoked_reason, l.product_id,
+              v.version, v.language, v.file_type, v.file_name
+         FROM download_links l JOIN product_variants v ON v.id = l.variant_id WHERE l.token_hash = $1`,
+      [hashToken(token)],
+    );
+    const link = rows[0];
+    if (!link) return { status: 'unknown' };
+    const why = verdict(link, this.now());
+    if (why) return why;
+    return {
+      status: 'ok',
+      linkId: link.id,
+      downloadNumber: link.download_count,
+      maxDownloads: link.max_downloads,
+      expiresAt: link.expires_at,
+      file: { productId: link.product_id, version: link.version, language: link.language, fileType: link.file_type, fileName: link.file_name },
+    };
+  }
+
+  /**
+   * R19: revoke every key and link of a purchase (for the cancellation flow), and issue
+   * none for it any more. Runs in the caller's transaction when given one; locks the
+   * order, so a "Get keys and downloads" in flight (which holds it FOR SHARE) finishes
+   * first and its link is revoked too. Idempotent; returns how many were revoked now.
+   */
+  async revokePurchase(
+    q: Queryable,
+    req: { partnerId: number; orderId: string; reason: 'cancelled' | 'admin'; userId?: number | null },
+  ): Promise<{ keys: number; links: number }> {
+    const now = this.now();
+    const order = await q.query('SELECT id FROM orders WHERE partner_id = $1 AND id = $2 FOR UPDATE', [req.partnerId, req.orderId]);
+    if (order.rowCount !== 1) return { keys: 0, links: 0 };
+    await q.query(
+      `INSERT INTO revoked_purchases (order_id, partner_id, revoked_at, reason, revoked_by) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (order_id) DO NOTHING`,
+      [req.orderId, req.partnerId, now, req.reason, req.userId ?? null],
+    );
+    const keys = await q.query(
+      'UPDATE software_keys SET revoked_at = $3 WHERE partner_id = $1 AND order_id = $2 AND revoked_at IS NULL',
+      [req.partnerId, req.orderId, now],
+    );
+    const links = await q.query<{ id: string }>(
+      `WITH r AS (
+         UPDATE download_links SET revoked_at = $3, revoked_reason = $4
+          WHERE partner_id = $1 AND order_id = $2 AND revoked_at IS NULL
+          RETURNING id, partner_id, customer_id, order_id, line_number, product_id, variant_id
+       ), logged AS (
+         INSERT INTO software_activity (at, partner_id, event, outcome, user_id, customer_id, order_id, line_number, product_id, variant_id, link_id, detail)
+         SELECT $3, partner_id, 'revoked', 'ok', $5, customer_id, order_id, line_number, product_id, variant_id, id, $4 FROM r
+       )
+       SELECT id FROM r`,
+      [req.partnerId, req.orderId, now, req.reason, req.userId ?? null],
+    );
+    if ((keys.rowCount ?? 0) > 0) {
+      await recordActivity(q, { at: now, partnerId: req.partnerId, event: 'revoked', outcome: 'ok', userId: req.userId ?? null, orderId: req.orderId, detail: `${req.reason}: ${keys.rowCount} key(s)` });
+    }
+    return { keys: keys.rowCount ?? 0, links: links.rows.length };
+  }
+
+  /** R8 before a flow starts: throws ForbiddenError (and records the refused attempt) unless Admin agent. */
+  async authorize(actor: Actor): Promise<void> {
+    await this.requireAdminAgent(actor, {});
+  }
+
+  // --- internals -------------------------------------------------------------------
+
+  /** R8, with the refused attempt recorded (R12). */
+  private async requireAdminAgent(actor: Actor, where: { customerId?: string; orderId?: string; lineNumber?: number }): Promise<void> {
+    if (hasAnyRole(actor, SOFTWARE_ROLES)) return;
+    const customerId = typeof where.customerId === 'string' && /^[0-9a-f-]{36}$/i.test(where.customerId) ? where.customerId : null;
+    const orderId = typeof where.orderId === 'string' && /^[A-Z0-9]{12}$/.test(where.orderId) ? where.orderId : null;
+    await recordActivity(this.db, {
+      at: this.now(), partnerId: actor.partnerId, event: 'key_view', outcome: 'forbidden', userId: actor.userId,
+      customerId, orderId, lineNumber: orderId && Number.isSafeInteger(where.lineNumber) ? where.lineNumber! : null,
+    });
+    throw new ForbiddenError(SOFTWARE_ROLES);
+  }
+
+  private async loadCustomer(actor: Actor, customerId: unknown): Promise<CustomerView> {
+    const customer = typeof customerId === 'string' && customerId.length <= 64 ? await this.commerce.getCustomer(actor.partnerId, customerId) : null;
+    if (!customer) throw new SoftwareError({ code: 'customer_not_found' });
+    return customerView(customer);
+  }
+
+  private async loadItem(q: Queryable, actor: Actor, customerId: string, orderId: unknown, lineNumber: unknown, lock = false): Promise<SoftwareItem> {
+    const id = typeof orderId === 'string' ? orderId.trim().toUpperCase() : '';
+    const line = Number(lineNumber);
+    if (!/^[A-Z0-9]{12}$/.test(id) || !Number.isSafeInteger(line) || line < 0) throw new SoftwareError({ code: 'item_not_found' });
+    const { rows } = await q.query<ItemRow>(`${ITEM_SELECT} AND o.id = $3 AND l.line_number = $4${lock ? ' FOR SHARE OF o' : ''}`, [actor.partnerId, customerId, id, line]);
+    if (!rows[0]) throw new SoftwareError({ code: 'item_not_found' });
+    return toItem(rows[0]);
+  }
+
+  private async variantsOf(q: Queryable, productId: string): Promise<VariantRow[]> {
+    const { rows } = await q.query<VariantRow>(
+      'SELECT id, version, language, file_type FROM product_variants WHERE product_id = $1 ORDER BY version DESC, language, file_type',
+      [productId],
+    );
+    return rows;
+  }
+
+  private async resolveVariant(q: Queryable, productId: string, req: GetKeysRequest): Promise<VariantChoice> {
+    const variants = (await this.variantsOf(q, productId)).map(toVariant);
+    const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+    const found = req.variantId !== undefined && req.variantId !== null
+      ? variants.find((v) => v.id === Number(req.variantId))
+      : variants.find((v) => v.version === text(req.version) && v.language === text(req.language) && v.fileType === text(req.fileType));
+    if (!found) {
+      throw new SoftwareError({ code: 'variant_not_found', version: text(req.version).slice(0, 80), language: text(req.language).slice(0, 20), fileType: text(req.fileType).slice(0, 40) });
+    }
+    return found;
+  }
+
+  /** The purchase's key for a version, made (and stored encrypted) on first use; null when revoked (R19). */
+  private async keyFor(q: Queryable, partnerId: number, item: SoftwareItem, version: string): Promise<{ plaintext: string; simulated: boolean } | null> {
+    const aad = keyAad(item.orderId, item.lineNumber, version);
+    const sealed = this.cipher.seal(simulatedProductKey(), aad);
+    await q.query(
+      `INSERT INTO software_keys (partner_id, order_id, line_number, version, key_id, iv, tag, ciphertext, simulated)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true)
+       ON CONFLICT (order_id, line_number, version) DO NOTHING`,
+      [partnerId, item.orderId, item.lineNumber, version, sealed.keyId, sealed.iv, sealed.tag, sealed.ciphertext],
+    );
+    const { rows } = await q.query<{ key_id: string; iv: Buffer; tag: Buffer; ciphertext: Buffer; simulated: boolean; revoked_at: Date | null }>(
+      'SELECT key_id, iv, tag, ciphertext, simulated, revoked_at FROM software_keys WHERE order_id = $1 AND line_number = $2 AND version = $3',
+      [item.orderId, item.lineNumber, version],
+    );
+    const row = rows[0]!;
+    if (row.revoked_at) return null;
+    return { plaintext: this.cipher.open({ keyId: row.key_id, iv: row.iv, tag: row.tag, ciphertext: row.ciphertext }, aad), simulated: row.simulated };
+  }
+}

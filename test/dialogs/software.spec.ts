@@ -1,0 +1,244 @@
+/**
+ * The keys-and-downloads flow as a turn table through /api/messages (expectReplies) on the
+ * demo partner: list → purchase → version/language/file type → key and link → the link
+ * downloads the file. R8 refusals (recorded), R11 privacy in group chats, R19 cancelled
+ * purchases, foreign and tampered cards, `cancel` at each step.
+ */
+import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
+import { createLogger } from '../../services/logger.js';
+import { seedDemoData, PLAYGROUND_TENANT_ID } from '../../services/seed/demo.js';
+import { EmbeddedCommerceBackend } from '../../services/commerce/embedded.js';
+import { startTestBot, cardText, type TestBot } from '../support/bot-harness.js';
+import { testDb } from '../support/db.js';
+import { createMessageActivity } from '../support/factories.js';
+import { assertValidAdaptiveCard } from '../cards/validate.js';
+import { startFakeBotConnector, type FakeBotConnector } from '../fakes/bot-connector.js';
+
+const ALEX = '00000000-0000-0000-0000-0000000000020'; // demo: Admin agent + Global admin
+const MEGAN = '00000000-0000-0000-0000-0000000000021'; // demo: Sales agent
+const WS_DATACENTER = { productId: 'DG7GMGF0D7FV', skuId: '0001' };
+const TOKEN_URL = /http:\/\/127\.0\.0\.1:\d+\/downloads\/([A-Za-z0-9_-]{43})/;
+const PRODUCT_KEY = /\b[B-Y2-9]{5}(-[B-Y2-9]{5}){4}\b/;
+
+type Turn = { text?: string; value?: Record<string, unknown> };
+
+describe('dialogs/software (Teams turn table)', function () {
+  this.timeout(30_000);
+  const db = testDb();
+  const commerce = new EmbeddedCommerceBackend(db);
+  let bot: TestBot;
+  let connector: FakeBotConnector;
+  let conversationId: string;
+  let partnerId: number;
+  let alexUserId: number;
+  let customer: { id: string; domain: string; name: string };
+
+  before(async () => {
+    await seedDemoData(db, { logger: createLogger({ level: 'silent' }) });
+    connector = await startFakeBotConnector();
+    bot = await startTestBot();
+    const p = await db.query<{ partner_id: string }>("SELECT partner_id FROM partner_channels WHERE channel = 'msteams' AND external_id = $1", [PLAYGROUND_TENANT_ID]);
+    partnerId = Number(p.rows[0]!.partner_id);
+    const u = await db.query<{ id: string }>("SELECT id FROM users WHERE partner_id = $1 AND channel = 'msteams' AND external_id = $2", [partnerId, ALEX]);
+    alexUserId = Number(u.rows[0]!.id);
+  });
+  after(async () => {
+    await bot.close();
+    await connector.close();
+  });
+  beforeEach(async () => {
+    conversationId = `a:${randomUUID()}`;
+    connector.reset();
+    // A customer of this test only, so that its software list is exactly what the test bought.
+    const name = `Keys Test ${randomUUID().slice(0, 8)} GmbH`;
+    const domain = `keys-${randomUUID().slice(0, 8)}.onmicrosoft.com`;
+    const { rows } = await db.query<{ id: string }>(
+      `INSERT INTO customers (partner_id, company_name, tenant_id, primary_domain, billing_country) VALUES ($1, $2, $3, $4, 'DE') RETURNING id`,
+      [partnerId, name, randomUUID(), domain],
+    );
+    customer = { id: rows[0]!.id, domain, name };
+  });
+
+  async function buy(sku = WS_DATACENTER, quantity = 8): Promise<string> {
+    const { order } = await commerce.createOrder(partnerId, { customerId: customer.id, createdBy: alexUserId, lines: [{ ...sku, quantity }], idempotencyKey: randomUUID() });
+    return order.id;
+  }
+
+  async function turnRaw(t: Turn, who = ALEX, opts: { conversationType?: 'personal' | 'groupChat'; conversationId?: string; serviceUrl?: string } = {}) {
+    const res = await bot.post('/api/messages', createMessageActivity({
+      tenantId: PLAYGROUND_TENANT_ID, aadObjectId: who, conversationId: opts.conversationId ?? conversationId, name: who === ALEX ? 'Alex Wilber' : 'Megan Bowen',
+      ...(opts.conversationType ? { conversationType: opts.conversationType } : {}), ...(opts.serviceUrl ? { serviceUrl: opts.serviceUrl } : {}), ...t,
+    }));
+    assert.equal(res.status, 200, res.text);
+    const body = res.json();
+    for (const a of body.activities ?? []) for (const att of a.attachments ?? []) assertValidAdaptiveCard(att.content);
+    return body.activities ?? [];
+  }
+  const turn = async (t: Turn, who = ALEX, opts = {}) => cardText(await turnRaw(t, who, opts));
+  const activityRows = async (event: string, outcome: string) =>
+    (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM software_activity WHERE partner_id = $1 AND event = $2 AND outcome = $3', [partnerId, event, outcome])).rows[0]!.n;
+  const linksOf = async (orderId: string) => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM download_links WHERE order_id = $1', [orderId])).rows[0]!.n;
+
+  it('lists the software, offers only the product\'s versions/languages/file types, gives a key and a link that downloads the file', async () => {
+    const orderId = await buy();
+    const list = await turn({ text: `keys ${customer.domain}` });
+    assert.match(list, new RegExp(`Software of ${customer.name}`));
+    assert.match(list, /Windows Server Datacenter/);
+    assert.match(list, new RegExp(orderId));
+
+    const choices = await turn({ value: { action: 'software.item', orderId, lineNumber: 0 } });
+    assert.match(choices, /Windows Server 2025/);
+    assert.match(choices, /Windows Server 2022/);
+    assert.match(choices, /de-DE|German/);
+    assert.match(choices, /VHD/);
+    assert.doesNotMatch(choices, /SQL Server/, 'only this product\'s versions');
+
+    const keysActivities = await turnRaw({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' } });
+    const keys = cardText(keysActivities);
+    const key = PRODUCT_KEY.exec(keys)?.[0];
+    assert.ok(key, 'an activation key');
+    assert.match(keys, /Simulated key/);
+    const url = TOKEN_URL.exec(JSON.stringify(keysActivities))?.[0];
+    assert.ok(url, 'a download link');
+    assert.doesNotMatch(keysActivities[0].summary ?? '', PRODUCT_KEY, 'the notification summary holds no key');
+
+    // The link downloads the simulated file, counts one download and records it (R12).
+    const download = await fetch(url.replace(/^http:\/\/127\.0\.0\.1:\d+/, bot.url));
+    assert.equal(download.status, 200);
+    assert.match(download.headers.get('content-disposition') ?? '', /attachment/);
+    assert.equal(download.headers.get('referrer-policy'), 'no-referrer');
+    assert.match(await download.text(), /SIMULATED download of .*Windows Server 2025.*de-DE.*ISO/s);
+    const { rows } = await db.query<{ download_count: number }>('SELECT download_count FROM download_links WHERE order_id = $1', [orderId]);
+    assert.deepEqual(rows.map((r) => r.download_count), [1]);
+    const logged = await db.query('SELECT event, outcome, ip, user_agent FROM software_activity WHERE order_id = $1 ORDER BY id', [orderId]);
+    assert.deepEqual(logged.rows.map((r) => `${r.event}:${r.outcome}`), ['key_view:ok', 'link_issued:ok', 'download:ok']);
+    assert.ok(logged.rows[2].ip, 'downloads record where from');
+
+    // Neither the key nor the token reached a log line.
+    const token = TOKEN_URL.exec(url)![1]!;
+    assert.ok(!bot.logs.join('').includes(token), 'token not logged');
+    assert.ok(!bot.logs.join('').includes(key), 'key not logged');
+
+    // Asking again: the same key, a fresh link; the first keeps working (its own limits).
+    const again = await turnRaw({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' } });
+    assert.equal(PRODUCT_KEY.exec(cardText(again))?.[0], key);
+    const url2 = TOKEN_URL.exec(JSON.stringify(again))?.[0];
+    assert.ok(url2 && url2 !== url);
+    assert.equal(await linksOf(orderId), 2);
+    assert.equal((await fetch(url.replace(/^http:\/\/127\.0\.0\.1:\d+/, bot.url))).status, 200);
+  });
+
+  it('`software <customer>` is the same command', async () => {
+    await buy();
+    assert.match(await turn({ text: `software ${customer.domain}` }), new RegExp(`Software of ${customer.name}`));
+  });
+
+  it('asks for the customer when none is named, and finds it by name', async () => {
+    await buy();
+    assert.match(await turn({ text: 'keys' }), /whose software/i);
+    assert.match(await turn({ text: customer.name }), new RegExp(`Software of ${customer.name}`));
+  });
+
+  it('a customer without software is told so', async () => {
+    assert.match(await turn({ text: `keys ${customer.domain}` }), /No software with keys has been bought/);
+  });
+
+  it('R8: a Sales agent is refused with the role named, nothing shown, and the attempt is recorded', async () => {
+    await buy();
+    const before = await activityRows('key_view', 'forbidden');
+    const answer = await turn({ text: `keys ${customer.domain}` }, MEGAN);
+    assert.match(answer, /Admin agent/);
+    assert.doesNotMatch(answer, /Software of/);
+    assert.equal(await activityRows('key_view', 'forbidden'), before + 1);
+  });
+
+  it('R8: a Global admin who is not an Admin agent is refused too', async () => {
+    const adminOnly = `00000000-0000-0000-0000-${randomUUID().slice(-12)}`;
+    const u = await db.query<{ id: string }>(
+      "INSERT INTO users (partner_id, channel, external_id, display_name) VALUES ($1, 'msteams', $2, 'Global Only') RETURNING id",
+      [partnerId, adminOnly],
+    );
+    await db.query("INSERT INTO user_roles (user_id, role) VALUES ($1, 'global_admin')", [u.rows[0]!.id]);
+    const orderId = await buy();
+    assert.match(await turn({ text: `keys ${customer.domain}` }, adminOnly), /Admin agent/);
+    // A forged card from this user gets no key either (the service checks the role).
+    assert.doesNotMatch(await turn({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' } }, adminOnly), PRODUCT_KEY);
+    assert.equal(await linksOf(orderId), 0);
+  });
+
+  it('R19: a cancelled purchase is listed as "key not available", and a stale card gets no key', async () => {
+    const orderId = await buy();
+    await turn({ text: `keys ${customer.domain}` });
+    await db.query("UPDATE orders SET status = 'cancelled' WHERE id = $1", [orderId]);
+    const list = await turn({ text: `keys ${customer.domain}` });
+    assert.match(list, /Key not available/);
+    const stale = await turn({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' } });
+    assert.match(stale, /was cancelled/);
+    assert.doesNotMatch(stale, PRODUCT_KEY);
+    assert.equal(await linksOf(orderId), 0);
+    assert.equal((await db.query('SELECT 1 FROM software_activity WHERE order_id = $1 AND outcome = $2', [orderId, 'not_available'])).rowCount, 1);
+  });
+
+  it('a version/language/file type the product does not have shows the pickers again and says so', async () => {
+    const orderId = await buy();
+    await turn({ text: `keys ${customer.domain}` });
+    const answer = await turn({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2012', language: 'de-DE', fileType: 'ISO' } });
+    assert.match(answer, /There is no download of this product/);
+    assert.doesNotMatch(answer, PRODUCT_KEY);
+    assert.equal(await linksOf(orderId), 0);
+  });
+
+  it('an order of another customer (same partner) or a made-up order id gets no key', async () => {
+    await buy();
+    await turn({ text: `keys ${customer.domain}` });
+    const other = await db.query<{ id: string }>(
+      `INSERT INTO customers (partner_id, company_name, tenant_id, primary_domain, billing_country) VALUES ($1, 'Other Keys Co', $2, $3, 'DE') RETURNING id`,
+      [partnerId, randomUUID(), `other-${randomUUID().slice(0, 8)}.onmicrosoft.com`],
+    );
+    const { order } = await commerce.createOrder(partnerId, { customerId: other.rows[0]!.id, createdBy: alexUserId, lines: [{ ...WS_DATACENTER, quantity: 8 }], idempotencyKey: randomUUID() });
+    for (const orderId of [order.id, 'ZZZZZZZZZZZZ', '../../etc']) {
+      const answer = await turn({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' } });
+      assert.match(answer, /not one of this customer's/);
+      assert.doesNotMatch(answer, PRODUCT_KEY);
+    }
+    assert.equal(await linksOf(order.id), 0);
+  });
+
+  it('a card of the flow without a running flow is answered as stale; `cancel` stops the flow at each step', async () => {
+    const orderId = await buy();
+    assert.match(await turn({ value: { action: 'software.item', orderId, lineNumber: 0 } }), /no longer works|nothing was changed/i);
+    for (const steps of [[{ text: 'keys' }], [{ text: `keys ${customer.domain}` }], [{ text: `keys ${customer.domain}` }, { value: { action: 'software.item', orderId, lineNumber: 0 } }]] as Turn[][]) {
+      conversationId = `a:${randomUUID()}`;
+      for (const s of steps) await turn(s);
+      assert.match(await turn({ text: 'cancel' }), /cancel/i);
+      assert.doesNotMatch(await turn({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' } }), PRODUCT_KEY);
+    }
+    assert.equal(await linksOf(orderId), 0);
+  });
+
+  it('R11: in a group chat the key goes to the personal chat; the group only hears that it was sent', async () => {
+    const orderId = await buy();
+    const group = `19:${randomUUID()}@thread.v2`;
+    // No personal chat with the bot (earlier tests' ones are closed): nothing secret is sent anywhere.
+    await db.query("UPDATE conversation_refs SET active = false WHERE user_id = $1 AND conversation_type = 'personal'", [alexUserId]);
+    await turn({ text: `keys ${customer.domain}` }, ALEX, { conversationType: 'groupChat', conversationId: group });
+    const refused = await turnRaw({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' } }, ALEX, { conversationType: 'groupChat', conversationId: group });
+    assert.match(cardText(refused), /Open a personal chat with me/);
+    assert.doesNotMatch(JSON.stringify(refused), PRODUCT_KEY);
+    assert.doesNotMatch(JSON.stringify(refused), TOKEN_URL);
+    assert.equal(await linksOf(orderId), 0, 'no link made when it cannot be delivered privately');
+
+    // Alex opens a personal chat (its reference points at the fake Bot Connector), then asks in the group again.
+    await turn({ text: 'help' }, ALEX, { conversationId: `a:${randomUUID()}`, serviceUrl: connector.url });
+    const inGroup = await turnRaw({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' } }, ALEX, { conversationType: 'groupChat', conversationId: group });
+    assert.match(cardText(inGroup), /sent the key and the download link to you in our personal chat/);
+    assert.doesNotMatch(JSON.stringify(inGroup), PRODUCT_KEY);
+    assert.doesNotMatch(JSON.stringify(inGroup), TOKEN_URL);
+    const delivered = connector.delivered();
+    assert.equal(delivered.length, 1);
+    assert.match(JSON.stringify(delivered[0]), PRODUCT_KEY);
+    assert.match(JSON.stringify(delivered[0]), /\/downloads\/[A-Za-z0-9_-]{43}/);
+    assert.notEqual(connector.requests[0]!.conversationId, group, 'not posted into the group');
+  });
+});
