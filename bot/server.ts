@@ -66,7 +66,9 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
   const directory = new PartnerDirectory(db);
   const commerce = new EmbeddedCommerceBackend(db);
   const purchases = new PurchaseService({ commerce });
-  const software = new SoftwareService({ db, commerce, cipher: await keyCipherFor(config), publicUrl: config.publicUrl });
+  // Download links point to PUBLIC_URL, else to the address this server listens on (known after listen()).
+  let listeningUrl = '';
+  const software = new SoftwareService({ db, commerce, cipher: await keyCipherFor(config), publicUrl: () => config.publicUrl ?? listeningUrl });
   const teamsAdapter = createTeamsAdapter(config.teams, logger);
   const flows: Flow[] = deps.flows
     ? [...deps.flows]
@@ -117,6 +119,7 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+  listeningUrl = url.replace(/^http:\/\/(0\.0\.0\.0|\[::\])(?=:)/, 'http://localhost');
   logger.info({ url, teams: config.teams.appId ? 'authenticated' : 'emulator mode (no app id)', slack: slack ? (slack.socketMode ? 'socket mode' : 'http') : 'off' }, 'bot listening');
 
   return {

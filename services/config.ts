@@ -81,8 +81,8 @@ export interface Config {
   queue: { redisUrl: string | undefined; prefix: string; concurrency: number; outboxRelayIntervalMs: number };
   teams: { appId: string | undefined; appPassword: string | undefined; appType: Env['MicrosoftAppType']; appTenantId: string | undefined };
   slack: { signingSecret: string | undefined; botToken: string | undefined; appToken: string | undefined; apiUrl: string | undefined };
-  /** Base URL of this server as customers reach it: download links are `<publicUrl>/downloads/<token>`. */
-  publicUrl: string;
+  /** Base URL of this server as customers reach it: download links are `<publicUrl>/downloads/<token>`. Unset: the address the bot listens on. */
+  publicUrl: string | undefined;
   /** Activation keys at rest: KEY_ENCRYPTION_KEY (base64/hex, 32 bytes); unset → a local key under DATA_DIR (not in production). */
   keyEncryptionKey: string | undefined;
   /** Unset → embedded (generated) artifacts; set → redirect to a signed, short-lived URL of the store. */
@@ -142,7 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queue: { redisUrl: e.REDIS_URL, prefix: e.QUEUE_PREFIX, concurrency: e.WORKER_CONCURRENCY, outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS },
     teams: { appId: e.MicrosoftAppId, appPassword: e.MicrosoftAppPassword, appType: e.MicrosoftAppType, appTenantId: e.MicrosoftAppTenantId },
     slack: { signingSecret: e.SLACK_SIGNING_SECRET, botToken: e.SLACK_BOT_TOKEN, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL },
-    publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     keyEncryptionKey: e.KEY_ENCRYPTION_KEY,
     artifactStore: e.ARTIFACT_STORE_URL ? { url: e.ARTIFACT_STORE_URL, signingKey: e.ARTIFACT_STORE_SIGNING_KEY! } : undefined,
     bootstrapGlobalAdmins: e.BOOTSTRAP_GLOBAL_ADMINS,

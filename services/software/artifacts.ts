@@ -66,7 +66,9 @@ export class EmbeddedArtifactStore implements ArtifactStore {
       `Fingerprint: sha256:${fingerprint}`,
       '',
     ].join('\n');
-    return Promise.resolve({ kind: 'inline', fileName, contentType: 'application/octet-stream', body: Buffer.from(text, 'utf8') });
+    // Saved as text, named after the file it stands in for: no one mistakes it for an ISO.
+    const savedAs = file.fileName?.trim() ? `${fileName}.SIMULATED.txt` : safeArtifactFileName(file, 'SIMULATED.txt');
+    return Promise.resolve({ kind: 'inline', fileName: savedAs, contentType: 'text/plain; charset=utf-8', body: Buffer.from(text, 'utf8') });
   }
 }
 

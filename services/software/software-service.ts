@@ -193,14 +193,16 @@ export class SoftwareService {
   private readonly db: Db;
   private readonly commerce: CommerceBackend;
   private readonly cipher: KeyCipher;
-  private readonly publicUrl: string;
+  private readonly publicUrl: () => string;
   private readonly now: () => Date;
 
-  constructor(deps: { db: Db; commerce: CommerceBackend; cipher: KeyCipher; publicUrl: string; now?: () => Date }) {
+  /** `publicUrl`: where customers reach this server (a function: the bot learns its port only once listening). */
+  constructor(deps: { db: Db; commerce: CommerceBackend; cipher: KeyCipher; publicUrl: string | (() => string); now?: () => Date }) {
     this.db = deps.db;
     this.commerce = deps.commerce;
     this.cipher = deps.cipher;
-    this.publicUrl = deps.publicUrl;
+    const publicUrl = deps.publicUrl;
+    this.publicUrl = typeof publicUrl === 'string' ? () => publicUrl : publicUrl;
     this.now = deps.now ?? (() => new Date());
   }
 
@@ -278,7 +280,7 @@ export class SoftwareService {
           variant,
           activationKey: key.plaintext,
           simulated: key.simulated,
-          downloadUrl: downloadUrl(this.publicUrl, token),
+          downloadUrl: downloadUrl(this.publicUrl(), token),
           linkId,
           expiresAt,
           maxDownloads: LINK_MAX_DOWNLOADS,

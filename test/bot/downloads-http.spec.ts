@@ -82,10 +82,10 @@ describe('bot/http/downloads', () => {
       const res = await get(`/downloads/${token}`, { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0) Edge/130' });
       assert.equal(res.status, 200);
       assertSecurityHeaders(res);
-      assert.equal(res.headers.get('content-type'), 'application/octet-stream');
+      assert.equal(res.headers.get('content-type'), 'text/plain; charset=utf-8');
       assert.equal(
         res.headers.get('content-disposition'),
-        `attachment; filename="${FILE.fileName}"; filename*=UTF-8''${FILE.fileName}`,
+        `attachment; filename="${FILE.fileName}.SIMULATED.txt"; filename*=UTF-8''${FILE.fileName}.SIMULATED.txt`,
       );
       const body = Buffer.from(await res.arrayBuffer());
       assert.equal(res.headers.get('content-length'), String(body.length));
@@ -111,7 +111,7 @@ describe('bot/http/downloads', () => {
       const res = await get(`/downloads/${newToken()}`);
       assert.equal(res.status, 200);
       const cd = res.headers.get('content-disposition') ?? '';
-      assert.equal(cd, `attachment; filename="B_ro _final__.._x.iso"; filename*=UTF-8''B%C3%BCro%20%22final%22_.._x.iso`);
+      assert.equal(cd, `attachment; filename="B_ro _final__.._x.iso.SIMULATED.txt"; filename*=UTF-8''B%C3%BCro%20%22final%22_.._x.iso.SIMULATED.txt`);
     });
 
     it('redirects to a signed artifact-store URL that verifies and expires after the TTL', async () => {
@@ -352,8 +352,8 @@ describe('services/software/artifacts', () => {
       if (a.kind !== 'inline' || b.kind !== 'inline') return;
       assert.ok(a.body.equals(b.body));
       assert.ok(a.body.length >= 200 && a.body.length <= 2048, `size ${a.body.length}`);
-      assert.equal(a.contentType, 'application/octet-stream');
-      assert.equal(a.fileName, FILE.fileName);
+      assert.equal(a.contentType, 'text/plain; charset=utf-8', 'a text file, not an ISO');
+      assert.equal(a.fileName, `${FILE.fileName}.SIMULATED.txt`);
       const text = a.body.toString('utf8');
       assert.match(text, /^SIMULATED download of DG7GMGF0D5RK Windows Server 2025 English ISO\n/);
       assert.match(text, /not real installation media/);
@@ -377,7 +377,7 @@ describe('services/software/artifacts', () => {
       assert.equal(again.kind === 'inline' && again.fileName, res.fileName);
 
       const plain = await store.open({ ...FILE, fileName: null });
-      assert.equal(plain.kind === 'inline' && plain.fileName, 'DG7GMGF0D5RK_Windows-Server-2025_English_ISO.txt');
+      assert.equal(plain.kind === 'inline' && plain.fileName, 'DG7GMGF0D5RK_Windows-Server-2025_English_ISO.SIMULATED.txt');
     });
   });
 

@@ -12,8 +12,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Response } from 'playwright-core';
+import { randomUUID } from 'node:crypto';
 import { seedDemoData } from '../../services/seed/demo.js';
+import { EmbeddedCommerceBackend } from '../../services/commerce/embedded.js';
 import { createLogger } from '../../services/logger.js';
 import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { testDb } from '../support/db.js';
@@ -131,5 +133,46 @@ describe('e2e: Agents Playground → bot (headless Chromium)', function () {
       `SELECT o.id FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.company_name = 'Contoso GmbH' ORDER BY o.purchased_at DESC LIMIT 1`,
     );
     assert.ok(await page.getByText(rows[0].id as string).first().isVisible(), 'the new order id is on the confirmation card');
+  });
+
+  it('gets a key and a download link for a purchase, and the link downloads the file', async () => {
+    // A purchase of this test's own (the buying test may not have run).
+    const db = testDb();
+    const { rows: [who] } = await db.query<{ partner_id: string; user_id: string; customer_id: string }>(
+      `SELECT u.partner_id, u.id AS user_id, c.id AS customer_id FROM users u JOIN customers c ON c.partner_id = u.partner_id
+        WHERE u.external_id = '00000000-0000-0000-0000-0000000000020' AND c.primary_domain = 'contoso-de.onmicrosoft.com'`,
+    );
+    const { order } = await new EmbeddedCommerceBackend(db).createOrder(Number(who!.partner_id), {
+      customerId: who!.customer_id, createdBy: Number(who!.user_id), lines: [{ productId: 'DG7GMGF0D7FV', skuId: '0001', quantity: 8 }], idempotencyKey: randomUUID(),
+    });
+    await send(page, 'keys contoso-de.onmicrosoft.com');
+    await page.getByText('Software of Contoso GmbH').first().waitFor({ timeout: 30_000 });
+    assert.ok(await page.getByText(order.id, { exact: false }).first().isVisible(), 'the purchase is listed');
+    await page.screenshot({ path: path.join(SHOTS, 'playground-keys-list.png'), fullPage: true });
+    // Newest purchase first: its button is the first one on the list card.
+    await page.locator('.ac-adaptiveCard').last().getByRole('button', { name: 'Keys and downloads' }).first().click();
+    await page.getByText('Choose the version, language and file type/OS').first().waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(SHOTS, 'playground-keys-choices.png'), fullPage: true });
+    await page.locator('.ac-adaptiveCard').last().getByRole('button', { name: 'Get keys and downloads' }).click();
+    const keyCard = page.locator('.ac-adaptiveCard', { has: page.getByText('Activation key', { exact: true }) }).last();
+    await keyCard.waitFor({ timeout: 30_000 });
+    const keyText = await keyCard.innerText();
+    assert.match(keyText, /[B-Y2-9]{5}(-[B-Y2-9]{5}){4}/, `the activation key is on the card: ${keyText}`);
+    await page.screenshot({ path: path.join(SHOTS, 'playground-keys-key.png'), fullPage: true });
+
+    // Download opens the link in a new tab, which Chromium turns into a download (and closes).
+    const responded = new Promise<Response>((resolve) => page.context().on('response', (r) => {
+      if (r.url().includes('/downloads/')) resolve(r);
+    }));
+    await keyCard.getByRole('link', { name: 'Download' }).click();
+    const response = await Promise.race([responded, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no download within 30 s')), 30_000))]);
+    assert.match(response.url(), /\/downloads\/[A-Za-z0-9_-]{43}$/);
+    assert.equal(response.status(), 200);
+    // (The tab is gone by now: the headers as received.)
+    const headers = response.headers();
+    assert.match(headers['content-disposition'] ?? '', /^attachment; filename="SW_DVD9_Win_Server_DC_2025_64Bit_de-DE\.iso\.SIMULATED\.txt"/);
+    assert.equal(headers['referrer-policy'], 'no-referrer');
+    const { rows: counted } = await db.query<{ download_count: number }>('SELECT download_count FROM download_links WHERE order_id = $1', [order.id]);
+    assert.deepEqual(counted.map((r) => r.download_count), [1], 'one download counted');
   });
 });
