@@ -90,12 +90,14 @@ export async function benchDownloads(db: Db, opts: { botUrl: string; redemptions
   const floorTokens = await createLinks(db, linksFor(perRun));
   const floorHashes = floorTokens.map((t) => createHash('sha256').update(t).digest());
   results.push(await drive('bare UPDATE … RETURNING (floor)', perRun, async (i) => {
-    const { rowCount } = await db.query(
-      `UPDATE download_links SET download_count = download_count + 1
-        WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2 AND download_count < max_downloads
-        RETURNING id, download_count`,
-      [floorHashes[i % floorHashes.length], new Date()],
-    );
+    // Named (planned once per connection), as the service's statement is: the fair floor.
+    const { rowCount } = await db.query({
+      name: 'bench.floor',
+      text: `UPDATE download_links SET download_count = download_count + 1
+              WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2 AND download_count < max_downloads
+              RETURNING id, download_count`,
+      values: [floorHashes[i % floorHashes.length], new Date()],
+    });
     if (rowCount !== 1) throw new Error('floor redemption failed');
   }));
 

@@ -304,8 +304,10 @@ export class SoftwareService {
     const { rows } = await this.db.query<{
       id: string; partner_id: string; download_count: number; max_downloads: number; expires_at: Date;
       product_id: string; version: string; language: string; file_type: string; file_name: string | null;
-    }>(
-      `WITH hit AS (
+    }>({
+      // Named: each connection plans this statement once (it runs for every download).
+      name: 'software.redeem',
+      text: `WITH hit AS (
          UPDATE download_links SET download_count = download_count + 1
           WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2 AND download_count < max_downloads
           RETURNING id, partner_id, customer_id, order_id, line_number, product_id, variant_id, download_count, max_downloads, expires_at
@@ -316,8 +318,8 @@ export class SoftwareService {
        SELECT hit.id, hit.partner_id, hit.download_count, hit.max_downloads, hit.expires_at, hit.product_id,
               v.version, v.language, v.file_type, v.file_name
          FROM hit JOIN product_variants v ON v.id = hit.variant_id`,
-      [hash, now, normaliseIp(client.ip), client.userAgent?.slice(0, 512) ?? null],
-    );
+      values: [hash, now, normaliseIp(client.ip), client.userAgent?.slice(0, 512) ?? null],
+    });
     const hit = rows[0];
     if (hit) {
       return {

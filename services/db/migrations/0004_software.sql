@@ -84,7 +84,6 @@ CREATE TABLE software_activity (
   detail       text CHECK (length(detail) <= 200)
 );
 CREATE INDEX software_activity_partner_at ON software_activity (partner_id, at DESC);
-CREATE INDEX software_activity_link ON software_activity (link_id) WHERE link_id IS NOT NULL;
 
 -- Down Migration
 DROP TABLE software_activity;
