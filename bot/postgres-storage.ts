@@ -12,10 +12,12 @@ export class PostgresStorage implements Storage {
 
   async read(keys: string[]): Promise<StoreItems> {
     if (keys.length === 0) return {};
-    const { rows } = await this.db.query<{ key: string; document: Record<string, unknown>; etag: string }>(
-      'SELECT key, document, etag FROM bot_state WHERE key = ANY($1::text[])',
-      [keys],
-    );
+    // Named statements (here and below): every turn reads and writes its state.
+    const { rows } = await this.db.query<{ key: string; document: Record<string, unknown>; etag: string }>({
+      name: 'state.read',
+      text: 'SELECT key, document, etag FROM bot_state WHERE key = ANY($1::text[])',
+      values: [keys],
+    });
     const items: StoreItems = {};
     for (const row of rows) items[row.key] = { ...row.document, eTag: String(row.etag) };
     return items;
@@ -26,17 +28,19 @@ export class PostgresStorage implements Storage {
       const { eTag, ...document } = (value ?? {}) as { eTag?: string } & Record<string, unknown>;
       const json = JSON.stringify(document);
       if (eTag === undefined || eTag === '*' || eTag === '') {
-        await this.db.query(
-          `INSERT INTO bot_state (key, document) VALUES ($1, $2)
-           ON CONFLICT (key) DO UPDATE SET document = EXCLUDED.document, etag = bot_state.etag + 1, updated_at = now()`,
-          [key, json],
-        );
+        await this.db.query({
+          name: 'state.upsert',
+          text: `INSERT INTO bot_state (key, document) VALUES ($1, $2)
+                 ON CONFLICT (key) DO UPDATE SET document = EXCLUDED.document, etag = bot_state.etag + 1, updated_at = now()`,
+          values: [key, json],
+        });
         continue;
       }
-      const { rowCount } = await this.db.query(
-        'UPDATE bot_state SET document = $2, etag = etag + 1, updated_at = now() WHERE key = $1 AND etag = $3',
-        [key, json, eTag],
-      );
+      const { rowCount } = await this.db.query({
+        name: 'state.update',
+        text: 'UPDATE bot_state SET document = $2, etag = etag + 1, updated_at = now() WHERE key = $1 AND etag = $3',
+        values: [key, json, eTag],
+      });
       if (rowCount === 0) {
         throw new Error(`Storage: eTag conflict for key ${key}`);
       }

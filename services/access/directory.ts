@@ -48,8 +48,10 @@ export class PartnerDirectory {
   async enterTurn(entry: TurnEntry): Promise<EnteredTurn | null> {
     // UPDATE first and INSERT only when missing: the common case writes no new row and
     // consumes no sequence value. (Data-modifying CTEs all run, referenced or not.)
-    const { rows } = await this.db.query<{ partner_id: string; partner_name: string; user_id: string; display_name: string | null; roles: string[] | null; first_delivery: boolean }>(
-      `WITH p AS (
+    const { rows } = await this.db.query<{ partner_id: string; partner_name: string; user_id: string; display_name: string | null; roles: string[] | null; first_delivery: boolean }>({
+      // Named: every turn runs it, so each connection plans it once.
+      name: 'access.enterTurn',
+      text: `WITH p AS (
          SELECT pc.partner_id, pa.name FROM partner_channels pc JOIN partners pa ON pa.id = pc.partner_id
           WHERE pc.channel = $1 AND pc.external_id = $2),
        upd AS (
@@ -83,11 +85,11 @@ export class PartnerDirectory {
               (SELECT array_agg(r.role ORDER BY r.role) FROM user_roles r WHERE r.user_id = usr.id) AS roles,
               ($9::text IS NULL OR EXISTS (SELECT 1 FROM seen)) AS first_delivery
          FROM p, usr`,
-      [
+      values: [
         entry.channel, entry.partnerExternalId, entry.userExternalId, entry.displayName, entry.locale,
         entry.conversationId, entry.conversationType, JSON.stringify(entry.reference), entry.requestKey ?? null,
       ],
-    );
+    });
     const row = rows[0];
     if (!row) return null;
     const partnerId = Number(row.partner_id);

@@ -189,6 +189,13 @@ const CURRENT_PRICES = `
    WHERE p.market = $1 AND p.effective_from <= $2
    ORDER BY p.product_id, p.sku_id, p.effective_from DESC`;
 
+/** The current price of SKU `s` in market $1 at instant $2 (for a LATERAL join). */
+const PRICE_OF_SKU = `
+  SELECT p.currency, p.unit_price_minor, p.effective_from, m.tax_included
+    FROM prices p JOIN markets m ON m.country_code = p.market
+   WHERE p.market = $1 AND p.effective_from <= $2 AND p.product_id = s.product_id AND p.sku_id = s.id
+   ORDER BY p.effective_from DESC LIMIT 1`;
+
 const CURRENT_UNAVAILABLE_LIST = `
   SELECT version FROM azure_reservation_unavailable_lists ORDER BY as_of DESC, version DESC LIMIT 1`;
 
@@ -275,7 +282,7 @@ function toOrder(r: OrderRow): Order {
 }
 
 async function orderByKey(db: Queryable, partnerId: number, key: string): Promise<Order | null> {
-  const { rows } = await db.query<OrderRow>(`${ORDER_SELECT} WHERE o.partner_id = $1 AND o.idempotency_key = $2`, [partnerId, key]);
+  const { rows } = await db.query<OrderRow>({ name: 'commerce.orderByKey', text: `${ORDER_SELECT} WHERE o.partner_id = $1 AND o.idempotency_key = $2`, values: [partnerId, key] });
   return rows[0] ? toOrder(rows[0]) : null;
 }
 
@@ -337,7 +344,7 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
   async getCustomer(partnerId: number, customerId: string): Promise<Customer | null> {
     const id = parseGuid(customerId);
     if (!id) return null;
-    const { rows } = await this.db.query<CustomerRow>(`${CUSTOMER_SELECT} WHERE c.partner_id = $1 AND c.id = $2`, [partnerId, id]);
+    const { rows } = await this.db.query<CustomerRow>({ name: 'commerce.customer', text: `${CUSTOMER_SELECT} WHERE c.partner_id = $1 AND c.id = $2`, values: [partnerId, id] });
     return rows[0] ? toCustomer(rows[0]) : null;
   }
 
@@ -417,22 +424,19 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
   async getSkuInMarket(ref: SkuRef, market: string): Promise<SkuInMarket | null> {
     const { rows } = await this.db.query<
       ProductRow & Omit<SkuRow, 'sku_id'> & { sku_id: string | null } & Partial<PriceRow> & { unit_price_minor: string | null; reservation_blocked_by: string | null }
-    >(
-      `SELECT ${PRODUCT_COLUMNS}, ${SKU_COLUMNS},
+    >({
+      // Named: the SKU, review and confirm steps of every purchase run it.
+      name: 'commerce.skuInMarket',
+      text: `SELECT ${PRODUCT_COLUMNS}, ${SKU_COLUMNS},
               cp.currency, cp.unit_price_minor, cp.effective_from, cp.tax_included,
               ${RESERVATION_BLOCKED_BY}
          FROM products pr
          JOIN product_kinds k ON k.kind = pr.kind
          LEFT JOIN skus s ON s.product_id = pr.id AND s.id = $4
-         LEFT JOIN LATERAL (
-           SELECT p.currency, p.unit_price_minor, p.effective_from, m.tax_included
-             FROM prices p JOIN markets m ON m.country_code = p.market
-            WHERE p.market = $1 AND p.effective_from <= $2 AND p.product_id = s.product_id AND p.sku_id = s.id
-            ORDER BY p.effective_from DESC LIMIT 1
-         ) cp ON true
+         LEFT JOIN LATERAL (${PRICE_OF_SKU}) cp ON true
         WHERE pr.id = $3`,
-      [normaliseId(market), this.now(), normaliseId(ref.productId), normaliseId(ref.skuId)],
-    );
+      values: [normaliseId(market), this.now(), normaliseId(ref.productId), normaliseId(ref.skuId)],
+    });
     const r = rows[0];
     if (!r) return null;
     const sku = r.sku_id === null ? null : toSku({ ...r, sku_id: r.sku_id });
@@ -483,7 +487,7 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
 
       const customerId = parseGuid(req.customerId);
       const customer = customerId
-        ? (await client.query<CustomerRow>(`${CUSTOMER_SELECT} WHERE c.partner_id = $1 AND c.id = $2`, [partnerId, customerId])).rows[0]
+        ? (await client.query<CustomerRow>({ name: 'commerce.customer', text: `${CUSTOMER_SELECT} WHERE c.partner_id = $1 AND c.id = $2`, values: [partnerId, customerId] })).rows[0]
         : undefined;
       if (!customer) throw new CommerceError('customer_not_found', 'The customer was not found.');
       const market = customer.country_code;
@@ -491,16 +495,17 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
 
       const priced: PricedLine[] = [];
       for (const [lineIndex, line] of lines.entries()) {
-        const { rows } = await client.query<ProductRow & Omit<SkuRow, 'sku_id'> & { sku_id: string | null; unit_price_minor: string | null; reservation_blocked_by: string | null }>(
-          `SELECT ${PRODUCT_COLUMNS}, ${SKU_COLUMNS}, cp.unit_price_minor,
+        const { rows } = await client.query<ProductRow & Omit<SkuRow, 'sku_id'> & { sku_id: string | null; unit_price_minor: string | null; reservation_blocked_by: string | null }>({
+          name: 'commerce.orderLine',
+          text: `SELECT ${PRODUCT_COLUMNS}, ${SKU_COLUMNS}, cp.unit_price_minor,
                   ${RESERVATION_BLOCKED_BY}
              FROM products pr
              JOIN product_kinds k ON k.kind = pr.kind
              LEFT JOIN skus s ON s.product_id = pr.id AND s.id = $4
-             LEFT JOIN (${CURRENT_PRICES}) cp ON cp.product_id = s.product_id AND cp.sku_id = s.id
+             LEFT JOIN LATERAL (${PRICE_OF_SKU}) cp ON true
             WHERE pr.id = $3`,
-          [market, now, line.productId, line.skuId],
-        );
+          values: [market, now, line.productId, line.skuId],
+        });
         const row = rows[0];
         const where = { lineIndex, productId: line.productId, skuId: line.skuId };
         if (!row) throw new CommerceError('product_not_found', `Product ${line.productId} does not exist.`, where);
