@@ -12,6 +12,7 @@ import { inTransaction, type Db, type DbClient } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import type { Role } from '../access/roles.js';
 import { applyImport, parseImportDocument, type ImportCounts, type ImportDocumentInput } from '../commerce/import.js';
+import { EmbeddedCommerceBackend } from '../commerce/embedded.js';
 import { demoCatalog } from './demo-catalog.js';
 import unavailableMarkets from './azure-reservation-unavailable-markets.json' with { type: 'json' };
 
@@ -99,15 +100,58 @@ async function seedUsers(client: DbClient): Promise<number> {
 
 export interface SeedSummary extends ImportCounts {
   users: number;
+  orders: number;
+}
+
+/**
+ * Two purchases for Contoso GmbH, so `keys contoso` has something to show on a fresh
+ * machine: Windows Server Datacenter (keys and downloads available) and SQL Server 2022
+ * Standard, cancelled (R19: listed with "key not available"). Made once (fixed
+ * idempotency keys); bought by Alex Wilber.
+ */
+const DEMO_ORDERS = [
+  { key: 'demo-seed-contoso-ws-datacenter', productId: 'DG7GMGF0D7FV', skuId: '0001', quantity: 16, cancelled: false },
+  { key: 'demo-seed-contoso-sql-2022', productId: 'DG7GMGF0DT1M', skuId: '0002', quantity: 2, cancelled: true },
+] as const;
+
+async function seedOrders(db: Db): Promise<number> {
+  const { rows } = await db.query<{ partner_id: string; user_id: string; customer_id: string }>(
+    `SELECT u.partner_id, u.id AS user_id, c.id AS customer_id
+       FROM users u JOIN customers c ON c.partner_id = u.partner_id
+      WHERE u.channel = 'msteams' AND u.external_id = $1 AND c.primary_domain = 'contoso-de.onmicrosoft.com'`,
+    ['00000000-0000-0000-0000-0000000000020'],
+  );
+  const who = rows[0];
+  if (!who) return 0;
+  const commerce = new EmbeddedCommerceBackend(db);
+  let created = 0;
+  for (const o of DEMO_ORDERS) {
+    const result = await commerce.createOrder(Number(who.partner_id), {
+      customerId: who.customer_id, createdBy: Number(who.user_id), idempotencyKey: o.key,
+      lines: [{ productId: o.productId, skuId: o.skuId, quantity: o.quantity }],
+    });
+    if (!result.created) continue;
+    created++;
+    if (o.cancelled) {
+      // Demo data only: the cancellation flow does this (and revokes keys and links) for real purchases.
+      await db.query("UPDATE orders SET status = 'cancelled' WHERE id = $1", [result.order.id]);
+      await db.query(
+        "INSERT INTO revoked_purchases (order_id, partner_id, revoked_at, reason) VALUES ($1, $2, now(), 'cancelled') ON CONFLICT DO NOTHING",
+        [result.order.id, who.partner_id],
+      );
+    }
+  }
+  return created;
 }
 
 export async function seedDemoData(db: Db, opts: { logger: Logger }): Promise<SeedSummary> {
   const doc = parseImportDocument(demoImportDocument());
-  const summary = await inTransaction(db, async (client) => {
-    const counts = await applyImport(client, doc);
+  const counts = await inTransaction(db, async (client) => {
+    const imported = await applyImport(client, doc);
     const users = await seedUsers(client);
-    return { ...counts, users };
+    return { ...imported, users };
   });
+  const summary = { ...counts, orders: await seedOrders(db) };
   opts.logger.info({ seed: summary }, 'demo data seeded');
   return summary;
 }

@@ -30,7 +30,7 @@ function unavailableNamesInSeedDoc(): string[] {
 }
 
 const COUNTED_TABLES = ['partners', 'partner_channels', 'users', 'user_roles', 'markets', 'products', 'skus', 'prices', 'product_variants',
-  'customers', 'customer_domains', 'azure_reservation_unavailable_lists', 'azure_reservation_unavailable_markets', 'product_kinds'];
+  'customers', 'customer_domains', 'azure_reservation_unavailable_lists', 'azure_reservation_unavailable_markets', 'product_kinds', 'orders', 'revoked_purchases'];
 
 describe('services/seed/demo', () => {
   const db = testDb();
@@ -56,6 +56,18 @@ describe('services/seed/demo', () => {
     assert.deepEqual(await counts(), first);
     const { rows } = await db.query('SELECT count(*)::int AS n FROM partners WHERE name = $1', [DEMO_PARTNER.name]);
     assert.equal(rows[0].n, 1);
+  });
+
+  it('seeds two purchases for Contoso GmbH once: one with keys and downloads, one cancelled (key not available)', async () => {
+    const { rows } = await db.query<{ idempotency_key: string; status: string; revoked: boolean }>(
+      `SELECT o.idempotency_key, o.status, EXISTS (SELECT 1 FROM revoked_purchases r WHERE r.order_id = o.id) AS revoked
+         FROM orders o JOIN customers c ON c.id = o.customer_id
+        WHERE c.primary_domain = 'contoso-de.onmicrosoft.com' AND o.idempotency_key LIKE 'demo-seed-%' ORDER BY o.idempotency_key`,
+    );
+    assert.deepEqual(rows.map((r) => [r.idempotency_key, r.status, r.revoked]), [
+      ['demo-seed-contoso-sql-2022', 'cancelled', true],
+      ['demo-seed-contoso-ws-datacenter', 'completed', false],
+    ]);
   });
 
   it('keeps roles changed in chat: a re-seed (every start) does not grant a revoked demo role again', async () => {
