@@ -129,6 +129,42 @@ describe('dialogs/software (Teams turn table)', function () {
     assert.equal((await fetch(url.replace(/^http:\/\/127\.0\.0\.1:\d+/, bot.url))).status, 200);
   });
 
+  it('the real link answers HEAD without counting, then 410 once used up, expired or revoked (with a page saying which)', async () => {
+    const orderId = await buy();
+    await turn({ text: `keys ${customer.domain}` });
+    const got = async () => {
+      const acts = await turnRaw({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2022', language: 'en-US', fileType: 'VHD' } });
+      return TOKEN_URL.exec(JSON.stringify(acts))![0].replace(/^http:\/\/127\.0\.0\.1:\d+/, bot.url);
+    };
+    const countOf = async (url: string) => (await db.query<{ download_count: number }>(
+      'SELECT download_count FROM download_links WHERE token_hash = sha256(convert_to($1, \'UTF8\'))', [url.split('/').pop()])).rows[0]!.download_count;
+
+    const url = await got();
+    assert.equal((await fetch(url, { method: 'HEAD' })).status, 200);
+    assert.equal(await countOf(url), 0, 'HEAD does not count');
+    await db.query("UPDATE download_links SET download_count = max_downloads WHERE token_hash = sha256(convert_to($1, 'UTF8'))", [url.split('/').pop()]);
+    const usedUp = await fetch(url);
+    assert.equal(usedUp.status, 410);
+    assert.match(await usedUp.text(), /50/);
+
+    const expiring = await got();
+    await db.query("UPDATE download_links SET created_at = now() - interval '15 days', expires_at = now() - interval '1 day' WHERE token_hash = sha256(convert_to($1, 'UTF8'))", [expiring.split('/').pop()]);
+    const expired = await fetch(expiring);
+    assert.equal(expired.status, 410);
+    assert.match(await expired.text(), /expired/i);
+
+    const revokedUrl = await got();
+    await db.query("UPDATE download_links SET revoked_at = now(), revoked_reason = 'cancelled' WHERE token_hash = sha256(convert_to($1, 'UTF8'))", [revokedUrl.split('/').pop()]);
+    const revoked = await fetch(revokedUrl);
+    assert.equal(revoked.status, 410);
+    assert.match(await revoked.text(), /cancelled/i);
+
+    assert.equal((await fetch(`${bot.url}/downloads/not-a-token`)).status, 404);
+    assert.equal((await fetch(`${url.slice(0, -1)}A`.replace(/A$/, url.endsWith('A') ? 'B' : 'A'))).status, 404, 'a token that is one character off');
+    const outcomes = await db.query<{ outcome: string }>("SELECT outcome FROM software_activity WHERE order_id = $1 AND event = 'download' ORDER BY id", [orderId]);
+    assert.deepEqual(outcomes.rows.map((r) => r.outcome), ['used_up', 'expired', 'revoked'], 'failed downloads are recorded as such');
+  });
+
   it('`software <customer>` is the same command', async () => {
     await buy();
     assert.match(await turn({ text: `software ${customer.domain}` }), new RegExp(`Software of ${customer.name}`));
