@@ -177,6 +177,53 @@ function normaliseIp(ip: string | null | undefined): string | null {
   return ip && isIP(ip) !== 0 ? ip : null;
 }
 
+/** Most downloads one redemption statement takes (a larger burst is split). */
+const MAX_REDEMPTION_BATCH = 500;
+
+/**
+ * Redeem a burst of downloads ($1 token hashes, $2 client IPs, $3 user agents, in arrival
+ * order; $4 now). `cur` locks the usable links in id order (no deadlock between two bursts)
+ * and reads their count as of the lock; each link grants at most what it has left, to the
+ * earliest requests; one activity row per granted download. Answers one row per granted
+ * request: its 1-based position (ord) and download number.
+ */
+const REDEEM_BATCH = `
+  WITH req AS (
+    SELECT * FROM unnest($1::bytea[], $2::inet[], $3::text[]) WITH ORDINALITY AS r(h, ip, ua, ord)
+  ), want AS (
+    SELECT h, count(*)::int AS n FROM req GROUP BY h
+  ), cur AS (
+    SELECT d.id, d.download_count AS old, d.max_downloads, w.n
+      FROM download_links d JOIN want w ON w.h = d.token_hash
+     WHERE d.revoked_at IS NULL AND d.expires_at > $4 AND d.download_count < d.max_downloads
+     ORDER BY d.id
+       FOR UPDATE OF d
+  ), upd AS (
+    UPDATE download_links d SET download_count = cur.old + LEAST(cur.n, cur.max_downloads - cur.old)
+      FROM cur WHERE d.id = cur.id
+    RETURNING d.id, d.token_hash, cur.old, d.download_count AS new, d.max_downloads, d.expires_at,
+              d.partner_id, d.customer_id, d.order_id, d.line_number, d.product_id, d.variant_id
+  ), ranked AS (
+    SELECT r.ord, r.ip, r.ua, u.*, u.old + row_number() OVER (PARTITION BY u.id ORDER BY r.ord) AS download_number
+      FROM req r JOIN upd u ON u.token_hash = r.h
+  ), ok AS (
+    SELECT * FROM ranked WHERE download_number <= new
+  ), logged AS (
+    INSERT INTO software_activity (at, partner_id, event, outcome, customer_id, order_id, line_number, product_id, variant_id, link_id, ip, user_agent)
+    SELECT $4, partner_id, 'download', 'ok', customer_id, order_id, line_number, product_id, variant_id, id, ip, ua FROM ok
+  )
+  SELECT ok.ord, ok.id, ok.download_number, ok.max_downloads, ok.expires_at, ok.product_id,
+         v.version, v.language, v.file_type, v.file_name
+    FROM ok JOIN product_variants v ON v.id = ok.variant_id`;
+
+interface PendingRedemption {
+  hash: Buffer;
+  ip: string | null;
+  userAgent: string | null;
+  resolve: (r: Redemption) => void;
+  reject: (err: unknown) => void;
+}
+
 export interface GetKeysRequest {
   customerId: string;
   orderId: string;
@@ -195,6 +242,9 @@ export class SoftwareService {
   private readonly cipher: KeyCipher;
   private readonly publicUrl: () => string;
   private readonly now: () => Date;
+  /** Downloads waiting for the next redemption statement (see redeem). */
+  private pending: PendingRedemption[] = [];
+  private flushScheduled = false;
 
   /** `publicUrl`: where customers reach this server (a function: the bot learns its port only once listening). */
   constructor(deps: { db: Db; commerce: CommerceBackend; cipher: KeyCipher; publicUrl: string | (() => string); now?: () => Date }) {
@@ -294,55 +344,81 @@ export class SoftwareService {
   }
 
   /**
-   * One download (R10): counts it and logs it in one statement if the link is usable
-   * now; otherwise says why (and logs the failed attempt). Never throws for a bad token.
+   * One download (R10): counts it and logs it if the link is usable now; otherwise says why
+   * (and logs the failed attempt). Never throws for a bad token.
+   *
+   * Downloads that arrive in the same event-loop turn are redeemed together by one
+   * statement (micro-batching): it locks their links in id order, grants each link at most
+   * what it has left — in arrival order — and writes one activity row per granted download.
+   * So exactly `max_downloads` succeed however many arrive at once, none after the deadline,
+   * and a burst costs one round trip and one commit instead of one per download.
    */
-  async redeem(token: string, client: DownloadClient): Promise<Redemption> {
-    const now = this.now();
-    if (!isTokenShaped(token)) return { status: 'unknown' };
-    const hash = hashToken(token);
-    const { rows } = await this.db.query<{
-      id: string; partner_id: string; download_count: number; max_downloads: number; expires_at: Date;
-      product_id: string; version: string; language: string; file_type: string; file_name: string | null;
-    }>({
-      // Named: each connection plans this statement once (it runs for every download).
-      name: 'software.redeem',
-      text: `WITH hit AS (
-         UPDATE download_links SET download_count = download_count + 1
-          WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2 AND download_count < max_downloads
-          RETURNING id, partner_id, customer_id, order_id, line_number, product_id, variant_id, download_count, max_downloads, expires_at
-       ), logged AS (
-         INSERT INTO software_activity (at, partner_id, event, outcome, customer_id, order_id, line_number, product_id, variant_id, link_id, ip, user_agent)
-         SELECT $2, partner_id, 'download', 'ok', customer_id, order_id, line_number, product_id, variant_id, id, $3, $4 FROM hit
-       )
-       SELECT hit.id, hit.partner_id, hit.download_count, hit.max_downloads, hit.expires_at, hit.product_id,
-              v.version, v.language, v.file_type, v.file_name
-         FROM hit JOIN product_variants v ON v.id = hit.variant_id`,
-      values: [hash, now, normaliseIp(client.ip), client.userAgent?.slice(0, 512) ?? null],
+  redeem(token: string, client: DownloadClient): Promise<Redemption> {
+    if (!isTokenShaped(token)) return Promise.resolve({ status: 'unknown' });
+    return new Promise<Redemption>((resolve, reject) => {
+      this.pending.push({ hash: hashToken(token), ip: normaliseIp(client.ip), userAgent: client.userAgent?.slice(0, 512) ?? null, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flushRedemptions());
+      }
     });
-    const hit = rows[0];
-    if (hit) {
-      return {
-        status: 'ok',
-        linkId: hit.id,
-        downloadNumber: hit.download_count,
-        maxDownloads: hit.max_downloads,
-        expiresAt: hit.expires_at,
-        file: { productId: hit.product_id, version: hit.version, language: hit.language, fileType: hit.file_type, fileName: hit.file_name },
-      };
+  }
+
+  private flushRedemptions(): void {
+    this.flushScheduled = false;
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, MAX_REDEMPTION_BATCH);
+      void this.redeemBatch(batch);
     }
+  }
+
+  private async redeemBatch(batch: PendingRedemption[]): Promise<void> {
+    const now = this.now();
+    try {
+      const { rows } = await this.db.query<{
+        ord: string; id: string; download_number: string; max_downloads: number; expires_at: Date;
+        product_id: string; version: string; language: string; file_type: string; file_name: string | null;
+      }>({
+        // Named: each connection plans this statement once (it runs for every burst of downloads).
+        name: 'software.redeemBatch',
+        text: REDEEM_BATCH,
+        values: [batch.map((r) => r.hash), batch.map((r) => r.ip), batch.map((r) => r.userAgent), now],
+      });
+      const granted = new Map(rows.map((r) => [Number(r.ord), r]));
+      await Promise.all(batch.map(async (req, i) => {
+        const hit = granted.get(i + 1);
+        if (!hit) {
+          req.resolve(await this.refusal(req, now));
+          return;
+        }
+        req.resolve({
+          status: 'ok',
+          linkId: hit.id,
+          downloadNumber: Number(hit.download_number),
+          maxDownloads: hit.max_downloads,
+          expiresAt: hit.expires_at,
+          file: { productId: hit.product_id, version: hit.version, language: hit.language, fileType: hit.file_type, fileName: hit.file_name },
+        });
+      }).map((p, i) => p.catch((err: unknown) => batch[i]!.reject(err))));
+    } catch (err) {
+      for (const req of batch) req.reject(err);
+    }
+  }
+
+  /** Why a download was not granted, recorded as a failed attempt (R12). */
+  private async refusal(req: PendingRedemption, now: Date): Promise<Redemption> {
     const { rows: links } = await this.db.query<LinkRow & { partner_id: string; customer_id: string; order_id: string; line_number: number; product_id: string; variant_id: string }>(
       `SELECT id, partner_id, customer_id, order_id, line_number, product_id, variant_id, expires_at, max_downloads, download_count, revoked_at, revoked_reason
          FROM download_links WHERE token_hash = $1`,
-      [hash],
+      [req.hash],
     );
     const link = links[0];
-    const where = { ip: client.ip, userAgent: client.userAgent };
+    const where = { ip: req.ip, userAgent: req.userAgent };
     if (!link) {
       await recordActivity(this.db, { at: now, partnerId: null, event: 'download', outcome: 'unknown', ...where });
       return { status: 'unknown' };
     }
-    // No usable-link verdict here would mean it became usable between the two reads (it cannot: limits only tighten).
+    // Not granted yet usable by this read: its last downloads went to requests ahead of it in the burst.
     const why = verdict(link, now) ?? { status: 'used_up' as const, linkId: link.id, expiresAt: link.expires_at, maxDownloads: link.max_downloads };
     await recordActivity(this.db, {
       at: now, partnerId: Number(link.partner_id), event: 'download', outcome: why.status,

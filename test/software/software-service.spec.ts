@@ -5,7 +5,7 @@ import { ForbiddenError, ROLES, type Actor, type Role } from '../../services/acc
 import { inTransaction } from '../../services/db/pool.js';
 import { isSoftwareError, type SoftwareErrorCode } from '../../services/software/errors.js';
 import { recordActivity, SoftwareService } from '../../services/software/software-service.js';
-import type { Redemption } from '../../services/software/types.js';
+import type { KeysAndDownload, Redemption } from '../../services/software/types.js';
 import { createCustomer, type TestCustomer } from '../commerce/factories.js';
 import { newTestPool, testDb } from '../support/db.js';
 import {
@@ -524,6 +524,50 @@ describe('services/software/software-service', () => {
       } finally {
         await pool.end();
       }
+    });
+
+    it('bursts from four processes over three links, in many batches at once: exactly 50 per link, no deadlock', async function () {
+      this.timeout(60_000);
+      const links: KeysAndDownload[] = [];
+      for (const name of ['Burst A GmbH', 'Burst B GmbH', 'Burst C GmbH']) {
+        const { customer, orderId } = await wsPurchase(name);
+        links.push(await getKeys(h, w.a, customer, orderId, WS2025_DE_ISO));
+      }
+      const pools = Array.from({ length: 4 }, () => newTestPool(5));
+      try {
+        // Four "processes" (own pool, own batching), each sending 90 downloads (30 per link) spread over several event-loop turns.
+        const processes = pools.map((pool) => new SoftwareService({ db: pool, commerce: h.commerce, cipher: h.cipher, publicUrl: 'http://127.0.0.1:9', now: () => clock.now }));
+        const results = await Promise.all(processes.flatMap((svc) => Array.from({ length: 90 }, async (_, i) => {
+          const link = links[i % 3]!;
+          if (i % 7 === 0) await new Promise((r) => setImmediate(r));
+          if (i % 11 === 0) await new Promise((r) => setTimeout(r, i % 3));
+          return { linkId: link.linkId, result: await svc.redeem(tokenOf(link), BROWSER) };
+        })));
+        for (const link of links) {
+          const mine = results.filter((x) => x.linkId === link.linkId).map((x) => x.result);
+          const oks = mine.filter((x): x is Ok => x.status === 'ok');
+          assert.equal(mine.length, 120);
+          assert.equal(oks.length, 50, `link ${link.linkId}`);
+          assert.deepEqual(oks.map((x) => x.downloadNumber).sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i + 1));
+          assert.equal(mine.filter((x) => x.status === 'used_up').length, 70);
+          assert.equal((await linkRow(db, link.linkId)).download_count, 50);
+          const logged = (await activityOfLink(db, link.linkId)).filter((a) => a.event === 'download');
+          assert.deepEqual([logged.filter((a) => a.outcome === 'ok').length, logged.filter((a) => a.outcome === 'used_up').length], [50, 70]);
+        }
+      } finally {
+        await Promise.all(pools.map((p) => p.end()));
+      }
+    });
+
+    it('a burst mixing a usable, an expired and an unknown link answers each on its own', async () => {
+      const { customer, orderId } = await wsPurchase('Mixed Burst GmbH');
+      const usable = await getKeys(h, w.a, customer, orderId, WS2025_DE_ISO);
+      const old = await getKeys(h, w.a, customer, orderId, WS2022_EN_VHD);
+      await db.query("UPDATE download_links SET created_at = created_at - interval '20 days', expires_at = $2 WHERE id = $1", [old.linkId, new Date(clock.now.getTime() - 1)]);
+      const unknown = randomBytes(32).toString('base64url');
+      const results = await Promise.all([tokenOf(usable), tokenOf(old), unknown, tokenOf(usable)].map((t) => service.redeem(t, BROWSER)));
+      assert.deepEqual(results.map((r) => r.status), ['ok', 'expired', 'unknown', 'ok']);
+      assert.deepEqual(results.filter((x): x is Ok => x.status === 'ok').map((x) => x.downloadNumber), [1, 2], 'in arrival order');
     });
 
     it('works until 1 ms before expiresAt; at expiresAt and later it is expired, though the expiry job has not run', async () => {
