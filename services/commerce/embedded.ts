@@ -206,6 +206,29 @@ const RESERVATION_BLOCKED_BY = `
      WHERE u.list_version = (${CURRENT_UNAVAILABLE_LIST}) AND u.country_code = $1 LIMIT 1
   ) END AS reservation_blocked_by`;
 
+type SkuInMarketRow = ProductRow & Omit<SkuRow, 'sku_id'> & { sku_id: string | null } & Partial<PriceRow> & { unit_price_minor: string | null; reservation_blocked_by: string | null };
+
+/**
+ * A product, one of its SKUs (null columns when it has no such SKU), the SKU's price in the
+ * market (null when not sold there) and R3, in one named statement (the SKU, review and
+ * confirm steps of every purchase, and every order line, run it). Undefined: no such product.
+ */
+async function skuInMarketRow(q: Queryable, market: string, now: Date, productId: string, skuId: string): Promise<SkuInMarketRow | undefined> {
+  const { rows } = await q.query<SkuInMarketRow>({
+    name: 'commerce.skuInMarket',
+    text: `SELECT ${PRODUCT_COLUMNS}, ${SKU_COLUMNS},
+                  cp.currency, cp.unit_price_minor, cp.effective_from, cp.tax_included,
+                  ${RESERVATION_BLOCKED_BY}
+             FROM products pr
+             JOIN product_kinds k ON k.kind = pr.kind
+             LEFT JOIN skus s ON s.product_id = pr.id AND s.id = $4
+             LEFT JOIN LATERAL (${PRICE_OF_SKU}) cp ON true
+            WHERE pr.id = $3`,
+    values: [market, now, productId, skuId],
+  });
+  return rows[0];
+}
+
 /** Version of the unavailable-markets list that excludes `market`, or null when reservations are available there. */
 async function reservationBlockedBy(db: Queryable, market: string): Promise<string | null> {
   const { rows } = await db.query<{ list_version: string }>(
@@ -422,22 +445,7 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
   }
 
   async getSkuInMarket(ref: SkuRef, market: string): Promise<SkuInMarket | null> {
-    const { rows } = await this.db.query<
-      ProductRow & Omit<SkuRow, 'sku_id'> & { sku_id: string | null } & Partial<PriceRow> & { unit_price_minor: string | null; reservation_blocked_by: string | null }
-    >({
-      // Named: the SKU, review and confirm steps of every purchase run it.
-      name: 'commerce.skuInMarket',
-      text: `SELECT ${PRODUCT_COLUMNS}, ${SKU_COLUMNS},
-              cp.currency, cp.unit_price_minor, cp.effective_from, cp.tax_included,
-              ${RESERVATION_BLOCKED_BY}
-         FROM products pr
-         JOIN product_kinds k ON k.kind = pr.kind
-         LEFT JOIN skus s ON s.product_id = pr.id AND s.id = $4
-         LEFT JOIN LATERAL (${PRICE_OF_SKU}) cp ON true
-        WHERE pr.id = $3`,
-      values: [normaliseId(market), this.now(), normaliseId(ref.productId), normaliseId(ref.skuId)],
-    });
-    const r = rows[0];
+    const r = await skuInMarketRow(this.db, normaliseId(market), this.now(), normaliseId(ref.productId), normaliseId(ref.skuId));
     if (!r) return null;
     const sku = r.sku_id === null ? null : toSku({ ...r, sku_id: r.sku_id });
     const price = sku && r.unit_price_minor !== null ? toPrice(r as PriceRow) : null;
@@ -495,18 +503,7 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
 
       const priced: PricedLine[] = [];
       for (const [lineIndex, line] of lines.entries()) {
-        const { rows } = await client.query<ProductRow & Omit<SkuRow, 'sku_id'> & { sku_id: string | null; unit_price_minor: string | null; reservation_blocked_by: string | null }>({
-          name: 'commerce.orderLine',
-          text: `SELECT ${PRODUCT_COLUMNS}, ${SKU_COLUMNS}, cp.unit_price_minor,
-                  ${RESERVATION_BLOCKED_BY}
-             FROM products pr
-             JOIN product_kinds k ON k.kind = pr.kind
-             LEFT JOIN skus s ON s.product_id = pr.id AND s.id = $4
-             LEFT JOIN LATERAL (${PRICE_OF_SKU}) cp ON true
-            WHERE pr.id = $3`,
-          values: [market, now, line.productId, line.skuId],
-        });
-        const row = rows[0];
+        const row = await skuInMarketRow(client, market, now, line.productId, line.skuId);
         const where = { lineIndex, productId: line.productId, skuId: line.skuId };
         if (!row) throw new CommerceError('product_not_found', `Product ${line.productId} does not exist.`, where);
         if (row.sku_id === null) throw new CommerceError('sku_not_found', `Product ${line.productId} has no SKU ${line.skuId}.`, where);
@@ -544,24 +541,34 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
         const orderId = generateOrderId();
         // Concurrent submits with one key: the first insert wins; the others wait for it
         // to commit, insert nothing, and read the winner below.
-        const inserted = await client.query(
-          `INSERT INTO orders (id, partner_id, customer_id, created_by, status, purchased_at, market, currency, tax_included, total_minor, idempotency_key)
-           VALUES ($1, $2, $3, $4, 'completed', $5, $6, $7, $8, $9, $10)
-           ON CONFLICT DO NOTHING`,
-          [orderId, partnerId, customer.id, req.createdBy, now, market, customer.currency, customer.tax_included, totalMinor, key],
-        );
-        if (inserted.rowCount === 1) {
-          for (const [lineNumber, l] of priced.entries()) {
-            await client.query(
-              `INSERT INTO order_lines (order_id, line_number, product_id, sku_id, product_kind, title, quantity, term, billing,
-                                        unit_price_minor, line_total_minor, cancellable, cancellation_window_days, credit_policy)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-              [orderId, lineNumber, l.productId, l.skuId, l.productKind, l.title, l.quantity, l.term, l.billing,
-                l.unitPriceMinor, l.lineTotalMinor, l.cancellation.cancellable, l.cancellation.windowDays, l.cancellation.creditPolicy],
-            );
-          }
-          const order = await orderByKey(client, partnerId, key);
-          return { order: order!, created: true };
+        // The order and its lines in one statement: no line is written when the order is not.
+        const inserted = await client.query({
+          name: 'commerce.insertOrder',
+          text: `WITH o AS (
+                   INSERT INTO orders (id, partner_id, customer_id, created_by, status, purchased_at, market, currency, tax_included, total_minor, idempotency_key)
+                   VALUES ($1, $2, $3, $4, 'completed', $5, $6, $7, $8, $9, $10)
+                   ON CONFLICT DO NOTHING
+                   RETURNING id)
+                 INSERT INTO order_lines (order_id, line_number, product_id, sku_id, product_kind, title, quantity, term, billing,
+                                          unit_price_minor, line_total_minor, cancellable, cancellation_window_days, credit_policy)
+                 SELECT o.id, l.* FROM o, unnest($11::int[], $12::text[], $13::text[], $14::text[], $15::text[], $16::int[], $17::text[], $18::text[],
+                                                 $19::bigint[], $20::bigint[], $21::boolean[], $22::int[], $23::text[]) AS l`,
+          values: [
+            orderId, partnerId, customer.id, req.createdBy, now, market, customer.currency, customer.tax_included, totalMinor, key,
+            priced.map((_, i) => i), priced.map((l) => l.productId), priced.map((l) => l.skuId), priced.map((l) => l.productKind),
+            priced.map((l) => l.title), priced.map((l) => l.quantity), priced.map((l) => l.term), priced.map((l) => l.billing),
+            priced.map((l) => l.unitPriceMinor), priced.map((l) => l.lineTotalMinor), priced.map((l) => l.cancellation.cancellable),
+            priced.map((l) => l.cancellation.windowDays), priced.map((l) => l.cancellation.creditPolicy),
+          ],
+        });
+        if ((inserted.rowCount ?? 0) > 0) {
+          // What was just written (no read back).
+          const order: Order = {
+            id: orderId, partnerId, customerId: customer.id, createdBy: req.createdBy, status: 'completed', purchasedAt: now,
+            market, currency: customer.currency, taxIncluded: customer.tax_included, totalMinor,
+            lines: priced.map((l, lineNumber) => ({ ...l, lineNumber })),
+          };
+          return { order, created: true };
         }
         const winner = await orderByKey(client, partnerId, key);
         if (winner) {

@@ -307,6 +307,13 @@ describe('services/commerce/embedded (EmbeddedCommerceBackend on Postgres)', () 
       assert.equal(page2.total, 3);
     });
 
+    it('the order createOrder answers is exactly what is stored (it is not read back)', async () => {
+      const { order, created } = await buy(a, contosoDe, [{ ...WS_DATACENTER_1Y, quantity: 9 }, { ...SUSE_PLAN_1Y, quantity: 2 }, { ...SQL_2022_PERPETUAL, quantity: 1 }]);
+      assert.equal(created, true);
+      assert.deepEqual(await backend.getOrder(a.partnerId, order.id), order);
+      assert.deepEqual(order.lines.map((l) => l.lineNumber), [0, 1, 2]);
+    });
+
     it('finds an order by id regardless of case and whitespace', async () => {
       const { order } = await buy(a, contosoUk, [{ ...SQL_2022_PERPETUAL, quantity: 1 }]);
       assert.equal((await backend.getOrder(a.partnerId, ` ${order.id.toLowerCase()} `))?.id, order.id);
