@@ -81,6 +81,20 @@ export function countryName(countryCode: string, locale: Locale): string {
   }
 }
 
+/** "de-DE" → "German (Germany)" / "Deutsch (Deutschland)"; anything else is shown as it is. */
+const languageNames: { [L in Locale]?: Intl.DisplayNames } = {};
+
+export function languageName(tag: string, locale: Locale): string {
+  // Only a BCP 47 tag as the catalog stores them ("de-DE"); a name ("German") stays as it is.
+  if (!/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(tag)) return tag;
+  try {
+    const names = (languageNames[locale] ??= new Intl.DisplayNames([FORMAT_LOCALE[locale]], { type: 'language', fallback: 'code' }));
+    return names.of(tag) ?? tag;
+  } catch {
+    return tag;
+  }
+}
+
 /** A count for the reader: 1000 → "1,000" / "1.000". */
 const numberFormats: { [L in Locale]?: Intl.NumberFormat } = {};
 

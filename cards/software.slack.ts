@@ -60,7 +60,7 @@ export function softwareChoicesSlack(screen: SoftwareChoicesScreen, locale: Loca
     blocks.push(
       actions(
         variants.map((v) =>
-          button(variantText(v), { action: 'software.get', orderId, lineNumber, variantId: v.id }, `v${v.id}`, isSelected(screen, v) ? 'primary' : undefined),
+          button(variantText(v, locale), { action: 'software.get', orderId, lineNumber, variantId: v.id }, `v${v.id}`, isSelected(screen, v) ? 'primary' : undefined),
         ),
       ),
     );
@@ -91,6 +91,8 @@ export function softwareKeysSlack(screen: SoftwareKeysScreen, locale: Locale): S
   blocks.push(header(t(locale, 'software.keys.title')), section(plain(shown(screen.item.title, SHOWN.title))));
   blocks.push(...labelledFields(keysFacts(screen, locale)));
   blocks.push(keyBlock(t(locale, 'software.keys.key'), screen.activationKey));
+  // The link as text too, to copy into a message to the customer (opening it would use a download).
+  blocks.push(section(mrkdwn(`${escapeMrkdwn(t(locale, 'software.keys.link'))}\n\`${screen.downloadUrl}\``)));
   blocks.push(actions([downloadButton(t(locale, 'software.keys.download'), screen.downloadUrl)]));
   blocks.push(context([plain(expiryText(screen, locale)), plain(againText(screen, locale))]));
   blocks.push(section(mrkdwn(`:lock: *${escapeMrkdwn(t(locale, 'software.keys.private'))}*`)));

@@ -10,6 +10,7 @@ import {
 } from './adaptive.js';
 import { shown, SHOWN } from './buy.text.js';
 import { t, type Locale, type MessageKey } from './i18n/index.js';
+import { languageName } from './format.js';
 import { commandData, type SoftwareChoicesScreen, type SoftwareKeysScreen, type SoftwareListScreen, type SoftwareRow, type SubmitData } from './screens.js';
 import {
   againText, expiryText, hasChoices, initialChoice, itemContext, keysFacts, missingText, moreSoftware, moreVariants, pickerValues,
@@ -60,7 +61,8 @@ export function softwareListTeams(screen: SoftwareListScreen, locale: Locale): A
 function picker(id: 'version' | 'language' | 'fileType', labelKey: MessageKey, values: readonly string[], value: string | undefined, locale: Locale): CardElement {
   return inputChoiceSet(
     id,
-    pickerValues(values).map((v) => ({ title: shown(v, SHOWN_CHOICE), value: v })),
+    // Languages by name ("German (Germany)"); the value stays the tag the server checks.
+    pickerValues(values).map((v) => ({ title: shown(id === 'language' ? languageName(v, locale) : v, SHOWN_CHOICE), value: v })),
     {
       style: 'compact',
       label: t(locale, labelKey),
@@ -96,7 +98,7 @@ export function softwareChoicesTeams(screen: SoftwareChoicesScreen, locale: Loca
       container(
         [
           textBlock(t(locale, 'software.choices.available'), { isSubtle: true, weight: 'Bolder' }),
-          ...variants.map((v) => plainText(variantText(v), { isSubtle: true, size: 'Small' }, { spacing: 'None' })),
+          ...variants.map((v) => plainText(variantText(v, locale), { isSubtle: true, size: 'Small' }, { spacing: 'None' })),
           ...(moreVariants(screen) ? [textBlock(t(locale, 'software.choices.moreVariants', { count: variants.length }), { isSubtle: true, size: 'Small' })] : []),
         ],
         { spacing: 'Medium' },
@@ -159,6 +161,9 @@ export function softwareKeysTeams(screen: SoftwareKeysScreen, locale: Locale): A
   body.push(
     plainText(t(locale, 'software.keys.key'), { isSubtle: true }, { spacing: 'Medium', separator: true }),
     keyText(screen.activationKey),
+    // The link as text too, to copy into a message to the customer (opening it would use a download).
+    plainText(t(locale, 'software.keys.link'), { isSubtle: true }, { spacing: 'Medium' }),
+    plainText(screen.downloadUrl, { size: 'Small' }, { spacing: 'None' }),
     textBlock(expiryText(screen, locale), { spacing: 'Medium' }),
     textBlock(againText(screen, locale), { isSubtle: true, spacing: 'Small' }),
     container([textBlock(`🔒 ${t(locale, 'software.keys.private')}`, { weight: 'Bolder' })], { style: 'warning', spacing: 'Medium' }),

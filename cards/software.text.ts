@@ -5,7 +5,7 @@
  * a phone's lock screen is not the requesting agent's private view (R11).
  */
 import { customerName, shown, SHOWN, statusName } from './buy.text.js';
-import { formatDate } from './format.js';
+import { formatDate, languageName } from './format.js';
 import { t, type Locale } from './i18n/index.js';
 import {
   CARD_LIMITS,
@@ -61,9 +61,9 @@ export function softwareListText(screen: SoftwareListScreen, locale: Locale): st
 
 // --- choices (R9) -------------------------------------------------------------------------
 
-/** "2022 · English · ISO (x64)" */
-export function variantText(variant: SoftwareVariantView): string {
-  return [variant.version, variant.language, variant.fileType].map((v) => shown(v, SHOWN_CHOICE)).join(' · ');
+/** "Windows Server 2025 · German (Germany) · ISO" */
+export function variantText(variant: SoftwareVariantView, locale: Locale): string {
+  return [variant.version, languageName(variant.language, locale), variant.fileType].map((v) => shown(v, SHOWN_CHOICE)).join(' · ');
 }
 
 /** The values a picker offers (at most CARD_LIMITS.softwareChoices). */
@@ -101,7 +101,7 @@ export function hasChoices(screen: SoftwareChoicesScreen): boolean {
 }
 
 export function missingText(screen: SoftwareChoicesScreen, locale: Locale): string | null {
-  return screen.missing ? t(locale, 'software.choices.missing', { variant: variantText(screen.missing) }) : null;
+  return screen.missing ? t(locale, 'software.choices.missing', { variant: variantText(screen.missing, locale) }) : null;
 }
 
 /** "Contoso Ltd · Order 4711 · quantity 5 · Mar 5, 2025" */
@@ -118,7 +118,7 @@ export function softwareChoicesText(screen: SoftwareChoicesScreen, locale: Local
     return lines.join('\n');
   }
   lines.push(t(locale, 'software.choices.introSlack'));
-  for (const v of shownVariants(screen)) lines.push(`• ${variantText(v)}`);
+  for (const v of shownVariants(screen)) lines.push(`• ${variantText(v, locale)}`);
   if (moreVariants(screen)) lines.push(t(locale, 'software.choices.moreVariants', { count: CARD_LIMITS.softwareVariants }));
   return lines.join('\n');
 }
@@ -154,7 +154,7 @@ export function keysFacts(screen: SoftwareKeysScreen, locale: Locale): Array<[st
     [t(locale, 'buy.label.customer'), customerName(screen.customer)],
     [t(locale, 'software.label.order'), orderFact(screen.item, locale)],
     [t(locale, 'software.label.version'), shown(screen.variant.version, SHOWN_CHOICE)],
-    [t(locale, 'software.label.language'), shown(screen.variant.language, SHOWN_CHOICE)],
+    [t(locale, 'software.label.language'), shown(languageName(screen.variant.language, locale), SHOWN_CHOICE)],
     [t(locale, 'software.label.fileType'), shown(screen.variant.fileType, SHOWN_CHOICE)],
   ];
 }

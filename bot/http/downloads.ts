@@ -211,8 +211,8 @@ function formatDate(lang: Lang, date: Date): string {
 }
 
 const ASK_AGAIN: Record<Lang, string> = {
-  en: 'To download again, ask your partner\'s Admin agent to choose "Get keys and downloads" again for a new link.',
-  de: 'Um erneut herunterzuladen, bitten Sie den Administrator-Agenten Ihres Partners, noch einmal „Schlüssel und Downloads abrufen“ zu wählen. Sie erhalten dann einen neuen Link.',
+  en: 'To download again, ask the person who sent you this link (your Microsoft partner) for a new one. Each new link works for another two weeks or 50 downloads.',
+  de: 'Um erneut herunterzuladen, bitten Sie die Person, die Ihnen diesen Link geschickt hat (Ihren Microsoft-Partner), um einen neuen. Jeder neue Link gilt wieder zwei Wochen bzw. für 50 Downloads.',
 };
 
 function notFoundPage(lang: Lang): Page {

@@ -234,7 +234,7 @@ export const de: { readonly [K in MessageKey]: string } = {
   'software.get': 'Schlüssel und Downloads',
   'software.keyNotAvailableShort': 'Schlüssel nicht verfügbar',
   'software.more': 'Nur die neuesten {count} Käufe werden angezeigt.',
-  'software.empty': 'Für {customer} wurde noch keine Software mit Schlüsseln gekauft. Um Software zu kaufen, verwenden Sie den Befehl buy.',
+  'software.empty': 'Für diesen Kunden ({customer}) wurde noch keine Software mit Schlüsseln gekauft. Um Software zu kaufen, verwenden Sie den Befehl buy.',
   'software.keyNotAvailable':
     'Schlüssel nicht verfügbar: Der Kauf von {title} wurde storniert; seine Schlüssel und Links wurden gesperrt.',
   'software.itemNotFound': 'Dieser Kauf gehört nicht zu diesem Kunden.',
@@ -268,6 +268,7 @@ export const de: { readonly [K in MessageKey]: string } = {
   'software.keys.again':
     'Später einen neuen Link nötig? Rufen Sie Schlüssel und Downloads erneut ab: Jedes Mal gibt es weitere zwei Wochen oder {downloads} Downloads.',
   'software.keys.private': 'Senden Sie dies dem Kunden vertraulich; posten Sie es nicht in einem Kanal.',
+  'software.keys.link': 'Download-Link für den Kunden (wenn Sie ihn selbst öffnen, verbraucht das einen seiner Downloads):',
   'software.keys.summary':
     'Ihr Aktivierungsschlüssel und Ihr Downloadlink für {title} stehen in dieser Nachricht. In Benachrichtigungen werden sie nicht wiederholt.',
 

@@ -231,7 +231,7 @@ export const en = {
   'software.get': 'Keys and downloads',
   'software.keyNotAvailableShort': 'Key not available',
   'software.more': 'Only the newest {count} purchases are listed.',
-  'software.empty': 'No software with keys has been bought for {customer}. To buy some, use the buy command.',
+  'software.empty': 'No software with keys has been bought for this customer ({customer}) yet. To buy some, use the buy command.',
   'software.keyNotAvailable': 'Key not available: the purchase of {title} was cancelled; its keys and links are revoked.',
   'software.itemNotFound': "That purchase is not one of this customer's.",
   'software.sentPrivately': "I've sent the key and the download link to you in our personal chat — they are never posted here.",
@@ -259,6 +259,7 @@ export const en = {
   'software.keys.expiry': 'The download link works until {date} or for {downloads} downloads, whichever comes first.',
   'software.keys.again': 'Need a fresh link later? Get keys and downloads again: each time gives another two weeks or {downloads} downloads.',
   'software.keys.private': 'Send this to the customer privately; do not post it in a channel.',
+  'software.keys.link': 'Download link for the customer (opening it yourself uses one of its downloads):',
   'software.keys.summary': 'Your activation key and download link for {title} are in this message. They are not repeated in notifications.',
 
   'buy.refused.customerNotFound': 'That customer was not found in your organisation. Nothing was bought.',

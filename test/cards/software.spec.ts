@@ -184,13 +184,23 @@ describe('cards/software', () => {
 
     it('an empty list says nothing was bought and points to buy', () => {
       const screen = listScreen({ items: [] });
-      assert.match(seen(screen), /No software with keys has been bought for Contoso Ltd\. To buy some, use the buy command\./);
-      assert.match(seen(screen, 'de'), /Für Contoso Ltd wurde noch keine Software mit Schlüsseln gekauft/);
+      assert.match(seen(screen), /No software with keys has been bought for this customer \(Contoso Ltd\) yet\. To buy some, use the buy command\./);
+      assert.match(seen(screen, 'de'), /Für diesen Kunden \(Contoso Ltd\) wurde noch keine Software mit Schlüsseln gekauft/);
       assert.deepEqual(submits(screen), [{ action: 'command', command: 'cancel' }]);
     });
   });
 
   describe('softwareChoices (R9)', () => {
+    it('names languages stored as tags ("de-DE" → German (Germany)), in the reader\'s language; the value stays the tag', () => {
+      const screen = choicesScreen({ languages: ['de-DE', 'en-US'], variants: [{ id: 1, version: '2022', language: 'de-DE', fileType: 'ISO (x64)' }] });
+      for (const [locale, german] of [['en', 'German (Germany)'], ['de', 'Deutsch (Deutschland)']] as const) {
+        const picker = objects(teams(screen, locale).body).find((o) => o.type === 'Input.ChoiceSet' && o.id === 'language')!;
+        assert.deepEqual((picker.choices as unknown[])[0], { title: german, value: 'de-DE' });
+        assert.ok(slackButtons(slack(screen, locale)).some((b) => b.text.text.includes(german)), `Slack ${locale}`);
+      }
+    });
+
+
     it('Teams: three compact pickers with only the product\'s values, the first preselected', () => {
       const sets = choiceSets(choicesScreen());
       assert.deepEqual(sets.map((s) => s.id), ['version', 'language', 'fileType']);
@@ -324,9 +334,10 @@ describe('cards/software', () => {
             assert.ok(!text.includes(KEY), `key in ${text}`);
             assert.ok(!text.includes(URL), `link in ${text}`);
           }
-          // The link appears exactly once per channel: as the Download button's url.
-          assert.equal(JSON.stringify(card).split(URL).length - 1, 1);
-          assert.equal(JSON.stringify(slack(screen, locale)).split(URL).length - 1, 1);
+          // The link appears twice per channel: as the Download button's url and as text to copy for the customer.
+          assert.equal(JSON.stringify(card).split(URL).length - 1, 2);
+          assert.equal(JSON.stringify(slack(screen, locale)).split(URL).length - 1, 2);
+          assert.ok(objects(card.body).some((o) => o.type === 'TextRun' && o.text === URL), 'Teams: the link as literal text');
           assert.deepEqual(values.map((v) => JSON.parse(v)), [{ action: 'software.download' }]);
         }
       }
