@@ -4,7 +4,7 @@
  * 'completed'); there is no Partner Center behind it.
  */
 import { randomInt } from 'node:crypto';
-import { inTransaction, type Db, type Queryable } from '../db/pool.js';
+import type { Db, Queryable } from '../db/pool.js';
 import { CommerceError } from './errors.js';
 import type { CommerceBackend } from './port.js';
 import { classifyCustomerQuery, lineTotal, parseGuid, sumMinor, validateQuantity } from './rules.js';
@@ -485,100 +485,100 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
       seen.add(id);
     });
 
-    return inTransaction(this.db, async (client) => {
-      // A retry (or the second click) finds the order made by the first one.
-      const earlier = await orderByKey(client, partnerId, key);
-      if (earlier) {
-        assertSamePurchase(earlier, req, lines);
-        return { order: earlier, created: false };
-      }
+    // No transaction: the reads price the order, and the one statement that writes it (order
+    // and lines together) is atomic. Concurrent submits with one key: the first insert wins;
+    // the others wait for it to commit, insert nothing, and read the winner.
+    const client = this.db;
+    // A retry (or the second click) finds the order made by the first one.
+    const earlier = await orderByKey(client, partnerId, key);
+    if (earlier) {
+      assertSamePurchase(earlier, req, lines);
+      return { order: earlier, created: false };
+    }
 
-      const customerId = parseGuid(req.customerId);
-      const customer = customerId
-        ? (await client.query<CustomerRow>({ name: 'commerce.customer', text: `${CUSTOMER_SELECT} WHERE c.partner_id = $1 AND c.id = $2`, values: [partnerId, customerId] })).rows[0]
-        : undefined;
-      if (!customer) throw new CommerceError('customer_not_found', 'The customer was not found.');
-      const market = customer.country_code;
-      const now = this.now();
+    const customerId = parseGuid(req.customerId);
+    const customer = customerId
+      ? (await client.query<CustomerRow>({ name: 'commerce.customer', text: `${CUSTOMER_SELECT} WHERE c.partner_id = $1 AND c.id = $2`, values: [partnerId, customerId] })).rows[0]
+      : undefined;
+    if (!customer) throw new CommerceError('customer_not_found', 'The customer was not found.');
+    const market = customer.country_code;
+    const now = this.now();
 
-      const priced: PricedLine[] = [];
-      for (const [lineIndex, line] of lines.entries()) {
-        const row = await skuInMarketRow(client, market, now, line.productId, line.skuId);
-        const where = { lineIndex, productId: line.productId, skuId: line.skuId };
-        if (!row) throw new CommerceError('product_not_found', `Product ${line.productId} does not exist.`, where);
-        if (row.sku_id === null) throw new CommerceError('sku_not_found', `Product ${line.productId} has no SKU ${line.skuId}.`, where);
-        const check = validateQuantity({ minQuantity: row.min_quantity, maxQuantity: row.max_quantity }, line.quantity);
-        if (!check.ok) {
-          throw new CommerceError('invalid_quantity', `Quantity for ${row.product_title} must be a whole number from ${check.min} to ${check.max}.`, {
-            ...where, reason: check.reason, min: check.min, max: check.max,
-          });
-        }
-        if (row.kind === 'azure_reservation' && row.reservation_blocked_by !== null) {
-          throw new CommerceError('azure_reservation_unavailable', `Azure reservations are not available in the customer's market (${market}).`, {
-            ...where, market, listVersion: row.reservation_blocked_by,
-          });
-        }
-        if (row.unit_price_minor === null) {
-          throw new CommerceError('price_unavailable', `${row.product_title} is not sold in the customer's market (${market}).`, { ...where, market });
-        }
-        const unitPriceMinor = toSafeInt(row.unit_price_minor);
-        priced.push({
-          productId: row.product_id,
-          skuId: row.sku_id,
-          productKind: row.kind,
-          title: `${row.product_title} – ${row.sku_title}`,
-          quantity: check.quantity,
-          term: row.term,
-          billing: row.billing,
-          unitPriceMinor,
-          lineTotalMinor: lineTotal(unitPriceMinor, check.quantity),
-          cancellation: policyOf(row),
+    const priced: PricedLine[] = [];
+    for (const [lineIndex, line] of lines.entries()) {
+      const row = await skuInMarketRow(client, market, now, line.productId, line.skuId);
+      const where = { lineIndex, productId: line.productId, skuId: line.skuId };
+      if (!row) throw new CommerceError('product_not_found', `Product ${line.productId} does not exist.`, where);
+      if (row.sku_id === null) throw new CommerceError('sku_not_found', `Product ${line.productId} has no SKU ${line.skuId}.`, where);
+      const check = validateQuantity({ minQuantity: row.min_quantity, maxQuantity: row.max_quantity }, line.quantity);
+      if (!check.ok) {
+        throw new CommerceError('invalid_quantity', `Quantity for ${row.product_title} must be a whole number from ${check.min} to ${check.max}.`, {
+          ...where, reason: check.reason, min: check.min, max: check.max,
         });
       }
-      const totalMinor = sumMinor(priced.map((l) => l.lineTotalMinor));
-
-      for (let attempt = 0; ; attempt++) {
-        const orderId = generateOrderId();
-        // Concurrent submits with one key: the first insert wins; the others wait for it
-        // to commit, insert nothing, and read the winner below.
-        // The order and its lines in one statement: no line is written when the order is not.
-        const inserted = await client.query({
-          name: 'commerce.insertOrder',
-          text: `WITH o AS (
-                   INSERT INTO orders (id, partner_id, customer_id, created_by, status, purchased_at, market, currency, tax_included, total_minor, idempotency_key)
-                   VALUES ($1, $2, $3, $4, 'completed', $5, $6, $7, $8, $9, $10)
-                   ON CONFLICT DO NOTHING
-                   RETURNING id)
-                 INSERT INTO order_lines (order_id, line_number, product_id, sku_id, product_kind, title, quantity, term, billing,
-                                          unit_price_minor, line_total_minor, cancellable, cancellation_window_days, credit_policy)
-                 SELECT o.id, l.* FROM o, unnest($11::int[], $12::text[], $13::text[], $14::text[], $15::text[], $16::int[], $17::text[], $18::text[],
-                                                 $19::bigint[], $20::bigint[], $21::boolean[], $22::int[], $23::text[]) AS l`,
-          values: [
-            orderId, partnerId, customer.id, req.createdBy, now, market, customer.currency, customer.tax_included, totalMinor, key,
-            priced.map((_, i) => i), priced.map((l) => l.productId), priced.map((l) => l.skuId), priced.map((l) => l.productKind),
-            priced.map((l) => l.title), priced.map((l) => l.quantity), priced.map((l) => l.term), priced.map((l) => l.billing),
-            priced.map((l) => l.unitPriceMinor), priced.map((l) => l.lineTotalMinor), priced.map((l) => l.cancellation.cancellable),
-            priced.map((l) => l.cancellation.windowDays), priced.map((l) => l.cancellation.creditPolicy),
-          ],
+      if (row.kind === 'azure_reservation' && row.reservation_blocked_by !== null) {
+        throw new CommerceError('azure_reservation_unavailable', `Azure reservations are not available in the customer's market (${market}).`, {
+          ...where, market, listVersion: row.reservation_blocked_by,
         });
-        if ((inserted.rowCount ?? 0) > 0) {
-          // What was just written (no read back).
-          const order: Order = {
-            id: orderId, partnerId, customerId: customer.id, createdBy: req.createdBy, status: 'completed', purchasedAt: now,
-            market, currency: customer.currency, taxIncluded: customer.tax_included, totalMinor,
-            lines: priced.map((l, lineNumber) => ({ ...l, lineNumber })),
-          };
-          return { order, created: true };
-        }
-        const winner = await orderByKey(client, partnerId, key);
-        if (winner) {
-          assertSamePurchase(winner, req, lines);
-          return { order: winner, created: false };
-        }
-        // The random order id collided with an existing one (≈ never): draw another.
-        if (attempt >= 3) throw new Error('could not allocate a unique order id');
       }
-    });
+      if (row.unit_price_minor === null) {
+        throw new CommerceError('price_unavailable', `${row.product_title} is not sold in the customer's market (${market}).`, { ...where, market });
+      }
+      const unitPriceMinor = toSafeInt(row.unit_price_minor);
+      priced.push({
+        productId: row.product_id,
+        skuId: row.sku_id,
+        productKind: row.kind,
+        title: `${row.product_title} – ${row.sku_title}`,
+        quantity: check.quantity,
+        term: row.term,
+        billing: row.billing,
+        unitPriceMinor,
+        lineTotalMinor: lineTotal(unitPriceMinor, check.quantity),
+        cancellation: policyOf(row),
+      });
+    }
+    const totalMinor = sumMinor(priced.map((l) => l.lineTotalMinor));
+
+    for (let attempt = 0; ; attempt++) {
+      const orderId = generateOrderId();
+      // The order and its lines in one statement: no line is written when the order is not.
+      const inserted = await client.query({
+        name: 'commerce.insertOrder',
+        text: `WITH o AS (
+                 INSERT INTO orders (id, partner_id, customer_id, created_by, status, purchased_at, market, currency, tax_included, total_minor, idempotency_key)
+                 VALUES ($1, $2, $3, $4, 'completed', $5, $6, $7, $8, $9, $10)
+                 ON CONFLICT DO NOTHING
+                 RETURNING id)
+               INSERT INTO order_lines (order_id, line_number, product_id, sku_id, product_kind, title, quantity, term, billing,
+                                        unit_price_minor, line_total_minor, cancellable, cancellation_window_days, credit_policy)
+               SELECT o.id, l.* FROM o, unnest($11::int[], $12::text[], $13::text[], $14::text[], $15::text[], $16::int[], $17::text[], $18::text[],
+                                               $19::bigint[], $20::bigint[], $21::boolean[], $22::int[], $23::text[]) AS l`,
+        values: [
+          orderId, partnerId, customer.id, req.createdBy, now, market, customer.currency, customer.tax_included, totalMinor, key,
+          priced.map((_, i) => i), priced.map((l) => l.productId), priced.map((l) => l.skuId), priced.map((l) => l.productKind),
+          priced.map((l) => l.title), priced.map((l) => l.quantity), priced.map((l) => l.term), priced.map((l) => l.billing),
+          priced.map((l) => l.unitPriceMinor), priced.map((l) => l.lineTotalMinor), priced.map((l) => l.cancellation.cancellable),
+          priced.map((l) => l.cancellation.windowDays), priced.map((l) => l.cancellation.creditPolicy),
+        ],
+      });
+      if ((inserted.rowCount ?? 0) > 0) {
+        // What was just written (no read back).
+        const order: Order = {
+          id: orderId, partnerId, customerId: customer.id, createdBy: req.createdBy, status: 'completed', purchasedAt: now,
+          market, currency: customer.currency, taxIncluded: customer.tax_included, totalMinor,
+          lines: priced.map((l, lineNumber) => ({ ...l, lineNumber })),
+        };
+        return { order, created: true };
+      }
+      const winner = await orderByKey(client, partnerId, key);
+      if (winner) {
+        assertSamePurchase(winner, req, lines);
+        return { order: winner, created: false };
+      }
+      // The random order id collided with an existing one (≈ never): draw another.
+      if (attempt >= 3) throw new Error('could not allocate a unique order id');
+    }
   }
 
   async getOrder(partnerId: number, orderId: string): Promise<Order | null> {
