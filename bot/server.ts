@@ -52,7 +52,8 @@ export interface BotServerDeps {
 
 /** Activation keys at rest: the configured key, or (development) one kept under DATA_DIR. */
 export async function keyCipherFor(config: Config): Promise<KeyCipher> {
-  return createKeyCipher(config.keyEncryptionKey ? parseEncryptionKey(config.keyEncryptionKey) : await loadOrCreateLocalKey(config.dataDir));
+  const key = config.keyEncryptionKey ? parseEncryptionKey(config.keyEncryptionKey) : await loadOrCreateLocalKey(config.dataDir);
+  return createKeyCipher(key, config.previousKeyEncryptionKeys.map(parseEncryptionKey));
 }
 
 function artifactStoreFor(config: Config): ArtifactStore {
@@ -86,6 +87,7 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
   const runner = new DialogRunner({ storage: new PostgresStorage(db), directory, flows });
   const teamsBot = new TeamsBot(runner);
   const app = createHttpApp({
+    trustProxy: config.trustProxy,
     teamsAdapter,
     teamsBot,
     logger,

@@ -56,6 +56,12 @@ const schema = z.object({
 
   PUBLIC_URL: url.optional(),
   KEY_ENCRYPTION_KEY: z.string().min(1).optional(),
+  KEY_ENCRYPTION_KEY_PREVIOUS: z.string().default('').transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean)),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2}|[0-9A-Za-z.:/,\s]+)$/, 'must be true, false, a hop count, or addresses/subnets (loopback, 10.0.0.0/8, …)')
+    .default('loopback')
+    .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
   ARTIFACT_STORE_URL: url.optional(),
   ARTIFACT_STORE_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
 
@@ -85,6 +91,10 @@ export interface Config {
   publicUrl: string | undefined;
   /** Activation keys at rest: KEY_ENCRYPTION_KEY (base64/hex, 32 bytes); unset → a local key under DATA_DIR (not in production). */
   keyEncryptionKey: string | undefined;
+  /** Earlier KEY_ENCRYPTION_KEYs (KEY_ENCRYPTION_KEY_PREVIOUS): keys sealed with them still open (rotation). */
+  previousKeyEncryptionKeys: string[];
+  /** Express 'trust proxy': whose X-Forwarded-For gives the client address of a download. */
+  trustProxy: boolean | number | string;
   /** Unset → embedded (generated) artifacts; set → redirect to a signed, short-lived URL of the store. */
   artifactStore: { url: string; signingKey: string } | undefined;
   bootstrapGlobalAdmins: Array<{ channel: 'msteams' | 'slack'; partnerExternalId: string; userExternalId: string }>;
@@ -144,6 +154,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     slack: { signingSecret: e.SLACK_SIGNING_SECRET, botToken: e.SLACK_BOT_TOKEN, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL },
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     keyEncryptionKey: e.KEY_ENCRYPTION_KEY,
+    previousKeyEncryptionKeys: e.KEY_ENCRYPTION_KEY_PREVIOUS,
+    trustProxy: e.TRUST_PROXY,
     artifactStore: e.ARTIFACT_STORE_URL ? { url: e.ARTIFACT_STORE_URL, signingKey: e.ARTIFACT_STORE_SIGNING_KEY! } : undefined,
     bootstrapGlobalAdmins: e.BOOTSTRAP_GLOBAL_ADMINS,
     seedDemoData: e.SEED_DEMO_DATA ?? e.DATABASE_URL === undefined,

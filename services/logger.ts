@@ -21,7 +21,7 @@ const SECRET_PATTERNS: Array<[RegExp, string]> = [
   [/xox[abposr]-[A-Za-z0-9-]+/g, 'xox?-[REDACTED]'],
   [/xapp-[A-Za-z0-9-]+/g, 'xapp-[REDACTED]'],
   [/(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1[REDACTED]'],
-  [/(\/downloads\/)[A-Za-z0-9_-]+/g, '$1[REDACTED]'],
+  [/(\/downloads\/)[A-Za-z0-9_-]+/gi, '$1[REDACTED]'],
   // Product-key shape (5×5 groups) used by activation keys.
   [/\b[A-Z0-9]{5}(?:-[A-Z0-9]{5}){4}\b/g, '[REDACTED-KEY]'],
   [/(postgres(?:ql)?:\/\/[^:/\s]+:)[^@\s]+@/g, '$1[REDACTED]@'],

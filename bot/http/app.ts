@@ -32,10 +32,13 @@ export function createHttpApp(deps: {
   teamsBot: ActivityHandler;
   readiness: Readiness;
   logger: Logger;
+  /** Express 'trust proxy' (config TRUST_PROXY). */
+  trustProxy?: boolean | number | string;
 }): Application {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Whose X-Forwarded-For to believe for req.ip (recorded with every download, R12).
+  app.set('trust proxy', deps.trustProxy ?? 'loopback');
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const header = req.header('x-request-id');
@@ -44,7 +47,8 @@ export function createHttpApp(deps: {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       // A download link's path is its secret token (R11): log the route, not the path.
-      const path = req.path.startsWith('/downloads/') ? '/downloads/[token]' : req.path;
+      // (Express routes case-insensitively: /DOWNLOADS/<token> is a download too.)
+      const path = /^\/downloads\//i.test(req.path) ? '/downloads/[token]' : req.path;
       deps.logger.debug({ correlationId: id, method: req.method, path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'http');
     });
     withCorrelation(id, () => next());

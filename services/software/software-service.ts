@@ -172,9 +172,13 @@ export async function recordActivity(q: Queryable, a: ActivityRow): Promise<void
   );
 }
 
-/** An inet value or null: anything else (e.g. a forged X-Forwarded-For) must not fail the download. */
+/**
+ * An inet value or null: anything else (e.g. a forged X-Forwarded-For) must not fail the
+ * download. An IPv6 zone id (`fe80::1%eth0`) is dropped: inet does not take one.
+ */
 function normaliseIp(ip: string | null | undefined): string | null {
-  return ip && isIP(ip) !== 0 ? ip : null;
+  const address = ip?.split('%')[0];
+  return address && isIP(address) !== 0 ? address : null;
 }
 
 /** Most downloads one redemption statement takes (a larger burst is split). */
@@ -297,7 +301,10 @@ export class SoftwareService {
         // FOR SHARE: a cancellation (revokePurchase) of this order waits for this link, or this waits for it.
         const item = await this.loadItem(client, actor, customer.id, req.orderId, req.lineNumber, true);
         const at = { partnerId: actor.partnerId, userId: actor.userId, customerId: customer.id, orderId: item.orderId, lineNumber: item.lineNumber, productId: item.productId };
-        if (!item.keyAvailable) {
+        // R19, again in a statement of its own: if loadItem waited for a revocation's lock on the
+        // order, its row came back as locked — with the revocation, committed meanwhile, unseen.
+        const revokedMeanwhile = item.keyAvailable && (await client.query('SELECT 1 FROM revoked_purchases WHERE order_id = $1', [item.orderId])).rowCount !== 0;
+        if (!item.keyAvailable || revokedMeanwhile) {
           failure = { at: now, event: 'key_view', outcome: 'not_available', ...at };
           throw new SoftwareError({ code: 'key_not_available', title: item.title });
         }
@@ -401,6 +408,11 @@ export class SoftwareService {
         });
       }).map((p, i) => p.catch((err: unknown) => batch[i]!.reject(err))));
     } catch (err) {
+      // One bad request (or a deadlock victim) must not fail the others: redo them one by one.
+      if (batch.length > 1) {
+        await Promise.all(batch.map((req) => this.redeemBatch([req])));
+        return;
+      }
       for (const req of batch) req.reject(err);
     }
   }
@@ -463,6 +475,8 @@ export class SoftwareService {
     const now = this.now();
     const order = await q.query('SELECT id FROM orders WHERE partner_id = $1 AND id = $2 FOR UPDATE', [req.partnerId, req.orderId]);
     if (order.rowCount !== 1) return { keys: 0, links: 0 };
+    // Lock the purchase's links in id order first — the order redemption bursts lock them in — so the two never deadlock.
+    await q.query('SELECT id FROM download_links WHERE partner_id = $1 AND order_id = $2 ORDER BY id FOR UPDATE', [req.partnerId, req.orderId]);
     await q.query(
       `INSERT INTO revoked_purchases (order_id, partner_id, revoked_at, reason, revoked_by) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (order_id) DO NOTHING`,

@@ -36,6 +36,16 @@ describe('services/config', () => {
     assert.equal(c.publicUrl, 'https://desk.example.com', 'no trailing slash');
   });
 
+  it('TRUST_PROXY: loopback by default, else true/false, a hop count or subnets; KEY_ENCRYPTION_KEY_PREVIOUS is a list', () => {
+    assert.equal(loadConfig({}).trustProxy, 'loopback');
+    assert.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2);
+    assert.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false);
+    assert.equal(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy, 'loopback, 10.0.0.0/8');
+    assert.throws(() => loadConfig({ TRUST_PROXY: 'anything; rm -rf' }), (e: unknown) => e instanceof ConfigError && e.variable === 'TRUST_PROXY');
+    assert.deepEqual(loadConfig({}).previousKeyEncryptionKeys, []);
+    assert.deepEqual(loadConfig({ KEY_ENCRYPTION_KEY_PREVIOUS: 'a, b' }).previousKeyEncryptionKeys, ['a', 'b']);
+  });
+
   it('download links default to this server; an artifact store needs its signing key', () => {
     assert.equal(loadConfig({}).publicUrl, undefined, 'the bot uses the address it listens on');
     assert.equal(loadConfig({}).artifactStore, undefined);

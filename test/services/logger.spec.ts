@@ -26,8 +26,9 @@ describe('services/logger', () => {
     const { logger, text } = capture();
     logger.warn({ url: 'https://desk.example.com/downloads/AbCdEf0123456789_-xyz', conn: 'postgres://csp:pa55word@db:5432/csp' }, 'calling with xoxb-1234-5678-abcdef and Bearer eyJhbGciOi.x.y');
     logger.error(new Error('failed for key ABCDE-FGHIJ-KLMNO-PQRST-UVWXY'), 'oops');
+    logger.info({ path: '/DOWNLOADS/UpperCasePathToken_0123' }, 'Express routes paths case-insensitively');
     const out = text();
-    for (const secret of ['AbCdEf0123456789_-xyz', 'pa55word', 'xoxb-1234-5678-abcdef', 'eyJhbGciOi', 'ABCDE-FGHIJ-KLMNO-PQRST-UVWXY']) {
+    for (const secret of ['UpperCasePathToken_0123', 'AbCdEf0123456789_-xyz', 'pa55word', 'xoxb-1234-5678-abcdef', 'eyJhbGciOi', 'ABCDE-FGHIJ-KLMNO-PQRST-UVWXY']) {
       assert.ok(!out.includes(secret), `${secret} leaked: ${out}`);
     }
     assert.match(out, /\/downloads\/\[REDACTED\]/);

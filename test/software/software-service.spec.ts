@@ -608,6 +608,27 @@ describe('services/software/software-service', () => {
   });
 
   describe('revokePurchase (R19)', () => {
+    it('a "get keys" that waited for a revocation\'s lock issues nothing once it has committed (two connections)', async () => {
+      const { customer, orderId } = await wsPurchase('Race Revoke GmbH');
+      await getKeys(h, w.a, customer, orderId, WS2025_DE_ISO); // one version has a key; WS2022 has none yet
+      const revoker = await db.connect();
+      try {
+        await revoker.query('BEGIN');
+        await service.revokePurchase(revoker, { partnerId: w.a.partnerId, orderId, reason: 'admin', userId: w.a.userId });
+        const waiting = getKeys(h, w.a, customer, orderId, WS2022_EN_VHD);
+        const outcome = waiting.then(() => 'issued', (e: unknown) => e);
+        await new Promise((r) => setTimeout(r, 200)); // it is now waiting for the order's lock
+        await revoker.query('COMMIT');
+        const result = await outcome;
+        assert.ok(refusal('key_not_available')(result), `expected key_not_available, got ${String(result)}`);
+      } finally {
+        revoker.release();
+      }
+      const { rows } = await db.query('SELECT count(*)::int AS n FROM download_links WHERE order_id = $1 AND revoked_at IS NULL', [orderId]);
+      assert.equal(rows[0].n, 0, 'no usable link');
+    });
+
+
     async function twoOrders(name: string) {
       const { customer, orderId } = await wsPurchase(name);
       const links = [
@@ -730,6 +751,11 @@ describe('services/software/software-service', () => {
         assert.deepEqual((await activityByUserAgent(db, ua)).map((a) => a.ip), [null], ip);
         assert.deepEqual(await service.redeem(randomBytes(32).toString('base64url'), { ip, userAgent: ua }), { status: 'unknown' });
       }
+      // An IPv6 zone id (a link-local client) is dropped, the address kept — and it fails no one else's download in the burst.
+      const ua = `zone-${randomBytes(4).toString('hex')}`;
+      const [zoned, other] = await Promise.all([service.redeem(tokenOf(r), { ip: 'fe80::1%eth0', userAgent: ua }), service.redeem(tokenOf(r), BROWSER)]);
+      assert.deepEqual([zoned.status, other.status], ['ok', 'ok']);
+      assert.deepEqual((await activityByUserAgent(db, ua)).map((a) => a.ip), ['fe80::1']);
     });
   });
 });
