@@ -5,9 +5,13 @@
  * logged, never echoed, and never leaks through a Referer header.
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from '../../services/logger.js';
 import type { ArtifactResponse, ArtifactStore } from '../../services/software/artifacts.js';
 import type { DownloadClient, Redemption } from '../../services/software/types.js';
+
+/** Requests per client address and minute before 429 (a browser needs a handful; a token-guessing flood many). */
+export const DOWNLOADS_PER_MINUTE = 120;
 
 export interface DownloadDeps {
   /** Counts one download atomically if the link is usable; never throws for a bad token (status 'unknown'). */
@@ -16,6 +20,8 @@ export interface DownloadDeps {
   inspect(token: string): Promise<Redemption>;
   artifacts: ArtifactStore;
   logger: Logger;
+  /** Per client address and minute (default DOWNLOADS_PER_MINUTE); per process. */
+  perMinute?: number;
 }
 
 /** 32 random bytes, base64url without padding. */
@@ -43,12 +49,24 @@ type Refusal = Exclude<Redemption, { status: 'ok' }>;
 
 export function createDownloadRouter(deps: DownloadDeps): Router {
   const router = express.Router();
+  // Guessing tokens is hopeless (256 bits), but a flood of them would still cost the database
+  // work and fill the activity log: each client address gets a budget per minute.
+  const limiter = new RateLimiterMemory({ points: deps.perMinute ?? DOWNLOADS_PER_MINUTE, duration: 60 });
 
   router
     .route('/downloads/:token')
     .all((_req: Request, res: Response, next: NextFunction) => {
       res.set(SECURITY_HEADERS);
       next();
+    })
+    .all((req: Request, res: Response, next: NextFunction) => {
+      limiter.consume(req.ip ?? 'unknown').then(
+        () => next(),
+        (rejection: unknown) => {
+          const wait = rejection instanceof RateLimiterRes ? Math.ceil(rejection.msBeforeNext / 1000) : 60;
+          res.set('Retry-After', String(wait)).status(429).type('text/plain').send('Too many requests. Try again in a minute.');
+        },
+      );
     })
     .head(async (req: Request, res: Response) => {
       const token = tokenOf(req);

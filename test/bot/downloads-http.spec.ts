@@ -53,6 +53,7 @@ describe('bot/http/downloads', () => {
     inspect: (token) => inspect(token),
     artifacts: new EmbeddedArtifactStore(),
     logger: createLogger({ level: 'debug' }, { write: (line: string) => logLines.push(line) }),
+    perMinute: 100_000,
   };
 
   before(async () => {
@@ -73,6 +74,26 @@ describe('bot/http/downloads', () => {
     deps.artifacts = new EmbeddedArtifactStore();
   });
   afterEach(() => sandbox.restore());
+
+  it('answers 429 with Retry-After once a client address used its budget, without looking at the token', async () => {
+    const app = express();
+    app.use(createDownloadRouter({ ...deps, perMinute: 3 }));
+    const limited = app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => limited.once('listening', () => resolve()));
+    try {
+      const url = `http://127.0.0.1:${(limited.address() as AddressInfo).port}/downloads/${newToken()}`;
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await fetch(url)).status);
+      assert.deepEqual(statuses, [200, 200, 200, 429]);
+      const last = await fetch(url, { method: 'HEAD' });
+      assert.equal(last.status, 429);
+      assert.ok(Number(last.headers.get('retry-after')) > 0);
+      assert.equal(last.headers.get('referrer-policy'), 'no-referrer');
+      assert.equal(redeem.callCount, 3, 'refused requests never reach the database');
+    } finally {
+      await new Promise<void>((resolve) => limited.close(() => resolve()));
+    }
+  });
 
   const get = (path: string, headers: Record<string, string> = {}) => fetch(`${base}${path}`, { headers, redirect: 'manual' });
 
