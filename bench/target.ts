@@ -33,7 +33,8 @@ async function echo(): Promise<void> {
 async function csp(): Promise<void> {
   const logger = createLogger({ level: 'silent' });
   const db = createPool({ url: databaseUrl, schema, max: 20 });
-  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '1000' });
+  // One load generator on one address: no per-address download budget.
+  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '1000', DOWNLOADS_PER_MINUTE: '1000000' });
   const bot = await startBotServer({ config, db, logger, queuePing: () => Promise.resolve() });
   console.log(`READY ${bot.url}`);
   process.on('SIGTERM', () => {

@@ -103,6 +103,7 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
     inspect: (token) => software.inspect(token),
     artifacts: artifactStoreFor(config),
     logger,
+    perMinute: config.downloadsPerMinute,
   }));
   const slack = createSlackSide({ config: config.slack, expressApp: app, runner, logger });
   if (!slack || slack.socketMode) {

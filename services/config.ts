@@ -57,6 +57,7 @@ const schema = z.object({
   PUBLIC_URL: url.optional(),
   KEY_ENCRYPTION_KEY: z.string().min(1).optional(),
   KEY_ENCRYPTION_KEY_PREVIOUS: z.string().default('').transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean)),
+  DOWNLOADS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(120),
   TRUST_PROXY: z
     .string()
     .regex(/^(true|false|\d{1,2}|[0-9A-Za-z.:/,\s]+)$/, 'must be true, false, a hop count, or addresses/subnets (loopback, 10.0.0.0/8, …)')
@@ -93,6 +94,8 @@ export interface Config {
   keyEncryptionKey: string | undefined;
   /** Earlier KEY_ENCRYPTION_KEYs (KEY_ENCRYPTION_KEY_PREVIOUS): keys sealed with them still open (rotation). */
   previousKeyEncryptionKeys: string[];
+  /** Download requests per client address and minute, per process (then 429). */
+  downloadsPerMinute: number;
   /** Express 'trust proxy': whose X-Forwarded-For gives the client address of a download. */
   trustProxy: boolean | number | string;
   /** Unset → embedded (generated) artifacts; set → redirect to a signed, short-lived URL of the store. */
@@ -156,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keyEncryptionKey: e.KEY_ENCRYPTION_KEY,
     previousKeyEncryptionKeys: e.KEY_ENCRYPTION_KEY_PREVIOUS,
     trustProxy: e.TRUST_PROXY,
+    downloadsPerMinute: e.DOWNLOADS_PER_MINUTE,
     artifactStore: e.ARTIFACT_STORE_URL ? { url: e.ARTIFACT_STORE_URL, signingKey: e.ARTIFACT_STORE_SIGNING_KEY! } : undefined,
     bootstrapGlobalAdmins: e.BOOTSTRAP_GLOBAL_ADMINS,
     seedDemoData: e.SEED_DEMO_DATA ?? e.DATABASE_URL === undefined,

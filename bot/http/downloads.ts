@@ -10,7 +10,7 @@ import type { Logger } from '../../services/logger.js';
 import type { ArtifactResponse, ArtifactStore } from '../../services/software/artifacts.js';
 import type { DownloadClient, Redemption } from '../../services/software/types.js';
 
-/** Requests per client address and minute before 429 (a browser needs a handful; a token-guessing flood many). */
+/** Default requests per client address and minute before 429 (config DOWNLOADS_PER_MINUTE): a browser needs a handful; a token-guessing flood many. */
 export const DOWNLOADS_PER_MINUTE = 120;
 
 export interface DownloadDeps {
