@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../services/logger.js';
 import type { Db } from '../services/db/pool.js';
 import { PartnerDirectory } from '../services/access/directory.js';
 import { DialogRunner, type Flow } from '../dialogs/runner.js';
+import { PrefetchedStorage } from '../dialogs/prefetched-storage.js';
 import { RolesDialog } from '../dialogs/roles.js';
 import { BuyDialog } from '../dialogs/buy.js';
 import { OrdersDialog } from '../dialogs/orders.js';
@@ -84,7 +85,7 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
         },
         { command: 'roles', dialog: new RolesDialog(new RoleAdministration(db, new NotificationService())) },
       ];
-  const runner = new DialogRunner({ storage: new PostgresStorage(db), directory, flows });
+  const runner = new DialogRunner({ storage: new PrefetchedStorage(new PostgresStorage(db)), directory, flows });
   const teamsBot = new TeamsBot(runner);
   const app = createHttpApp({
     trustProxy: config.trustProxy,

@@ -13,6 +13,7 @@ import { notice, notices } from '../cards/index.js';
 import type { PartnerDirectory, Partner, TurnEntry } from '../services/access/directory.js';
 import { hasAnyRole, type Actor } from '../services/access/roles.js';
 import { findCommand, type CommandSpec } from './commands.js';
+import { PrefetchedStorage } from './prefetched-storage.js';
 import { showHelp } from './help.js';
 import { parseTurnInput } from './input.js';
 import { ACTOR_KEY, show } from './ui.js';
@@ -52,6 +53,10 @@ export interface Flow {
 }
 
 export interface DialogRunnerDeps {
+  /**
+   * Where dialog state lives. A PrefetchedStorage (over the bot_state table) lets the turn
+   * entry read the turn's state in its own round trip; any other Storage is read as usual.
+   */
   storage: Storage;
   directory: PartnerDirectory;
   flows?: readonly Flow[];
@@ -81,11 +86,11 @@ export class DialogRunner {
   }
 
   async run(ctx: TurnContext, who: TurnIdentity): Promise<void> {
-    // The dialog state does not depend on the turn entry: both are read at once (one round trip less per turn).
-    const [entered] = await Promise.all([
-      who.partnerExternalId ? this.deps.directory.enterTurn({ ...who, partnerExternalId: who.partnerExternalId }) : null,
-      this.conversationState.load(ctx),
-    ]);
+    const prefetch = this.deps.storage instanceof PrefetchedStorage ? this.deps.storage : null;
+    const stateKey = prefetch ? this.conversationState.getStorageKey(ctx) : undefined;
+    const entered = who.partnerExternalId
+      ? await this.deps.directory.enterTurn({ ...who, partnerExternalId: who.partnerExternalId, ...(stateKey ? { stateKey } : {}) })
+      : null;
     if (!entered) {
       await show(ctx, notices.partnerNotOnboarded(who.partnerExternalId ?? '—'));
       return;
@@ -94,8 +99,14 @@ export class DialogRunner {
     ctx.turnState.set(ACTOR_KEY, actor);
     ctx.turnState.set(PARTNER_KEY, partner);
     if (!entered.firstDelivery) return; // A resend or retry of a request already handled: never repeat its effect.
-    await this.route(ctx, actor, partner);
-    await this.conversationState.saveChanges(ctx, false);
+    const turn = async () => {
+      await this.route(ctx, actor, partner);
+      await this.conversationState.saveChanges(ctx, false);
+    };
+    if (!prefetch || !stateKey) return turn();
+    // The state enterTurn read in its round trip answers the state's first read in this turn.
+    const state = entered.state ? { ...entered.state.document, eTag: entered.state.etag } : null;
+    await prefetch.run(new Map([[stateKey, state]]), turn);
   }
 
   /** A new member (the bot installed, a user added): greet them once. */

@@ -27,6 +27,8 @@ export interface TurnEntry {
   reference: object;
   /** Stable id of the inbound request (activity id, Slack trigger id); undefined = none. */
   requestKey: string | undefined;
+  /** The turn's dialog-state key (bot_state.key): its document is read in the same round trip. */
+  stateKey?: string;
 }
 
 export interface EnteredTurn {
@@ -34,6 +36,8 @@ export interface EnteredTurn {
   actor: Actor;
   /** False when this request was handled before (a resend or a retry): repeat no effect. */
   firstDelivery: boolean;
+  /** The stored dialog state under `stateKey` (null: none yet, or no key asked for). */
+  state: { document: Record<string, unknown>; etag: string } | null;
 }
 
 export class PartnerDirectory {
@@ -48,7 +52,10 @@ export class PartnerDirectory {
   async enterTurn(entry: TurnEntry): Promise<EnteredTurn | null> {
     // UPDATE first and INSERT only when missing: the common case writes no new row and
     // consumes no sequence value. (Data-modifying CTEs all run, referenced or not.)
-    const { rows } = await this.db.query<{ partner_id: string; partner_name: string; user_id: string; display_name: string | null; roles: string[] | null; first_delivery: boolean }>({
+    const { rows } = await this.db.query<{
+      partner_id: string; partner_name: string; user_id: string; display_name: string | null; roles: string[] | null; first_delivery: boolean;
+      state_document: Record<string, unknown> | null; state_etag: string | null;
+    }>({
       // Named: every turn runs it, so each connection plans it once.
       name: 'access.enterTurn',
       text: `WITH p AS (
@@ -83,11 +90,12 @@ export class PartnerDirectory {
          RETURNING 1)
        SELECT p.partner_id, p.name AS partner_name, usr.id AS user_id, usr.display_name,
               (SELECT array_agg(r.role ORDER BY r.role) FROM user_roles r WHERE r.user_id = usr.id) AS roles,
-              ($9::text IS NULL OR EXISTS (SELECT 1 FROM seen)) AS first_delivery
-         FROM p, usr`,
+              ($9::text IS NULL OR EXISTS (SELECT 1 FROM seen)) AS first_delivery,
+              st.document AS state_document, st.etag AS state_etag
+         FROM p CROSS JOIN usr LEFT JOIN bot_state st ON st.key = $10::text`,
       values: [
         entry.channel, entry.partnerExternalId, entry.userExternalId, entry.displayName, entry.locale,
-        entry.conversationId, entry.conversationType, JSON.stringify(entry.reference), entry.requestKey ?? null,
+        entry.conversationId, entry.conversationType, JSON.stringify(entry.reference), entry.requestKey ?? null, entry.stateKey ?? null,
       ],
     });
     const row = rows[0];
@@ -105,6 +113,7 @@ export class PartnerDirectory {
         locale: entry.locale,
       },
       firstDelivery: row.first_delivery,
+      state: row.state_document && row.state_etag !== null ? { document: row.state_document, etag: String(row.state_etag) } : null,
     };
   }
 

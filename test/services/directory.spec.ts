@@ -74,4 +74,15 @@ describe('services/access/directory', () => {
     const { rows } = await db.query('SELECT count(*)::int AS n FROM users WHERE partner_id = $1', [entered.partner.id]);
     assert.equal(rows[0].n, 1);
   });
+
+  it('reads the turn\'s dialog state in the same round trip when asked (stateKey)', async () => {
+    const p = await createPartner(db, 'With state');
+    const key = `msteams/conversations/a:${randomUUID()}/users/29:x`;
+    assert.equal((await directory.enterTurn(entry(p, { stateKey: key })))?.state, null, 'nothing stored yet');
+    await db.query('INSERT INTO bot_state (key, document) VALUES ($1, $2)', [key, JSON.stringify({ dialogState: { stack: [] } })]);
+    const entered = await directory.enterTurn(entry(p, { stateKey: key }));
+    assert.deepEqual(entered?.state?.document, { dialogState: { stack: [] } });
+    assert.match(entered.state.etag, /^\d+$/);
+    assert.equal((await directory.enterTurn(entry(p)))?.state, null, 'no key, no state');
+  });
 });
