@@ -12,6 +12,7 @@ import {
 import type { Config } from '../../services/config.js';
 import type { Logger } from '../../services/logger.js';
 import { reportTurnError } from '../turn-error.js';
+import { ClientCachingAuthentication } from './client-cache.js';
 
 /** The turn botbuilder makes up for continueConversationAsync. */
 function isProactive(ctx: TurnContext): boolean {
@@ -25,7 +26,7 @@ export function createTeamsAdapter(config: Config['teams'], logger: Logger): Clo
     MicrosoftAppType: config.appType,
     MicrosoftAppTenantId: config.appTenantId ?? '',
   };
-  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication(options));
+  const adapter = new CloudAdapter(new ClientCachingAuthentication(new ConfigurationBotFrameworkAuthentication(options)));
   adapter.onTurnError = async (ctx: TurnContext, error: Error) => {
     // A proactive send (continueConversationAsync: notifications, a key sent to a personal
     // chat) must fail to its caller, which retries or reports it — not be swallowed here
