@@ -8,6 +8,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from '../../services/logger.js';
 import type { ArtifactResponse, ArtifactStore } from '../../services/software/artifacts.js';
+import { isTokenShaped } from '../../services/software/software-service.js';
 import type { DownloadClient, Redemption } from '../../services/software/types.js';
 
 /** Default requests per client address and minute before 429 (config DOWNLOADS_PER_MINUTE): a browser needs a handful; a token-guessing flood many. */
@@ -23,9 +24,6 @@ export interface DownloadDeps {
   /** Per client address and minute (default DOWNLOADS_PER_MINUTE); per process. */
   perMinute?: number;
 }
-
-/** 32 random bytes, base64url without padding. */
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 /** What logs say instead of the path: the token never reaches a log line. */
 const LINK_PATH = '/downloads/[token]';
@@ -127,8 +125,8 @@ export function createDownloadRouter(deps: DownloadDeps): Router {
 }
 
 function tokenOf(req: Request): string | null {
-  const token = req.params.token;
-  return typeof token === 'string' && TOKEN_SHAPE.test(token) ? token : null;
+  const token: unknown = req.params.token;
+  return isTokenShaped(token) ? token : null;
 }
 
 function languageOf(req: Request): Lang {

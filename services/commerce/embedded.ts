@@ -436,14 +436,6 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
     };
   }
 
-  async getSku(ref: SkuRef): Promise<Sku | null> {
-    const { rows } = await this.db.query<SkuRow>(
-      `SELECT s.product_id, ${SKU_COLUMNS} FROM skus s WHERE s.product_id = $1 AND s.id = $2`,
-      [normaliseId(ref.productId), normaliseId(ref.skuId)],
-    );
-    return rows[0] ? toSku(rows[0]) : null;
-  }
-
   async getSkuInMarket(ref: SkuRef, market: string): Promise<SkuInMarket | null> {
     const r = await skuInMarketRow(this.db, normaliseId(market), this.now(), normaliseId(ref.productId), normaliseId(ref.skuId));
     if (!r) return null;
@@ -488,9 +480,8 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
     // No transaction: the reads price the order, and the one statement that writes it (order
     // and lines together) is atomic. Concurrent submits with one key: the first insert wins;
     // the others wait for it to commit, insert nothing, and read the winner.
-    const client = this.db;
     // A retry (or the second click) finds the order made by the first one.
-    const earlier = await orderByKey(client, partnerId, key);
+    const earlier = await orderByKey(this.db, partnerId, key);
     if (earlier) {
       assertSamePurchase(earlier, req, lines);
       return { order: earlier, created: false };
@@ -498,7 +489,7 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
 
     const customerId = parseGuid(req.customerId);
     const customer = customerId
-      ? (await client.query<CustomerRow>({ name: 'commerce.customer', text: `${CUSTOMER_SELECT} WHERE c.partner_id = $1 AND c.id = $2`, values: [partnerId, customerId] })).rows[0]
+      ? (await this.db.query<CustomerRow>({ name: 'commerce.customer', text: `${CUSTOMER_SELECT} WHERE c.partner_id = $1 AND c.id = $2`, values: [partnerId, customerId] })).rows[0]
       : undefined;
     if (!customer) throw new CommerceError('customer_not_found', 'The customer was not found.');
     const market = customer.country_code;
@@ -506,7 +497,7 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
 
     const priced: PricedLine[] = [];
     for (const [lineIndex, line] of lines.entries()) {
-      const row = await skuInMarketRow(client, market, now, line.productId, line.skuId);
+      const row = await skuInMarketRow(this.db, market, now, line.productId, line.skuId);
       const where = { lineIndex, productId: line.productId, skuId: line.skuId };
       if (!row) throw new CommerceError('product_not_found', `Product ${line.productId} does not exist.`, where);
       if (row.sku_id === null) throw new CommerceError('sku_not_found', `Product ${line.productId} has no SKU ${line.skuId}.`, where);
@@ -543,7 +534,7 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
     for (let attempt = 0; ; attempt++) {
       const orderId = generateOrderId();
       // The order and its lines in one statement: no line is written when the order is not.
-      const inserted = await client.query({
+      const inserted = await this.db.query({
         name: 'commerce.insertOrder',
         text: `WITH o AS (
                  INSERT INTO orders (id, partner_id, customer_id, created_by, status, purchased_at, market, currency, tax_included, total_minor, idempotency_key)
@@ -571,7 +562,7 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
         };
         return { order, created: true };
       }
-      const winner = await orderByKey(client, partnerId, key);
+      const winner = await orderByKey(this.db, partnerId, key);
       if (winner) {
         assertSamePurchase(winner, req, lines);
         return { order: winner, created: false };

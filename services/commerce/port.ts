@@ -30,7 +30,6 @@ import type {
   Price,
   ProductDetail,
   ProductKind,
-  Sku,
   SkuInMarket,
   SkuRef,
 } from './types.js';
@@ -61,8 +60,6 @@ export interface CommerceBackend {
 
   /** A product with all its SKUs (priced or not) and downloadable variants. */
   getProduct(productId: string): Promise<ProductDetail | null>;
-
-  getSku(ref: SkuRef): Promise<Sku | null>;
 
   /**
    * A product's SKU, its price in `market` and R3 for it, in one call (the purchase flow's

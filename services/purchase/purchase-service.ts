@@ -369,10 +369,12 @@ export class PurchaseService {
     const customer = await this.loadCustomer(actor, customerId);
     const market = customer.market.countryCode;
     const search = typeof filter.search === 'string' && filter.search.trim() !== '' ? filter.search.trim() : null;
-    const [offers, reservationsAvailable] = await Promise.all([
+    // One R3 read: the list version that blocks the market, or null when it may buy reservations.
+    const [offers, reservationListVersion] = await Promise.all([
       this.commerce.listProducts({ market, ...(kind ? { kind } : {}), ...(search ? { search } : {}), ...(filter.productId ? { productId: filter.productId } : {}) }),
-      this.commerce.isAzureReservationAvailable(market),
+      this.commerce.azureReservationBlockedBy(market),
     ]);
+    const reservationsAvailable = reservationListVersion === null;
     const groups: OffersView['groups'] = [];
     for (const offer of offers) {
       // R3 holds here even if a backend forgot it.
@@ -390,7 +392,7 @@ export class PurchaseService {
       search,
       groups,
       azureReservationsUnavailable: !reservationsAvailable,
-      reservationListVersion: reservationsAvailable ? null : await this.commerce.azureReservationBlockedBy(market),
+      reservationListVersion,
     };
   }
 

@@ -128,6 +128,17 @@ function toVariant(v: VariantRow): VariantChoice {
   return { id: Number(v.id), version: v.version, language: v.language, fileType: v.file_type };
 }
 
+const KEY_COLUMNS = 'key_id, iv, tag, ciphertext, simulated, revoked_at';
+
+interface KeyRow {
+  key_id: string;
+  iv: Buffer;
+  tag: Buffer;
+  ciphertext: Buffer;
+  simulated: boolean;
+  revoked_at: Date | null;
+}
+
 interface LinkRow {
   id: string;
   expires_at: Date;
@@ -135,6 +146,20 @@ interface LinkRow {
   download_count: number;
   revoked_at: Date | null;
   revoked_reason: 'cancelled' | 'admin' | null;
+}
+
+/** A link as stored, with what it names and the file it serves. */
+interface StoredLink extends LinkRow {
+  partner_id: string;
+  customer_id: string;
+  order_id: string;
+  line_number: number;
+  product_id: string;
+  variant_id: string;
+  version: string;
+  language: string;
+  file_type: string;
+  file_name: string | null;
 }
 
 /** Why a link that exists cannot be used now (null: it can). */
@@ -419,12 +444,7 @@ export class SoftwareService {
 
   /** Why a download was not granted, recorded as a failed attempt (R12). */
   private async refusal(req: PendingRedemption, now: Date): Promise<Redemption> {
-    const { rows: links } = await this.db.query<LinkRow & { partner_id: string; customer_id: string; order_id: string; line_number: number; product_id: string; variant_id: string }>(
-      `SELECT id, partner_id, customer_id, order_id, line_number, product_id, variant_id, expires_at, max_downloads, download_count, revoked_at, revoked_reason
-         FROM download_links WHERE token_hash = $1`,
-      [req.hash],
-    );
-    const link = links[0];
+    const link = await this.linkByHash(req.hash);
     const where = { ip: req.ip, userAgent: req.userAgent };
     if (!link) {
       await recordActivity(this.db, { at: now, partnerId: null, event: 'download', outcome: 'unknown', ...where });
@@ -442,13 +462,7 @@ export class SoftwareService {
   /** The verdict a download would get now, without counting or logging (HEAD, link previews). */
   async inspect(token: string): Promise<Redemption> {
     if (!isTokenShaped(token)) return { status: 'unknown' };
-    const { rows } = await this.db.query<LinkRow & { product_id: string; version: string; language: string; file_type: string; file_name: string | null }>(
-      `SELECT l.id, l.expires_at, l.max_downloads, l.download_count, l.revoked_at, l.revoked_reason, l.product_id,
-              v.version, v.language, v.file_type, v.file_name
-         FROM download_links l JOIN product_variants v ON v.id = l.variant_id WHERE l.token_hash = $1`,
-      [hashToken(token)],
-    );
-    const link = rows[0];
+    const link = await this.linkByHash(hashToken(token));
     if (!link) return { status: 'unknown' };
     const why = verdict(link, this.now());
     if (why) return why;
@@ -561,19 +575,35 @@ export class SoftwareService {
   /** The purchase's key for a version, made (and stored encrypted) on first use; null when revoked (R19). */
   private async keyFor(q: Queryable, partnerId: number, item: SoftwareItem, version: string): Promise<{ plaintext: string; simulated: boolean } | null> {
     const aad = keyAad(item.orderId, item.lineNumber, version);
-    const sealed = this.cipher.seal(simulatedProductKey(), aad);
-    await q.query(
-      `INSERT INTO software_keys (partner_id, order_id, line_number, version, key_id, iv, tag, ciphertext, simulated)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true)
-       ON CONFLICT (order_id, line_number, version) DO NOTHING`,
-      [partnerId, item.orderId, item.lineNumber, version, sealed.keyId, sealed.iv, sealed.tag, sealed.ciphertext],
-    );
-    const { rows } = await q.query<{ key_id: string; iv: Buffer; tag: Buffer; ciphertext: Buffer; simulated: boolean; revoked_at: Date | null }>(
-      'SELECT key_id, iv, tag, ciphertext, simulated, revoked_at FROM software_keys WHERE order_id = $1 AND line_number = $2 AND version = $3',
+    const read = async () => (await q.query<KeyRow>(
+      `SELECT ${KEY_COLUMNS} FROM software_keys WHERE order_id = $1 AND line_number = $2 AND version = $3`,
       [item.orderId, item.lineNumber, version],
-    );
-    const row = rows[0]!;
+    )).rows[0];
+    // Made (and encrypted) only the first time; a concurrent first time keeps the winner's.
+    const make = async () => {
+      const sealed = this.cipher.seal(simulatedProductKey(), aad);
+      return (await q.query<KeyRow>(
+        `INSERT INTO software_keys (partner_id, order_id, line_number, version, key_id, iv, tag, ciphertext, simulated)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true)
+         ON CONFLICT (order_id, line_number, version) DO NOTHING
+         RETURNING ${KEY_COLUMNS}`,
+        [partnerId, item.orderId, item.lineNumber, version, sealed.keyId, sealed.iv, sealed.tag, sealed.ciphertext],
+      )).rows[0];
+    };
+    const row = (await read()) ?? (await make()) ?? (await read())!;
     if (row.revoked_at) return null;
     return { plaintext: this.cipher.open({ keyId: row.key_id, iv: row.iv, tag: row.tag, ciphertext: row.ciphertext }, aad), simulated: row.simulated };
+  }
+
+  /** A link by its token's hash, with the file it serves; undefined when no link has it. */
+  private async linkByHash(hash: Buffer): Promise<StoredLink | undefined> {
+    const { rows } = await this.db.query<StoredLink>(
+      `SELECT l.id, l.partner_id, l.customer_id, l.order_id, l.line_number, l.product_id, l.variant_id,
+              l.expires_at, l.max_downloads, l.download_count, l.revoked_at, l.revoked_reason,
+              v.version, v.language, v.file_type, v.file_name
+         FROM download_links l JOIN product_variants v ON v.id = l.variant_id WHERE l.token_hash = $1`,
+      [hash],
+    );
+    return rows[0];
   }
 }
