@@ -3,7 +3,7 @@
  * as notices — shared by the `buy` and `orders` flows.
  */
 import type { TurnContext } from 'botbuilder';
-import { notices, purchaseNotices, type BuySkuScreen, type CustomerOption, type CustomerSummary, type NoticeScreen, type OrderRow, type ProductOption } from '../cards/index.js';
+import { notices, purchaseNotices, type BuySkuScreen, type Screen, type CustomerOption, type CustomerSummary, type NoticeScreen, type OrderRow, type ProductOption } from '../cards/index.js';
 import type { CancellationTerms, CustomerView, OfferView, OffersView, OrderView } from '../services/purchase/purchase-service.js';
 import { isPurchaseError } from '../services/purchase/errors.js';
 import { ForbiddenError } from '../services/access/roles.js';
@@ -76,12 +76,15 @@ export function refusalNotice(err: unknown): NoticeScreen {
   }
 }
 
-/** Run a service call; on a refusal show why and answer null (nothing was changed). */
-export async function orRefuse<T>(ctx: TurnContext, call: () => Promise<T>): Promise<T | null> {
+/**
+ * Run a service call; on a refusal show why and answer null (nothing was changed).
+ * `toNotice` words the refusals of another service (it rethrows what is no refusal).
+ */
+export async function orRefuse<T>(ctx: TurnContext, call: () => Promise<T>, toNotice: (err: unknown) => Screen = refusalNotice): Promise<T | null> {
   try {
     return await call();
   } catch (err) {
-    await show(ctx, refusalNotice(err));
+    await show(ctx, toNotice(err));
     return null;
   }
 }

@@ -20,7 +20,7 @@ import { isSoftwareError } from '../services/software/errors.js';
 import type { SoftwareService } from '../services/software/software-service.js';
 import type { SoftwareChoices, SoftwareItem } from '../services/software/types.js';
 import { parseTurnInput } from './input.js';
-import { customerOption, customerSummary, refusalNotice } from './purchase-views.js';
+import { customerOption, customerSummary, orRefuse, refusalNotice } from './purchase-views.js';
 import { expectText, finishFlow } from './runner.js';
 import { actorOf, isSlack, show } from './ui.js';
 
@@ -106,10 +106,10 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
     const state: SoftwareState = { step: 'customer' };
     dc.activeDialog!.state = state;
     // R8 first: a Sales agent or Global admin is told the role before anything else (and the attempt is recorded).
-    const allowed = await this.attempt(dc, async () => {
+    const allowed = await orRefuse(dc.context, async () => {
       await this.software.authorize(actor(dc.context));
       return true;
-    });
+    }, softwareRefusal);
     if (!allowed) return dc.endDialog();
     const query = options?.args?.trim().slice(0, 200) ?? '';
     if (!query) return this.ask(dc, null, 'prompt');
@@ -156,7 +156,7 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
   }
 
   private async search(dc: DialogContext, state: SoftwareState, query: string): Promise<DialogTurnResult> {
-    const found = await this.attempt(dc, () => this.purchases.findCustomers(actor(dc.context), query));
+    const found = await orRefuse(dc.context, () => this.purchases.findCustomers(actor(dc.context), query), softwareRefusal);
     if (!found) return dc.endDialog();
     if (found.kind === 'one') return (await this.showList(dc, state, found.customers[0]!.id, true)) ?? dc.endDialog();
     if (found.kind === 'many') {
@@ -190,7 +190,7 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
   }
 
   private async showChoices(dc: DialogContext, customerId: string, orderId: string, lineNumber: number): Promise<DialogTurnResult> {
-    const choices = await this.attempt(dc, () => this.software.choices(actor(dc.context), customerId, orderId, lineNumber));
+    const choices = await orRefuse(dc.context, () => this.software.choices(actor(dc.context), customerId, orderId, lineNumber), softwareRefusal);
     if (choices) await show(dc.context, choicesScreen(choices));
     return Dialog.EndOfTurn;
   }
@@ -227,7 +227,7 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
     } catch (err) {
       if (isSoftwareError(err, 'variant_not_found')) {
         // Show the pickers again, saying that this combination does not exist.
-        const choices = await this.attempt(dc, () => this.software.choices(me, customerId, orderId, lineNumber));
+        const choices = await orRefuse(dc.context, () => this.software.choices(me, customerId, orderId, lineNumber), softwareRefusal);
         if (choices) {
           const missing = { version: version ?? '', language: language ?? '', fileType: fileType ?? '' };
           await show(ctx, choicesScreen(choices, { missing, selected: missing }));
@@ -256,15 +256,5 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
     }
     const sent = await this.personalChat.send(ctx, me, screen);
     await show(ctx, notice(sent === 'sent' ? 'info' : 'warning', sent === 'sent' ? 'software.sentPrivately' : 'software.noPersonalChat'));
-  }
-
-  /** Run a service call; on a refusal show why and answer null (nothing changed). */
-  private async attempt<T>(dc: DialogContext, call: () => Promise<T>): Promise<T | null> {
-    try {
-      return await call();
-    } catch (err) {
-      await show(dc.context, softwareRefusal(err));
-      return null;
-    }
   }
 }

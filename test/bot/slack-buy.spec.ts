@@ -7,39 +7,30 @@
 import { strict as assert } from 'node:assert';
 import { createLogger } from '../../services/logger.js';
 import { seedDemoData, DEMO_PARTNER } from '../../services/seed/demo.js';
-import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { testDb } from '../support/db.js';
-import { createBlockAction, createSlashCommand, createUser, createViewSubmission, slackSignature } from '../support/factories.js';
-import { startFakeSlackApi, type FakeSlackApi } from '../fakes/slack-api.js';
-import { slackButtons as buttons, waitForSlackCall as waitFor } from '../support/slack.js';
+import { createBlockAction, createSlashCommand, createUser, createViewSubmission } from '../support/factories.js';
+import type { FakeSlackApi } from '../fakes/slack-api.js';
+import { answerAsDemoAdmin, slackButtons as buttons, startSlackTestBot, waitForSlackCall as waitFor, type SlackTestBot } from '../support/slack.js';
 import { assertValidBlockKit, assertValidSlackModal } from '../cards/validate.js';
 
-const SECRET = 'test-signing-secret-0123456789';
-const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const USER = 'U0DEMOADMIN';
 const WS_DATACENTER = 'DG7GMGF0D7FV';
 
 describe('bot: buying over Slack', function () {
   this.timeout(30_000);
   const db = testDb();
-  let bot: TestBot;
   let fake: FakeSlackApi;
+  let slack: SlackTestBot;
 
   before(async () => {
     await seedDemoData(db, { logger: createLogger({ level: 'silent' }) });
-    fake = await startFakeSlackApi();
-    // The demo user keeps the name the seed gave it (other tests read the demo data).
-    fake.script((call) => (call.method === 'users.info' ? { body: { ok: true, user: { id: USER, real_name: 'Demo Admin', locale: 'en-US' } } } : undefined));
-    bot = await startTestBot({ env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: fake.apiUrl } });
+    slack = await startSlackTestBot();
+    ({ fake } = slack);
   });
-  after(async () => {
-    await bot.close();
-    await fake.close();
-  });
+  after(() => slack.close());
 
   async function post(body: string) {
-    const res = await bot.post('/slack/events', body, { ...FORM, ...slackSignature(SECRET, body) });
-    assert.equal(res.status, 200);
+    assert.equal((await slack.post(body)).status, 200);
   }
   async function click(value: string, actionId: string, path: string) {
     const body = createBlockAction({ teamId: DEMO_PARTNER.slackTeamId, userId: USER, value, actionId, responseUrl: fake.responseUrl(path) });
@@ -60,7 +51,7 @@ describe('bot: buying over Slack', function () {
       const answer = await waitFor(fake, (c) => c.path.endsWith('r/refused'));
       assert.match(JSON.stringify(answer.params.blocks), /Admin agent or Global admin/);
     } finally {
-      fake.script((call) => (call.method === 'users.info' ? { body: { ok: true, user: { id: USER, real_name: 'Demo Admin', locale: 'en-US' } } } : undefined));
+      answerAsDemoAdmin(fake);
     }
   });
 
@@ -105,7 +96,7 @@ describe('bot: buying over Slack', function () {
     assert.equal(await orders(), before + 1);
 
     // Slack retries the same request: no second order.
-    const retry = await bot.post('/slack/events', confirmBody, { ...FORM, ...slackSignature(SECRET, confirmBody), 'x-slack-retry-num': '1' });
+    const retry = await slack.post(confirmBody, { 'x-slack-retry-num': '1' });
     assert.equal(retry.status, 200);
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(await orders(), before + 1);

@@ -9,31 +9,27 @@ import { randomUUID } from 'node:crypto';
 import { createLogger } from '../../services/logger.js';
 import { seedDemoData, DEMO_PARTNER } from '../../services/seed/demo.js';
 import { EmbeddedCommerceBackend } from '../../services/commerce/embedded.js';
-import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { testDb } from '../support/db.js';
-import { createBlockAction, createSlashCommand, slackSignature } from '../support/factories.js';
-import { startFakeSlackApi, type FakeSlackApi } from '../fakes/slack-api.js';
-import { slackButtons as buttons, waitForSlackCall as waitFor } from '../support/slack.js';
+import { createBlockAction, createSlashCommand } from '../support/factories.js';
+import type { FakeSlackApi } from '../fakes/slack-api.js';
+import { slackButtons as buttons, startSlackTestBot, waitForSlackCall as waitFor, type SlackTestBot } from '../support/slack.js';
 import { assertValidBlockKit } from '../cards/validate.js';
 
-const SECRET = 'test-signing-secret-0123456789';
-const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const USER = 'U0DEMOADMIN'; // demo: Admin agent + Global admin
 const PRODUCT_KEY = /\b[B-Y2-9]{5}(-[B-Y2-9]{5}){4}\b/;
 
 describe('bot: keys and downloads over Slack', function () {
   this.timeout(30_000);
   const db = testDb();
-  let bot: TestBot;
   let fake: FakeSlackApi;
+  let slack: SlackTestBot;
   let domain: string;
   let orderId: string;
 
   before(async () => {
     await seedDemoData(db, { logger: createLogger({ level: 'silent' }) });
-    fake = await startFakeSlackApi();
-    fake.script((call) => (call.method === 'users.info' ? { body: { ok: true, user: { id: USER, real_name: 'Demo Admin', locale: 'en-US' } } } : undefined));
-    bot = await startTestBot({ env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: fake.apiUrl } });
+    slack = await startSlackTestBot();
+    ({ fake } = slack);
     const partner = await db.query<{ partner_id: string }>("SELECT partner_id FROM partner_channels WHERE channel = 'slack' AND external_id = $1", [DEMO_PARTNER.slackTeamId]);
     const partnerId = Number(partner.rows[0]!.partner_id);
     domain = `slack-keys-${randomUUID().slice(0, 8)}.onmicrosoft.com`;
@@ -47,14 +43,10 @@ describe('bot: keys and downloads over Slack', function () {
     });
     orderId = order.id;
   });
-  after(async () => {
-    await bot.close();
-    await fake.close();
-  });
+  after(() => slack.close());
 
   async function post(body: string) {
-    const res = await bot.post('/slack/events', body, { ...FORM, ...slackSignature(SECRET, body) });
-    assert.equal(res.status, 200);
+    assert.equal((await slack.post(body)).status, 200);
   }
 
   it('/csp keys → purchase → combination → key and link, ephemeral only', async () => {

@@ -1,5 +1,7 @@
-/** Reading what the bot sent to the fake Slack Web API (test/fakes/slack-api.ts). */
-import type { FakeSlackApi, SlackCall } from '../fakes/slack-api.js';
+/** The bot with Slack on, against the fake Slack Web API (test/fakes/slack-api.ts), and reading what it sent there. */
+import { startFakeSlackApi, type FakeSlackApi, type SlackCall } from '../fakes/slack-api.js';
+import { startTestBot, type TestBot } from './bot-harness.js';
+import { slackSignature } from './factories.js';
 
 /** The first call matching `pred`, waiting up to 5 s for it (the bot answers after ack()). */
 export async function waitForSlackCall(fake: FakeSlackApi, pred: (c: SlackCall) => boolean): Promise<SlackCall> {
@@ -14,4 +16,38 @@ export async function waitForSlackCall(fake: FakeSlackApi, pred: (c: SlackCall) 
 /** Every button of a message (section accessories and actions blocks). */
 export function slackButtons(call: SlackCall): any[] {
   return (call.params.blocks as any[]).flatMap((b) => (b.accessory ? [b.accessory] : b.elements ?? [])).filter((e: any) => e.type === 'button');
+}
+
+export const SLACK_TEST_SECRET = 'test-signing-secret-0123456789';
+/** The demo workspace's admin (Admin agent + Global admin). */
+export const DEMO_SLACK_ADMIN = 'U0DEMOADMIN';
+
+/** users.info as Slack answers it for the demo admin (the seeded name stays: other tests read the demo data). */
+export function answerAsDemoAdmin(fake: FakeSlackApi): void {
+  fake.script((call) => (call.method === 'users.info' ? { body: { ok: true, user: { id: DEMO_SLACK_ADMIN, real_name: 'Demo Admin', locale: 'en-US' } } } : undefined));
+}
+
+export interface SlackTestBot {
+  bot: TestBot;
+  fake: FakeSlackApi;
+  /** POST a form body to /slack/events, signed as Slack signs it. */
+  post(body: string, headers?: Record<string, string>): Promise<{ status: number }>;
+  close(): Promise<void>;
+}
+
+/** The real bot with Slack on, against a fake Slack Web API that knows the demo admin. */
+export async function startSlackTestBot(): Promise<SlackTestBot> {
+  const fake = await startFakeSlackApi();
+  answerAsDemoAdmin(fake);
+  const bot = await startTestBot({ env: { SLACK_SIGNING_SECRET: SLACK_TEST_SECRET, SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: fake.apiUrl } });
+  return {
+    bot,
+    fake,
+    post: (body, headers = {}) =>
+      bot.post('/slack/events', body, { 'content-type': 'application/x-www-form-urlencoded', ...slackSignature(SLACK_TEST_SECRET, body), ...headers }),
+    close: async () => {
+      await bot.close();
+      await fake.close();
+    },
+  };
 }
