@@ -17,6 +17,7 @@ import { notice, notices, purchaseNotices, type Screen, type SoftwareChoicesScre
 import type { Actor } from '../services/access/roles.js';
 import type { PurchaseService } from '../services/purchase/purchase-service.js';
 import { isSoftwareError } from '../services/software/errors.js';
+import { parseGuid } from '../services/commerce/rules.js';
 import type { SoftwareService } from '../services/software/software-service.js';
 import type { SoftwareChoices, SoftwareItem } from '../services/software/types.js';
 import { parseTurnInput } from './input.js';
@@ -114,7 +115,7 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
     const query = options?.args?.trim().slice(0, 200) ?? '';
     if (!query) return this.ask(dc, null, 'prompt');
     // A customer id (a button), else a name, tenant id or domain.
-    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(query)) {
+    if (parseGuid(query)) {
       const shown = await this.showList(dc, state, query, false);
       if (shown) return shown;
     }

@@ -7,7 +7,7 @@ import { randomInt } from 'node:crypto';
 import type { Db, Queryable } from '../db/pool.js';
 import { CommerceError } from './errors.js';
 import type { CommerceBackend } from './port.js';
-import { classifyCustomerQuery, lineTotal, parseGuid, sumMinor, validateQuantity } from './rules.js';
+import { classifyCustomerQuery, isOrderId, lineTotal, parseGuid, sumMinor, validateQuantity } from './rules.js';
 import type {
   BillingCycle,
   CancellationPolicy,
@@ -574,7 +574,7 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
 
   async getOrder(partnerId: number, orderId: string): Promise<Order | null> {
     const id = normaliseId(orderId);
-    if (!/^[A-Z0-9]{12}$/.test(id)) return null;
+    if (!isOrderId(id)) return null;
     const { rows } = await this.db.query<OrderRow>(`${ORDER_SELECT} WHERE o.partner_id = $1 AND o.id = $2`, [partnerId, id]);
     return rows[0] ? toOrder(rows[0]) : null;
   }

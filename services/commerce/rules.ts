@@ -11,6 +11,11 @@ const GUID = /^\{?([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a
 const GUID_N = /^([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})$/i;
 const DOMAIN = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/i;
 
+/** An order id as the commerce backend makes them: 12 upper-case letters or digits. */
+export function isOrderId(id: unknown): id is string {
+  return typeof id === 'string' && /^[A-Z0-9]{12}$/.test(id);
+}
+
 /** A tenant GUID in canonical form (lower case, hyphenated), or null. Accepts `{…}` and the 32-digit form. */
 export function parseGuid(text: string): string | null {
   const m = GUID.exec(text.trim()) ?? GUID_N.exec(text.trim());

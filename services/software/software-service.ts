@@ -22,6 +22,7 @@ import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { isIP } from 'node:net';
 import { ForbiddenError, hasAnyRole, type Actor, type Role } from '../access/roles.js';
 import type { CommerceBackend } from '../commerce/port.js';
+import { isOrderId, parseGuid } from '../commerce/rules.js';
 import type { OrderStatus, ProductKind } from '../commerce/types.js';
 import { inTransaction, type Db, type Queryable } from '../db/pool.js';
 import { enqueueInTx } from '../jobs/outbox.js';
@@ -528,8 +529,8 @@ export class SoftwareService {
   /** R8, with the refused attempt recorded (R12). */
   private async requireAdminAgent(actor: Actor, where: { customerId?: string; orderId?: string; lineNumber?: number }): Promise<void> {
     if (hasAnyRole(actor, SOFTWARE_ROLES)) return;
-    const customerId = typeof where.customerId === 'string' && /^[0-9a-f-]{36}$/i.test(where.customerId) ? where.customerId : null;
-    const orderId = typeof where.orderId === 'string' && /^[A-Z0-9]{12}$/.test(where.orderId) ? where.orderId : null;
+    const customerId = typeof where.customerId === 'string' ? parseGuid(where.customerId) : null;
+    const orderId = isOrderId(where.orderId) ? where.orderId : null;
     await recordActivity(this.db, {
       at: this.now(), partnerId: actor.partnerId, event: 'key_view', outcome: 'forbidden', userId: actor.userId,
       customerId, orderId, lineNumber: orderId && Number.isSafeInteger(where.lineNumber) ? where.lineNumber! : null,
@@ -546,7 +547,7 @@ export class SoftwareService {
   private async loadItem(q: Queryable, actor: Actor, customerId: string, orderId: unknown, lineNumber: unknown, lock = false): Promise<SoftwareItem> {
     const id = typeof orderId === 'string' ? orderId.trim().toUpperCase() : '';
     const line = Number(lineNumber);
-    if (!/^[A-Z0-9]{12}$/.test(id) || !Number.isSafeInteger(line) || line < 0) throw new SoftwareError({ code: 'item_not_found' });
+    if (!isOrderId(id) || !Number.isSafeInteger(line) || line < 0) throw new SoftwareError({ code: 'item_not_found' });
     const { rows } = await q.query<ItemRow>(`${ITEM_SELECT} AND o.id = $3 AND l.line_number = $4${lock ? ' FOR SHARE OF o' : ''}`, [actor.partnerId, customerId, id, line]);
     if (!rows[0]) throw new SoftwareError({ code: 'item_not_found' });
     return toItem(rows[0]);
