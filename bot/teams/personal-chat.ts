@@ -9,6 +9,7 @@ import { renderTeams, fallbackText, type Screen } from '../../cards/index.js';
 import { resolveLocale } from '../../cards/i18n/index.js';
 import type { Actor } from '../../services/access/roles.js';
 import type { Db } from '../../services/db/pool.js';
+import { personalConversation } from '../../services/notifications/notifications.js';
 import type { PersonalChat } from '../../dialogs/software.js';
 import type { TeamsAdapter } from './sender.js';
 
@@ -30,12 +31,6 @@ export class TeamsPersonalChat implements PersonalChat {
   }
 
   private async referenceOf(actor: Actor): Promise<Partial<ConversationReference> | undefined> {
-    const { rows } = await this.deps.db.query<{ reference: Partial<ConversationReference> }>(
-      `SELECT reference FROM conversation_refs
-        WHERE user_id = $1 AND partner_id = $2 AND channel = 'msteams' AND active AND conversation_type = 'personal'
-        ORDER BY updated_at DESC LIMIT 1`,
-      [actor.userId, actor.partnerId],
-    );
-    return rows[0]?.reference;
+    return ((await personalConversation(this.deps.db, actor.userId, actor.partnerId))?.reference);
   }
 }

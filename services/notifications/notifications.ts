@@ -95,16 +95,9 @@ export class NotificationService {
    * user has no active personal conversation.
    */
   async notifyUser(client: Queryable, req: Omit<NotifyRequest, 'conversationRefId'> & { userId: string }): Promise<NotifyResult | null> {
-    const ref = await client.query<{ id: string }>(
-      `SELECT id FROM conversation_refs
-        WHERE user_id = $1 AND partner_id = $2 AND active AND conversation_type = 'personal'
-        ORDER BY updated_at DESC
-        LIMIT 1`,
-      [req.userId, req.partnerId],
-    );
-    const conversationRefId = ref.rows[0]?.id;
-    if (!conversationRefId) return null;
-    return this.notify(client, { partnerId: req.partnerId, conversationRefId, payload: req.payload, dedupeKey: req.dedupeKey });
+    const conversation = await personalConversation(client, req.userId, req.partnerId);
+    if (!conversation) return null;
+    return this.notify(client, { partnerId: req.partnerId, conversationRefId: conversation.id, payload: req.payload, dedupeKey: req.dedupeKey });
   }
 
   /** A notification's delivery state (for status pages and tests). */
@@ -116,4 +109,19 @@ export class NotificationService {
     const row = rows[0];
     return row ? { status: row.status, attempts: row.attempts, lastError: row.last_error, sentAt: row.sent_at } : null;
   }
+}
+
+/**
+ * The user's personal chat with the bot (Teams) or DM (Slack) — the one they wrote from
+ * last — or null when they have none that is active. (A user row belongs to one channel.)
+ */
+export async function personalConversation(q: Queryable, userId: number | string, partnerId: number | string): Promise<{ id: string; reference: Record<string, unknown> } | null> {
+  const { rows } = await q.query<{ id: string; reference: Record<string, unknown> }>(
+    `SELECT id, reference FROM conversation_refs
+      WHERE user_id = $1 AND partner_id = $2 AND active AND conversation_type = 'personal'
+      ORDER BY updated_at DESC
+      LIMIT 1`,
+    [userId, partnerId],
+  );
+  return rows[0] ?? null;
 }
