@@ -31,6 +31,6 @@ export class TeamsPersonalChat implements PersonalChat {
   }
 
   private async referenceOf(actor: Actor): Promise<Partial<ConversationReference> | undefined> {
-    return ((await personalConversation(this.deps.db, actor.userId, actor.partnerId))?.reference);
+    return (await personalConversation(this.deps.db, actor.userId, actor.partnerId))?.reference;
   }
 }
