@@ -234,6 +234,8 @@ for (const kind of BACKEND_KINDS) {
         assert.equal(log.filter((e) => e === 'ok').length, 7, `exactly 7 allowed in the window: ${log.join(' ')}`);
         const q = backend.queue(QUEUES.notifications);
         const mine = async () => (await q.getDelayed()).filter((job) => ids.includes(job.data.notificationId));
+        // The limiter's "wait" is logged before the worker moves the job to the delayed set.
+        await eventually(async () => (await mine()).length === 1, { what: 'the 8th waits as a delayed job' });
         assert.equal((await mine()).length, 1, 'the 8th waits as a delayed job');
 
         // The window passes (here: its counters are reset) and the delayed job runs now.
