@@ -15,7 +15,9 @@ import type {
   CreateOrderResult,
   CreditPolicy,
   Customer,
+  CustomerOffers,
   CustomerSearchResult,
+  CustomerSku,
   Market,
   Offer,
   Order,
@@ -169,73 +171,128 @@ function toSku(r: SkuRow): Sku {
   };
 }
 
+/** Price columns are prefixed where they would clash with a customer's market columns. */
 interface PriceRow {
-  currency: string;
+  price_currency: string;
   unit_price_minor: string;
-  tax_included: boolean;
+  price_tax_included: boolean;
   effective_from: Date;
 }
 
 function toPrice(r: PriceRow): Price {
-  return { currency: r.currency, unitPriceMinor: toSafeInt(r.unit_price_minor), taxIncluded: r.tax_included, effectiveFrom: r.effective_from };
+  return { currency: r.price_currency, unitPriceMinor: toSafeInt(r.unit_price_minor), taxIncluded: r.price_tax_included, effectiveFrom: r.effective_from };
 }
 
-/** The current price per SKU in market $1 at instant $2. */
-const CURRENT_PRICES = `
-  SELECT DISTINCT ON (p.product_id, p.sku_id)
-         p.product_id, p.sku_id, p.currency, p.unit_price_minor, p.effective_from, m.tax_included
-    FROM prices p
-    JOIN markets m ON m.country_code = p.market
-   WHERE p.market = $1 AND p.effective_from <= $2
-   ORDER BY p.product_id, p.sku_id, p.effective_from DESC`;
+/*
+ * The catalog SQL below is written once and anchored two ways: on a market given as a
+ * parameter (listProducts, getSkuInMarket) or on a customer's billing country
+ * (customerOffers, customerSku, createOrder), so that a purchase step reads the customer and
+ * the catalog in one round trip. The fragments take SQL expressions for the market and the
+ * instant ("$1", "mk.country_code").
+ */
 
-/** The current price of SKU `s` in market $1 at instant $2 (for a LATERAL join). */
-const PRICE_OF_SKU = `
-  SELECT p.currency, p.unit_price_minor, p.effective_from, m.tax_included
+/** The current price of SKU `s` in `market` at instant `at` (for a LATERAL join). */
+const priceOfSku = (market: string, at: string) => `
+  SELECT p.currency AS price_currency, p.unit_price_minor, p.effective_from, m.tax_included AS price_tax_included
     FROM prices p JOIN markets m ON m.country_code = p.market
-   WHERE p.market = $1 AND p.effective_from <= $2 AND p.product_id = s.product_id AND p.sku_id = s.id
+   WHERE p.market = ${market} AND p.effective_from <= ${at} AND p.product_id = s.product_id AND p.sku_id = s.id
    ORDER BY p.effective_from DESC LIMIT 1`;
 
 const CURRENT_UNAVAILABLE_LIST = `
   SELECT version FROM azure_reservation_unavailable_lists ORDER BY as_of DESC, version DESC LIMIT 1`;
 
-/** Column `reservation_blocked_by` of product `pr` in market $1: the R3 list naming the market, for Azure reservations only. */
-const RESERVATION_BLOCKED_BY = `
-  CASE WHEN pr.kind = 'azure_reservation' THEN (
-    SELECT u.list_version FROM azure_reservation_unavailable_markets u
-     WHERE u.list_version = (${CURRENT_UNAVAILABLE_LIST}) AND u.country_code = $1 LIMIT 1
-  ) END AS reservation_blocked_by`;
+/** R3: the version of the current unavailable-markets list that names `market`, or NULL. */
+const reservationBlockedByIn = (market: string) => `(
+  SELECT u.list_version FROM azure_reservation_unavailable_markets u
+   WHERE u.list_version = (${CURRENT_UNAVAILABLE_LIST}) AND u.country_code = ${market} LIMIT 1)`;
 
-type SkuInMarketRow = ProductRow & Omit<SkuRow, 'sku_id'> & { sku_id: string | null } & Partial<PriceRow> & { unit_price_minor: string | null; reservation_blocked_by: string | null };
+/** `mk`: a market given as parameter $1 (one column, country_code). */
+const MARKET_ANCHOR = 'SELECT $1::text AS country_code';
+/** `mk`: the partner's ($1) customer $2 — every customer column, and country_code its billing country. */
+const CUSTOMER_ANCHOR = `${CUSTOMER_SELECT} WHERE c.partner_id = $1 AND c.id = $2`;
 
 /**
- * A product, one of its SKUs (null columns when it has no such SKU), the SKU's price in the
- * market (null when not sold there) and R3, in one named statement (the SKU, review and
- * confirm steps of every purchase, and every order line, run it). Undefined: no such product.
+ * What market `mk` may buy — every SKU priced there at instant `$p`, no Azure reservation
+ * where R3 blocks them — filtered by kind `$p+1`, search pattern `$p+2` and product id
+ * `$p+3` (each NULL: no filter), one row per SKU in the catalog's order. Every row also
+ * carries `mk`'s columns and `reservation_blocked_by` (R3 for the market); a market with
+ * nothing to offer gives one row whose product columns are NULL.
  */
-async function skuInMarketRow(q: Queryable, market: string, now: Date, productId: string, skuId: string): Promise<SkuInMarketRow | undefined> {
-  const { rows } = await q.query<SkuInMarketRow>({
-    name: 'commerce.skuInMarket',
-    text: `SELECT ${PRODUCT_COLUMNS}, ${SKU_COLUMNS},
-                  cp.currency, cp.unit_price_minor, cp.effective_from, cp.tax_included,
-                  ${RESERVATION_BLOCKED_BY}
-             FROM products pr
-             JOIN product_kinds k ON k.kind = pr.kind
-             LEFT JOIN skus s ON s.product_id = pr.id AND s.id = $4
-             LEFT JOIN LATERAL (${PRICE_OF_SKU}) cp ON true
-            WHERE pr.id = $3`,
-    values: [market, now, productId, skuId],
-  });
-  return rows[0];
+const offersSql = (anchor: string, p: number) => `
+  WITH mk AS (${anchor})
+  SELECT mk.*, ${reservationBlockedByIn('mk.country_code')} AS reservation_blocked_by, o.*
+    FROM mk
+    LEFT JOIN LATERAL (
+      SELECT ${PRODUCT_COLUMNS}, ${SKU_COLUMNS}, cp.*,
+             array_position(ARRAY['server_subscription', 'perpetual_software', 'azure_reservation', 'software_plan'], pr.kind) AS kind_rank,
+             array_position(ARRAY['one_time', 'P1Y', 'P3Y'], s.term) AS term_rank
+        FROM products pr
+        JOIN product_kinds k ON k.kind = pr.kind
+        JOIN skus s ON s.product_id = pr.id
+        JOIN LATERAL (${priceOfSku('mk.country_code', `$${p}`)}) cp ON true
+       WHERE ($${p + 1}::text IS NULL OR pr.kind = $${p + 1})
+         AND ($${p + 2}::text IS NULL OR pr.title ILIKE $${p + 2} OR pr.description ILIKE $${p + 2} OR pr.publisher ILIKE $${p + 2})
+         AND (pr.kind <> 'azure_reservation' OR ${reservationBlockedByIn('mk.country_code')} IS NULL)
+         AND ($${p + 3}::text IS NULL OR pr.id = $${p + 3})
+    ) o ON true
+   ORDER BY o.kind_rank, o.product_title, o.product_id, o.term_rank, o.sku_id`;
+
+type OfferRow = { reservation_blocked_by: string | null } & (({ product_id: string } & ProductRow & SkuRow & PriceRow) | { product_id: null });
+
+function toOffers(rows: OfferRow[], market: string): Offer[] {
+  const offers: Offer[] = [];
+  for (const r of rows) {
+    if (r.product_id === null) continue;
+    let offer = offers[offers.length - 1];
+    if (offer?.id !== r.product_id) {
+      offer = { ...toProduct(r), market, skus: [] };
+      offers.push(offer);
+    }
+    offer.skus.push({ ...toSku(r), price: toPrice(r) });
+  }
+  return offers;
 }
+
+function offerFilter(opts: { kind?: ProductKind; search?: string; productId?: string }): [string | null, string | null, string | null] {
+  const search = opts.search?.trim() ? `%${escapeLike(opts.search.trim())}%` : null;
+  return [opts.kind ?? null, search, opts.productId ? normaliseId(opts.productId) : null];
+}
+
+/**
+ * Product `productId` of the catalog, its SKU `skuId` (NULL columns when it has no such
+ * SKU), that SKU's price in `market` at `at` (NULL when not sold there) and, for an Azure
+ * reservation, R3 (`reservation_blocked_by`). No row: no such product.
+ */
+const skuInMarketSql = (market: string, at: string, productId: string, skuId: string) => `
+  SELECT ${PRODUCT_COLUMNS}, ${SKU_COLUMNS}, cp.*,
+         CASE WHEN pr.kind = 'azure_reservation' THEN ${reservationBlockedByIn(market)} END AS reservation_blocked_by
+    FROM products pr
+    JOIN product_kinds k ON k.kind = pr.kind
+    LEFT JOIN skus s ON s.product_id = pr.id AND s.id = ${skuId}
+    LEFT JOIN LATERAL (${priceOfSku(market, at)}) cp ON true
+   WHERE pr.id = ${productId}`;
+
+type SkuInMarketRow = ProductRow &
+  Omit<SkuRow, 'sku_id'> & { sku_id: string | null } & Omit<PriceRow, 'unit_price_minor'> & { unit_price_minor: string | null; reservation_blocked_by: string | null };
+
+function toSkuInMarket(r: SkuInMarketRow): SkuInMarket {
+  const sku = r.sku_id === null ? null : toSku({ ...r, sku_id: r.sku_id });
+  const price = sku && r.unit_price_minor !== null ? toPrice(r as PriceRow) : null;
+  return { product: toProduct(r), sku, price, reservationBlockedBy: r.reservation_blocked_by };
+}
+
+/** The lines of an order to be, each priced in the billing country of the partner's customer, with the customer (see createOrder). */
+const ORDER_PRICING_SQL = `
+  WITH mk AS (${CUSTOMER_ANCHOR})
+  SELECT mk.*, req.line_index, r.*
+    FROM mk
+   CROSS JOIN unnest($4::text[], $5::text[]) WITH ORDINALITY AS req(product_ref, sku_ref, line_index)
+    LEFT JOIN LATERAL (${skuInMarketSql('mk.country_code', '$3', 'req.product_ref', 'req.sku_ref')}) r ON true
+   ORDER BY req.line_index`;
 
 /** Version of the unavailable-markets list that excludes `market`, or null when reservations are available there. */
 async function reservationBlockedBy(db: Queryable, market: string): Promise<string | null> {
-  const { rows } = await db.query<{ list_version: string }>(
-    `SELECT u.list_version FROM azure_reservation_unavailable_markets u
-      WHERE u.list_version = (${CURRENT_UNAVAILABLE_LIST}) AND u.country_code = $1 LIMIT 1`,
-    [market],
-  );
+  const { rows } = await db.query<{ list_version: string | null }>(`SELECT ${reservationBlockedByIn('$1')} AS list_version`, [market]);
   return rows[0]?.list_version ?? null;
 }
 
@@ -381,34 +438,38 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
 
   async listProducts(opts: { market: string; kind?: ProductKind; search?: string; productId?: string }): Promise<Offer[]> {
     const market = normaliseId(opts.market);
-    const search = opts.search?.trim() ? `%${escapeLike(opts.search.trim())}%` : null;
-    const { rows } = await this.db.query<ProductRow & SkuRow & PriceRow>(
-      `WITH current_prices AS (${CURRENT_PRICES}),
-            blocked AS (SELECT 1 FROM azure_reservation_unavailable_markets u
-                         WHERE u.list_version = (${CURRENT_UNAVAILABLE_LIST}) AND u.country_code = $1)
-       SELECT ${PRODUCT_COLUMNS}, ${SKU_COLUMNS}, cp.currency, cp.unit_price_minor, cp.effective_from, cp.tax_included
-         FROM products pr
-         JOIN product_kinds k ON k.kind = pr.kind
-         JOIN skus s ON s.product_id = pr.id
-         JOIN current_prices cp ON cp.product_id = s.product_id AND cp.sku_id = s.id
-        WHERE ($3::text IS NULL OR pr.kind = $3)
-          AND ($4::text IS NULL OR pr.title ILIKE $4 OR pr.description ILIKE $4 OR pr.publisher ILIKE $4)
-          AND (pr.kind <> 'azure_reservation' OR NOT EXISTS (SELECT 1 FROM blocked))
-          AND ($5::text IS NULL OR pr.id = $5)
-        ORDER BY array_position(ARRAY['server_subscription', 'perpetual_software', 'azure_reservation', 'software_plan'], pr.kind),
-                 pr.title, pr.id, array_position(ARRAY['one_time', 'P1Y', 'P3Y'], s.term), s.id`,
-      [market, this.now(), opts.kind ?? null, search, opts.productId ? normaliseId(opts.productId) : null],
-    );
-    const offers: Offer[] = [];
-    for (const r of rows) {
-      let offer = offers[offers.length - 1];
-      if (offer?.id !== r.product_id) {
-        offer = { ...toProduct(r), market, skus: [] };
-        offers.push(offer);
-      }
-      offer.skus.push({ ...toSku(r), price: toPrice(r) });
-    }
-    return offers;
+    const { rows } = await this.db.query<OfferRow>({
+      name: 'commerce.marketOffers',
+      text: offersSql(MARKET_ANCHOR, 2),
+      values: [market, this.now(), ...offerFilter(opts)],
+    });
+    return toOffers(rows, market);
+  }
+
+  async customerOffers(partnerId: number, customerId: string, filter: { kind?: ProductKind; search?: string; productId?: string } = {}): Promise<CustomerOffers | null> {
+    const id = parseGuid(customerId);
+    if (!id) return null;
+    const { rows } = await this.db.query<CustomerRow & OfferRow>({
+      name: 'commerce.customerOffers',
+      text: offersSql(CUSTOMER_ANCHOR, 3),
+      values: [partnerId, id, this.now(), ...offerFilter(filter)],
+    });
+    if (!rows[0]) return null;
+    return { customer: toCustomer(rows[0]), offers: toOffers(rows, rows[0].country_code), reservationBlockedBy: rows[0].reservation_blocked_by };
+  }
+
+  async customerSku(partnerId: number, customerId: string, ref: SkuRef): Promise<CustomerSku | null> {
+    const id = parseGuid(customerId);
+    if (!id) return null;
+    const { rows } = await this.db.query<CustomerRow & (SkuInMarketRow | { product_id: null })>({
+      name: 'commerce.customerSku',
+      text: `WITH mk AS (${CUSTOMER_ANCHOR})
+             SELECT mk.*, r.* FROM mk LEFT JOIN LATERAL (${skuInMarketSql('mk.country_code', '$3', '$4', '$5')}) r ON true`,
+      values: [partnerId, id, this.now(), normaliseId(ref.productId), normaliseId(ref.skuId)],
+    });
+    const r = rows[0];
+    if (!r) return null;
+    return { customer: toCustomer(r), found: r.product_id === null ? null : toSkuInMarket(r) };
   }
 
   async getProduct(productId: string): Promise<ProductDetail | null> {
@@ -437,16 +498,17 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
   }
 
   async getSkuInMarket(ref: SkuRef, market: string): Promise<SkuInMarket | null> {
-    const r = await skuInMarketRow(this.db, normaliseId(market), this.now(), normaliseId(ref.productId), normaliseId(ref.skuId));
-    if (!r) return null;
-    const sku = r.sku_id === null ? null : toSku({ ...r, sku_id: r.sku_id });
-    const price = sku && r.unit_price_minor !== null ? toPrice(r as PriceRow) : null;
-    return { product: toProduct(r), sku, price, reservationBlockedBy: r.reservation_blocked_by };
+    const { rows } = await this.db.query<SkuInMarketRow>({
+      name: 'commerce.skuInMarket',
+      text: skuInMarketSql('$1', '$2', '$3', '$4'),
+      values: [normaliseId(market), this.now(), normaliseId(ref.productId), normaliseId(ref.skuId)],
+    });
+    return rows[0] ? toSkuInMarket(rows[0]) : null;
   }
 
   async getPrice(ref: SkuRef, market: string): Promise<Price | null> {
-    const { rows } = await this.db.query<PriceRow & { product_id: string; sku_id: string }>(
-      `SELECT * FROM (${CURRENT_PRICES}) cp WHERE cp.product_id = $3 AND cp.sku_id = $4`,
+    const { rows } = await this.db.query<PriceRow>(
+      `SELECT cp.* FROM skus s CROSS JOIN LATERAL (${priceOfSku('$1', '$2')}) cp WHERE s.product_id = $3 AND s.id = $4`,
       [normaliseId(market), this.now(), normaliseId(ref.productId), normaliseId(ref.skuId)],
     );
     return rows[0] ? toPrice(rows[0]) : null;
@@ -477,58 +539,24 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
       seen.add(id);
     });
 
-    // No transaction: the reads price the order, and the one statement that writes it (order
-    // and lines together) is atomic. Concurrent submits with one key: the first insert wins;
-    // the others wait for it to commit, insert nothing, and read the winner.
-    // A retry (or the second click) finds the order made by the first one.
-    const earlier = await orderByKey(this.db, partnerId, key);
-    if (earlier) {
+    // No transaction: one read prices the order, and the one statement that writes it (order
+    // and lines together) is atomic. The idempotency key is checked by that write (a unique
+    // index): concurrent submits with one key — the first insert wins, the others wait for it
+    // to commit, insert nothing and read the winner; a retry (or the second click) likewise
+    // finds the order of the first one. A repeat the catalog would refuse now (a price
+    // removed since) still gets its order: a refusal looks the key up before it is thrown.
+    const now = this.now();
+    let customer: CustomerRow;
+    let priced: PricedLine[];
+    try {
+      ({ customer, priced } = await this.priceLines(partnerId, req.customerId, lines, now));
+    } catch (err) {
+      const earlier = err instanceof CommerceError ? await orderByKey(this.db, partnerId, key) : null;
+      if (!earlier) throw err;
       assertSamePurchase(earlier, req, lines);
       return { order: earlier, created: false };
     }
-
-    const customerId = parseGuid(req.customerId);
-    const customer = customerId
-      ? (await this.db.query<CustomerRow>({ name: 'commerce.customer', text: `${CUSTOMER_SELECT} WHERE c.partner_id = $1 AND c.id = $2`, values: [partnerId, customerId] })).rows[0]
-      : undefined;
-    if (!customer) throw new CommerceError('customer_not_found', 'The customer was not found.');
     const market = customer.country_code;
-    const now = this.now();
-
-    const priced: PricedLine[] = [];
-    for (const [lineIndex, line] of lines.entries()) {
-      const row = await skuInMarketRow(this.db, market, now, line.productId, line.skuId);
-      const where = { lineIndex, productId: line.productId, skuId: line.skuId };
-      if (!row) throw new CommerceError('product_not_found', `Product ${line.productId} does not exist.`, where);
-      if (row.sku_id === null) throw new CommerceError('sku_not_found', `Product ${line.productId} has no SKU ${line.skuId}.`, where);
-      const check = validateQuantity({ minQuantity: row.min_quantity, maxQuantity: row.max_quantity }, line.quantity);
-      if (!check.ok) {
-        throw new CommerceError('invalid_quantity', `Quantity for ${row.product_title} must be a whole number from ${check.min} to ${check.max}.`, {
-          ...where, reason: check.reason, min: check.min, max: check.max,
-        });
-      }
-      if (row.kind === 'azure_reservation' && row.reservation_blocked_by !== null) {
-        throw new CommerceError('azure_reservation_unavailable', `Azure reservations are not available in the customer's market (${market}).`, {
-          ...where, market, listVersion: row.reservation_blocked_by,
-        });
-      }
-      if (row.unit_price_minor === null) {
-        throw new CommerceError('price_unavailable', `${row.product_title} is not sold in the customer's market (${market}).`, { ...where, market });
-      }
-      const unitPriceMinor = toSafeInt(row.unit_price_minor);
-      priced.push({
-        productId: row.product_id,
-        skuId: row.sku_id,
-        productKind: row.kind,
-        title: `${row.product_title} – ${row.sku_title}`,
-        quantity: check.quantity,
-        term: row.term,
-        billing: row.billing,
-        unitPriceMinor,
-        lineTotalMinor: lineTotal(unitPriceMinor, check.quantity),
-        cancellation: policyOf(row),
-      });
-    }
     const totalMinor = sumMinor(priced.map((l) => l.lineTotalMinor));
 
     for (let attempt = 0; ; attempt++) {
@@ -570,6 +598,55 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
       // The random order id collided with an existing one (≈ never): draw another.
       if (attempt >= 3) throw new Error('could not allocate a unique order id');
     }
+  }
+
+  /** The partner's customer and each line priced from the catalog in its billing country, in one read; CommerceError for what cannot be bought. */
+  private async priceLines(partnerId: number, customerRef: string, lines: Array<SkuRef & { quantity: number }>, now: Date): Promise<{ customer: CustomerRow; priced: PricedLine[] }> {
+    const customerId = parseGuid(customerRef);
+    const { rows } = customerId
+      ? await this.db.query<CustomerRow & { line_index: string } & (SkuInMarketRow | { [K in keyof SkuInMarketRow]: null })>({
+          name: 'commerce.priceOrder',
+          text: ORDER_PRICING_SQL,
+          values: [partnerId, customerId, now, lines.map((l) => l.productId), lines.map((l) => l.skuId)],
+        })
+      : { rows: [] };
+    const customer = rows[0];
+    if (!customer) throw new CommerceError('customer_not_found', 'The customer was not found.');
+    const market = customer.country_code;
+    const priced = lines.map((line, lineIndex): PricedLine => {
+      const row = rows[lineIndex]!;
+      const where = { lineIndex, productId: line.productId, skuId: line.skuId };
+      if (row.product_id === null) throw new CommerceError('product_not_found', `Product ${line.productId} does not exist.`, where);
+      if (row.sku_id === null) throw new CommerceError('sku_not_found', `Product ${line.productId} has no SKU ${line.skuId}.`, where);
+      const check = validateQuantity({ minQuantity: row.min_quantity, maxQuantity: row.max_quantity }, line.quantity);
+      if (!check.ok) {
+        throw new CommerceError('invalid_quantity', `Quantity for ${row.product_title} must be a whole number from ${check.min} to ${check.max}.`, {
+          ...where, reason: check.reason, min: check.min, max: check.max,
+        });
+      }
+      if (row.kind === 'azure_reservation' && row.reservation_blocked_by !== null) {
+        throw new CommerceError('azure_reservation_unavailable', `Azure reservations are not available in the customer's market (${market}).`, {
+          ...where, market, listVersion: row.reservation_blocked_by,
+        });
+      }
+      if (row.unit_price_minor === null) {
+        throw new CommerceError('price_unavailable', `${row.product_title} is not sold in the customer's market (${market}).`, { ...where, market });
+      }
+      const unitPriceMinor = toSafeInt(row.unit_price_minor);
+      return {
+        productId: row.product_id,
+        skuId: row.sku_id,
+        productKind: row.kind,
+        title: `${row.product_title} – ${row.sku_title}`,
+        quantity: check.quantity,
+        term: row.term,
+        billing: row.billing,
+        unitPriceMinor,
+        lineTotalMinor: lineTotal(unitPriceMinor, check.quantity),
+        cancellation: policyOf(row),
+      };
+    });
+    return { customer, priced };
   }
 
   async getOrder(partnerId: number, orderId: string): Promise<Order | null> {

@@ -22,6 +22,8 @@ import type {
   CreateOrderRequest,
   CreateOrderResult,
   Customer,
+  CustomerOffers,
+  CustomerSku,
   CustomerSearchResult,
   Market,
   Offer,
@@ -57,6 +59,15 @@ export interface CommerceBackend {
    * `search` matches title, description or publisher (case-insensitive, partial).
    */
   listProducts(opts: { market: string; kind?: ProductKind; search?: string; productId?: string }): Promise<Offer[]>;
+
+  /**
+   * The purchase flow's catalog steps, each one call (one round trip in the embedded
+   * backend): the partner's customer and, for its billing country, what `listProducts`
+   * offers plus R3 (`customerOffers`), or one SKU as `getSkuInMarket` reads it
+   * (`customerSku`). null when the customer does not exist or belongs to another partner.
+   */
+  customerOffers(partnerId: number, customerId: string, filter?: { kind?: ProductKind; search?: string; productId?: string }): Promise<CustomerOffers | null>;
+  customerSku(partnerId: number, customerId: string, ref: SkuRef): Promise<CustomerSku | null>;
 
   /** A product with all its SKUs (priced or not) and downloadable variants. */
   getProduct(productId: string): Promise<ProductDetail | null>;

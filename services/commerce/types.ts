@@ -118,7 +118,6 @@ export interface ProductDetail extends Product {
   variants: ProductVariant[];
 }
 
-/** A product as offered in one market: only SKUs priced there. */
 /**
  * One SKU as a customer in a market would buy it, read in one go: the product, the SKU
  * (null when the product has no such SKU), its current price there (null when not sold
@@ -132,9 +131,26 @@ export interface SkuInMarket {
   reservationBlockedBy: string | null;
 }
 
+/** A product as offered in one market: only SKUs priced there. */
 export interface Offer extends Product {
   market: string;
   skus: Array<Sku & { price: Price }>;
+}
+
+/**
+ * A customer and what its market may buy (as `listProducts` for its billing country), with
+ * the R3 list version that blocks Azure reservations there (null: they may be bought).
+ */
+export interface CustomerOffers {
+  customer: Customer;
+  offers: Offer[];
+  reservationBlockedBy: string | null;
+}
+
+/** A customer and one SKU as that customer would buy it (`found` null: no such product). */
+export interface CustomerSku {
+  customer: Customer;
+  found: SkuInMarket | null;
 }
 
 export interface OrderLineRequest extends SkuRef {

@@ -366,14 +366,13 @@ export class PurchaseService {
     if (kind !== undefined && !(PRODUCT_KINDS as readonly unknown[]).includes(kind)) {
       throw new PurchaseError({ code: 'invalid_request', field: 'kind' });
     }
-    const customer = await this.loadCustomer(actor, customerId);
-    const market = customer.market.countryCode;
     const search = typeof filter.search === 'string' && filter.search.trim() !== '' ? filter.search.trim() : null;
-    // One R3 read: the list version that blocks the market, or null when it may buy reservations.
-    const [offers, reservationListVersion] = await Promise.all([
-      this.commerce.listProducts({ market, ...(kind ? { kind } : {}), ...(search ? { search } : {}), ...(filter.productId ? { productId: filter.productId } : {}) }),
-      this.commerce.azureReservationBlockedBy(market),
-    ]);
+    // The customer (of the actor's partner), its market's offers and R3 in one call.
+    const found = plausibleId(customerId)
+      ? await this.commerce.customerOffers(actor.partnerId, customerId, { ...(kind ? { kind } : {}), ...(search ? { search } : {}), ...(filter.productId ? { productId: filter.productId } : {}) })
+      : null;
+    if (!found) throw new PurchaseError({ code: 'customer_not_found' });
+    const { customer, offers, reservationBlockedBy: reservationListVersion } = found;
     const reservationsAvailable = reservationListVersion === null;
     const groups: OffersView['groups'] = [];
     for (const offer of offers) {
@@ -508,9 +507,13 @@ export class PurchaseService {
 
   private async resolve(actor: Actor, choice: SkuChoice): Promise<SkuDetails> {
     const { productId, skuId } = choice;
-    const customer = await this.loadCustomer(actor, choice.customerId);
+    // The customer (of the actor's partner) and the SKU as bought in its market, in one call.
+    const read = plausibleId(choice.customerId)
+      ? await this.commerce.customerSku(actor.partnerId, choice.customerId, { productId: plausibleId(productId) ? productId : '', skuId: plausibleId(skuId) ? skuId : '' })
+      : null;
+    if (!read) throw new PurchaseError({ code: 'customer_not_found' });
+    const { customer, found } = read;
     const market = customer.market;
-    const found = plausibleId(productId) ? await this.commerce.getSkuInMarket({ productId, skuId: plausibleId(skuId) ? skuId : '' }, market.countryCode) : null;
     if (!found) throw new PurchaseError({ code: 'product_not_found', productId: short(productId) });
     const { product, sku, price } = found;
     if (!sku) throw new PurchaseError({ code: 'sku_not_found', productId: product.id, skuId: short(skuId) });

@@ -161,6 +161,40 @@ describe('services/commerce/embedded (EmbeddedCommerceBackend on Postgres)', () 
       assert.equal((await backend.getSkuInMarket(VM_RESERVATION_1Y, 'DE'))?.reservationBlockedBy, null);
     });
 
+    it('customerOffers: the partner\'s customer and exactly what listProducts offers in its billing country, with R3, in one read', async () => {
+      const de = await backend.customerOffers(a.partnerId, contosoDe.id.toUpperCase());
+      assert.ok(de);
+      assert.deepEqual(de.customer, await backend.getCustomer(a.partnerId, contosoDe.id));
+      assert.deepEqual(de.offers, await backend.listProducts({ market: 'DE' }));
+      assert.ok(de.offers.some((o) => o.kind === 'azure_reservation'));
+      assert.equal(de.reservationBlockedBy, null);
+      const filter = { kind: 'perpetual_software' as const, search: 'SQL' };
+      assert.deepEqual((await backend.customerOffers(a.partnerId, contosoDe.id, filter))?.offers, await backend.listProducts({ market: 'DE', ...filter }));
+      assert.deepEqual((await backend.customerOffers(a.partnerId, contosoDe.id, { productId: ' dzh318z0bq3q ' }))?.offers.map((o) => o.id), ['DZH318Z0BQ3Q']);
+      const ad = await backend.customerOffers(a.partnerId, andorra.id);
+      assert.equal(ad?.reservationBlockedBy, '2019-11-30');
+      assert.deepEqual(ad?.offers, await backend.listProducts({ market: 'AD' }));
+      assert.ok(!ad?.offers.some((o) => o.kind === 'azure_reservation'));
+      const bj = await backend.customerOffers(a.partnerId, benin.id);
+      assert.deepEqual([bj?.customer.id, bj?.offers], [benin.id, []], 'a market without prices: the customer, nothing to buy');
+      assert.equal(await backend.customerOffers(b.partnerId, contosoDe.id), null, 'another partner\'s customer');
+      assert.equal(await backend.customerOffers(a.partnerId, randomUUID()), null);
+      assert.equal(await backend.customerOffers(a.partnerId, 'not-a-guid'), null);
+    });
+
+    it('customerSku: the partner\'s customer and one SKU as getSkuInMarket reads it in its billing country', async () => {
+      const de = await backend.customerSku(a.partnerId, contosoDe.id, WS_DATACENTER_1Y);
+      assert.deepEqual(de?.customer, await backend.getCustomer(a.partnerId, contosoDe.id));
+      assert.deepEqual(de?.found, await backend.getSkuInMarket(WS_DATACENTER_1Y, 'DE'));
+      assert.deepEqual((await backend.customerSku(a.partnerId, andorra.id, VM_RESERVATION_1Y))?.found, await backend.getSkuInMarket(VM_RESERVATION_1Y, 'AD'));
+      assert.equal((await backend.customerSku(a.partnerId, andorra.id, VM_RESERVATION_1Y))?.found?.reservationBlockedBy, '2019-11-30');
+      assert.deepEqual((await backend.customerSku(a.partnerId, benin.id, WS_DATACENTER_1Y))?.found?.price, null);
+      const unknown = await backend.customerSku(a.partnerId, contosoDe.id, { productId: 'DOESNOTEXIST', skuId: '0001' });
+      assert.deepEqual([unknown?.customer.id, unknown?.found], [contosoDe.id, null]);
+      assert.equal(await backend.customerSku(b.partnerId, contosoDe.id, WS_DATACENTER_1Y), null, 'another partner\'s customer');
+      assert.equal(await backend.customerSku(a.partnerId, 'not-a-guid', WS_DATACENTER_1Y), null);
+    });
+
     it('offers only SKUs priced in the market, in its currency', async () => {
       assert.deepEqual(await backend.listProducts({ market: 'BJ' }), []);
       const jp = await backend.listProducts({ market: 'JP', search: 'sql server 2022' });
@@ -234,6 +268,19 @@ describe('services/commerce/embedded (EmbeddedCommerceBackend on Postgres)', () 
       assert.equal(first.created, true);
       assert.equal(again.created, false);
       assert.deepEqual(again.order, first.order);
+    });
+
+    it('a repeat still gets its order after the catalog stopped selling the SKU; a new key is refused', async () => {
+      const key = randomUUID();
+      const first = await buy(a, wingtipAu, [{ ...SQL_2022_PERPETUAL, quantity: 1 }], key);
+      // A backend whose clock stands before any price took effect: nothing is sold.
+      const before = new EmbeddedCommerceBackend(db, { now: () => new Date('2001-01-01T00:00:00Z') });
+      const buyBefore = (quantity: number, idempotencyKey: string) =>
+        before.createOrder(a.partnerId, { customerId: wingtipAu.id, createdBy: a.userId, lines: [{ ...SQL_2022_PERPETUAL, quantity }], idempotencyKey });
+      await assert.rejects(buyBefore(1, randomUUID()), rejectsWith('price_unavailable'));
+      const again = await buyBefore(1, key);
+      assert.deepEqual([again.created, again.order], [false, first.order]);
+      await assert.rejects(buyBefore(2, key), rejectsWith('idempotency_conflict'));
     });
 
     it('20 concurrent submits with one key create exactly one order', async () => {

@@ -45,7 +45,7 @@ describe('services/purchase/purchase-service — customers, catalog, roles', () 
     for (const [who, roles] of refusedRoles) {
       it(`refuses ${who} at every step, naming Admin agent and Global admin, and buys nothing`, async () => {
         const me = actorOf(w.a, roles);
-        const spies = (['findCustomers', 'getCustomer', 'listProducts', 'getProduct', 'createOrder', 'listOrders'] as const).map((m) => sandbox.spy(commerce, m));
+        const spies = (['findCustomers', 'getCustomer', 'customerOffers', 'customerSku', 'listProducts', 'getProduct', 'createOrder', 'listOrders'] as const).map((m) => sandbox.spy(commerce, m));
         const forbidden = (e: unknown) => {
           assert.ok(e instanceof ForbiddenError);
           assert.deepEqual(e.requiredRoles, PURCHASE_ROLE_NAMES);
@@ -170,9 +170,16 @@ describe('services/purchase/purchase-service — customers, catalog, roles', () 
     });
 
     it('R3 holds even if the backend lists a reservation it should not', async () => {
-      const real = commerce.listProducts.bind(commerce);
-      sandbox.stub(commerce, 'listProducts').callsFake(async (opts) => [...(await real({ ...opts, market: 'DE' }))]);
+      // As if the backend forgot R3: Andorra's customer offered what Germany may buy (reservations included).
+      const german = await commerce.listProducts({ market: 'DE' });
+      assert.ok(german.some((o) => o.kind === 'azure_reservation'));
+      const real = commerce.customerOffers.bind(commerce);
+      sandbox.stub(commerce, 'customerOffers').callsFake(async (...args) => {
+        const read = await real(...args);
+        return read && { ...read, offers: german };
+      });
       const o = await service.offersFor(me(), w.andorra.id);
+      assert.ok(o.groups.length > 0);
       assert.ok(!o.groups.some((g) => g.kind === 'azure_reservation'));
     });
 

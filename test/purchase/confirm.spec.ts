@@ -202,10 +202,10 @@ describe('services/purchase/purchase-service — quote and confirm (R6, R7)', ()
     it('R3: when the list changes between the re-quote and the order, the backend refusal is passed on with its list', async () => {
       // The service's availability check says yes (as if Andorra had just been removed from the list
       // it read) while the backend, ordering, still finds Andorra on the list.
-      const real = commerce.getSkuInMarket.bind(commerce);
-      sandbox.stub(commerce, 'getSkuInMarket').callsFake(async (ref, market) => {
-        const found = await real(ref, market);
-        return found && { ...found, reservationBlockedBy: null };
+      const real = commerce.customerSku.bind(commerce);
+      sandbox.stub(commerce, 'customerSku').callsFake(async (partnerId, customerId, ref) => {
+        const read = await real(partnerId, customerId, ref);
+        return read && { ...read, found: read.found && { ...read.found, reservationBlockedBy: null } };
       });
       const q = await service.quote(me(), { customerId: w.andorra.id, ...VM_RESERVATION_1Y, quantity: 1 });
       await assert.rejects(service.confirm(me(), confirmOf(q)), (e: unknown) => {
