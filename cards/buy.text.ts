@@ -6,7 +6,7 @@
 import type { BillingCycle, OrderStatus, ProductKind, Term } from '../services/commerce/types.js';
 import { clamp } from './blockkit.js';
 import { countryName, formatDate, formatMoney, formatNumber } from './format.js';
-import { t, type Locale, type MessageKey } from './i18n/index.js';
+import { pluralCategory, t, type Locale, type MessageKey } from './i18n/index.js';
 import {
   CARD_LIMITS,
   type BuyConfirmedScreen, type BuyCustomerScreen, type BuyProductsScreen, type BuyReviewScreen, type BuySkuScreen,
@@ -246,7 +246,7 @@ export function buyReviewText(screen: BuyReviewScreen, locale: Locale): string {
 // --- confirmation and cancellation windows (R7, R15) ---------------------------------
 
 function daysLeft(days: number, locale: Locale): string {
-  return new Intl.PluralRules(locale).select(days) === 'one' ? t(locale, 'window.left.one') : t(locale, 'window.left.other', { days });
+  return pluralCategory(locale, days) === 'one' ? t(locale, 'window.left.one') : t(locale, 'window.left.other', { days });
 }
 
 /** In a sentence (confirmation): "Can be cancelled until Apr 3, 2025 (59 days left)." */

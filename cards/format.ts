@@ -71,14 +71,23 @@ export function formatDate(isoDate: string, locale: Locale): string {
 
 /** "DE" → "Germany" / "Deutschland"; an unknown code is shown as it is. */
 const regionNames: { [L in Locale]?: Intl.DisplayNames } = {};
+/** DisplayNames#of is slow (tens of µs): names once looked up are kept (a few hundred at most). */
+const countryNames = new Map<string, string>();
 
 export function countryName(countryCode: string, locale: Locale): string {
-  try {
-    const names = (regionNames[locale] ??= new Intl.DisplayNames([FORMAT_LOCALE[locale]], { type: 'region', fallback: 'code' }));
-    return names.of(countryCode.toUpperCase()) ?? countryCode;
-  } catch {
-    return countryCode;
+  const key = `${locale}|${countryCode}`;
+  let name = countryNames.get(key);
+  if (name === undefined) {
+    try {
+      const names = (regionNames[locale] ??= new Intl.DisplayNames([FORMAT_LOCALE[locale]], { type: 'region', fallback: 'code' }));
+      name = names.of(countryCode.toUpperCase()) ?? countryCode;
+    } catch {
+      name = countryCode;
+    }
+    // Only codes of the right shape are kept, so odd input cannot grow the map.
+    if (/^[A-Za-z]{2}$/.test(countryCode)) countryNames.set(key, name);
   }
+  return name;
 }
 
 /** "de-DE" → "German (Germany)" / "Deutsch (Deutschland)"; anything else is shown as it is. */

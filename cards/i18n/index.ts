@@ -45,8 +45,18 @@ export function t(locale: Locale, key: MessageKey, params?: MessageParams): stri
   return text.replace(/\{([A-Za-z0-9_]+)\}/g, (whole, name: string) => {
     const value = Object.hasOwn(params, name) ? params[name] : undefined;
     if (value === undefined) return whole;
-    return typeof value === 'number' ? new Intl.NumberFormat(locale).format(value) : value;
+    return typeof value === 'number' ? (NUMBER_FORMATS[locale] ??= new Intl.NumberFormat(locale)).format(value) : value;
   });
+}
+
+// Intl objects are costly to build (tens of µs each, several per card): one per locale, kept.
+const NUMBER_FORMATS: { [L in Locale]?: Intl.NumberFormat } = {};
+const DISJUNCTIONS: { [L in Locale]?: Intl.ListFormat } = {};
+const PLURAL_RULES: { [L in Locale]?: Intl.PluralRules } = {};
+
+/** The CLDR plural category of `n` in `locale` ("one", "other"). */
+export function pluralCategory(locale: Locale, n: number): Intl.LDMLPluralRule {
+  return (PLURAL_RULES[locale] ??= new Intl.PluralRules(locale)).select(n);
 }
 
 /** Like `t`, for keys that arrive as plain strings (e.g. the command registry's descriptionKey). */
@@ -60,7 +70,7 @@ export function roleName(locale: Locale, role: Role): string {
 
 /** "Admin agent or Global admin" / "Administrator-Agent oder Globaler Administrator". */
 export function roleAlternatives(locale: Locale, roles: readonly Role[]): string {
-  return new Intl.ListFormat(locale, { type: 'disjunction' }).format(roles.map((r) => roleName(locale, r)));
+  return (DISJUNCTIONS[locale] ??= new Intl.ListFormat(locale, { type: 'disjunction' })).format(roles.map((r) => roleName(locale, r)));
 }
 
 /** "Admin agent, Global admin" — for listing the roles someone holds. */
