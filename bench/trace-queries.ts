@@ -47,7 +47,7 @@ let review = '';
 for (const [name, input] of steps) {
   log = [];
   review = await send(input);
-  console.log(`== ${name}: ${log.length}`); log.forEach((l) => console.log('   ', l)); total += log.length;
+  console.log(`== ${name}: ${log.length} queries, answer ${review.length} bytes`); log.forEach((l) => console.log('   ', l)); total += log.length;
 }
 const reviewId = /"action":"buy\.confirm","reviewId":"([^"]+)"/.exec(review)?.[1];
 log = [];

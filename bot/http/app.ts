@@ -37,6 +37,9 @@ export function createHttpApp(deps: {
 }): Application {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: Express would hash every reply body (the replies of an expectReplies turn
+  // included) for a cache validator nobody uses on this server.
+  app.set('etag', false);
   // Whose X-Forwarded-For to believe for req.ip (recorded with every download, R12).
   app.set('trust proxy', deps.trustProxy ?? 'loopback');
 

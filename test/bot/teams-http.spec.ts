@@ -40,6 +40,13 @@ describe('bot: Teams over /api/messages', () => {
     assert.match(text, /^whoami$/m);
   });
 
+  it('answers without an ETag or X-Powered-By (replies are not cached; nothing to fingerprint)', async () => {
+    const res = await bot.post('/api/messages', createMessageActivity({ tenantId: partner.tenantId, aadObjectId: admin.externalId, text: 'help' }));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('etag'), null);
+    assert.equal(res.headers.get('x-powered-by'), null);
+  });
+
   it('lists only the commands a Sales agent may use', async () => {
     const text = cardText((await say(sales, { text: 'help' })).activities);
     assert.match(text, /^whoami$/m);

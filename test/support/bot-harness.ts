@@ -9,7 +9,7 @@ import type { Db } from '../../services/db/pool.js';
 
 export interface TestBot extends BotServer {
   logs: string[];
-  post(path: string, body: string | object, headers?: Record<string, string>): Promise<{ status: number; text: string; json: () => any }>;
+  post(path: string, body: string | object, headers?: Record<string, string>): Promise<{ status: number; text: string; headers: Headers; json: () => any }>;
 }
 
 /** One activation-key encryption key per test run (no key file under DATA_DIR). */
@@ -36,7 +36,7 @@ export async function startTestBot(opts: { env?: Record<string, string>; queuePi
         body: typeof body === 'string' ? body : JSON.stringify(body),
       });
       const text = await res.text();
-      return { status: res.status, text, json: () => JSON.parse(text) };
+      return { status: res.status, text, headers: res.headers, json: () => JSON.parse(text) };
     },
   };
 }
