@@ -21,6 +21,7 @@ import type {
   Market,
   Offer,
   Order,
+  OrderDraft,
   OrderLine,
   OrderPage,
   OrderStatus,
@@ -543,13 +544,23 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
     // and lines together) is atomic. The idempotency key is checked by that write (a unique
     // index): concurrent submits with one key — the first insert wins, the others wait for it
     // to commit, insert nothing and read the winner; a retry (or the second click) likewise
-    // finds the order of the first one. A repeat the catalog would refuse now (a price
-    // removed since) still gets its order: a refusal looks the key up before it is thrown.
+    // finds the order of the first one. A repeat the catalog would refuse now, or whose draft
+    // the caller no longer accepts (a price changed since), still gets its order: a refusal
+    // looks the key up before it is thrown.
     const now = this.now();
     let customer: CustomerRow;
     let priced: PricedLine[];
+    let totalMinor: number;
     try {
       ({ customer, priced } = await this.priceLines(partnerId, req.customerId, lines, now));
+      totalMinor = sumMinor(priced.map((l) => l.lineTotalMinor));
+      if (req.accept) {
+        const draft: OrderDraft = {
+          partnerId, customerId: customer.id, createdBy: req.createdBy, market: customer.country_code, currency: customer.currency,
+          taxIncluded: customer.tax_included, totalMinor, lines: priced.map((l, lineNumber) => ({ ...l, lineNumber })), customer: toCustomer(customer),
+        };
+        if (!req.accept(draft)) throw new CommerceError('draft_not_accepted', 'The order as priced now was not accepted; nothing was bought.');
+      }
     } catch (err) {
       const earlier = err instanceof CommerceError ? await orderByKey(this.db, partnerId, key) : null;
       if (!earlier) throw err;
@@ -557,7 +568,6 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
       return { order: earlier, created: false };
     }
     const market = customer.country_code;
-    const totalMinor = sumMinor(priced.map((l) => l.lineTotalMinor));
 
     for (let attempt = 0; ; attempt++) {
       const orderId = generateOrderId();

@@ -16,7 +16,9 @@ export type CommerceErrorCode =
   | 'idempotency_conflict'
   | 'invalid_idempotency_key'
   /** A total does not fit in a safe integer of minor units. */
-  | 'amount_overflow';
+  | 'amount_overflow'
+  /** The caller's `accept` turned the priced draft down (e.g. the price changed since the review); nothing was bought. */
+  | 'draft_not_accepted';
 
 export class CommerceError extends Error {
   constructor(

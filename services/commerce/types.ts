@@ -168,6 +168,18 @@ export interface CreateOrderRequest {
    * order already created (R7).
    */
   idempotencyKey: string;
+  /**
+   * Called with the order as priced from the catalog, before anything is written: false →
+   * nothing is bought and createOrder throws `draft_not_accepted` (unless the key bought
+   * already: then that order is the answer, as for any repeat). How a caller buys only what
+   * the user reviewed without reading the catalog a second time.
+   */
+  accept?: (draft: OrderDraft) => boolean;
+}
+
+/** An order as createOrder would write it, priced, before it is written; with its customer. */
+export interface OrderDraft extends Omit<Order, 'id' | 'status' | 'purchasedAt'> {
+  customer: Customer;
 }
 
 export interface OrderLine extends SkuRef {

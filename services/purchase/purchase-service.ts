@@ -12,7 +12,8 @@
  *   findCustomers → offersFor → skuDetails → quote (review card) → confirm
  *
  * Prices: integer minor units + ISO currency. Nothing priced ever comes from the caller:
- * quote and confirm price from the catalog, and the backend prices the order again.
+ * quote prices from the catalog; at confirm the backend prices the order and buys it only
+ * if the service accepts that draft as the reviewed one (same fingerprint).
  *
  * How a dialog uses confirm (R7):
  * - Keep the purchase in dialog state (customer, product, SKU, quantity, and the quote's
@@ -26,8 +27,8 @@
  * - `priceChanged`: nothing was bought. Show `quote` as a new review card (review + 1,
  *   hence a new key) and keep its fingerprint; the user confirms again.
  * - After 'created' / 'existing', keep the order id in dialog state: a stale confirm card
- *   pressed after the flow ended is answered from there, not by calling confirm again.
- *   (Known limit, see `confirm`.)
+ *   pressed after the flow ended is answered from there, without calling confirm again
+ *   (confirm would answer 'existing' too, at the cost of a catalog read).
  */
 import { createHash } from 'node:crypto';
 import { requireRole, type Actor, type Role } from '../access/roles.js';
@@ -40,6 +41,7 @@ import {
   type Customer,
   type CustomerQuery,
   type Order,
+  type OrderDraft,
   type OrderStatus,
   type Product,
   type ProductKind,
@@ -233,7 +235,7 @@ export function customerView(c: Customer): CustomerView {
   };
 }
 
-function cancellationTerms(p: Product): CancellationTerms {
+function cancellationTerms(p: Pick<Product, 'kind' | 'cancellation'>): CancellationTerms {
   const c = p.cancellation;
   if (c.cancellable && c.windowDays > 0) return { cancellable: true, windowDays: c.windowDays, credit: c.creditPolicy };
   return { cancellable: false, reason: p.kind === 'software_plan' ? 'software_plan' : 'not_cancellable' };
@@ -299,24 +301,48 @@ function orderView(order: Order, now: Date): OrderView {
   };
 }
 
-function fingerprint(q: Omit<Quote, 'priceFingerprint'>): string {
+/** What a review card binds (see Quote.priceFingerprint), from a quote or from a backend's order draft alike. */
+interface ReviewedTerms {
+  customerId: string;
+  market: string;
+  productId: string;
+  kind: ProductKind;
+  skuId: string;
+  term: Term;
+  billing: string;
+  quantity: number;
+  unitPriceMinor: number;
+  totalMinor: number;
+  currency: string;
+  taxNote: TaxNote;
+  cancellation: CancellationTerms;
+}
+
+function fingerprintOf(r: ReviewedTerms): string {
   const bound = [
-    'pf1',
-    q.customer.id,
-    q.customer.market.countryCode,
-    q.product.id,
-    q.product.kind,
-    q.sku.skuId,
-    q.sku.term,
-    q.sku.billing,
-    q.quantity,
-    q.unitPriceMinor,
-    q.totalMinor,
-    q.currency,
-    q.taxNote,
-    q.product.cancellation,
+    'pf1', r.customerId, r.market, r.productId, r.kind, r.skuId, r.term, r.billing, r.quantity,
+    r.unitPriceMinor, r.totalMinor, r.currency, r.taxNote, r.cancellation,
   ];
   return `pf1.${createHash('sha256').update(JSON.stringify(bound)).digest('base64url')}`;
+}
+
+function fingerprint(q: Omit<Quote, 'priceFingerprint'>): string {
+  return fingerprintOf({
+    customerId: q.customer.id, market: q.customer.market.countryCode, productId: q.product.id, kind: q.product.kind,
+    skuId: q.sku.skuId, term: q.sku.term, billing: q.sku.billing, quantity: q.quantity, unitPriceMinor: q.unitPriceMinor,
+    totalMinor: q.totalMinor, currency: q.currency, taxNote: q.taxNote, cancellation: q.product.cancellation,
+  });
+}
+
+/** The fingerprint of a one-line draft as the backend priced it; null for any other shape. */
+function draftFingerprint(d: OrderDraft): string | null {
+  const [line] = d.lines;
+  if (!line || d.lines.length !== 1) return null;
+  return fingerprintOf({
+    customerId: d.customerId, market: d.market, productId: line.productId, kind: line.productKind, skuId: line.skuId,
+    term: line.term, billing: line.billing, quantity: line.quantity, unitPriceMinor: line.unitPriceMinor, totalMinor: d.totalMinor,
+    currency: d.currency, taxNote: taxNote(d), cancellation: cancellationTerms({ kind: line.productKind, cancellation: line.cancellation }),
+  });
 }
 
 /** Ids arrive from card data and typed text: anything that is not a plausible id finds nothing. */
@@ -441,35 +467,39 @@ export class PurchaseService {
   /**
    * R6/R7: buy what the user reviewed, exactly once per idempotency key.
    *
-   * Re-quotes from the catalog first; if the fingerprint differs from the reviewed one the
-   * answer is 'priceChanged' with the new quote and nothing is bought. Otherwise the
-   * backend creates the order once per key (it prices the order again itself): a repeat —
-   * sequential or concurrent — answers 'existing' with the same order.
-   *
-   * Known limits of the port as it stands (CommerceBackend has no lookup by key and takes
-   * no expected price):
-   * - a repeat of a confirm that already bought, arriving after the catalog changed, gets
-   *   'priceChanged' (or a refusal), not the order — the dialog answers repeats after the
-   *   flow ended from its state;
-   * - a price change in the milliseconds between the re-quote and the backend's own
-   *   pricing would be bought at the new price; the answer's `order` always shows what was
-   *   actually charged.
+   * The backend prices the order from the catalog and, before writing anything, hands the
+   * draft to this service, which buys only if the draft's fingerprint is the reviewed one:
+   * what is charged is what the review card showed, with no gap between a check and the
+   * purchase. A changed price or terms → 'priceChanged' with a new quote; nothing is bought.
+   * A repeat of a key that bought already — sequential or concurrent, before or after the
+   * catalog changed — answers 'existing' with that order.
    */
   async confirm(actor: Actor, req: ConfirmRequest): Promise<ConfirmResult> {
     requireRole(actor, PURCHASE_ROLES);
     const key = typeof req.idempotencyKey === 'string' ? req.idempotencyKey.trim() : '';
     if (key === '' || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) throw new PurchaseError({ code: 'invalid_request', field: 'idempotencyKey' });
-    const quote = await this.priced(actor, req);
-    if (quote.priceFingerprint !== req.priceFingerprint) return { status: 'priceChanged', quote };
+    if (!plausibleId(req.customerId)) throw new PurchaseError({ code: 'customer_not_found' });
+    if (!plausibleId(req.productId)) throw new PurchaseError({ code: 'product_not_found', productId: short(req.productId) });
+    let customer: Customer | undefined;
     try {
       const { order, created } = await this.commerce.createOrder(actor.partnerId, {
-        customerId: quote.customer.id,
+        customerId: req.customerId,
         createdBy: actor.userId,
-        lines: [{ productId: quote.product.id, skuId: quote.sku.skuId, quantity: quote.quantity }],
+        lines: [{ productId: req.productId, skuId: plausibleId(req.skuId) ? req.skuId : '', quantity: req.quantity }],
         idempotencyKey: key,
+        accept: (draft) => {
+          customer = draft.customer;
+          return draftFingerprint(draft) === req.priceFingerprint;
+        },
       });
-      return { status: created ? 'created' : 'existing', customer: quote.customer, order: orderView(order, this.now()) };
+      // A repeat answered from the key alone (its draft was never made) reads the customer.
+      customer ??= await this.loadCustomer(actor, order.customerId);
+      return { status: created ? 'created' : 'existing', customer: customerView(customer), order: orderView(order, this.now()) };
     } catch (err) {
+      if (!isCommerceError(err)) throw err;
+      // Not bought. The quote says why, in the service's terms (a refusal of its own, or a new price).
+      const quote = await this.priced(actor, req);
+      if (err.code === 'draft_not_accepted' || quote.priceFingerprint !== req.priceFingerprint) return { status: 'priceChanged', quote };
       throw this.translate(err, quote);
     }
   }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { EmbeddedCommerceBackend } from '../../services/commerce/embedded.js';
 import { isCommerceError, type CommerceErrorCode } from '../../services/commerce/errors.js';
 import { taxNote } from '../../services/commerce/rules.js';
-import type { OrderLineRequest } from '../../services/commerce/types.js';
+import type { OrderDraft, OrderLineRequest } from '../../services/commerce/types.js';
 import { testDb } from '../support/db.js';
 import { createCustomer, createPartner, ensureDemoData, type TestCustomer, type TestPartner } from './factories.js';
 
@@ -281,6 +281,31 @@ describe('services/commerce/embedded (EmbeddedCommerceBackend on Postgres)', () 
       const again = await buyBefore(1, key);
       assert.deepEqual([again.created, again.order], [false, first.order]);
       await assert.rejects(buyBefore(2, key), rejectsWith('idempotency_conflict'));
+    });
+
+    it('accept: sees the priced draft with its customer before anything is written; false buys nothing, unless the key bought already', async () => {
+      const seen: OrderDraft[] = [];
+      const key = randomUUID();
+      const line = { ...WS_DATACENTER_1Y, quantity: 10 };
+      const order = (accept: (d: OrderDraft) => boolean, idempotencyKey = key) =>
+        backend.createOrder(a.partnerId, { customerId: contosoUk.id, createdBy: a.userId, lines: [line], idempotencyKey, accept: (d) => (seen.push(d), accept(d)) });
+      const count = async () => (await db.query('SELECT count(*)::int AS n FROM orders WHERE customer_id = $1', [contosoUk.id])).rows[0].n as number;
+      const before = await count();
+      await assert.rejects(order(() => false), rejectsWith('draft_not_accepted'));
+      assert.equal(await count(), before);
+      const [draft] = seen;
+      const price = (await backend.getPrice(WS_DATACENTER_1Y, 'GB'))!;
+      assert.deepEqual([draft?.customer.id, draft?.customerId, draft?.market, draft?.currency, draft?.totalMinor], [contosoUk.id, contosoUk.id, 'GB', 'GBP', price.unitPriceMinor * 10]);
+      assert.deepEqual(draft?.lines.map((l) => [l.productId, l.skuId, l.quantity, l.unitPriceMinor]), [[WS_DATACENTER_1Y.productId, WS_DATACENTER_1Y.skuId, 10, price.unitPriceMinor]]);
+
+      const bought = await order(() => true);
+      assert.equal(bought.created, true);
+      const { id: _id, status: _status, purchasedAt: _at, ...written } = bought.order;
+      const { customer: _customer, ...drafted } = seen[1]!;
+      assert.deepEqual(drafted, written, 'what was accepted is what was written');
+      const again = await order(() => false);
+      assert.deepEqual([again.created, again.order], [false, bought.order], 'a repeat is answered with its order even when its draft is turned down');
+      assert.equal(await count(), before + 1);
     });
 
     it('20 concurrent submits with one key create exactly one order', async () => {

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import sinon from 'sinon';
+import type { OrderDraft } from '../../services/commerce/types.js';
 import { isPurchaseError, type PurchaseErrorCode } from '../../services/purchase/errors.js';
 import { purchaseIdempotencyKey, type ConfirmRequest, type Quote } from '../../services/purchase/purchase-service.js';
 import { testDb } from '../support/db.js';
@@ -188,6 +189,43 @@ describe('services/purchase/purchase-service — quote and confirm (R6, R7)', ()
       assert.ok(bought.status === 'created');
       assert.equal(bought.order.totalMinor, 37_500);
       assert.equal(await ordersOf(db, w.contosoDe.id), before + 1);
+    });
+
+    it('R7: a repeat after the price changed still answers with the order it bought, not a new review', async () => {
+      const sku = await createTestProduct(db, { unitPriceMinor: 20_000 });
+      const q = await service.quote(me(), { customerId: w.contosoDe.id, ...sku, quantity: 2 });
+      const req = confirmOf(q);
+      const first = await service.confirm(me(), req);
+      assert.ok(first.status === 'created');
+      await db.query("INSERT INTO prices (product_id, sku_id, market, currency, unit_price_minor, effective_from) VALUES ($1, $2, 'DE', 'EUR', 25000, $3)", [
+        sku.productId, sku.skuId, new Date(clock.now.getTime() - 60_000),
+      ]);
+      const again = await service.confirm(me(), req);
+      assert.ok(again.status === 'existing');
+      assert.deepEqual(again.order, first.order);
+      assert.equal(again.customer.id, w.contosoDe.id);
+    });
+
+    it('reads the catalog once: the backend prices the order and the service accepts the draft only if it is what was reviewed', async () => {
+      const q = await service.quote(me(), { customerId: w.contosoDe.id, ...WS_DATACENTER_1Y, quantity: 8 });
+      const customerSku = sandbox.spy(commerce, 'customerSku');
+      const drafts: OrderDraft[] = [];
+      const real = commerce.createOrder.bind(commerce);
+      const createOrder = sandbox.stub(commerce, 'createOrder').callsFake((partnerId, req) =>
+        real(partnerId, { ...req, accept: (d) => (drafts.push(d), req.accept!(d)) }));
+      const done = await service.confirm(me(), confirmOf(q));
+      assert.ok(done.status === 'created');
+      sinon.assert.notCalled(customerSku);
+      sinon.assert.calledOnce(createOrder);
+      const accept = createOrder.firstCall.args[1].accept!;
+      const draft = drafts[0]!;
+      assert.deepEqual([draft.customer.id, draft.totalMinor, draft.lines.length], [q.customer.id, q.totalMinor, 1]);
+      assert.equal(accept(draft), true, 'the reviewed terms');
+      assert.equal(accept({ ...draft, totalMinor: q.totalMinor + 1 }), false, 'another total');
+      assert.equal(accept({ ...draft, lines: [{ ...draft.lines[0]!, unitPriceMinor: q.unitPriceMinor + 1 }] }), false, 'another unit price');
+      assert.equal(accept({ ...draft, taxIncluded: true }), false, 'another tax treatment');
+      assert.equal(accept({ ...draft, lines: [{ ...draft.lines[0]!, cancellation: { cancellable: false, windowDays: 0, creditPolicy: 'none' } }] }), false, 'other cancellation terms');
+      assert.equal(accept({ ...draft, lines: [draft.lines[0]!, { ...draft.lines[0]!, lineNumber: 1 }] }), false, 'another shape');
     });
 
     it('a SKU no longer sold in the market since the review is refused, nothing bought', async () => {

@@ -1,0 +1,188 @@
+/**
+ * `npm run bench`: turns through /api/messages (delivery mode expectReplies, real
+ * Postgres) at 1 and 50 concurrent conversations — the `help` turn, and every turn of the
+ * whole purchase flow (buy <customer> → product → SKU and quantity → review → confirm, an
+ * order each time) — against a bare echo bot on the same CloudAdapter (the framework's
+ * floor). Numbers only; no pass/fail.
+ *
+ * The servers run in their own processes (bench/target.ts); this one only generates load.
+ *
+ * Then download-link redemptions (bench/downloads.ts).
+ *
+ * Env: BENCH_DATABASE_URL (default the local test database), BENCH_TURNS (default 2000),
+ * BENCH_REDEMPTIONS (default 100000), BENCH_ONLY (turns | downloads), BENCH_PROFILE (a
+ * directory: CPU profiles of the targets).
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { spawn } from 'node:child_process';
+import pg from 'pg';
+import { createLogger } from '../services/logger.js';
+import { createPool } from '../services/db/pool.js';
+import { migrate } from '../services/db/migrate.js';
+import { seedDemoData, PLAYGROUND_TENANT_ID } from '../services/seed/demo.js';
+import { benchDownloads, type DownloadResult } from './downloads.js';
+
+const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const TURNS = Number(process.env.BENCH_TURNS ?? 2000);
+const REDEMPTIONS = Number(process.env.BENCH_REDEMPTIONS ?? 100_000);
+/** `turns` or `downloads`: run only that part (the downloads part still buys a few orders first). */
+const ONLY = process.env.BENCH_ONLY;
+const SCHEMA = `bench_${Date.now().toString(36)}`;
+
+interface Result { name: string; concurrency: number; turns: number; seconds: number; p50: number; p99: number; rssMb: number }
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** One turn: what the user sends; resolves to the response body (the bot's replies, JSON). */
+type Send = (input: { text?: string; value?: Record<string, unknown> }) => Promise<string>;
+/** What one virtual user does, once, in a fresh conversation. */
+type Scenario = (send: Send) => Promise<void>;
+
+const ALEX = '00000000-0000-0000-0000-0000000000020'; // demo Admin agent + Global admin
+const WS_DATACENTER = 'DG7GMGF0D7FV';
+
+const helpScenario: Scenario = async (send) => {
+  await send({ text: 'help' });
+};
+
+/** The whole purchase: customer by domain → product → SKU and quantity → review → confirm. */
+const purchaseScenario: Scenario = async (send) => {
+  await send({ text: 'buy contoso-de.onmicrosoft.com' });
+  await send({ value: { action: 'buy.product', productId: WS_DATACENTER } });
+  const review = await send({ value: { action: 'buy.review', productId: WS_DATACENTER, skuId: '0001', quantity: '16' } });
+  const reviewId = /"action":"buy\.confirm","reviewId":"([^"]+)"/.exec(review)?.[1];
+  if (!reviewId) throw new Error('no review card in the answer');
+  const done = await send({ value: { action: 'buy.confirm', reviewId } });
+  if (!done.includes('Order placed')) throw new Error('no order confirmation in the answer');
+};
+
+async function load(name: string, target: Target, concurrency: number, turns: number, scenario: Scenario, user?: string): Promise<Result> {
+  const { url, agent } = target;
+  const latencies: number[] = [];
+  let sent = 0;
+  const post = (body: string) =>
+    new Promise<string>((resolve, reject) => {
+      const req = http.request(`${url}/api/messages`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString()) : reject(new Error(`HTTP ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (sent < turns) {
+        const who = user ?? `00000000-0000-0000-0000-${randomUUID().slice(-12)}`;
+        const conv = `a:${randomUUID()}`;
+        await scenario(async (input) => {
+          sent++;
+          const body = JSON.stringify({
+            type: 'message', id: randomUUID(), channelId: 'msteams', serviceUrl: 'http://127.0.0.1:9/', deliveryMode: 'expectReplies', locale: 'en-US', ...input,
+            from: { id: `29:${who}`, name: 'Bench', aadObjectId: who }, recipient: { id: '28:bot' },
+            conversation: { id: conv, conversationType: 'personal', tenantId: PLAYGROUND_TENANT_ID },
+          });
+          const t0 = process.hrtime.bigint();
+          const answer = await post(body);
+          latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          return answer;
+        });
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  latencies.sort((a, b) => a - b);
+  return { name, concurrency, turns: latencies.length, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rssMb: process.memoryUsage().rss / 2 ** 20 };
+}
+
+const echoScenario: Scenario = async (send) => {
+  await send({ text: 'hi' });
+};
+
+/**
+ * A target and the keep-alive connections to it, reused by every row (as the Bot Connector
+ * keeps its connections): the rows measure turns, not TCP set-up.
+ */
+interface Target { url: string; agent: http.Agent; stop: () => Promise<void> }
+
+/** Start a benchmark target (bench/target.ts) in its own process. */
+async function startTarget(kind: 'csp' | 'echo'): Promise<Target> {
+  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []), '--import', 'tsx', 'bench/target.ts', kind, DATABASE_URL, SCHEMA], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /READY (\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`${kind} target exited with ${code}`)));
+  });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 50 });
+  return {
+    url,
+    agent,
+    stop: () => new Promise<void>((resolve) => {
+      agent.destroy();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
+async function main(): Promise<void> {
+  const logger = createLogger({ level: 'silent' });
+  await migrate({ url: DATABASE_URL, schema: SCHEMA });
+  const db = createPool({ url: DATABASE_URL, schema: SCHEMA, max: 20 });
+  await seedDemoData(db, { logger });
+  const bot = await startTarget('csp');
+  const echo = await startTarget('echo');
+  const results: Result[] = [];
+  let downloads: DownloadResult[] = [];
+  try {
+    // Warm-up (JIT, pool connections, user rows), not measured.
+    
+    await load('warm-up', bot, 50, ONLY === 'downloads' ? 200 : 2000, purchaseScenario, ALEX);
+    
+    for (const concurrency of [50]) {
+      
+      
+      results.push(await load('purchase flow turn (4 per order)', bot, concurrency, TURNS, purchaseScenario, ALEX));
+    }
+    if (ONLY !== 'turns') downloads = await benchDownloads(db, { botUrl: bot.url, redemptions: REDEMPTIONS });
+  } finally {
+    await db.end();
+    await bot.stop();
+    await echo.stop();
+    const admin = new pg.Client({ connectionString: DATABASE_URL });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(SCHEMA)} CASCADE`);
+    await admin.end();
+  }
+  console.log(`\n/api/messages, expectReplies, real Postgres, server in its own process — ${TURNS} turns per row; rss = load generator\n`);
+  console.log('| what | concurrency | turns/s | p50 ms | p99 ms | rss MB |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const r of results) {
+    console.log(`| ${r.name} | ${r.concurrency} | ${(r.turns / r.seconds).toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.rssMb.toFixed(0)} |`);
+  }
+  if (downloads.length > 0) console.log(`\nDownload-link redemptions, 200 concurrent clients, real Postgres (pool of 20); heap of this process every 10k redemptions\n`);
+  if (downloads.length > 0) console.log('| what | redemptions | per s | p50 ms | p99 ms | heap MB (every 10k) |\n|---|---:|---:|---:|---:|---|');
+  for (const r of downloads) {
+    console.log(`| ${r.name} | ${r.redemptions} | ${(r.redemptions / r.seconds).toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.heapMb.map((m) => m.toFixed(1)).join(' ')} |`);
+  }
+  const [floor, service] = downloads;
+  if (floor && service) {
+    console.log(`\nservice / floor throughput: ${((service.redemptions / service.seconds) / (floor.redemptions / floor.seconds) * 100).toFixed(0)} %`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
