@@ -220,8 +220,8 @@ const CUSTOMER_ANCHOR = `${CUSTOMER_SELECT} WHERE c.partner_id = $1 AND c.id = $
  * nothing to offer gives one row whose product columns are NULL.
  */
 const offersSql = (anchor: string, p: number) => `
-  WITH mk AS (${anchor})
-  SELECT mk.*, ${reservationBlockedByIn('mk.country_code')} AS reservation_blocked_by, o.*
+  WITH mk AS MATERIALIZED (SELECT a.*, ${reservationBlockedByIn('a.country_code')} AS reservation_blocked_by FROM (${anchor}) a)
+  SELECT mk.*, o.*
     FROM mk
     LEFT JOIN LATERAL (
       SELECT ${PRODUCT_COLUMNS}, ${SKU_COLUMNS}, cp.*,
@@ -233,7 +233,7 @@ const offersSql = (anchor: string, p: number) => `
         JOIN LATERAL (${priceOfSku('mk.country_code', `$${p}`)}) cp ON true
        WHERE ($${p + 1}::text IS NULL OR pr.kind = $${p + 1})
          AND ($${p + 2}::text IS NULL OR pr.title ILIKE $${p + 2} OR pr.description ILIKE $${p + 2} OR pr.publisher ILIKE $${p + 2})
-         AND (pr.kind <> 'azure_reservation' OR ${reservationBlockedByIn('mk.country_code')} IS NULL)
+         AND (pr.kind <> 'azure_reservation' OR mk.reservation_blocked_by IS NULL)
          AND ($${p + 3}::text IS NULL OR pr.id = $${p + 3})
     ) o ON true
    ORDER BY o.kind_rank, o.product_title, o.product_id, o.term_rank, o.sku_id`;
