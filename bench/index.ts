@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { createLogger } from '../services/logger.js';
 import { createPool } from '../services/db/pool.js';
@@ -30,7 +31,56 @@ const REDEMPTIONS = Number(process.env.BENCH_REDEMPTIONS ?? 100_000);
 const ONLY = process.env.BENCH_ONLY;
 const SCHEMA = `bench_${Date.now().toString(36)}`;
 
-interface Result { name: string; concurrency: number; turns: number; seconds: number; p50: number; p99: number; rssMb: number }
+interface Result { name: string; concurrency: number; turns: number; seconds: number; p50: number; p99: number; rssMb: number; cpu: CpuPerTurn | null }
+
+/** CPU ms per turn of the target process, of every Postgres process, and of this load generator. */
+interface CpuPerTurn { target: number; postgres: number; load: number }
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** utime + stime of a process in ms, from /proc (Linux); null where there is no /proc. */
+function processCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU ms of all processes named postgres (the server and its backends); null without /proc. */
+function postgresCpuMs(): number | null {
+  let total = 0;
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      } catch {
+        continue;
+      }
+      total += processCpuMs(Number(entry)) ?? 0;
+    }
+  } catch {
+    return null;
+  }
+  return total;
+}
+
+/** Snapshot now; call the result after the row to get CPU ms per turn (backends that exit mid-row are missed). */
+function cpuMeter(targetPid: number): (turns: number) => CpuPerTurn | null {
+  const target0 = processCpuMs(targetPid);
+  const pg0 = postgresCpuMs();
+  const load0 = process.cpuUsage();
+  return (turns) => {
+    const target1 = processCpuMs(targetPid);
+    const pg1 = postgresCpuMs();
+    const load = process.cpuUsage(load0);
+    if (target0 === null || target1 === null || pg0 === null || pg1 === null || turns === 0) return null;
+    return { target: (target1 - target0) / turns, postgres: (pg1 - pg0) / turns, load: (load.user + load.system) / 1000 / turns };
+  };
+}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -61,6 +111,7 @@ const purchaseScenario: Scenario = async (send) => {
 
 async function load(name: string, target: Target, concurrency: number, turns: number, scenario: Scenario, user?: string): Promise<Result> {
   const { url, agent } = target;
+  const meter = cpuMeter(target.pid);
   const latencies: number[] = [];
   let sent = 0;
   const post = (body: string) =>
@@ -96,7 +147,8 @@ async function load(name: string, target: Target, concurrency: number, turns: nu
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   latencies.sort((a, b) => a - b);
-  return { name, concurrency, turns: latencies.length, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rssMb: process.memoryUsage().rss / 2 ** 20 };
+  const cpu = meter(latencies.length);
+  return { name, concurrency, turns: latencies.length, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rssMb: process.memoryUsage().rss / 2 ** 20, cpu };
 }
 
 const echoScenario: Scenario = async (send) => {
@@ -107,7 +159,7 @@ const echoScenario: Scenario = async (send) => {
  * A target and the keep-alive connections to it, reused by every row (as the Bot Connector
  * keeps its connections): the rows measure turns, not TCP set-up.
  */
-interface Target { url: string; agent: http.Agent; stop: () => Promise<void> }
+interface Target { url: string; pid: number; agent: http.Agent; stop: () => Promise<void> }
 
 /** Start a benchmark target (bench/target.ts) in its own process. */
 async function startTarget(kind: 'csp' | 'echo'): Promise<Target> {
@@ -124,6 +176,7 @@ async function startTarget(kind: 'csp' | 'echo'): Promise<Target> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 50 });
   return {
     url,
+    pid: child.pid!,
     agent,
     stop: () => new Promise<void>((resolve) => {
       agent.destroy();
@@ -163,10 +216,11 @@ async function main(): Promise<void> {
     await admin.end();
   }
   console.log(`\n/api/messages, expectReplies, real Postgres, server in its own process — ${TURNS} turns per row; rss = load generator\n`);
-  console.log('| what | concurrency | turns/s | p50 ms | p99 ms | rss MB |');
-  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log('| what | concurrency | turns/s | p50 ms | p99 ms | CPU ms per turn: server / Postgres / load generator | rss MB |');
+  console.log('|---|---:|---:|---:|---:|---|---:|');
   for (const r of results) {
-    console.log(`| ${r.name} | ${r.concurrency} | ${(r.turns / r.seconds).toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.rssMb.toFixed(0)} |`);
+    const cpu = r.cpu ? `${r.cpu.target.toFixed(2)} / ${r.cpu.postgres.toFixed(2)} / ${r.cpu.load.toFixed(2)}` : 'n/a';
+    console.log(`| ${r.name} | ${r.concurrency} | ${(r.turns / r.seconds).toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${cpu} | ${r.rssMb.toFixed(0)} |`);
   }
   if (downloads.length > 0) console.log(`\nDownload-link redemptions, 200 concurrent clients, real Postgres (pool of 20); heap of this process every 10k redemptions\n`);
   if (downloads.length > 0) console.log('| what | redemptions | per s | p50 ms | p99 ms | heap MB (every 10k) |\n|---|---:|---:|---:|---:|---|');

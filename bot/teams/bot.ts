@@ -11,7 +11,10 @@ export function teamsIdentity(activity: Activity): TurnIdentity {
   // channels on the same Azure Bot (Web Chat, Direct Line) let the client choose them,
   // so they never identify a partner.
   const tenantId = activity.channelId === 'msteams' ? (activity.conversation?.tenantId ?? channelData.tenant?.id) : undefined;
-  const reference = TurnContext.getConversationReference(activity);
+  // For proactive messages, which start a message of their own rather than answer this
+  // one: without this activity's id the reference stays the same from turn to turn, and
+  // is rewritten only when something in it changes.
+  const { activityId: _thisActivity, ...reference } = TurnContext.getConversationReference(activity);
   return {
     channel: 'msteams',
     partnerExternalId: tenantId,

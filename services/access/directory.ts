@@ -50,8 +50,10 @@ export class PartnerDirectory {
    * tenant or team is not an onboarded partner.
    */
   async enterTurn(entry: TurnEntry): Promise<EnteredTurn | null> {
-    // UPDATE first and INSERT only when missing: the common case writes no new row and
-    // consumes no sequence value. (Data-modifying CTEs all run, referenced or not.)
+    // Read first; UPDATE only what changed (or was last touched over a minute ago) and INSERT
+    // only what is missing: the common turn — the same user in the same conversation — writes
+    // just its request id, no new row versions and no sequence value. (Data-modifying CTEs
+    // all run, referenced or not; every CTE sees the same snapshot.)
     const { rows } = await this.db.query<{
       partner_id: string; partner_name: string; user_id: string; display_name: string | null; roles: string[] | null; first_delivery: boolean;
       state_document: Record<string, unknown> | null; state_etag: string | null;
@@ -61,21 +63,29 @@ export class PartnerDirectory {
       text: `WITH p AS (
          SELECT pc.partner_id, pa.name FROM partner_channels pc JOIN partners pa ON pa.id = pc.partner_id
           WHERE pc.channel = $1 AND pc.external_id = $2),
+       cur AS (
+         SELECT u.id, u.display_name, u.locale, u.last_seen_at FROM users u JOIN p ON u.partner_id = p.partner_id
+          WHERE u.channel = $1 AND u.external_id = $3),
        upd AS (
          UPDATE users u SET display_name = COALESCE($4, u.display_name), locale = $5, last_seen_at = now()
-           FROM p WHERE u.partner_id = p.partner_id AND u.channel = $1 AND u.external_id = $3
-         RETURNING u.id, u.display_name),
+           FROM cur
+          WHERE u.id = cur.id
+            AND (cur.display_name IS DISTINCT FROM COALESCE($4, cur.display_name) OR cur.locale IS DISTINCT FROM $5
+                 OR cur.last_seen_at < now() - interval '1 minute')
+         RETURNING u.id),
        ins AS (
          INSERT INTO users (partner_id, channel, external_id, display_name, locale)
-         SELECT p.partner_id, $1, $3, $4, $5 FROM p WHERE NOT EXISTS (SELECT 1 FROM upd)
+         SELECT p.partner_id, $1, $3, $4, $5 FROM p WHERE NOT EXISTS (SELECT 1 FROM cur)
          ON CONFLICT (partner_id, channel, external_id) DO UPDATE SET last_seen_at = now()
          RETURNING id, display_name),
-       usr AS (SELECT id, display_name FROM upd UNION ALL SELECT id, display_name FROM ins),
+       usr AS (SELECT id, COALESCE($4, display_name) AS display_name FROM cur UNION ALL SELECT id, display_name FROM ins),
        ref_upd AS (
          UPDATE conversation_refs c
             SET reference = $8::jsonb, user_id = usr.id, conversation_type = $7, active = true, inactive_reason = NULL, updated_at = now()
            FROM p, usr
           WHERE c.channel = $1 AND c.conversation_id = $6 AND c.partner_id = p.partner_id
+            AND (c.reference IS DISTINCT FROM $8::jsonb OR c.user_id IS DISTINCT FROM usr.id OR c.conversation_type IS DISTINCT FROM $7
+                 OR NOT c.active OR c.updated_at < now() - interval '1 minute')
          RETURNING c.id),
        ref_ins AS (
          INSERT INTO conversation_refs (partner_id, channel, conversation_id, user_id, conversation_type, reference)

@@ -114,6 +114,7 @@ describe('bot: Teams over /api/messages', () => {
     assert.equal(rows.length, 1);
     assert.equal(rows[0].conversation_type, 'personal');
     assert.equal(rows[0].reference.conversation.tenantId, partner.tenantId);
+    assert.equal(rows[0].reference.activityId, undefined, 'proactive messages answer no earlier activity');
     assert.equal(rows[0].active, true);
   });
 

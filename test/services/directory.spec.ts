@@ -41,6 +41,50 @@ describe('services/access/directory', () => {
     assert.deepEqual(refs.rows.map((r) => r.reference), [{ serviceUrl: 'http://moved/' }], 'one reference, kept up to date');
   });
 
+  it('rewrites the user and the reference only when something changed, or at most once a minute', async () => {
+    const p = await createPartner(db);
+    const e = entry(p);
+    const first = (await directory.enterTurn(e))!;
+    // xmin: the transaction that wrote the row version; unchanged means "not written".
+    const versions = async () =>
+      (await db.query<{ u: string; r: string }>(
+        'SELECT (SELECT xmin::text FROM users WHERE id = $1) AS u, (SELECT xmin::text FROM conversation_refs WHERE conversation_id = $2) AS r',
+        [first.actor.userId, e.conversationId],
+      )).rows[0]!;
+    const turn = (over: Partial<TurnEntry> = {}) => directory.enterTurn({ ...e, requestKey: randomUUID(), ...over });
+    const v0 = await versions();
+    assert.equal((await turn())!.actor.displayName, 'Ada');
+    assert.deepEqual(await versions(), v0, 'the same user in the same conversation: nothing rewritten');
+    assert.equal((await turn({ displayName: null }))!.actor.displayName, 'Ada');
+    assert.deepEqual(await versions(), v0, 'no name given: the known one stays, nothing rewritten');
+
+    await turn({ locale: 'en-US' });
+    const v1 = await versions();
+    assert.notEqual(v1.u, v0.u, 'another locale');
+    assert.equal(v1.r, v0.r);
+    await turn({ locale: 'en-US', reference: { serviceUrl: 'http://moved/' } });
+    const v2 = await versions();
+    assert.notEqual(v2.r, v1.r, 'another reference');
+    assert.equal(v2.u, v1.u);
+
+    await db.query("UPDATE conversation_refs SET active = false, inactive_reason = 'blocked' WHERE conversation_id = $1", [e.conversationId]);
+    await turn({ locale: 'en-US', reference: { serviceUrl: 'http://moved/' } });
+    const ref = await db.query('SELECT active, inactive_reason FROM conversation_refs WHERE conversation_id = $1', [e.conversationId]);
+    assert.deepEqual(ref.rows[0], { active: true, inactive_reason: null }, 'writing again reactivates the conversation');
+
+    await db.query("UPDATE users SET last_seen_at = now() - interval '2 minutes' WHERE id = $1", [first.actor.userId]);
+    await db.query("UPDATE conversation_refs SET updated_at = now() - interval '2 minutes' WHERE conversation_id = $1", [e.conversationId]);
+    const v3 = await versions();
+    await turn({ locale: 'en-US', reference: { serviceUrl: 'http://moved/' } });
+    const v4 = await versions();
+    assert.ok(v4.u !== v3.u && v4.r !== v3.r, 'over a minute since: last seen and last used are brought up to date');
+    const fresh = await db.query<{ fresh: boolean }>(
+      "SELECT (SELECT last_seen_at > now() - interval '10 seconds' FROM users WHERE id = $1) AND (SELECT updated_at > now() - interval '10 seconds' FROM conversation_refs WHERE conversation_id = $2) AS fresh",
+      [first.actor.userId, e.conversationId],
+    );
+    assert.equal(fresh.rows[0]!.fresh, true);
+  });
+
   it('recognises a resent request', async () => {
     const p = await createPartner(db);
     const e = entry(p);
