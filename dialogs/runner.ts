@@ -62,6 +62,9 @@ export interface DialogRunnerDeps {
   flows?: readonly Flow[];
 }
 
+/** Where botbuilder-dialogs' DialogStateManager looks for its configuration in the turn state. */
+const DIALOG_STATE_MANAGER_CONFIGURATION = 'DialogStateManagerConfiguration';
+
 export class DialogRunner {
   /** Per conversation *and user*: in a group chat or channel each user has their own flow. */
   private readonly conversationState: PrivateConversationState;
@@ -71,6 +74,12 @@ export class DialogRunner {
   private readonly dialogs: DialogSet;
   private readonly flowIds = new Set<string>();
   private readonly onForbidden = new Map<string, (actor: Actor) => Promise<void>>();
+  /**
+   * botbuilder-dialogs builds its memory-scope configuration (through a service collection)
+   * for every DialogContext, unless the turn state already holds one. The scopes keep no
+   * turn data, so the configuration built on the first turn serves every later one.
+   */
+  private memoryScopes: unknown;
 
   constructor(private readonly deps: DialogRunnerDeps) {
     this.conversationState = new PrivateConversationState(deps.storage);
@@ -116,7 +125,9 @@ export class DialogRunner {
 
   private async route(ctx: TurnContext, actor: Actor, partner: Partner): Promise<void> {
     const input = parseTurnInput(ctx.activity);
+    if (this.memoryScopes) ctx.turnState.set(DIALOG_STATE_MANAGER_CONFIGURATION, this.memoryScopes);
     const dc = await this.dialogs.createContext(ctx);
+    this.memoryScopes ??= ctx.turnState.get(DIALOG_STATE_MANAGER_CONFIGURATION);
     const expectsText = await this.expectsText.get(ctx, false);
 
     switch (input.kind) {

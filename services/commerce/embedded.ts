@@ -396,28 +396,31 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
     const q = classifyCustomerQuery(query);
     let rows: CustomerRow[] = [];
     if (q.type === 'guid') {
-      ({ rows } = await this.db.query<CustomerRow>(
-        `${CUSTOMER_SELECT} WHERE c.partner_id = $1 AND c.tenant_id = $2::uuid ORDER BY c.company_name LIMIT $3`,
-        [partnerId, q.value, limit + 1],
-      ));
+      ({ rows } = await this.db.query<CustomerRow>({
+        name: 'commerce.customersByTenant',
+        text: `${CUSTOMER_SELECT} WHERE c.partner_id = $1 AND c.tenant_id = $2::uuid ORDER BY c.company_name LIMIT $3`,
+        values: [partnerId, q.value, limit + 1],
+      }));
     } else if (q.type === 'domain') {
-      ({ rows } = await this.db.query<CustomerRow>(
-        `${CUSTOMER_SELECT}
+      ({ rows } = await this.db.query<CustomerRow>({
+        name: 'commerce.customersByDomain',
+        text: `${CUSTOMER_SELECT}
           WHERE c.partner_id = $1
             AND (c.primary_domain = $2 OR EXISTS (
                   SELECT 1 FROM customer_domains d WHERE d.partner_id = c.partner_id AND d.customer_id = c.id AND d.domain = $2))
           ORDER BY c.company_name LIMIT $3`,
-        [partnerId, q.value, limit + 1],
-      ));
+        values: [partnerId, q.value, limit + 1],
+      }));
     } else if (q.type === 'name' && q.value !== '') {
       const like = escapeLike(q.value);
-      ({ rows } = await this.db.query<CustomerRow>(
-        `${CUSTOMER_SELECT}
+      ({ rows } = await this.db.query<CustomerRow>({
+        name: 'commerce.customersByName',
+        text: `${CUSTOMER_SELECT}
           WHERE c.partner_id = $1 AND c.company_name ILIKE $2
           ORDER BY lower(c.company_name) = lower($3) DESC, c.company_name ILIKE $4 DESC, c.company_name, c.id
           LIMIT $5`,
-        [partnerId, `%${like}%`, q.value, `${like}%`, limit + 1],
-      ));
+        values: [partnerId, `%${like}%`, q.value, `${like}%`, limit + 1],
+      }));
     }
     return { query: q, customers: rows.slice(0, limit).map(toCustomer), hasMore: rows.length > limit };
   }
