@@ -1,3 +1,13 @@
+/**
+ * `npm run bench:trace`: the SQL statements of one purchase flow, turn by turn (through
+ * /api/messages, as the benchmark sends them), with the size of each answer — for finding
+ * round trips to save. On a throwaway schema of the local test database.
+ *
+ * Env: DUMP=<step> prints that step's answer; EXPLAIN=1 the average execution and planning
+ * time of every statement (each in a rolled-back transaction); PLAN_STEP=<step> and
+ * PLAN_OF=<text> the plan of that step's statement containing the text; PLANS=1 (with
+ * TRACE_POOL=1) how often each named statement ran on a generic or a custom plan.
+ */
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -13,7 +23,8 @@ const SCHEMA = `trace_${Date.now().toString(36)}`;
 let log: string[] | null = null;
 const captured: Array<{ step: string; text: string; values: unknown[] }> = [];
 let step = '';
-const orig = pg.Client.prototype.query as (...a: unknown[]) => unknown;
+// Every query of every pooled client passes here: the original is called with the client as `this`.
+const orig = Reflect.get(pg.Client.prototype, 'query') as (this: unknown, ...a: unknown[]) => unknown;
 (pg.Client.prototype as unknown as { query: unknown }).query = function (this: unknown, ...args: unknown[]) {
   const q = args[0] as string | { text: string; name?: string };
   if (log) {
@@ -53,7 +64,8 @@ for (const [name, input] of steps) {
   log = [];
   step = name;
   review = await send(input);
-  console.log(`== ${name}: ${log.length} queries, answer ${review.length} bytes`); log.forEach((l) => console.log('   ', l)); total += log.length;
+  console.log(`== ${name}: ${log.length} queries, answer ${review.length} bytes`);
+  if (process.env.DUMP === name) console.log(JSON.stringify(JSON.parse(review), null, 1)); log.forEach((l) => console.log('   ', l)); total += log.length;
 }
 const reviewId = /"action":"buy\.confirm","reviewId":"([^"]+)"/.exec(review)?.[1];
 log = [];
