@@ -13,7 +13,7 @@ import {
 import {
   buyConfirmedText, buyCustomerText, buyProductsText, buyReviewText, buySkuText, cancellationTermsText, confirmedFacts, confirmedTitle,
   customerDetails, customerLine, customerName, customerResultText, customerSearchTitle, flowOf, fromPriceText, kindName, moreCustomers,
-  moreProducts, productSubline, productsHeading, quantityErrorText, reservationsUnavailableText, reviewFacts,
+  moreProducts, noProductsText, productSubline, productsHeading, quantityErrorText, reservationsUnavailableText, reviewFacts,
   reviewTotal, shown, shownCustomers, shownProducts, shownSkus, SHOWN, skuPriceLine, skuSubline, slackProductSearchCommand, slackSearchCommand,
   termName, billingName,
 } from './buy.text.js';
@@ -74,7 +74,7 @@ export function buyProductsSlack(screen: BuyProductsScreen, locale: Locale): Sla
   );
   blocks.push(section(plain(productsHeading(screen, locale))));
   const products = shownProducts(screen);
-  if (products.length === 0) blocks.push(section(plain(t(locale, 'buy.products.none'))));
+  if (products.length === 0) blocks.push(section(plain(noProductsText(screen, locale))));
   for (const p of products) {
     blocks.push(
       section(

@@ -12,7 +12,7 @@ import {
 import {
   buyConfirmedText, buyCustomerText, buyProductsText, buyReviewText, buySkuText, cancellationTermsText, confirmedFacts, confirmedTitle,
   customerDetails, customerLine, customerName, customerResultText, customerSearchTitle, flowOf, fromPriceText, kindName, moreCustomers,
-  moreProducts, priceText, productSubline, quantityRange, productsHeading, quantityBounds, quantityErrorText, reservationsUnavailableText, reviewFacts,
+  moreProducts, noProductsText, priceText, productSubline, quantityRange, productsHeading, quantityBounds, quantityErrorText, reservationsUnavailableText, reviewFacts,
   reviewTotal, shown, shownCustomers, shownProducts, shownSkus, SHOWN, skuPriceLine, skuSubline, termName,
 } from './buy.text.js';
 import { t, type Locale } from './i18n/index.js';
@@ -109,7 +109,7 @@ export function buyProductsTeams(screen: BuyProductsScreen, locale: Locale): Ada
 
   body.push(plainText(productsHeading(screen, locale), { weight: 'Bolder' }, { spacing: 'Large' }));
   const products = shownProducts(screen);
-  if (products.length === 0) body.push(textBlock(t(locale, 'buy.products.none')));
+  if (products.length === 0) body.push(textBlock(noProductsText(screen, locale)));
   else {
     body.push(
       container(

@@ -147,6 +147,13 @@ export function reservationsUnavailableText(screen: BuyProductsScreen, locale: L
     : t(locale, 'buy.reservationsUnavailable', { country });
 }
 
+/** Why the list is empty: nothing matches, or only Azure reservations do and R3 keeps them out. */
+export function noProductsText(screen: BuyProductsScreen, locale: Locale): string {
+  return screen.azureReservationsUnavailable?.matched
+    ? t(locale, 'buy.products.onlyReservations', { country: countryName(screen.customer.countryCode, locale) })
+    : t(locale, 'buy.products.none');
+}
+
 /** "Products matching “sql”", "Showing: Software plan", or the general intro. */
 export function productsHeading(screen: BuyProductsScreen, locale: Locale): string {
   if (screen.search) return t(locale, 'buy.products.matching', { search: shown(screen.search, SHOWN.query) });
@@ -167,7 +174,7 @@ export function buyProductsText(screen: BuyProductsScreen, locale: Locale): stri
   const r3 = reservationsUnavailableText(screen, locale);
   if (r3) lines.push(r3);
   const products = shownProducts(screen);
-  if (products.length === 0) lines.push(t(locale, 'buy.products.none'));
+  if (products.length === 0) lines.push(noProductsText(screen, locale));
   for (const p of products) lines.push(`• ${shown(p.title, SHOWN.title)} (${productSubline(p, locale)}): ${fromPriceText(p, screen.taxNote, locale)}`);
   if (moreProducts(screen)) lines.push(t(locale, 'buy.products.more', { count: products.length }));
   return lines.join('\n');

@@ -188,7 +188,8 @@ export interface BuyProductsScreen {
   more: boolean;
   taxNote: TaxNote;
   /** R3: set when this customer's market cannot buy Azure reservations. */
-  azureReservationsUnavailable: { listVersion: string | null } | null;
+  /** R3; `matched`: Azure reservations match what was asked for (searched for by name, or the kind), yet none may be bought. */
+  azureReservationsUnavailable: { listVersion: string | null; matched?: boolean } | null;
 }
 
 export interface SkuOption {

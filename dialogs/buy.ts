@@ -190,7 +190,7 @@ export class BuyDialog extends Dialog<{ args?: string }> {
       products: products.slice(0, 15),
       more: products.length > 15,
       taxNote: offers.customer.taxNote,
-      azureReservationsUnavailable: offers.azureReservationsUnavailable ? { listVersion: offers.reservationListVersion } : null,
+      azureReservationsUnavailable: offers.azureReservationsUnavailable ? { listVersion: offers.reservationListVersion, matched: offers.reservationsHidden } : null,
     });
     expectText(dc.context);
     return Dialog.EndOfTurn;

@@ -149,6 +149,7 @@ export const en = {
   'buy.products.matching': 'Products matching “{search}”',
   'buy.products.ofKind': 'Showing: {kind}',
   'buy.products.none': 'No product matches for this customer’s market.',
+  'buy.products.onlyReservations': 'Only Azure reservations match, and customers in {country} cannot buy them.',
   'buy.products.more': 'Only the first {count} products are listed. Refine your search or filter by kind.',
   'buy.products.select': 'Select',
   'buy.products.slackHint': 'To search by name, type {command}',

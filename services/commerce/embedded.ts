@@ -212,15 +212,25 @@ const MARKET_ANCHOR = 'SELECT $1::text AS country_code';
 /** `mk`: the partner's ($1) customer $2 — every customer column, and country_code its billing country. */
 const CUSTOMER_ANCHOR = `${CUSTOMER_SELECT} WHERE c.partner_id = $1 AND c.id = $2`;
 
+/** Product `pr` passes the filters: kind `$p`, search pattern `$p+1`, product id `$p+2` (each NULL: no filter). */
+const productFilter = (p: number) => `
+  ($${p}::text IS NULL OR pr.kind = $${p})
+  AND ($${p + 1}::text IS NULL OR pr.title ILIKE $${p + 1} OR pr.description ILIKE $${p + 1} OR pr.publisher ILIKE $${p + 1})
+  AND ($${p + 2}::text IS NULL OR pr.id = $${p + 2})`;
+
 /**
  * What market `mk` may buy — every SKU priced there at instant `$p`, no Azure reservation
  * where R3 blocks them — filtered by kind `$p+1`, search pattern `$p+2` and product id
  * `$p+3` (each NULL: no filter), one row per SKU in the catalog's order. Every row also
- * carries `mk`'s columns and `reservation_blocked_by` (R3 for the market); a market with
- * nothing to offer gives one row whose product columns are NULL.
+ * carries `mk`'s columns, `reservation_blocked_by` (R3 for the market) and
+ * `reservations_hidden` (R3 kept out an Azure reservation that passes the filters); a
+ * market with nothing to offer gives one row whose product columns are NULL.
  */
 const offersSql = (anchor: string, p: number) => `
-  WITH mk AS MATERIALIZED (SELECT a.*, ${reservationBlockedByIn('a.country_code')} AS reservation_blocked_by FROM (${anchor}) a)
+  WITH mk AS MATERIALIZED (
+    SELECT b.*, (b.reservation_blocked_by IS NOT NULL
+                 AND EXISTS (SELECT 1 FROM products pr WHERE pr.kind = 'azure_reservation' AND ${productFilter(p + 1)})) AS reservations_hidden
+      FROM (SELECT a.*, ${reservationBlockedByIn('a.country_code')} AS reservation_blocked_by FROM (${anchor}) a) b)
   SELECT mk.*, o.*
     FROM mk
     LEFT JOIN LATERAL (
@@ -231,14 +241,12 @@ const offersSql = (anchor: string, p: number) => `
         JOIN product_kinds k ON k.kind = pr.kind
         JOIN skus s ON s.product_id = pr.id
         JOIN LATERAL (${priceOfSku('mk.country_code', `$${p}`)}) cp ON true
-       WHERE ($${p + 1}::text IS NULL OR pr.kind = $${p + 1})
-         AND ($${p + 2}::text IS NULL OR pr.title ILIKE $${p + 2} OR pr.description ILIKE $${p + 2} OR pr.publisher ILIKE $${p + 2})
+       WHERE ${productFilter(p + 1)}
          AND (pr.kind <> 'azure_reservation' OR mk.reservation_blocked_by IS NULL)
-         AND ($${p + 3}::text IS NULL OR pr.id = $${p + 3})
     ) o ON true
    ORDER BY o.kind_rank, o.product_title, o.product_id, o.term_rank, o.sku_id`;
 
-type OfferRow = { reservation_blocked_by: string | null } & (({ product_id: string } & ProductRow & SkuRow & PriceRow) | { product_id: null });
+type OfferRow = { reservation_blocked_by: string | null; reservations_hidden: boolean } & (({ product_id: string } & ProductRow & SkuRow & PriceRow) | { product_id: null });
 
 function toOffers(rows: OfferRow[], market: string): Offer[] {
   const offers: Offer[] = [];
@@ -459,7 +467,8 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
       values: [partnerId, id, this.now(), ...offerFilter(filter)],
     });
     if (!rows[0]) return null;
-    return { customer: toCustomer(rows[0]), offers: toOffers(rows, rows[0].country_code), reservationBlockedBy: rows[0].reservation_blocked_by };
+    const r = rows[0];
+    return { customer: toCustomer(r), offers: toOffers(rows, r.country_code), reservationBlockedBy: r.reservation_blocked_by, reservationsHidden: r.reservations_hidden };
   }
 
   async customerSku(partnerId: number, customerId: string, ref: SkuRef): Promise<CustomerSku | null> {

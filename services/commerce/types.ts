@@ -145,6 +145,8 @@ export interface CustomerOffers {
   customer: Customer;
   offers: Offer[];
   reservationBlockedBy: string | null;
+  /** R3 kept out at least one Azure reservation that matches the filter (e.g. one searched for by name). */
+  reservationsHidden: boolean;
 }
 
 /** A customer and one SKU as that customer would buy it (`found` null: no such product). */

@@ -111,6 +111,8 @@ export interface OffersView {
   azureReservationsUnavailable: boolean;
   /** The unavailable-markets list that says so, when known (null otherwise). */
   reservationListVersion: string | null;
+  /** R3 kept out Azure reservations that match the kind or search asked for (e.g. one named directly). */
+  reservationsHidden: boolean;
 }
 
 export interface SkuDetails {
@@ -398,7 +400,7 @@ export class PurchaseService {
       ? await this.commerce.customerOffers(actor.partnerId, customerId, { ...(kind ? { kind } : {}), ...(search ? { search } : {}), ...(filter.productId ? { productId: filter.productId } : {}) })
       : null;
     if (!found) throw new PurchaseError({ code: 'customer_not_found' });
-    const { customer, offers, reservationBlockedBy: reservationListVersion } = found;
+    const { customer, offers, reservationBlockedBy: reservationListVersion, reservationsHidden } = found;
     const reservationsAvailable = reservationListVersion === null;
     const groups: OffersView['groups'] = [];
     for (const offer of offers) {
@@ -418,6 +420,8 @@ export class PurchaseService {
       groups,
       azureReservationsUnavailable: !reservationsAvailable,
       reservationListVersion,
+      // Only a filter can be "matched" by reservations alone (without one, the whole market is shown).
+      reservationsHidden: !reservationsAvailable && reservationsHidden && (kind !== undefined || search !== null || Boolean(filter.productId)),
     };
   }
 

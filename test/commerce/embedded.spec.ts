@@ -173,6 +173,10 @@ describe('services/commerce/embedded (EmbeddedCommerceBackend on Postgres)', () 
       assert.deepEqual((await backend.customerOffers(a.partnerId, contosoDe.id, { productId: ' dzh318z0bq3q ' }))?.offers.map((o) => o.id), ['DZH318Z0BQ3Q']);
       const ad = await backend.customerOffers(a.partnerId, andorra.id);
       assert.equal(ad?.reservationBlockedBy, '2019-11-30');
+      assert.equal((await backend.customerOffers(a.partnerId, andorra.id, { search: 'reserved vm' }))?.reservationsHidden, true, 'R3 hid what was searched for');
+      assert.equal((await backend.customerOffers(a.partnerId, andorra.id, { productId: VM_RESERVATION_1Y.productId }))?.reservationsHidden, true);
+      assert.equal((await backend.customerOffers(a.partnerId, andorra.id, { search: 'SQL Server 2022' }))?.reservationsHidden, false);
+      assert.equal((await backend.customerOffers(a.partnerId, contosoDe.id, { search: 'reserved vm' }))?.reservationsHidden, false, 'nothing hidden where reservations are sold');
       assert.deepEqual(ad?.offers, await backend.listProducts({ market: 'AD' }));
       assert.ok(!ad?.offers.some((o) => o.kind === 'azure_reservation'));
       const bj = await backend.customerOffers(a.partnerId, benin.id);

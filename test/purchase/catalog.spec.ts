@@ -167,6 +167,10 @@ describe('services/purchase/purchase-service — customers, catalog, roles', () 
       const asked = await service.offersFor(me(), w.andorra.id, { kind: 'azure_reservation' });
       assert.deepEqual(asked.groups, []);
       assert.equal(asked.azureReservationsUnavailable, true);
+      assert.equal(asked.reservationsHidden, true, 'what was asked for is there, but R3 keeps it out');
+      assert.equal((await service.offersFor(me(), w.andorra.id, { search: 'Reserved VM' })).reservationsHidden, true);
+      assert.equal(all.reservationsHidden, false, 'nothing was asked for: the market\'s list is simply shown');
+      assert.equal((await service.offersFor(me(), w.contosoDe.id, { search: 'Reserved VM' })).reservationsHidden, false);
     });
 
     it('R3 holds even if the backend lists a reservation it should not', async () => {
