@@ -5,6 +5,8 @@
  * Confirm request buys nothing more.
  */
 import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
+import { EmbeddedCommerceBackend } from '../../services/commerce/embedded.js';
 import { createLogger } from '../../services/logger.js';
 import { seedDemoData, DEMO_PARTNER } from '../../services/seed/demo.js';
 import { testDb } from '../support/db.js';
@@ -100,5 +102,45 @@ describe('bot: buying over Slack', function () {
     assert.equal(retry.status, 200);
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(await orders(), before + 1);
+  });
+
+  it('/csp orders <customer>: the customer\'s orders newest first, with status and days left to cancel, paged with buttons', async () => {
+    // More than a page (10): eleven more orders.
+    const contoso = await db.query<{ id: string; partner_id: string }>(`SELECT id, partner_id FROM customers WHERE company_name = 'Contoso GmbH'`);
+    const backend = new EmbeddedCommerceBackend(db);
+    for (let i = 0; i < 11; i++) {
+      await backend.createOrder(Number(contoso.rows[0]!.partner_id), {
+        customerId: contoso.rows[0]!.id, createdBy: 1, lines: [{ productId: WS_DATACENTER, skuId: '0001', quantity: 8 + i }], idempotencyKey: randomUUID(),
+      });
+    }
+    const { rows } = await db.query<{ id: string }>(
+      `SELECT o.id FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.company_name = 'Contoso GmbH' ORDER BY o.purchased_at DESC, o.id DESC`,
+    );
+    await post(createSlashCommand({ teamId: DEMO_PARTNER.slackTeamId, userId: USER, text: 'orders contoso-de.onmicrosoft.com', responseUrl: fake.responseUrl('o/1') }));
+    const list = await waitFor(fake, (c) => c.path.endsWith('o/1'));
+    assertValidBlockKit({ text: list.params.text, blocks: list.params.blocks });
+    const shown = JSON.stringify(list.params.blocks);
+    assert.match(shown, /Orders of Contoso GmbH/);
+    assert.ok(shown.indexOf(rows[0]!.id) >= 0, 'the newest order is listed');
+    assert.match(shown, /\d+ days left to cancel|Cancellation window passed|Cannot be cancelled|Cancelled/);
+    const ids = rows.map((r) => r.id).filter((id) => shown.includes(id));
+    assert.deepEqual(ids, rows.slice(0, ids.length).map((r) => r.id), 'newest first');
+
+    assert.equal(ids.length, 10, 'a page of ten');
+    const paging = buttons(list).filter((b) => JSON.parse(b.value).action === 'orders.page');
+    assert.deepEqual(paging.map((b) => JSON.parse(b.value).page), [2], 'Next only, on the first page');
+    await click(paging[0]!.value, paging[0]!.action_id, 'o/2');
+    const page2 = JSON.stringify((await waitFor(fake, (c) => c.path.endsWith('o/2'))).params.blocks);
+    assert.ok(page2.includes(rows[10]!.id), 'the eleventh newest on page 2');
+    assert.ok(!page2.includes(rows[0]!.id));
+  });
+
+  it('/csp orders answers an unknown customer and a customer of another partner alike, changing nothing', async () => {
+    for (const [path, who] of [['o/unknown', 'nobody-such.onmicrosoft.com'], ['o/other', 'woodgrove-de.onmicrosoft.com']] as const) {
+      await post(createSlashCommand({ teamId: DEMO_PARTNER.slackTeamId, userId: USER, text: `orders ${who}`, responseUrl: fake.responseUrl(path) }));
+      const answer = JSON.stringify((await waitFor(fake, (c) => c.path.endsWith(path))).params.blocks);
+      assert.match(answer, /nobody-such|woodgrove/i, 'the search is quoted back');
+      assert.doesNotMatch(answer, /Woodgrove Bank AG/, 'another partner\'s customer is never named');
+    }
   });
 });
