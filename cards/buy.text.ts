@@ -147,7 +147,7 @@ export function reservationsUnavailableText(screen: BuyProductsScreen, locale: L
     : t(locale, 'buy.reservationsUnavailable', { country });
 }
 
-/** Why the list is empty: nothing matches, or only Azure reservations do and R3 keeps them out. */
+/** Why the list is empty: nothing matches, or Azure reservations did and R3 keeps them out. */
 export function noProductsText(screen: BuyProductsScreen, locale: Locale): string {
   return screen.azureReservationsUnavailable?.matched
     ? t(locale, 'buy.products.onlyReservations', { country: countryName(screen.customer.countryCode, locale) })

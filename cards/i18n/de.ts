@@ -152,7 +152,7 @@ export const de: { readonly [K in MessageKey]: string } = {
   'buy.products.matching': 'Produkte, die zu „{search}“ passen',
   'buy.products.ofKind': 'Angezeigt: {kind}',
   'buy.products.none': 'Für den Markt dieses Kunden passt kein Produkt.',
-  'buy.products.onlyReservations': 'Nur Azure-Reservierungen passen, und Kunden in {country} können sie nicht kaufen.',
+  'buy.products.onlyReservations': 'Nichts davon kann dieser Kunde kaufen: Die passenden Azure-Reservierungen sind für Kunden in {country} nicht verfügbar.',
   'buy.products.more': 'Nur die ersten {count} Produkte werden angezeigt. Verfeinern Sie die Suche oder filtern Sie nach Art.',
   'buy.products.select': 'Auswählen',
   'buy.products.slackHint': 'Zum Suchen nach Namen geben Sie {command} ein',

@@ -149,7 +149,7 @@ export const en = {
   'buy.products.matching': 'Products matching “{search}”',
   'buy.products.ofKind': 'Showing: {kind}',
   'buy.products.none': 'No product matches for this customer’s market.',
-  'buy.products.onlyReservations': 'Only Azure reservations match, and customers in {country} cannot buy them.',
+  'buy.products.onlyReservations': 'Nothing here that this customer can buy: the Azure reservations that match are not available for customers in {country}.',
   'buy.products.more': 'Only the first {count} products are listed. Refine your search or filter by kind.',
   'buy.products.select': 'Select',
   'buy.products.slackHint': 'To search by name, type {command}',

@@ -558,7 +558,11 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
     // to commit, insert nothing and read the winner; a retry (or the second click) likewise
     // finds the order of the first one. A repeat the catalog would refuse now, or whose draft
     // the caller no longer accepts (a price changed since), still gets its order: a refusal
-    // looks the key up before it is thrown.
+    // looks the key up before it is thrown. Known window: two submits of one key that price
+    // either side of a catalog change, milliseconds apart, while the first has not committed
+    // yet — the second is refused (or its draft turned down) instead of answered with the
+    // first's order. Exactly one order is made either way; a lock per key would close it at
+    // the cost of a transaction per purchase.
     const now = this.now();
     let customer: CustomerRow;
     let priced: PricedLine[];

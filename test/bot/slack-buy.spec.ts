@@ -40,7 +40,12 @@ describe('bot: buying over Slack', function () {
     return body;
   }
   async function orders(): Promise<number> {
-    const { rows } = await db.query(`SELECT count(*)::int AS n FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.company_name = 'Contoso GmbH'`);
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM orders o JOIN customers c ON c.id = o.customer_id
+         JOIN partner_channels pc ON pc.partner_id = c.partner_id AND pc.channel = 'slack' AND pc.external_id = $1
+        WHERE c.primary_domain = 'contoso-de.onmicrosoft.com'`,
+      [DEMO_PARTNER.slackTeamId],
+    );
     return rows[0].n;
   }
 
@@ -106,16 +111,20 @@ describe('bot: buying over Slack', function () {
 
   it('/csp orders <customer>: the customer\'s orders newest first, with status and days left to cancel, paged with buttons', async () => {
     // More than a page (10): eleven more orders.
-    const contoso = await db.query<{ id: string; partner_id: string }>(`SELECT id, partner_id FROM customers WHERE company_name = 'Contoso GmbH'`);
+    // The demo partner's Contoso GmbH (other specs make customers of that name for partners of their own).
+    const contoso = await db.query<{ id: string; partner_id: string }>(
+      `SELECT c.id, c.partner_id FROM customers c JOIN partner_channels pc ON pc.partner_id = c.partner_id AND pc.channel = 'slack' AND pc.external_id = $1
+        WHERE c.primary_domain = 'contoso-de.onmicrosoft.com'`,
+      [DEMO_PARTNER.slackTeamId],
+    );
+    assert.equal(contoso.rows.length, 1);
     const backend = new EmbeddedCommerceBackend(db);
     for (let i = 0; i < 11; i++) {
       await backend.createOrder(Number(contoso.rows[0]!.partner_id), {
         customerId: contoso.rows[0]!.id, createdBy: 1, lines: [{ productId: WS_DATACENTER, skuId: '0001', quantity: 8 + i }], idempotencyKey: randomUUID(),
       });
     }
-    const { rows } = await db.query<{ id: string }>(
-      `SELECT o.id FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.company_name = 'Contoso GmbH' ORDER BY o.purchased_at DESC, o.id DESC`,
-    );
+    const { rows } = await db.query<{ id: string }>('SELECT id FROM orders WHERE customer_id = $1 ORDER BY purchased_at DESC, id DESC', [contoso.rows[0]!.id]);
     await post(createSlashCommand({ teamId: DEMO_PARTNER.slackTeamId, userId: USER, text: 'orders contoso-de.onmicrosoft.com', responseUrl: fake.responseUrl('o/1') }));
     const list = await waitFor(fake, (c) => c.path.endsWith('o/1'));
     assertValidBlockKit({ text: list.params.text, blocks: list.params.blocks });

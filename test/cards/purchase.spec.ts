@@ -187,14 +187,14 @@ describe('cards: purchase screens', () => {
       assert.doesNotMatch(seen(productsScreen()), /not available/);
     });
 
-    it('R3: when only Azure reservations match the search, says they cannot be bought there — on Teams, Slack and in the fallback text', () => {
+    it('R3: when nothing is listed and Azure reservations matched the search, says they cannot be bought there — on Teams, Slack and in the fallback text', () => {
       const screen = productsScreen({ products: [], search: 'Reserved VM', customer: longCustomer, azureReservationsUnavailable: { listVersion: '2019-11-30', matched: true } });
       const count = (text: string, re: RegExp) => text.split('\n').filter((l) => re.test(l)).length;
-      assert.equal(count(seen(screen), /Only Azure reservations match, and customers in Brazil cannot buy them/), 3);
+      assert.equal(count(seen(screen), /Nothing here that this customer can buy: the Azure reservations that match are not available for customers in Brazil/), 3);
       assert.doesNotMatch(seen(screen), /No product matches/);
-      assert.match(seen(screen, 'de'), /Nur Azure-Reservierungen passen, und Kunden in Brasilien können sie nicht kaufen/);
+      assert.match(seen(screen, 'de'), /Nichts davon kann dieser Kunde kaufen: Die passenden Azure-Reservierungen sind für Kunden in Brasilien nicht verfügbar/);
       assert.match(seen({ ...screen, products: productsScreen().products }), /not available for customers in Brazil/, 'with products listed, the R3 line alone');
-      assert.doesNotMatch(seen({ ...screen, products: productsScreen().products }), /Only Azure reservations match/);
+      assert.doesNotMatch(seen({ ...screen, products: productsScreen().products }), /Nothing here that this customer can buy/);
     });
 
     it('says when nothing matches, quoting the search', () => {

@@ -208,7 +208,7 @@ describe('dialogs/buy (Teams turn table)', function () {
     assert.match(await turn({ value: { action: 'buy.product', productId: VM_RESERVATION } }), /not available/i);
     const named = await turn({ text: 'buy Reserved VM Instance for alpineskihouse-ad.onmicrosoft.com' });
     assert.match(named, /Azure reservations are not available for customers in Andorra \(list of unavailable markets as of 2019-11-30\)/);
-    assert.match(named, /Only Azure reservations match, and customers in Andorra cannot buy them/);
+    assert.match(named, /Nothing here that this customer can buy: the Azure reservations that match are not available for customers in Andorra/);
     assert.doesNotMatch(named, /No product matches/);
     const other = await turn({ text: 'buy Nothing Like This for alpineskihouse-ad.onmicrosoft.com' });
     assert.match(other, /No product matches/, 'a search that finds no reservation either is just "no match"');
