@@ -6,6 +6,8 @@
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { formatInstant } from '../../cards/software.text.js';
+import { t, type Locale, type MessageKey } from '../../cards/i18n/index.js';
 import type { Logger } from '../../services/logger.js';
 import type { ArtifactResponse, ArtifactStore } from '../../services/software/artifacts.js';
 import { isTokenShaped } from '../../services/software/software-service.js';
@@ -42,7 +44,6 @@ const SECURITY_HEADERS: Record<string, string> = {
 
 const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'";
 
-type Lang = 'en' | 'de';
 type Refusal = Exclude<Redemption, { status: 'ok' }>;
 
 export function createDownloadRouter(deps: DownloadDeps): Router {
@@ -129,7 +130,7 @@ function tokenOf(req: Request): string | null {
   return isTokenShaped(token) ? token : null;
 }
 
-function languageOf(req: Request): Lang {
+function languageOf(req: Request): Locale {
   return req.acceptsLanguages('en', 'de') === 'de' ? 'de' : 'en';
 }
 
@@ -137,7 +138,7 @@ function statusOf(verdict: Refusal): 404 | 410 {
   return verdict.status === 'unknown' ? 404 : 410;
 }
 
-function sendRefusal(res: Response, lang: Lang, verdict: Refusal): void {
+function sendRefusal(res: Response, lang: Locale, verdict: Refusal): void {
   sendPage(res, statusOf(verdict), lang, verdict.status === 'unknown' ? notFoundPage(lang) : gonePage(lang, verdict));
 }
 
@@ -187,7 +188,7 @@ interface Page {
   paragraphs: string[];
 }
 
-function sendPage(res: Response, status: number, lang: Lang, page: Page): void {
+function sendPage(res: Response, status: number, lang: Locale, page: Page): void {
   res.status(status).set({
     'Content-Type': 'text/html; charset=utf-8',
     'Content-Security-Policy': PAGE_CSP,
@@ -200,7 +201,7 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function renderPage(lang: Lang, page: Page): string {
+function renderPage(lang: Locale, page: Page): string {
   const body = page.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n');
   return `<!doctype html>
 <html lang="${lang}">
@@ -221,71 +222,34 @@ ${body}
 `;
 }
 
-function formatDate(lang: Lang, date: Date): string {
-  const text = new Intl.DateTimeFormat(lang === 'de' ? 'de-DE' : 'en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(date);
-  return `${text} UTC`;
+/** A page of the catalog's `download.*` texts: the customer's language, the bot's wording and date format. */
+const page = (lang: Locale, title: MessageKey, ...paragraphs: string[]): Page => ({ title: t(lang, title), paragraphs });
+
+function notFoundPage(lang: Locale): Page {
+  return page(lang, 'download.notFound.title', t(lang, 'download.notFound.body'));
 }
 
-const ASK_AGAIN: Record<Lang, string> = {
-  en: 'To download again, ask the person who sent you this link (your Microsoft partner) for a new one. Each new link works for another two weeks or 50 downloads.',
-  de: 'Um erneut herunterzuladen, bitten Sie die Person, die Ihnen diesen Link geschickt hat (Ihren Microsoft-Partner), um einen neuen. Jeder neue Link gilt wieder zwei Wochen bzw. für 50 Downloads.',
-};
-
-function notFoundPage(lang: Lang): Page {
-  return lang === 'de'
-    ? { title: 'Downloadlink ungültig', paragraphs: ['Dieser Downloadlink ist nicht gültig. Prüfen Sie, ob Sie den vollständigen Link kopiert haben.'] }
-    : { title: 'Download link not valid', paragraphs: ['This download link is not valid. Check that you copied the whole link.'] };
-}
-
-function gonePage(lang: Lang, verdict: Exclude<Refusal, { status: 'unknown' }>): Page {
-  const de = lang === 'de';
+function gonePage(lang: Locale, verdict: Exclude<Refusal, { status: 'unknown' }>): Page {
   switch (verdict.status) {
     case 'expired':
-      return {
-        title: de ? 'Downloadlink abgelaufen' : 'Download link expired',
-        paragraphs: [
-          de ? `Dieser Downloadlink ist am ${formatDate(lang, verdict.expiresAt)} abgelaufen.` : `This download link expired on ${formatDate(lang, verdict.expiresAt)}.`,
-          ASK_AGAIN[lang],
-        ],
-      };
+      return page(lang, 'download.expired.title', t(lang, 'download.expired.body', { date: formatInstant(verdict.expiresAt.toISOString(), lang) }), t(lang, 'download.askAgain'));
     case 'used_up':
-      return {
-        title: de ? 'Alle Downloads verwendet' : 'All downloads used',
-        paragraphs: [
-          de ? `Alle ${verdict.maxDownloads} Downloads dieses Links wurden verwendet.` : `All ${verdict.maxDownloads} downloads of this link have been used.`,
-          ASK_AGAIN[lang],
-        ],
-      };
+      return page(lang, 'download.usedUp.title', t(lang, 'download.usedUp.body', { max: verdict.maxDownloads }), t(lang, 'download.askAgain'));
     case 'revoked':
-      if (verdict.reason === 'cancelled') {
-        return {
-          title: de ? 'Downloadlink widerrufen' : 'Download link revoked',
-          paragraphs: de
-            ? ['Dieser Downloadlink wurde widerrufen, weil der Kauf storniert wurde.', 'Für einen stornierten Kauf kann kein neuer Link ausgestellt werden.']
-            : ['This download link was revoked because the purchase was cancelled.', 'No new link can be issued for a cancelled purchase.'],
-        };
-      }
-      return {
-        title: de ? 'Downloadlink widerrufen' : 'Download link revoked',
-        paragraphs: [de ? 'Dieser Downloadlink wurde von einem Administrator widerrufen.' : 'This download link was revoked by an admin.', ASK_AGAIN[lang]],
-      };
+      return verdict.reason === 'cancelled'
+        ? page(lang, 'download.revoked.title', t(lang, 'download.revoked.cancelled'), t(lang, 'download.revoked.noNewLink'))
+        : page(lang, 'download.revoked.title', t(lang, 'download.revoked.byAdmin'), t(lang, 'download.askAgain'));
   }
 }
 
-function previewPage(lang: Lang): Page {
-  return lang === 'de'
-    ? { title: 'Softwaredownload', paragraphs: ['Öffnen Sie diesen Link in einem Browser, um die Datei herunterzuladen.'] }
-    : { title: 'Software download', paragraphs: ['Open this link in a browser to download the file.'] };
+function previewPage(lang: Locale): Page {
+  return page(lang, 'download.preview.title', t(lang, 'download.openInBrowser'));
 }
 
-function errorPage(lang: Lang): Page {
-  return lang === 'de'
-    ? { title: 'Download nicht möglich', paragraphs: ['Der Download konnte wegen eines Fehlers nicht gestartet werden. Bitte versuchen Sie es in einigen Minuten erneut.'] }
-    : { title: 'Download failed', paragraphs: ['Something went wrong and the download could not be started. Please try again in a few minutes.'] };
+function errorPage(lang: Locale): Page {
+  return page(lang, 'download.error.title', t(lang, 'download.error.body'));
 }
 
-function methodPage(lang: Lang): Page {
-  return lang === 'de'
-    ? { title: 'Methode nicht erlaubt', paragraphs: ['Öffnen Sie diesen Link in einem Browser, um die Datei herunterzuladen.'] }
-    : { title: 'Method not allowed', paragraphs: ['Open this link in a browser to download the file.'] };
+function methodPage(lang: Locale): Page {
+  return page(lang, 'download.method.title', t(lang, 'download.openInBrowser'));
 }

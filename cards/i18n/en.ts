@@ -272,6 +272,23 @@ export const en = {
     'Azure reservations are not available for customers in {market} (list of unavailable markets as of {version}). Nothing was bought.',
   'buy.refused.amountTooLarge': 'The total is too large for one order. Please order a smaller quantity. Nothing was bought.',
   'buy.refused.staleCard': 'This card belongs to a purchase that has ended or to someone else. Nothing was bought.',
+  // Pages of GET /downloads/<token>: read by the partner's customer, so no bot jargon.
+  'download.notFound.title': 'Download link not valid',
+  'download.notFound.body': 'This download link is not valid. Check that you copied the whole link.',
+  'download.expired.title': 'Download link expired',
+  'download.expired.body': 'This download link expired on {date}.',
+  'download.usedUp.title': 'All downloads used',
+  'download.usedUp.body': 'All {max} downloads of this link have been used.',
+  'download.revoked.title': 'Download link revoked',
+  'download.revoked.byAdmin': 'This download link was revoked by an admin.',
+  'download.revoked.cancelled': 'This download link was revoked because the purchase was cancelled.',
+  'download.revoked.noNewLink': 'No new link can be issued for a cancelled purchase.',
+  'download.askAgain': 'To download again, ask the person who sent you this link (your Microsoft partner) for a new one. Each new link works for another two weeks or 50 downloads.',
+  'download.preview.title': 'Software download',
+  'download.openInBrowser': 'Open this link in a browser to download the file.',
+  'download.error.title': 'Download failed',
+  'download.error.body': 'Something went wrong and the download could not be started. Please try again in a few minutes.',
+  'download.method.title': 'Method not allowed',
 } satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;

@@ -198,7 +198,7 @@ describe('bot/http/downloads', () => {
     });
 
     const gone: Array<[string, Redemption, RegExp, RegExp, boolean]> = [
-      ['expired', EXPIRED, /expired on 15 March 2030/, /am 15\. März 2030 .*abgelaufen/, true],
+      ['expired', EXPIRED, /expired on Mar 15, 2030, \d{1,2}:\d{2}\s?[AP]M UTC\./, /am 15\.03\.2030, \d{2}:\d{2} UTC abgelaufen/, true],
       ['used up', USED_UP, /All 50 downloads of this link have been used/, /Alle 50 Downloads dieses Links wurden verwendet/, true],
       ['revoked by an admin', REVOKED_ADMIN, /revoked by an admin/, /von einem Administrator widerrufen/, true],
       ['revoked because cancelled', REVOKED_CANCELLED, /revoked because the purchase was cancelled/, /weil der Kauf storniert wurde/, false],
