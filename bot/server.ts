@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { CloudAdapter } from 'botbuilder';
+import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../services/config.js';
 import { createLogger, type Logger } from '../services/logger.js';
 import type { Db } from '../services/db/pool.js';
@@ -25,7 +26,7 @@ import { SoftwareDialog } from '../dialogs/software.js';
 import { SoftwareService } from '../services/software/software-service.js';
 import { createKeyCipher, loadOrCreateLocalKey, parseEncryptionKey, type KeyCipher } from '../services/software/key-crypto.js';
 import { EmbeddedArtifactStore, SignedUrlArtifactStore, type ArtifactStore } from '../services/software/artifacts.js';
-import { createDownloadRouter } from './http/downloads.js';
+import { createDownloadLimiter, createDownloadRouter } from './http/downloads.js';
 import { TeamsPersonalChat } from './teams/personal-chat.js';
 import { createHttpApp, finishHttpApp } from './http/app.js';
 import { PostgresStorage } from './postgres-storage.js';
@@ -48,6 +49,8 @@ export interface BotServerDeps {
   logger: Logger;
   /** Throws when the job backend is unreachable (for /readyz). */
   queuePing: () => Promise<void>;
+  /** Redis (REDIS_URL): the download budget is shared by all bot processes; else per process. */
+  redis?: Redis;
   flows?: readonly Flow[];
 }
 
@@ -104,7 +107,7 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
     inspect: (token) => software.inspect(token),
     artifacts: artifactStoreFor(config),
     logger,
-    perMinute: config.downloadsPerMinute,
+    limiter: createDownloadLimiter({ perMinute: config.downloadsPerMinute, ...(deps.redis ? { redis: deps.redis, keyPrefix: `${config.queue.prefix}:downloads` } : {}) }),
   }));
   const slack = createSlackSide({ config: config.slack, expressApp: app, runner, logger });
   if (!slack || slack.socketMode) {
@@ -148,13 +151,17 @@ async function main(): Promise<void> {
   // Loaded here so that tests of startBotServer do not pull in the runtime (embedded Postgres, jobs).
   const { openRuntime, installShutdown } = await import('./runtime.js');
   const runtime = await openRuntime(config, logger, { role: 'bot' });
+  // Shared 429 budgets for download links (fails fast while Redis is away: see createDownloadLimiter).
+  const redis = config.queue.redisUrl ? new Redis(config.queue.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: `${config.queue.prefix}:ratelimit` }) : undefined;
+  redis?.on('error', (err: Error) => logger.warn({ err }, 'rate-limit redis connection error'));
   // Signals are handled from here on, also while the server is still starting.
   const running: { bot?: BotServer } = {};
   installShutdown(logger, async () => {
     await running.bot?.close();
+    redis?.disconnect();
     await runtime.close();
   });
-  running.bot = await startBotServer({ config, db: runtime.db, logger, queuePing: runtime.queuePing });
+  running.bot = await startBotServer({ config, db: runtime.db, logger, queuePing: runtime.queuePing, ...(redis ? { redis } : {}) });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -5,7 +5,8 @@
  * logged, never echoed, and never leaks through a Referer header.
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { formatInstant } from '../../cards/software.text.js';
 import { t, type Locale, type MessageKey } from '../../cards/i18n/index.js';
 import type { Logger } from '../../services/logger.js';
@@ -23,8 +24,20 @@ export interface DownloadDeps {
   inspect(token: string): Promise<Redemption>;
   artifacts: ArtifactStore;
   logger: Logger;
-  /** Per client address and minute (default DOWNLOADS_PER_MINUTE); per process. */
-  perMinute?: number;
+  /** The 429 budget per client address (default: createDownloadLimiter() — per process, DOWNLOADS_PER_MINUTE a minute). */
+  limiter?: RateLimiterAbstract;
+}
+
+/**
+ * The download budget per client address and minute. With `redis` (REDIS_URL) the budget is
+ * shared by every bot process (keys under `keyPrefix`); while Redis cannot be reached, each
+ * process falls back to a budget of its own rather than refusing or letting everything through.
+ * Without it: per process (one process, e.g. `npm start`).
+ */
+export function createDownloadLimiter(opts: { perMinute?: number; redis?: Redis; keyPrefix?: string } = {}): RateLimiterAbstract {
+  const budget = { points: opts.perMinute ?? DOWNLOADS_PER_MINUTE, duration: 60 };
+  if (!opts.redis) return new RateLimiterMemory(budget);
+  return new RateLimiterRedis({ ...budget, storeClient: opts.redis, keyPrefix: opts.keyPrefix ?? 'csp:downloads', insuranceLimiter: new RateLimiterMemory(budget) });
 }
 
 /** What logs say instead of the path: the token never reaches a log line. */
@@ -50,7 +63,7 @@ export function createDownloadRouter(deps: DownloadDeps): Router {
   const router = express.Router();
   // Guessing tokens is hopeless (256 bits), but a flood of them would still cost the database
   // work and fill the activity log: each client address gets a budget per minute.
-  const limiter = new RateLimiterMemory({ points: deps.perMinute ?? DOWNLOADS_PER_MINUTE, duration: 60 });
+  const limiter = deps.limiter ?? createDownloadLimiter();
 
   router
     .route('/downloads/:token')

@@ -1,13 +1,16 @@
 import { strict as assert } from 'node:assert';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
+import { Redis } from 'ioredis';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import sinon from 'sinon';
-import { createDownloadRouter, attachmentHeader, type DownloadDeps } from '../../bot/http/downloads.js';
+import { createDownloadLimiter, createDownloadRouter, attachmentHeader, type DownloadDeps } from '../../bot/http/downloads.js';
 import { createLogger } from '../../services/logger.js';
 import { EmbeddedArtifactStore, SignedUrlArtifactStore, type ArtifactFile, type ArtifactStore } from '../../services/software/artifacts.js';
 import type { DownloadClient, Redemption } from '../../services/software/types.js';
+import { TEST_QUEUE_PREFIX, TEST_REDIS_URL } from '../setup.js';
 
 const newToken = (): string => randomBytes(32).toString('base64url');
 
@@ -53,7 +56,7 @@ describe('bot/http/downloads', () => {
     inspect: (token) => inspect(token),
     artifacts: new EmbeddedArtifactStore(),
     logger: createLogger({ level: 'debug' }, { write: (line: string) => logLines.push(line) }),
-    perMinute: 100_000,
+    limiter: createDownloadLimiter({ perMinute: 100_000 }),
   };
 
   before(async () => {
@@ -75,13 +78,53 @@ describe('bot/http/downloads', () => {
   });
   afterEach(() => sandbox.restore());
 
-  it('answers 429 with Retry-After once a client address used its budget, without looking at the token', async () => {
+  /** A download server of its own ("a bot process") with the given limiter. */
+  async function serverWith(limiter: RateLimiterAbstract): Promise<{ url: string; close: () => Promise<void> }> {
     const app = express();
-    app.use(createDownloadRouter({ ...deps, perMinute: 3 }));
-    const limited = app.listen(0, '127.0.0.1');
-    await new Promise<void>((resolve) => limited.once('listening', () => resolve()));
+    app.use(createDownloadRouter({ ...deps, limiter }));
+    const listening = app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => listening.once('listening', () => resolve()));
+    return {
+      url: `http://127.0.0.1:${(listening.address() as AddressInfo).port}/downloads/${newToken()}`,
+      close: () => new Promise<void>((resolve) => listening.close(() => resolve())),
+    };
+  }
+
+  it('with Redis, two bot processes share one budget per client address (keys under their prefix)', async () => {
+    const redis = new Redis(TEST_REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+    const keyPrefix = `${TEST_QUEUE_PREFIX}:downloads:${randomUUID()}`;
+    const [a, b] = [await serverWith(createDownloadLimiter({ perMinute: 3, redis, keyPrefix })), await serverWith(createDownloadLimiter({ perMinute: 3, redis, keyPrefix }))];
     try {
-      const url = `http://127.0.0.1:${(limited.address() as AddressInfo).port}/downloads/${newToken()}`;
+      const statuses = [(await fetch(a.url)).status, (await fetch(b.url)).status, (await fetch(a.url)).status, (await fetch(b.url)).status, (await fetch(a.url)).status];
+      assert.deepEqual(statuses, [200, 200, 200, 429, 429], 'three for the address in all, whichever process answers');
+      assert.ok((await redis.keys(`${keyPrefix}*`)).length > 0, 'the count lives in Redis');
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      const keys = await redis.keys(`${keyPrefix}*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+    }
+  });
+
+  it('with Redis unreachable, each process keeps a budget of its own (neither refuses all nor lets all through)', async () => {
+    const redis = new Redis('redis://127.0.0.1:9', { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
+    redis.on('error', () => undefined);
+    const down = await serverWith(createDownloadLimiter({ perMinute: 2, redis, keyPrefix: `${TEST_QUEUE_PREFIX}:downloads:down` }));
+    try {
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await fetch(down.url)).status);
+      assert.deepEqual(statuses, [200, 200, 429]);
+    } finally {
+      await down.close();
+      redis.disconnect();
+    }
+  });
+
+  it('answers 429 with Retry-After once a client address used its budget, without looking at the token', async () => {
+    const limited = await serverWith(createDownloadLimiter({ perMinute: 3 }));
+    try {
+      const url = limited.url;
       const statuses = [];
       for (let i = 0; i < 4; i++) statuses.push((await fetch(url)).status);
       assert.deepEqual(statuses, [200, 200, 200, 429]);
@@ -91,7 +134,7 @@ describe('bot/http/downloads', () => {
       assert.equal(last.headers.get('referrer-policy'), 'no-referrer');
       assert.equal(redeem.callCount, 3, 'refused requests never reach the database');
     } finally {
-      await new Promise<void>((resolve) => limited.close(() => resolve()));
+      await limited.close();
     }
   });
 
