@@ -90,14 +90,17 @@ export function countryName(countryCode: string, locale: Locale): string {
   return name;
 }
 
-/** "de-DE" → "German (Germany)" / "Deutsch (Deutschland)"; anything else is shown as it is. */
+/**
+ * "de-DE" → "German (Germany)" / "Deutsch (Deutschland)", and so for every tag ("en-US" →
+ * "English (United States)", not the dialect name "American English"); anything else is shown as it is.
+ */
 const languageNames: { [L in Locale]?: Intl.DisplayNames } = {};
 
 export function languageName(tag: string, locale: Locale): string {
   // Only a BCP 47 tag as the catalog stores them ("de-DE"); a name ("German") stays as it is.
   if (!/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(tag)) return tag;
   try {
-    const names = (languageNames[locale] ??= new Intl.DisplayNames([FORMAT_LOCALE[locale]], { type: 'language', fallback: 'code' }));
+    const names = (languageNames[locale] ??= new Intl.DisplayNames([FORMAT_LOCALE[locale]], { type: 'language', fallback: 'code', languageDisplay: 'standard' }));
     return names.of(tag) ?? tag;
   } catch {
     return tag;

@@ -32,7 +32,8 @@ export class TeamsBot extends TeamsActivityHandler {
   constructor(private readonly runner: DialogRunner) {
     super();
     this.onMessage(async (ctx, next) => {
-      TurnContext.removeRecipientMention(ctx.activity);
+      // botbuilder reads activity.text unguarded: a card submit can carry a mention and no text.
+      if (typeof ctx.activity.text === 'string') TurnContext.removeRecipientMention(ctx.activity);
       await this.runner.run(ctx, teamsIdentity(ctx.activity));
       await next();
     });

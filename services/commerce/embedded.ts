@@ -37,9 +37,10 @@ import type {
 } from './types.js';
 
 export const MAX_ORDER_LINES = 50;
-const ORDER_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+/** Crockford's base-32 digits: no I, L, O or U, so an id read aloud or typed into a support request is not misread (0/O, 1/I/L). */
+const ORDER_ID_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
-/** 12 upper-case alphanumerics from a CSPRNG (~62 bits), like Partner Center's alternate order ids. */
+/** 12 upper-case alphanumerics from a CSPRNG (60 bits), like Partner Center's alternate order ids. */
 export function generateOrderId(): string {
   let id = '';
   for (let i = 0; i < 12; i++) id += ORDER_ID_ALPHABET[randomInt(ORDER_ID_ALPHABET.length)];

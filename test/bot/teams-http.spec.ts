@@ -47,6 +47,20 @@ describe('bot: Teams over /api/messages', () => {
     assert.equal(res.headers.get('x-powered-by'), null);
   });
 
+  it('in a group chat, strips the @mention of the bot, and answers a mention without text (a card submit) instead of failing', async () => {
+    const mention = { type: 'mention', mentioned: { id: '28:bot', name: 'CSP Software Desk' }, text: '<at>CSP Software Desk</at>' };
+    const group = { conversationType: 'groupChat' as const, conversationId: `19:${randomUUID()}@thread.v2` };
+    const base = createMessageActivity({ tenantId: partner.tenantId, aadObjectId: admin.externalId, ...group });
+    const typed = await bot.post('/api/messages', { ...base, text: '<at>CSP Software Desk</at> help', entities: [mention] });
+    assert.equal(typed.status, 200);
+    assert.match(cardText(typed.json().activities), /^buy \[customer\]/m, 'the mention is not part of the command');
+    const submit = await bot.post('/api/messages', { ...createMessageActivity({ tenantId: partner.tenantId, aadObjectId: admin.externalId, ...group }), value: { action: 'command', command: 'whoami' }, entities: [mention] });
+    assert.equal(submit.status, 200);
+    const answer = cardText(submit.json().activities);
+    assert.doesNotMatch(answer, /something went wrong/i);
+    assert.match(answer, /Teams Partner/);
+  });
+
   it('lists only the commands a Sales agent may use', async () => {
     const text = cardText((await say(sales, { text: 'help' })).activities);
     assert.match(text, /^whoami$/m);

@@ -192,10 +192,14 @@ describe('cards/software', () => {
 
   describe('softwareChoices (R9)', () => {
     it('names languages stored as tags ("de-DE" → German (Germany)), in the reader\'s language; the value stays the tag', () => {
-      const screen = choicesScreen({ languages: ['de-DE', 'en-US'], variants: [{ id: 1, version: '2022', language: 'de-DE', fileType: 'ISO (x64)' }] });
-      for (const [locale, german] of [['en', 'German (Germany)'], ['de', 'Deutsch (Deutschland)']] as const) {
+      const screen = choicesScreen({ languages: ['de-DE', 'en-US', 'pt-BR'], variants: [{ id: 1, version: '2022', language: 'de-DE', fileType: 'ISO (x64)' }] });
+      for (const [locale, german, others] of [
+        ['en', 'German (Germany)', ['English (United States)', 'Portuguese (Brazil)']],
+        ['de', 'Deutsch (Deutschland)', ['Englisch (Vereinigte Staaten)', 'Portugiesisch (Brasilien)']],
+      ] as const) {
         const picker = objects(teams(screen, locale).body).find((o) => o.type === 'Input.ChoiceSet' && o.id === 'language')!;
         assert.deepEqual((picker.choices as unknown[])[0], { title: german, value: 'de-DE' });
+        assert.deepEqual((picker.choices as Array<{ title: string }>).slice(1).map((c) => c.title), others, 'one style for every tag: language (region), not "American English"');
         assert.ok(slackButtons(slack(screen, locale)).some((b) => b.text.text.includes(german)), `Slack ${locale}`);
       }
     });

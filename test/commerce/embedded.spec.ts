@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
-import { EmbeddedCommerceBackend } from '../../services/commerce/embedded.js';
+import { EmbeddedCommerceBackend, generateOrderId } from '../../services/commerce/embedded.js';
 import { isCommerceError, type CommerceErrorCode } from '../../services/commerce/errors.js';
-import { taxNote } from '../../services/commerce/rules.js';
+import { isOrderId, taxNote } from '../../services/commerce/rules.js';
 import type { OrderDraft, OrderLineRequest } from '../../services/commerce/types.js';
 import { testDb } from '../support/db.js';
 import { createCustomer, createPartner, ensureDemoData, type TestCustomer, type TestPartner } from './factories.js';
@@ -362,6 +362,15 @@ describe('services/commerce/embedded (EmbeddedCommerceBackend on Postgres)', () 
         });
         return true;
       });
+    });
+  });
+
+  describe('generateOrderId', () => {
+    it('draws 12 of Crockford\'s base-32 digits (no I, L, O, U to misread), valid order ids, all different', () => {
+      const ids = Array.from({ length: 2000 }, generateOrderId);
+      assert.ok(ids.every((id) => /^[0-9A-HJKMNP-TV-Z]{12}$/.test(id) && isOrderId(id)), ids.find((id) => !/^[0-9A-HJKMNP-TV-Z]{12}$/.test(id)));
+      assert.equal(new Set(ids).size, ids.length);
+      assert.ok(new Set(ids.join('')).size >= 30, 'the whole alphabet is used');
     });
   });
 
