@@ -82,7 +82,7 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
         { command: 'orders', dialog: new OrdersDialog(purchases) },
         {
           command: 'keys',
-          dialog: new SoftwareDialog(software, purchases, new TeamsPersonalChat({ db, adapter: teamsAdapter, botAppId: config.teams.appId ?? '' })),
+          dialog: new SoftwareDialog(software, purchases, new TeamsPersonalChat({ db, adapter: teamsAdapter, botAppId: config.teams.appId ?? '', logger })),
           // R12: a refused attempt is recorded too (the service records it, then refuses).
           onForbidden: (actor) => software.authorize(actor).catch(() => undefined),
         },

@@ -31,7 +31,8 @@ export const SOFTWARE_DIALOG = 'keys';
 export interface PersonalChat {
   /** Whether the actor has a personal chat with the bot to send to. */
   has(actor: Actor): Promise<boolean>;
-  send(ctx: TurnContext, actor: Actor, screen: Screen): Promise<'sent' | 'noPersonalChat'>;
+  /** 'undelivered': there is a personal chat, but the message could not be delivered to it. */
+  send(ctx: TurnContext, actor: Actor, screen: Screen): Promise<'sent' | 'noPersonalChat' | 'undelivered'>;
 }
 
 interface SoftwareState {
@@ -224,7 +225,7 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
         expiresAt: got.expiresAt.toISOString(),
         maxDownloads: got.maxDownloads,
       };
-      await this.showPrivately(ctx, me, screen);
+      await this.showPrivately(ctx, me, screen, got.linkId);
     } catch (err) {
       if (isSoftwareError(err, 'variant_not_found')) {
         // Show the pickers again, saying that this combination does not exist.
@@ -249,13 +250,19 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
   }
 
   /** R11: only the requesting Admin agent sees the key and link. */
-  private async showPrivately(ctx: TurnContext, me: Actor, screen: Screen): Promise<void> {
+  private async showPrivately(ctx: TurnContext, me: Actor, screen: Screen, linkId: string): Promise<void> {
     // Never `keep` a secret on Slack (that would post it to the DM history for good).
     if (this.answersHere(ctx)) {
       await show(ctx, screen);
       return;
     }
     const sent = await this.personalChat.send(ctx, me, screen);
-    await show(ctx, notice(sent === 'sent' ? 'info' : 'warning', sent === 'sent' ? 'software.sentPrivately' : 'software.noPersonalChat'));
+    if (sent === 'sent') {
+      await show(ctx, notice('info', 'software.sentPrivately'));
+      return;
+    }
+    // Nobody holds the link: withdraw it, and let the activity log say it never reached anyone (R12).
+    await this.software.withdrawUndelivered(me, linkId);
+    await show(ctx, notice('warning', sent === 'noPersonalChat' ? 'software.noPersonalChat' : 'software.undelivered'));
   }
 }

@@ -249,9 +249,14 @@ function gonePage(lang: Locale, verdict: Exclude<Refusal, { status: 'unknown' }>
     case 'used_up':
       return page(lang, 'download.usedUp.title', t(lang, 'download.usedUp.body', { max: verdict.maxDownloads }), t(lang, 'download.askAgain'));
     case 'revoked':
-      return verdict.reason === 'cancelled'
-        ? page(lang, 'download.revoked.title', t(lang, 'download.revoked.cancelled'), t(lang, 'download.revoked.noNewLink'))
-        : page(lang, 'download.revoked.title', t(lang, 'download.revoked.byAdmin'), t(lang, 'download.askAgain'));
+      switch (verdict.reason) {
+        case 'cancelled':
+          return page(lang, 'download.revoked.title', t(lang, 'download.revoked.cancelled'), t(lang, 'download.revoked.noNewLink'));
+        case 'undelivered':
+          return page(lang, 'download.revoked.title', t(lang, 'download.revoked.undelivered'), t(lang, 'download.askAgain'));
+        case 'admin':
+          return page(lang, 'download.revoked.title', t(lang, 'download.revoked.byAdmin'), t(lang, 'download.askAgain'));
+      }
   }
 }
 

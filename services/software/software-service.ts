@@ -35,6 +35,7 @@ import {
   LINK_MAX_DOWNLOADS,
   type DownloadClient,
   type KeysAndDownload,
+  type LinkRevocation,
   type Redemption,
   type SoftwareChoices,
   type SoftwareItem,
@@ -146,7 +147,7 @@ interface LinkRow {
   max_downloads: number;
   download_count: number;
   revoked_at: Date | null;
-  revoked_reason: 'cancelled' | 'admin' | null;
+  revoked_reason: LinkRevocation | null;
 }
 
 /** A link as stored, with what it names and the file it serves. */
@@ -176,7 +177,7 @@ export interface ActivityRow {
   at: Date;
   partnerId: number | null;
   event: 'key_view' | 'link_issued' | 'download' | 'link_expired' | 'revoked';
-  outcome: 'ok' | 'expired' | 'used_up' | 'revoked' | 'unknown' | 'forbidden' | 'not_available';
+  outcome: 'ok' | 'expired' | 'used_up' | 'revoked' | 'unknown' | 'forbidden' | 'not_available' | 'undelivered';
   userId?: number | null;
   customerId?: string | null;
   orderId?: string | null;
@@ -517,6 +518,27 @@ export class SoftwareService {
       await recordActivity(q, { at: now, partnerId: req.partnerId, event: 'revoked', outcome: 'ok', userId: req.userId ?? null, orderId: req.orderId, detail: `${req.reason}: ${keys.rowCount} key(s)` });
     }
     return { keys: keys.rowCount ?? 0, links: links.rows.length };
+  }
+
+  /**
+   * R11/R12: the key and link just issued to `actor` could not be delivered to them (their
+   * personal chat was unreachable): the link is withdrawn (revoked, 'undelivered') and the
+   * activity log says so. Only the user who was issued the link can withdraw it this way.
+   * Idempotent; false when there was nothing (left) to withdraw.
+   */
+  async withdrawUndelivered(actor: Actor, linkId: string): Promise<boolean> {
+    if (!/^\d{1,18}$/.test(linkId)) return false;
+    const { rowCount } = await this.db.query(
+      `WITH r AS (
+         UPDATE download_links SET revoked_at = $4, revoked_reason = 'undelivered'
+          WHERE id = $1 AND partner_id = $2 AND created_by = $3 AND revoked_at IS NULL
+          RETURNING id, partner_id, customer_id, order_id, line_number, product_id, variant_id
+       )
+       INSERT INTO software_activity (at, partner_id, event, outcome, user_id, customer_id, order_id, line_number, product_id, variant_id, link_id, detail)
+       SELECT $4, partner_id, 'revoked', 'undelivered', $3, customer_id, order_id, line_number, product_id, variant_id, id, 'personal chat unreachable' FROM r`,
+      [linkId, actor.partnerId, actor.userId, this.now()],
+    );
+    return (rowCount ?? 0) > 0;
   }
 
   /** R8 before a flow starts: throws ForbiddenError (and records the refused attempt) unless Admin agent. */

@@ -65,6 +65,12 @@ export interface KeysAndDownload {
   maxDownloads: number;
 }
 
+/**
+ * Why a link was revoked: its purchase was cancelled (R19), an admin did it, or the message
+ * carrying it could not be delivered (it was withdrawn before anyone had it).
+ */
+export type LinkRevocation = 'cancelled' | 'admin' | 'undelivered';
+
 /** A download link as a download request sees it. */
 export type Redemption =
   | {
@@ -78,7 +84,7 @@ export type Redemption =
     }
   | { status: 'expired'; linkId: string; expiresAt: Date; maxDownloads: number }
   | { status: 'used_up'; linkId: string; expiresAt: Date; maxDownloads: number }
-  | { status: 'revoked'; linkId: string; expiresAt: Date; maxDownloads: number; reason: 'cancelled' | 'admin' }
+  | { status: 'revoked'; linkId: string; expiresAt: Date; maxDownloads: number; reason: LinkRevocation }
   /** Malformed, truncated or not a link of ours. */
   | { status: 'unknown' };
 

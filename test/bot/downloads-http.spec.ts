@@ -30,6 +30,7 @@ const EXPIRED: Redemption = { status: 'expired', linkId: '7', expiresAt: EXPIRES
 const USED_UP: Redemption = { status: 'used_up', linkId: '7', expiresAt: EXPIRES_AT, maxDownloads: 50 };
 const REVOKED_CANCELLED: Redemption = { status: 'revoked', linkId: '7', expiresAt: EXPIRES_AT, maxDownloads: 50, reason: 'cancelled' };
 const REVOKED_ADMIN: Redemption = { status: 'revoked', linkId: '7', expiresAt: EXPIRES_AT, maxDownloads: 50, reason: 'admin' };
+const REVOKED_UNDELIVERED: Redemption = { status: 'revoked', linkId: '7', expiresAt: EXPIRES_AT, maxDownloads: 50, reason: 'undelivered' };
 const UNKNOWN: Redemption = { status: 'unknown' };
 
 function assertSecurityHeaders(res: Response): void {
@@ -244,6 +245,7 @@ describe('bot/http/downloads', () => {
       ['expired', EXPIRED, /expired on Mar 15, 2030, \d{1,2}:\d{2}\s?[AP]M UTC\./, /am 15\.03\.2030, \d{2}:\d{2} UTC abgelaufen/, true],
       ['used up', USED_UP, /All 50 downloads of this link have been used/, /Alle 50 Downloads dieses Links wurden verwendet/, true],
       ['revoked by an admin', REVOKED_ADMIN, /revoked by an admin/, /von einem Administrator widerrufen/, true],
+      ['withdrawn as undelivered', REVOKED_UNDELIVERED, /withdrawn before it was sent, because it could not be delivered/, /zurückgezogen, bevor er verschickt wurde/, true],
       ['revoked because cancelled', REVOKED_CANCELLED, /revoked because the purchase was cancelled/, /weil der Kauf storniert wurde/, false],
     ];
     for (const [name, verdict, english, german, canAskAgain] of gone) {

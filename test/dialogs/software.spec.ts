@@ -13,7 +13,7 @@ import { startTestBot, cardText, type TestBot } from '../support/bot-harness.js'
 import { testDb } from '../support/db.js';
 import { createMessageActivity } from '../support/factories.js';
 import { assertValidAdaptiveCard } from '../cards/validate.js';
-import { startFakeBotConnector, type FakeBotConnector } from '../fakes/bot-connector.js';
+import { connectorReplies, startFakeBotConnector, type FakeBotConnector } from '../fakes/bot-connector.js';
 
 const ALEX = '00000000-0000-0000-0000-0000000000020'; // demo: Admin agent + Global admin
 const MEGAN = '00000000-0000-0000-0000-0000000000021'; // demo: Sales agent
@@ -276,5 +276,22 @@ describe('dialogs/software (Teams turn table)', function () {
     assert.match(JSON.stringify(delivered[0]), PRODUCT_KEY);
     assert.match(JSON.stringify(delivered[0]), /\/downloads\/[A-Za-z0-9_-]{43}/);
     assert.notEqual(connector.requests[0]!.conversationId, group, 'not posted into the group');
+  });
+
+  it('R11/R12: when the personal chat cannot be reached, the link just made is withdrawn, the log says so, and the user is told', async () => {
+    const orderId = await buy();
+    const group = `19:${randomUUID()}@thread.v2`;
+    await turn({ text: 'help' }, ALEX, { conversationId: `a:${randomUUID()}`, serviceUrl: connector.url });
+    connector.script(() => connectorReplies.forbidden());
+    await turn({ text: `keys ${customer.domain}` }, ALEX, { conversationType: 'groupChat', conversationId: group });
+    const answer = await turnRaw({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' } }, ALEX, { conversationType: 'groupChat', conversationId: group });
+    assert.match(cardText(answer), /could not reach you in our personal chat, so I withdrew the download link/);
+    assert.doesNotMatch(cardText(answer), /something went wrong/i);
+    assert.doesNotMatch(JSON.stringify(answer), PRODUCT_KEY);
+    const links = await db.query('SELECT id, revoked_reason FROM download_links WHERE order_id = $1', [orderId]);
+    assert.deepEqual(links.rows.map((r) => r.revoked_reason), ['undelivered'], 'one link, withdrawn');
+    const logged = await db.query("SELECT event, outcome FROM software_activity WHERE link_id = $1 ORDER BY id", [links.rows[0].id]);
+    assert.deepEqual(logged.rows.map((r) => `${r.event}/${r.outcome}`), ['key_view/ok', 'link_issued/ok', 'revoked/undelivered']);
+    assert.ok(!bot.logs.some((line) => PRODUCT_KEY.test(line) || TOKEN_URL.test(line)), 'no secret in the logs');
   });
 });

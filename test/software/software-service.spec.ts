@@ -721,6 +721,31 @@ describe('services/software/software-service', () => {
     });
   });
 
+  describe('withdrawUndelivered (R11/R12: a key and link that never reached the user)', () => {
+    it('revokes the link as undelivered and records it; only for the user it was issued to; once', async () => {
+      const { customer, orderId } = await wsPurchase('Undelivered GmbH');
+      const issued = await getKeys(h, w.a, customer, orderId, WS2025_DE_ISO);
+      const me = actorOf(w.a, ['admin_agent']);
+      assert.equal(await service.withdrawUndelivered({ ...me, userId: me.userId + 999_999 }, issued.linkId), false, 'another user: nothing');
+      assert.equal(await service.withdrawUndelivered({ ...me, partnerId: w.b.partnerId }, issued.linkId), false, 'another partner: nothing');
+      assert.equal(await service.withdrawUndelivered(me, 'not-an-id'), false);
+      ok(await service.redeem(tokenOf(issued), BROWSER)); // still usable until withdrawn
+
+      assert.equal(await service.withdrawUndelivered(me, issued.linkId), true);
+      assert.equal(await service.withdrawUndelivered(me, issued.linkId), false, 'idempotent');
+      const refused = await service.redeem(tokenOf(issued), BROWSER);
+      assert.deepEqual(refused.status === 'revoked' && refused.reason, 'undelivered');
+      const { rows } = await db.query(
+        `SELECT event, outcome, user_id, customer_id, order_id, product_id, link_id, detail FROM software_activity WHERE link_id = $1 AND event = 'revoked'`,
+        [issued.linkId],
+      );
+      assert.deepEqual(rows, [{
+        event: 'revoked', outcome: 'undelivered', user_id: String(w.a.userId), customer_id: customer.id, order_id: orderId,
+        product_id: WS_DATACENTER_1Y.productId, link_id: issued.linkId, detail: 'personal chat unreachable',
+      }]);
+    });
+  });
+
   describe('recordActivity', () => {
     it('stores who, when and where, and cuts the user agent to 512 and the detail to 200 characters', async () => {
       const ua = `long-ua-${randomBytes(4).toString('hex')}-${'u'.repeat(600)}`;
