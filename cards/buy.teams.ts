@@ -162,7 +162,7 @@ export function buySkuTeams(screen: BuySkuScreen, locale: Locale): AdaptiveCardJ
   );
   if (screen.skus.length > skus.length) body.push(textBlock(t(locale, 'buy.sku.more', { count: skus.length }), { isSubtle: true }));
 
-  body.push(textBlock(t(locale, 'buy.sku.intro'), { spacing: 'Large' }));
+  body.push(textBlock(t(locale, skus.length === 1 ? 'buy.sku.introOne' : 'buy.sku.intro'), { spacing: 'Large' }));
   if (screen.quantityError) body.push(container([textBlock(quantityErrorText(screen.quantityError, locale), { color: 'Attention' })], { style: 'attention' }));
 
   // One SKU: nothing to choose, the button carries it. Several: the choice is an input named like the data field.

@@ -131,6 +131,8 @@ export const de: { readonly [K in MessageKey]: string } = {
   'customer.search': 'Suchen',
   'customer.many': 'Mehrere Kunden passen zu „{query}“. Wählen Sie einen aus:',
   'customer.more': 'Nur die ersten {count} werden angezeigt. Suchen Sie genauer, um die anderen zu finden.',
+  'customer.noneDomain': 'Kein Kunde hat die Domäne „{query}“. Prüfen Sie sie oder suchen Sie nach Firmenname oder Mandanten-ID.',
+  'customer.noneTenant': 'Kein Kunde hat die Mandanten-ID „{query}“. Prüfen Sie sie oder suchen Sie nach Firmenname oder Domäne.',
   'customer.none': 'Kein Kunde passt zu „{query}“. Prüfen Sie die Schreibweise oder suchen Sie nach Mandanten-ID oder Domäne.',
   'customer.invalidGuid':
     '„{query}“ ist keine gültige Mandanten-ID. Eine Mandanten-ID hat 32 Hexadezimalziffern, etwa 72f988bf-86f1-41af-91ab-2d7cd011db47.',
@@ -161,6 +163,7 @@ export const de: { readonly [K in MessageKey]: string } = {
   'buy.reservationsUnavailableVersion':
     'Azure-Reservierungen sind für Kunden in {country} nicht verfügbar (Liste der Märkte ohne Verfügbarkeit, Stand {version}), daher werden keine angeboten.',
 
+  'buy.sku.introOne': 'Geben Sie die Menge ein und wählen Sie dann „Überprüfen“.',
   'buy.sku.intro': 'Wählen Sie die SKU, geben Sie die Menge ein und wählen Sie dann „Überprüfen“.',
   'buy.sku.introSlack': 'Wählen Sie eine SKU; die Menge geben Sie danach ein.',
   'buy.sku.none': 'Keine SKU dieses Produkts wird im Markt dieses Kunden verkauft.',

@@ -129,6 +129,8 @@ export const en = {
   'customer.search': 'Search',
   'customer.many': 'Several customers match “{query}”. Select one:',
   'customer.more': 'Only the first {count} are listed. Search more precisely to find the others.',
+  'customer.noneDomain': 'No customer has the domain “{query}”. Check it, or search by company name or tenant ID.',
+  'customer.noneTenant': 'No customer has the tenant ID “{query}”. Check it, or search by company name or domain.',
   'customer.none': 'No customer matches “{query}”. Check the spelling, or search by tenant ID or domain.',
   'customer.invalidGuid': '“{query}” is not a valid tenant ID. A tenant ID has 32 hexadecimal digits, like 72f988bf-86f1-41af-91ab-2d7cd011db47.',
   'customer.searchAgain': 'Search again',
@@ -158,6 +160,7 @@ export const en = {
   'buy.reservationsUnavailableVersion':
     'Azure reservations are not available for customers in {country} (list of unavailable markets as of {version}), so none are offered.',
 
+  'buy.sku.introOne': 'Enter the quantity, then select Review.',
   'buy.sku.intro': 'Choose the SKU and enter the quantity, then select Review.',
   'buy.sku.introSlack': 'Choose a SKU; you enter the quantity next.',
   'buy.sku.none': 'No SKU of this product is sold in this customer’s market.',

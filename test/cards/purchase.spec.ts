@@ -136,6 +136,14 @@ describe('cards: purchase screens', () => {
       assert.match(texts(slack(customerScreen({ query: 'x', result: 'none' }), 'de').blocks).join('\n'), /`\/csp buy \[Kunde\]`/);
     });
 
+    it('no match suggests the other ways to search than the one tried (name, domain, tenant ID)', () => {
+      const none = (query: string, locale: Locale = 'en') => seen(customerScreen({ query, result: 'none' }), locale);
+      assert.match(none('Nonexistent GmbH'), /Check the spelling, or search by tenant ID or domain/);
+      assert.match(none('nobody.onmicrosoft.com'), /No customer has the domain “nobody\.onmicrosoft\.com”\. Check it, or search by company name or tenant ID/);
+      assert.match(none('72f988bf-86f1-41af-91ab-2d7cd011db47'), /No customer has the tenant ID “72f988bf-86f1-41af-91ab-2d7cd011db47”\. Check it, or search by company name or domain/);
+      assert.match(none('nobody.onmicrosoft.com', 'de'), /Kein Kunde hat die Domäne „nobody\.onmicrosoft\.com“/);
+    });
+
     it('a very long search is clamped where it is quoted', () => {
       const screen = customerScreen({ query: 'q'.repeat(2000), result: 'none' });
       const quoted = [...objects(teams(screen).body).filter((o) => o.type === 'TextRun').map((o) => String(o.text)), ...texts(slack(screen).blocks), fallbackText(screen, 'en')];
@@ -232,6 +240,10 @@ describe('cards: purchase screens', () => {
       assert.deepEqual(inputs(screen).map((i) => i.id), ['quantity']);
       assert.deepEqual([inputs(screen)[0]?.min, inputs(screen)[0]?.max], [5, 5]);
       assert.deepEqual(submitActions(screen).find((a) => a.data.action === 'buy.review')?.data, { action: 'buy.review', productId: 'DG7GMGF0FKZV', skuId: '0004' });
+      const text = texts(teams(screen, 'en').body).join('\n');
+      assert.match(text, /Enter the quantity, then select Review/);
+      assert.doesNotMatch(text, /Choose the SKU/, 'nothing to choose: the card does not ask for it');
+      assert.match(texts(teams(skuScreen(), 'en').body).join('\n'), /Choose the SKU and enter the quantity/);
     });
 
     it('Slack: one section per SKU with term, billing, bounds, price and a Choose button', () => {
