@@ -151,8 +151,9 @@ async function main(): Promise<void> {
   // Loaded here so that tests of startBotServer do not pull in the runtime (embedded Postgres, jobs).
   const { openRuntime, installShutdown } = await import('./runtime.js');
   const runtime = await openRuntime(config, logger, { role: 'bot' });
-  // Shared 429 budgets for download links (fails fast while Redis is away: see createDownloadLimiter).
-  const redis = config.queue.redisUrl ? new Redis(config.queue.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: `${config.queue.prefix}:ratelimit` }) : undefined;
+  // Shared 429 budgets for download links. Fails fast while Redis is away or hangs (no offline
+  // queue, a command timeout), and the limiter then uses its per-process budget.
+  const redis = config.queue.redisUrl ? new Redis(config.queue.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500, connectionName: `${config.queue.prefix}:ratelimit` }) : undefined;
   redis?.on('error', (err: Error) => logger.warn({ err }, 'rate-limit redis connection error'));
   // Signals are handled from here on, also while the server is still starting.
   const running: { bot?: BotServer } = {};

@@ -44,8 +44,27 @@ function scrubDeep(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => scrubDeep(v, depth + 1));
   const out: Record<string, unknown> = {};
   const entries = value instanceof Error ? Object.entries({ ...value, name: value.name, message: value.message, stack: value.stack }) : Object.entries(value);
-  for (const [k, v] of entries) out[k] = SECRET_KEY.test(k) && v !== null && v !== undefined ? '[REDACTED]' : scrubDeep(v, depth + 1);
+  for (const [k, v] of entries) {
+    if (SECRET_KEY.test(k) && v !== null && v !== undefined) out[k] = '[REDACTED]';
+    else if (isRedisCommand(k, v)) out[k] = { name: v.name, args: '[REDACTED]' };
+    else if (isPgClient(k, v)) out[k] = '[pg client]';
+    else out[k] = scrubDeep(v, depth + 1);
+  }
   return out;
+}
+
+/**
+ * ioredis puts the failed command on its errors (`err.command = { name, args }`); for the
+ * connection handshake that is `HELLO 3 AUTH <user> <password>`, the password as a bare
+ * argument no pattern recognises. A command is logged by name only.
+ */
+function isRedisCommand(key: string, value: unknown): value is { name: unknown; args: unknown } {
+  return key === 'command' && typeof value === 'object' && value !== null && 'args' in value;
+}
+
+/** pg puts its whole client on some errors (connection parameters included): a 4 KB line that says nothing. */
+function isPgClient(key: string, value: unknown): boolean {
+  return key === 'client' && typeof value === 'object' && value !== null && 'connectionParameters' in value;
 }
 
 /** Correlation context for the current turn / request / job. */

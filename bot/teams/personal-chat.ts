@@ -32,7 +32,7 @@ export class TeamsPersonalChat implements PersonalChat {
       return 'sent';
     } catch (err) {
       // Only the status: a connector error can carry the request, and this one holds a secret.
-      this.deps.logger?.warn({ statusCode: (err as { statusCode?: unknown }).statusCode ?? null, code: (err as { code?: unknown }).code ?? null }, 'personal chat unreachable: secret not delivered');
+      this.deps.logger?.warn({ statusCode: (err as { statusCode?: unknown }).statusCode ?? null, code: (err as { code?: unknown }).code ?? null }, 'personal chat: message with a secret not delivered (its link is withdrawn)');
       return 'undelivered';
     }
   }

@@ -244,7 +244,7 @@ export const de: { readonly [K in MessageKey]: string } = {
   'software.itemNotFound': 'Dieser Kauf gehört nicht zu diesem Kunden.',
   'software.sentPrivately':
     'Ich habe Ihnen den Schlüssel und den Downloadlink in unserem persönlichen Chat gesendet – hier werden sie nie gepostet.',
-  'software.undelivered': 'Ich konnte Sie in unserem persönlichen Chat nicht erreichen und habe den erstellten Downloadlink daher zurückgezogen. Öffnen Sie einen persönlichen Chat mit mir und fragen Sie dort.',
+  'software.undelivered': 'Ich konnte den Schlüssel nicht in unseren persönlichen Chat zustellen und habe den erstellten Downloadlink daher zurückgezogen. Öffnen Sie einen persönlichen Chat mit mir und fragen Sie dort.',
   'software.noPersonalChat':
     'Schlüssel werden nur in einem persönlichen Chat gesendet. Öffnen Sie einen persönlichen Chat mit mir und fragen Sie dort.',
   'software.slackPrivate': 'Schlüssel werden nur Ihnen angezeigt.',
@@ -295,7 +295,7 @@ export const de: { readonly [K in MessageKey]: string } = {
   'download.revoked.title': 'Downloadlink widerrufen',
   'download.revoked.byAdmin': 'Dieser Downloadlink wurde von einem Administrator widerrufen.',
   'download.revoked.cancelled': 'Dieser Downloadlink wurde widerrufen, weil der Kauf storniert wurde.',
-  'download.revoked.undelivered': 'Dieser Downloadlink wurde zurückgezogen, bevor er verschickt wurde, weil er nicht zugestellt werden konnte.',
+  'download.revoked.undelivered': 'Dieser Downloadlink wurde zurückgezogen, weil die Nachricht mit dem Link nicht zugestellt werden konnte.',
   'download.revoked.noNewLink': 'Für einen stornierten Kauf kann kein neuer Link ausgestellt werden.',
   'download.askAgain': 'Um erneut herunterzuladen, bitten Sie die Person, die Ihnen diesen Link geschickt hat (Ihren Microsoft-Partner), um einen neuen. Jeder neue Link gilt wieder zwei Wochen bzw. für 50 Downloads.',
   'download.preview.title': 'Softwaredownload',

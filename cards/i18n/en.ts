@@ -239,7 +239,7 @@ export const en = {
   'software.keyNotAvailable': 'Key not available: the purchase of {title} was cancelled; its keys and links are revoked.',
   'software.itemNotFound': "That purchase is not one of this customer's.",
   'software.sentPrivately': "I've sent the key and the download link to you in our personal chat — they are never posted here.",
-  'software.undelivered': 'I could not reach you in our personal chat, so I withdrew the download link I had made. Open a personal chat with me and ask there.',
+  'software.undelivered': 'I could not deliver the key to our personal chat, so I withdrew the download link I had made. Open a personal chat with me and ask there.',
   'software.noPersonalChat': 'Keys are only sent in a personal chat. Open a personal chat with me and ask there.',
   'software.slackPrivate': 'Keys are shown only to you.',
 
@@ -286,7 +286,7 @@ export const en = {
   'download.revoked.title': 'Download link revoked',
   'download.revoked.byAdmin': 'This download link was revoked by an admin.',
   'download.revoked.cancelled': 'This download link was revoked because the purchase was cancelled.',
-  'download.revoked.undelivered': 'This download link was withdrawn before it was sent, because it could not be delivered.',
+  'download.revoked.undelivered': 'This download link was withdrawn because the message carrying it could not be delivered.',
   'download.revoked.noNewLink': 'No new link can be issued for a cancelled purchase.',
   'download.askAgain': 'To download again, ask the person who sent you this link (your Microsoft partner) for a new one. Each new link works for another two weeks or 50 downloads.',
   'download.preview.title': 'Software download',

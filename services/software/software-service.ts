@@ -522,7 +522,7 @@ export class SoftwareService {
 
   /**
    * R11/R12: the key and link just issued to `actor` could not be delivered to them (their
-   * personal chat was unreachable): the link is withdrawn (revoked, 'undelivered') and the
+   * personal chat refused or failed the message): the link is withdrawn (revoked, 'undelivered') and the
    * activity log says so. Only the user who was issued the link can withdraw it this way.
    * Idempotent; false when there was nothing (left) to withdraw.
    */
@@ -535,7 +535,7 @@ export class SoftwareService {
           RETURNING id, partner_id, customer_id, order_id, line_number, product_id, variant_id
        )
        INSERT INTO software_activity (at, partner_id, event, outcome, user_id, customer_id, order_id, line_number, product_id, variant_id, link_id, detail)
-       SELECT $4, partner_id, 'revoked', 'undelivered', $3, customer_id, order_id, line_number, product_id, variant_id, id, 'personal chat unreachable' FROM r`,
+       SELECT $4, partner_id, 'revoked', 'undelivered', $3, customer_id, order_id, line_number, product_id, variant_id, id, 'personal chat: delivery failed' FROM r`,
       [linkId, actor.partnerId, actor.userId, this.now()],
     );
     return (rowCount ?? 0) > 0;

@@ -245,7 +245,7 @@ describe('bot/http/downloads', () => {
       ['expired', EXPIRED, /expired on Mar 15, 2030, \d{1,2}:\d{2}\s?[AP]M UTC\./, /am 15\.03\.2030, \d{2}:\d{2} UTC abgelaufen/, true],
       ['used up', USED_UP, /All 50 downloads of this link have been used/, /Alle 50 Downloads dieses Links wurden verwendet/, true],
       ['revoked by an admin', REVOKED_ADMIN, /revoked by an admin/, /von einem Administrator widerrufen/, true],
-      ['withdrawn as undelivered', REVOKED_UNDELIVERED, /withdrawn before it was sent, because it could not be delivered/, /zurückgezogen, bevor er verschickt wurde/, true],
+      ['withdrawn as undelivered', REVOKED_UNDELIVERED, /withdrawn because the message carrying it could not be delivered/, /zurückgezogen, weil die Nachricht mit dem Link nicht zugestellt werden konnte/, true],
       ['revoked because cancelled', REVOKED_CANCELLED, /revoked because the purchase was cancelled/, /weil der Kauf storniert wurde/, false],
     ];
     for (const [name, verdict, english, german, canAskAgain] of gone) {

@@ -285,7 +285,7 @@ describe('dialogs/software (Teams turn table)', function () {
     connector.script(() => connectorReplies.forbidden());
     await turn({ text: `keys ${customer.domain}` }, ALEX, { conversationType: 'groupChat', conversationId: group });
     const answer = await turnRaw({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' } }, ALEX, { conversationType: 'groupChat', conversationId: group });
-    assert.match(cardText(answer), /could not reach you in our personal chat, so I withdrew the download link/);
+    assert.match(cardText(answer), /could not deliver the key to our personal chat, so I withdrew the download link/);
     assert.doesNotMatch(cardText(answer), /something went wrong/i);
     assert.doesNotMatch(JSON.stringify(answer), PRODUCT_KEY);
     const links = await db.query('SELECT id, revoked_reason FROM download_links WHERE order_id = $1', [orderId]);

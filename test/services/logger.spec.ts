@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { Writable } from 'node:stream';
 import { createLogger, scrubSecrets, withCorrelation } from '../../services/logger.js';
+import { TEST_REDIS_URL } from '../setup.js';
 
 function capture() {
   const lines: string[] = [];
@@ -45,6 +46,29 @@ describe('services/logger', () => {
     for (const secret of ['tok-deep-1', 'dXNlcjpwYXNz', 'sig-secret-2', 'abc-3']) assert.ok(!out.includes(secret), `${secret} leaked: ${out}`);
     assert.match(out, /ORD-1/);
     assert.match(out, /request failed/);
+  });
+
+  it('logs a Redis error\'s command by name only (HELLO 3 AUTH <user> <password>), and a pg error without its client', async () => {
+    const { logger, text } = capture();
+    // What ioredis throws when the handshake is refused: the command, arguments included.
+    const redisErr = Object.assign(new Error('WRONGPASS invalid username-password pair'), { command: { name: 'hello', args: ['3', 'AUTH', 'desk', 'SuperSecretPw123'] } });
+    // What a live Redis with a wrong password really says.
+    const { Redis } = await import('ioredis');
+    const client = new Redis(TEST_REDIS_URL.replace('redis://', 'redis://nobody:WrongPw-987@'), { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
+    const real = await new Promise<unknown>((resolve) => {
+      client.once('error', resolve);
+      client.connect().catch(() => undefined);
+    });
+    client.disconnect();
+    assert.match(JSON.stringify(real), /WrongPw-987/, 'the error event of a refused handshake carries the password');
+    const pgErr = Object.assign(new Error('terminating connection due to administrator command'), { client: { connectionParameters: { password: 'pg-pass' }, host: 'db' } });
+    logger.warn({ err: redisErr }, 'redis connection error');
+    logger.warn({ err: real }, 'redis connection error');
+    logger.warn({ err: pgErr }, 'worker error');
+    const out = text();
+    for (const secret of ['SuperSecretPw123', 'WrongPw-987', 'pg-pass']) assert.ok(!out.includes(secret), `${secret} leaked: ${out}`);
+    assert.match(out, /"command":\{"name":"hello","args":"\[REDACTED\]"\}/);
+    assert.match(out, /"client":"\[pg client\]"/);
   });
 
   it('keeps ordinary text intact', () => {

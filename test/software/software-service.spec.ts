@@ -741,7 +741,7 @@ describe('services/software/software-service', () => {
       );
       assert.deepEqual(rows, [{
         event: 'revoked', outcome: 'undelivered', user_id: String(w.a.userId), customer_id: customer.id, order_id: orderId,
-        product_id: WS_DATACENTER_1Y.productId, link_id: issued.linkId, detail: 'personal chat unreachable',
+        product_id: WS_DATACENTER_1Y.productId, link_id: issued.linkId, detail: 'personal chat: delivery failed',
       }]);
     });
   });
