@@ -3,7 +3,6 @@
  * the wording both card renderers share: prices with their tax note (R4), cancellation
  * terms (R15, R16), quantity errors (R2), the R3 and R5 notes.
  */
-import { classifyCustomerQuery } from '../services/commerce/rules.js';
 import type { BillingCycle, OrderStatus, ProductKind, Term } from '../services/commerce/types.js';
 import { clamp } from './blockkit.js';
 import { countryName, formatDate, formatMoney, formatNumber } from './format.js';
@@ -96,11 +95,9 @@ export function customerResultText(screen: BuyCustomerScreen, locale: Locale): s
       return t(locale, 'customer.prompt');
     case 'many':
       return t(locale, 'customer.many', { query });
-    case 'none': {
+    case 'none':
       // Suggest the other ways to search than the one just tried (R1: name, tenant ID, domain).
-      const tried = classifyCustomerQuery(screen.query ?? '').type;
-      return t(locale, tried === 'domain' ? 'customer.noneDomain' : tried === 'guid' ? 'customer.noneTenant' : 'customer.none', { query });
-    }
+      return t(locale, screen.searchedBy === 'domain' ? 'customer.noneDomain' : screen.searchedBy === 'guid' ? 'customer.noneTenant' : 'customer.none', { query });
     case 'invalidGuid':
       return t(locale, 'customer.invalidGuid', { query });
   }

@@ -160,6 +160,8 @@ export interface BuyCustomerScreen {
   customers: CustomerOption[];
   /** More matched than are listed: ask for a more specific search. */
   more?: boolean;
+  /** How the search was read (R1), for 'none': the card suggests the other ways to search. */
+  searchedBy?: 'name' | 'guid' | 'domain';
 }
 
 export interface ProductOption {

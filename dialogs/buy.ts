@@ -20,11 +20,11 @@ import { notices } from '../cards/index.js';
 import { PRODUCT_KINDS, type ProductKind } from '../services/commerce/types.js';
 import { isPurchaseError } from '../services/purchase/errors.js';
 import { purchaseIdempotencyKey, type PurchaseService, type Quote } from '../services/purchase/purchase-service.js';
-import type { Actor } from '../services/access/roles.js';
 import { parseTurnInput } from './input.js';
-import { cancellationTerms, customerOption, customerSummary, orRefuse, productOptions, refusalNotice, skuScreen } from './purchase-views.js';
+import { cancellationTerms, customerSummary, orRefuse, productOptions, refusalNotice, skuScreen } from './purchase-views.js';
 import { expectText, finishFlow } from './runner.js';
-import { actorOf, isSlack, localeOf, openSlackModal, show } from './ui.js';
+import { askCustomer, searchCustomer } from './customer-step.js';
+import { isSlack, localeOf, openSlackModal, requireActor, show } from './ui.js';
 
 export const BUY_DIALOG = 'buy';
 
@@ -120,32 +120,27 @@ export class BuyDialog extends Dialog<{ args?: string }> {
 
   // --- step 1: the customer (R1) ------------------------------------------------------
 
-  private async askCustomer(dc: DialogContext, state: BuyState, query: string | null, result: 'prompt' | 'none' | 'invalidGuid'): Promise<DialogTurnResult> {
+  private askCustomer(dc: DialogContext, state: BuyState, query: string | null, result: 'prompt' | 'none' | 'invalidGuid'): Promise<DialogTurnResult> {
     state.step = STEP.customer;
-    await show(dc.context, { kind: 'buyCustomer', query, result, customers: [] });
-    expectText(dc.context);
-    return Dialog.EndOfTurn;
+    return askCustomer(dc, 'buy', query, result);
   }
 
-  private async searchCustomer(dc: DialogContext, state: BuyState, query: string): Promise<DialogTurnResult> {
-    const found = await orRefuse(dc.context, () => this.purchases.findCustomers(this.actor(dc), query));
-    if (!found) return dc.endDialog();
-    if (found.kind === 'one') {
-      state.customerId = found.customers[0]!.id;
-      return this.showProducts(dc, state);
-    }
-    if (found.kind === 'many') {
-      state.step = STEP.customer;
-      await show(dc.context, { kind: 'buyCustomer', query, result: 'many', customers: found.customers.map(customerOption), more: found.hasMore });
-      expectText(dc.context);
-      return Dialog.EndOfTurn;
-    }
-    return this.askCustomer(dc, state, query, found.kind);
+  private searchCustomer(dc: DialogContext, state: BuyState, query: string): Promise<DialogTurnResult> {
+    state.step = STEP.customer;
+    return searchCustomer(dc, {
+      flow: 'buy',
+      purchases: this.purchases,
+      query,
+      onOne: (customerId) => {
+        state.customerId = customerId;
+        return this.showProducts(dc, state);
+      },
+    });
   }
 
   private async onCustomer(dc: DialogContext, state: BuyState, submit: Submit, typed: string | null): Promise<DialogTurnResult> {
     if (submit?.action === 'buy.customer' && str(submit.data.customerId)) {
-      const customer = await orRefuse(dc.context, () => this.purchases.customer(this.actor(dc), str(submit.data.customerId)!));
+      const customer = await orRefuse(dc.context, () => this.purchases.customer(requireActor(dc.context), str(submit.data.customerId)!));
       if (!customer) return this.askCustomer(dc, state, null, 'prompt');
       state.customerId = customer.id;
       return this.showProducts(dc, state);
@@ -167,7 +162,7 @@ export class BuyDialog extends Dialog<{ args?: string }> {
     state.step = STEP.product;
     const kind = state.kind ?? undefined;
     const search = state.search ?? undefined;
-    const offers = await orRefuse(dc.context, () => this.purchases.offersFor(this.actor(dc), state.customerId!, { ...(kind ? { kind } : {}), ...(search ? { search } : {}) }));
+    const offers = await orRefuse(dc.context, () => this.purchases.offersFor(requireActor(dc.context), state.customerId!, { ...(kind ? { kind } : {}), ...(search ? { search } : {}) }));
     if (!offers) return dc.endDialog();
     const products = productOptions(offers);
     // Named in the command and unambiguous: go straight to it (only then — a search on the
@@ -211,7 +206,7 @@ export class BuyDialog extends Dialog<{ args?: string }> {
       case 'buy.productSearch': {
         const search = str(submit.data.search);
         if (!search && isSlack(dc.context)) {
-          const offers = await orRefuse(dc.context, () => this.purchases.customer(this.actor(dc), state.customerId!));
+          const offers = await orRefuse(dc.context, () => this.purchases.customer(requireActor(dc.context), state.customerId!));
           if (offers) await openSlackModal(dc.context, buyProductSearchModal(localeOf(dc.context), customerSummary(offers)));
           expectText(dc.context);
           return Dialog.EndOfTurn;
@@ -240,7 +235,7 @@ export class BuyDialog extends Dialog<{ args?: string }> {
   // --- step 3: SKU and quantity (R2, R4, R5) -------------------------------------------
 
   private async showSku(dc: DialogContext, state: BuyState, extra: { selectedSkuId: string | null; quantity: number | null; quantityError: QuantityError | null }): Promise<DialogTurnResult> {
-    const found = await orRefuse(dc.context, () => this.purchases.offer(this.actor(dc), state.customerId!, state.productId!));
+    const found = await orRefuse(dc.context, () => this.purchases.offer(requireActor(dc.context), state.customerId!, state.productId!));
     if (!found) {
       // E.g. an Azure reservation for a customer in an unavailable market (R3): back to the products.
       state.productId = undefined;
@@ -254,7 +249,7 @@ export class BuyDialog extends Dialog<{ args?: string }> {
   private async onSku(dc: DialogContext, state: BuyState, submit: Submit): Promise<DialogTurnResult> {
     if (submit?.action === 'buy.sku' && str(submit.data.skuId) && isSlack(dc.context)) {
       // Slack: the quantity is asked in a modal opened by this click.
-      const found = await orRefuse(dc.context, () => this.purchases.offer(this.actor(dc), state.customerId!, state.productId!));
+      const found = await orRefuse(dc.context, () => this.purchases.offer(requireActor(dc.context), state.customerId!, state.productId!));
       if (!found) return this.showProducts(dc, state);
       const model = quantityModalModel(skuScreen(found.customer, found.offer, { selectedSkuId: null, quantity: null, quantityError: null }), str(submit.data.skuId)!);
       if (!model) {
@@ -281,7 +276,7 @@ export class BuyDialog extends Dialog<{ args?: string }> {
     let q = quote;
     if (!q) {
       try {
-        q = await this.purchases.quote(this.actor(dc), { customerId: state.customerId!, productId: state.productId!, skuId, quantity: typeof quantity === 'boolean' ? '' : quantity });
+        q = await this.purchases.quote(requireActor(dc.context), { customerId: state.customerId!, productId: state.productId!, skuId, quantity: typeof quantity === 'boolean' ? '' : quantity });
       } catch (err) {
         if (isPurchaseError(err, 'invalid_quantity')) {
           const r = err.refusal;
@@ -330,7 +325,7 @@ export class BuyDialog extends Dialog<{ args?: string }> {
 
   private async confirm(dc: DialogContext, state: BuyState, pending: NonNullable<BuyState['pending']>): Promise<DialogTurnResult> {
     const result = await orRefuse(dc.context, () =>
-      this.purchases.confirm(this.actor(dc), {
+      this.purchases.confirm(requireActor(dc.context), {
         customerId: state.customerId!,
         productId: state.productId!,
         skuId: pending.skuId,
@@ -373,11 +368,5 @@ export class BuyDialog extends Dialog<{ args?: string }> {
     await show(dc.context, notices.invalidSubmit());
     finishFlow(dc.context);
     return Dialog.EndOfTurn;
-  }
-
-  private actor(dc: DialogContext): Actor {
-    const actor = actorOf(dc.context);
-    if (!actor) throw new Error('buy dialog without an actor');
-    return actor;
   }
 }

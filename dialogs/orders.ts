@@ -3,28 +3,21 @@
  * left in each cancellation window (R15). The customer is found as in `buy` (R1); the
  * "View orders" button after a purchase passes the customer's id.
  */
-import type { TurnContext } from 'botbuilder';
 import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import { notices } from '../cards/index.js';
-import type { Actor } from '../services/access/roles.js';
 import { isPurchaseError } from '../services/purchase/errors.js';
 import type { PurchaseService } from '../services/purchase/purchase-service.js';
 import { parseTurnInput } from './input.js';
-import { customerOption, customerSummary, orRefuse, orderRow } from './purchase-views.js';
-import { expectText, finishFlow } from './runner.js';
-import { actorOf, show } from './ui.js';
+import { customerSummary, orRefuse, orderRow } from './purchase-views.js';
+import { finishFlow } from './runner.js';
+import { askCustomer, searchCustomer } from './customer-step.js';
+import { requireActor, show } from './ui.js';
 
 export const ORDERS_DIALOG = 'orders';
 
 interface OrdersState {
   step: 'customer' | 'list';
   customerId?: string;
-}
-
-function actor(ctx: TurnContext): Actor {
-  const a = actorOf(ctx);
-  if (!a) throw new Error('orders dialog without an actor');
-  return a;
 }
 
 export class OrdersDialog extends Dialog<{ args?: string }> {
@@ -39,7 +32,7 @@ export class OrdersDialog extends Dialog<{ args?: string }> {
     if (!query) return this.ask(dc, null, 'prompt');
     // A customer id (the "View orders" button), else a name, tenant id or domain.
     try {
-      const customer = await this.purchases.customer(actor(dc.context), query);
+      const customer = await this.purchases.customer(requireActor(dc.context), query);
       return this.showPage(dc, state, customer.id, 1);
     } catch (err) {
       if (!isPurchaseError(err, 'customer_not_found')) throw err;
@@ -68,26 +61,16 @@ export class OrdersDialog extends Dialog<{ args?: string }> {
     return this.ask(dc, null, 'prompt');
   }
 
-  private async ask(dc: DialogContext, query: string | null, result: 'prompt' | 'none' | 'invalidGuid'): Promise<DialogTurnResult> {
-    await show(dc.context, { kind: 'buyCustomer', flow: 'orders', query, result, customers: [] });
-    expectText(dc.context);
-    return Dialog.EndOfTurn;
+  private ask(dc: DialogContext, query: string | null, result: 'prompt' | 'none' | 'invalidGuid'): Promise<DialogTurnResult> {
+    return askCustomer(dc, 'orders', query, result);
   }
 
-  private async search(dc: DialogContext, state: OrdersState, query: string): Promise<DialogTurnResult> {
-    const found = await orRefuse(dc.context, () => this.purchases.findCustomers(actor(dc.context), query));
-    if (!found) return dc.endDialog();
-    if (found.kind === 'one') return this.showPage(dc, state, found.customers[0]!.id, 1);
-    if (found.kind === 'many') {
-      await show(dc.context, { kind: 'buyCustomer', flow: 'orders', query, result: 'many', customers: found.customers.map(customerOption), more: found.hasMore });
-      expectText(dc.context);
-      return Dialog.EndOfTurn;
-    }
-    return this.ask(dc, query, found.kind);
+  private search(dc: DialogContext, state: OrdersState, query: string): Promise<DialogTurnResult> {
+    return searchCustomer(dc, { flow: 'orders', purchases: this.purchases, query, onOne: (customerId) => this.showPage(dc, state, customerId, 1) });
   }
 
   private async showPage(dc: DialogContext, state: OrdersState, customerId: string, page: number): Promise<DialogTurnResult> {
-    const history = await orRefuse(dc.context, () => this.purchases.orders(actor(dc.context), customerId, { page }));
+    const history = await orRefuse(dc.context, () => this.purchases.orders(requireActor(dc.context), customerId, { page }));
     if (!history) return dc.endDialog();
     state.step = 'list';
     state.customerId = history.customer.id;

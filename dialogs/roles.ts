@@ -11,7 +11,7 @@ import { LastGlobalAdminError, RoleAdministration, UserNotFoundError, USERS_PAGE
 import { ForbiddenError, isRole, ROLES, type Actor, type Role } from '../services/access/roles.js';
 import { parseTurnInput } from './input.js';
 import { commandLine } from '../cards/help.text.js';
-import { actorOf, isSlack, notificationPayload, show } from './ui.js';
+import { isSlack, notificationPayload, requireActor, show } from './ui.js';
 
 export const ROLES_DIALOG = 'roles';
 const LIST = 'roles.list';
@@ -49,12 +49,6 @@ function valuesOf(step: WaterfallStepContext): StepValues {
 function submitOf(ctx: TurnContext): { action: string; data: Record<string, string | number | boolean> } | null {
   const input = parseTurnInput(ctx.activity);
   return input.kind === 'submit' ? { action: input.action, data: input.data } : null;
-}
-
-function requireActor(ctx: TurnContext): Actor {
-  const actor = actorOf(ctx);
-  if (!actor) throw new Error('roles dialog without an actor');
-  return actor;
 }
 
 export class RolesDialog extends ComponentDialog {

@@ -21,9 +21,10 @@ import { parseGuid } from '../services/commerce/rules.js';
 import type { SoftwareService } from '../services/software/software-service.js';
 import type { SoftwareChoices, SoftwareItem } from '../services/software/types.js';
 import { parseTurnInput } from './input.js';
-import { customerOption, customerSummary, orRefuse, refusalNotice } from './purchase-views.js';
-import { expectText, finishFlow } from './runner.js';
-import { actorOf, isSlack, show } from './ui.js';
+import { customerSummary, orRefuse, refusalNotice } from './purchase-views.js';
+import { finishFlow } from './runner.js';
+import { askCustomer, searchCustomer } from './customer-step.js';
+import { isSlack, requireActor, show } from './ui.js';
 
 export const SOFTWARE_DIALOG = 'keys';
 
@@ -38,12 +39,6 @@ export interface PersonalChat {
 interface SoftwareState {
   step: 'customer' | 'list';
   customerId?: string;
-}
-
-function actor(ctx: TurnContext): Actor {
-  const a = actorOf(ctx);
-  if (!a) throw new Error('software dialog without an actor');
-  return a;
 }
 
 function utcDate(d: Date): string {
@@ -109,7 +104,7 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
     dc.activeDialog!.state = state;
     // R8 first: a Sales agent or Global admin is told the role before anything else (and the attempt is recorded).
     const allowed = await orRefuse(dc.context, async () => {
-      await this.software.authorize(actor(dc.context));
+      await this.software.authorize(requireActor(dc.context));
       return true;
     }, softwareRefusal);
     if (!allowed) return dc.endDialog();
@@ -151,29 +146,25 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
 
   // --- steps -----------------------------------------------------------------------
 
-  private async ask(dc: DialogContext, query: string | null, result: 'prompt' | 'none' | 'invalidGuid'): Promise<DialogTurnResult> {
-    await show(dc.context, { kind: 'buyCustomer', flow: 'software', query, result, customers: [] });
-    expectText(dc.context);
-    return Dialog.EndOfTurn;
+  private ask(dc: DialogContext, query: string | null, result: 'prompt' | 'none' | 'invalidGuid'): Promise<DialogTurnResult> {
+    return askCustomer(dc, 'software', query, result);
   }
 
-  private async search(dc: DialogContext, state: SoftwareState, query: string): Promise<DialogTurnResult> {
-    const found = await orRefuse(dc.context, () => this.purchases.findCustomers(actor(dc.context), query), softwareRefusal);
-    if (!found) return dc.endDialog();
-    if (found.kind === 'one') return (await this.showList(dc, state, found.customers[0]!.id, true)) ?? dc.endDialog();
-    if (found.kind === 'many') {
-      await show(dc.context, { kind: 'buyCustomer', flow: 'software', query, result: 'many', customers: found.customers.map(customerOption), more: found.hasMore });
-      expectText(dc.context);
-      return Dialog.EndOfTurn;
-    }
-    return this.ask(dc, query, found.kind);
+  private search(dc: DialogContext, state: SoftwareState, query: string): Promise<DialogTurnResult> {
+    return searchCustomer(dc, {
+      flow: 'software',
+      purchases: this.purchases,
+      query,
+      toNotice: softwareRefusal,
+      onOne: async (customerId) => (await this.showList(dc, state, customerId, true)) ?? dc.endDialog(),
+    });
   }
 
   /** The customer's software; null (nothing shown) when not `loud` and the customer is not found. */
   private async showList(dc: DialogContext, state: SoftwareState, customerId: string, loud: boolean): Promise<DialogTurnResult | null> {
     let list;
     try {
-      list = await this.software.list(actor(dc.context), customerId);
+      list = await this.software.list(requireActor(dc.context), customerId);
     } catch (err) {
       if (isSoftwareError(err, 'customer_not_found') && !loud) return null;
       if (isSoftwareError(err, 'customer_not_found')) return this.ask(dc, null, 'prompt');
@@ -192,14 +183,14 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
   }
 
   private async showChoices(dc: DialogContext, customerId: string, orderId: string, lineNumber: number): Promise<DialogTurnResult> {
-    const choices = await orRefuse(dc.context, () => this.software.choices(actor(dc.context), customerId, orderId, lineNumber), softwareRefusal);
+    const choices = await orRefuse(dc.context, () => this.software.choices(requireActor(dc.context), customerId, orderId, lineNumber), softwareRefusal);
     if (choices) await show(dc.context, choicesScreen(choices));
     return Dialog.EndOfTurn;
   }
 
   private async getKeys(dc: DialogContext, customerId: string, d: Record<string, unknown>): Promise<DialogTurnResult> {
     const ctx = dc.context;
-    const me = actor(ctx);
+    const me = requireActor(ctx);
     const orderId = String(d.orderId);
     const lineNumber = Number(d.lineNumber);
     const variantId = d.variantId === undefined ? undefined : Number(d.variantId);

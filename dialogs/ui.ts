@@ -15,6 +15,13 @@ export function actorOf(ctx: TurnContext): Actor | undefined {
   return ctx.turnState.get<Actor | undefined>(ACTOR_KEY);
 }
 
+/** The acting user of a dialog turn; the runner sets it before any dialog runs, so missing is a bug. */
+export function requireActor(ctx: TurnContext): Actor {
+  const actor = actorOf(ctx);
+  if (!actor) throw new Error('a dialog turn without an actor');
+  return actor;
+}
+
 export function localeOf(ctx: TurnContext): Locale {
   return resolveLocale(actorOf(ctx)?.locale ?? ctx.activity.locale);
 }

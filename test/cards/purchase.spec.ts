@@ -137,11 +137,11 @@ describe('cards: purchase screens', () => {
     });
 
     it('no match suggests the other ways to search than the one tried (name, domain, tenant ID)', () => {
-      const none = (query: string, locale: Locale = 'en') => seen(customerScreen({ query, result: 'none' }), locale);
-      assert.match(none('Nonexistent GmbH'), /Check the spelling, or search by tenant ID or domain/);
-      assert.match(none('nobody.onmicrosoft.com'), /No customer has the domain “nobody\.onmicrosoft\.com”\. Check it, or search by company name or tenant ID/);
-      assert.match(none('72f988bf-86f1-41af-91ab-2d7cd011db47'), /No customer has the tenant ID “72f988bf-86f1-41af-91ab-2d7cd011db47”\. Check it, or search by company name or domain/);
-      assert.match(none('nobody.onmicrosoft.com', 'de'), /Kein Kunde hat die Domäne „nobody\.onmicrosoft\.com“/);
+      const none = (query: string, searchedBy: 'name' | 'guid' | 'domain', locale: Locale = 'en') => seen(customerScreen({ query, result: 'none', searchedBy }), locale);
+      assert.match(none('Nonexistent GmbH', 'name'), /Check the spelling, or search by tenant ID or domain/);
+      assert.match(none('nobody.onmicrosoft.com', 'domain'), /No customer has the domain “nobody\.onmicrosoft\.com”\. Check it, or search by company name or tenant ID/);
+      assert.match(none('72f988bf-86f1-41af-91ab-2d7cd011db47', 'guid'), /No customer has the tenant ID “72f988bf-86f1-41af-91ab-2d7cd011db47”\. Check it, or search by company name or domain/);
+      assert.match(none('nobody.onmicrosoft.com', 'domain', 'de'), /Kein Kunde hat die Domäne „nobody\.onmicrosoft\.com“/);
     });
 
     it('a very long search is clamped where it is quoted', () => {

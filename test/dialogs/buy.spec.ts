@@ -197,7 +197,8 @@ describe('dialogs/buy (Teams turn table)', function () {
     assert.match(cardText(many), /Contoso Pharmaceuticals/);
     const pick = submitOf(many, 'buy.customer');
     assert.match(await turn({ value: pick }), /Windows Server|SQL Server/);
-    assert.match(await turn({ text: 'buy Nobody Such Company' }), /Nobody Such Company/);
+    assert.match(await turn({ text: 'buy Nobody Such Company' }), /No customer matches “Nobody Such Company”. Check the spelling/);
+    assert.match(await turn({ text: 'buy nobody-such.onmicrosoft.com' }), /No customer has the domain “nobody-such\.onmicrosoft\.com”/, 'the suggestion follows how the search was read');
     assert.match(await turn({ text: 'buy 3f2b6a1e-7c4d-4e8a-9b1f-2d5c6e7' }), /tenant ID/i);
   });
 

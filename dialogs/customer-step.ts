@@ -1,0 +1,51 @@
+/**
+ * Step 1 of every flow that starts with a customer (R1) — `buy`, `orders`, `keys` — done one
+ * way for all: the customer card asks for a search (or asks again, saying why), lists several
+ * matches, or hands exactly one match to the flow.
+ */
+import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
+import type { CustomerSearchFlow, Screen } from '../cards/index.js';
+import type { PurchaseService } from '../services/purchase/purchase-service.js';
+import { customerOption, orRefuse, refusalNotice } from './purchase-views.js';
+import { expectText } from './runner.js';
+import { requireActor, show } from './ui.js';
+
+/** The customer card asking for a search: first ('prompt'), or again after none matched or a malformed tenant ID. */
+export async function askCustomer(
+  dc: DialogContext,
+  flow: CustomerSearchFlow,
+  query: string | null,
+  result: 'prompt' | 'none' | 'invalidGuid',
+  searchedBy?: 'name' | 'guid' | 'domain',
+): Promise<DialogTurnResult> {
+  await show(dc.context, { kind: 'buyCustomer', flow, query, result, customers: [], ...(searchedBy ? { searchedBy } : {}) });
+  expectText(dc.context);
+  return Dialog.EndOfTurn;
+}
+
+/**
+ * Searches the actor's customers (name, tenant ID or domain): exactly one → `onOne(customerId)`;
+ * several → the list to pick from; none or a malformed tenant ID → asks again. A refusal (a
+ * role) ends the flow, worded by `toNotice`.
+ */
+export async function searchCustomer(
+  dc: DialogContext,
+  opts: {
+    flow: CustomerSearchFlow;
+    purchases: PurchaseService;
+    query: string;
+    onOne: (customerId: string) => Promise<DialogTurnResult>;
+    toNotice?: (err: unknown) => Screen;
+  },
+): Promise<DialogTurnResult> {
+  const { flow, query } = opts;
+  const found = await orRefuse(dc.context, () => opts.purchases.findCustomers(requireActor(dc.context), query), opts.toNotice ?? refusalNotice);
+  if (!found) return dc.endDialog();
+  if (found.kind === 'one') return opts.onOne(found.customers[0]!.id);
+  if (found.kind === 'many') {
+    await show(dc.context, { kind: 'buyCustomer', flow, query, result: 'many', customers: found.customers.map(customerOption), more: found.hasMore });
+    expectText(dc.context);
+    return Dialog.EndOfTurn;
+  }
+  return askCustomer(dc, flow, query, found.kind, found.query.type === 'invalidGuid' ? undefined : found.query.type);
+}
