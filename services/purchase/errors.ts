@@ -5,6 +5,7 @@
  * ForbiddenError (services/access/roles.ts), naming the roles required.
  */
 import type { QuantityRejection } from '../commerce/rules.js';
+import { isRefusal, RefusalError } from '../refusal.js';
 
 export type PurchaseRefusal =
   /** Unknown id, or a customer of another partner (partner isolation: the two look alike). */
@@ -41,22 +42,14 @@ const MESSAGES: { [C in PurchaseErrorCode]: string } = {
   invalid_request: 'The request is malformed.',
 };
 
-export class PurchaseError extends Error {
-  constructor(readonly refusal: PurchaseRefusal) {
-    // The message is for logs and developers; dialogs render `refusal` in the user's language.
-    super(MESSAGES[refusal.code]);
+export class PurchaseError extends RefusalError<PurchaseRefusal> {
+  constructor(refusal: PurchaseRefusal) {
+    super(refusal, MESSAGES[refusal.code]);
     this.name = 'PurchaseError';
-  }
-
-  get code(): PurchaseErrorCode {
-    return this.refusal.code;
   }
 }
 
 /** Narrows to a PurchaseError, optionally of one code, and types its refusal accordingly. */
-export function isPurchaseError<C extends PurchaseErrorCode>(
-  err: unknown,
-  code?: C,
-): err is PurchaseError & { refusal: Extract<PurchaseRefusal, { code: C }> } {
-  return err instanceof PurchaseError && (code === undefined || err.refusal.code === code);
+export function isPurchaseError<C extends PurchaseErrorCode>(err: unknown, code?: C): err is PurchaseError & { refusal: Extract<PurchaseRefusal, { code: C }> } {
+  return isRefusal<PurchaseRefusal, PurchaseError, C>(PurchaseError, err, code);
 }

@@ -2,6 +2,8 @@
  * Why the software service refused (R8–R12, R19). A missing role is not a SoftwareError:
  * it throws ForbiddenError (services/access/roles.ts) naming the role — Admin agent (R8).
  */
+import { isRefusal, RefusalError } from '../refusal.js';
+
 export type SoftwareRefusal =
   /** Unknown id, or a customer of another partner (the two look alike). */
   | { code: 'customer_not_found' }
@@ -21,20 +23,13 @@ const MESSAGES: { [C in SoftwareErrorCode]: string } = {
   variant_not_found: 'The product has no such version, language and file type.',
 };
 
-export class SoftwareError extends Error {
-  constructor(readonly refusal: SoftwareRefusal) {
-    super(MESSAGES[refusal.code]);
+export class SoftwareError extends RefusalError<SoftwareRefusal> {
+  constructor(refusal: SoftwareRefusal) {
+    super(refusal, MESSAGES[refusal.code]);
     this.name = 'SoftwareError';
-  }
-
-  get code(): SoftwareErrorCode {
-    return this.refusal.code;
   }
 }
 
-export function isSoftwareError<C extends SoftwareErrorCode>(
-  err: unknown,
-  code?: C,
-): err is SoftwareError & { refusal: Extract<SoftwareRefusal, { code: C }> } {
-  return err instanceof SoftwareError && (code === undefined || err.refusal.code === code);
+export function isSoftwareError<C extends SoftwareErrorCode>(err: unknown, code?: C): err is SoftwareError & { refusal: Extract<SoftwareRefusal, { code: C }> } {
+  return isRefusal<SoftwareRefusal, SoftwareError, C>(SoftwareError, err, code);
 }
