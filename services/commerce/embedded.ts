@@ -441,24 +441,6 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
     return rows[0] ? toCustomer(rows[0]) : null;
   }
 
-  async getMarket(countryCode: string): Promise<Market | null> {
-    const { rows } = await this.db.query<MarketRow>(
-      'SELECT country_code, name AS market_name, currency, tax_included FROM markets WHERE country_code = $1',
-      [normaliseId(countryCode)],
-    );
-    return rows[0] ? toMarket(rows[0]) : null;
-  }
-
-  async listProducts(opts: { market: string; kind?: ProductKind; search?: string; productId?: string }): Promise<Offer[]> {
-    const market = normaliseId(opts.market);
-    const { rows } = await this.db.query<OfferRow>({
-      name: 'commerce.marketOffers',
-      text: offersSql(MARKET_ANCHOR, 2),
-      values: [market, this.now(), ...offerFilter(opts)],
-    });
-    return toOffers(rows, market);
-  }
-
   async customerOffers(partnerId: number, customerId: string, filter: { kind?: ProductKind; search?: string; productId?: string } = {}): Promise<CustomerOffers | null> {
     const id = parseGuid(customerId);
     if (!id) return null;
@@ -509,6 +491,28 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
         (v): ProductVariant => ({ id: Number(v.id), productId: v.product_id, version: v.version, language: v.language, fileType: v.file_type, fileName: v.file_name }),
       ),
     };
+  }
+
+  // --- reads by market, outside the port: the purchase flow reads through customerOffers and
+  // customerSku (anchored on the customer). These serve the tests, which check the two
+  // against each other, and anyone inspecting the embedded catalog.
+
+  async getMarket(countryCode: string): Promise<Market | null> {
+    const { rows } = await this.db.query<MarketRow>(
+      'SELECT country_code, name AS market_name, currency, tax_included FROM markets WHERE country_code = $1',
+      [normaliseId(countryCode)],
+    );
+    return rows[0] ? toMarket(rows[0]) : null;
+  }
+
+  async listProducts(opts: { market: string; kind?: ProductKind; search?: string; productId?: string }): Promise<Offer[]> {
+    const market = normaliseId(opts.market);
+    const { rows } = await this.db.query<OfferRow>({
+      name: 'commerce.marketOffers',
+      text: offersSql(MARKET_ANCHOR, 2),
+      values: [market, this.now(), ...offerFilter(opts)],
+    });
+    return toOffers(rows, market);
   }
 
   async getSkuInMarket(ref: SkuRef, market: string): Promise<SkuInMarket | null> {

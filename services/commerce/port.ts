@@ -25,14 +25,10 @@ import type {
   CustomerOffers,
   CustomerSku,
   CustomerSearchResult,
-  Market,
-  Offer,
   Order,
   OrderPage,
-  Price,
   ProductDetail,
   ProductKind,
-  SkuInMarket,
   SkuRef,
 } from './types.js';
 
@@ -51,45 +47,22 @@ export interface CommerceBackend {
   /** null when the customer does not exist or belongs to another partner. */
   getCustomer(partnerId: number, customerId: string): Promise<Customer | null>;
 
-  getMarket(countryCode: string): Promise<Market | null>;
-
-  /**
-   * What a customer in `market` may buy: products with at least one SKU priced in that
-   * market (only those SKUs), and no Azure reservations where they are unavailable (R3).
-   * `search` matches title, description or publisher (case-insensitive, partial).
-   */
-  listProducts(opts: { market: string; kind?: ProductKind; search?: string; productId?: string }): Promise<Offer[]>;
-
   /**
    * The purchase flow's catalog steps, each one call (one round trip in the embedded
-   * backend): the partner's customer and, for its billing country, what `listProducts`
-   * offers plus R3 (`customerOffers`), or one SKU as `getSkuInMarket` reads it
-   * (`customerSku`). null when the customer does not exist or belongs to another partner.
+   * backend), null when the customer does not exist or belongs to another partner:
+   * - `customerOffers`: the partner's customer and what its billing country may buy —
+   *   products with at least one SKU priced there (only those SKUs), no Azure reservations
+   *   where they are unavailable (R3, with the version of the list that says so, and whether
+   *   it kept out reservations the filter matched); `search` matches title, description or
+   *   publisher (case-insensitive, partial);
+   * - `customerSku`: the customer and one SKU as it would buy it: the product (found null
+   *   when there is none), the SKU, its price there, and R3 for it.
    */
   customerOffers(partnerId: number, customerId: string, filter?: { kind?: ProductKind; search?: string; productId?: string }): Promise<CustomerOffers | null>;
   customerSku(partnerId: number, customerId: string, ref: SkuRef): Promise<CustomerSku | null>;
 
   /** A product with all its SKUs (priced or not) and downloadable variants. */
   getProduct(productId: string): Promise<ProductDetail | null>;
-
-  /**
-   * A product's SKU, its price in `market` and R3 for it, in one call (the purchase flow's
-   * SKU, review and confirm steps); null when the product does not exist.
-   */
-  getSkuInMarket(ref: SkuRef, market: string): Promise<SkuInMarket | null>;
-
-  /** The current price of one unit in the market's currency, or null if not sold there. */
-  getPrice(ref: SkuRef, market: string): Promise<Price | null>;
-
-  /** R3, from the current version of the unavailable-markets list. */
-  isAzureReservationAvailable(market: string): Promise<boolean>;
-
-  /**
-   * R3, for a refusal that cites its source: the version of the current unavailable-markets
-   * list that names `market` ("list as of 2019-11-30"), or null when the market may buy
-   * Azure reservations.
-   */
-  azureReservationBlockedBy(market: string): Promise<string | null>;
 
   /**
    * R6/R7: buy on behalf of the customer, exactly once per `idempotencyKey` (per partner):
