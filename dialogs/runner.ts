@@ -7,13 +7,13 @@
  * over PostgresStorage, so each user of a group chat has their own), never in process
  * memory.
  */
-import { PrivateConversationState, type Storage, type TurnContext } from 'botbuilder';
+import { PrivateConversationState, type TurnContext } from 'botbuilder';
 import { DialogSet, type Dialog, type DialogContext, type DialogState } from 'botbuilder-dialogs';
 import { notice, notices } from '../cards/index.js';
 import type { PartnerDirectory, Partner, TurnEntry } from '../services/access/directory.js';
 import { hasAnyRole, type Actor } from '../services/access/roles.js';
 import { findCommand, type CommandSpec } from './commands.js';
-import { PrefetchedStorage } from './prefetched-storage.js';
+import type { PrefetchedStorage } from './prefetched-storage.js';
 import { showHelp } from './help.js';
 import { parseTurnInput } from './input.js';
 import { ACTOR_KEY, show } from './ui.js';
@@ -53,11 +53,8 @@ export interface Flow {
 }
 
 export interface DialogRunnerDeps {
-  /**
-   * Where dialog state lives. A PrefetchedStorage (over the bot_state table) lets the turn
-   * entry read the turn's state in its own round trip; any other Storage is read as usual.
-   */
-  storage: Storage;
+  /** Where dialog state lives: over the bot_state table, whose document the turn entry reads in its own round trip. */
+  storage: PrefetchedStorage;
   directory: PartnerDirectory;
   flows?: readonly Flow[];
 }
@@ -95,8 +92,7 @@ export class DialogRunner {
   }
 
   async run(ctx: TurnContext, who: TurnIdentity): Promise<void> {
-    const prefetch = this.deps.storage instanceof PrefetchedStorage ? this.deps.storage : null;
-    const stateKey = prefetch ? this.conversationState.getStorageKey(ctx) : undefined;
+    const stateKey = this.conversationState.getStorageKey(ctx);
     const entered = who.partnerExternalId
       ? await this.deps.directory.enterTurn({ ...who, partnerExternalId: who.partnerExternalId, ...(stateKey ? { stateKey } : {}) })
       : null;
@@ -112,10 +108,10 @@ export class DialogRunner {
       await this.route(ctx, actor, partner);
       await this.conversationState.saveChanges(ctx, false);
     };
-    if (!prefetch || !stateKey) return turn();
+    if (!stateKey) return turn();
     // The state enterTurn read in its round trip answers the state's first read in this turn.
     const state = entered.state ? { ...entered.state.document, eTag: entered.state.etag } : null;
-    await prefetch.run(new Map([[stateKey, state]]), turn);
+    await this.deps.storage.run(new Map([[stateKey, state]]), turn);
   }
 
   /** A new member (the bot installed, a user added): greet them once. */
