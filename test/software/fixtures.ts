@@ -100,25 +100,16 @@ export interface ActivityRecord {
 const ACTIVITY_COLUMNS = `id, at, partner_id, event, outcome, user_id, customer_id, order_id, line_number, product_id, variant_id, link_id,
   host(ip) AS ip, user_agent, detail`;
 
-export async function activityOfPartner(db: Db, partnerId: number): Promise<ActivityRecord[]> {
-  const { rows } = await db.query<ActivityRecord>(`SELECT ${ACTIVITY_COLUMNS} FROM software_activity WHERE partner_id = $1 ORDER BY id`, [partnerId]);
+/** The activity rows whose `column` is `value`, in the order they were written. */
+async function activityWhere(db: Db, column: 'partner_id' | 'order_id' | 'link_id' | 'user_agent', value: string | number): Promise<ActivityRecord[]> {
+  const { rows } = await db.query<ActivityRecord>(`SELECT ${ACTIVITY_COLUMNS} FROM software_activity WHERE ${column} = $1 ORDER BY id`, [value]);
   return rows;
 }
 
-export async function activityOfOrder(db: Db, orderId: string): Promise<ActivityRecord[]> {
-  const { rows } = await db.query<ActivityRecord>(`SELECT ${ACTIVITY_COLUMNS} FROM software_activity WHERE order_id = $1 ORDER BY id`, [orderId]);
-  return rows;
-}
-
-export async function activityOfLink(db: Db, linkId: string): Promise<ActivityRecord[]> {
-  const { rows } = await db.query<ActivityRecord>(`SELECT ${ACTIVITY_COLUMNS} FROM software_activity WHERE link_id = $1 ORDER BY id`, [linkId]);
-  return rows;
-}
-
-export async function activityByUserAgent(db: Db, userAgent: string): Promise<ActivityRecord[]> {
-  const { rows } = await db.query<ActivityRecord>(`SELECT ${ACTIVITY_COLUMNS} FROM software_activity WHERE user_agent = $1 ORDER BY id`, [userAgent]);
-  return rows;
-}
+export const activityOfPartner = (db: Db, partnerId: number) => activityWhere(db, 'partner_id', partnerId);
+export const activityOfOrder = (db: Db, orderId: string) => activityWhere(db, 'order_id', orderId);
+export const activityOfLink = (db: Db, linkId: string) => activityWhere(db, 'link_id', linkId);
+export const activityByUserAgent = (db: Db, userAgent: string) => activityWhere(db, 'user_agent', userAgent);
 
 export interface LinkRecord {
   id: string;
