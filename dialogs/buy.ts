@@ -23,7 +23,7 @@ import { purchaseIdempotencyKey, type PurchaseService, type Quote } from '../ser
 import { parseTurnInput } from './input.js';
 import { cancellationTerms, customerSummary, orRefuse, productOptions, refusalNotice, skuScreen } from './purchase-views.js';
 import { expectText, finishFlow } from './runner.js';
-import { askCustomer, searchCustomer } from './customer-step.js';
+import { askCustomer, customerQuery, searchCustomer } from './customer-step.js';
 import { isSlack, localeOf, openSlackModal, requireActor, show } from './ui.js';
 
 export const BUY_DIALOG = 'buy';
@@ -106,7 +106,7 @@ export class BuyDialog extends Dialog<{ args?: string }> {
     const submit = submitOf(ctx);
     switch (state.step) {
       case STEP.customer:
-        return this.onCustomer(dc, state, submit, typedOf(ctx));
+        return this.onCustomer(dc, state, submit);
       case STEP.product:
         return this.onProduct(dc, state, submit, typedOf(ctx));
       case STEP.sku:
@@ -138,14 +138,14 @@ export class BuyDialog extends Dialog<{ args?: string }> {
     });
   }
 
-  private async onCustomer(dc: DialogContext, state: BuyState, submit: Submit, typed: string | null): Promise<DialogTurnResult> {
+  private async onCustomer(dc: DialogContext, state: BuyState, submit: Submit): Promise<DialogTurnResult> {
     if (submit?.action === 'buy.customer' && str(submit.data.customerId)) {
       const customer = await orRefuse(dc.context, () => this.purchases.customer(requireActor(dc.context), str(submit.data.customerId)!));
       if (!customer) return this.askCustomer(dc, state, null, 'prompt');
       state.customerId = customer.id;
       return this.showProducts(dc, state);
     }
-    const query = submit?.action === 'buy.search' ? str(submit.data.query) : typed;
+    const query = customerQuery(parseTurnInput(dc.context.activity), 'buy');
     if (query) return this.searchCustomer(dc, state, query);
     if (submit?.action === 'buy.search' && isSlack(dc.context)) {
       await openSlackModal(dc.context, buySearchModal(localeOf(dc.context)));

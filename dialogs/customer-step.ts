@@ -6,9 +6,19 @@
 import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import type { CustomerSearchFlow, Screen } from '../cards/index.js';
 import type { PurchaseService } from '../services/purchase/purchase-service.js';
+import type { TurnInput } from './input.js';
 import { customerOption, orRefuse, refusalNotice } from './purchase-views.js';
 import { expectText } from './runner.js';
 import { requireActor, show } from './ui.js';
+
+/** What the user searched for in this turn: the text of a `<flow>.search` card submit, or a typed message; null for anything else. */
+export function customerQuery(input: TurnInput, flow: CustomerSearchFlow): string | null {
+  const text =
+    input.kind === 'submit' ? (input.action === `${flow}.search` && typeof input.data.query === 'string' ? input.data.query : '')
+    : input.kind === 'command' ? `${input.name} ${input.args}`
+    : '';
+  return text.trim().slice(0, 200) || null;
+}
 
 /** The customer card asking for a search: first ('prompt'), or again after none matched or a malformed tenant ID. */
 export async function askCustomer(

@@ -10,7 +10,7 @@ import type { PurchaseService } from '../services/purchase/purchase-service.js';
 import { parseTurnInput } from './input.js';
 import { customerSummary, orRefuse, orderRow } from './purchase-views.js';
 import { finishFlow } from './runner.js';
-import { askCustomer, searchCustomer } from './customer-step.js';
+import { askCustomer, customerQuery, searchCustomer } from './customer-step.js';
 import { requireActor, show } from './ui.js';
 
 export const ORDERS_DIALOG = 'orders';
@@ -55,8 +55,8 @@ export class OrdersDialog extends Dialog<{ args?: string }> {
     if (submit?.action === 'orders.customer' && typeof submit.data.customerId === 'string') {
       return this.showPage(dc, state, submit.data.customerId, 1);
     }
-    const query = submit?.action === 'orders.search' && typeof submit.data.query === 'string' ? submit.data.query.trim() : input.kind === 'command' ? `${input.name} ${input.args}`.trim() : '';
-    if (query) return this.search(dc, state, query.slice(0, 200));
+    const query = customerQuery(input, 'orders');
+    if (query) return this.search(dc, state, query);
     await show(dc.context, notices.invalidSubmit());
     return this.ask(dc, null, 'prompt');
   }

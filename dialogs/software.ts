@@ -23,7 +23,7 @@ import type { SoftwareChoices, SoftwareItem } from '../services/software/types.j
 import { parseTurnInput } from './input.js';
 import { customerSummary, orRefuse, refusalNotice } from './purchase-views.js';
 import { finishFlow } from './runner.js';
-import { askCustomer, searchCustomer } from './customer-step.js';
+import { askCustomer, customerQuery, searchCustomer } from './customer-step.js';
 import { isSlack, requireActor, show } from './ui.js';
 
 export const SOFTWARE_DIALOG = 'keys';
@@ -136,10 +136,8 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
     if (submit?.action === 'software.customer' && typeof submit.data.customerId === 'string') {
       return (await this.showList(dc, state, submit.data.customerId, true)) ?? Dialog.EndOfTurn;
     }
-    const query = submit?.action === 'software.search' && typeof submit.data.query === 'string'
-      ? submit.data.query.trim()
-      : input.kind === 'command' ? `${input.name} ${input.args}`.trim() : '';
-    if (query) return this.search(dc, state, query.slice(0, 200));
+    const query = customerQuery(input, 'software');
+    if (query) return this.search(dc, state, query);
     await show(dc.context, notices.invalidSubmit());
     return this.ask(dc, null, 'prompt');
   }
