@@ -30,10 +30,15 @@ export const SOFTWARE_DIALOG = 'keys';
 
 /** Sends a screen to the actor's personal chat with the bot (Teams), outside this turn's conversation. */
 export interface PersonalChat {
-  /** Whether the actor has a personal chat with the bot to send to. */
-  has(actor: Actor): Promise<boolean>;
-  /** 'undelivered': there is a personal chat, but the message could not be delivered to it. */
-  send(ctx: TurnContext, actor: Actor, screen: Screen): Promise<'sent' | 'noPersonalChat' | 'undelivered'>;
+  /** The actor's personal chat with the bot (opaque: what `send` needs), or null when they have none. */
+  find(actor: Actor): Promise<PersonalChatAddress | null>;
+  /** 'undelivered': the message could not be delivered to that chat. */
+  send(chat: PersonalChatAddress, actor: Actor, screen: Screen): Promise<'sent' | 'undelivered'>;
+}
+
+/** Where a personal chat is, as PersonalChat#find found it; only PersonalChat#send reads it. */
+export interface PersonalChatAddress {
+  readonly personalChat: unknown;
 }
 
 interface SoftwareState {
@@ -193,7 +198,9 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
     const lineNumber = Number(d.lineNumber);
     const variantId = d.variantId === undefined ? undefined : Number(d.variantId);
     const [version, language, fileType] = [text(d.version), text(d.language), text(d.fileType)];
-    if (!this.answersHere(ctx) && !(await this.personalChat.has(me))) {
+    const here = this.answersHere(ctx);
+    const chat = here ? null : await this.personalChat.find(me);
+    if (!here && !chat) {
       // Nowhere private to send it: make no link (and log no key view) the user would never see.
       await show(ctx, notice('warning', 'software.noPersonalChat'));
       return Dialog.EndOfTurn;
@@ -214,7 +221,7 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
         expiresAt: got.expiresAt.toISOString(),
         maxDownloads: got.maxDownloads,
       };
-      await this.showPrivately(ctx, me, screen, got.linkId);
+      await this.showPrivately(ctx, me, screen, got.linkId, chat);
     } catch (err) {
       if (isSoftwareError(err, 'variant_not_found')) {
         // Show the pickers again, saying that this combination does not exist.
@@ -239,19 +246,19 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
   }
 
   /** R11: only the requesting Admin agent sees the key and link. */
-  private async showPrivately(ctx: TurnContext, me: Actor, screen: Screen, linkId: string): Promise<void> {
+  private async showPrivately(ctx: TurnContext, me: Actor, screen: Screen, linkId: string, chat: PersonalChatAddress | null): Promise<void> {
     // Never `keep` a secret on Slack (that would post it to the DM history for good).
-    if (this.answersHere(ctx)) {
+    if (!chat) {
       await show(ctx, screen);
       return;
     }
-    const sent = await this.personalChat.send(ctx, me, screen);
+    const sent = await this.personalChat.send(chat, me, screen);
     if (sent === 'sent') {
       await show(ctx, notice('info', 'software.sentPrivately'));
       return;
     }
     // Nobody holds the link: withdraw it, and let the activity log say it never reached anyone (R12).
     await this.software.withdrawUndelivered(me, linkId);
-    await show(ctx, notice('warning', sent === 'noPersonalChat' ? 'software.noPersonalChat' : 'software.undelivered'));
+    await show(ctx, notice('warning', 'software.undelivered'));
   }
 }
