@@ -4,10 +4,11 @@
  * matches, or hands exactly one match to the flow.
  */
 import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
-import type { CustomerSearchFlow, Screen } from '../cards/index.js';
+import type { CustomerSearchFlow } from '../cards/index.js';
 import type { PurchaseService } from '../services/purchase/purchase-service.js';
 import type { TurnInput } from './input.js';
-import { customerOption, orRefuse, refusalNotice } from './purchase-views.js';
+import { customerOption } from './purchase-views.js';
+import { orRefuse } from './refusals.js';
 import { expectText } from './runner.js';
 import { requireActor, show } from './ui.js';
 
@@ -36,7 +37,7 @@ export async function askCustomer(
 /**
  * Searches the actor's customers (name, tenant ID or domain): exactly one → `onOne(customerId)`;
  * several → the list to pick from; none or a malformed tenant ID → asks again. A refusal (a
- * role) ends the flow, worded by `toNotice`.
+ * role) ends the flow.
  */
 export async function searchCustomer(
   dc: DialogContext,
@@ -45,11 +46,10 @@ export async function searchCustomer(
     purchases: PurchaseService;
     query: string;
     onOne: (customerId: string) => Promise<DialogTurnResult>;
-    toNotice?: (err: unknown) => Screen;
   },
 ): Promise<DialogTurnResult> {
   const { flow, query } = opts;
-  const found = await orRefuse(dc.context, () => opts.purchases.findCustomers(requireActor(dc.context), query), opts.toNotice ?? refusalNotice);
+  const found = await orRefuse(dc.context, () => opts.purchases.findCustomers(requireActor(dc.context), query));
   if (!found) return dc.endDialog();
   if (found.kind === 'one') return opts.onOne(found.customers[0]!.id);
   if (found.kind === 'many') {

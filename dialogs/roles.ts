@@ -7,8 +7,9 @@
 import type { TurnContext } from 'botbuilder';
 import { ComponentDialog, Dialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { notices, type RoleUserSummary } from '../cards/index.js';
-import { LastGlobalAdminError, RoleAdministration, UserNotFoundError, USERS_PAGE_SIZE } from '../services/access/role-admin.js';
-import { ForbiddenError, isRole, ROLES, type Actor, type Role } from '../services/access/roles.js';
+import { RoleAdministration, USERS_PAGE_SIZE } from '../services/access/role-admin.js';
+import { isRole, ROLES, type Actor, type Role } from '../services/access/roles.js';
+import { refusalNotice } from './refusals.js';
 import { parseTurnInput } from './input.js';
 import { commandLine } from '../cards/help.text.js';
 import { isSlack, notificationPayload, requireActor, show } from './ui.js';
@@ -165,10 +166,7 @@ export class RolesDialog extends ComponentDialog {
     try {
       return await fn(requireActor(step.context));
     } catch (err) {
-      if (err instanceof ForbiddenError) await show(step.context, notices.forbidden(err.requiredRoles));
-      else if (err instanceof UserNotFoundError) await show(step.context, { kind: 'notice', tone: 'warning', messageKey: 'roles.userGone' });
-      else if (err instanceof LastGlobalAdminError) await show(step.context, { kind: 'notice', tone: 'warning', messageKey: 'roles.lastGlobalAdmin' });
-      else throw err;
+      await show(step.context, refusalNotice(err));
       return step.endDialog();
     }
   }

@@ -13,7 +13,7 @@
  */
 import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import type { TurnContext } from 'botbuilder';
-import { notice, notices, purchaseNotices, type Screen, type SoftwareChoicesScreen, type SoftwareRow } from '../cards/index.js';
+import { notice, notices, type Screen, type SoftwareChoicesScreen, type SoftwareRow } from '../cards/index.js';
 import type { Actor } from '../services/access/roles.js';
 import type { PurchaseService } from '../services/purchase/purchase-service.js';
 import { isSoftwareError } from '../services/software/errors.js';
@@ -21,7 +21,8 @@ import { parseGuid } from '../services/commerce/rules.js';
 import type { SoftwareService } from '../services/software/software-service.js';
 import type { SoftwareChoices, SoftwareItem } from '../services/software/types.js';
 import { parseTurnInput } from './input.js';
-import { customerSummary, orRefuse, refusalNotice } from './purchase-views.js';
+import { customerSummary } from './purchase-views.js';
+import { orRefuse, refusalNotice } from './refusals.js';
 import { finishFlow } from './runner.js';
 import { askCustomer, customerQuery, searchCustomer } from './customer-step.js';
 import { isSlack, requireActor, show } from './ui.js';
@@ -75,24 +76,6 @@ function choicesScreen(c: SoftwareChoices, extra: Pick<SoftwareChoicesScreen, 's
   };
 }
 
-/** A software-service refusal as a notice; purchase refusals and missing roles as the purchase flows word them. */
-function softwareRefusal(err: unknown): Screen {
-  if (isSoftwareError(err)) {
-    const r = err.refusal;
-    switch (r.code) {
-      case 'customer_not_found':
-        return purchaseNotices.customerNotFound();
-      case 'item_not_found':
-        return notice('warning', 'software.itemNotFound');
-      case 'key_not_available':
-        return notice('warning', 'software.keyNotAvailable', { title: r.title });
-      case 'variant_not_found':
-        return notices.invalidSubmit();
-    }
-  }
-  return refusalNotice(err);
-}
-
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 export class SoftwareDialog extends Dialog<{ args?: string }> {
@@ -111,7 +94,7 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
     const allowed = await orRefuse(dc.context, async () => {
       await this.software.authorize(requireActor(dc.context));
       return true;
-    }, softwareRefusal);
+    });
     if (!allowed) return dc.endDialog();
     const query = options?.args?.trim().slice(0, 200) ?? '';
     if (!query) return this.ask(dc, null, 'prompt');
@@ -158,7 +141,6 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
       flow: 'software',
       purchases: this.purchases,
       query,
-      toNotice: softwareRefusal,
       onOne: async (customerId) => (await this.showList(dc, state, customerId, true)) ?? dc.endDialog(),
     });
   }
@@ -171,7 +153,7 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
     } catch (err) {
       if (isSoftwareError(err, 'customer_not_found') && !loud) return null;
       if (isSoftwareError(err, 'customer_not_found')) return this.ask(dc, null, 'prompt');
-      await show(dc.context, softwareRefusal(err));
+      await show(dc.context, refusalNotice(err));
       return dc.endDialog();
     }
     state.step = 'list';
@@ -186,7 +168,7 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
   }
 
   private async showChoices(dc: DialogContext, customerId: string, orderId: string, lineNumber: number): Promise<DialogTurnResult> {
-    const choices = await orRefuse(dc.context, () => this.software.choices(requireActor(dc.context), customerId, orderId, lineNumber), softwareRefusal);
+    const choices = await orRefuse(dc.context, () => this.software.choices(requireActor(dc.context), customerId, orderId, lineNumber));
     if (choices) await show(dc.context, choicesScreen(choices));
     return Dialog.EndOfTurn;
   }
@@ -225,14 +207,14 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
     } catch (err) {
       if (isSoftwareError(err, 'variant_not_found')) {
         // Show the pickers again, saying that this combination does not exist.
-        const choices = await orRefuse(dc.context, () => this.software.choices(me, customerId, orderId, lineNumber), softwareRefusal);
+        const choices = await orRefuse(dc.context, () => this.software.choices(me, customerId, orderId, lineNumber));
         if (choices) {
           const missing = { version: version ?? '', language: language ?? '', fileType: fileType ?? '' };
           await show(ctx, choicesScreen(choices, { missing, selected: missing }));
         }
         return Dialog.EndOfTurn;
       }
-      await show(ctx, softwareRefusal(err));
+      await show(ctx, refusalNotice(err));
     }
     return Dialog.EndOfTurn;
   }

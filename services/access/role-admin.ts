@@ -8,6 +8,7 @@ import type { Db } from '../db/pool.js';
 import { inTransaction } from '../db/pool.js';
 import type { NotificationPayload } from '../notifications/channel-sender.js';
 import type { NotificationService } from '../notifications/notifications.js';
+import { RefusalError } from '../refusal.js';
 import { isRole, requireRole, ROLES, type Actor, type Role } from './roles.js';
 
 export interface PartnerUser {
@@ -18,17 +19,18 @@ export interface PartnerUser {
   lastSeenAt: Date;
 }
 
-export class UserNotFoundError extends Error {
+/** Refused: no such user in the actor's organisation. */
+export class UserNotFoundError extends RefusalError<{ code: 'user_not_found' }> {
   constructor() {
-    super('no such user in your organisation');
+    super({ code: 'user_not_found' }, 'no such user in your organisation');
     this.name = 'UserNotFoundError';
   }
 }
 
 /** Refused: the change would leave the partner without any Global admin. */
-export class LastGlobalAdminError extends Error {
+export class LastGlobalAdminError extends RefusalError<{ code: 'last_global_admin' }> {
   constructor() {
-    super('the last Global admin cannot lose the role');
+    super({ code: 'last_global_admin' }, 'the last Global admin cannot lose the role');
     this.name = 'LastGlobalAdminError';
   }
 }

@@ -1,4 +1,6 @@
-/** The partner-centre roles the bot knows (DESIGN §1), and the errors a refusal carries. */
+/** The partner-centre roles the bot knows (DESIGN §1), and the refusal of a missing role. */
+import { RefusalError, type ForbiddenRefusal } from '../refusal.js';
+
 export const ROLES = [
   'admin_agent',
   'sales_agent',
@@ -29,11 +31,15 @@ export interface Actor {
   locale: string;
 }
 
-/** Thrown by a service when the actor lacks every one of the required roles. */
-export class ForbiddenError extends Error {
-  constructor(readonly requiredRoles: readonly Role[]) {
-    super(`requires one of the roles: ${requiredRoles.join(', ')}`);
+/** Thrown by a service when the actor lacks every one of the required roles: the `forbidden` refusal. */
+export class ForbiddenError extends RefusalError<ForbiddenRefusal> {
+  constructor(requiredRoles: readonly Role[]) {
+    super({ code: 'forbidden', requiredRoles }, `requires one of the roles: ${requiredRoles.join(', ')}`);
     this.name = 'ForbiddenError';
+  }
+
+  get requiredRoles(): readonly Role[] {
+    return this.refusal.requiredRoles;
   }
 }
 

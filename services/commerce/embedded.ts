@@ -50,7 +50,7 @@ export function generateOrderId(): string {
 /** bigint columns arrive as strings; money and ids must stay exact. */
 function toSafeInt(value: string | number): number {
   const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isSafeInteger(n)) throw new CommerceError('amount_overflow', `value ${value} is not a safe integer`);
+  if (!Number.isSafeInteger(n)) throw new CommerceError({ code: 'amount_overflow' }, `value ${value} is not a safe integer`);
   return n;
 }
 
@@ -383,7 +383,7 @@ function assertSamePurchase(existing: Order, req: CreateOrderRequest, lines: Arr
     existing.lines.length === lines.length &&
     existing.lines.every((l, i) => l.productId === lines[i]!.productId && l.skuId === lines[i]!.skuId && l.quantity === lines[i]!.quantity);
   if (!same) {
-    throw new CommerceError('idempotency_conflict', 'This purchase key was already used for a different order.', { orderId: existing.id });
+    throw new CommerceError({ code: 'idempotency_conflict', orderId: existing.id }, 'This purchase key was already used for a different order.');
   }
 }
 
@@ -543,17 +543,17 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
   async createOrder(partnerId: number, req: CreateOrderRequest): Promise<CreateOrderResult> {
     const key = typeof req.idempotencyKey === 'string' ? req.idempotencyKey.trim() : '';
     if (key.length === 0 || key.length > 200) {
-      throw new CommerceError('invalid_idempotency_key', 'A purchase needs an idempotency key of 1–200 characters.');
+      throw new CommerceError({ code: 'invalid_idempotency_key' }, 'A purchase needs an idempotency key of 1–200 characters.');
     }
-    if (!Array.isArray(req.lines) || req.lines.length === 0) throw new CommerceError('empty_order', 'The order has no products.');
+    if (!Array.isArray(req.lines) || req.lines.length === 0) throw new CommerceError({ code: 'empty_order' }, 'The order has no products.');
     if (req.lines.length > MAX_ORDER_LINES) {
-      throw new CommerceError('too_many_lines', `An order can hold at most ${MAX_ORDER_LINES} products.`, { max: MAX_ORDER_LINES });
+      throw new CommerceError({ code: 'too_many_lines', max: MAX_ORDER_LINES }, `An order can hold at most ${MAX_ORDER_LINES} products.`);
     }
     const lines = req.lines.map((l) => ({ productId: normaliseId(l.productId), skuId: normaliseId(l.skuId), quantity: l.quantity }));
     const seen = new Set<string>();
     lines.forEach((l, lineIndex) => {
       const id = `${l.productId}:${l.skuId}`;
-      if (seen.has(id)) throw new CommerceError('duplicate_line', `${id} is in the order twice; change its quantity instead.`, { lineIndex });
+      if (seen.has(id)) throw new CommerceError({ code: 'duplicate_line', lineIndex }, `${id} is in the order twice; change its quantity instead.`);
       seen.add(id);
     });
 
@@ -580,7 +580,7 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
           partnerId, customerId: customer.id, createdBy: req.createdBy, market: customer.country_code, currency: customer.currency,
           taxIncluded: customer.tax_included, totalMinor, lines: priced.map((l, lineNumber) => ({ ...l, lineNumber })), customer: toCustomer(customer),
         };
-        if (!req.accept(draft)) throw new CommerceError('draft_not_accepted', 'The order as priced now was not accepted; nothing was bought.');
+        if (!req.accept(draft)) throw new CommerceError({ code: 'draft_not_accepted' }, 'The order as priced now was not accepted; nothing was bought.');
       }
     } catch (err) {
       const earlier = err instanceof CommerceError ? await orderByKey(this.db, partnerId, key) : null;
@@ -642,26 +642,28 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
         })
       : { rows: [] };
     const customer = rows[0];
-    if (!customer) throw new CommerceError('customer_not_found', 'The customer was not found.');
+    if (!customer) throw new CommerceError({ code: 'customer_not_found' }, 'The customer was not found.');
     const market = customer.country_code;
     const priced = lines.map((line, lineIndex): PricedLine => {
       const row = rows[lineIndex]!;
       const where = { lineIndex, productId: line.productId, skuId: line.skuId };
-      if (row.product_id === null) throw new CommerceError('product_not_found', `Product ${line.productId} does not exist.`, where);
-      if (row.sku_id === null) throw new CommerceError('sku_not_found', `Product ${line.productId} has no SKU ${line.skuId}.`, where);
+      if (row.product_id === null) throw new CommerceError({ code: 'product_not_found', ...where }, `Product ${line.productId} does not exist.`);
+      if (row.sku_id === null) throw new CommerceError({ code: 'sku_not_found', ...where }, `Product ${line.productId} has no SKU ${line.skuId}.`);
       const check = validateQuantity({ minQuantity: row.min_quantity, maxQuantity: row.max_quantity }, line.quantity);
       if (!check.ok) {
-        throw new CommerceError('invalid_quantity', `Quantity for ${row.product_title} must be a whole number from ${check.min} to ${check.max}.`, {
-          ...where, reason: check.reason, min: check.min, max: check.max,
-        });
+        throw new CommerceError(
+          { code: 'invalid_quantity', ...where, reason: check.reason, min: check.min, max: check.max },
+          `Quantity for ${row.product_title} must be a whole number from ${check.min} to ${check.max}.`,
+        );
       }
       if (row.kind === 'azure_reservation' && row.reservation_blocked_by !== null) {
-        throw new CommerceError('azure_reservation_unavailable', `Azure reservations are not available in the customer's market (${market}).`, {
-          ...where, market, listVersion: row.reservation_blocked_by,
-        });
+        throw new CommerceError(
+          { code: 'azure_reservation_unavailable', ...where, market, listVersion: row.reservation_blocked_by },
+          `Azure reservations are not available in the customer's market (${market}).`,
+        );
       }
       if (row.unit_price_minor === null) {
-        throw new CommerceError('price_unavailable', `${row.product_title} is not sold in the customer's market (${market}).`, { ...where, market });
+        throw new CommerceError({ code: 'price_unavailable', ...where, market }, `${row.product_title} is not sold in the customer's market (${market}).`);
       }
       const unitPriceMinor = toSafeInt(row.unit_price_minor);
       return {

@@ -1,36 +1,58 @@
-/** Business refusals of the commerce backend. Dialogs switch on `code` to explain them. */
+/**
+ * Business refusals of a commerce backend, typed per code: the service that called the
+ * backend switches on `refusal.code` and reads its fields to translate it into its own
+ * refusal (services/refusal.ts). `message` is for logs.
+ */
+import type { QuantityRejection } from './rules.js';
 
-export type CommerceErrorCode =
-  | 'customer_not_found'
-  | 'product_not_found'
-  | 'sku_not_found'
+/** Where in the request a line-level refusal points. */
+interface LineRef {
+  lineIndex: number;
+  productId: string;
+  skuId: string;
+}
+
+export type CommerceRefusal =
+  | { code: 'customer_not_found' }
+  | ({ code: 'product_not_found' } & LineRef)
+  | ({ code: 'sku_not_found' } & LineRef)
   /** The SKU has no price in the customer's market, so it cannot be sold there. */
-  | 'price_unavailable'
-  /** R3: the customer's market is on the Azure reservations unavailable list. */
-  | 'azure_reservation_unavailable'
-  | 'invalid_quantity'
-  | 'empty_order'
-  | 'duplicate_line'
-  | 'too_many_lines'
-  /** The idempotency key was already used for a different purchase. */
-  | 'idempotency_conflict'
-  | 'invalid_idempotency_key'
+  | ({ code: 'price_unavailable'; market: string } & LineRef)
+  /** R3: the customer's market is on the Azure reservations unavailable list `listVersion`. */
+  | ({ code: 'azure_reservation_unavailable'; market: string; listVersion: string | null } & LineRef)
+  | ({ code: 'invalid_quantity'; reason: QuantityRejection; min: number; max: number } & LineRef)
+  | { code: 'empty_order' }
+  | { code: 'duplicate_line'; lineIndex: number }
+  | { code: 'too_many_lines'; max: number }
+  /** The idempotency key was already used for a different purchase, order `orderId`. */
+  | { code: 'idempotency_conflict'; orderId: string }
+  | { code: 'invalid_idempotency_key' }
   /** A total does not fit in a safe integer of minor units. */
-  | 'amount_overflow'
+  | { code: 'amount_overflow' }
   /** The caller's `accept` turned the priced draft down (e.g. the price changed since the review); nothing was bought. */
-  | 'draft_not_accepted';
+  | { code: 'draft_not_accepted' };
 
-export class CommerceError extends Error {
+export type CommerceErrorCode = CommerceRefusal['code'];
+
+export class CommerceError<R extends CommerceRefusal = CommerceRefusal> extends Error {
   constructor(
-    readonly code: CommerceErrorCode,
+    readonly refusal: R,
     message: string,
-    readonly details: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
     this.name = 'CommerceError';
   }
+
+  get code(): R['code'] {
+    return this.refusal.code;
+  }
+
+  /** The refusal's fields (its code included). */
+  get details(): R {
+    return this.refusal;
+  }
 }
 
-export function isCommerceError(err: unknown, code?: CommerceErrorCode): err is CommerceError {
+export function isCommerceError<C extends CommerceErrorCode = CommerceErrorCode>(err: unknown, code?: C): err is CommerceError<Extract<CommerceRefusal, { code: C }>> {
   return err instanceof CommerceError && (code === undefined || err.code === code);
 }

@@ -124,7 +124,7 @@ export function lineTotal(unitMinor: number, quantity: number): number {
   assertMinor(quantity, 'quantity');
   const total = BigInt(unitMinor) * BigInt(quantity);
   if (total > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new CommerceError('amount_overflow', 'The amount is too large.', { unitMinor, quantity });
+    throw new CommerceError({ code: 'amount_overflow' }, `The amount is too large (${unitMinor} × ${quantity}).`);
   }
   return Number(total);
 }
@@ -136,7 +136,7 @@ export function sumMinor(amounts: readonly number[]): number {
     assertMinor(a, 'amount');
     total += BigInt(a);
   }
-  if (total > BigInt(Number.MAX_SAFE_INTEGER)) throw new CommerceError('amount_overflow', 'The amount is too large.');
+  if (total > BigInt(Number.MAX_SAFE_INTEGER)) throw new CommerceError({ code: 'amount_overflow' }, 'The amount is too large.');
   return Number(total);
 }
 

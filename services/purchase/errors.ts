@@ -1,15 +1,14 @@
 /**
- * Why the purchase service refused (R1–R7). Each refusal is a discriminated union
- * member, so a dialog can `switch (err.refusal.code)` and get the details it needs for
- * its message with their types. Missing roles are not a PurchaseError: they throw
- * ForbiddenError (services/access/roles.ts), naming the roles required.
+ * Why the purchase service refused (R1–R7): its members of the refusal vocabulary
+ * (services/refusal.ts). Missing roles are the shared `forbidden` refusal (ForbiddenError,
+ * services/access/roles.ts), naming the roles required.
  */
 import type { QuantityRejection } from '../commerce/rules.js';
-import { isRefusal, RefusalError } from '../refusal.js';
+import { isRefusal, type CustomerNotFoundRefusal, type RefusalError } from '../refusal.js';
 
 export type PurchaseRefusal =
   /** Unknown id, or a customer of another partner (partner isolation: the two look alike). */
-  | { code: 'customer_not_found' }
+  | CustomerNotFoundRefusal
   | { code: 'product_not_found'; productId: string }
   | { code: 'sku_not_found'; productId: string; skuId: string }
   /** The SKU has no price in the customer's market (its billing country). */
@@ -30,26 +29,13 @@ export type PurchaseRefusal =
 
 export type PurchaseErrorCode = PurchaseRefusal['code'];
 
-const MESSAGES: { [C in PurchaseErrorCode]: string } = {
-  customer_not_found: 'The customer was not found.',
-  product_not_found: 'The product does not exist.',
-  sku_not_found: 'The product has no such SKU.',
-  not_sold_in_market: "The SKU is not sold in the customer's market.",
-  azure_reservation_unavailable: "Azure reservations are not available in the customer's market.",
-  invalid_quantity: 'The quantity is not a whole number within the allowed range.',
-  amount_too_large: 'The amount is too large.',
-  idempotency_conflict: 'This purchase key was already used for a different order.',
-  invalid_request: 'The request is malformed.',
+/** Every code, once: a member added to the union fails to compile until it is listed. */
+const PURCHASE_CODES: { readonly [C in PurchaseErrorCode]: true } = {
+  customer_not_found: true, product_not_found: true, sku_not_found: true, not_sold_in_market: true, azure_reservation_unavailable: true,
+  invalid_quantity: true, amount_too_large: true, idempotency_conflict: true, invalid_request: true,
 };
 
-export class PurchaseError extends RefusalError<PurchaseRefusal> {
-  constructor(refusal: PurchaseRefusal) {
-    super(refusal, MESSAGES[refusal.code]);
-    this.name = 'PurchaseError';
-  }
-}
-
-/** Narrows to a PurchaseError, optionally of one code, and types its refusal accordingly. */
-export function isPurchaseError<C extends PurchaseErrorCode>(err: unknown, code?: C): err is PurchaseError & { refusal: Extract<PurchaseRefusal, { code: C }> } {
-  return isRefusal<PurchaseRefusal, PurchaseError, C>(PurchaseError, err, code);
+/** Narrows to a purchase refusal, optionally of one code, and types its fields accordingly. */
+export function isPurchaseError<C extends PurchaseErrorCode>(err: unknown, code?: C): err is RefusalError<Extract<PurchaseRefusal, { code: C }>> {
+  return isRefusal(err) && Object.hasOwn(PURCHASE_CODES, err.refusal.code) && (code === undefined || err.refusal.code === code);
 }

@@ -5,7 +5,7 @@
  * Every method takes the acting user first, checks the role itself (R6: Admin agent or
  * Global admin, else ForbiddenError naming them) before any I/O, and acts only within
  * `actor.partnerId`: a customer or order of another partner is "not found". Answers are
- * plain, view-ready data (no channel formatting); refusals are PurchaseErrors
+ * plain, view-ready data (no channel formatting); refusals are RefusalErrors
  * (./errors.ts) whose `refusal.code` the dialog turns into a message.
  *
  * The flow, step by step:
@@ -34,7 +34,7 @@ import { createHash } from 'node:crypto';
 import { requireRole, type Actor, type Role } from '../access/roles.js';
 import { isCommerceError } from '../commerce/errors.js';
 import type { CommerceBackend } from '../commerce/port.js';
-import { cancellationWindow, lineTotal, taxNote, validateQuantity, type QuantityRejection, type TaxNote } from '../commerce/rules.js';
+import { cancellationWindow, lineTotal, taxNote, validateQuantity, type TaxNote } from '../commerce/rules.js';
 import {
   PRODUCT_KINDS,
   type CreditPolicy,
@@ -48,7 +48,7 @@ import {
   type Sku,
   type Term,
 } from '../commerce/types.js';
-import { PurchaseError } from './errors.js';
+import { refuse } from '../refusal.js';
 
 /** R6: who may buy and see a customer's orders. */
 export const PURCHASE_ROLES: readonly Role[] = ['admin_agent', 'global_admin'];
@@ -392,14 +392,14 @@ export class PurchaseService {
     // Card data may say null or '' for "every kind".
     const kind = (filter.kind as unknown) === null || (filter.kind as unknown) === '' ? undefined : filter.kind;
     if (kind !== undefined && !(PRODUCT_KINDS as readonly unknown[]).includes(kind)) {
-      throw new PurchaseError({ code: 'invalid_request', field: 'kind' });
+      throw refuse({ code: 'invalid_request', field: 'kind' });
     }
     const search = typeof filter.search === 'string' && filter.search.trim() !== '' ? filter.search.trim() : null;
     // The customer (of the actor's partner), its market's offers and R3 in one call.
     const found = plausibleId(customerId)
       ? await this.commerce.customerOffers(actor.partnerId, customerId, { ...(kind ? { kind } : {}), ...(search ? { search } : {}), ...(filter.productId ? { productId: filter.productId } : {}) })
       : null;
-    if (!found) throw new PurchaseError({ code: 'customer_not_found' });
+    if (!found) throw refuse({ code: 'customer_not_found' });
     const { customer, offers, reservationBlockedBy: reservationListVersion, reservationsHidden } = found;
     const reservationsAvailable = reservationListVersion === null;
     const groups: OffersView['groups'] = [];
@@ -437,10 +437,10 @@ export class PurchaseService {
     const offer = offers.groups.flatMap((g) => g.offers).find((o) => o.id === productId);
     if (offer) return { customer: offers.customer, offer };
     const product = plausibleId(productId) ? await this.commerce.getProduct(productId) : null;
-    if (!product) throw new PurchaseError({ code: 'product_not_found', productId: short(productId) });
+    if (!product) throw refuse({ code: 'product_not_found', productId: short(productId) });
     const market = offers.customer.market;
     if (product.kind === 'azure_reservation' && offers.azureReservationsUnavailable) {
-      throw new PurchaseError({
+      throw refuse({
         code: 'azure_reservation_unavailable',
         productId: product.id,
         market: market.countryCode,
@@ -448,11 +448,11 @@ export class PurchaseService {
         listVersion: offers.reservationListVersion,
       });
     }
-    throw new PurchaseError({ code: 'not_sold_in_market', productId: product.id, skuId: '', market: market.countryCode, marketName: market.name });
+    throw refuse({ code: 'not_sold_in_market', productId: product.id, skuId: '', market: market.countryCode, marketName: market.name });
   }
 
   /**
-   * R2–R5: one SKU as this customer would buy it. Refuses (PurchaseError) an unknown
+   * R2–R5: one SKU as this customer would buy it. Refuses an unknown
    * customer, product or SKU, an Azure reservation in an unavailable market (R3) and a SKU
    * not sold in the customer's market — also when the ids come from typed text or a
    * stale card rather than from `offersFor`.
@@ -481,9 +481,9 @@ export class PurchaseService {
   async confirm(actor: Actor, req: ConfirmRequest): Promise<ConfirmResult> {
     requireRole(actor, PURCHASE_ROLES);
     const key = typeof req.idempotencyKey === 'string' ? req.idempotencyKey.trim() : '';
-    if (key === '' || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) throw new PurchaseError({ code: 'invalid_request', field: 'idempotencyKey' });
-    if (!plausibleId(req.customerId)) throw new PurchaseError({ code: 'customer_not_found' });
-    if (!plausibleId(req.productId)) throw new PurchaseError({ code: 'product_not_found', productId: short(req.productId) });
+    if (key === '' || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) throw refuse({ code: 'invalid_request', field: 'idempotencyKey' });
+    if (!plausibleId(req.customerId)) throw refuse({ code: 'customer_not_found' });
+    if (!plausibleId(req.productId)) throw refuse({ code: 'product_not_found', productId: short(req.productId) });
     let customer: Customer | undefined;
     try {
       const { order, created } = await this.commerce.createOrder(actor.partnerId, {
@@ -535,7 +535,7 @@ export class PurchaseService {
 
   private async loadCustomer(actor: Actor, customerId: unknown): Promise<Customer> {
     const customer = plausibleId(customerId) ? await this.commerce.getCustomer(actor.partnerId, customerId) : null;
-    if (!customer) throw new PurchaseError({ code: 'customer_not_found' });
+    if (!customer) throw refuse({ code: 'customer_not_found' });
     return customer;
   }
 
@@ -545,14 +545,14 @@ export class PurchaseService {
     const read = plausibleId(choice.customerId)
       ? await this.commerce.customerSku(actor.partnerId, choice.customerId, { productId: plausibleId(productId) ? productId : '', skuId: plausibleId(skuId) ? skuId : '' })
       : null;
-    if (!read) throw new PurchaseError({ code: 'customer_not_found' });
+    if (!read) throw refuse({ code: 'customer_not_found' });
     const { customer, found } = read;
     const market = customer.market;
-    if (!found) throw new PurchaseError({ code: 'product_not_found', productId: short(productId) });
+    if (!found) throw refuse({ code: 'product_not_found', productId: short(productId) });
     const { product, sku, price } = found;
-    if (!sku) throw new PurchaseError({ code: 'sku_not_found', productId: product.id, skuId: short(skuId) });
+    if (!sku) throw refuse({ code: 'sku_not_found', productId: product.id, skuId: short(skuId) });
     if (product.kind === 'azure_reservation' && found.reservationBlockedBy !== null) {
-      throw new PurchaseError({
+      throw refuse({
         code: 'azure_reservation_unavailable',
         productId: product.id,
         market: market.countryCode,
@@ -561,7 +561,7 @@ export class PurchaseService {
       });
     }
     if (!price) {
-      throw new PurchaseError({ code: 'not_sold_in_market', productId: product.id, skuId: sku.skuId, market: market.countryCode, marketName: market.name });
+      throw refuse({ code: 'not_sold_in_market', productId: product.id, skuId: sku.skuId, market: market.countryCode, marketName: market.name });
     }
     return {
       customer: customerView(customer),
@@ -576,7 +576,7 @@ export class PurchaseService {
   private async priced(actor: Actor, req: QuoteRequest): Promise<Quote> {
     const details = await this.resolve(actor, req);
     const check = validateQuantity(details.sku, req.quantity);
-    if (!check.ok) throw new PurchaseError({ code: 'invalid_quantity', reason: check.reason, min: check.min, max: check.max });
+    if (!check.ok) throw refuse({ code: 'invalid_quantity', reason: check.reason, min: check.min, max: check.max });
     let totalMinor: number;
     try {
       totalMinor = lineTotal(details.unitPriceMinor, check.quantity);
@@ -590,38 +590,32 @@ export class PurchaseService {
   /** A backend refusal in the service's terms (the catalog may change between two calls). */
   private translate(err: unknown, at: SkuDetails): unknown {
     if (!isCommerceError(err)) return err;
-    const d = err.details;
+    const r = err.refusal;
     const market = { market: at.customer.market.countryCode, marketName: at.customer.market.name };
-    switch (err.code) {
+    switch (r.code) {
       case 'customer_not_found':
-        return new PurchaseError({ code: 'customer_not_found' });
+        return refuse({ code: 'customer_not_found' });
       case 'product_not_found':
-        return new PurchaseError({ code: 'product_not_found', productId: at.product.id });
+        return refuse({ code: 'product_not_found', productId: at.product.id });
       case 'sku_not_found':
-        return new PurchaseError({ code: 'sku_not_found', productId: at.product.id, skuId: at.sku.skuId });
+        return refuse({ code: 'sku_not_found', productId: at.product.id, skuId: at.sku.skuId });
       case 'price_unavailable':
-        return new PurchaseError({ code: 'not_sold_in_market', productId: at.product.id, skuId: at.sku.skuId, ...market });
+        return refuse({ code: 'not_sold_in_market', productId: at.product.id, skuId: at.sku.skuId, ...market });
       case 'azure_reservation_unavailable':
-        return new PurchaseError({
-          code: 'azure_reservation_unavailable',
-          productId: at.product.id,
-          ...market,
-          listVersion: typeof d.listVersion === 'string' ? d.listVersion : null,
-        });
+        return refuse({ code: 'azure_reservation_unavailable', productId: at.product.id, ...market, listVersion: r.listVersion });
       case 'invalid_quantity':
-        return new PurchaseError({
-          code: 'invalid_quantity',
-          reason: typeof d.reason === 'string' ? (d.reason as QuantityRejection) : 'not_a_number',
-          min: typeof d.min === 'number' ? d.min : at.sku.minQuantity,
-          max: typeof d.max === 'number' ? d.max : at.sku.maxQuantity,
-        });
+        return refuse({ code: 'invalid_quantity', reason: r.reason, min: r.min, max: r.max });
       case 'amount_overflow':
-        return new PurchaseError({ code: 'amount_too_large' });
+        return refuse({ code: 'amount_too_large' });
       case 'idempotency_conflict':
-        return new PurchaseError({ code: 'idempotency_conflict', orderId: typeof d.orderId === 'string' ? d.orderId : null });
+        return refuse({ code: 'idempotency_conflict', orderId: r.orderId });
       case 'invalid_idempotency_key':
-        return new PurchaseError({ code: 'invalid_request', field: 'idempotencyKey' });
-      default:
+        return refuse({ code: 'invalid_request', field: 'idempotencyKey' });
+      // One line of a one-line order, never empty: a backend answering these has a bug (the fault path).
+      case 'empty_order':
+      case 'duplicate_line':
+      case 'too_many_lines':
+      case 'draft_not_accepted':
         return err;
     }
   }

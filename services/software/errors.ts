@@ -1,12 +1,13 @@
 /**
- * Why the software service refused (R8–R12, R19). A missing role is not a SoftwareError:
- * it throws ForbiddenError (services/access/roles.ts) naming the role — Admin agent (R8).
+ * Why the software service refused (R8–R12, R19): its members of the refusal vocabulary
+ * (services/refusal.ts). A missing role is the shared `forbidden` refusal (ForbiddenError,
+ * services/access/roles.ts) naming the role — Admin agent (R8).
  */
-import { isRefusal, RefusalError } from '../refusal.js';
+import { isRefusal, type CustomerNotFoundRefusal, type RefusalError } from '../refusal.js';
 
 export type SoftwareRefusal =
   /** Unknown id, or a customer of another partner (the two look alike). */
-  | { code: 'customer_not_found' }
+  | CustomerNotFoundRefusal
   /** The order line is not one of this customer's purchases with downloads. */
   | { code: 'item_not_found' }
   /** R19: the purchase was cancelled (or is being cancelled); keys and links are revoked. */
@@ -16,20 +17,10 @@ export type SoftwareRefusal =
 
 export type SoftwareErrorCode = SoftwareRefusal['code'];
 
-const MESSAGES: { [C in SoftwareErrorCode]: string } = {
-  customer_not_found: 'The customer was not found.',
-  item_not_found: "The purchase is not one of this customer's.",
-  key_not_available: 'The purchase was cancelled; its keys and links are revoked.',
-  variant_not_found: 'The product has no such version, language and file type.',
-};
+/** Every code, once: a member added to the union fails to compile until it is listed. */
+const SOFTWARE_CODES: { readonly [C in SoftwareErrorCode]: true } = { customer_not_found: true, item_not_found: true, key_not_available: true, variant_not_found: true };
 
-export class SoftwareError extends RefusalError<SoftwareRefusal> {
-  constructor(refusal: SoftwareRefusal) {
-    super(refusal, MESSAGES[refusal.code]);
-    this.name = 'SoftwareError';
-  }
-}
-
-export function isSoftwareError<C extends SoftwareErrorCode>(err: unknown, code?: C): err is SoftwareError & { refusal: Extract<SoftwareRefusal, { code: C }> } {
-  return isRefusal<SoftwareRefusal, SoftwareError, C>(SoftwareError, err, code);
+/** Narrows to a software refusal, optionally of one code, and types its fields accordingly. */
+export function isSoftwareError<C extends SoftwareErrorCode>(err: unknown, code?: C): err is RefusalError<Extract<SoftwareRefusal, { code: C }>> {
+  return isRefusal(err) && Object.hasOwn(SOFTWARE_CODES, err.refusal.code) && (code === undefined || err.refusal.code === code);
 }

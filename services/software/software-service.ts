@@ -28,7 +28,7 @@ import { inTransaction, type Db, type Queryable } from '../db/pool.js';
 import { enqueueInTx } from '../jobs/outbox.js';
 import { JOB_NAMES, QUEUES } from '../jobs/queues.js';
 import { customerView, type CustomerView } from '../purchase/purchase-service.js';
-import { SoftwareError } from './errors.js';
+import { refuse } from '../refusal.js';
 import type { KeyCipher } from './key-crypto.js';
 import {
   LINK_LIFETIME_MS,
@@ -300,7 +300,7 @@ export class SoftwareService {
     await this.requireAdminAgent(actor, { customerId, orderId, lineNumber });
     const customer = await this.loadCustomer(actor, customerId);
     const item = await this.loadItem(this.db, actor, customer.id, orderId, lineNumber);
-    if (!item.keyAvailable) throw new SoftwareError({ code: 'key_not_available', title: item.title });
+    if (!item.keyAvailable) throw refuse({ code: 'key_not_available', title: item.title });
     const variants = (await this.variantsOf(this.db, item.productId)).map(toVariant);
     const distinct = (pick: (v: VariantChoice) => string) => [...new Set(variants.map(pick))];
     return {
@@ -333,13 +333,13 @@ export class SoftwareService {
         const revokedMeanwhile = item.keyAvailable && (await client.query('SELECT 1 FROM revoked_purchases WHERE order_id = $1', [item.orderId])).rowCount !== 0;
         if (!item.keyAvailable || revokedMeanwhile) {
           failure = { at: now, event: 'key_view', outcome: 'not_available', ...at };
-          throw new SoftwareError({ code: 'key_not_available', title: item.title });
+          throw refuse({ code: 'key_not_available', title: item.title });
         }
         const variant = await this.resolveVariant(client, item.productId, req);
         const key = await this.keyFor(client, actor.partnerId, item, variant.version);
         if (key === null) {
           failure = { at: now, event: 'key_view', outcome: 'not_available', ...at, variantId: variant.id };
-          throw new SoftwareError({ code: 'key_not_available', title: item.title });
+          throw refuse({ code: 'key_not_available', title: item.title });
         }
         const token = randomBytes(32).toString('base64url');
         const expiresAt = new Date(now.getTime() + LINK_LIFETIME_MS);
@@ -562,16 +562,16 @@ export class SoftwareService {
 
   private async loadCustomer(actor: Actor, customerId: unknown): Promise<CustomerView> {
     const customer = typeof customerId === 'string' && customerId.length <= 64 ? await this.commerce.getCustomer(actor.partnerId, customerId) : null;
-    if (!customer) throw new SoftwareError({ code: 'customer_not_found' });
+    if (!customer) throw refuse({ code: 'customer_not_found' });
     return customerView(customer);
   }
 
   private async loadItem(q: Queryable, actor: Actor, customerId: string, orderId: unknown, lineNumber: unknown, lock = false): Promise<SoftwareItem> {
     const id = typeof orderId === 'string' ? orderId.trim().toUpperCase() : '';
     const line = Number(lineNumber);
-    if (!isOrderId(id) || !Number.isSafeInteger(line) || line < 0) throw new SoftwareError({ code: 'item_not_found' });
+    if (!isOrderId(id) || !Number.isSafeInteger(line) || line < 0) throw refuse({ code: 'item_not_found' });
     const { rows } = await q.query<ItemRow>(`${ITEM_SELECT} AND o.id = $3 AND l.line_number = $4${lock ? ' FOR SHARE OF o' : ''}`, [actor.partnerId, customerId, id, line]);
-    if (!rows[0]) throw new SoftwareError({ code: 'item_not_found' });
+    if (!rows[0]) throw refuse({ code: 'item_not_found' });
     return toItem(rows[0]);
   }
 
@@ -590,7 +590,7 @@ export class SoftwareService {
       ? variants.find((v) => v.id === Number(req.variantId))
       : variants.find((v) => v.version === text(req.version) && v.language === text(req.language) && v.fileType === text(req.fileType));
     if (!found) {
-      throw new SoftwareError({ code: 'variant_not_found', version: text(req.version).slice(0, 80), language: text(req.language).slice(0, 20), fileType: text(req.fileType).slice(0, 40) });
+      throw refuse({ code: 'variant_not_found', version: text(req.version).slice(0, 80), language: text(req.language).slice(0, 20), fileType: text(req.fileType).slice(0, 40) });
     }
     return found;
   }

@@ -1,0 +1,50 @@
+/**
+ * Every service refusal (services/refusal.ts) as the notice the user sees: one table, one
+ * row per refusal code, so a new capability adds rows here and no mapper of its own — the
+ * table does not compile until every code is worded. Anything that is not a refusal is a
+ * fault and goes on to the turn's error path.
+ */
+import type { TurnContext } from 'botbuilder';
+import { notice, notices, purchaseNotices, type NoticeScreen } from '../cards/index.js';
+import { isRefusal, type Refusal, type RefusalCode, type RefusalOf } from '../services/refusal.js';
+import { show } from './ui.js';
+
+const NOTICES: { [C in RefusalCode]: (refusal: RefusalOf<C>) => NoticeScreen } = {
+  forbidden: (r) => notices.forbidden(r.requiredRoles),
+  customer_not_found: () => purchaseNotices.customerNotFound(),
+  // purchase (R1–R7)
+  product_not_found: () => purchaseNotices.productNotFound(),
+  sku_not_found: () => purchaseNotices.skuNotFound(),
+  not_sold_in_market: (r) => purchaseNotices.notSoldInMarket(r.productId, r.marketName),
+  azure_reservation_unavailable: (r) => purchaseNotices.azureReservationUnavailable(r.marketName, r.listVersion),
+  // A refused quantity is shown on the SKU card itself; met anywhere else, the card was stale.
+  invalid_quantity: () => purchaseNotices.staleCard(),
+  amount_too_large: () => purchaseNotices.amountTooLarge(),
+  idempotency_conflict: () => purchaseNotices.staleCard(),
+  invalid_request: () => purchaseNotices.staleCard(),
+  // keys and downloads (R8–R12, R19)
+  item_not_found: () => notice('warning', 'software.itemNotFound'),
+  key_not_available: (r) => notice('warning', 'software.keyNotAvailable', { title: r.title }),
+  variant_not_found: () => notices.invalidSubmit(),
+  // role administration
+  user_not_found: () => notice('warning', 'roles.userGone'),
+  last_global_admin: () => notice('warning', 'roles.lastGlobalAdmin'),
+};
+
+/** A service refusal as the notice the user sees; anything else is rethrown (the turn's error path). */
+export function refusalNotice(err: unknown): NoticeScreen {
+  if (!isRefusal(err)) throw err;
+  // The table pairs each code with its own refusal type; indexing by a union loses that link.
+  const word = NOTICES[err.refusal.code] as (refusal: Refusal) => NoticeScreen;
+  return word(err.refusal);
+}
+
+/** Run a service call; on a refusal show why and answer null (nothing was changed). */
+export async function orRefuse<T>(ctx: TurnContext, call: () => Promise<T>): Promise<T | null> {
+  try {
+    return await call();
+  } catch (err) {
+    await show(ctx, refusalNotice(err));
+    return null;
+  }
+}
