@@ -13,6 +13,8 @@ import { loadConfig, type Config } from '../services/config.js';
 import { createLogger, type Logger } from '../services/logger.js';
 import type { Db } from '../services/db/pool.js';
 import { PartnerDirectory } from '../services/access/directory.js';
+import { AccessPolicy } from '../services/access/policy.js';
+import { ActivityLog } from '../services/activity/activity-log.js';
 import { DialogRunner, type Flow } from '../dialogs/runner.js';
 import { PrefetchedStorage } from '../dialogs/prefetched-storage.js';
 import { RolesDialog } from '../dialogs/roles.js';
@@ -73,22 +75,19 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
   const purchases = new PurchaseService({ commerce });
   // Download links point to PUBLIC_URL, else to the address this server listens on (known after listen()).
   let listeningUrl = '';
-  const software = new SoftwareService({ db, commerce, cipher: await keyCipherFor(config), publicUrl: () => config.publicUrl ?? listeningUrl });
+  const activity = new ActivityLog(db);
+  const access = new AccessPolicy({ activity });
+  const software = new SoftwareService({ db, commerce, cipher: await keyCipherFor(config), publicUrl: () => config.publicUrl ?? listeningUrl, activity, access });
   const teamsAdapter = createTeamsAdapter(config.teams, logger);
   const flows: Flow[] = deps.flows
     ? [...deps.flows]
     : [
         { command: 'buy', dialog: new BuyDialog(purchases) },
         { command: 'orders', dialog: new OrdersDialog(purchases) },
-        {
-          command: 'keys',
-          dialog: new SoftwareDialog(software, purchases, new TeamsPersonalChat({ db, adapter: teamsAdapter, botAppId: config.teams.appId ?? '', logger })),
-          // R12: a refused attempt is recorded too (the service records it, then refuses).
-          onForbidden: (actor) => software.authorize(actor).catch(() => undefined),
-        },
+        { command: 'keys', dialog: new SoftwareDialog(software, purchases, new TeamsPersonalChat({ db, adapter: teamsAdapter, botAppId: config.teams.appId ?? '', logger })) },
         { command: 'roles', dialog: new RolesDialog(new RoleAdministration(db, new NotificationService())) },
       ];
-  const runner = new DialogRunner({ storage: new PrefetchedStorage(new PostgresStorage(db)), directory, flows });
+  const runner = new DialogRunner({ storage: new PrefetchedStorage(new PostgresStorage(db)), directory, access, flows });
   const teamsBot = new TeamsBot(runner);
   const app = createHttpApp({
     trustProxy: config.trustProxy,

@@ -5,6 +5,7 @@
  * `available: false` marks a command whose flow is not built yet: it is listed in
  * help as "coming soon" and answered with a clear message, never silently ignored.
  */
+import { CAPABILITY_ROLES, type Capability } from '../services/access/capabilities.js';
 import type { Role } from '../services/access/roles.js';
 
 export interface CommandSpec {
@@ -14,7 +15,9 @@ export interface CommandSpec {
   descriptionKey: string;
   /** Arguments hint shown in help, e.g. `[customer]`. */
   usage: string;
-  /** Empty: everybody of an onboarded partner. */
+  /** What the command does, as the access table names it (services/access/capabilities.ts). */
+  capability: Capability;
+  /** Who may run it: the capability's roles. Empty: everybody of an onboarded partner. */
   roles: readonly Role[];
   /** Whether the flow exists in this build. */
   available: boolean;
@@ -22,19 +25,22 @@ export interface CommandSpec {
   aliases?: readonly string[];
 }
 
-const AUDITORS: readonly Role[] = ['global_admin', 'account_admin', 'referral_admin', 'marketing_content_admin'];
+type CommandEntry = Omit<CommandSpec, 'roles'>;
 
-export const COMMANDS: readonly CommandSpec[] = [
-  { name: 'help', descriptionKey: 'command.help', usage: '', roles: [], available: true },
-  { name: 'buy', descriptionKey: 'command.buy', usage: '[customer] [product]', roles: ['admin_agent', 'global_admin'], available: true },
-  { name: 'orders', descriptionKey: 'command.orders', usage: '[customer]', roles: ['admin_agent', 'global_admin'], available: true },
-  { name: 'keys', descriptionKey: 'command.keys', usage: '[customer]', roles: ['admin_agent'], available: true, aliases: ['software'] },
-  { name: 'cancel', descriptionKey: 'command.cancel', usage: '[customer] [order id]', roles: ['admin_agent'], available: false },
-  { name: 'activity', descriptionKey: 'command.activity', usage: '[from] [to]', roles: AUDITORS, available: false },
-  { name: 'support', descriptionKey: 'command.support', usage: '[order id]', roles: [], available: false },
-  { name: 'roles', descriptionKey: 'command.roles', usage: '[name]', roles: ['global_admin'], available: true },
-  { name: 'whoami', descriptionKey: 'command.whoami', usage: '', roles: [], available: true },
+/** The registry's rows; each command's roles are its capability's (never written here). */
+const ENTRIES: readonly CommandEntry[] = [
+  { name: 'help', capability: 'everyone', descriptionKey: 'command.help', usage: '', available: true },
+  { name: 'buy', capability: 'buy', descriptionKey: 'command.buy', usage: '[customer] [product]', available: true },
+  { name: 'orders', capability: 'orders', descriptionKey: 'command.orders', usage: '[customer]', available: true },
+  { name: 'keys', capability: 'keys', descriptionKey: 'command.keys', usage: '[customer]', available: true, aliases: ['software'] },
+  { name: 'cancel', capability: 'cancel', descriptionKey: 'command.cancel', usage: '[customer] [order id]', available: false },
+  { name: 'activity', capability: 'audit', descriptionKey: 'command.activity', usage: '[from] [to]', available: false },
+  { name: 'support', capability: 'support', descriptionKey: 'command.support', usage: '[order id]', available: false },
+  { name: 'roles', capability: 'roles', descriptionKey: 'command.roles', usage: '[name]', available: true },
+  { name: 'whoami', capability: 'everyone', descriptionKey: 'command.whoami', usage: '', available: true },
 ];
+
+export const COMMANDS: readonly CommandSpec[] = ENTRIES.map((c) => ({ ...c, roles: CAPABILITY_ROLES[c.capability] }));
 
 export function findCommand(name: string): CommandSpec | undefined {
   const n = name.trim().toLowerCase();

@@ -11,11 +11,13 @@ import { PrivateConversationState, type TurnContext } from 'botbuilder';
 import { DialogSet, type Dialog, type DialogContext, type DialogState } from 'botbuilder-dialogs';
 import { notice, notices } from '../cards/index.js';
 import type { PartnerDirectory, Partner, TurnEntry } from '../services/access/directory.js';
-import { hasAnyRole, type Actor } from '../services/access/roles.js';
+import type { AccessPolicy } from '../services/access/policy.js';
+import type { Actor } from '../services/access/roles.js';
 import { findCommand, type CommandSpec } from './commands.js';
 import type { PrefetchedStorage } from './prefetched-storage.js';
 import { showHelp } from './help.js';
 import { parseTurnInput } from './input.js';
+import { refusalNotice } from './refusals.js';
 import { ACTOR_KEY, show } from './ui.js';
 
 /**
@@ -48,14 +50,14 @@ export function finishFlow(ctx: TurnContext): void {
 export interface Flow {
   command: string;
   dialog: Dialog;
-  /** Called when a user without the command's role asks for it (e.g. to record the refused attempt, R12). */
-  onForbidden?: (actor: Actor) => Promise<void>;
 }
 
 export interface DialogRunnerDeps {
   /** Where dialog state lives: over the bot_state table, whose document the turn entry reads in its own round trip. */
   storage: PrefetchedStorage;
   directory: PartnerDirectory;
+  /** Checks a command's capability before its flow starts (and records the refusals the activity log keeps, R12). */
+  access: AccessPolicy;
   flows?: readonly Flow[];
 }
 
@@ -70,7 +72,6 @@ export class DialogRunner {
   private readonly finished;
   private readonly dialogs: DialogSet;
   private readonly flowIds = new Set<string>();
-  private readonly onForbidden = new Map<string, (actor: Actor) => Promise<void>>();
   /**
    * botbuilder-dialogs builds its memory-scope configuration (through a service collection)
    * for every DialogContext, unless the turn state already holds one. The scopes keep no
@@ -87,7 +88,6 @@ export class DialogRunner {
     for (const flow of deps.flows ?? []) {
       this.dialogs.add(flow.dialog);
       this.flowIds.add(flow.command);
-      if (flow.onForbidden) this.onForbidden.set(flow.command, flow.onForbidden);
     }
   }
 
@@ -186,9 +186,10 @@ export class DialogRunner {
     actor: Actor,
     partner: Partner,
   ): Promise<void> {
-    if (!hasAnyRole(actor, command.roles)) {
-      await this.onForbidden.get(command.name)?.(actor);
-      await show(ctx, notices.forbidden(command.roles));
+    try {
+      await this.deps.access.require(actor, command.capability);
+    } catch (err) {
+      await show(ctx, refusalNotice(err));
       return;
     }
     switch (command.name) {

@@ -9,7 +9,8 @@ import { inTransaction } from '../db/pool.js';
 import type { NotificationPayload } from '../notifications/channel-sender.js';
 import type { NotificationService } from '../notifications/notifications.js';
 import { RefusalError } from '../refusal.js';
-import { isRole, requireRole, ROLES, type Actor, type Role } from './roles.js';
+import { requireCapability, rolesFor } from './capabilities.js';
+import { isRole, ROLES, type Actor, type Role } from './roles.js';
 
 export interface PartnerUser {
   id: number;
@@ -35,7 +36,8 @@ export class LastGlobalAdminError extends RefusalError<{ code: 'last_global_admi
   }
 }
 
-const MANAGERS: readonly Role[] = ['global_admin'];
+/** Who may see users and change their roles. */
+export const ROLE_ADMIN_ROLES: readonly Role[] = rolesFor('roles');
 export const USERS_PAGE_SIZE = 10;
 
 /** Renders the message that tells a user about a change, in their channel and language. */
@@ -49,7 +51,7 @@ export class RoleAdministration {
 
   /** Users of the actor's partner, most recently seen first; `search` filters by name. */
   async listUsers(actor: Actor, opts: { search?: string; offset?: number } = {}): Promise<{ users: PartnerUser[]; total: number }> {
-    requireRole(actor, MANAGERS);
+    requireCapability(actor, 'roles');
     const search = opts.search?.trim() ? `%${opts.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
     const { rows } = await this.db.query<{ id: string; display_name: string | null; channel: 'msteams' | 'slack'; roles: string[] | null; last_seen_at: Date; total: string }>(
       `SELECT u.id, u.display_name, u.channel, u.last_seen_at,
@@ -68,7 +70,7 @@ export class RoleAdministration {
   }
 
   async getUser(actor: Actor, userId: number): Promise<PartnerUser> {
-    requireRole(actor, MANAGERS);
+    requireCapability(actor, 'roles');
     const { rows } = await this.db.query<{ id: string; display_name: string | null; channel: 'msteams' | 'slack'; roles: string[] | null; last_seen_at: Date }>(
       `SELECT u.id, u.display_name, u.channel, u.last_seen_at,
               (SELECT array_agg(r.role ORDER BY r.role) FROM user_roles r WHERE r.user_id = u.id) AS roles
@@ -86,7 +88,7 @@ export class RoleAdministration {
    * notified — written in the same transaction, delivered by the worker.
    */
   async setRole(actor: Actor, change: { userId: number; role: Role; grant: boolean }, message?: RoleChangeMessage): Promise<Role[]> {
-    requireRole(actor, MANAGERS);
+    requireCapability(actor, 'roles');
     if (!ROLES.includes(change.role)) throw new RangeError(`unknown role ${String(change.role)}`);
     return inTransaction(this.db, async (tx) => {
       // Lock the target user's row: concurrent changes of the same user run one after the other.

@@ -31,7 +31,8 @@
  *   (confirm would answer 'existing' too, at the cost of a catalog read).
  */
 import { createHash } from 'node:crypto';
-import { requireRole, type Actor, type Role } from '../access/roles.js';
+import { requireCapability, rolesFor } from '../access/capabilities.js';
+import type { Actor, Role } from '../access/roles.js';
 import { isCommerceError } from '../commerce/errors.js';
 import type { CommerceBackend } from '../commerce/port.js';
 import { cancellationWindow, lineTotal, taxNote, validateQuantity, type TaxNote } from '../commerce/rules.js';
@@ -50,8 +51,8 @@ import {
 } from '../commerce/types.js';
 import { refuse } from '../refusal.js';
 
-/** R6: who may buy and see a customer's orders. */
-export const PURCHASE_ROLES: readonly Role[] = ['admin_agent', 'global_admin'];
+/** R6: who may buy (and see a customer's orders: capability 'orders', the same roles). */
+export const PURCHASE_ROLES: readonly Role[] = rolesFor('buy');
 
 export const ORDERS_PAGE_SIZE = 10;
 export const MAX_ORDERS_PAGE_SIZE = 50;
@@ -369,7 +370,7 @@ export class PurchaseService {
 
   /** R1: by company name (partial), tenant GUID or domain; a malformed GUID is 'invalidGuid'. */
   async findCustomers(actor: Actor, query: string): Promise<CustomerSearch> {
-    requireRole(actor, PURCHASE_ROLES);
+    requireCapability(actor, 'buy');
     const r = await this.commerce.findCustomers(actor.partnerId, typeof query === 'string' ? query : '', { limit: CUSTOMER_SEARCH_LIMIT });
     const customers = r.customers.map(customerView);
     const kind = r.query.type === 'invalidGuid' ? 'invalidGuid' : customers.length === 0 ? 'none' : customers.length === 1 && !r.hasMore ? 'one' : 'many';
@@ -378,7 +379,7 @@ export class PurchaseService {
 
   /** One customer of the actor's partner (e.g. picked from a list); customer_not_found otherwise. */
   async customer(actor: Actor, customerId: string): Promise<CustomerView> {
-    requireRole(actor, PURCHASE_ROLES);
+    requireCapability(actor, 'buy');
     return customerView(await this.loadCustomer(actor, customerId));
   }
 
@@ -388,7 +389,7 @@ export class PurchaseService {
    * where they are unavailable; `azureReservationsUnavailable` says so.
    */
   async offersFor(actor: Actor, customerId: string, filter: { kind?: ProductKind; search?: string; productId?: string } = {}): Promise<OffersView> {
-    requireRole(actor, PURCHASE_ROLES);
+    requireCapability(actor, 'buy');
     // Card data may say null or '' for "every kind".
     const kind = (filter.kind as unknown) === null || (filter.kind as unknown) === '' ? undefined : filter.kind;
     if (kind !== undefined && !(PRODUCT_KINDS as readonly unknown[]).includes(kind)) {
@@ -431,7 +432,7 @@ export class PurchaseService {
    * unknown product, an Azure reservation in an unavailable market (R3), not sold there.
    */
   async offer(actor: Actor, customerId: string, productId: string): Promise<{ customer: CustomerView; offer: OfferView }> {
-    requireRole(actor, PURCHASE_ROLES);
+    requireCapability(actor, 'buy');
     // Only this product is read from the catalog (productId is a filter, not the whole market's list).
     const offers = await this.offersFor(actor, customerId, plausibleId(productId) ? { productId } : {});
     const offer = offers.groups.flatMap((g) => g.offers).find((o) => o.id === productId);
@@ -458,13 +459,13 @@ export class PurchaseService {
    * stale card rather than from `offersFor`.
    */
   async skuDetails(actor: Actor, choice: SkuChoice): Promise<SkuDetails> {
-    requireRole(actor, PURCHASE_ROLES);
+    requireCapability(actor, 'buy');
     return this.resolve(actor, choice);
   }
 
   /** The review (step 5): quantity checked against the SKU (R2), total computed here from the catalog. */
   async quote(actor: Actor, req: QuoteRequest): Promise<Quote> {
-    requireRole(actor, PURCHASE_ROLES);
+    requireCapability(actor, 'buy');
     return this.priced(actor, req);
   }
 
@@ -479,7 +480,7 @@ export class PurchaseService {
    * catalog changed — answers 'existing' with that order.
    */
   async confirm(actor: Actor, req: ConfirmRequest): Promise<ConfirmResult> {
-    requireRole(actor, PURCHASE_ROLES);
+    requireCapability(actor, 'buy');
     const key = typeof req.idempotencyKey === 'string' ? req.idempotencyKey.trim() : '';
     if (key === '' || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) throw refuse({ code: 'invalid_request', field: 'idempotencyKey' });
     if (!plausibleId(req.customerId)) throw refuse({ code: 'customer_not_found' });
@@ -510,7 +511,7 @@ export class PurchaseService {
 
   /** A customer's orders, newest first, with where each stands in its cancellation window (R15). */
   async orders(actor: Actor, customerId: string, opts: { page?: number; pageSize?: number } = {}): Promise<OrderHistoryPage> {
-    requireRole(actor, PURCHASE_ROLES);
+    requireCapability(actor, 'orders');
     const pageSize = Number.isSafeInteger(opts.pageSize) ? Math.min(Math.max(opts.pageSize!, 1), MAX_ORDERS_PAGE_SIZE) : ORDERS_PAGE_SIZE;
     const page = Number.isSafeInteger(opts.page) && opts.page! >= 1 ? opts.page! : 1;
     // One round trip: the list is read alongside the customer and discarded if the customer is not the actor's partner's.

@@ -5,6 +5,7 @@
  * lost job can never let a download through. Idempotent: a repeated or late run changes
  * nothing; a run before the deadline (clock skew, a job moved early) is retried then.
  */
+import { insertActivityFrom } from '../activity/activity-log.js';
 import type { Db } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import { RetryLaterError, type JobProcessor, type QueueJob } from '../jobs/queues.js';
@@ -12,6 +13,12 @@ import { RetryLaterError, type JobProcessor, type QueueJob } from '../jobs/queue
 export type ExpiryOutcome =
   | { status: 'expired' | 'alreadyExpired' | 'revoked' | 'missing' }
   | { status: 'notDue'; dueInMs: number };
+
+/** The log entry of a link marked expired, returned as `e` ($2 now). */
+const EXPIRED_LINK_LOGGED = insertActivityFrom('e', {
+  at: '$2', partner_id: 'partner_id', event: "'link_expired'", outcome: "'expired'", customer_id: 'customer_id', order_id: 'order_id',
+  line_number: 'line_number', product_id: 'product_id', variant_id: 'variant_id', link_id: 'id',
+});
 
 /** Mark link `linkId` expired if its deadline has passed at `now`. */
 export async function expireDownloadLink(db: Db, linkId: string, now: Date): Promise<ExpiryOutcome> {
@@ -21,10 +28,7 @@ export async function expireDownloadLink(db: Db, linkId: string, now: Date): Pro
        UPDATE download_links SET expired_at = $2
         WHERE id = $1 AND expired_at IS NULL AND revoked_at IS NULL AND expires_at <= $2
         RETURNING id, partner_id, customer_id, order_id, line_number, product_id, variant_id
-     ), logged AS (
-       INSERT INTO software_activity (at, partner_id, event, outcome, customer_id, order_id, line_number, product_id, variant_id, link_id)
-       SELECT $2, partner_id, 'link_expired', 'expired', customer_id, order_id, line_number, product_id, variant_id, id FROM e
-     )
+     ), logged AS (${EXPIRED_LINK_LOGGED})
      SELECT id FROM e`,
     [linkId, now],
   );

@@ -11,7 +11,8 @@
  * - "Get keys and downloads" again issues a fresh link (fresh two weeks / 50 downloads);
  *   earlier links keep their own limits until they run out.
  * - Every key view, link issued, download, expiry and revocation — and every failed
- *   attempt — is a row of `software_activity` (R12). Never the key or the token.
+ *   attempt — is an entry of the activity log (services/activity/, R12). Never the key or
+ *   the token.
  *
  * Purchases are read from the embedded commerce tables (orders, order_lines,
  * product_variants): Partner Center has no API for keys or downloads, so these records
@@ -19,10 +20,12 @@
  * catalog's orders are.
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { isIP } from 'node:net';
-import { ForbiddenError, hasAnyRole, type Actor, type Role } from '../access/roles.js';
+import { ActivityLog, clampUserAgent, insertActivityFrom, normaliseIp, type ActivityEntry } from '../activity/activity-log.js';
+import { rolesFor } from '../access/capabilities.js';
+import { AccessPolicy, type RefusedRequest } from '../access/policy.js';
+import type { Actor, Role } from '../access/roles.js';
 import type { CommerceBackend } from '../commerce/port.js';
-import { isOrderId, parseGuid } from '../commerce/rules.js';
+import { isOrderId } from '../commerce/rules.js';
 import type { OrderStatus, ProductKind } from '../commerce/types.js';
 import { inTransaction, type Db, type Queryable } from '../db/pool.js';
 import { enqueueInTx } from '../jobs/outbox.js';
@@ -43,8 +46,8 @@ import {
   type VariantChoice,
 } from './types.js';
 
-/** R8. */
-export const SOFTWARE_ROLES: readonly Role[] = ['admin_agent'];
+/** R8: who may see keys and get downloads. */
+export const SOFTWARE_ROLES: readonly Role[] = rolesFor('keys');
 
 /** 32 random bytes, base64url without padding. */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -173,40 +176,17 @@ function verdict(link: LinkRow, now: Date): Exclude<Redemption, { status: 'ok' |
   return null;
 }
 
-export interface ActivityRow {
-  at: Date;
-  partnerId: number | null;
-  event: 'key_view' | 'link_issued' | 'download' | 'link_expired' | 'revoked';
-  outcome: 'ok' | 'expired' | 'used_up' | 'revoked' | 'unknown' | 'forbidden' | 'not_available' | 'undelivered';
-  userId?: number | null;
-  customerId?: string | null;
-  orderId?: string | null;
-  lineNumber?: number | null;
-  productId?: string | null;
-  variantId?: number | string | null;
-  linkId?: string | null;
-  ip?: string | null;
-  userAgent?: string | null;
-  detail?: string | null;
-}
+/** The log entries of links a revocation returned as `r` ($3 now, $4 the reason, $5 who). */
+const REVOKED_LINKS_LOGGED = insertActivityFrom('r', {
+  at: '$3', partner_id: 'partner_id', event: "'revoked'", outcome: "'ok'", user_id: '$5', customer_id: 'customer_id', order_id: 'order_id',
+  line_number: 'line_number', product_id: 'product_id', variant_id: 'variant_id', link_id: 'id', detail: '$4',
+});
 
-export async function recordActivity(q: Queryable, a: ActivityRow): Promise<void> {
-  await q.query(
-    `INSERT INTO software_activity (at, partner_id, event, outcome, user_id, customer_id, order_id, line_number, product_id, variant_id, link_id, ip, user_agent, detail)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-    [a.at, a.partnerId, a.event, a.outcome, a.userId ?? null, a.customerId ?? null, a.orderId ?? null, a.lineNumber ?? null, a.productId ?? null,
-      a.variantId ?? null, a.linkId ?? null, normaliseIp(a.ip), a.userAgent?.slice(0, 512) ?? null, a.detail?.slice(0, 200) ?? null],
-  );
-}
-
-/**
- * An inet value or null: anything else (e.g. a forged X-Forwarded-For) must not fail the
- * download. An IPv6 zone id (`fe80::1%eth0`) is dropped: inet does not take one.
- */
-function normaliseIp(ip: string | null | undefined): string | null {
-  const address = ip?.split('%')[0];
-  return address && isIP(address) !== 0 ? address : null;
-}
+/** The log entry of a link withdrawn as undelivered, returned as `r` ($3 who, $4 now). */
+const WITHDRAWN_LINK_LOGGED = insertActivityFrom('r', {
+  at: '$4', partner_id: 'partner_id', event: "'revoked'", outcome: "'undelivered'", user_id: '$3', customer_id: 'customer_id', order_id: 'order_id',
+  line_number: 'line_number', product_id: 'product_id', variant_id: 'variant_id', link_id: 'id', detail: "'personal chat: delivery failed'",
+});
 
 /** Most downloads one redemption statement takes (a larger burst is split). */
 const MAX_REDEMPTION_BATCH = 500;
@@ -240,8 +220,10 @@ const REDEEM_BATCH = `
   ), ok AS (
     SELECT * FROM ranked WHERE download_number <= new
   ), logged AS (
-    INSERT INTO software_activity (at, partner_id, event, outcome, customer_id, order_id, line_number, product_id, variant_id, link_id, ip, user_agent)
-    SELECT $4, partner_id, 'download', 'ok', customer_id, order_id, line_number, product_id, variant_id, id, ip, ua FROM ok
+    ${insertActivityFrom('ok', {
+      at: '$4', partner_id: 'partner_id', event: "'download'", outcome: "'ok'", customer_id: 'customer_id', order_id: 'order_id',
+      line_number: 'line_number', product_id: 'product_id', variant_id: 'variant_id', link_id: 'id', ip: 'ip', user_agent: 'ua',
+    })}
   )
   SELECT ok.ord, ok.id, ok.download_number, ok.max_downloads, ok.expires_at, ok.product_id,
          v.version, v.language, v.file_type, v.file_name
@@ -273,18 +255,33 @@ export class SoftwareService {
   private readonly cipher: KeyCipher;
   private readonly publicUrl: () => string;
   private readonly now: () => Date;
+  private readonly activity: ActivityLog;
+  private readonly access: AccessPolicy;
   /** Downloads waiting for the next redemption statement (see redeem). */
   private pending: PendingRedemption[] = [];
   private flushScheduled = false;
 
-  /** `publicUrl`: where customers reach this server (a function: the bot learns its port only once listening). */
-  constructor(deps: { db: Db; commerce: CommerceBackend; cipher: KeyCipher; publicUrl: string | (() => string); now?: () => Date }) {
+  /**
+   * `publicUrl`: where customers reach this server (a function: the bot learns its port only
+   * once listening). `activity` and `access` default to the log on `db` and a policy on it.
+   */
+  constructor(deps: {
+    db: Db;
+    commerce: CommerceBackend;
+    cipher: KeyCipher;
+    publicUrl: string | (() => string);
+    now?: () => Date;
+    activity?: ActivityLog;
+    access?: AccessPolicy;
+  }) {
     this.db = deps.db;
     this.commerce = deps.commerce;
     this.cipher = deps.cipher;
     const publicUrl = deps.publicUrl;
     this.publicUrl = typeof publicUrl === 'string' ? () => publicUrl : publicUrl;
     this.now = deps.now ?? (() => new Date());
+    this.activity = deps.activity ?? new ActivityLog(deps.db);
+    this.access = deps.access ?? new AccessPolicy({ activity: this.activity, now: this.now });
   }
 
   /** The customer's purchased software, newest first, cancelled purchases included (R19). */
@@ -322,7 +319,7 @@ export class SoftwareService {
     await this.requireAdminAgent(actor, { customerId: req.customerId, orderId: req.orderId, lineNumber: req.lineNumber });
     const customer = await this.loadCustomer(actor, req.customerId);
     const now = this.now();
-    let failure: ActivityRow | null = null;
+    let failure: ActivityEntry | null = null;
     try {
       return await inTransaction(this.db, async (client) => {
         // FOR SHARE: a cancellation (revokePurchase) of this order waits for this link, or this waits for it.
@@ -356,8 +353,8 @@ export class SoftwareService {
           data: { downloadLinkId: linkId },
           delayUntil: expiresAt,
         });
-        await recordActivity(client, { at: now, event: 'key_view', outcome: 'ok', ...at, variantId: variant.id, linkId });
-        await recordActivity(client, { at: now, event: 'link_issued', outcome: 'ok', ...at, variantId: variant.id, linkId });
+        await this.activity.record({ at: now, event: 'key_view', outcome: 'ok', ...at, variantId: variant.id, linkId }, client);
+        await this.activity.record({ at: now, event: 'link_issued', outcome: 'ok', ...at, variantId: variant.id, linkId }, client);
         return {
           customer,
           item,
@@ -372,7 +369,7 @@ export class SoftwareService {
       });
     } catch (err) {
       // The transaction rolled back; the failed attempt is still recorded (R12).
-      if (failure) await recordActivity(this.db, failure);
+      if (failure) await this.activity.record(failure);
       throw err;
     }
   }
@@ -390,7 +387,7 @@ export class SoftwareService {
   redeem(token: string, client: DownloadClient): Promise<Redemption> {
     if (!isTokenShaped(token)) return Promise.resolve({ status: 'unknown' });
     return new Promise<Redemption>((resolve, reject) => {
-      this.pending.push({ hash: hashToken(token), ip: normaliseIp(client.ip), userAgent: client.userAgent?.slice(0, 512) ?? null, resolve, reject });
+      this.pending.push({ hash: hashToken(token), ip: normaliseIp(client.ip), userAgent: clampUserAgent(client.userAgent), resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flushRedemptions());
@@ -449,12 +446,12 @@ export class SoftwareService {
     const link = await this.linkByHash(req.hash);
     const where = { ip: req.ip, userAgent: req.userAgent };
     if (!link) {
-      await recordActivity(this.db, { at: now, partnerId: null, event: 'download', outcome: 'unknown', ...where });
+      await this.activity.record({ at: now, partnerId: null, event: 'download', outcome: 'unknown', ...where });
       return { status: 'unknown' };
     }
     // Not granted yet usable by this read: its last downloads went to requests ahead of it in the burst.
     const why = verdict(link, now) ?? { status: 'used_up' as const, linkId: link.id, expiresAt: link.expires_at, maxDownloads: link.max_downloads };
-    await recordActivity(this.db, {
+    await this.activity.record({
       at: now, partnerId: Number(link.partner_id), event: 'download', outcome: why.status,
       customerId: link.customer_id, orderId: link.order_id, lineNumber: link.line_number, productId: link.product_id, variantId: link.variant_id, linkId: link.id, ...where,
     });
@@ -507,15 +504,12 @@ export class SoftwareService {
          UPDATE download_links SET revoked_at = $3, revoked_reason = $4
           WHERE partner_id = $1 AND order_id = $2 AND revoked_at IS NULL
           RETURNING id, partner_id, customer_id, order_id, line_number, product_id, variant_id
-       ), logged AS (
-         INSERT INTO software_activity (at, partner_id, event, outcome, user_id, customer_id, order_id, line_number, product_id, variant_id, link_id, detail)
-         SELECT $3, partner_id, 'revoked', 'ok', $5, customer_id, order_id, line_number, product_id, variant_id, id, $4 FROM r
-       )
+       ), logged AS (${REVOKED_LINKS_LOGGED})
        SELECT id FROM r`,
       [req.partnerId, req.orderId, now, req.reason, req.userId ?? null],
     );
     if ((keys.rowCount ?? 0) > 0) {
-      await recordActivity(q, { at: now, partnerId: req.partnerId, event: 'revoked', outcome: 'ok', userId: req.userId ?? null, orderId: req.orderId, detail: `${req.reason}: ${keys.rowCount} key(s)` });
+      await this.activity.record({ at: now, partnerId: req.partnerId, event: 'revoked', outcome: 'ok', userId: req.userId ?? null, orderId: req.orderId, detail: `${req.reason}: ${keys.rowCount} key(s)` }, q);
     }
     return { keys: keys.rowCount ?? 0, links: links.rows.length };
   }
@@ -534,8 +528,7 @@ export class SoftwareService {
           WHERE id = $1 AND partner_id = $2 AND created_by = $3 AND revoked_at IS NULL
           RETURNING id, partner_id, customer_id, order_id, line_number, product_id, variant_id
        )
-       INSERT INTO software_activity (at, partner_id, event, outcome, user_id, customer_id, order_id, line_number, product_id, variant_id, link_id, detail)
-       SELECT $4, partner_id, 'revoked', 'undelivered', $3, customer_id, order_id, line_number, product_id, variant_id, id, 'personal chat: delivery failed' FROM r`,
+       ${WITHDRAWN_LINK_LOGGED}`,
       [linkId, actor.partnerId, actor.userId, this.now()],
     );
     return (rowCount ?? 0) > 0;
@@ -549,15 +542,8 @@ export class SoftwareService {
   // --- internals -------------------------------------------------------------------
 
   /** R8, with the refused attempt recorded (R12). */
-  private async requireAdminAgent(actor: Actor, where: { customerId?: string; orderId?: string; lineNumber?: number }): Promise<void> {
-    if (hasAnyRole(actor, SOFTWARE_ROLES)) return;
-    const customerId = typeof where.customerId === 'string' ? parseGuid(where.customerId) : null;
-    const orderId = isOrderId(where.orderId) ? where.orderId : null;
-    await recordActivity(this.db, {
-      at: this.now(), partnerId: actor.partnerId, event: 'key_view', outcome: 'forbidden', userId: actor.userId,
-      customerId, orderId, lineNumber: orderId && Number.isSafeInteger(where.lineNumber) ? where.lineNumber! : null,
-    });
-    throw new ForbiddenError(SOFTWARE_ROLES);
+  private requireAdminAgent(actor: Actor, about: RefusedRequest): Promise<void> {
+    return this.access.require(actor, 'keys', about);
   }
 
   private async loadCustomer(actor: Actor, customerId: unknown): Promise<CustomerView> {

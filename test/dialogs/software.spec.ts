@@ -77,7 +77,7 @@ describe('dialogs/software (Teams turn table)', function () {
   }
   const turn = async (t: Turn, who = ALEX, opts = {}) => cardText(await turnRaw(t, who, opts));
   const activityRows = async (event: string, outcome: string) =>
-    (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM software_activity WHERE partner_id = $1 AND event = $2 AND outcome = $3', [partnerId, event, outcome])).rows[0]!.n;
+    (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM activity_log WHERE partner_id = $1 AND event = $2 AND outcome = $3', [partnerId, event, outcome])).rows[0]!.n;
   const linksOf = async (orderId: string) => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM download_links WHERE order_id = $1', [orderId])).rows[0]!.n;
 
   it('lists the software, offers only the product\'s versions/languages/file types, gives a key and a link that downloads the file', async () => {
@@ -111,7 +111,7 @@ describe('dialogs/software (Teams turn table)', function () {
     assert.match(await download.text(), /SIMULATED download of .*Windows Server 2025.*de-DE.*ISO/s);
     const { rows } = await db.query<{ download_count: number }>('SELECT download_count FROM download_links WHERE order_id = $1', [orderId]);
     assert.deepEqual(rows.map((r) => r.download_count), [1]);
-    const logged = await db.query('SELECT event, outcome, ip, user_agent FROM software_activity WHERE order_id = $1 ORDER BY id', [orderId]);
+    const logged = await db.query('SELECT event, outcome, ip, user_agent FROM activity_log WHERE order_id = $1 ORDER BY id', [orderId]);
     assert.deepEqual(logged.rows.map((r) => `${r.event}:${r.outcome}`), ['key_view:ok', 'link_issued:ok', 'download:ok']);
     assert.ok(logged.rows[2].ip, 'downloads record where from');
 
@@ -161,7 +161,7 @@ describe('dialogs/software (Teams turn table)', function () {
 
     assert.equal((await fetch(`${bot.url}/downloads/not-a-token`)).status, 404);
     assert.equal((await fetch(`${url.slice(0, -1)}A`.replace(/A$/, url.endsWith('A') ? 'B' : 'A'))).status, 404, 'a token that is one character off');
-    const outcomes = await db.query<{ outcome: string }>("SELECT outcome FROM software_activity WHERE order_id = $1 AND event = 'download' ORDER BY id", [orderId]);
+    const outcomes = await db.query<{ outcome: string }>("SELECT outcome FROM activity_log WHERE order_id = $1 AND event = 'download' ORDER BY id", [orderId]);
     assert.deepEqual(outcomes.rows.map((r) => r.outcome), ['used_up', 'expired', 'revoked'], 'failed downloads are recorded as such');
   });
 
@@ -213,7 +213,7 @@ describe('dialogs/software (Teams turn table)', function () {
     assert.match(stale, /was cancelled/);
     assert.doesNotMatch(stale, PRODUCT_KEY);
     assert.equal(await linksOf(orderId), 0);
-    assert.equal((await db.query('SELECT 1 FROM software_activity WHERE order_id = $1 AND outcome = $2', [orderId, 'not_available'])).rowCount, 1);
+    assert.equal((await db.query('SELECT 1 FROM activity_log WHERE order_id = $1 AND outcome = $2', [orderId, 'not_available'])).rowCount, 1);
   });
 
   it('a version/language/file type the product does not have shows the pickers again and says so', async () => {
@@ -290,7 +290,7 @@ describe('dialogs/software (Teams turn table)', function () {
     assert.doesNotMatch(JSON.stringify(answer), PRODUCT_KEY);
     const links = await db.query('SELECT id, revoked_reason FROM download_links WHERE order_id = $1', [orderId]);
     assert.deepEqual(links.rows.map((r) => r.revoked_reason), ['undelivered'], 'one link, withdrawn');
-    const logged = await db.query("SELECT event, outcome FROM software_activity WHERE link_id = $1 ORDER BY id", [links.rows[0].id]);
+    const logged = await db.query("SELECT event, outcome FROM activity_log WHERE link_id = $1 ORDER BY id", [links.rows[0].id]);
     assert.deepEqual(logged.rows.map((r) => `${r.event}/${r.outcome}`), ['key_view/ok', 'link_issued/ok', 'revoked/undelivered']);
     assert.ok(!bot.logs.some((line) => PRODUCT_KEY.test(line) || TOKEN_URL.test(line)), 'no secret in the logs');
   });

@@ -102,7 +102,7 @@ const ACTIVITY_COLUMNS = `id, at, partner_id, event, outcome, user_id, customer_
 
 /** The activity rows whose `column` is `value`, in the order they were written. */
 async function activityWhere(db: Db, column: 'partner_id' | 'order_id' | 'link_id' | 'user_agent', value: string | number): Promise<ActivityRecord[]> {
-  const { rows } = await db.query<ActivityRecord>(`SELECT ${ACTIVITY_COLUMNS} FROM software_activity WHERE ${column} = $1 ORDER BY id`, [value]);
+  const { rows } = await db.query<ActivityRecord>(`SELECT ${ACTIVITY_COLUMNS} FROM activity_log WHERE ${column} = $1 ORDER BY id`, [value]);
   return rows;
 }
 
@@ -144,7 +144,7 @@ export interface TableCounts {
 export async function tableCounts(db: Db): Promise<TableCounts> {
   const { rows } = await db.query<{ links: string; keys: string; activity: string; outbox: string }>(
     `SELECT (SELECT count(*) FROM download_links) AS links, (SELECT count(*) FROM software_keys) AS keys,
-            (SELECT count(*) FROM software_activity) AS activity, (SELECT count(*) FROM job_outbox) AS outbox`,
+            (SELECT count(*) FROM activity_log) AS activity, (SELECT count(*) FROM job_outbox) AS outbox`,
   );
   const r = rows[0]!;
   return { links: Number(r.links), keys: Number(r.keys), activity: Number(r.activity), outbox: Number(r.outbox) };
@@ -153,7 +153,7 @@ export async function tableCounts(db: Db): Promise<TableCounts> {
 /** Every row of the tables a key or token could leak into, as JSON text (bytea as \x-hex). */
 export async function storedText(db: Db): Promise<string[]> {
   const out: string[] = [];
-  for (const table of ['download_links', 'software_keys', 'software_activity', 'job_outbox']) {
+  for (const table of ['download_links', 'software_keys', 'activity_log', 'job_outbox']) {
     const { rows } = await db.query<{ j: string }>(`SELECT row_to_json(t)::text AS j FROM ${table} t`);
     out.push(...rows.map((r) => r.j));
   }

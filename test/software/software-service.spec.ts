@@ -4,7 +4,8 @@ import sinon from 'sinon';
 import { ForbiddenError, ROLES, type Actor, type Role } from '../../services/access/roles.js';
 import { inTransaction } from '../../services/db/pool.js';
 import { isSoftwareError, type SoftwareErrorCode } from '../../services/software/errors.js';
-import { recordActivity, SoftwareService } from '../../services/software/software-service.js';
+import { SoftwareService } from '../../services/software/software-service.js';
+import { ActivityLog } from '../../services/activity/activity-log.js';
 import type { KeysAndDownload, Redemption } from '../../services/software/types.js';
 import { createCustomer, type TestCustomer } from '../commerce/factories.js';
 import { newTestPool, testDb } from '../support/db.js';
@@ -736,7 +737,7 @@ describe('services/software/software-service', () => {
       const refused = await service.redeem(tokenOf(issued), BROWSER);
       assert.deepEqual(refused.status === 'revoked' && refused.reason, 'undelivered');
       const { rows } = await db.query(
-        `SELECT event, outcome, user_id, customer_id, order_id, product_id, link_id, detail FROM software_activity WHERE link_id = $1 AND event = 'revoked'`,
+        `SELECT event, outcome, user_id, customer_id, order_id, product_id, link_id, detail FROM activity_log WHERE link_id = $1 AND event = 'revoked'`,
         [issued.linkId],
       );
       assert.deepEqual(rows, [{
@@ -746,14 +747,14 @@ describe('services/software/software-service', () => {
     });
   });
 
-  describe('recordActivity', () => {
+  describe('ActivityLog.record', () => {
     it('stores who, when and where, and cuts the user agent to 512 and the detail to 200 characters', async () => {
       const ua = `long-ua-${randomBytes(4).toString('hex')}-${'u'.repeat(600)}`;
-      await recordActivity(db, {
+      await new ActivityLog(db).record({
         at: T0, partnerId: w.a.partnerId, event: 'download', outcome: 'unknown', ip: '2001:db8::1', userAgent: ua, detail: 'd'.repeat(300),
       });
       const { rows } = await db.query<{ partner_id: string; ip: string; user_agent: string; detail: string; at: Date }>(
-        'SELECT partner_id, host(ip) AS ip, user_agent, detail, at FROM software_activity WHERE user_agent = $1',
+        'SELECT partner_id, host(ip) AS ip, user_agent, detail, at FROM activity_log WHERE user_agent = $1',
         [ua.slice(0, 512)],
       );
       assert.equal(rows.length, 1);
@@ -762,7 +763,7 @@ describe('services/software/software-service', () => {
 
     it('stores something that is not an IP address (e.g. a spoofed X-Forwarded-For) as NULL', async () => {
       const ua = `bad-ip-${randomBytes(4).toString('hex')}`;
-      await recordActivity(db, { at: T0, partnerId: null, event: 'download', outcome: 'unknown', ip: 'not an address; DROP TABLE x', userAgent: ua });
+      await new ActivityLog(db).record({ at: T0, partnerId: null, event: 'download', outcome: 'unknown', ip: 'not an address; DROP TABLE x', userAgent: ua });
       assert.deepEqual((await activityByUserAgent(db, ua)).map((a) => a.ip), [null]);
     });
 

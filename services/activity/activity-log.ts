@@ -1,0 +1,107 @@
+/**
+ * The activity log (R12, and R13 reads it): every key view, link issued, download, expiry
+ * and revocation, and every failed attempt (expired, used up, revoked, unknown link, wrong
+ * role, cancelled purchase, undelivered), with who — a chat user, or for downloads the
+ * client address and user agent —, when, partner, customer, product, order and link.
+ * Never a key or a token.
+ *
+ * This module is the log's one writer: keys, downloads, link expiry, and later
+ * cancellations and support requests record through it.
+ * - `ActivityLog.record` writes one entry (in the caller's transaction when given one).
+ * - `insertActivityFrom` is the same write for statements that log the rows they change in
+ *   the same statement — a burst of downloads, a revocation — where a second round trip per
+ *   burst would double the cost of every download.
+ * Values from outside (addresses, user agents, ids typed by a user) are made storable here:
+ * a malformed one is stored as NULL or cut, and never fails what is being recorded.
+ */
+import { isIP } from 'node:net';
+import type { Queryable } from '../db/pool.js';
+
+export type ActivityEvent = 'key_view' | 'link_issued' | 'download' | 'link_expired' | 'revoked';
+
+export type ActivityOutcome = 'ok' | 'expired' | 'used_up' | 'revoked' | 'unknown' | 'forbidden' | 'not_available' | 'undelivered';
+
+export interface ActivityEntry {
+  at: Date;
+  /** null: a download with a token of no link (it names no partner). */
+  partnerId: number | null;
+  event: ActivityEvent;
+  outcome: ActivityOutcome;
+  userId?: number | null;
+  customerId?: string | null;
+  orderId?: string | null;
+  lineNumber?: number | null;
+  productId?: string | null;
+  variantId?: number | string | null;
+  linkId?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  detail?: string | null;
+}
+
+/** The log's columns, in the order `insertActivityFrom` and `record` write them. */
+export const ACTIVITY_COLUMNS = [
+  'at', 'partner_id', 'event', 'outcome', 'user_id', 'customer_id', 'order_id', 'line_number', 'product_id', 'variant_id', 'link_id',
+  'ip', 'user_agent', 'detail',
+] as const;
+export type ActivityColumn = (typeof ACTIVITY_COLUMNS)[number];
+
+export const MAX_USER_AGENT_LENGTH = 512;
+export const MAX_DETAIL_LENGTH = 200;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ORDER_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+/**
+ * An inet value or null: anything else (e.g. a forged X-Forwarded-For) must not fail the
+ * download. An IPv6 zone id (`fe80::1%eth0`) is dropped: inet does not take one.
+ */
+export function normaliseIp(ip: string | null | undefined): string | null {
+  const address = ip?.split('%')[0];
+  return address && isIP(address) !== 0 ? address : null;
+}
+
+export function clampUserAgent(userAgent: string | null | undefined): string | null {
+  return userAgent?.slice(0, MAX_USER_AGENT_LENGTH) ?? null;
+}
+
+/** A customer id as typed or sent by a card: kept when it is a customer id (a UUID), else NULL. */
+function customerIdOrNull(id: unknown): string | null {
+  if (typeof id !== 'string') return null;
+  const lower = id.trim().toLowerCase();
+  return UUID.test(lower) ? lower : null;
+}
+
+/** An order id as typed or sent by a card: kept when it has an order id's shape, else NULL. */
+function orderIdOrNull(id: unknown): string | null {
+  return typeof id === 'string' && ORDER_ID.test(id) ? id : null;
+}
+
+/**
+ * `INSERT INTO activity_log … SELECT … FROM <from>`: one entry per row of `from` (a CTE or
+ * a subquery of the caller's statement), each column given as an SQL expression over it;
+ * columns left out are NULL. For the caller to embed in its own statement, e.g.
+ * `WITH r AS (UPDATE … RETURNING …), logged AS (${insertActivityFrom('r', {…})}) SELECT …`.
+ * Expressions are trusted SQL written by the caller, never user input.
+ */
+export function insertActivityFrom(from: string, values: Partial<Record<ActivityColumn, string>> & Record<'at' | 'event' | 'outcome', string>): string {
+  const columns = ACTIVITY_COLUMNS.filter((c) => values[c] !== undefined);
+  return `INSERT INTO activity_log (${columns.join(', ')}) SELECT ${columns.map((c) => values[c]).join(', ')} FROM ${from}`;
+}
+
+const RECORD_SQL = `INSERT INTO activity_log (${ACTIVITY_COLUMNS.join(', ')})
+  VALUES (${ACTIVITY_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
+
+export class ActivityLog {
+  constructor(private readonly db: Queryable) {}
+
+  /** Writes one entry — in `q` (a transaction's client) when given, so it commits or rolls back with it. */
+  async record(entry: ActivityEntry, q: Queryable = this.db): Promise<void> {
+    const orderId = orderIdOrNull(entry.orderId);
+    await q.query(RECORD_SQL, [
+      entry.at, entry.partnerId, entry.event, entry.outcome, entry.userId ?? null, customerIdOrNull(entry.customerId), orderId,
+      orderId !== null && Number.isSafeInteger(entry.lineNumber) ? entry.lineNumber : null, entry.productId ?? null, entry.variantId ?? null,
+      entry.linkId ?? null, normaliseIp(entry.ip), clampUserAgent(entry.userAgent), entry.detail?.slice(0, MAX_DETAIL_LENGTH) ?? null,
+    ]);
+  }
+}
