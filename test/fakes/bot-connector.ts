@@ -13,10 +13,11 @@
  *
  * Every request is recorded (method, path, headers, parsed body). A test scripts the
  * answers: `script(fn)` decides per request (return undefined for the default answer),
- * `enqueue(...replies)` answers the next requests in order, then falls back.
+ * `enqueue(...replies)` answers the next requests in order, then falls back. The server,
+ * the recording and the scripting are the shared ones of ./harness.ts.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { parseJsonBody, startFakeServer, type FakeScript } from './harness.js';
 
 export interface ConnectorRequest {
   /** 0-based order of arrival. */
@@ -41,7 +42,7 @@ export interface ConnectorReply {
   delayMs?: number;
 }
 
-export type ConnectorScript = (req: Omit<ConnectorRequest, 'status'>) => ConnectorReply | undefined;
+export type ConnectorScript = FakeScript<Omit<ConnectorRequest, 'status'>, ConnectorReply>;
 
 export interface FakeBotConnector {
   /** Service URL with a trailing slash, as Teams sends it (`http://127.0.0.1:PORT/`). */
@@ -80,44 +81,23 @@ export const connectorReplies = {
 const ACTIVITIES = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?\/?$/;
 
 export async function startFakeBotConnector(): Promise<FakeBotConnector> {
-  const requests: ConnectorRequest[] = [];
-  let queued: ConnectorReply[] = [];
-  let scriptFn: ConnectorScript | undefined;
   let counter = 0;
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      let body: unknown = raw;
-      if (raw) {
-        try {
-          body = JSON.parse(raw);
-        } catch {
-          body = raw;
-        }
-      }
-      const path = (req.url ?? '/').split('?')[0]!;
+  const server = await startFakeServer<Omit<ConnectorRequest, 'status'>, ConnectorReply>({
+    describe: ({ index, method, path, headers, raw }) => {
       const m = ACTIVITIES.exec(path);
-      const seen: Omit<ConnectorRequest, 'status'> = {
-        index: requests.length,
-        method: req.method ?? 'GET',
+      return {
+        index,
+        method,
         path,
         conversationId: m ? decodeURIComponent(m[1]!) : undefined,
         activityId: m?.[2] ? decodeURIComponent(m[2]) : undefined,
-        headers: req.headers,
-        body,
+        headers,
+        // botframework-connector sends JSON; anything else is kept as the text it was.
+        body: parseJsonBody(raw, raw),
       };
-      const reply = queued.shift() ?? scriptFn?.(seen) ?? defaultReply(seen);
-      requests.push({ ...seen, status: reply.status });
-      const answer = () => {
-        res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers });
-        res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
-      };
-      if (reply.delayMs) setTimeout(answer, reply.delayMs);
-      else answer();
-    });
+    },
+    defaultReply,
   });
 
   function defaultReply(req: Omit<ConnectorRequest, 'status'>): ConnectorReply {
@@ -132,29 +112,13 @@ export async function startFakeBotConnector(): Promise<FakeBotConnector> {
     return { status: 404, body: { error: { code: 'NotFound', message: `no route ${req.method} ${req.path}` } } };
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const requests: ConnectorRequest[] = server.recorded;
 
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `${server.origin}/`,
     requests,
     delivered: () =>
       requests.filter((r) => r.method === 'POST' && r.conversationId !== undefined && r.status >= 200 && r.status < 300).map((r) => r.body),
-    script(fn) {
-      scriptFn = fn;
-    },
-    enqueue(...replies) {
-      queued.push(...replies);
-    },
-    reset() {
-      requests.length = 0;
-      queued = [];
-      scriptFn = undefined;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    ...server.controls,
   };
 }

@@ -16,10 +16,11 @@
  *
  * Every call is recorded with its parsed parameters (form-encoded values that hold JSON,
  * like `blocks` or `view`, are parsed). Scripting as in the bot-connector fake:
- * `script(fn)` per call, `enqueue(...replies)` for the next calls in order.
+ * `script(fn)` per call, `enqueue(...replies)` for the next calls in order (the shared
+ * server, recording and scripting of ./harness.ts).
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { parseFormBody, parseJsonBody, startFakeServer, type FakeScript } from './harness.js';
 
 export interface SlackCall {
   index: number;
@@ -37,7 +38,7 @@ export interface SlackReply {
   body?: unknown;
 }
 
-export type SlackScript = (call: Omit<SlackCall, 'status'>) => SlackReply | undefined;
+export type SlackScript = FakeScript<Omit<SlackCall, 'status'>, SlackReply>;
 
 export interface FakeSlackApi {
   /** Base URL for WebClient's `slackApiUrl` (ends in `/api/`). */
@@ -68,35 +69,14 @@ export const slackReplies = {
   status: (status: number, body?: unknown): SlackReply => ({ status, body }),
 };
 
+/** WebClient posts form-encoded parameters; a response_url gets JSON. */
 function parseParams(raw: string, contentType: string | undefined): Record<string, any> {
   if (!raw) return {};
-  if (contentType?.includes('application/json')) {
-    try {
-      return JSON.parse(raw) as Record<string, any>;
-    } catch {
-      return { _raw: raw };
-    }
-  }
-  const out: Record<string, any> = {};
-  for (const [k, v] of new URLSearchParams(raw)) {
-    const t = v.trim();
-    if ((t.startsWith('[') && t.endsWith(']')) || (t.startsWith('{') && t.endsWith('}'))) {
-      try {
-        out[k] = JSON.parse(t);
-        continue;
-      } catch {
-        // keep the string
-      }
-    }
-    out[k] = v;
-  }
-  return out;
+  if (contentType?.includes('application/json')) return parseJsonBody(raw, { _raw: raw }) as Record<string, any>;
+  return parseFormBody(raw);
 }
 
 export async function startFakeSlackApi(): Promise<FakeSlackApi> {
-  const calls: SlackCall[] = [];
-  let queued: SlackReply[] = [];
-  let scriptFn: SlackScript | undefined;
   let counter = 0;
 
   function defaultBody(call: Omit<SlackCall, 'status'>): Record<string, unknown> {
@@ -130,26 +110,18 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
     }
   }
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const [path, query] = (req.url ?? '/').split('?') as [string, string | undefined];
-      const m = /^\/api\/([A-Za-z0-9_.]+)\/?$/.exec(path);
-      const params = { ...Object.fromEntries(new URLSearchParams(query ?? '')), ...parseParams(raw, req.headers['content-type']) };
-      const call: Omit<SlackCall, 'status'> = { index: calls.length, method: m?.[1], path, headers: req.headers, params };
-      const reply = queued.shift() ?? scriptFn?.(call) ?? { body: defaultBody(call) };
-      const status = reply.status ?? 200;
-      calls.push({ ...call, status });
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers });
-      res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
-    });
+  const server = await startFakeServer<Omit<SlackCall, 'status'>, SlackReply>({
+    describe: ({ index, path, query, headers, raw }) => ({
+      index,
+      method: /^\/api\/([A-Za-z0-9_.]+)\/?$/.exec(path)?.[1],
+      path,
+      headers,
+      params: { ...query, ...parseParams(raw, headers['content-type']) },
+    }),
+    defaultReply: (call) => ({ body: defaultBody(call) }),
   });
-
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const calls: SlackCall[] = server.recorded;
+  const url = server.origin;
 
   return {
     apiUrl: `${url}/api/`,
@@ -157,21 +129,6 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
     responseUrl: (path = `response/${Math.random().toString(36).slice(2)}`) => `${url}/${path.replace(/^\//, '')}`,
     calls,
     callsTo: (method) => calls.filter((c) => (method === 'response_url' ? c.method === undefined : c.method === method)),
-    script(fn) {
-      scriptFn = fn;
-    },
-    enqueue(...replies) {
-      queued.push(...replies);
-    },
-    reset() {
-      calls.length = 0;
-      queued = [];
-      scriptFn = undefined;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    ...server.controls,
   };
 }
