@@ -15,6 +15,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { Db } from '../services/db/pool.js';
 import { EmbeddedCommerceBackend } from '../services/commerce/embedded.js';
+import { ActivityLog } from '../services/activity/activity-log.js';
+import { AccessPolicy } from '../services/access/policy.js';
+import { CustomerDirectory } from '../services/customers/directory.js';
 import { SoftwareService } from '../services/software/software-service.js';
 import { createKeyCipher } from '../services/software/key-crypto.js';
 import { LINK_MAX_DOWNLOADS } from '../services/software/types.js';
@@ -101,7 +104,9 @@ export async function benchDownloads(db: Db, opts: { botUrl: string; redemptions
     if (rowCount !== 1) throw new Error('floor redemption failed');
   }));
 
-  const service = new SoftwareService({ db, commerce: new EmbeddedCommerceBackend(db), cipher: createKeyCipher(randomBytes(32)), publicUrl: 'http://127.0.0.1' });
+  const activity = new ActivityLog(db);
+  const customers = new CustomerDirectory({ commerce: new EmbeddedCommerceBackend(db), access: new AccessPolicy({ activity }) });
+  const service = new SoftwareService({ db, customers, activity, cipher: createKeyCipher(randomBytes(32)), publicUrl: 'http://127.0.0.1' });
   const serviceTokens = await createLinks(db, linksFor(perRun));
   results.push(await drive('SoftwareService.redeem (count + activity row)', perRun, async (i) => {
     const r = await service.redeem(serviceTokens[i % serviceTokens.length]!, { ip: '127.0.0.1', userAgent: 'bench' });

@@ -22,6 +22,7 @@ import { BuyDialog } from '../dialogs/buy.js';
 import { OrdersDialog } from '../dialogs/orders.js';
 import { EmbeddedCommerceBackend } from '../services/commerce/embedded.js';
 import { PurchaseService } from '../services/purchase/purchase-service.js';
+import { CustomerDirectory } from '../services/customers/directory.js';
 import { RoleAdministration } from '../services/access/role-admin.js';
 import { NotificationService } from '../services/notifications/notifications.js';
 import { SoftwareDialog } from '../dialogs/software.js';
@@ -77,14 +78,15 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
   let listeningUrl = '';
   const activity = new ActivityLog(db);
   const access = new AccessPolicy({ activity });
-  const software = new SoftwareService({ db, commerce, cipher: await keyCipherFor(config), publicUrl: () => config.publicUrl ?? listeningUrl, activity, access });
+  const customers = new CustomerDirectory({ commerce, access });
+  const software = new SoftwareService({ db, customers, cipher: await keyCipherFor(config), publicUrl: () => config.publicUrl ?? listeningUrl, activity, access });
   const teamsAdapter = createTeamsAdapter(config.teams, logger);
   const flows: Flow[] = deps.flows
     ? [...deps.flows]
     : [
-        { command: 'buy', dialog: new BuyDialog(purchases) },
-        { command: 'orders', dialog: new OrdersDialog(purchases) },
-        { command: 'keys', dialog: new SoftwareDialog(software, purchases, new TeamsPersonalChat({ db, adapter: teamsAdapter, botAppId: config.teams.appId ?? '', logger })) },
+        { command: 'buy', dialog: new BuyDialog(purchases, customers) },
+        { command: 'orders', dialog: new OrdersDialog(purchases, customers) },
+        { command: 'keys', dialog: new SoftwareDialog(software, customers, new TeamsPersonalChat({ db, adapter: teamsAdapter, botAppId: config.teams.appId ?? '', logger })) },
         { command: 'roles', dialog: new RolesDialog(new RoleAdministration(db, new NotificationService())) },
       ];
   const runner = new DialogRunner({ storage: new PrefetchedStorage(new PostgresStorage(db)), directory, access, flows });

@@ -19,6 +19,7 @@ import { buySearchModal, buyProductSearchModal } from '../cards/buy.slack.js';
 import { notices } from '../cards/index.js';
 import { PRODUCT_KINDS, type ProductKind } from '../services/commerce/types.js';
 import { isPurchaseError } from '../services/purchase/errors.js';
+import type { CustomerDirectory } from '../services/customers/directory.js';
 import { purchaseIdempotencyKey, type PurchaseService, type Quote } from '../services/purchase/purchase-service.js';
 import { parseTurnInput } from './input.js';
 import { cancellationTerms, customerSummary, productOptions, skuScreen } from './purchase-views.js';
@@ -85,7 +86,10 @@ export function parseBuyArgs(args: string): { customer: string | null; product: 
 }
 
 export class BuyDialog extends Dialog<{ args?: string }> {
-  constructor(private readonly purchases: PurchaseService) {
+  constructor(
+    private readonly purchases: PurchaseService,
+    private readonly customers: CustomerDirectory,
+  ) {
     super(BUY_DIALOG);
   }
 
@@ -130,7 +134,7 @@ export class BuyDialog extends Dialog<{ args?: string }> {
     state.step = STEP.customer;
     return searchCustomer(dc, {
       flow: 'buy',
-      purchases: this.purchases,
+      customers: this.customers,
       query,
       onOne: (customerId) => {
         state.customerId = customerId;
@@ -141,7 +145,7 @@ export class BuyDialog extends Dialog<{ args?: string }> {
 
   private async onCustomer(dc: DialogContext, state: BuyState, submit: Submit): Promise<DialogTurnResult> {
     if (submit?.action === 'buy.customer' && str(submit.data.customerId)) {
-      const customer = await orRefuse(dc.context, () => this.purchases.customer(requireActor(dc.context), str(submit.data.customerId)!));
+      const customer = await orRefuse(dc.context, () => this.customers.get(requireActor(dc.context), 'buy', str(submit.data.customerId)!));
       if (!customer) return this.askCustomer(dc, state, null, 'prompt');
       state.customerId = customer.id;
       return this.showProducts(dc, state);
@@ -207,7 +211,7 @@ export class BuyDialog extends Dialog<{ args?: string }> {
       case 'buy.productSearch': {
         const search = str(submit.data.search);
         if (!search && isSlack(dc.context)) {
-          const offers = await orRefuse(dc.context, () => this.purchases.customer(requireActor(dc.context), state.customerId!));
+          const offers = await orRefuse(dc.context, () => this.customers.get(requireActor(dc.context), 'buy', state.customerId!));
           if (offers) await openSlackModal(dc.context, buyProductSearchModal(localeOf(dc.context), customerSummary(offers)));
           expectText(dc.context);
           return Dialog.EndOfTurn;

@@ -5,12 +5,15 @@
  */
 import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import type { CustomerSearchFlow } from '../cards/index.js';
-import type { PurchaseService } from '../services/purchase/purchase-service.js';
+import type { CustomerDirectory, CustomerPurpose } from '../services/customers/directory.js';
 import type { TurnInput } from './input.js';
 import { customerOption } from './purchase-views.js';
 import { orRefuse } from './refusals.js';
 import { expectText } from './runner.js';
 import { requireActor, show } from './ui.js';
+
+/** What each flow's customer search is for: the capability it checks. */
+const PURPOSE: Record<CustomerSearchFlow, CustomerPurpose> = { buy: 'buy', orders: 'orders', software: 'keys' };
 
 /** What the user searched for in this turn: the text of a `<flow>.search` card submit, or a typed message; null for anything else. */
 export function customerQuery(input: TurnInput, flow: CustomerSearchFlow): string | null {
@@ -43,13 +46,13 @@ export async function searchCustomer(
   dc: DialogContext,
   opts: {
     flow: CustomerSearchFlow;
-    purchases: PurchaseService;
+    customers: CustomerDirectory;
     query: string;
     onOne: (customerId: string) => Promise<DialogTurnResult>;
   },
 ): Promise<DialogTurnResult> {
   const { flow, query } = opts;
-  const found = await orRefuse(dc.context, () => opts.purchases.findCustomers(requireActor(dc.context), query));
+  const found = await orRefuse(dc.context, () => opts.customers.search(requireActor(dc.context), PURPOSE[flow], query));
   if (!found) return dc.endDialog();
   if (found.kind === 'one') return opts.onOne(found.customers[0]!.id);
   if (found.kind === 'many') {

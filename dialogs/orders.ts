@@ -6,6 +6,7 @@
 import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import { notices } from '../cards/index.js';
 import { isPurchaseError } from '../services/purchase/errors.js';
+import type { CustomerDirectory } from '../services/customers/directory.js';
 import type { PurchaseService } from '../services/purchase/purchase-service.js';
 import { parseTurnInput } from './input.js';
 import { customerSummary, orderRow } from './purchase-views.js';
@@ -22,7 +23,10 @@ interface OrdersState {
 }
 
 export class OrdersDialog extends Dialog<{ args?: string }> {
-  constructor(private readonly purchases: PurchaseService) {
+  constructor(
+    private readonly purchases: PurchaseService,
+    private readonly customers: CustomerDirectory,
+  ) {
     super(ORDERS_DIALOG);
   }
 
@@ -33,7 +37,7 @@ export class OrdersDialog extends Dialog<{ args?: string }> {
     if (!query) return this.ask(dc, null, 'prompt');
     // A customer id (the "View orders" button), else a name, tenant id or domain.
     try {
-      const customer = await this.purchases.customer(requireActor(dc.context), query);
+      const customer = await this.customers.get(requireActor(dc.context), 'orders', query);
       return this.showPage(dc, state, customer.id, 1);
     } catch (err) {
       if (!isPurchaseError(err, 'customer_not_found')) throw err;
@@ -67,7 +71,7 @@ export class OrdersDialog extends Dialog<{ args?: string }> {
   }
 
   private search(dc: DialogContext, state: OrdersState, query: string): Promise<DialogTurnResult> {
-    return searchCustomer(dc, { flow: 'orders', purchases: this.purchases, query, onOne: (customerId) => this.showPage(dc, state, customerId, 1) });
+    return searchCustomer(dc, { flow: 'orders', customers: this.customers, query, onOne: (customerId) => this.showPage(dc, state, customerId, 1) });
   }
 
   private async showPage(dc: DialogContext, state: OrdersState, customerId: string, page: number): Promise<DialogTurnResult> {

@@ -3,7 +3,8 @@
  * and `orders` flows (refusals: dialogs/refusals.ts).
  */
 import type { BuySkuScreen, CustomerOption, CustomerSummary, OrderRow, ProductOption } from '../cards/index.js';
-import type { CancellationTerms, CustomerView, OfferView, OffersView, OrderView } from '../services/purchase/purchase-service.js';
+import type { CustomerView } from '../services/customers/directory.js';
+import type { CancellationTerms, OfferView, OffersView, OrderView } from '../services/purchase/purchase-service.js';
 
 export function customerSummary(c: CustomerView): CustomerSummary {
   return { id: c.id, companyName: c.companyName, countryCode: c.market.countryCode, currency: c.market.currency };

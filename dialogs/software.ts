@@ -15,7 +15,7 @@ import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-di
 import type { TurnContext } from 'botbuilder';
 import { notice, notices, type Screen, type SoftwareChoicesScreen, type SoftwareRow } from '../cards/index.js';
 import type { Actor } from '../services/access/roles.js';
-import type { PurchaseService } from '../services/purchase/purchase-service.js';
+import type { CustomerDirectory } from '../services/customers/directory.js';
 import { isSoftwareError } from '../services/software/errors.js';
 import { parseGuid } from '../services/commerce/rules.js';
 import type { SoftwareService } from '../services/software/software-service.js';
@@ -81,7 +81,7 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : un
 export class SoftwareDialog extends Dialog<{ args?: string }> {
   constructor(
     private readonly software: SoftwareService,
-    private readonly purchases: PurchaseService,
+    private readonly customers: CustomerDirectory,
     private readonly personalChat: PersonalChat,
   ) {
     super(SOFTWARE_DIALOG);
@@ -139,7 +139,7 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
   private search(dc: DialogContext, state: SoftwareState, query: string): Promise<DialogTurnResult> {
     return searchCustomer(dc, {
       flow: 'software',
-      purchases: this.purchases,
+      customers: this.customers,
       query,
       onOne: async (customerId) => (await this.showList(dc, state, customerId, true)) ?? dc.endDialog(),
     });

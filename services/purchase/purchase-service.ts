@@ -8,8 +8,9 @@
  * plain, view-ready data (no channel formatting); refusals are RefusalErrors
  * (./errors.ts) whose `refusal.code` the dialog turns into a message.
  *
- * The flow, step by step:
- *   findCustomers → offersFor → skuDetails → quote (review card) → confirm
+ * The flow, step by step (the customer found with the customer directory,
+ * services/customers/directory.ts):
+ *   offersFor → skuDetails → quote (review card) → confirm
  *
  * Prices: integer minor units + ISO currency. Nothing priced ever comes from the caller:
  * quote prices from the catalog; at confirm the backend prices the order and buys it only
@@ -36,11 +37,11 @@ import type { Actor, Role } from '../access/roles.js';
 import { isCommerceError } from '../commerce/errors.js';
 import type { CommerceBackend } from '../commerce/port.js';
 import { cancellationWindow, lineTotal, taxNote, validateQuantity, type TaxNote } from '../commerce/rules.js';
+import { customerView, type CustomerView } from '../customers/directory.js';
 import {
   PRODUCT_KINDS,
   type CreditPolicy,
   type Customer,
-  type CustomerQuery,
   type Order,
   type OrderDraft,
   type OrderStatus,
@@ -56,26 +57,10 @@ export const PURCHASE_ROLES: readonly Role[] = rolesFor('buy');
 
 export const ORDERS_PAGE_SIZE = 10;
 export const MAX_ORDERS_PAGE_SIZE = 50;
-/** Customers shown for one search; `hasMore` says when more matched. */
-export const CUSTOMER_SEARCH_LIMIT = 10;
-
 const MAX_ID_LENGTH = 100;
 const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 
 // --- views -----------------------------------------------------------------------
-
-export interface CustomerView {
-  id: string;
-  companyName: string;
-  tenantId: string;
-  primaryDomain: string;
-  /** Every domain, the primary one first. */
-  domains: string[];
-  /** The billing country (R1). */
-  market: { countryCode: string; name: string; currency: string };
-  /** R4: whether the prices this customer is shown include tax. */
-  taxNote: TaxNote;
-}
 
 /** What the buyer is told about cancelling before buying (R15, R16). */
 export type CancellationTerms =
@@ -162,15 +147,6 @@ export interface OrderView {
   cancellation: CancellationState;
 }
 
-export interface CustomerSearch {
-  kind: 'none' | 'one' | 'many' | 'invalidGuid';
-  customers: CustomerView[];
-  /** How the text was read (R1): name, tenant GUID, domain, or a malformed GUID. */
-  query: CustomerQuery;
-  /** More customers matched than are listed: ask for a more specific search. */
-  hasMore: boolean;
-}
-
 export interface SkuChoice {
   customerId: string;
   productId: string;
@@ -224,18 +200,6 @@ const DAY_MS = 86_400_000;
 
 function utcDay(d: Date): string {
   return new Date(Math.floor(d.getTime() / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
-}
-
-export function customerView(c: Customer): CustomerView {
-  return {
-    id: c.id,
-    companyName: c.companyName,
-    tenantId: c.tenantId,
-    primaryDomain: c.primaryDomain,
-    domains: [...c.domains],
-    market: { countryCode: c.market.countryCode, name: c.market.name, currency: c.market.currency },
-    taxNote: taxNote(c.market),
-  };
 }
 
 function cancellationTerms(p: Pick<Product, 'kind' | 'cancellation'>): CancellationTerms {
@@ -366,21 +330,6 @@ export class PurchaseService {
   constructor(deps: { commerce: CommerceBackend; now?: () => Date }) {
     this.commerce = deps.commerce;
     this.now = deps.now ?? (() => new Date());
-  }
-
-  /** R1: by company name (partial), tenant GUID or domain; a malformed GUID is 'invalidGuid'. */
-  async findCustomers(actor: Actor, query: string): Promise<CustomerSearch> {
-    requireCapability(actor, 'buy');
-    const r = await this.commerce.findCustomers(actor.partnerId, typeof query === 'string' ? query : '', { limit: CUSTOMER_SEARCH_LIMIT });
-    const customers = r.customers.map(customerView);
-    const kind = r.query.type === 'invalidGuid' ? 'invalidGuid' : customers.length === 0 ? 'none' : customers.length === 1 && !r.hasMore ? 'one' : 'many';
-    return { kind, customers, query: r.query, hasMore: r.hasMore };
-  }
-
-  /** One customer of the actor's partner (e.g. picked from a list); customer_not_found otherwise. */
-  async customer(actor: Actor, customerId: string): Promise<CustomerView> {
-    requireCapability(actor, 'buy');
-    return customerView(await this.loadCustomer(actor, customerId));
   }
 
   /**

@@ -24,13 +24,12 @@ import { ActivityLog, clampUserAgent, insertActivityFrom, normaliseIp, type Acti
 import { rolesFor } from '../access/capabilities.js';
 import { AccessPolicy, type RefusedRequest } from '../access/policy.js';
 import type { Actor, Role } from '../access/roles.js';
-import type { CommerceBackend } from '../commerce/port.js';
 import { isOrderId } from '../commerce/rules.js';
 import type { OrderStatus, ProductKind } from '../commerce/types.js';
 import { inTransaction, type Db, type Queryable } from '../db/pool.js';
 import { enqueueInTx } from '../jobs/outbox.js';
 import { JOB_NAMES, QUEUES } from '../jobs/queues.js';
-import { customerView, type CustomerView } from '../purchase/purchase-service.js';
+import type { CustomerDirectory, CustomerView } from '../customers/directory.js';
 import { refuse } from '../refusal.js';
 import type { KeyCipher } from './key-crypto.js';
 import {
@@ -251,7 +250,7 @@ export interface GetKeysRequest {
 
 export class SoftwareService {
   private readonly db: Db;
-  private readonly commerce: CommerceBackend;
+  private readonly customers: CustomerDirectory;
   private readonly cipher: KeyCipher;
   private readonly publicUrl: () => string;
   private readonly now: () => Date;
@@ -267,7 +266,7 @@ export class SoftwareService {
    */
   constructor(deps: {
     db: Db;
-    commerce: CommerceBackend;
+    customers: CustomerDirectory;
     cipher: KeyCipher;
     publicUrl: string | (() => string);
     now?: () => Date;
@@ -275,7 +274,7 @@ export class SoftwareService {
     access?: AccessPolicy;
   }) {
     this.db = deps.db;
-    this.commerce = deps.commerce;
+    this.customers = deps.customers;
     this.cipher = deps.cipher;
     const publicUrl = deps.publicUrl;
     this.publicUrl = typeof publicUrl === 'string' ? () => publicUrl : publicUrl;
@@ -546,10 +545,8 @@ export class SoftwareService {
     return this.access.require(actor, 'keys', about);
   }
 
-  private async loadCustomer(actor: Actor, customerId: unknown): Promise<CustomerView> {
-    const customer = typeof customerId === 'string' && customerId.length <= 64 ? await this.commerce.getCustomer(actor.partnerId, customerId) : null;
-    if (!customer) throw refuse({ code: 'customer_not_found' });
-    return customerView(customer);
+  private loadCustomer(actor: Actor, customerId: unknown): Promise<CustomerView> {
+    return this.customers.get(actor, 'keys', customerId);
   }
 
   private async loadItem(q: Queryable, actor: Actor, customerId: string, orderId: unknown, lineNumber: unknown, lock = false): Promise<SoftwareItem> {

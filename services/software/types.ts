@@ -4,7 +4,7 @@
  * download URL, shown only to the requesting Admin agent (R11) and never logged.
  */
 import type { OrderStatus, ProductKind } from '../commerce/types.js';
-import type { CustomerView } from '../purchase/purchase-service.js';
+import type { CustomerView } from '../customers/directory.js';
 
 /** R10: a download link works for this long… */
 export const LINK_LIFETIME_MS = 14 * 24 * 60 * 60 * 1000;

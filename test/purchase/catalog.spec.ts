@@ -25,7 +25,7 @@ const refusedWith = (code: PurchaseErrorCode) => (e: unknown) => isPurchaseError
 describe('services/purchase/purchase-service — customers, catalog, roles', () => {
   const db = testDb();
   const clock = { now: new Date('2025-06-01T10:00:00Z') };
-  const { commerce, service } = createService(db, clock);
+  const { commerce, service, customers } = createService(db, clock);
   const sandbox = sinon.createSandbox();
   let w: World;
 
@@ -52,8 +52,8 @@ describe('services/purchase/purchase-service — customers, catalog, roles', () 
           return true;
         };
         const choice = { customerId: w.contosoDe.id, ...WS_DATACENTER_1Y };
-        await assert.rejects(service.findCustomers(me, 'contoso'), forbidden);
-        await assert.rejects(service.customer(me, w.contosoDe.id), forbidden);
+        await assert.rejects(customers.search(me, 'buy', 'contoso'), forbidden);
+        await assert.rejects(customers.get(me, 'buy', w.contosoDe.id), forbidden);
         await assert.rejects(service.offersFor(me, w.contosoDe.id), forbidden);
         await assert.rejects(service.skuDetails(me, choice), forbidden);
         await assert.rejects(service.quote(me, { ...choice, quantity: 8 }), forbidden);
@@ -79,10 +79,10 @@ describe('services/purchase/purchase-service — customers, catalog, roles', () 
     it("another partner's customer is not found at any step, even by its id", async () => {
       const me = actorOf(w.b, ['admin_agent']);
       const theirs = { customerId: w.contosoDe.id, ...WS_DATACENTER_1Y };
-      assert.deepEqual((await service.findCustomers(me, 'contoso')).customers.map((c) => c.id), [w.woodgrove.id]);
-      assert.equal((await service.findCustomers(me, w.contosoDe.tenantId)).kind, 'none');
-      assert.equal((await service.findCustomers(me, w.contosoDe.primaryDomain)).kind, 'none');
-      await assert.rejects(service.customer(me, w.contosoDe.id), refusedWith('customer_not_found'));
+      assert.deepEqual((await customers.search(me, 'buy', 'contoso')).customers.map((c) => c.id), [w.woodgrove.id]);
+      assert.equal((await customers.search(me, 'buy', w.contosoDe.tenantId)).kind, 'none');
+      assert.equal((await customers.search(me, 'buy', w.contosoDe.primaryDomain)).kind, 'none');
+      await assert.rejects(customers.get(me, 'buy', w.contosoDe.id), refusedWith('customer_not_found'));
       await assert.rejects(service.offersFor(me, w.contosoDe.id), refusedWith('customer_not_found'));
       await assert.rejects(service.skuDetails(me, theirs), refusedWith('customer_not_found'));
       await assert.rejects(service.quote(me, { ...theirs, quantity: 8 }), refusedWith('customer_not_found'));
@@ -99,32 +99,32 @@ describe('services/purchase/purchase-service — customers, catalog, roles', () 
     const me = () => actorOf(w.a, ['admin_agent']);
 
     it('by part of the name: several matches → many; one → one', async () => {
-      const many = await service.findCustomers(me(), 'contoso');
+      const many = await customers.search(me(), 'buy', 'contoso');
       assert.equal(many.kind, 'many');
       assert.deepEqual(many.customers.map((c) => c.companyName).sort(), ['Contoso GmbH', 'Contoso Pharmaceuticals Ltd']);
-      const one = await service.findCustomers(me(), 'wingtip');
+      const one = await customers.search(me(), 'buy', 'wingtip');
       assert.equal(one.kind, 'one');
       assert.deepEqual(one.customers[0]!.market, { countryCode: 'AU', name: 'Australia', currency: 'AUD' });
       assert.equal(one.customers[0]!.taxNote, 'incl');
-      assert.deepEqual(await service.customer(me(), w.wingtipAu.id), one.customers[0]);
+      assert.deepEqual(await customers.get(me(), 'buy', w.wingtipAu.id), one.customers[0]);
     });
 
     it('by tenant GUID and by domain', async () => {
-      const byGuid = await service.findCustomers(me(), w.fabrikamUs.tenantId.toUpperCase());
+      const byGuid = await customers.search(me(), 'buy', w.fabrikamUs.tenantId.toUpperCase());
       assert.equal(byGuid.kind, 'one');
       assert.equal(byGuid.query.type, 'guid');
       assert.equal(byGuid.customers[0]!.id, w.fabrikamUs.id);
-      const byDomain = await service.findCustomers(me(), w.tailspinBr.primaryDomain);
+      const byDomain = await customers.search(me(), 'buy', w.tailspinBr.primaryDomain);
       assert.equal(byDomain.query.type, 'domain');
       assert.deepEqual(byDomain.customers.map((c) => c.id), [w.tailspinBr.id]);
     });
 
     it('a GUID that is not one is told apart from "no match"', async () => {
-      const bad = await service.findCustomers(me(), w.fabrikamUs.tenantId.slice(0, -1));
+      const bad = await customers.search(me(), 'buy', w.fabrikamUs.tenantId.slice(0, -1));
       assert.equal(bad.kind, 'invalidGuid');
       assert.deepEqual(bad.customers, []);
-      assert.equal((await service.findCustomers(me(), 'Nobody Ltd')).kind, 'none');
-      assert.equal((await service.findCustomers(me(), '   ')).kind, 'none');
+      assert.equal((await customers.search(me(), 'buy', 'Nobody Ltd')).kind, 'none');
+      assert.equal((await customers.search(me(), 'buy', '   ')).kind, 'none');
     });
   });
 

@@ -1,6 +1,9 @@
 /** Fixtures for the purchase service tests: a partner with customers in the markets the rules care about. */
 import { randomBytes } from 'node:crypto';
 import type { Actor, Role } from '../../services/access/roles.js';
+import { AccessPolicy } from '../../services/access/policy.js';
+import { ActivityLog } from '../../services/activity/activity-log.js';
+import { CustomerDirectory } from '../../services/customers/directory.js';
 import { EmbeddedCommerceBackend } from '../../services/commerce/embedded.js';
 import { importFile } from '../../services/commerce/import.js';
 import type { Db } from '../../services/db/pool.js';
@@ -57,14 +60,15 @@ export async function createWorld(db: Db): Promise<World> {
   };
 }
 
-/** A service and a backend sharing one settable clock. */
+/** A service, the customer directory and a backend sharing one settable clock. */
 export function createService(db: Db, clock: { now: Date }) {
   const commerce = new EmbeddedCommerceBackend(db, { now: () => clock.now });
   const service = new PurchaseService({
     commerce,
     now: () => clock.now,
   });
-  return { commerce, service };
+  const customers = new CustomerDirectory({ commerce, access: new AccessPolicy({ activity: new ActivityLog(db), now: () => clock.now }) });
+  return { commerce, service, customers };
 }
 
 /** A product of this test only (its own id), so that changing its price touches no other test. */

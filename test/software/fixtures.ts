@@ -5,6 +5,9 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Role } from '../../services/access/roles.js';
+import { AccessPolicy } from '../../services/access/policy.js';
+import { ActivityLog } from '../../services/activity/activity-log.js';
+import { CustomerDirectory } from '../../services/customers/directory.js';
 import { EmbeddedCommerceBackend } from '../../services/commerce/embedded.js';
 import type { OrderLineRequest } from '../../services/commerce/types.js';
 import type { Db } from '../../services/db/pool.js';
@@ -32,6 +35,7 @@ export const ADMIN_AGENT: Role[] = ['admin_agent'];
 export interface SoftwareHarness {
   clock: { now: Date };
   commerce: EmbeddedCommerceBackend;
+  customers: CustomerDirectory;
   cipher: KeyCipher;
   service: SoftwareService;
 }
@@ -41,9 +45,10 @@ export function createSoftwareService(db: Db, start: Date): SoftwareHarness {
   const clock = { now: start };
   const now = () => clock.now;
   const commerce = new EmbeddedCommerceBackend(db, { now });
+  const customers = new CustomerDirectory({ commerce, access: new AccessPolicy({ activity: new ActivityLog(db), now }) });
   const cipher = createKeyCipher(randomBytes(32));
-  const service = new SoftwareService({ db, commerce, cipher, publicUrl: PUBLIC_URL, now });
-  return { clock, commerce, cipher, service };
+  const service = new SoftwareService({ db, customers, cipher, publicUrl: PUBLIC_URL, now });
+  return { clock, commerce, customers, cipher, service };
 }
 
 /** Buys `lines` for `customer` through the backend, at the harness clock; returns the order id. */

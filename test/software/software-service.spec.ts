@@ -512,7 +512,7 @@ describe('services/software/software-service', () => {
       const r = await getKeys(h, w.a, customer, orderId, WS2025_DE_ISO);
       const pool = newTestPool(25);
       try {
-        const racing = new SoftwareService({ db: pool, commerce: h.commerce, cipher: h.cipher, publicUrl: 'http://127.0.0.1:9', now: () => clock.now });
+        const racing = new SoftwareService({ db: pool, customers: h.customers, cipher: h.cipher, publicUrl: 'http://127.0.0.1:9', now: () => clock.now });
         const token = tokenOf(r);
         const results = await Promise.all(Array.from({ length: 200 }, () => racing.redeem(token, BROWSER)));
         const oks = results.filter((x): x is Ok => x.status === 'ok');
@@ -537,7 +537,7 @@ describe('services/software/software-service', () => {
       const pools = Array.from({ length: 4 }, () => newTestPool(5));
       try {
         // Four "processes" (own pool, own batching), each sending 90 downloads (30 per link) spread over several event-loop turns.
-        const processes = pools.map((pool) => new SoftwareService({ db: pool, commerce: h.commerce, cipher: h.cipher, publicUrl: 'http://127.0.0.1:9', now: () => clock.now }));
+        const processes = pools.map((pool) => new SoftwareService({ db: pool, customers: h.customers, cipher: h.cipher, publicUrl: 'http://127.0.0.1:9', now: () => clock.now }));
         const results = await Promise.all(processes.flatMap((svc) => Array.from({ length: 90 }, async (_, i) => {
           const link = links[i % 3]!;
           if (i % 7 === 0) await new Promise((r) => setImmediate(r));
@@ -592,7 +592,7 @@ describe('services/software/software-service', () => {
 
     it('uses the real clock by default (sinon fake Date): the deadline is two weeks from issue', async () => {
       const { customer, orderId } = await wsPurchase('Default Clock GmbH');
-      const real = new SoftwareService({ db, commerce: h.commerce, cipher: h.cipher, publicUrl: 'http://127.0.0.1:9/' });
+      const real = new SoftwareService({ db, customers: h.customers, cipher: h.cipher, publicUrl: 'http://127.0.0.1:9/' });
       const timers = sinon.useFakeTimers({ now: new Date('2025-04-01T00:00:00Z'), toFake: ['Date'] });
       try {
         const r = await real.getKeysAndDownload(admin(), { customerId: customer.id, orderId, lineNumber: 0, ...WS2025_DE_ISO });
