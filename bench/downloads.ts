@@ -37,11 +37,12 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-/** `count` fresh links (max 50 downloads, two weeks) on one demo order; their tokens. */
+/** `count` fresh links (max 50 downloads, two weeks) on one purchase (the ledger) with downloads; their tokens. */
 async function createLinks(db: Db, count: number): Promise<string[]> {
   const { rows } = await db.query<{ order_id: string; line_number: number; product_id: string; partner_id: string; customer_id: string; variant_id: string }>(
-    `SELECT o.id AS order_id, l.line_number, l.product_id, o.partner_id, o.customer_id, v.id AS variant_id
-       FROM orders o JOIN order_lines l ON l.order_id = o.id JOIN product_variants v ON v.product_id = l.product_id
+    `SELECT p.order_id, l.line_number, l.product_id, p.partner_id, p.customer_id, v.id AS variant_id
+       FROM purchases p JOIN purchase_lines l ON l.partner_id = p.partner_id AND l.order_id = p.order_id
+       JOIN software_variants v ON v.product_id = l.product_id
       LIMIT 1`,
   );
   const o = rows[0];

@@ -23,6 +23,7 @@ import { OrdersDialog } from '../dialogs/orders.js';
 import { EmbeddedCommerceBackend } from '../services/commerce/embedded.js';
 import { PurchaseService } from '../services/purchase/purchase-service.js';
 import { CustomerDirectory } from '../services/customers/directory.js';
+import { PurchaseLedger } from '../services/ledger/purchase-ledger.js';
 import { RoleAdministration } from '../services/access/role-admin.js';
 import { NotificationService } from '../services/notifications/notifications.js';
 import { SoftwareDialog } from '../dialogs/software.js';
@@ -73,7 +74,7 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
   const { config, db, logger } = deps;
   const directory = new PartnerDirectory(db);
   const commerce = new EmbeddedCommerceBackend(db);
-  const purchases = new PurchaseService({ commerce });
+  const purchases = new PurchaseService({ commerce, ledger: new PurchaseLedger(db) });
   // Download links point to PUBLIC_URL, else to the address this server listens on (known after listen()).
   let listeningUrl = '';
   const activity = new ActivityLog(db);

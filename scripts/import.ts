@@ -1,12 +1,12 @@
 /**
  * `npm run import -- <file.json>`: load markets, catalog, partners and customers from
  * an operator's JSON file into the embedded commerce backend (format:
- * services/commerce/import.ts, example: examples/import-sample.json). All or nothing:
+ * services/import.ts, example: examples/import-sample.json). All or nothing:
  * on any problem every issue is printed with its path and nothing is written.
  * Uses DATABASE_URL, or the embedded Postgres when it is unset; migrates first.
  */
 import fs from 'node:fs';
-import { ImportError, importFile } from '../services/commerce/import.js';
+import { ImportError, importFile } from '../services/import.js';
 import { loadConfig } from '../services/config.js';
 import { startEmbeddedPostgres } from '../services/db/embedded.js';
 import { migrate } from '../services/db/migrate.js';

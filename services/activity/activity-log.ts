@@ -16,6 +16,7 @@
  */
 import { isIP } from 'node:net';
 import type { Queryable } from '../db/pool.js';
+import { isOrderIdShaped } from '../ledger/purchase-ledger.js';
 
 export type ActivityEvent = 'key_view' | 'link_issued' | 'download' | 'link_expired' | 'revoked';
 
@@ -50,7 +51,6 @@ export const MAX_USER_AGENT_LENGTH = 512;
 export const MAX_DETAIL_LENGTH = 200;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const ORDER_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 /**
  * An inet value or null: anything else (e.g. a forged X-Forwarded-For) must not fail the
@@ -74,7 +74,7 @@ function customerIdOrNull(id: unknown): string | null {
 
 /** An order id as typed or sent by a card: kept when it has an order id's shape, else NULL. */
 function orderIdOrNull(id: unknown): string | null {
-  return typeof id === 'string' && ORDER_ID.test(id) ? id : null;
+  return isOrderIdShaped(id) ? id : null;
 }
 
 /**

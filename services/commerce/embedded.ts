@@ -29,7 +29,6 @@ import type {
   Product,
   ProductDetail,
   ProductKind,
-  ProductVariant,
   Sku,
   SkuInMarket,
   SkuRef,
@@ -387,10 +386,16 @@ function assertSamePurchase(existing: Order, req: CreateOrderRequest, lines: Arr
   }
 }
 
+/** What the ledger keeps of an embedded order: its id is all this backend needs to find it again. */
+function referenceOf(order: Order): Record<string, unknown> {
+  return { orderId: order.id };
+}
+
 /** A line priced from the catalog, before it is numbered and stored. */
 type PricedLine = Omit<OrderLine, 'lineNumber'>;
 
 export class EmbeddedCommerceBackend implements CommerceBackend {
+  readonly name = 'embedded';
   private readonly now: () => Date;
 
   constructor(
@@ -480,17 +485,7 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
         ORDER BY array_position(ARRAY['one_time', 'P1Y', 'P3Y'], s.term), s.id`,
       [id],
     );
-    const variants = await this.db.query<{ id: string; product_id: string; version: string; language: string; file_type: string; file_name: string | null }>(
-      'SELECT id, product_id, version, language, file_type, file_name FROM product_variants WHERE product_id = $1 ORDER BY version DESC, language, file_type',
-      [id],
-    );
-    return {
-      ...toProduct(rows[0]),
-      skus: skus.rows.map(toSku),
-      variants: variants.rows.map(
-        (v): ProductVariant => ({ id: Number(v.id), productId: v.product_id, version: v.version, language: v.language, fileType: v.file_type, fileName: v.file_name }),
-      ),
-    };
+    return { ...toProduct(rows[0]), skus: skus.rows.map(toSku) };
   }
 
   // --- reads by market, outside the port: the purchase flow reads through customerOffers and
@@ -586,7 +581,7 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
       const earlier = err instanceof CommerceError ? await orderByKey(this.db, partnerId, key) : null;
       if (!earlier) throw err;
       assertSamePurchase(earlier, req, lines);
-      return { order: earlier, created: false };
+      return { order: earlier, created: false, reference: referenceOf(earlier) };
     }
     const market = customer.country_code;
 
@@ -619,12 +614,12 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
           market, currency: customer.currency, taxIncluded: customer.tax_included, totalMinor,
           lines: priced.map((l, lineNumber) => ({ ...l, lineNumber })),
         };
-        return { order, created: true };
+        return { order, created: true, reference: referenceOf(order) };
       }
       const winner = await orderByKey(this.db, partnerId, key);
       if (winner) {
         assertSamePurchase(winner, req, lines);
-        return { order: winner, created: false };
+        return { order: winner, created: false, reference: referenceOf(winner) };
       }
       // The random order id collided with an existing one (≈ never): draw another.
       if (attempt >= 3) throw new Error('could not allocate a unique order id');

@@ -16,7 +16,9 @@
  * user input; an implementation never returns another partner's customer or order —
  * it answers as if the row did not exist.
  *
- * Roles are checked by the service layer above (this port knows no actors).
+ * Roles are checked by the service layer above (this port knows no actors). The port knows
+ * nothing of keys, downloads or the bot's own purchase ledger: those are this product's
+ * records, kept the same whichever backend sold the purchase.
  */
 import type {
   CreateOrderRequest,
@@ -35,6 +37,9 @@ import type {
 export { classifyCustomerQuery } from './rules.js';
 
 export interface CommerceBackend {
+  /** Names the backend in the bot's purchase ledger: 'embedded' (later 'partner_center'). */
+  readonly name: string;
+
   /**
    * R1: find the partner's customers by company name (case-insensitive, partial), tenant
    * GUID (exact) or domain (exact, case-insensitive). The query is classified with
@@ -61,7 +66,7 @@ export interface CommerceBackend {
   customerOffers(partnerId: number, customerId: string, filter?: { kind?: ProductKind; search?: string; productId?: string }): Promise<CustomerOffers | null>;
   customerSku(partnerId: number, customerId: string, ref: SkuRef): Promise<CustomerSku | null>;
 
-  /** A product with all its SKUs (priced or not) and downloadable variants. */
+  /** A product with all its SKUs, priced or not. (What can be downloaded is the software module's: services/software/variants.ts.) */
   getProduct(productId: string): Promise<ProductDetail | null>;
 
   /**

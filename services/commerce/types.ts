@@ -102,20 +102,8 @@ export interface Price {
   effectiveFrom: Date;
 }
 
-export interface ProductVariant {
-  id: number;
-  productId: string;
-  version: string;
-  /** BCP 47, e.g. en-US. */
-  language: string;
-  /** File type / OS, e.g. ISO, VHD, 64-bit. */
-  fileType: string;
-  fileName: string | null;
-}
-
 export interface ProductDetail extends Product {
   skus: Sku[];
-  variants: ProductVariant[];
 }
 
 /**
@@ -216,6 +204,8 @@ export interface CreateOrderResult {
   order: Order;
   /** false: the idempotency key had been used already and this is that earlier order. */
   created: boolean;
+  /** The backend's own reference to the order (opaque JSON; the bot's ledger keeps it for the backend). */
+  reference: Record<string, unknown>;
 }
 
 export interface OrderPage {

@@ -38,6 +38,7 @@ import { isCommerceError } from '../commerce/errors.js';
 import type { CommerceBackend } from '../commerce/port.js';
 import { cancellationWindow, lineTotal, taxNote, validateQuantity, type TaxNote } from '../commerce/rules.js';
 import { customerView, type CustomerView } from '../customers/directory.js';
+import type { PurchaseLedger } from '../ledger/purchase-ledger.js';
 import {
   PRODUCT_KINDS,
   type CreditPolicy,
@@ -325,10 +326,12 @@ function short(value: unknown): string {
 
 export class PurchaseService {
   private readonly commerce: CommerceBackend;
+  private readonly ledger: PurchaseLedger;
   private readonly now: () => Date;
 
-  constructor(deps: { commerce: CommerceBackend; now?: () => Date }) {
+  constructor(deps: { commerce: CommerceBackend; ledger: PurchaseLedger; now?: () => Date }) {
     this.commerce = deps.commerce;
+    this.ledger = deps.ledger;
     this.now = deps.now ?? (() => new Date());
   }
 
@@ -436,7 +439,7 @@ export class PurchaseService {
     if (!plausibleId(req.productId)) throw refuse({ code: 'product_not_found', productId: short(req.productId) });
     let customer: Customer | undefined;
     try {
-      const { order, created } = await this.commerce.createOrder(actor.partnerId, {
+      const { order, created, reference } = await this.commerce.createOrder(actor.partnerId, {
         customerId: req.customerId,
         createdBy: actor.userId,
         lines: [{ productId: req.productId, skuId: plausibleId(req.skuId) ? req.skuId : '', quantity: req.quantity }],
@@ -446,8 +449,12 @@ export class PurchaseService {
           return draftFingerprint(draft) === req.priceFingerprint;
         },
       });
-      // A repeat answered from the key alone (its draft was never made) reads the customer.
-      customer ??= await this.loadCustomer(actor, order.customerId);
+      // The bot's own record of the purchase, for every backend (keys, links and cancellations
+      // stand on it); a repeat records it again, changing nothing — or filling in the record
+      // that a crash right after the backend's answer left out. A repeat answered from the key
+      // alone (its draft was never made) reads the customer meanwhile.
+      const recorded = this.ledger.record({ order, backend: this.commerce.name, backendRef: reference });
+      [customer] = await Promise.all([customer ?? this.loadCustomer(actor, order.customerId), recorded]);
       return { status: created ? 'created' : 'existing', customer: customerView(customer), order: orderView(order, this.now()) };
     } catch (err) {
       if (!isCommerceError(err)) throw err;

@@ -5,7 +5,7 @@
  * Product ids follow Partner Center's shapes (DG7GMGF0… software, DZH318Z0… Azure);
  * a few are Partner Center's documented examples, the rest are made up.
  */
-import type { ImportDocumentInput } from '../commerce/import.js';
+import type { ImportDocumentInput } from '../import.js';
 import { currencyMinorDigits } from '../commerce/rules.js';
 import type { BillingCycle, ProductKind, Term } from '../commerce/types.js';
 import marketsFile from './markets.json' with { type: 'json' };

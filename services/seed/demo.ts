@@ -11,8 +11,9 @@
 import { inTransaction, type Db, type DbClient } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import type { Role } from '../access/roles.js';
-import { applyImport, parseImportDocument, type ImportCounts, type ImportDocumentInput } from '../commerce/import.js';
+import { applyImport, parseImportDocument, type ImportCounts, type ImportDocumentInput } from '../import.js';
 import { EmbeddedCommerceBackend } from '../commerce/embedded.js';
+import { PurchaseLedger } from '../ledger/purchase-ledger.js';
 import { demoCatalog } from './demo-catalog.js';
 import unavailableMarkets from './azure-reservation-unavailable-markets.json' with { type: 'json' };
 
@@ -124,17 +125,21 @@ async function seedOrders(db: Db): Promise<number> {
   const who = rows[0];
   if (!who) return 0;
   const commerce = new EmbeddedCommerceBackend(db);
+  const ledger = new PurchaseLedger(db);
   let created = 0;
   for (const o of DEMO_ORDERS) {
     const result = await commerce.createOrder(Number(who.partner_id), {
       customerId: who.customer_id, createdBy: Number(who.user_id), idempotencyKey: o.key,
       lines: [{ productId: o.productId, skuId: o.skuId, quantity: o.quantity }],
     });
+    // Recorded as the purchase records it (again after a crash between the two: it changes nothing).
+    await ledger.record({ order: result.order, backend: commerce.name, backendRef: result.reference });
     if (!result.created) continue;
     created++;
     if (o.cancelled) {
       // Demo data only: the cancellation flow does this (and revokes keys and links) for real purchases.
       await db.query("UPDATE orders SET status = 'cancelled' WHERE id = $1", [result.order.id]);
+      await ledger.setStatus(db, { partnerId: result.order.partnerId, orderId: result.order.id, status: 'cancelled', at: new Date() });
       await db.query(
         "INSERT INTO revoked_purchases (order_id, partner_id, revoked_at, reason) VALUES ($1, $2, now(), 'cancelled') ON CONFLICT DO NOTHING",
         [result.order.id, who.partner_id],

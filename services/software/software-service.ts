@@ -14,24 +14,26 @@
  *   attempt — is an entry of the activity log (services/activity/, R12). Never the key or
  *   the token.
  *
- * Purchases are read from the embedded commerce tables (orders, order_lines,
- * product_variants): Partner Center has no API for keys or downloads, so these records
- * are always this product's own. Keys are made up here (`simulated`), as the embedded
- * catalog's orders are.
+ * Purchases are the bot's own ledger (services/ledger/), what can be downloaded the
+ * software module's variants (./variants.ts): never a commerce backend's tables, so keys
+ * and links work alike whichever backend sold the purchase. Partner Center has no API for
+ * keys or downloads, so these records are always this product's own. Keys are made up here
+ * (`simulated`), as the embedded catalog's orders are.
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { ActivityLog, clampUserAgent, insertActivityFrom, normaliseIp, type ActivityEntry } from '../activity/activity-log.js';
 import { rolesFor } from '../access/capabilities.js';
 import { AccessPolicy, type RefusedRequest } from '../access/policy.js';
 import type { Actor, Role } from '../access/roles.js';
-import { isOrderId } from '../commerce/rules.js';
-import type { OrderStatus, ProductKind } from '../commerce/types.js';
+import type { ProductKind } from '../commerce/types.js';
+import { isOrderIdShaped, orderStatusOf, type PurchaseStatus } from '../ledger/purchase-ledger.js';
 import { inTransaction, type Db, type Queryable } from '../db/pool.js';
 import { enqueueInTx } from '../jobs/outbox.js';
 import { JOB_NAMES, QUEUES } from '../jobs/queues.js';
 import type { CustomerDirectory, CustomerView } from '../customers/directory.js';
 import { refuse } from '../refusal.js';
 import type { KeyCipher } from './key-crypto.js';
+import { variantsOf, type SoftwareVariant } from './variants.js';
 import {
   LINK_LIFETIME_MS,
   LINK_MAX_DOWNLOADS,
@@ -82,7 +84,6 @@ function keyAad(orderId: string, lineNumber: number, version: string): string {
   return `software_key:${orderId}:${lineNumber}:${version}`;
 }
 
-const UNAVAILABLE: readonly OrderStatus[] = ['cancel_pending', 'cancelled'];
 
 interface ItemRow {
   order_id: string;
@@ -92,7 +93,7 @@ interface ItemRow {
   product_kind: ProductKind;
   quantity: number;
   purchased_at: Date;
-  status: OrderStatus;
+  status: PurchaseStatus;
   customer_id: string;
   revoked: boolean;
 }
@@ -106,30 +107,24 @@ function toItem(r: ItemRow): SoftwareItem {
     productKind: r.product_kind,
     quantity: r.quantity,
     purchasedAt: r.purchased_at,
-    orderStatus: r.status,
-    keyAvailable: !r.revoked && !UNAVAILABLE.includes(r.status),
+    orderStatus: orderStatusOf(r.status),
+    // R19: gone once a cancellation is under way, and for good once its keys were revoked.
+    keyAvailable: !r.revoked && r.status === 'active',
   };
 }
 
-/** Order lines of a partner's customer whose product has downloads. */
+/** Purchase lines (the ledger) of a partner's customer whose product has downloads. */
 const ITEM_SELECT = `
-  SELECT o.id AS order_id, l.line_number, l.product_id, l.title, l.product_kind, l.quantity, o.purchased_at, o.status, o.customer_id,
+  SELECT p.order_id, l.line_number, l.product_id, l.title, l.product_kind, l.quantity, p.purchased_at, p.status, p.customer_id,
          rp.order_id IS NOT NULL AS revoked
-    FROM orders o
-    JOIN order_lines l ON l.order_id = o.id
-    LEFT JOIN revoked_purchases rp ON rp.order_id = o.id
-   WHERE o.partner_id = $1 AND o.customer_id = $2
-     AND EXISTS (SELECT 1 FROM product_variants v WHERE v.product_id = l.product_id)`;
+    FROM purchases p
+    JOIN purchase_lines l ON l.partner_id = p.partner_id AND l.order_id = p.order_id
+    LEFT JOIN revoked_purchases rp ON rp.order_id = p.order_id
+   WHERE p.partner_id = $1 AND p.customer_id = $2
+     AND EXISTS (SELECT 1 FROM software_variants v WHERE v.product_id = l.product_id)`;
 
-interface VariantRow {
-  id: string;
-  version: string;
-  language: string;
-  file_type: string;
-}
-
-function toVariant(v: VariantRow): VariantChoice {
-  return { id: Number(v.id), version: v.version, language: v.language, fileType: v.file_type };
+function toVariant(v: SoftwareVariant): VariantChoice {
+  return { id: v.id, version: v.version, language: v.language, fileType: v.fileType };
 }
 
 const KEY_COLUMNS = 'key_id, iv, tag, ciphertext, simulated, revoked_at';
@@ -226,7 +221,7 @@ const REDEEM_BATCH = `
   )
   SELECT ok.ord, ok.id, ok.download_number, ok.max_downloads, ok.expires_at, ok.product_id,
          v.version, v.language, v.file_type, v.file_name
-    FROM ok JOIN product_variants v ON v.id = ok.variant_id`;
+    FROM ok JOIN software_variants v ON v.id = ok.variant_id`;
 
 interface PendingRedemption {
   hash: Buffer;
@@ -287,7 +282,7 @@ export class SoftwareService {
   async list(actor: Actor, customerId: string): Promise<SoftwareList> {
     await this.requireAdminAgent(actor, { customerId });
     const customer = await this.loadCustomer(actor, customerId);
-    const { rows } = await this.db.query<ItemRow>(`${ITEM_SELECT} ORDER BY o.purchased_at DESC, o.id DESC, l.line_number LIMIT 100`, [actor.partnerId, customer.id]);
+    const { rows } = await this.db.query<ItemRow>(`${ITEM_SELECT} ORDER BY p.purchased_at DESC, p.order_id DESC, l.line_number LIMIT 100`, [actor.partnerId, customer.id]);
     return { customer, items: rows.map(toItem) };
   }
 
@@ -297,7 +292,7 @@ export class SoftwareService {
     const customer = await this.loadCustomer(actor, customerId);
     const item = await this.loadItem(this.db, actor, customer.id, orderId, lineNumber);
     if (!item.keyAvailable) throw refuse({ code: 'key_not_available', title: item.title });
-    const variants = (await this.variantsOf(this.db, item.productId)).map(toVariant);
+    const variants = (await variantsOf(this.db, item.productId)).map(toVariant);
     const distinct = (pick: (v: VariantChoice) => string) => [...new Set(variants.map(pick))];
     return {
       customer,
@@ -485,7 +480,7 @@ export class SoftwareService {
     req: { partnerId: number; orderId: string; reason: 'cancelled' | 'admin'; userId?: number | null },
   ): Promise<{ keys: number; links: number }> {
     const now = this.now();
-    const order = await q.query('SELECT id FROM orders WHERE partner_id = $1 AND id = $2 FOR UPDATE', [req.partnerId, req.orderId]);
+    const order = await q.query('SELECT 1 FROM purchases WHERE partner_id = $1 AND order_id = $2 FOR UPDATE', [req.partnerId, req.orderId]);
     if (order.rowCount !== 1) return { keys: 0, links: 0 };
     // Lock the purchase's links in id order first — the order redemption bursts lock them in — so the two never deadlock.
     await q.query('SELECT id FROM download_links WHERE partner_id = $1 AND order_id = $2 ORDER BY id FOR UPDATE', [req.partnerId, req.orderId]);
@@ -550,24 +545,20 @@ export class SoftwareService {
   }
 
   private async loadItem(q: Queryable, actor: Actor, customerId: string, orderId: unknown, lineNumber: unknown, lock = false): Promise<SoftwareItem> {
-    const id = typeof orderId === 'string' ? orderId.trim().toUpperCase() : '';
+    const id = typeof orderId === 'string' ? orderId.trim() : '';
     const line = Number(lineNumber);
-    if (!isOrderId(id) || !Number.isSafeInteger(line) || line < 0) throw refuse({ code: 'item_not_found' });
-    const { rows } = await q.query<ItemRow>(`${ITEM_SELECT} AND o.id = $3 AND l.line_number = $4${lock ? ' FOR SHARE OF o' : ''}`, [actor.partnerId, customerId, id, line]);
+    if (!isOrderIdShaped(id) || !Number.isSafeInteger(line) || line < 0) throw refuse({ code: 'item_not_found' });
+    // Order ids as typed may differ in case from the backend's (the embedded ones are upper case).
+    const { rows } = await q.query<ItemRow>(
+      `${ITEM_SELECT} AND upper(p.order_id) = upper($3) AND l.line_number = $4${lock ? ' FOR SHARE OF p' : ''}`,
+      [actor.partnerId, customerId, id, line],
+    );
     if (!rows[0]) throw refuse({ code: 'item_not_found' });
     return toItem(rows[0]);
   }
 
-  private async variantsOf(q: Queryable, productId: string): Promise<VariantRow[]> {
-    const { rows } = await q.query<VariantRow>(
-      'SELECT id, version, language, file_type FROM product_variants WHERE product_id = $1 ORDER BY version DESC, language, file_type',
-      [productId],
-    );
-    return rows;
-  }
-
   private async resolveVariant(q: Queryable, productId: string, req: GetKeysRequest): Promise<VariantChoice> {
-    const variants = (await this.variantsOf(q, productId)).map(toVariant);
+    const variants = (await variantsOf(q, productId)).map(toVariant);
     const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
     const found = req.variantId !== undefined && req.variantId !== null
       ? variants.find((v) => v.id === Number(req.variantId))
@@ -607,7 +598,7 @@ export class SoftwareService {
       `SELECT l.id, l.partner_id, l.customer_id, l.order_id, l.line_number, l.product_id, l.variant_id,
               l.expires_at, l.max_downloads, l.download_count, l.revoked_at, l.revoked_reason,
               v.version, v.language, v.file_type, v.file_name
-         FROM download_links l JOIN product_variants v ON v.id = l.variant_id WHERE l.token_hash = $1`,
+         FROM download_links l JOIN software_variants v ON v.id = l.variant_id WHERE l.token_hash = $1`,
       [hash],
     );
     return rows[0];

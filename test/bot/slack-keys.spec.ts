@@ -8,12 +8,12 @@ import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { createLogger } from '../../services/logger.js';
 import { seedDemoData, DEMO_PARTNER } from '../../services/seed/demo.js';
-import { EmbeddedCommerceBackend } from '../../services/commerce/embedded.js';
 import { testDb } from '../support/db.js';
 import { createBlockAction, createSlashCommand } from '../support/factories.js';
 import type { FakeSlackApi } from '../fakes/slack-api.js';
 import { slackButtons as buttons, startSlackTestBot, waitForSlackCall as waitFor, type SlackTestBot } from '../support/slack.js';
 import { assertValidBlockKit } from '../cards/validate.js';
+import { placeOrder } from '../support/purchases.js';
 
 const USER = 'U0DEMOADMIN'; // demo: Admin agent + Global admin
 const PRODUCT_KEY = /\b[B-Y2-9]{5}(-[B-Y2-9]{5}){4}\b/;
@@ -38,7 +38,7 @@ describe('bot: keys and downloads over Slack', function () {
       [partnerId, randomUUID(), domain],
     );
     const u = await db.query<{ id: string }>("SELECT id FROM users WHERE partner_id = $1 AND channel = 'slack' AND external_id = $2", [partnerId, USER]);
-    const { order } = await new EmbeddedCommerceBackend(db).createOrder(partnerId, {
+    const { order } = await placeOrder(db, partnerId, {
       customerId: c.rows[0]!.id, createdBy: Number(u.rows[0]!.id), lines: [{ productId: 'DG7GMGF0D7FV', skuId: '0001', quantity: 8 }], idempotencyKey: randomUUID(),
     });
     orderId = order.id;

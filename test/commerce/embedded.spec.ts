@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { EmbeddedCommerceBackend, generateOrderId } from '../../services/commerce/embedded.js';
+import { variantsOf } from '../../services/software/variants.js';
 import { isCommerceError, type CommerceErrorCode } from '../../services/commerce/errors.js';
 import { isOrderId, taxNote } from '../../services/commerce/rules.js';
 import type { OrderDraft, OrderLineRequest } from '../../services/commerce/types.js';
@@ -216,13 +217,14 @@ describe('services/commerce/embedded (EmbeddedCommerceBackend on Postgres)', () 
       assert.equal((await buy(a, fabrikamUs, [{ ...WS_DATACENTER_1Y, quantity: 8 }])).order.taxIncluded, false);
     });
 
-    it('R5: Windows Server Datacenter/Standard subscriptions carry the Azure Hybrid Benefit', async () => {
+    it('R5: Windows Server Datacenter/Standard subscriptions carry the Azure Hybrid Benefit (and its downloads are the software module\'s)', async () => {
       const ws = await backend.getProduct(WS_DATACENTER_1Y.productId);
       assert.ok(ws);
       assert.equal(ws.azureHybridBenefit, true);
-      assert.ok(ws.variants.some((v) => v.version === 'Windows Server 2025' && v.language === 'de-DE' && v.fileType === 'ISO'));
       assert.equal((await backend.getProduct(SQL_2022_PERPETUAL.productId))?.azureHybridBenefit, false);
       assert.equal(await backend.getProduct('DOESNOTEXIST'), null);
+      const variants = await variantsOf(db, WS_DATACENTER_1Y.productId);
+      assert.ok(variants.some((v) => v.version === 'Windows Server 2025' && v.language === 'de-DE' && v.fileType === 'ISO'));
     });
   });
 

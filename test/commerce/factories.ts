@@ -1,6 +1,6 @@
 /** Typed factories for commerce tests: a fresh partner with a user, and its customers. */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { importFile } from '../../services/commerce/import.js';
+import { importFile } from '../../services/import.js';
 import type { Db } from '../../services/db/pool.js';
 import { createLogger } from '../../services/logger.js';
 import { seedDemoData } from '../../services/seed/demo.js';

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { EmbeddedCommerceBackend } from '../../services/commerce/embedded.js';
-import { ImportError, importFile, type ImportDocumentInput } from '../../services/commerce/import.js';
+import { ImportError, importFile, type ImportDocumentInput } from '../../services/import.js';
 import { testDb } from '../support/db.js';
 import { createCustomer, createPartner, ensureDemoData } from './factories.js';
 
@@ -10,7 +10,7 @@ type Sample = Required<Pick<ImportDocumentInput, 'markets' | 'products' | 'skus'
 
 const readSample = (): Sample => JSON.parse(fs.readFileSync('examples/import-sample.json', 'utf8')) as Sample;
 
-const TABLES = ['markets', 'products', 'skus', 'prices', 'product_variants', 'partners', 'partner_channels', 'customers', 'customer_domains',
+const TABLES = ['markets', 'products', 'skus', 'prices', 'software_variants', 'partners', 'partner_channels', 'customers', 'customer_domains',
   'azure_reservation_unavailable_lists', 'azure_reservation_unavailable_markets'];
 
 describe('services/commerce/import', () => {

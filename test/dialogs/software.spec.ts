@@ -8,12 +8,12 @@ import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { createLogger } from '../../services/logger.js';
 import { seedDemoData, PLAYGROUND_TENANT_ID } from '../../services/seed/demo.js';
-import { EmbeddedCommerceBackend } from '../../services/commerce/embedded.js';
 import { startTestBot, cardText, type TestBot } from '../support/bot-harness.js';
 import { testDb } from '../support/db.js';
 import { createMessageActivity } from '../support/factories.js';
 import { assertValidAdaptiveCard } from '../cards/validate.js';
 import { connectorReplies, startFakeBotConnector, type FakeBotConnector } from '../fakes/bot-connector.js';
+import { placeOrder, setPurchaseStatus } from '../support/purchases.js';
 
 const ALEX = '00000000-0000-0000-0000-0000000000020'; // demo: Admin agent + Global admin
 const MEGAN = '00000000-0000-0000-0000-0000000000021'; // demo: Sales agent
@@ -26,7 +26,6 @@ type Turn = { text?: string; value?: Record<string, unknown> };
 describe('dialogs/software (Teams turn table)', function () {
   this.timeout(30_000);
   const db = testDb();
-  const commerce = new EmbeddedCommerceBackend(db);
   let bot: TestBot;
   let connector: FakeBotConnector;
   let conversationId: string;
@@ -61,7 +60,7 @@ describe('dialogs/software (Teams turn table)', function () {
   });
 
   async function buy(sku = WS_DATACENTER, quantity = 8): Promise<string> {
-    const { order } = await commerce.createOrder(partnerId, { customerId: customer.id, createdBy: alexUserId, lines: [{ ...sku, quantity }], idempotencyKey: randomUUID() });
+    const { order } = await placeOrder(db, partnerId, { customerId: customer.id, createdBy: alexUserId, lines: [{ ...sku, quantity }], idempotencyKey: randomUUID() });
     return order.id;
   }
 
@@ -206,7 +205,7 @@ describe('dialogs/software (Teams turn table)', function () {
   it('R19: a cancelled purchase is listed as "key not available", and a stale card gets no key', async () => {
     const orderId = await buy();
     await turn({ text: `keys ${customer.domain}` });
-    await db.query("UPDATE orders SET status = 'cancelled' WHERE id = $1", [orderId]);
+    await setPurchaseStatus(db, orderId, 'cancelled');
     const list = await turn({ text: `keys ${customer.domain}` });
     assert.match(list, /Key not available/);
     const stale = await turn({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' } });
@@ -232,7 +231,7 @@ describe('dialogs/software (Teams turn table)', function () {
       `INSERT INTO customers (partner_id, company_name, tenant_id, primary_domain, billing_country) VALUES ($1, 'Other Keys Co', $2, $3, 'DE') RETURNING id`,
       [partnerId, randomUUID(), `other-${randomUUID().slice(0, 8)}.onmicrosoft.com`],
     );
-    const { order } = await commerce.createOrder(partnerId, { customerId: other.rows[0]!.id, createdBy: alexUserId, lines: [{ ...WS_DATACENTER, quantity: 8 }], idempotencyKey: randomUUID() });
+    const { order } = await placeOrder(db, partnerId, { customerId: other.rows[0]!.id, createdBy: alexUserId, lines: [{ ...WS_DATACENTER, quantity: 8 }], idempotencyKey: randomUUID() });
     for (const orderId of [order.id, 'ZZZZZZZZZZZZ', '../../etc']) {
       const answer = await turn({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' } });
       assert.match(answer, /not one of this customer's/);

@@ -15,10 +15,10 @@ import path from 'node:path';
 import { chromium, type Browser, type Page, type Response } from 'playwright-core';
 import { randomUUID } from 'node:crypto';
 import { seedDemoData } from '../../services/seed/demo.js';
-import { EmbeddedCommerceBackend } from '../../services/commerce/embedded.js';
 import { createLogger } from '../../services/logger.js';
 import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { testDb } from '../support/db.js';
+import { placeOrder } from '../support/purchases.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = path.resolve('test-results');
@@ -142,7 +142,7 @@ describe('e2e: Agents Playground → bot (headless Chromium)', function () {
       `SELECT u.partner_id, u.id AS user_id, c.id AS customer_id FROM users u JOIN customers c ON c.partner_id = u.partner_id
         WHERE u.external_id = '00000000-0000-0000-0000-0000000000020' AND c.primary_domain = 'contoso-de.onmicrosoft.com'`,
     );
-    const { order } = await new EmbeddedCommerceBackend(db).createOrder(Number(who!.partner_id), {
+    const { order } = await placeOrder(db, Number(who!.partner_id), {
       customerId: who!.customer_id, createdBy: Number(who!.user_id), lines: [{ productId: 'DG7GMGF0D7FV', skuId: '0001', quantity: 8 }], idempotencyKey: randomUUID(),
     });
     await send(page, 'keys contoso-de.onmicrosoft.com');

@@ -4,8 +4,9 @@ import type { Actor, Role } from '../../services/access/roles.js';
 import { AccessPolicy } from '../../services/access/policy.js';
 import { ActivityLog } from '../../services/activity/activity-log.js';
 import { CustomerDirectory } from '../../services/customers/directory.js';
+import { PurchaseLedger } from '../../services/ledger/purchase-ledger.js';
 import { EmbeddedCommerceBackend } from '../../services/commerce/embedded.js';
-import { importFile } from '../../services/commerce/import.js';
+import { importFile } from '../../services/import.js';
 import type { Db } from '../../services/db/pool.js';
 import { PurchaseService } from '../../services/purchase/purchase-service.js';
 import { createCustomer, createPartner, ensureDemoData, type TestCustomer, type TestPartner } from '../commerce/factories.js';
@@ -63,12 +64,14 @@ export async function createWorld(db: Db): Promise<World> {
 /** A service, the customer directory and a backend sharing one settable clock. */
 export function createService(db: Db, clock: { now: Date }) {
   const commerce = new EmbeddedCommerceBackend(db, { now: () => clock.now });
+  const ledger = new PurchaseLedger(db);
   const service = new PurchaseService({
     commerce,
+    ledger,
     now: () => clock.now,
   });
   const customers = new CustomerDirectory({ commerce, access: new AccessPolicy({ activity: new ActivityLog(db), now: () => clock.now }) });
-  return { commerce, service, customers };
+  return { commerce, service, customers, ledger };
 }
 
 /** A product of this test only (its own id), so that changing its price touches no other test. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { EmbeddedCommerceBackend } from '../../services/commerce/embedded.js';
 import { PRODUCT_KINDS } from '../../services/commerce/types.js';
 import { DEMO_PARTNER, DEMO_USERS, OTHER_DEMO_PARTNER, seedDemoData } from '../../services/seed/demo.js';
+import { variantsOf } from '../../services/software/variants.js';
 import unavailable from '../../services/seed/azure-reservation-unavailable-markets.json' with { type: 'json' };
 import marketsFile from '../../services/seed/markets.json' with { type: 'json' };
 import { silentLogger } from '../commerce/factories.js';
@@ -29,7 +30,7 @@ function unavailableNamesInSeedDoc(): string[] {
     .filter((cell) => cell !== '' && cell !== '&nbsp;' && cell !== 'Unavailable markets');
 }
 
-const COUNTED_TABLES = ['partners', 'partner_channels', 'users', 'user_roles', 'markets', 'products', 'skus', 'prices', 'product_variants',
+const COUNTED_TABLES = ['partners', 'partner_channels', 'users', 'user_roles', 'markets', 'products', 'skus', 'prices', 'software_variants',
   'customers', 'customer_domains', 'azure_reservation_unavailable_lists', 'azure_reservation_unavailable_markets', 'product_kinds', 'orders', 'revoked_purchases'];
 
 describe('services/seed/demo', () => {
@@ -173,7 +174,7 @@ describe('services/seed/demo', () => {
     assert.ok(windowsServer.every((o) => o.azureHybridBenefit && o.kind === 'server_subscription'));
     const terms = new Set(offers.flatMap((o) => o.skus.map((s) => s.term)));
     assert.deepEqual([...terms].sort(), ['P1Y', 'P3Y', 'one_time']);
-    const sql = await backend.getProduct('DG7GMGF0FKZV');
-    assert.deepEqual([...new Set(sql!.variants.map((v) => v.version))], ['SQL Server 2022', 'SQL Server 2019']);
+    const sql = await variantsOf(db, 'DG7GMGF0FKZV');
+    assert.deepEqual([...new Set(sql.map((v) => v.version))], ['SQL Server 2022', 'SQL Server 2019']);
   });
 });

@@ -16,10 +16,12 @@ import { SoftwareService } from '../../services/software/software-service.js';
 import type { KeysAndDownload } from '../../services/software/types.js';
 import type { TestCustomer, TestPartner } from '../commerce/factories.js';
 import { actorOf } from '../purchase/fixtures.js';
+import { testDb } from '../support/db.js';
+import { placeOrder, setPurchaseStatus } from '../support/purchases.js';
 
 export { actorOf, createWorld, SQL_2022_PERPETUAL, SUSE_PLAN_1Y, WS_DATACENTER_1Y, type World } from '../purchase/fixtures.js';
 
-/** Windows Server CAL: a server subscription without downloads (no product_variants). */
+/** Windows Server CAL: a server subscription without downloads (no software_variants). */
 export const WS_CAL_USER_1Y = { productId: 'DG7GMGF0DVT7', skuId: '0001' };
 
 export const PUBLIC_URL = 'http://127.0.0.1:9';
@@ -53,12 +55,13 @@ export function createSoftwareService(db: Db, start: Date): SoftwareHarness {
 
 /** Buys `lines` for `customer` through the backend, at the harness clock; returns the order id. */
 export async function buy(h: SoftwareHarness, partner: TestPartner, customer: TestCustomer, lines: OrderLineRequest[]): Promise<string> {
-  const r = await h.commerce.createOrder(partner.partnerId, { customerId: customer.id, createdBy: partner.userId, lines, idempotencyKey: randomUUID() });
+  const r = await placeOrder(testDb(), partner.partnerId, { customerId: customer.id, createdBy: partner.userId, lines, idempotencyKey: randomUUID() }, h.commerce);
   return r.order.id;
 }
 
+/** The purchase's status in the ledger, in the order statuses' words (completed = active). */
 export async function setOrderStatus(db: Db, orderId: string, status: 'completed' | 'cancel_pending' | 'cancelled'): Promise<void> {
-  await db.query('UPDATE orders SET status = $2 WHERE id = $1', [orderId, status]);
+  await setPurchaseStatus(db, orderId, status === 'completed' ? 'active' : status === 'cancel_pending' ? 'cancelling' : 'cancelled');
 }
 
 /** The token at the end of a download URL. */

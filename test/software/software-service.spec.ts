@@ -202,11 +202,11 @@ describe('services/software/software-service', () => {
   });
 
   describe('choices', () => {
-    it('offers exactly the versions, languages and file types the product has in product_variants', async () => {
+    it('offers exactly the versions, languages and file types the product has in software_variants', async () => {
       const { customer, orderId } = await wsPurchase('Choices GmbH');
       const ch = await service.choices(admin(), customer.id, orderId, 0);
       const { rows } = await db.query<{ id: string; version: string; language: string; file_type: string }>(
-        'SELECT id, version, language, file_type FROM product_variants WHERE product_id = $1',
+        'SELECT id, version, language, file_type FROM software_variants WHERE product_id = $1',
         [WS_DATACENTER_1Y.productId],
       );
       const distinct = (xs: string[]) => [...new Set(xs)].sort();
@@ -381,7 +381,7 @@ describe('services/software/software-service', () => {
 
     it('refuses a version, language or file type the product does not have (variant_not_found) and writes nothing', async () => {
       const { customer, orderId } = await wsPurchase('No Variant GmbH');
-      const { rows } = await db.query<{ id: string }>('SELECT id FROM product_variants WHERE product_id = $1 LIMIT 1', [SQL_2022_PERPETUAL.productId]);
+      const { rows } = await db.query<{ id: string }>('SELECT id FROM software_variants WHERE product_id = $1 LIMIT 1', [SQL_2022_PERPETUAL.productId]);
       const foreignVariant = Number(rows[0]!.id);
       const cases: Array<Record<string, unknown>> = [
         { ...WS2025_DE_ISO, version: 'Windows Server 2019' },
@@ -648,7 +648,7 @@ describe('services/software/software-service', () => {
       ok(await service.redeem(tokenOf(links[0]!), BROWSER));
       clock.now = new Date(T0.getTime() + 2 * DAY_MS);
       const revoked = await inTransaction(db, async (tx) => {
-        await tx.query("UPDATE orders SET status = 'cancelled' WHERE id = $1", [orderId]);
+        await tx.query("UPDATE purchases SET status = 'cancelled' WHERE order_id = $1", [orderId]);
         return service.revokePurchase(tx, { partnerId: w.a.partnerId, orderId, reason: 'cancelled', userId: w.a.userId });
       });
       assert.deepEqual(revoked, { keys: 2, links: 3 });

@@ -1,8 +1,9 @@
 /**
- * Loading an operator's data into the embedded backend (`npm run import -- file.json`,
- * and the demo seed): markets, catalog (product kinds, products, SKUs, prices,
- * variants), the Azure reservations unavailable-markets list, partners with their
- * channels, and customers. The file format is `ImportDocument`; see
+ * Loading an operator's data (`npm run import -- file.json`, and the demo seed): into the
+ * embedded commerce backend — markets, catalog (product kinds, products, SKUs, prices),
+ * the Azure reservations unavailable-markets list, partners with their channels, and
+ * customers — and into the software module the downloadable variants of each product
+ * (services/software/variants.ts). The file format is `ImportDocument`; see
  * examples/import-sample.json.
  *
  * All or nothing: the file is validated as a whole — its shape (zod), duplicates inside
@@ -12,9 +13,10 @@
  * Writes are upserts, so importing the same file twice changes nothing.
  */
 import { z } from 'zod';
-import { inTransaction, type Db, type DbClient } from '../db/pool.js';
-import { isDomainName, isKnownCurrency, parseGuid } from './rules.js';
-import { BILLING_CYCLES, PRODUCT_KINDS, TERMS } from './types.js';
+import { inTransaction, type Db, type DbClient } from './db/pool.js';
+import { isDomainName, isKnownCurrency, parseGuid } from './commerce/rules.js';
+import { BILLING_CYCLES, PRODUCT_KINDS, TERMS } from './commerce/types.js';
+import { upsertVariants } from './software/variants.js';
 
 export interface ImportIssue {
   /** Where in the file, e.g. `prices[12].currency`; `(file)` for the whole document. */
@@ -398,12 +400,7 @@ async function writeCatalog(client: DbClient, doc: ImportDocument): Promise<void
       prices.map((p) => p.unitPriceMinor), prices.map((p) => new Date(p.effectiveFrom)),
     ],
   );
-  await client.query(
-    `INSERT INTO product_variants (product_id, version, language, file_type, file_name)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
-     ON CONFLICT (product_id, version, language, file_type) DO UPDATE SET file_name = EXCLUDED.file_name`,
-    [variants.map((v) => v.productId), variants.map((v) => v.version), variants.map((v) => v.language), variants.map((v) => v.fileType), variants.map((v) => v.fileName ?? null)],
-  );
+  await upsertVariants(client, variants);
   const list = doc.azureReservationUnavailableMarkets;
   if (list) {
     // A version is replaced as a whole: it is one published list.
