@@ -13,7 +13,7 @@ const readSample = (): Sample => JSON.parse(fs.readFileSync('examples/import-sam
 const TABLES = ['markets', 'products', 'skus', 'prices', 'software_variants', 'partners', 'partner_channels', 'customers', 'customer_domains',
   'azure_reservation_unavailable_lists', 'azure_reservation_unavailable_markets'];
 
-describe('services/commerce/import', () => {
+describe('services/import', () => {
   const db = testDb();
   const backend = new EmbeddedCommerceBackend(db);
 
