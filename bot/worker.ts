@@ -15,6 +15,7 @@ import { createDeliverNotification } from '../services/notifications/deliver.js'
 import { PostgresDeliveryRateLimiter } from '../services/notifications/rate-limit.js';
 import { pruneExpired } from '../services/maintenance.js';
 import { createExpireLinkProcessor } from '../services/software/link-expiry.js';
+import { renderNotification } from './notifications.js';
 import { SlackSender } from './slack/sender.js';
 import { createTeamsAdapter } from './teams/adapter.js';
 import { TeamsSender } from './teams/sender.js';
@@ -35,7 +36,7 @@ export function startWorker(deps: { config: Config; db: Db; jobs: JobBackend; lo
   const workers = startWorkers(
     jobs,
     {
-      notifications: createDeliverNotification({ db, senders, rateLimiter: new PostgresDeliveryRateLimiter(db), logger }),
+      notifications: createDeliverNotification({ db, senders, render: renderNotification, rateLimiter: new PostgresDeliveryRateLimiter(db), logger }),
       'link-expiry': createExpireLinkProcessor({ db, logger }),
     },
     { concurrency: config.queue.concurrency, logger },

@@ -35,6 +35,7 @@ export type { AdaptiveCardAttachment, AdaptiveCardJson } from './adaptive.js';
 export type { SlackBlock, SlackMessage, SlackModalView } from './blockkit.js';
 export { buyProductSearchModal, buyQuantityModal, buySearchModal, quantityModalModel, type BuyQuantityModalModel } from './buy.slack.js';
 export { formatDate, formatMoney } from './format.js';
+export { notificationScreen } from './notifications.js';
 export * from './screens.js';
 export { parseSubmitData, encodeSubmitData } from './submit.js';
 export { resolveLocale, t, type Locale, type MessageKey } from './i18n/index.js';

@@ -12,7 +12,7 @@ import { isRole, ROLES, type Actor, type Role } from '../services/access/roles.j
 import { refusalNotice } from './refusals.js';
 import { parseTurnInput } from './input.js';
 import { commandLine } from '../cards/help.text.js';
-import { isSlack, notificationPayload, requireActor, show } from './ui.js';
+import { isSlack, requireActor, show } from './ui.js';
 
 export const ROLES_DIALOG = 'roles';
 const LIST = 'roles.list';
@@ -136,20 +136,7 @@ export class RolesDialog extends ComponentDialog {
       return step.replaceDialog(USER, { userId });
     }
     return this.guard(step, async (actor) => {
-      const by = actor.displayName ?? '—';
-      await this.roles.setRole(actor, { userId, role: change.role, grant: change.grant }, (target) =>
-        notificationPayload(
-          {
-            kind: 'notice',
-            tone: 'info',
-            messageKey: change.grant ? 'roles.youWereGranted' : 'roles.youWereRevoked',
-            params: { by, help: commandLine({ name: 'help', usage: '' }, target.channel) },
-            roles: [change.role],
-          },
-          target.channel,
-          target.locale,
-        ),
-      );
+      await this.roles.setRole(actor, { userId, role: change.role, grant: change.grant });
       await show(step.context, {
         kind: 'notice',
         tone: 'info',

@@ -6,8 +6,7 @@
 import type { TurnContext } from 'botbuilder';
 import { renderTeams, renderSlack, fallbackText, type Screen } from '../cards/index.js';
 import { resolveLocale, type Locale } from '../cards/i18n/index.js';
-import type { Actor, Channel } from '../services/access/roles.js';
-import type { NotificationPayload } from '../services/notifications/channel-sender.js';
+import type { Actor } from '../services/access/roles.js';
 
 export const ACTOR_KEY = Symbol('csp.actor');
 
@@ -42,19 +41,6 @@ export async function show(ctx: TurnContext, screen: Screen, opts: { keep?: bool
     return;
   }
   await ctx.sendActivity({ type: 'message', attachments: [renderTeams(screen, locale)], summary: fallbackText(screen, locale) });
-}
-
-/**
- * A screen as a proactive notification for a user on `channel` in their language: an
- * Adaptive Card on Teams, Block Kit with its fallback text on Slack.
- */
-export function notificationPayload(screen: Screen, channel: Channel, rawLocale: string | null): NotificationPayload {
-  const locale = resolveLocale(rawLocale);
-  if (channel === 'slack') {
-    const message = renderSlack(screen, locale);
-    return { text: message.text, blocks: message.blocks as unknown as Array<Record<string, unknown>> };
-  }
-  return { card: renderTeams(screen, locale) as unknown as Record<string, unknown> };
 }
 
 /** Slack only: open a modal (a form) in answer to the click of this turn. */

@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/pool.js';
 import { inTransaction } from '../db/pool.js';
-import type { NotificationPayload } from '../notifications/channel-sender.js';
 import type { NotificationService } from '../notifications/notifications.js';
 import { RefusalError } from '../refusal.js';
 import { requireCapability, rolesFor } from './capabilities.js';
@@ -39,9 +38,6 @@ export class LastGlobalAdminError extends RefusalError<{ code: 'last_global_admi
 /** Who may see users and change their roles. */
 export const ROLE_ADMIN_ROLES: readonly Role[] = rolesFor('roles');
 export const USERS_PAGE_SIZE = 10;
-
-/** Renders the message that tells a user about a change, in their channel and language. */
-export type RoleChangeMessage = (target: { channel: 'msteams' | 'slack'; locale: string | null }) => NotificationPayload;
 
 export class RoleAdministration {
   constructor(
@@ -84,20 +80,19 @@ export class RoleAdministration {
 
   /**
    * Grant or revoke one role; idempotent. Returns the user's roles afterwards. When the
-   * roles really changed and `message` is given, the user (if it is someone else) is
-   * notified — written in the same transaction, delivered by the worker.
+   * roles really changed, the user (if it is someone else) is notified — written in the same
+   * transaction, delivered (and worded in their language) by the worker.
    */
-  async setRole(actor: Actor, change: { userId: number; role: Role; grant: boolean }, message?: RoleChangeMessage): Promise<Role[]> {
+  async setRole(actor: Actor, change: { userId: number; role: Role; grant: boolean }): Promise<Role[]> {
     requireCapability(actor, 'roles');
     if (!ROLES.includes(change.role)) throw new RangeError(`unknown role ${String(change.role)}`);
     return inTransaction(this.db, async (tx) => {
       // Lock the target user's row: concurrent changes of the same user run one after the other.
-      const target = await tx.query<{ channel: 'msteams' | 'slack'; locale: string | null }>(
-        'SELECT channel, locale FROM users WHERE id = $1 AND partner_id = $2 FOR UPDATE',
+      const target = await tx.query(
+        'SELECT 1 FROM users WHERE id = $1 AND partner_id = $2 FOR UPDATE',
         [change.userId, actor.partnerId],
       );
-      const targetUser = target.rows[0];
-      if (!targetUser) throw new UserNotFoundError();
+      if (target.rowCount !== 1) throw new UserNotFoundError();
       let changed: number;
       if (change.grant) {
         changed = (await tx.query('INSERT INTO user_roles (user_id, role, granted_by) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [change.userId, change.role, actor.userId])).rowCount ?? 0;
@@ -115,11 +110,11 @@ export class RoleAdministration {
         }
         changed = (await tx.query('DELETE FROM user_roles WHERE user_id = $1 AND role = $2', [change.userId, change.role])).rowCount ?? 0;
       }
-      if (changed > 0 && message && this.notifications && change.userId !== actor.userId) {
+      if (changed > 0 && this.notifications && change.userId !== actor.userId) {
         await this.notifications.notifyUser(tx, {
           partnerId: String(actor.partnerId),
           userId: String(change.userId),
-          payload: message(targetUser),
+          message: { kind: 'roleChanged', grant: change.grant, role: change.role, by: actor.displayName },
           dedupeKey: `role-change:${randomUUID()}`,
         });
       }

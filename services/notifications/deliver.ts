@@ -1,6 +1,7 @@
 /**
  * The notifications job processor. Job data is `{ notificationId }`; everything else is
- * loaded from Postgres.
+ * loaded from Postgres. The stored message (./messages.ts) is rendered here, at delivery, by
+ * the channel layer's renderer, in the recipient's language as their user row says it now.
  *
  * At-least-once delivery without double sends:
  * - a notification already `sent` (or given up on) is skipped;
@@ -23,11 +24,19 @@ import type { Logger } from '../logger.js';
 import { RetryLaterError, type JobProcessor, type QueueJob } from '../jobs/queues.js';
 import { DeliveryError, type ChannelSender, type NotificationChannel, type NotificationPayload } from './channel-sender.js';
 import type { DeliveryRateLimiter, DeliveryTarget } from './rate-limit.js';
-import type { NotificationStatus } from './notifications.js';
+import { NotificationError, validatePayload, type NotificationStatus } from './notifications.js';
+import type { NotificationMessage } from './messages.js';
+
+/**
+ * Turns a stored message into what the channel shows (bot/notifications.ts, which may use
+ * cards/). `locale`: the recipient's as last seen; null when the conversation names no user.
+ */
+export type NotificationRenderer = (message: NotificationMessage, to: { channel: NotificationChannel; locale: string | null }) => NotificationPayload;
 
 export interface NotificationDeliveryDeps {
   db: Db;
   senders: Partial<Record<NotificationChannel, ChannelSender>>;
+  render: NotificationRenderer;
   rateLimiter: DeliveryRateLimiter;
   logger: Logger;
   /** How long a delivery may hold the row before another run may take over (default 2 min). */
@@ -39,7 +48,12 @@ export type DeliveryOutcome = 'sent' | 'already-sent' | 'already-failed' | 'alre
 interface NotificationRow {
   id: string;
   status: NotificationStatus;
-  payload: NotificationPayload;
+  /** What to say, rendered at delivery. */
+  message: NotificationMessage | null;
+  /** A payload rendered when it was written, by a version from before messages were stored (delivered as it is). */
+  payload: NotificationPayload | null;
+  /** The recipient's locale as their user row says it now. */
+  locale: string | null;
   conversation_ref_id: string;
   channel: NotificationChannel;
   conversation_id: string;
@@ -54,9 +68,10 @@ export function createDeliverNotification(deps: NotificationDeliveryDeps): JobPr
   return async function deliverNotification(job: QueueJob<'notifications'>, token?: string): Promise<DeliveryOutcome> {
     const { notificationId } = job.data;
     const { rows } = await deps.db.query<NotificationRow>(
-      `SELECT n.id, n.status, n.payload, n.conversation_ref_id,
+      `SELECT n.id, n.status, n.message, n.payload, n.conversation_ref_id, u.locale,
               r.channel, r.conversation_id, r.reference, r.active, r.inactive_reason
          FROM notifications n JOIN conversation_refs r ON r.id = n.conversation_ref_id
+         LEFT JOIN users u ON u.id = r.user_id
         WHERE n.id = $1`,
       [notificationId],
     );
@@ -72,6 +87,16 @@ export function createDeliverNotification(deps: NotificationDeliveryDeps): JobPr
     if (!sender) {
       await finish(deps.db, n.id, 'failed', `no ${n.channel} sender configured`);
       throw new UnrecoverableError(`no ${n.channel} sender configured`);
+    }
+    let payload: NotificationPayload;
+    try {
+      payload = n.message ? deps.render(n.message, { channel: n.channel, locale: n.locale }) : n.payload!;
+      validatePayload(n.channel, payload);
+    } catch (err) {
+      // A message this version cannot render, or a rendering the channel would refuse: retrying changes nothing.
+      const why = err instanceof NotificationError ? err.message : `cannot render ${n.message?.kind ?? 'the notification'}: ${(err as Error)?.message ?? String(err)}`;
+      await finish(deps.db, n.id, 'failed', why);
+      throw new UnrecoverableError(why);
     }
 
     const decision = await deps.rateLimiter.acquire(deliveryTarget(n));
@@ -100,7 +125,7 @@ export function createDeliverNotification(deps: NotificationDeliveryDeps): JobPr
 
     let messageId: string | undefined;
     try {
-      ({ messageId } = await sender.send({ channel: n.channel, conversationId: n.conversation_id, reference: n.reference }, n.payload));
+      ({ messageId } = await sender.send({ channel: n.channel, conversationId: n.conversation_id, reference: n.reference }, payload));
     } catch (err) {
       const failure = err instanceof DeliveryError ? err : new DeliveryError('retryable', (err as Error)?.message ?? String(err), { cause: err });
       await recordFailure(deps, job, n, failure);

@@ -3,6 +3,8 @@
  * notification row and the outbox intent that will deliver it, so the notification
  * exists exactly when the change that caused it committed. The same `dedupeKey` never
  * creates a second notification (e.g. a cancellation-tracking job that runs twice).
+ * A notification stores what it says as data (./messages.ts); the worker renders it at
+ * delivery time in the recipient's channel and language.
  *
  * The worker's outbox relay enqueues it within OUTBOX_RELAY_INTERVAL_MS of the commit (a
  * process that runs the relay itself may call `OutboxRelay.kick()` for sooner delivery).
@@ -11,6 +13,7 @@ import type { Queryable } from '../db/pool.js';
 import { enqueueInTx } from '../jobs/outbox.js';
 import { JOB_NAMES, QUEUES } from '../jobs/queues.js';
 import type { NotificationChannel, NotificationPayload } from './channel-sender.js';
+import { MAX_MESSAGE_BYTES, type NotificationMessage } from './messages.js';
 
 /** Teams' practical message-size ceiling (see DESIGN §4). */
 export const MAX_PAYLOAD_BYTES = 28 * 1024;
@@ -27,7 +30,7 @@ export class NotificationError extends Error {
 export interface NotifyRequest {
   partnerId: string;
   conversationRefId: string;
-  payload: NotificationPayload;
+  message: NotificationMessage;
   /** Identifies the logical notification, e.g. `cancellation-done:<cancellationId>`. */
   dedupeKey: string;
 }
@@ -42,7 +45,7 @@ export function notificationJobId(notificationId: string): string {
   return `notify-${notificationId}`;
 }
 
-/** What a payload must hold for a channel: Teams text or card; Slack text (+ blocks). */
+/** What a rendered payload must hold for a channel: Teams text or card; Slack text (+ blocks). */
 export function validatePayload(channel: NotificationChannel, payload: NotificationPayload, maxBytes = MAX_PAYLOAD_BYTES): void {
   const size = Buffer.byteLength(JSON.stringify(payload), 'utf8');
   if (size > maxBytes) throw new NotificationError(`notification payload is ${size} bytes; the limit is ${maxBytes}`);
@@ -54,7 +57,6 @@ export function validatePayload(channel: NotificationChannel, payload: Notificat
 }
 
 export class NotificationService {
-  constructor(private readonly opts: { maxPayloadBytes?: number } = {}) {}
 
   async notify(client: Queryable, req: NotifyRequest): Promise<NotifyResult> {
     if (!req.dedupeKey || req.dedupeKey.length > 300) throw new NotificationError('dedupeKey must be 1–300 characters');
@@ -64,14 +66,16 @@ export class NotificationService {
     );
     const channel = ref.rows[0]?.channel;
     if (!channel) throw new NotificationError(`conversation reference ${req.conversationRefId} not found for partner ${req.partnerId}`);
-    validatePayload(channel, req.payload, this.opts.maxPayloadBytes);
+    const message = JSON.stringify(req.message);
+    if (typeof req.message?.kind !== 'string') throw new NotificationError('a notification needs a message kind');
+    if (Buffer.byteLength(message, 'utf8') > MAX_MESSAGE_BYTES) throw new NotificationError(`a notification message may hold at most ${MAX_MESSAGE_BYTES} bytes`);
 
     const inserted = await client.query<{ id: string }>(
-      `INSERT INTO notifications (partner_id, conversation_ref_id, payload, dedupe_key)
+      `INSERT INTO notifications (partner_id, conversation_ref_id, message, dedupe_key)
        VALUES ($1, $2, $3, $4)
        ON CONFLICT (dedupe_key) DO NOTHING
        RETURNING id`,
-      [req.partnerId, req.conversationRefId, JSON.stringify(req.payload), req.dedupeKey],
+      [req.partnerId, req.conversationRefId, message, req.dedupeKey],
     );
     const id = inserted.rows[0]?.id;
     if (id === undefined) {
@@ -97,7 +101,7 @@ export class NotificationService {
   async notifyUser(client: Queryable, req: Omit<NotifyRequest, 'conversationRefId'> & { userId: string }): Promise<NotifyResult | null> {
     const conversation = await personalConversation(client, req.userId, req.partnerId);
     if (!conversation) return null;
-    return this.notify(client, { partnerId: req.partnerId, conversationRefId: conversation.id, payload: req.payload, dedupeKey: req.dedupeKey });
+    return this.notify(client, { partnerId: req.partnerId, conversationRefId: conversation.id, message: req.message, dedupeKey: req.dedupeKey });
   }
 
   /** A notification's delivery state (for status pages and tests). */

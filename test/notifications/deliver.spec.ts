@@ -49,6 +49,8 @@ for (const kind of BACKEND_KINDS) {
       const deliver = createDeliverNotification({
         db,
         logger: silentLogger,
+        // These tests are about transport: each shows the payload its test gave (bot/notifications.ts renders for real, tested on its own).
+        render: (message) => shown.get(message.by ?? '') ?? { text: `no payload for ${message.by}` },
         rateLimiter: { acquire: (target) => limiter.acquire(target) },
         senders: {
           msteams: new TeamsSender({ adapter: new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})), botAppId: '', logger: silentLogger }),
@@ -77,10 +79,15 @@ for (const kind of BACKEND_KINDS) {
     });
 
     let seq = 0;
+    /** What the renderer shows for each test's notification, by a token the message carries. */
+    const shown = new Map<string, NotificationPayload>();
     async function notify(conversationRefId: string, payload: NotificationPayload): Promise<string> {
       seq += 1;
+      const token = `test-${kind}-${seq}`;
+      shown.set(token, payload);
+      const message = { kind: 'roleChanged', grant: true, role: 'admin_agent', by: token } as const;
       const { notificationId } = await inTransaction(db, (client) =>
-        service.notify(client, { partnerId, conversationRefId, payload, dedupeKey: `test-${kind}-${seq}` }),
+        service.notify(client, { partnerId, conversationRefId, message, dedupeKey: token }),
       );
       relay.kick();
       return notificationId;

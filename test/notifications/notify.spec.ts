@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { inTransaction } from '../../services/db/pool.js';
+import type { NotificationMessage } from '../../services/notifications/messages.js';
 import { NotificationError, NotificationService, validatePayload } from '../../services/notifications/notifications.js';
 import { testDb } from '../support/db.js';
 import { createPartner, createSlackRef, createTeamsRef, createUser, sampleCard } from './factories.js';
+
+/** A notification as services store it: what it says, as data (rendered at delivery). */
+const GRANTED: NotificationMessage = { kind: 'roleChanged', grant: true, role: 'admin_agent', by: 'Alex Wilber' };
 
 describe('services/notifications/NotificationService.notify', () => {
   const db = testDb();
@@ -12,7 +16,7 @@ describe('services/notifications/NotificationService.notify', () => {
     const partnerId = await createPartner(db);
     const ref = await createTeamsRef(db, { partnerId, serviceUrl: 'http://127.0.0.1:9/' });
     const { notificationId, created } = await inTransaction(db, (client) =>
-      service.notify(client, { partnerId, conversationRefId: ref.id, payload: { card: sampleCard() }, dedupeKey: `t1-${ref.id}` }),
+      service.notify(client, { partnerId, conversationRefId: ref.id, message: GRANTED, dedupeKey: `t1-${ref.id}` }),
     );
     assert.equal(created, true);
     const { rows } = await db.query<{ job_id: string; queue: string; data: unknown }>(
@@ -29,7 +33,7 @@ describe('services/notifications/NotificationService.notify', () => {
     const dedupeKey = `rolled-back-${ref.id}`;
     await assert.rejects(
       inTransaction(db, async (client) => {
-        await service.notify(client, { partnerId, conversationRefId: ref.id, payload: { text: 'hi' }, dedupeKey });
+        await service.notify(client, { partnerId, conversationRefId: ref.id, message: GRANTED, dedupeKey });
         throw new Error('the cancellation could not be booked');
       }),
     );
@@ -40,7 +44,7 @@ describe('services/notifications/NotificationService.notify', () => {
   it('creates the same logical notification only once', async () => {
     const partnerId = await createPartner(db);
     const ref = await createTeamsRef(db, { partnerId, serviceUrl: 'http://127.0.0.1:9/' });
-    const req = { partnerId, conversationRefId: ref.id, payload: { text: 'Cancellation finished' }, dedupeKey: `cancellation-done:${ref.id}` };
+    const req = { partnerId, conversationRefId: ref.id, message: GRANTED, dedupeKey: `cancellation-done:${ref.id}` };
     const first = await service.notify(db, req);
     const second = await service.notify(db, req);
     assert.equal(second.created, false);
@@ -53,7 +57,7 @@ describe('services/notifications/NotificationService.notify', () => {
     const partnerId = await createPartner(db);
     const other = await createPartner(db);
     const ref = await createTeamsRef(db, { partnerId: other, serviceUrl: 'http://127.0.0.1:9/' });
-    await assert.rejects(service.notify(db, { partnerId, conversationRefId: ref.id, payload: { text: 'x' }, dedupeKey: `x-${ref.id}` }), NotificationError);
+    await assert.rejects(service.notify(db, { partnerId, conversationRefId: ref.id, message: GRANTED, dedupeKey: `x-${ref.id}` }), NotificationError);
   });
 
   it('refuses payloads the channel cannot show, or that are too big', () => {
@@ -68,13 +72,13 @@ describe('services/notifications/NotificationService.notify', () => {
   it('notifyUser reaches the user only in their personal chat, and says null when there is none', async () => {
     const partnerId = await createPartner(db);
     const userId = await createUser(db, partnerId, 'slack');
-    assert.equal(await service.notifyUser(db, { partnerId, userId, payload: { text: 'x' }, dedupeKey: `nouser-${userId}` }), null);
+    assert.equal(await service.notifyUser(db, { partnerId, userId, message: GRANTED, dedupeKey: `nouser-${userId}` }), null);
     await createSlackRef(db, { partnerId, userId, conversationType: 'channel' });
     // A shared conversation is never used, even when it is the only one.
-    assert.equal(await service.notifyUser(db, { partnerId, userId, payload: { text: 'x' }, dedupeKey: `shared-${userId}` }), null);
+    assert.equal(await service.notifyUser(db, { partnerId, userId, message: GRANTED, dedupeKey: `shared-${userId}` }), null);
     const dm = await createSlackRef(db, { partnerId, userId, conversationType: 'personal' });
     await createSlackRef(db, { partnerId, userId, conversationType: 'channel' });
-    const result = await service.notifyUser(db, { partnerId, userId, payload: { text: 'Ticket 123 filed' }, dedupeKey: `ticket-${userId}` });
+    const result = await service.notifyUser(db, { partnerId, userId, message: GRANTED, dedupeKey: `ticket-${userId}` });
     const { rows } = await db.query<{ conversation_ref_id: string }>('SELECT conversation_ref_id FROM notifications WHERE id = $1', [result!.notificationId]);
     assert.equal(rows[0]!.conversation_ref_id, dm.id);
   });

@@ -1,0 +1,21 @@
+/**
+ * Notifications (services/notifications/messages.ts) as screens, for the recipient's channel:
+ * rendered by the worker at delivery time, in the recipient's language. One row per kind.
+ */
+import type { Channel } from '../services/access/roles.js';
+import type { NotificationMessage } from '../services/notifications/messages.js';
+import { commandLine } from './help.text.js';
+import type { Screen } from './screens.js';
+
+export function notificationScreen(message: NotificationMessage, channel: Channel): Screen {
+  switch (message.kind) {
+    case 'roleChanged':
+      return {
+        kind: 'notice',
+        tone: 'info',
+        messageKey: message.grant ? 'roles.youWereGranted' : 'roles.youWereRevoked',
+        params: { by: message.by ?? '—', help: commandLine({ name: 'help', usage: '' }, channel) },
+        roles: [message.role],
+      };
+  }
+}
