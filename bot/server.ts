@@ -1,6 +1,7 @@
 /**
- * Composition root of the `bot` process (HTTP): config → database → adapters →
- * dialogs → routes, in one readable place (as BotBuilder's core-bot index.ts).
+ * Composition root of the `bot` process (HTTP): config → database → domain (the same one
+ * the worker builds, services/domain.ts) → adapters → dialogs → routes, in one readable
+ * place (as BotBuilder's core-bot index.ts).
  * `npm run start:bot` runs this file; `npm start` (bot/start-local.ts) composes the
  * same pieces together with the worker and the local chat client.
  */
@@ -12,23 +13,13 @@ import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../services/config.js';
 import { createLogger, type Logger } from '../services/logger.js';
 import type { Db } from '../services/db/pool.js';
-import { PartnerDirectory } from '../services/access/directory.js';
-import { AccessPolicy } from '../services/access/policy.js';
-import { ActivityLog } from '../services/activity/activity-log.js';
+import { createDomain } from '../services/domain.js';
 import { DialogRunner, type Flow } from '../dialogs/runner.js';
 import { PrefetchedStorage } from '../dialogs/prefetched-storage.js';
 import { RolesDialog } from '../dialogs/roles.js';
 import { BuyDialog } from '../dialogs/buy.js';
 import { OrdersDialog } from '../dialogs/orders.js';
-import { EmbeddedCommerceBackend } from '../services/commerce/embedded.js';
-import { PurchaseService } from '../services/purchase/purchase-service.js';
-import { CustomerDirectory } from '../services/customers/directory.js';
-import { PurchaseLedger } from '../services/ledger/purchase-ledger.js';
-import { RoleAdministration } from '../services/access/role-admin.js';
-import { NotificationService } from '../services/notifications/notifications.js';
 import { SoftwareDialog } from '../dialogs/software.js';
-import { SoftwareService } from '../services/software/software-service.js';
-import { createKeyCipher, loadOrCreateLocalKey, parseEncryptionKey, type KeyCipher } from '../services/software/key-crypto.js';
 import { EmbeddedArtifactStore, SignedUrlArtifactStore, type ArtifactStore } from '../services/software/artifacts.js';
 import { createDownloadLimiter, createDownloadRouter } from './http/downloads.js';
 import { TeamsPersonalChat } from './teams/personal-chat.js';
@@ -58,12 +49,6 @@ export interface BotServerDeps {
   flows?: readonly Flow[];
 }
 
-/** Activation keys at rest: the configured key, or (development) one kept under DATA_DIR. */
-export async function keyCipherFor(config: Config): Promise<KeyCipher> {
-  const key = config.keyEncryptionKey ? parseEncryptionKey(config.keyEncryptionKey) : await loadOrCreateLocalKey(config.dataDir);
-  return createKeyCipher(key, config.previousKeyEncryptionKeys.map(parseEncryptionKey));
-}
-
 function artifactStoreFor(config: Config): ArtifactStore {
   return config.artifactStore
     ? new SignedUrlArtifactStore({ baseUrl: config.artifactStore.url, signingKey: config.artifactStore.signingKey })
@@ -72,15 +57,10 @@ function artifactStoreFor(config: Config): ArtifactStore {
 
 export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
   const { config, db, logger } = deps;
-  const directory = new PartnerDirectory(db);
-  const commerce = new EmbeddedCommerceBackend(db);
-  const purchases = new PurchaseService({ commerce, ledger: new PurchaseLedger(db) });
   // Download links point to PUBLIC_URL, else to the address this server listens on (known after listen()).
   let listeningUrl = '';
-  const activity = new ActivityLog(db);
-  const access = new AccessPolicy({ activity });
-  const customers = new CustomerDirectory({ commerce, access });
-  const software = new SoftwareService({ db, customers, cipher: await keyCipherFor(config), publicUrl: () => config.publicUrl ?? listeningUrl, activity, access });
+  const domain = await createDomain({ config, db, publicUrl: () => config.publicUrl ?? listeningUrl });
+  const { purchases, customers, software } = domain;
   const teamsAdapter = createTeamsAdapter(config.teams, logger);
   const flows: Flow[] = deps.flows
     ? [...deps.flows]
@@ -88,9 +68,9 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
         { command: 'buy', dialog: new BuyDialog(purchases, customers) },
         { command: 'orders', dialog: new OrdersDialog(purchases, customers) },
         { command: 'keys', dialog: new SoftwareDialog(software, customers, new TeamsPersonalChat({ db, adapter: teamsAdapter, botAppId: config.teams.appId ?? '', logger })) },
-        { command: 'roles', dialog: new RolesDialog(new RoleAdministration(db, new NotificationService())) },
+        { command: 'roles', dialog: new RolesDialog(domain.roles) },
       ];
-  const runner = new DialogRunner({ storage: new PrefetchedStorage(new PostgresStorage(db)), directory, access, flows });
+  const runner = new DialogRunner({ storage: new PrefetchedStorage(new PostgresStorage(db)), directory: domain.partners, access: domain.access, flows });
   const teamsBot = new TeamsBot(runner);
   const app = createHttpApp({
     trustProxy: config.trustProxy,

@@ -1,5 +1,6 @@
 /**
- * Composition root of the `worker` process: BullMQ processors and the outbox relay.
+ * Composition root of the `worker` process: the domain (the same one the bot builds,
+ * services/domain.ts), the channel senders, BullMQ processors and the outbox relay.
  * `npm run start:worker` runs this file; `npm start` runs it inside the local
  * all-in-one process. Stateless: run as many as you like against one Postgres and
  * one Redis.
@@ -13,6 +14,7 @@ import { OutboxRelay } from '../services/jobs/outbox.js';
 import { startWorkers } from '../services/jobs/worker-host.js';
 import { createDeliverNotification } from '../services/notifications/deliver.js';
 import { PostgresDeliveryRateLimiter } from '../services/notifications/rate-limit.js';
+import { createDomain } from '../services/domain.js';
 import { pruneExpired } from '../services/maintenance.js';
 import { createExpireLinkProcessor } from '../services/software/link-expiry.js';
 import { renderNotification } from './notifications.js';
@@ -26,8 +28,12 @@ export interface WorkerProcess {
   close(timeoutMs?: number): Promise<void>;
 }
 
-export function startWorker(deps: { config: Config; db: Db; jobs: JobBackend; logger: Logger }): WorkerProcess {
+export async function startWorker(deps: { config: Config; db: Db; jobs: JobBackend; logger: Logger }): Promise<WorkerProcess> {
   const { config, db, jobs, logger } = deps;
+  // The processors of today need only Postgres; the coming ones (cancellation tracking,
+  // support tickets) take their services from here.
+  const domain = await createDomain({ config, db });
+  logger.debug({ commerce: domain.commerce.name }, 'worker domain ready');
   const teamsAdapter = createTeamsAdapter(config.teams, logger);
   const senders = {
     msteams: new TeamsSender({ adapter: teamsAdapter, botAppId: config.teams.appId ?? '', logger }),
@@ -89,7 +95,7 @@ async function main(): Promise<void> {
     await running.worker?.close();
     await runtime.close();
   });
-  running.worker = startWorker({ config, db: runtime.db, jobs: runtime.jobs, logger });
+  running.worker = await startWorker({ config, db: runtime.db, jobs: runtime.jobs, logger });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -40,6 +40,8 @@ const schema = z.object({
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
 
+  COMMERCE_BACKEND: z.enum(['embedded']).default('embedded'),
+
   REDIS_URL: url.optional(),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_{}:-]{1,64}$/, 'may only hold letters, digits, _ - : { }').default('csp'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(10),
@@ -85,6 +87,8 @@ export interface Config {
   http: { host: string; port: number };
   dataDir: string;
   database: { url: string | undefined; schema: string; poolMax: number; embeddedPort: number };
+  /** Which commerce backend the bot buys through: 'embedded' (its own Postgres tables, the demo catalog); Partner Center is a later issue. */
+  commerce: { backend: Env['COMMERCE_BACKEND'] };
   queue: { redisUrl: string | undefined; prefix: string; concurrency: number; outboxRelayIntervalMs: number };
   teams: { appId: string | undefined; appPassword: string | undefined; appType: Env['MicrosoftAppType']; appTenantId: string | undefined };
   slack: { signingSecret: string | undefined; botToken: string | undefined; appToken: string | undefined; apiUrl: string | undefined };
@@ -152,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     http: { host: e.HOST, port: e.PORT },
     dataDir: path.resolve(e.DATA_DIR),
     database: { url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolMax: e.DATABASE_POOL_MAX, embeddedPort: e.EMBEDDED_POSTGRES_PORT },
+    commerce: { backend: e.COMMERCE_BACKEND },
     queue: { redisUrl: e.REDIS_URL, prefix: e.QUEUE_PREFIX, concurrency: e.WORKER_CONCURRENCY, outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS },
     teams: { appId: e.MicrosoftAppId, appPassword: e.MicrosoftAppPassword, appType: e.MicrosoftAppType, appTenantId: e.MicrosoftAppTenantId },
     slack: { signingSecret: e.SLACK_SIGNING_SECRET, botToken: e.SLACK_BOT_TOKEN, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL },

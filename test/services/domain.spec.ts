@@ -1,14 +1,18 @@
-/** bot/server.ts keyCipherFor: the cipher the bot builds from configuration, including key rotation. */
+/**
+ * services/domain.ts: the domain both processes build — the commerce backend chosen from
+ * configuration, and the activation-key cipher from configuration, including key rotation.
+ */
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { keyCipherFor } from '../../bot/server.js';
-import { loadConfig } from '../../services/config.js';
+import { commerceBackendFor, createDomain, keyCipherFor } from '../../services/domain.js';
+import { ConfigError, loadConfig } from '../../services/config.js';
+import { testDb } from '../support/db.js';
 import { KeyDecryptError } from '../../services/software/key-crypto.js';
 
-describe('bot/server keyCipherFor (KEY_ENCRYPTION_KEY, _PREVIOUS)', () => {
+describe('services/domain keyCipherFor (KEY_ENCRYPTION_KEY, _PREVIOUS)', () => {
   it('opens what an earlier key sealed when that key is listed in KEY_ENCRYPTION_KEY_PREVIOUS', async () => {
     const [oldKey, newKey] = [randomBytes(32).toString('base64'), randomBytes(32).toString('hex')];
     const before = await keyCipherFor(loadConfig({ KEY_ENCRYPTION_KEY: oldKey }));
@@ -30,5 +34,16 @@ describe('bot/server keyCipherFor (KEY_ENCRYPTION_KEY, _PREVIOUS)', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('services/domain createDomain', () => {
+  it('builds the configured commerce backend (COMMERCE_BACKEND, default embedded) and refuses an unknown one at start-up', async () => {
+    const config = loadConfig({ KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
+    assert.equal(config.commerce.backend, 'embedded');
+    const domain = await createDomain({ config, db: testDb() });
+    assert.equal(domain.commerce.name, 'embedded');
+    assert.equal(commerceBackendFor(config, testDb()).name, 'embedded');
+    assert.throws(() => loadConfig({ COMMERCE_BACKEND: 'partner_center' }), (e: unknown) => e instanceof ConfigError && e.variable === 'COMMERCE_BACKEND');
   });
 });

@@ -1,0 +1,83 @@
+/**
+ * The domain, built once and the same for every process: the bot (bot/server.ts) and the
+ * worker (bot/worker.ts) both call `createDomain`, so a job in the worker — tracking a
+ * cancellation, filing a support ticket — uses the very services a turn in the bot does.
+ * Each process's composition root stays one readable file; this is its domain part.
+ *
+ * The commerce backend is chosen from configuration here (COMMERCE_BACKEND), as the artifact
+ * store and the job backend are: nothing above this file names an implementation.
+ */
+import { AccessPolicy } from './access/policy.js';
+import { PartnerDirectory } from './access/directory.js';
+import { RoleAdministration } from './access/role-admin.js';
+import { ActivityLog } from './activity/activity-log.js';
+import { EmbeddedCommerceBackend } from './commerce/embedded.js';
+import type { CommerceBackend } from './commerce/port.js';
+import type { Config } from './config.js';
+import { CustomerDirectory } from './customers/directory.js';
+import type { Db } from './db/pool.js';
+import { PurchaseLedger } from './ledger/purchase-ledger.js';
+import { NotificationService } from './notifications/notifications.js';
+import { PurchaseService } from './purchase/purchase-service.js';
+import { createKeyCipher, loadOrCreateLocalKey, parseEncryptionKey, type KeyCipher } from './software/key-crypto.js';
+import { SoftwareService } from './software/software-service.js';
+
+export interface Domain {
+  /** Partners and their chat users; every turn enters through it. */
+  partners: PartnerDirectory;
+  /** The activity log's one writer (R12). */
+  activity: ActivityLog;
+  /** Capability checks that record the refusals R12 requires. */
+  access: AccessPolicy;
+  commerce: CommerceBackend;
+  customers: CustomerDirectory;
+  /** The bot's own record of what it bought. */
+  ledger: PurchaseLedger;
+  purchases: PurchaseService;
+  software: SoftwareService;
+  notifications: NotificationService;
+  roles: RoleAdministration;
+}
+
+/** The configured commerce backend. */
+export function commerceBackendFor(config: Config, db: Db): CommerceBackend {
+  switch (config.commerce.backend) {
+    case 'embedded':
+      return new EmbeddedCommerceBackend(db);
+  }
+}
+
+/** Activation keys at rest: the configured key, or (development) one kept under DATA_DIR. */
+export async function keyCipherFor(config: Config): Promise<KeyCipher> {
+  const key = config.keyEncryptionKey ? parseEncryptionKey(config.keyEncryptionKey) : await loadOrCreateLocalKey(config.dataDir);
+  return createKeyCipher(key, config.previousKeyEncryptionKeys.map(parseEncryptionKey));
+}
+
+/**
+ * `publicUrl`: where customers reach the bot's download links (a function: the bot learns
+ * its port only once listening; the worker issues no links and leaves it to the config).
+ */
+export async function createDomain(opts: { config: Config; db: Db; publicUrl?: () => string }): Promise<Domain> {
+  const { config, db } = opts;
+  const activity = new ActivityLog(db);
+  const access = new AccessPolicy({ activity });
+  const commerce = commerceBackendFor(config, db);
+  const customers = new CustomerDirectory({ commerce, access });
+  const ledger = new PurchaseLedger(db);
+  const notifications = new NotificationService();
+  const software = new SoftwareService({
+    db, customers, activity, access, cipher: await keyCipherFor(config), publicUrl: opts.publicUrl ?? (() => config.publicUrl ?? ''),
+  });
+  return {
+    partners: new PartnerDirectory(db),
+    activity,
+    access,
+    commerce,
+    customers,
+    ledger,
+    purchases: new PurchaseService({ commerce, ledger }),
+    software,
+    notifications,
+    roles: new RoleAdministration(db, notifications),
+  };
+}
