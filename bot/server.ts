@@ -20,6 +20,7 @@ import { RolesDialog } from '../dialogs/roles.js';
 import { BuyDialog } from '../dialogs/buy.js';
 import { OrdersDialog } from '../dialogs/orders.js';
 import { SoftwareDialog } from '../dialogs/software.js';
+import { CustomerStepDialog } from '../dialogs/customer-step.js';
 import { EmbeddedArtifactStore, SignedUrlArtifactStore, type ArtifactStore } from '../services/software/artifacts.js';
 import { createDownloadLimiter, createDownloadRouter } from './http/downloads.js';
 import { TeamsPersonalChat } from './teams/personal-chat.js';
@@ -66,11 +67,13 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
     ? [...deps.flows]
     : [
         { command: 'buy', dialog: new BuyDialog(purchases, customers) },
-        { command: 'orders', dialog: new OrdersDialog(purchases, customers) },
-        { command: 'keys', dialog: new SoftwareDialog(software, customers, new TeamsPersonalChat({ db, adapter: teamsAdapter, botAppId: config.teams.appId ?? '', logger })) },
+        { command: 'orders', dialog: new OrdersDialog(purchases) },
+        { command: 'keys', dialog: new SoftwareDialog(software, new TeamsPersonalChat({ db, adapter: teamsAdapter, botAppId: config.teams.appId ?? '', logger })) },
         { command: 'roles', dialog: new RolesDialog(domain.roles) },
       ];
-  const runner = new DialogRunner({ storage: new PrefetchedStorage(new PostgresStorage(db)), directory: domain.partners, access: domain.access, flows });
+  // The steps flows begin as child dialogs: the customer step (R1) of buy, orders and keys.
+  const steps = [new CustomerStepDialog(customers)];
+  const runner = new DialogRunner({ storage: new PrefetchedStorage(new PostgresStorage(db)), directory: domain.partners, access: domain.access, flows, steps });
   const teamsBot = new TeamsBot(runner);
   const app = createHttpApp({
     trustProxy: config.trustProxy,

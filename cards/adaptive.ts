@@ -5,7 +5,7 @@
  * `plainText` (a RichTextBlock of TextRuns, which hosts never parse as markdown), so a
  * typed `[link](…)` or `**` stays literal.
  */
-import type { SubmitData } from './screens.js';
+import type { CardAction } from './actions.js';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 export const ADAPTIVE_CARD_SCHEMA = 'http://adaptivecards.io/schemas/adaptive-card.json';
@@ -60,7 +60,7 @@ export interface FactSet extends Layout {
 export interface SubmitAction {
   type: 'Action.Submit';
   title: string;
-  data: SubmitData;
+  data: CardAction;
   style?: 'default' | 'positive' | 'destructive';
   /**
    * 'auto' (the default): the host validates the card's inputs (isRequired, min/max) and
@@ -70,11 +70,12 @@ export interface SubmitAction {
   associatedInputs?: 'auto' | 'none';
 }
 
-export type CardAction = SubmitAction;
+/** An action element of a card (only Action.Submit is used). */
+export type AdaptiveAction = SubmitAction;
 
 export interface ActionSet extends Layout {
   type: 'ActionSet';
-  actions: CardAction[];
+  actions: AdaptiveAction[];
 }
 
 export interface Column {
@@ -143,7 +144,7 @@ export interface AdaptiveCardJson {
   $schema: typeof ADAPTIVE_CARD_SCHEMA;
   version: typeof ADAPTIVE_CARD_VERSION;
   body: CardElement[];
-  actions?: CardAction[];
+  actions?: AdaptiveAction[];
   /** Shown by clients that cannot render the card, and in notifications. */
   fallbackText?: string;
 }
@@ -189,11 +190,11 @@ export function factSet(facts: Fact[], layout: Layout = {}): FactSet {
   return { type: 'FactSet', facts, ...layout };
 }
 
-export function submitAction(title: string, data: SubmitData, options: Options<SubmitAction> = {}): SubmitAction {
+export function submitAction(title: string, data: CardAction, options: Options<SubmitAction> = {}): SubmitAction {
   return { type: 'Action.Submit', title, data, ...options };
 }
 
-export function actionSet(actions: CardAction[], layout: Layout = {}): ActionSet {
+export function actionSet(actions: AdaptiveAction[], layout: Layout = {}): ActionSet {
   return { type: 'ActionSet', actions, ...layout };
 }
 
@@ -221,7 +222,7 @@ export function inputChoiceSet(id: string, choices: Choice[], options: Options<I
   return { type: 'Input.ChoiceSet', id, choices, ...options };
 }
 
-export function adaptiveCard(body: CardElement[], options: { actions?: CardAction[]; fallbackText?: string } = {}): AdaptiveCardJson {
+export function adaptiveCard(body: CardElement[], options: { actions?: AdaptiveAction[]; fallbackText?: string } = {}): AdaptiveCardJson {
   return {
     type: 'AdaptiveCard',
     $schema: ADAPTIVE_CARD_SCHEMA,

@@ -3,7 +3,7 @@
  * Slack's limits (with an ellipsis) so an unusually long name can never make Slack
  * reject a whole message; `slackMessage` makes every action_id unique.
  */
-import type { SubmitData } from './screens.js';
+import { submitDataOf, type CardAction } from './actions.js';
 import { encodeSubmitData } from './submit.js';
 
 export const SLACK_LIMITS = {
@@ -199,12 +199,12 @@ export function actions(elements: ButtonElement[]): ActionsBlock {
  * A button: `action_id` is `<action>:<suffix>` (e.g. `command:buy`), so a listener can
  * match on the action prefix; `value` is the JSON submit data.
  */
-export function button(label: string, data: SubmitData, suffix: string, style?: 'primary' | 'danger'): ButtonElement {
+export function button(label: string, data: CardAction, suffix: string, style?: 'primary' | 'danger'): ButtonElement {
   return {
     type: 'button',
     text: plain(label, SLACK_LIMITS.buttonText),
     action_id: clamp(`${data.action}:${suffix}`, SLACK_LIMITS.actionId),
-    value: encodeSubmitData(data),
+    value: encodeSubmitData(submitDataOf(data)),
     ...(style ? { style } : {}),
   };
 }
@@ -278,14 +278,14 @@ export function input(label: string, element: InputElement, options: { hint?: st
  * submission reaches the dialog exactly like a Teams card submit with the same inputs.
  * Titles and button texts are clamped to Slack's 24 characters.
  */
-export function slackModal(args: { title: string; submit?: string; close: string; data: SubmitData; blocks: ModalBlock[] }): SlackModalView {
+export function slackModal(args: { title: string; submit?: string; close: string; data: CardAction; blocks: ModalBlock[] }): SlackModalView {
   return {
     type: 'modal',
     callback_id: clamp(`csp:${args.data.action}`, SLACK_LIMITS.actionId),
     title: plain(args.title, SLACK_LIMITS.modalTitle),
     ...(args.submit ? { submit: plain(args.submit, SLACK_LIMITS.modalButton) } : {}),
     close: plain(args.close, SLACK_LIMITS.modalButton),
-    private_metadata: encodeSubmitData(args.data),
+    private_metadata: encodeSubmitData(submitDataOf(args.data)),
     blocks: args.blocks,
   };
 }

@@ -1,10 +1,12 @@
 /**
- * The purchase screens as Block Kit, and the two Slack modals of the flow. A Slack
- * message cannot take typed input, so where Teams has an input on the card, Slack has a
- * modal (opened by the dialog with the action's trigger_id) or a `/csp …` hint.
+ * The purchase screens as Block Kit, and the Slack modals of the flow's forms (cards/forms.ts).
+ * A Slack message cannot take typed input, so where Teams has an input on the card, Slack
+ * has a button that asks for the form — shown as a modal, opened with the click's
+ * trigger_id — and a `/csp …` hint.
  * Outside values (company names, search terms, catalog titles) go into plain_text, never
  * mrkdwn: no formatting, links or mentions can be smuggled in.
  */
+import { act, type BuyAction, type CustomerStepAction } from './actions.js';
 import {
   actions, button, context, header, input, integerInput, labelledFields, mrkdwn, plain, plainTextInput, section, slackMessage, slackModal,
   escapeMrkdwn,
@@ -19,15 +21,14 @@ import {
 } from './buy.text.js';
 import { t, type Locale } from './i18n/index.js';
 import {
-  commandData,
   type BuyConfirmedScreen, type BuyCustomerScreen, type BuyProductsScreen, type BuyReviewScreen, type BuySkuScreen, type CustomerSearchFlow,
-  type CustomerSummary, type QuantityError, type SkuOption, type SubmitData, type TaxNote,
+  type CustomerSummary, type QuantityError, type SkuOption, type TaxNote,
 } from './screens.js';
 
 const SEARCH_MAX_LENGTH = 200;
 
 function cancelButton(locale: Locale): ButtonElement {
-  return button(t(locale, 'buy.cancel'), commandData('cancel'), 'cancel');
+  return button(t(locale, 'buy.cancel'), act.stop(), 'cancel');
 }
 
 /** A catalog hint with its `{command}` placeholder written as code. */
@@ -46,13 +47,14 @@ export function buyCustomerSlack(screen: BuyCustomerScreen, locale: Locale): Sla
     blocks.push(
       section(
         plain(`${customerName(c)}\n${customerDetails(c, locale)}`),
-        button(t(locale, 'customer.select'), { action: `${flow}.customer`, customerId: c.id }, c.id),
+        button(t(locale, 'customer.select'), act.customerPick(flow, c.id), c.id),
       ),
     );
   }
   if (moreCustomers(screen)) blocks.push(context([plain(t(locale, 'customer.more', { count: customers.length }))]));
   blocks.push(commandHint(locale, 'customer.slackHint', slackSearchCommand(flow, locale)));
-  blocks.push(actions([cancelButton(locale)]));
+  // Search opens the search as a modal (a message takes no typed input).
+  blocks.push(actions([button(t(locale, 'customer.search'), act.customerSearch(flow), 'search', 'primary'), cancelButton(locale)]));
   return slackMessage(buyCustomerText(screen, locale), blocks);
 }
 
@@ -66,9 +68,9 @@ export function buyProductsSlack(screen: BuyProductsScreen, locale: Locale): Sla
   if (r3) blocks.push(section(plain(`:warning: ${r3}`)));
   blocks.push(
     actions([
-      button(t(locale, 'buy.products.all'), { action: 'buy.kind', customerId, kind: 'all' }, 'all', screen.filterKind === null ? 'primary' : undefined),
+      button(t(locale, 'buy.products.all'), act.buyKind(customerId, 'all'), 'all', screen.filterKind === null ? 'primary' : undefined),
       ...screen.kinds.map((kind) =>
-        button(kindName(locale, kind), { action: 'buy.kind', customerId, kind }, kind, screen.filterKind === kind ? 'primary' : undefined),
+        button(kindName(locale, kind), act.buyKind(customerId, kind), kind, screen.filterKind === kind ? 'primary' : undefined),
       ),
     ]),
   );
@@ -79,13 +81,13 @@ export function buyProductsSlack(screen: BuyProductsScreen, locale: Locale): Sla
     blocks.push(
       section(
         plain(`${shown(p.title, SHOWN.title)}\n${productSubline(p, locale)}\n${fromPriceText(p, screen.taxNote, locale)}`),
-        button(t(locale, 'buy.products.select'), { action: 'buy.product', customerId, productId: p.productId }, p.productId),
+        button(t(locale, 'buy.products.select'), act.buyProduct(customerId, p.productId), p.productId),
       ),
     );
   }
   if (moreProducts(screen)) blocks.push(context([plain(t(locale, 'buy.products.more', { count: products.length }))]));
   blocks.push(commandHint(locale, 'buy.products.slackHint', slackProductSearchCommand(locale)));
-  blocks.push(actions([cancelButton(locale)]));
+  blocks.push(actions([button(t(locale, 'buy.search'), act.buySearchProducts(customerId), 'search'), cancelButton(locale)]));
   return slackMessage(buyProductsText(screen, locale), blocks);
 }
 
@@ -103,7 +105,7 @@ export function buySkuSlack(screen: BuySkuScreen, locale: Locale): SlackMessage 
     blocks.push(
       section(
         plain(`${shown(s.title, SHOWN.title)}\n${skuSubline(s, locale)}\n${skuPriceLine(s, screen.taxNote, locale)}`),
-        button(t(locale, 'buy.sku.choose'), { action: 'buy.sku', productId: product.productId, skuId: s.skuId }, s.skuId, s.skuId === screen.selectedSkuId ? 'primary' : undefined),
+        button(t(locale, 'buy.sku.choose'), act.buySku(product.productId, s.skuId), s.skuId, s.skuId === screen.selectedSkuId ? 'primary' : undefined),
       ),
     );
   }
@@ -122,7 +124,7 @@ export function buyReviewSlack(screen: BuyReviewScreen, locale: Locale): SlackMe
   blocks.push(context([plain(cancellationTermsText(screen.cancellation, null, locale)), plain(t(locale, 'buy.review.hint'))]));
   blocks.push(
     actions([
-      button(t(locale, 'buy.review.confirm'), { action: 'buy.confirm', reviewId: screen.reviewId }, 'confirm', 'primary'),
+      button(t(locale, 'buy.review.confirm'), act.buyConfirm(screen.reviewId), 'confirm', 'primary'),
       cancelButton(locale),
     ]),
   );
@@ -136,7 +138,7 @@ export function buyConfirmedSlack(screen: BuyConfirmedScreen, locale: Locale): S
   blocks.push(section(mrkdwn(`*${escapeMrkdwn(t(locale, 'buy.label.orderId'))}*\n\`${escapeMrkdwn(shown(screen.orderId, SHOWN.id))}\``)));
   blocks.push(...labelledFields(confirmedFacts(screen, locale)));
   blocks.push(context([plain(t(locale, 'buy.confirmed.keepId'))]));
-  blocks.push(actions([button(t(locale, 'buy.viewOrders'), { action: 'command', command: 'orders', args: screen.customer.id }, 'orders')]));
+  blocks.push(actions([button(t(locale, 'buy.viewOrders'), act.command('orders', screen.customer.id), 'orders')]));
   return slackMessage(buyConfirmedText(screen, locale), blocks);
 }
 
@@ -147,7 +149,7 @@ export function buyConfirmedSlack(screen: BuyConfirmedScreen, locale: Locale): S
  * `{action: 'buy.search'}`; `orders.search` / `software.search` for the orders / keys flow) with `query` merged in —
  * what a Teams search card sends.
  */
-export function buySearchModal(locale: Locale, data: SubmitData = { action: 'buy.search' }, initialQuery: string | null = null): SlackModalView {
+export function buySearchModal(locale: Locale, data: CustomerStepAction = act.customerSearch('buy'), initialQuery: string | null = null): SlackModalView {
   const flow: CustomerSearchFlow = data.action.startsWith('orders.') ? 'orders' : data.action.startsWith('software.') ? 'software' : 'buy';
   return slackModal({
     title: t(locale, 'customer.modalTitle'),
@@ -170,12 +172,12 @@ export function buySearchModal(locale: Locale, data: SubmitData = { action: 'buy
 }
 
 /** The product search as a modal: sends `{action: 'buy.productSearch', customerId, search}` — what the Teams product card sends. */
-export function buyProductSearchModal(locale: Locale, customer: CustomerSummary, data?: SubmitData): SlackModalView {
+export function buyProductSearchModal(locale: Locale, customer: CustomerSummary, data?: BuyAction): SlackModalView {
   return slackModal({
     title: t(locale, 'buy.products.modalTitle'),
     submit: t(locale, 'buy.search'),
     close: t(locale, 'buy.cancel'),
-    data: data ?? { action: 'buy.productSearch', customerId: customer.id },
+    data: data ?? act.buyProductSearch(customer.id),
     blocks: [
       context([plain(customerLine(customer, locale))]),
       input(t(locale, 'buy.products.searchLabel'), plainTextInput('search', { placeholder: t(locale, 'buy.products.searchPlaceholder'), maxLength: SEARCH_MAX_LENGTH })),
@@ -216,7 +218,7 @@ export function quantityModalModel(screen: BuySkuScreen, skuId: string): BuyQuan
  * sends `data` (default `{action: 'buy.review', productId, skuId}`) with `quantity`
  * merged in, as a string — what the Teams SKU card sends.
  */
-export function buyQuantityModal(model: BuyQuantityModalModel, locale: Locale, data?: SubmitData): SlackModalView {
+export function buyQuantityModal(model: BuyQuantityModalModel, locale: Locale, data?: BuyAction): SlackModalView {
   const { sku } = model;
   const blocks: ModalBlock[] = [
     section(
@@ -242,7 +244,7 @@ export function buyQuantityModal(model: BuyQuantityModalModel, locale: Locale, d
     title: t(locale, 'buy.sku.modalTitle'),
     submit: t(locale, 'buy.sku.review'),
     close: t(locale, 'buy.cancel'),
-    data: data ?? { action: 'buy.review', productId: model.productId, skuId: sku.skuId },
+    data: data ?? act.buyReview(model.productId, sku.skuId),
     blocks,
   });
 }

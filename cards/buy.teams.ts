@@ -4,10 +4,11 @@
  * work whatever the inputs hold (pick from a list, filters, Cancel) use 'none'.
  * Outside values (company names, search terms, catalog titles) are literal TextRuns.
  */
+import { act, type CardAction } from './actions.js';
 import {
   actionSet, adaptiveCard, column, columnSet, container, heading, inputChoiceSet, inputNumber, inputText, labelled, plainText,
   submitAction, textBlock,
-  type AdaptiveCardJson, type CardAction, type CardElement, type SubmitAction,
+  type AdaptiveAction, type AdaptiveCardJson, type CardElement, type SubmitAction,
 } from './adaptive.js';
 import {
   buyConfirmedText, buyCustomerText, buyProductsText, buyReviewText, buySkuText, cancellationTermsText, confirmedFacts, confirmedTitle,
@@ -17,20 +18,19 @@ import {
 } from './buy.text.js';
 import { t, type Locale } from './i18n/index.js';
 import {
-  commandData,
-  type BuyConfirmedScreen, type BuyCustomerScreen, type BuyProductsScreen, type BuyReviewScreen, type BuySkuScreen, type SubmitData,
+  type BuyConfirmedScreen, type BuyCustomerScreen, type BuyProductsScreen, type BuyReviewScreen, type BuySkuScreen,
 } from './screens.js';
 
 /** Max characters typed into a search box: longer searches find nothing useful. */
 const SEARCH_MAX_LENGTH = 200;
 
 /** A button that ignores (and does not validate) the card's inputs. */
-function plainButton(title: string, data: SubmitData, style?: SubmitAction['style']): SubmitAction {
+function plainButton(title: string, data: CardAction, style?: SubmitAction['style']): SubmitAction {
   return submitAction(title, data, { associatedInputs: 'none', ...(style ? { style } : {}) });
 }
 
 function cancelButton(locale: Locale): SubmitAction {
-  return plainButton(t(locale, 'buy.cancel'), commandData('cancel'));
+  return plainButton(t(locale, 'buy.cancel'), act.stop());
 }
 
 /** One row of a list: literal lines on the left, a button on the right. */
@@ -57,7 +57,7 @@ export function buyCustomerTeams(screen: BuyCustomerScreen, locale: Locale): Ada
         customers.map((c) =>
           row(
             [plainText(customerName(c), { weight: 'Bolder' }), plainText(customerDetails(c, locale), { isSubtle: true, size: 'Small' }, { spacing: 'None' })],
-            plainButton(t(locale, 'customer.select'), { action: `${flow}.customer`, customerId: c.id }),
+            plainButton(t(locale, 'customer.select'), act.customerPick(flow, c.id)),
           ),
         ),
       ),
@@ -75,7 +75,7 @@ export function buyCustomerTeams(screen: BuyCustomerScreen, locale: Locale): Ada
       ...(screen.query && screen.result !== 'many' ? { value: screen.query.slice(0, SEARCH_MAX_LENGTH) } : {}),
       spacing: 'Medium',
     }),
-    actionSet([submitAction(t(locale, 'customer.search'), { action: `${flow}.search` }, { style: 'positive' })]),
+    actionSet([submitAction(t(locale, 'customer.search'), act.customerSearch(flow), { style: 'positive' })]),
   );
   return adaptiveCard(body, { fallbackText: buyCustomerText(screen, locale), actions: [cancelButton(locale)] });
 }
@@ -89,10 +89,10 @@ export function buyProductsTeams(screen: BuyProductsScreen, locale: Locale): Ada
   const r3 = reservationsUnavailableText(screen, locale);
   if (r3) body.push(container([plainText(r3)], { style: 'warning' }));
 
-  const filters: CardAction[] = [
-    plainButton(t(locale, 'buy.products.all'), { action: 'buy.kind', customerId, kind: 'all' }, screen.filterKind === null ? 'positive' : undefined),
+  const filters: AdaptiveAction[] = [
+    plainButton(t(locale, 'buy.products.all'), act.buyKind(customerId, 'all'), screen.filterKind === null ? 'positive' : undefined),
     ...screen.kinds.map((kind) =>
-      plainButton(kindName(locale, kind), { action: 'buy.kind', customerId, kind }, screen.filterKind === kind ? 'positive' : undefined),
+      plainButton(kindName(locale, kind), act.buyKind(customerId, kind), screen.filterKind === kind ? 'positive' : undefined),
     ),
   ];
   // Three to a row: a row of five long (German) kind names would be cut off.
@@ -104,7 +104,7 @@ export function buyProductsTeams(screen: BuyProductsScreen, locale: Locale): Ada
       maxLength: SEARCH_MAX_LENGTH,
       ...(screen.search ? { value: screen.search.slice(0, SEARCH_MAX_LENGTH) } : {}),
     }),
-    actionSet([submitAction(t(locale, 'buy.search'), { action: 'buy.productSearch', customerId })]),
+    actionSet([submitAction(t(locale, 'buy.search'), act.buyProductSearch(customerId))]),
   );
 
   body.push(plainText(productsHeading(screen, locale), { weight: 'Bolder' }, { spacing: 'Large' }));
@@ -120,7 +120,7 @@ export function buyProductsTeams(screen: BuyProductsScreen, locale: Locale): Ada
               plainText(productSubline(p, locale), { isSubtle: true, size: 'Small' }, { spacing: 'None' }),
               plainText(fromPriceText(p, screen.taxNote, locale), {}, { spacing: 'None' }),
             ],
-            plainButton(t(locale, 'buy.products.select'), { action: 'buy.product', customerId, productId: p.productId }),
+            plainButton(t(locale, 'buy.products.select'), act.buyProduct(customerId, p.productId)),
           ),
         ),
       ),
@@ -166,9 +166,8 @@ export function buySkuTeams(screen: BuySkuScreen, locale: Locale): AdaptiveCardJ
   if (screen.quantityError) body.push(container([textBlock(quantityErrorText(screen.quantityError, locale), { color: 'Attention' })], { style: 'attention' }));
 
   // One SKU: nothing to choose, the button carries it. Several: the choice is an input named like the data field.
-  const reviewData: SubmitData = { action: 'buy.review', productId: product.productId };
-  if (skus.length === 1) reviewData.skuId = skus[0]!.skuId;
-  else {
+  const reviewData = act.buyReview(product.productId, skus.length === 1 ? skus[0]!.skuId : undefined);
+  if (skus.length > 1) {
     const selected = skus.some((s) => s.skuId === screen.selectedSkuId) ? screen.selectedSkuId : null;
     body.push(
       inputChoiceSet(
@@ -219,7 +218,7 @@ export function buyReviewTeams(screen: BuyReviewScreen, locale: Locale): Adaptiv
   return adaptiveCard(body, {
     fallbackText: buyReviewText(screen, locale),
     actions: [
-      plainButton(t(locale, 'buy.review.confirm'), { action: 'buy.confirm', reviewId: screen.reviewId }, 'positive'),
+      plainButton(t(locale, 'buy.review.confirm'), act.buyConfirm(screen.reviewId), 'positive'),
       cancelButton(locale),
     ],
   });
@@ -238,6 +237,6 @@ export function buyConfirmedTeams(screen: BuyConfirmedScreen, locale: Locale): A
   ];
   return adaptiveCard(body, {
     fallbackText: buyConfirmedText(screen, locale),
-    actions: [plainButton(t(locale, 'buy.viewOrders'), { action: 'command', command: 'orders', args: screen.customer.id })],
+    actions: [plainButton(t(locale, 'buy.viewOrders'), act.command('orders', screen.customer.id))],
   });
 }

@@ -1,7 +1,8 @@
+import { act } from './actions.js';
 import { button, context, escapeMrkdwn, header, mrkdwn, section, slackMessage, type SlackBlock, type SlackMessage } from './blockkit.js';
 import { commandLine, helpText } from './help.text.js';
 import { t, tKey, type Locale } from './i18n/index.js';
-import { commandData, type HelpCommand, type HelpScreen } from './screens.js';
+import { type HelpCommand, type HelpScreen } from './screens.js';
 
 function commandSection(command: HelpCommand, screen: HelpScreen, locale: Locale): SlackBlock {
   const line = `\`${escapeMrkdwn(commandLine(command, screen.channel, locale))}\``;
@@ -9,7 +10,7 @@ function commandSection(command: HelpCommand, screen: HelpScreen, locale: Locale
   if (!command.available) {
     return section(mrkdwn(`${line}\n${description}\n_${escapeMrkdwn(t(locale, 'help.comingSoon'))}_`));
   }
-  return section(mrkdwn(`${line}\n${description}`), button(command.name, commandData(command.name), command.name));
+  return section(mrkdwn(`${line}\n${description}`), button(command.name, act.command(command.name), command.name));
 }
 
 export function helpSlack(screen: HelpScreen, locale: Locale): SlackMessage {

@@ -1,14 +1,15 @@
+import { act } from './actions.js';
 import {
   actionSet, adaptiveCard, column, columnSet, container, heading, plainText, submitAction, textBlock, textRun, richText,
   type AdaptiveCardJson, type CardElement,
 } from './adaptive.js';
 import { commandLine, helpText } from './help.text.js';
 import { t, tKey, type Locale } from './i18n/index.js';
-import { commandData, type HelpCommand, type HelpScreen } from './screens.js';
+import { type HelpCommand, type HelpScreen } from './screens.js';
 
 function commandRow(command: HelpCommand, screen: HelpScreen, locale: Locale): CardElement {
   const side = command.available
-    ? actionSet([submitAction(command.name, commandData(command.name))])
+    ? actionSet([submitAction(command.name, act.command(command.name))])
     : plainText(t(locale, 'help.comingSoon'), { isSubtle: true, italic: true });
   return columnSet(
     [

@@ -3,7 +3,7 @@
  * plain text out. Pure functions; nothing here reads configuration or calls a service.
  */
 import { attachment, type AdaptiveCardAttachment, type AdaptiveCardJson } from './adaptive.js';
-import type { SlackMessage } from './blockkit.js';
+import { plain, section, slackMessage, type SlackMessage, type SlackModalView } from './blockkit.js';
 import { buyConfirmedSlack, buyCustomerSlack, buyProductsSlack, buyReviewSlack, buySkuSlack } from './buy.slack.js';
 import { buyConfirmedTeams, buyCustomerTeams, buyProductsTeams, buyReviewTeams, buySkuTeams } from './buy.teams.js';
 import { buyConfirmedText, buyCustomerText, buyProductsText, buyReviewText, buySkuText } from './buy.text.js';
@@ -20,7 +20,8 @@ import { ordersText } from './orders.text.js';
 import { rolesConfirmSlack, rolesUserSlack, rolesUsersSlack } from './roles.slack.js';
 import { rolesConfirmTeams, rolesUserTeams, rolesUsersTeams } from './roles.teams.js';
 import { rolesConfirmText, rolesUserText, rolesUsersText } from './roles.text.js';
-import type { Screen, ScreenKind } from './screens.js';
+import { FORM_RENDERERS } from './forms.js';
+import { isForm, type FormScreen, type MessageScreen, type Screen, type ScreenKind } from './screens.js';
 import { softwareChoicesSlack, softwareKeysSlack, softwareListSlack } from './software.slack.js';
 import { softwareChoicesTeams, softwareKeysTeams, softwareListTeams } from './software.teams.js';
 import { softwareChoicesText, softwareKeysText, softwareListText } from './software.text.js';
@@ -47,7 +48,7 @@ interface Renderers<S extends Screen> {
 }
 
 /** One entry per screen kind: adding a member to `Screen` fails to compile until it is rendered. */
-const RENDERERS: { [K in ScreenKind]: Renderers<Extract<Screen, { kind: K }>> } = {
+const RENDERERS: { [K in ScreenKind]: Renderers<Extract<MessageScreen, { kind: K }>> } = {
   help: { teams: helpTeams, slack: helpSlack, text: helpText },
   welcome: { teams: welcomeTeams, slack: welcomeSlack, text: welcomeText },
   whoami: { teams: whoamiTeams, slack: whoamiSlack, text: whoamiText },
@@ -66,19 +67,36 @@ const RENDERERS: { [K in ScreenKind]: Renderers<Extract<Screen, { kind: K }>> } 
   softwareKeys: { teams: softwareKeysTeams, slack: softwareKeysSlack, text: softwareKeysText },
 };
 
-function renderersFor(screen: Screen): Renderers<Screen> {
-  // The table's type pairs each kind with its own renderers; indexing by a union loses that link.
-  return RENDERERS[screen.kind] as Renderers<Screen>;
+// The tables pair each kind with its own renderers; indexing by a union loses that link.
+function renderersFor(screen: MessageScreen): Renderers<MessageScreen> {
+  return RENDERERS[screen.kind] as Renderers<MessageScreen>;
+}
+
+function formRenderersFor(form: FormScreen): (typeof FORM_RENDERERS)[keyof typeof FORM_RENDERERS] & { [K in 'teams' | 'slackModal' | 'text']: (f: FormScreen, l: Locale) => ReturnType<(typeof FORM_RENDERERS)[keyof typeof FORM_RENDERERS][K]> } {
+  return FORM_RENDERERS[form.kind] as never;
 }
 
 export function renderTeams(screen: Screen, locale: Locale): AdaptiveCardAttachment {
-  return attachment(renderersFor(screen).teams(screen, locale));
+  return attachment(isForm(screen) ? formRenderersFor(screen).teams(screen, locale) : renderersFor(screen).teams(screen, locale));
 }
 
+/**
+ * A screen as a Block Kit message. A form is a modal on Slack (renderSlackModal, opened by a
+ * click); where no modal can open, it is said as text.
+ */
 export function renderSlack(screen: Screen, locale: Locale): SlackMessage {
+  if (isForm(screen)) {
+    const text = formRenderersFor(screen).text(screen, locale);
+    return slackMessage(text, [section(plain(text))]);
+  }
   return renderersFor(screen).slack(screen, locale);
 }
 
+/** A form as a Slack modal view. */
+export function renderSlackModal(form: FormScreen, locale: Locale): SlackModalView {
+  return formRenderersFor(form).slackModal(form, locale);
+}
+
 export function fallbackText(screen: Screen, locale: Locale): string {
-  return renderersFor(screen).text(screen, locale);
+  return isForm(screen) ? formRenderersFor(screen).text(screen, locale) : renderersFor(screen).text(screen, locale);
 }

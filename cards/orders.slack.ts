@@ -1,3 +1,4 @@
+import { act } from './actions.js';
 import { actions, button, context, escapeMrkdwn, header, mrkdwn, plain, section, slackMessage, type ButtonElement, type SlackBlock, type SlackMessage } from './blockkit.js';
 import { shown, SHOWN } from './buy.text.js';
 import { t, type Locale } from './i18n/index.js';
@@ -15,8 +16,8 @@ export function ordersSlack(screen: OrdersScreen, locale: Locale): SlackMessage 
   }
   const paging: ButtonElement[] = [];
   const customerId = screen.customer.id;
-  if (hasPrevious(screen)) paging.push(button(t(locale, 'orders.previous'), { action: 'orders.page', customerId, page: screen.page - 1 }, 'previous'));
-  if (hasNext(screen)) paging.push(button(t(locale, 'orders.next'), { action: 'orders.page', customerId, page: screen.page + 1 }, 'next'));
+  if (hasPrevious(screen)) paging.push(button(t(locale, 'orders.previous'), act.ordersPage(customerId, screen.page - 1), 'previous'));
+  if (hasNext(screen)) paging.push(button(t(locale, 'orders.next'), act.ordersPage(customerId, screen.page + 1), 'next'));
   if (screen.totalPages > 1) blocks.push(context([plain(pageText(screen, locale))]));
   if (paging.length > 0) blocks.push(actions(paging));
   return slackMessage(ordersText(screen, locale), blocks);

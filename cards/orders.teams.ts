@@ -1,4 +1,5 @@
-import { adaptiveCard, container, heading, plainText, submitAction, textBlock, type AdaptiveCardJson, type CardAction, type CardElement } from './adaptive.js';
+import { act } from './actions.js';
+import { adaptiveCard, container, heading, plainText, submitAction, textBlock, type AdaptiveCardJson, type AdaptiveAction, type CardElement } from './adaptive.js';
 import { shown, SHOWN } from './buy.text.js';
 import { t, type Locale } from './i18n/index.js';
 import { hasNext, hasPrevious, orderLine, ordersText, ordersTitle, orderStatusLine, pageText, shownOrders } from './orders.text.js';
@@ -25,9 +26,9 @@ export function ordersTeams(screen: OrdersScreen, locale: Locale): AdaptiveCardJ
     body.push(container(orders.map((o) => orderRow(o, locale))));
   }
   if (screen.totalPages > 1) body.push(plainText(pageText(screen, locale), { isSubtle: true }, { spacing: 'Medium' }));
-  const paging: CardAction[] = [];
+  const paging: AdaptiveAction[] = [];
   const customerId = screen.customer.id;
-  if (hasPrevious(screen)) paging.push(submitAction(t(locale, 'orders.previous'), { action: 'orders.page', customerId, page: screen.page - 1 }));
-  if (hasNext(screen)) paging.push(submitAction(t(locale, 'orders.next'), { action: 'orders.page', customerId, page: screen.page + 1 }));
+  if (hasPrevious(screen)) paging.push(submitAction(t(locale, 'orders.previous'), act.ordersPage(customerId, screen.page - 1)));
+  if (hasNext(screen)) paging.push(submitAction(t(locale, 'orders.next'), act.ordersPage(customerId, screen.page + 1)));
   return adaptiveCard(body, { fallbackText: ordersText(screen, locale), actions: paging });
 }

@@ -1,10 +1,11 @@
+import { act } from './actions.js';
 import {
   actionSet, adaptiveCard, column, columnSet, container, factSet, heading, plainText, submitAction, textBlock,
-  type AdaptiveCardJson, type CardAction, type CardElement,
+  type AdaptiveCardJson, type AdaptiveAction, type CardElement,
 } from './adaptive.js';
 import { clamp } from './blockkit.js';
 import { roleName, t, type Locale } from './i18n/index.js';
-import { commandData, type RolesConfirmScreen, type RolesUserScreen, type RolesUsersScreen } from './screens.js';
+import { type RolesConfirmScreen, type RolesUserScreen, type RolesUsersScreen } from './screens.js';
 import { confirmQuestion, emptyListText, pageLine, rolesConfirmText, rolesUserText, rolesUsersText, userName, userRoles } from './roles.text.js';
 
 export function rolesUsersTeams(screen: RolesUsersScreen, locale: Locale): AdaptiveCardJson {
@@ -21,7 +22,7 @@ export function rolesUsersTeams(screen: RolesUsersScreen, locale: Locale): Adapt
         columnSet(
           [
             column([plainText(userName(u, locale), { weight: 'Bolder' }), plainText(userRoles(u, locale), { isSubtle: true }, { spacing: 'None' })], { width: 'stretch' }),
-            column([actionSet([submitAction(t(locale, 'roles.change'), { action: 'roles.pick', userId: u.id })])], { width: 'auto', verticalContentAlignment: 'Center' }),
+            column([actionSet([submitAction(t(locale, 'roles.change'), act.rolesPick(u.id))])], { width: 'auto', verticalContentAlignment: 'Center' }),
           ],
           { separator: true, spacing: 'Medium' },
         ),
@@ -29,9 +30,9 @@ export function rolesUsersTeams(screen: RolesUsersScreen, locale: Locale): Adapt
     ),
   );
   body.push(plainText(pageLine(screen, locale), { isSubtle: true }));
-  const paging: CardAction[] = [];
-  if (screen.offset > 0) paging.push(submitAction(t(locale, 'roles.previous'), { action: 'roles.page', offset: Math.max(0, screen.offset - screen.pageSize) }));
-  if (screen.offset + screen.users.length < screen.total) paging.push(submitAction(t(locale, 'roles.next'), { action: 'roles.page', offset: screen.offset + screen.pageSize }));
+  const paging: AdaptiveAction[] = [];
+  if (screen.offset > 0) paging.push(submitAction(t(locale, 'roles.previous'), act.rolesPage(Math.max(0, screen.offset - screen.pageSize))));
+  if (screen.offset + screen.users.length < screen.total) paging.push(submitAction(t(locale, 'roles.next'), act.rolesPage(screen.offset + screen.pageSize)));
   return adaptiveCard(body, { fallbackText: rolesUsersText(screen, locale), ...(paging.length ? { actions: paging } : {}) });
 }
 
@@ -43,19 +44,19 @@ export function rolesUserTeams(screen: RolesUserScreen, locale: Locale): Adaptiv
       screen.allRoles.map((role) => {
         const has = screen.user.roles.includes(role);
         const label = has ? t(locale, 'roles.revoke', { role: roleName(locale, role) }) : t(locale, 'roles.grant', { role: roleName(locale, role) });
-        return actionSet([submitAction(label, { action: 'roles.toggle', userId: screen.user.id, role, grant: !has }, has ? { style: 'destructive' } : {})], { spacing: 'Small' });
+        return actionSet([submitAction(label, act.rolesToggle(screen.user.id, role, !has), has ? { style: 'destructive' } : {})], { spacing: 'Small' });
       }),
     ),
   ];
-  return adaptiveCard(body, { fallbackText: rolesUserText(screen, locale), actions: [submitAction(t(locale, 'roles.done'), { action: 'roles.done' })] });
+  return adaptiveCard(body, { fallbackText: rolesUserText(screen, locale), actions: [submitAction(t(locale, 'roles.done'), act.rolesDone())] });
 }
 
 export function rolesConfirmTeams(screen: RolesConfirmScreen, locale: Locale): AdaptiveCardJson {
   return adaptiveCard([textBlock(confirmQuestion(screen, locale), { weight: 'Bolder' })], {
     fallbackText: rolesConfirmText(screen, locale),
     actions: [
-      submitAction(t(locale, 'roles.confirm'), { action: 'roles.confirm', userId: screen.user.id, role: screen.role, grant: screen.grant }, { style: 'positive' }),
-      submitAction(t(locale, 'roles.cancel'), commandData('cancel')),
+      submitAction(t(locale, 'roles.confirm'), act.rolesConfirm(screen.user.id, screen.role, screen.grant), { style: 'positive' }),
+      submitAction(t(locale, 'roles.cancel'), act.stop()),
     ],
   });
 }

@@ -7,6 +7,7 @@
  */
 import type { Channel, Role } from '../services/access/roles.js';
 import type { BillingCycle, OrderStatus, ProductKind, Term } from '../services/commerce/types.js';
+import { act, type CardAction } from './actions.js';
 import type { MessageKey, MessageParams } from './i18n/index.js';
 
 /**
@@ -49,7 +50,7 @@ export type NoticeTone = 'info' | 'warning' | 'error';
 
 export interface NoticeAction {
   labelKey: MessageKey;
-  data: SubmitData;
+  data: CardAction;
 }
 
 export interface NoticeScreen {
@@ -99,29 +100,7 @@ export interface RolesConfirmScreen {
 
 // --- purchase (R1–R7) and order history ------------------------------------------------
 //
-// Actions the purchase screens send (all ids opaque; never a price — the server re-reads
-// the catalog):
-//   buy.search         {query}                      Teams: typed in the card's search box; Slack: buySearchModal
-//   buy.customer       {customerId}                 a customer picked from a list
-//   buy.kind           {customerId, kind}           product filter; kind 'all' clears it
-//   buy.productSearch  {customerId, search}         Teams: typed in the card's search box; Slack: buyProductSearchModal
-//   buy.product        {customerId, productId}
-//   buy.sku            {productId, skuId}           Slack: a SKU chosen; the dialog opens buyQuantityModal
-//   buy.review         {productId, skuId, quantity} Teams: inputs on the SKU card; Slack: buyQuantityModal
-//   buy.confirm        {reviewId}
-//   orders.customer / orders.search                  as buy.customer / buy.search, for `orders` (flow: 'orders')
-//   orders.page        {customerId, page}
-//   software.customer / software.search              as buy.customer / buy.search, for `keys` (flow: 'software')
-//   software.item      {orderId, lineNumber}         a purchase picked from the software list
-//   software.get       {orderId, lineNumber, version, language, fileType}
-//                                                    Teams: the three pickers merged into the button's data
-//                      {orderId, lineNumber, variantId}
-//                                                    Slack: one button per existing combination (a message cannot
-//                                                    carry picker values into a button's submit)
-//   software.download  {}                            Slack only: the Download url button also sends a block action;
-//                                                    it carries nothing and needs no answer
-//   command            {command: 'cancel'} / {command: 'orders', args: customerId}
-// Teams sends input values as strings ("12"); Slack modal values are strings too.
+// What the buttons of these screens send is the typed union of cards/actions.ts.
 
 /** R4: whether the prices shown include tax (Australia, Brazil) or exclude it (everywhere else). */
 export type TaxNote = 'incl' | 'excl';
@@ -382,10 +361,49 @@ export interface SoftwareKeysScreen {
   maxDownloads: number;
 }
 
+// --- forms ---------------------------------------------------------------------------
+//
+// What a flow asks the user to fill in. A form is a screen like any other for the flow; the
+// channel decides how it looks: Slack opens it as a modal (with the trigger of the click that
+// asked for it), Teams shows it as a card with the inputs.
+
+/** R1: search for a customer (what `<flow>.search` without a query asks for). */
+export interface CustomerSearchFormScreen {
+  kind: 'customerSearchForm';
+  flow: CustomerSearchFlow;
+  query: string | null;
+}
+
+/** Search the products this customer's market may buy. */
+export interface ProductSearchFormScreen {
+  kind: 'productSearchForm';
+  customer: CustomerSummary;
+}
+
+/** R2: the quantity of one SKU, within its bounds. */
+export interface QuantityFormScreen {
+  kind: 'quantityForm';
+  customer: CustomerSummary;
+  productId: string;
+  productTitle: string;
+  sku: SkuOption;
+  taxNote: TaxNote;
+  /** Prefill (e.g. the refused quantity). */
+  quantity: number | null;
+  quantityError: QuantityError | null;
+}
+
+export type FormScreen = CustomerSearchFormScreen | ProductSearchFormScreen | QuantityFormScreen;
+export type FormKind = FormScreen['kind'];
+
 /** The most rows a screen shows: keeps Slack under 50 blocks and Teams under 28 KB. */
 export const CARD_LIMITS = { customers: 20, products: 15, skus: 20, orders: 25, software: 25, softwareVariants: 20, softwareChoices: 50 } as const;
 
-export type Screen =
+/** Everything a reply can show, forms included. */
+export type Screen = MessageScreen | FormScreen;
+
+/** A screen shown as a message (a card, Block Kit, text). */
+export type MessageScreen =
   | HelpScreen
   | WelcomeScreen
   | WhoamiScreen
@@ -402,11 +420,17 @@ export type Screen =
   | SoftwareListScreen
   | SoftwareChoicesScreen
   | SoftwareKeysScreen;
-export type ScreenKind = Screen['kind'];
+export type ScreenKind = MessageScreen['kind'];
 
-/** Submit data of a button that runs a command, as if the user had typed it. */
-export function commandData(command: string): SubmitData {
-  return { action: 'command', command };
+const FORM_KINDS: readonly string[] = ['customerSearchForm', 'productSearchForm', 'quantityForm'] satisfies FormKind[];
+
+export function isForm(screen: Screen): screen is FormScreen {
+  return FORM_KINDS.includes(screen.kind);
+}
+
+/** A button that runs a command, as if the user had typed it. */
+export function commandData(command: string): CardAction {
+  return act.command(command);
 }
 
 export function notice(tone: NoticeTone, messageKey: MessageKey, params?: MessageParams, actions?: NoticeAction[]): NoticeScreen {

@@ -5,20 +5,21 @@
  * combination that exists, each sending `{action: 'software.get', orderId, lineNumber,
  * variantId}`. Outside values go into plain_text; the key into a code span.
  */
+import { act } from './actions.js';
 import {
   actions, button, context, escapeMrkdwn, header, labelledFields, mrkdwn, plain, section, slackMessage,
   type ButtonElement, type SlackBlock, type SlackMessage,
 } from './blockkit.js';
 import { shown, SHOWN } from './buy.text.js';
 import { t, type Locale } from './i18n/index.js';
-import { commandData, type SoftwareChoicesScreen, type SoftwareKeysScreen, type SoftwareListScreen } from './screens.js';
+import { type SoftwareChoicesScreen, type SoftwareKeysScreen, type SoftwareListScreen } from './screens.js';
 import {
   againText, expiryText, hasChoices, itemContext, keysFacts, missingText, moreSoftware, moreVariants, shownSoftware, shownVariants,
   softwareChoicesText, softwareEmptyText, softwareKeysText, softwareLine, softwareListText, softwareStatusLine, softwareTitle, variantText,
 } from './software.text.js';
 
 function cancelButton(locale: Locale): ButtonElement {
-  return button(t(locale, 'buy.cancel'), commandData('cancel'), 'cancel');
+  return button(t(locale, 'buy.cancel'), act.stop(), 'cancel');
 }
 
 export function softwareListSlack(screen: SoftwareListScreen, locale: Locale): SlackMessage {
@@ -32,7 +33,7 @@ export function softwareListSlack(screen: SoftwareListScreen, locale: Locale): S
     // R19: a cancelled purchase stays listed, without a button.
     blocks.push(
       item.keyAvailable
-        ? section(text, button(t(locale, 'software.get'), { action: 'software.item', orderId: item.orderId, lineNumber: item.lineNumber }, `${item.orderId}:${item.lineNumber}`))
+        ? section(text, button(t(locale, 'software.get'), act.softwareItem(item.orderId, item.lineNumber), `${item.orderId}:${item.lineNumber}`))
         : section(text),
     );
   }
@@ -60,7 +61,7 @@ export function softwareChoicesSlack(screen: SoftwareChoicesScreen, locale: Loca
     blocks.push(
       actions(
         variants.map((v) =>
-          button(variantText(v, locale), { action: 'software.get', orderId, lineNumber, variantId: v.id }, `v${v.id}`, isSelected(screen, v) ? 'primary' : undefined),
+          button(variantText(v, locale), act.softwareGet(orderId, lineNumber, v.id), `v${v.id}`, isSelected(screen, v) ? 'primary' : undefined),
         ),
       ),
     );
@@ -76,7 +77,7 @@ interface UrlButtonElement extends ButtonElement {
 }
 
 function downloadButton(label: string, url: string): UrlButtonElement {
-  return { ...button(label, { action: 'software.download' }, 'download', 'primary'), url };
+  return { ...button(label, act.softwareDownload(), 'download', 'primary'), url };
 }
 
 /** The key as a code span, set apart and easy to copy; as plain text if it could break out of one. */

@@ -3,6 +3,7 @@
  * Teams merges their values (`version`, `language`, `fileType`) into the data of
  * "Get keys and downloads". Outside values (titles, versions, the key) are literal text.
  */
+import { act, type CardAction } from './actions.js';
 import {
   actionSet, adaptiveCard, column, columnSet, container, heading, inputChoiceSet, labelled, plainText, submitAction, textBlock, textRun,
   richText,
@@ -11,7 +12,7 @@ import {
 import { shown, SHOWN } from './buy.text.js';
 import { t, type Locale, type MessageKey } from './i18n/index.js';
 import { languageName } from './format.js';
-import { commandData, type SoftwareChoicesScreen, type SoftwareKeysScreen, type SoftwareListScreen, type SoftwareRow, type SubmitData } from './screens.js';
+import { type SoftwareChoicesScreen, type SoftwareKeysScreen, type SoftwareListScreen, type SoftwareRow } from './screens.js';
 import {
   againText, expiryText, hasChoices, initialChoice, itemContext, keysFacts, missingText, moreSoftware, moreVariants, pickerValues,
   SHOWN_CHOICE, shownSoftware, shownVariants, softwareChoicesText, softwareEmptyText, softwareKeysText, softwareLine, softwareListText,
@@ -19,12 +20,12 @@ import {
 } from './software.text.js';
 
 /** A button that ignores (and does not validate) the card's inputs. */
-function plainButton(title: string, data: SubmitData, style?: SubmitAction['style']): SubmitAction {
+function plainButton(title: string, data: CardAction, style?: SubmitAction['style']): SubmitAction {
   return submitAction(title, data, { associatedInputs: 'none', ...(style ? { style } : {}) });
 }
 
 function cancelButton(locale: Locale): SubmitAction {
-  return plainButton(t(locale, 'buy.cancel'), commandData('cancel'));
+  return plainButton(t(locale, 'buy.cancel'), act.stop());
 }
 
 // --- list ---------------------------------------------------------------------------------
@@ -37,7 +38,7 @@ function itemRow(item: SoftwareRow, locale: Locale): CardElement {
   ];
   // R19: a cancelled purchase stays listed, without a way to its (revoked) keys.
   if (!item.keyAvailable) return container(lines, { separator: true, spacing: 'Medium' });
-  const button = plainButton(t(locale, 'software.get'), { action: 'software.item', orderId: item.orderId, lineNumber: item.lineNumber });
+  const button = plainButton(t(locale, 'software.get'), act.softwareItem(item.orderId, item.lineNumber));
   return columnSet(
     [column(lines, { width: 'stretch' }), column([actionSet([button])], { width: 'auto', verticalContentAlignment: 'Center' })],
     { separator: true, spacing: 'Medium' },
@@ -105,7 +106,7 @@ export function softwareChoicesTeams(screen: SoftwareChoicesScreen, locale: Loca
       ),
     );
   }
-  const get: SubmitData = { action: 'software.get', orderId: screen.item.orderId, lineNumber: screen.item.lineNumber };
+  const get = act.softwareGet(screen.item.orderId, screen.item.lineNumber);
   return adaptiveCard(body, {
     fallbackText: softwareChoicesText(screen, locale),
     // associatedInputs 'auto': Teams checks the pickers and merges them into `get`.

@@ -1,6 +1,7 @@
+import { act } from './actions.js';
 import { actionSet, adaptiveCard, heading, submitAction, textBlock, type AdaptiveCardJson } from './adaptive.js';
 import { t, type Locale } from './i18n/index.js';
-import { commandData, type WelcomeScreen } from './screens.js';
+import { type WelcomeScreen } from './screens.js';
 import { welcomeText, welcomeTitle } from './welcome.text.js';
 
 export function welcomeTeams(screen: WelcomeScreen, locale: Locale): AdaptiveCardJson {
@@ -9,7 +10,7 @@ export function welcomeTeams(screen: WelcomeScreen, locale: Locale): AdaptiveCar
       heading(welcomeTitle(screen, locale)),
       textBlock(t(locale, 'welcome.text')),
       textBlock(t(locale, 'welcome.next'), { spacing: 'Small' }),
-      actionSet([submitAction(t(locale, 'action.help'), commandData('help'), { style: 'positive' })]),
+      actionSet([submitAction(t(locale, 'action.help'), act.command('help'), { style: 'positive' })]),
     ],
     { fallbackText: welcomeText(screen, locale) },
   );

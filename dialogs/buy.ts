@@ -1,9 +1,10 @@
 /**
  * `buy [customer] [product]` (R1–R7): customer → product → SKU and quantity → review →
- * confirm → order id. Each step waits for a card submit (or typed text where it asks for
- * it); `help` and `cancel` work at every step (dialogs/runner.ts). The purchase being
- * built lives in the persisted dialog state — card data only ever picks among what the
- * step showed, and prices and totals always come from the service.
+ * confirm → order id. The customer is the shared customer step (a child dialog); each later
+ * step waits for one of this flow's typed card actions (dialogs/actions.ts) or typed text where
+ * it asks for it; `help` and `cancel` work at every step (dialogs/runner.ts). The purchase being
+ * built lives in the persisted dialog state — card data only ever picks among what the step
+ * showed, and prices and totals always come from the service.
  *
  * Exactly once (R7): a confirm's idempotency key is this flow's id plus the number of the
  * review shown, so a double press, a Teams resend or a Slack retry of the same card
@@ -12,21 +13,20 @@
  * from its state.
  */
 import { randomUUID } from 'node:crypto';
-import type { TurnContext } from 'botbuilder';
-import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
-import { buyQuantityModal, quantityModalModel, type BuyConfirmedScreen, type BuyReviewScreen, type QuantityError } from '../cards/index.js';
-import { buySearchModal, buyProductSearchModal } from '../cards/buy.slack.js';
-import { notices } from '../cards/index.js';
+import { Dialog, DialogReason, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
+import type { BuyAction } from '../cards/actions.js';
+import { notices, quantityModalModel, type BuyConfirmedScreen, type BuyReviewScreen, type QuantityError } from '../cards/index.js';
 import { PRODUCT_KINDS, type ProductKind } from '../services/commerce/types.js';
-import { isPurchaseError } from '../services/purchase/errors.js';
 import type { CustomerDirectory } from '../services/customers/directory.js';
+import { isPurchaseError } from '../services/purchase/errors.js';
 import { purchaseIdempotencyKey, type PurchaseService, type Quote } from '../services/purchase/purchase-service.js';
-import { parseTurnInput } from './input.js';
+import { assertNever, parseBuyAction } from './actions.js';
+import { CUSTOMER_STEP, type CustomerStepOptions, type CustomerStepResult } from './customer-step.js';
+import { submitted, typedText } from './input.js';
 import { cancellationTerms, customerSummary, productOptions, skuScreen } from './purchase-views.js';
 import { orRefuse, refusalNotice } from './refusals.js';
 import { expectText, finishFlow } from './runner.js';
-import { askCustomer, customerQuery, searchCustomer } from './customer-step.js';
-import { isSlack, localeOf, openSlackModal, requireActor, show } from './ui.js';
+import { requireActor, show } from './ui.js';
 
 export const BUY_DIALOG = 'buy';
 
@@ -51,23 +51,19 @@ export interface BuyState {
   bought?: { reviewId: string; screen: BuyConfirmedScreen };
 }
 
-type Submit = { action: string; data: Record<string, string | number | boolean> } | null;
+type SkuExtra = { selectedSkuId: string | null; quantity: number | null; quantityError: QuantityError | null };
+const NO_SKU_YET: SkuExtra = { selectedSkuId: null, quantity: null, quantityError: null };
 
-function submitOf(ctx: TurnContext): Submit {
-  const input = parseTurnInput(ctx.activity);
-  return input.kind === 'submit' ? { action: input.action, data: input.data } : null;
-}
-
-/** Typed text of this turn (the step asked for it), or null. */
-function typedOf(ctx: TurnContext): string | null {
-  const input = parseTurnInput(ctx.activity);
-  if (input.kind !== 'command') return null;
-  return `${input.name} ${input.args}`.trim() || null;
-}
-
-function str(v: unknown, max = 200): string | null {
-  return typeof v === 'string' && v.trim() !== '' ? v.trim().slice(0, max) : null;
-}
+/** Which steps each action belongs to: anywhere else it is a card of another step (stale). */
+const STEPS_OF: { [A in BuyAction['action']]: readonly Step[] } = {
+  'buy.kind': [STEP.product],
+  'buy.productSearch': [STEP.product],
+  'buy.searchProducts': [STEP.product],
+  'buy.product': [STEP.product, STEP.sku],
+  'buy.sku': [STEP.sku],
+  'buy.review': [STEP.sku],
+  'buy.confirm': [STEP.review, STEP.done],
+};
 
 /**
  * What follows `buy`: `<product> for <customer>`, a customer (name, tenant id or domain)
@@ -101,67 +97,82 @@ export class BuyDialog extends Dialog<{ args?: string }> {
       state.search = product;
       state.namedProduct = true;
     }
-    if (!customer) return this.askCustomer(dc, state, null, 'prompt');
-    return this.searchCustomer(dc, state, customer);
+    // Step 1, the customer (R1): the shared step, which ends in resumeDialog.
+    return dc.beginDialog(CUSTOMER_STEP, { flow: 'buy', query: customer } satisfies CustomerStepOptions);
+  }
+
+  override async resumeDialog(dc: DialogContext, _reason: DialogReason, result?: CustomerStepResult): Promise<DialogTurnResult> {
+    const state = dc.activeDialog!.state as BuyState;
+    if (!result?.customer) return dc.endDialog();
+    state.customerId = result.customer.id;
+    return this.showProducts(dc, state);
   }
 
   override async continueDialog(dc: DialogContext): Promise<DialogTurnResult> {
     const state = dc.activeDialog!.state as BuyState;
-    const ctx = dc.context;
-    const submit = submitOf(ctx);
-    switch (state.step) {
-      case STEP.customer:
-        return this.onCustomer(dc, state, submit);
-      case STEP.product:
-        return this.onProduct(dc, state, submit, typedOf(ctx));
-      case STEP.sku:
-        return this.onSku(dc, state, submit);
-      case STEP.review:
-        return this.onReview(dc, state, submit);
-      case STEP.done:
-        return this.onDone(dc, state, submit);
+    const submit = submitted(dc.context);
+    const action = submit ? parseBuyAction(submit) : null;
+    if (!action || !STEPS_OF[action.action].includes(state.step)) {
+      // Typed text where the product step asked for it is a product search.
+      const typed = submit ? null : typedText(dc.context);
+      if (typed && state.step === STEP.product) return this.search(dc, state, typed);
+      return this.stale(dc, state);
     }
-  }
-
-  // --- step 1: the customer (R1) ------------------------------------------------------
-
-  private askCustomer(dc: DialogContext, state: BuyState, query: string | null, result: 'prompt' | 'none' | 'invalidGuid'): Promise<DialogTurnResult> {
-    state.step = STEP.customer;
-    return askCustomer(dc, 'buy', query, result);
-  }
-
-  private searchCustomer(dc: DialogContext, state: BuyState, query: string): Promise<DialogTurnResult> {
-    state.step = STEP.customer;
-    return searchCustomer(dc, {
-      flow: 'buy',
-      customers: this.customers,
-      query,
-      onOne: (customerId) => {
-        state.customerId = customerId;
+    // A card of another customer's purchase (an older one) must not act on this one.
+    if ('customerId' in action && action.customerId !== undefined && action.customerId !== state.customerId) return this.stale(dc, state);
+    switch (action.action) {
+      case 'buy.kind':
+        state.kind = action.kind === 'all' ? null : action.kind;
         return this.showProducts(dc, state);
-      },
-    });
+      case 'buy.productSearch':
+        return this.search(dc, state, action.search ?? null);
+      case 'buy.searchProducts': {
+        const customer = await orRefuse(dc.context, () => this.customers.get(requireActor(dc.context), 'buy', state.customerId!));
+        if (!customer) return dc.endDialog();
+        await show(dc.context, { kind: 'productSearchForm', customer: customerSummary(customer) });
+        expectText(dc.context);
+        return Dialog.EndOfTurn;
+      }
+      case 'buy.product':
+        state.productId = action.productId;
+        return this.showSku(dc, state, NO_SKU_YET);
+      case 'buy.sku':
+        return this.askQuantity(dc, state, action.skuId);
+      case 'buy.review':
+        if (action.productId !== state.productId || !action.skuId) return this.stale(dc, state);
+        return this.showReview(dc, state, action.skuId, action.quantity ?? '', false);
+      case 'buy.confirm':
+        return this.onConfirm(dc, state, action.reviewId);
+      default:
+        return assertNever(action);
+    }
   }
 
-  private async onCustomer(dc: DialogContext, state: BuyState, submit: Submit): Promise<DialogTurnResult> {
-    if (submit?.action === 'buy.customer' && str(submit.data.customerId)) {
-      const customer = await orRefuse(dc.context, () => this.customers.get(requireActor(dc.context), 'buy', str(submit.data.customerId)!));
-      if (!customer) return this.askCustomer(dc, state, null, 'prompt');
-      state.customerId = customer.id;
-      return this.showProducts(dc, state);
-    }
-    const query = customerQuery(parseTurnInput(dc.context.activity), 'buy');
-    if (query) return this.searchCustomer(dc, state, query);
-    if (submit?.action === 'buy.search' && isSlack(dc.context)) {
-      await openSlackModal(dc.context, buySearchModal(localeOf(dc.context)));
-      expectText(dc.context);
-      return Dialog.EndOfTurn;
-    }
+  /** A card or text that does not fit the step: say so, and show the step again (nothing was changed). */
+  private async stale(dc: DialogContext, state: BuyState): Promise<DialogTurnResult> {
     await show(dc.context, notices.invalidSubmit());
-    return this.askCustomer(dc, state, null, 'prompt');
+    switch (state.step) {
+      case STEP.product:
+        return this.showProducts(dc, state);
+      case STEP.sku:
+        return this.showSku(dc, state, NO_SKU_YET);
+      case STEP.done:
+        finishFlow(dc.context);
+        return Dialog.EndOfTurn;
+      case STEP.customer:
+      case STEP.review:
+        return Dialog.EndOfTurn;
+    }
   }
 
   // --- step 2: the product (R2, R3) -----------------------------------------------------
+
+  /** A product search looks in every kind: a filter left on would hide what was asked for. No text clears the search. */
+  private search(dc: DialogContext, state: BuyState, search: string | null): Promise<DialogTurnResult> {
+    state.search = search?.trim().slice(0, 200) || null;
+    state.kind = null;
+    return this.showProducts(dc, state);
+  }
 
   private async showProducts(dc: DialogContext, state: BuyState): Promise<DialogTurnResult> {
     state.step = STEP.product;
@@ -176,7 +187,7 @@ export class BuyDialog extends Dialog<{ args?: string }> {
     state.namedProduct = false;
     if (named && search && products.length === 1) {
       state.productId = products[0]!.productId;
-      return this.showSku(dc, state, { selectedSkuId: null, quantity: null, quantityError: null });
+      return this.showSku(dc, state, NO_SKU_YET);
     }
     // Filters: every kind when nothing is filtered (what the market sells), else every kind the
     // market may buy (R3) — without asking the catalog a second time.
@@ -196,50 +207,9 @@ export class BuyDialog extends Dialog<{ args?: string }> {
     return Dialog.EndOfTurn;
   }
 
-  private async onProduct(dc: DialogContext, state: BuyState, submit: Submit, typed: string | null): Promise<DialogTurnResult> {
-    if (submit && submit.data.customerId !== undefined && submit.data.customerId !== state.customerId) {
-      // A card of another customer's purchase (an older one): it must not act on this one.
-      await show(dc.context, notices.invalidSubmit());
-      return this.showProducts(dc, state);
-    }
-    switch (submit?.action) {
-      case 'buy.kind': {
-        const kind = submit.data.kind;
-        state.kind = kind === 'all' ? null : (PRODUCT_KINDS as readonly unknown[]).includes(kind) ? (kind as ProductKind) : state.kind ?? null;
-        return this.showProducts(dc, state);
-      }
-      case 'buy.productSearch': {
-        const search = str(submit.data.search);
-        if (!search && isSlack(dc.context)) {
-          const offers = await orRefuse(dc.context, () => this.customers.get(requireActor(dc.context), 'buy', state.customerId!));
-          if (offers) await openSlackModal(dc.context, buyProductSearchModal(localeOf(dc.context), customerSummary(offers)));
-          expectText(dc.context);
-          return Dialog.EndOfTurn;
-        }
-        state.search = search;
-        // A search looks in every kind: a filter left on would hide what was asked for.
-        state.kind = null;
-        return this.showProducts(dc, state);
-      }
-      case 'buy.product': {
-        const productId = str(submit.data.productId);
-        if (!productId) break;
-        state.productId = productId;
-        return this.showSku(dc, state, { selectedSkuId: null, quantity: null, quantityError: null });
-      }
-    }
-    if (!submit && typed) {
-      state.search = typed;
-      state.kind = null;
-      return this.showProducts(dc, state);
-    }
-    await show(dc.context, notices.invalidSubmit());
-    return this.showProducts(dc, state);
-  }
-
   // --- step 3: SKU and quantity (R2, R4, R5) -------------------------------------------
 
-  private async showSku(dc: DialogContext, state: BuyState, extra: { selectedSkuId: string | null; quantity: number | null; quantityError: QuantityError | null }): Promise<DialogTurnResult> {
+  private async showSku(dc: DialogContext, state: BuyState, extra: SkuExtra): Promise<DialogTurnResult> {
     const found = await orRefuse(dc.context, () => this.purchases.offer(requireActor(dc.context), state.customerId!, state.productId!));
     if (!found) {
       // E.g. an Azure reservation for a customer in an unavailable market (R3): back to the products.
@@ -251,37 +221,26 @@ export class BuyDialog extends Dialog<{ args?: string }> {
     return Dialog.EndOfTurn;
   }
 
-  private async onSku(dc: DialogContext, state: BuyState, submit: Submit): Promise<DialogTurnResult> {
-    if (submit?.action === 'buy.sku' && str(submit.data.skuId) && isSlack(dc.context)) {
-      // Slack: the quantity is asked in a modal opened by this click.
-      const found = await orRefuse(dc.context, () => this.purchases.offer(requireActor(dc.context), state.customerId!, state.productId!));
-      if (!found) return this.showProducts(dc, state);
-      const model = quantityModalModel(skuScreen(found.customer, found.offer, { selectedSkuId: null, quantity: null, quantityError: null }), str(submit.data.skuId)!);
-      if (!model) {
-        await show(dc.context, notices.invalidSubmit());
-        return Dialog.EndOfTurn;
-      }
-      await openSlackModal(dc.context, buyQuantityModal(model, localeOf(dc.context)));
+  /** One SKU chosen (Slack's SKU buttons): its quantity, as a form — a modal on Slack. */
+  private async askQuantity(dc: DialogContext, state: BuyState, skuId: string): Promise<DialogTurnResult> {
+    const found = await orRefuse(dc.context, () => this.purchases.offer(requireActor(dc.context), state.customerId!, state.productId!));
+    if (!found) return this.showProducts(dc, state);
+    const model = quantityModalModel(skuScreen(found.customer, found.offer, NO_SKU_YET), skuId);
+    if (!model) {
+      await show(dc.context, notices.invalidSubmit());
       return Dialog.EndOfTurn;
     }
-    if (submit?.action === 'buy.review' && submit.data.productId === state.productId && str(submit.data.skuId)) {
-      return this.showReview(dc, state, str(submit.data.skuId)!, submit.data.quantity ?? '', false);
-    }
-    if (submit?.action === 'buy.product' && str(submit.data.productId)) {
-      state.productId = str(submit.data.productId)!;
-      return this.showSku(dc, state, { selectedSkuId: null, quantity: null, quantityError: null });
-    }
-    await show(dc.context, notices.invalidSubmit());
-    return this.showSku(dc, state, { selectedSkuId: null, quantity: null, quantityError: null });
+    await show(dc.context, { kind: 'quantityForm', ...model });
+    return Dialog.EndOfTurn;
   }
 
   // --- steps 4–5: review and confirm (R6, R7) -------------------------------------------
 
-  private async showReview(dc: DialogContext, state: BuyState, skuId: string, quantity: string | number | boolean, priceChanged: boolean, quote?: Quote): Promise<DialogTurnResult> {
+  private async showReview(dc: DialogContext, state: BuyState, skuId: string, quantity: string | number, priceChanged: boolean, quote?: Quote): Promise<DialogTurnResult> {
     let q = quote;
     if (!q) {
       try {
-        q = await this.purchases.quote(requireActor(dc.context), { customerId: state.customerId!, productId: state.productId!, skuId, quantity: typeof quantity === 'boolean' ? '' : quantity });
+        q = await this.purchases.quote(requireActor(dc.context), { customerId: state.customerId!, productId: state.productId!, skuId, quantity });
       } catch (err) {
         if (isPurchaseError(err, 'invalid_quantity')) {
           const r = err.refusal;
@@ -318,14 +277,12 @@ export class BuyDialog extends Dialog<{ args?: string }> {
     return Dialog.EndOfTurn;
   }
 
-  private async onReview(dc: DialogContext, state: BuyState, submit: Submit): Promise<DialogTurnResult> {
-    const pending = state.pending!;
-    if (submit?.action !== 'buy.confirm' || submit.data.reviewId !== pending.reviewId) {
-      // An older review card, or anything else: nothing is bought.
-      await show(dc.context, notices.invalidSubmit());
-      return Dialog.EndOfTurn;
-    }
-    return this.confirm(dc, state, pending);
+  /** Confirm of the review shown buys; after the order, a repeated Confirm of the same card answers with it. */
+  private onConfirm(dc: DialogContext, state: BuyState, reviewId: string): Promise<DialogTurnResult> {
+    if (state.step === STEP.review && reviewId === state.pending?.reviewId) return this.confirm(dc, state, state.pending);
+    if (state.step === STEP.done && state.bought && reviewId === state.bought.reviewId) return this.answerAgain(dc, state.bought.screen);
+    // An older review card: nothing is bought.
+    return this.stale(dc, state);
   }
 
   private async confirm(dc: DialogContext, state: BuyState, pending: NonNullable<BuyState['pending']>): Promise<DialogTurnResult> {
@@ -363,14 +320,8 @@ export class BuyDialog extends Dialog<{ args?: string }> {
     return Dialog.EndOfTurn;
   }
 
-  /** After the order: a repeated Confirm of the same card answers with the same order, from the flow's state. */
-  private async onDone(dc: DialogContext, state: BuyState, submit: Submit): Promise<DialogTurnResult> {
-    if (submit?.action === 'buy.confirm' && state.bought && submit.data.reviewId === state.bought.reviewId) {
-      await show(dc.context, { ...state.bought.screen, existing: true });
-      finishFlow(dc.context);
-      return Dialog.EndOfTurn;
-    }
-    await show(dc.context, notices.invalidSubmit());
+  private async answerAgain(dc: DialogContext, screen: BuyConfirmedScreen): Promise<DialogTurnResult> {
+    await show(dc.context, { ...screen, existing: true });
     finishFlow(dc.context);
     return Dialog.EndOfTurn;
   }

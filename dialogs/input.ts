@@ -3,15 +3,20 @@
  * a Slack slash command or block action (turned into the same activity shape by the
  * Slack adapter) — into one TurnInput. Card data is untrusted: it is validated here
  * (cards/submit.ts) and anything malformed becomes `badSubmit`, never an exception.
+ *
+ * The runner parses a turn's input once and keeps it in the turn state; flows read it with
+ * `inputOf` (and their own actions with the parsers of dialogs/actions.ts).
  */
 import { parseSubmitData } from '../cards/submit.js';
-import type { Activity } from 'botbuilder';
+import type { Activity, TurnContext } from 'botbuilder';
 
 /** Longest text a user may send; commands and search terms are far shorter. */
 export const MAX_TEXT_LENGTH = 2000;
 
 export type TurnInput =
   | { kind: 'command'; name: string; args: string }
+  /** A Cancel button: stop the running flow — never a command, so an old card's Cancel starts nothing. */
+  | { kind: 'stop' }
   | { kind: 'submit'; action: string; data: Record<string, string | number | boolean> }
   | { kind: 'empty' }
   | { kind: 'tooLong'; limit: number }
@@ -23,6 +28,7 @@ export function parseTurnInput(activity: Partial<Activity>): TurnInput {
     const parsed = parseSubmitData(value);
     if (!parsed) return { kind: 'badSubmit' };
     const { action, ...data } = parsed;
+    if (action === 'flow.stop') return { kind: 'stop' };
     if (action === 'command') {
       const name = data.command;
       if (typeof name !== 'string' || !/^[a-z]{1,32}$/.test(name)) return { kind: 'badSubmit' };
@@ -37,4 +43,28 @@ export function parseTurnInput(activity: Partial<Activity>): TurnInput {
   if (cleaned === '') return { kind: 'empty' };
   const [first = '', ...rest] = cleaned.split(' ');
   return { kind: 'command', name: first.toLowerCase(), args: rest.join(' ') };
+}
+
+const INPUT_KEY = Symbol('csp.turnInput');
+
+/** What the user did in this turn, parsed once (the runner stores it before any flow runs). */
+export function inputOf(ctx: TurnContext): TurnInput {
+  let input = ctx.turnState.get<TurnInput | undefined>(INPUT_KEY);
+  if (!input) {
+    input = parseTurnInput(ctx.activity);
+    ctx.turnState.set(INPUT_KEY, input);
+  }
+  return input;
+}
+
+/** A card submit of this turn (its action and data), or null for typed text and anything else. */
+export function submitted(ctx: TurnContext): { action: string; data: Record<string, string | number | boolean> } | null {
+  const input = inputOf(ctx);
+  return input.kind === 'submit' ? { action: input.action, data: input.data } : null;
+}
+
+/** Typed text of this turn (when the step asked for text), or null. */
+export function typedText(ctx: TurnContext): string | null {
+  const input = inputOf(ctx);
+  return input.kind === 'command' ? `${input.name} ${input.args}`.trim() || null : null;
 }

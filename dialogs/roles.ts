@@ -1,164 +1,147 @@
 /**
  * `roles`: a Global admin sees the organisation's users and grants or revokes their
- * roles — list → user → confirm → apply, each step waiting for a card submit. `help`
- * and `cancel` work at every step (dialogs/runner.ts); a submit that does not fit the
- * step re-shows the step instead of failing. The service checks the role itself.
+ * roles — list → user → confirm → apply, each step waiting for one of this flow's typed card
+ * actions. `help` and `cancel` work at every step (dialogs/runner.ts); a submit that does not
+ * fit the step re-shows the step instead of failing. The service checks the role itself.
  */
-import type { TurnContext } from 'botbuilder';
-import { ComponentDialog, Dialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import { notices, type RoleUserSummary } from '../cards/index.js';
-import { RoleAdministration, USERS_PAGE_SIZE } from '../services/access/role-admin.js';
-import { isRole, ROLES, type Actor, type Role } from '../services/access/roles.js';
-import { refusalNotice } from './refusals.js';
-import { parseTurnInput } from './input.js';
 import { commandLine } from '../cards/help.text.js';
+import { RoleAdministration, USERS_PAGE_SIZE } from '../services/access/role-admin.js';
+import { ROLES, type Actor, type Role } from '../services/access/roles.js';
+import { assertNever, parseRolesAction } from './actions.js';
+import { submitted } from './input.js';
+import { refusalNotice } from './refusals.js';
 import { isSlack, requireActor, show } from './ui.js';
 
 export const ROLES_DIALOG = 'roles';
-const LIST = 'roles.list';
 /** Names are short; a longer search term is cut (it could never match anyway). */
 const MAX_SEARCH = 100;
-const USER = 'roles.user';
-
-interface ListOptions {
-  args?: string;
-  search?: string | null;
-  offset?: number;
-}
-
-interface UserOptions {
-  userId: number;
-}
 
 interface PendingChange {
   role: Role;
   grant: boolean;
 }
 
-/** What a step remembers for the next (botbuilder keeps it in the persisted dialog state). */
-interface StepValues {
-  search?: string | null;
-  userId?: number;
+/** What the flow remembers between turns (persisted with the dialog state). */
+interface RolesState {
+  step: 'list' | 'user' | 'confirm';
+  search: string | null;
+  /** The user shown (steps user and confirm). */
   user?: RoleUserSummary;
+  /** The change shown for confirmation (step confirm). */
   change?: PendingChange;
 }
 
-function valuesOf(step: WaterfallStepContext): StepValues {
-  return step.values;
+function summary(u: { id: number; displayName: string | null; roles: Role[] }): RoleUserSummary {
+  return { id: u.id, displayName: u.displayName, roles: [...u.roles] };
 }
 
-function submitOf(ctx: TurnContext): { action: string; data: Record<string, string | number | boolean> } | null {
-  const input = parseTurnInput(ctx.activity);
-  return input.kind === 'submit' ? { action: input.action, data: input.data } : null;
-}
-
-export class RolesDialog extends ComponentDialog {
+export class RolesDialog extends Dialog<{ args?: string }> {
   constructor(private readonly roles: RoleAdministration) {
     super(ROLES_DIALOG);
-    this.addDialog(new WaterfallDialog(LIST, [this.showList.bind(this), this.pickUser.bind(this)]));
-    this.addDialog(new WaterfallDialog(USER, [this.showUser.bind(this), this.pickChange.bind(this), this.apply.bind(this)]));
-    this.initialDialogId = LIST;
   }
 
-  /** Step 1: a page of users. `roles <name>` filters by name. */
-  private async showList(step: WaterfallStepContext<ListOptions>): Promise<DialogTurnResult> {
-    const opts = step.options ?? {};
-    const search = opts.search !== undefined ? opts.search : opts.args?.trim().slice(0, MAX_SEARCH) || null;
-    const offset = opts.offset ?? 0;
-    valuesOf(step).search = search;
-    return this.guard(step, async (actor) => {
-      const { users, total } = await this.roles.listUsers(actor, { search: search ?? undefined, offset });
-      await show(step.context, {
-        kind: 'rolesUsers',
-        users: users.map(summary),
-        offset,
-        total,
-        pageSize: USERS_PAGE_SIZE,
-        search,
-      });
-      if (users.length === 0) return step.endDialog();
+  /** `roles <name>` filters the list by name. */
+  override async beginDialog(dc: DialogContext, options?: { args?: string }): Promise<DialogTurnResult> {
+    const state: RolesState = { step: 'list', search: options?.args?.trim().slice(0, MAX_SEARCH) || null };
+    dc.activeDialog!.state = state;
+    return this.showList(dc, state, 0);
+  }
+
+  override async continueDialog(dc: DialogContext): Promise<DialogTurnResult> {
+    const state = dc.activeDialog!.state as RolesState;
+    const submit = submitted(dc.context);
+    const action = submit ? parseRolesAction(submit) : null;
+    if (action) {
+      switch (action.action) {
+        // Step 2: another page, or a user to change.
+        case 'roles.page':
+          if (state.step === 'list') return this.showList(dc, state, action.offset);
+          break;
+        case 'roles.pick':
+          if (state.step === 'list') return this.showUser(dc, state, action.userId);
+          break;
+        // Step 4: a role to grant or revoke, for the user shown (a button on an older card of another user does nothing); "Done" ends the flow.
+        case 'roles.toggle':
+          if (state.step === 'user' && action.userId === state.user?.id) return this.askConfirm(dc, state, { role: action.role, grant: action.grant });
+          break;
+        case 'roles.done':
+          if (state.step === 'user') return this.finish(dc);
+          break;
+        // Step 5: only an explicit Confirm of exactly the change shown applies it.
+        case 'roles.confirm': {
+          const c = state.change;
+          if (state.step === 'confirm' && c && action.userId === state.user?.id && action.role === c.role && action.grant === c.grant) return this.apply(dc, state, c);
+          break;
+        }
+        default:
+          return assertNever(action);
+      }
+    }
+    await show(dc.context, notices.invalidSubmit());
+    return state.step === 'list' || !state.user ? this.showList(dc, state, 0) : this.showUser(dc, state, state.user.id);
+  }
+
+  /** Step 1: a page of users. */
+  private showList(dc: DialogContext, state: RolesState, offset: number): Promise<DialogTurnResult> {
+    state.step = 'list';
+    return this.guard(dc, async (actor) => {
+      const { users, total } = await this.roles.listUsers(actor, { search: state.search ?? undefined, offset });
+      await show(dc.context, { kind: 'rolesUsers', users: users.map(summary), offset, total, pageSize: USERS_PAGE_SIZE, search: state.search });
+      if (users.length === 0) return dc.endDialog();
       return Dialog.EndOfTurn;
     });
-  }
-
-  /** Step 2: "Change roles" on a user, or another page. Anything else shows the list again. */
-  private async pickUser(step: WaterfallStepContext<ListOptions>): Promise<DialogTurnResult> {
-    const submit = submitOf(step.context);
-    const search = valuesOf(step).search ?? null;
-    if (submit?.action === 'roles.page' && typeof submit.data.offset === 'number' && Number.isInteger(submit.data.offset) && submit.data.offset >= 0) {
-      return step.replaceDialog(LIST, { search, offset: submit.data.offset });
-    }
-    if (submit?.action === 'roles.pick' && typeof submit.data.userId === 'number' && Number.isInteger(submit.data.userId)) {
-      return step.replaceDialog(USER, { userId: submit.data.userId } satisfies UserOptions);
-    }
-    await show(step.context, notices.invalidSubmit());
-    return step.replaceDialog(LIST, { search, offset: 0 });
   }
 
   /** Step 3: one user's roles, a grant or revoke button per role. */
-  private async showUser(step: WaterfallStepContext<UserOptions>): Promise<DialogTurnResult> {
-    const userId = step.options.userId;
-    valuesOf(step).userId = userId;
-    return this.guard(step, async (actor) => {
-      const user = await this.roles.getUser(actor, userId);
-      valuesOf(step).user = summary(user);
-      await show(step.context, { kind: 'rolesUser', user: summary(user), allRoles: ROLES });
+  private showUser(dc: DialogContext, state: RolesState, userId: number): Promise<DialogTurnResult> {
+    return this.guard(dc, async (actor) => {
+      const user = summary(await this.roles.getUser(actor, userId));
+      state.step = 'user';
+      state.user = user;
+      state.change = undefined;
+      await show(dc.context, { kind: 'rolesUser', user, allRoles: ROLES });
       return Dialog.EndOfTurn;
     });
   }
 
-  /** Step 4: a role to grant or revoke → the confirmation; "Done" ends the flow. */
-  private async pickChange(step: WaterfallStepContext<UserOptions>): Promise<DialogTurnResult> {
-    const submit = submitOf(step.context);
-    if (submit?.action === 'roles.done') {
-      const channel = isSlack(step.context) ? 'slack' : 'msteams';
-      await show(step.context, { kind: 'notice', tone: 'info', messageKey: 'roles.finished', params: { roles: commandLine({ name: 'roles', usage: '' }, channel) } });
-      return step.endDialog();
-    }
-    // The user id must be the one this step shows: a button on an older card of another user does nothing.
-    if (submit?.action === 'roles.toggle' && submit.data.userId === valuesOf(step).userId && isRole(submit.data.role) && typeof submit.data.grant === 'boolean') {
-      const change: PendingChange = { role: submit.data.role, grant: submit.data.grant };
-      valuesOf(step).change = change;
-      await show(step.context, { kind: 'rolesConfirm', user: valuesOf(step).user!, role: change.role, grant: change.grant });
-      return Dialog.EndOfTurn;
-    }
-    await show(step.context, notices.invalidSubmit());
-    return step.replaceDialog(USER, { userId: valuesOf(step).userId! });
+  private async askConfirm(dc: DialogContext, state: RolesState, change: PendingChange): Promise<DialogTurnResult> {
+    state.step = 'confirm';
+    state.change = change;
+    await show(dc.context, { kind: 'rolesConfirm', user: state.user!, role: change.role, grant: change.grant });
+    return Dialog.EndOfTurn;
   }
 
-  /** Step 5: only an explicit Confirm of exactly the shown change applies it. */
-  private async apply(step: WaterfallStepContext<UserOptions>): Promise<DialogTurnResult> {
-    const submit = submitOf(step.context);
-    const { change, userId, user } = valuesOf(step) as Required<StepValues>;
-    const matches = submit?.action === 'roles.confirm' && submit.data.userId === userId && submit.data.role === change.role && submit.data.grant === change.grant;
-    if (!matches) {
-      await show(step.context, notices.invalidSubmit());
-      return step.replaceDialog(USER, { userId });
-    }
-    return this.guard(step, async (actor) => {
-      await this.roles.setRole(actor, { userId, role: change.role, grant: change.grant });
-      await show(step.context, {
+  private async finish(dc: DialogContext): Promise<DialogTurnResult> {
+    const channel = isSlack(dc.context) ? 'slack' : 'msteams';
+    await show(dc.context, { kind: 'notice', tone: 'info', messageKey: 'roles.finished', params: { roles: commandLine({ name: 'roles', usage: '' }, channel) } });
+    return dc.endDialog();
+  }
+
+  /** Applies the change, says so, and shows the same user again. */
+  private apply(dc: DialogContext, state: RolesState, change: PendingChange): Promise<DialogTurnResult> {
+    const user = state.user!;
+    return this.guard(dc, async (actor) => {
+      await this.roles.setRole(actor, { userId: user.id, role: change.role, grant: change.grant });
+      await show(dc.context, {
         kind: 'notice',
         tone: 'info',
         messageKey: change.grant ? 'roles.granted' : 'roles.revoked',
         params: { name: user.displayName ?? '—' },
         roles: [change.role],
       });
-      return step.replaceDialog(USER, { userId });
+      return this.showUser(dc, state, user.id);
     });
   }
 
   /** Service refusals end the flow with the reason; nothing was changed. */
-  private async guard(step: WaterfallStepContext, fn: (actor: Actor) => Promise<DialogTurnResult>): Promise<DialogTurnResult> {
+  private async guard(dc: DialogContext, fn: (actor: Actor) => Promise<DialogTurnResult>): Promise<DialogTurnResult> {
     try {
-      return await fn(requireActor(step.context));
+      return await fn(requireActor(dc.context));
     } catch (err) {
-      await show(step.context, refusalNotice(err));
-      return step.endDialog();
+      await show(dc.context, refusalNotice(err));
+      return dc.endDialog();
     }
   }
-}
-
-function summary(u: { id: number; displayName: string | null; roles: Role[] }): RoleUserSummary {
-  return { id: u.id, displayName: u.displayName, roles: [...u.roles] };
 }

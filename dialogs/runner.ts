@@ -16,7 +16,7 @@ import type { Actor } from '../services/access/roles.js';
 import { findCommand, type CommandSpec } from './commands.js';
 import type { PrefetchedStorage } from './prefetched-storage.js';
 import { showHelp } from './help.js';
-import { parseTurnInput } from './input.js';
+import { inputOf } from './input.js';
 import { refusalNotice } from './refusals.js';
 import { ACTOR_KEY, show } from './ui.js';
 
@@ -59,6 +59,8 @@ export interface DialogRunnerDeps {
   /** Checks a command's capability before its flow starts (and records the refusals the activity log keeps, R12). */
   access: AccessPolicy;
   flows?: readonly Flow[];
+  /** Dialogs the flows begin as a step of their own (the customer step), by id; no command starts them. */
+  steps?: readonly Dialog[];
 }
 
 /** Where botbuilder-dialogs' DialogStateManager looks for its configuration in the turn state. */
@@ -89,6 +91,7 @@ export class DialogRunner {
       this.dialogs.add(flow.dialog);
       this.flowIds.add(flow.command);
     }
+    for (const step of deps.steps ?? []) this.dialogs.add(step);
   }
 
   async run(ctx: TurnContext, who: TurnIdentity): Promise<void> {
@@ -120,7 +123,8 @@ export class DialogRunner {
   }
 
   private async route(ctx: TurnContext, actor: Actor, partner: Partner): Promise<void> {
-    const input = parseTurnInput(ctx.activity);
+    // Parsed once for the whole turn: the flows read the same input (inputOf).
+    const input = inputOf(ctx);
     if (this.memoryScopes) ctx.turnState.set(DIALOG_STATE_MANAGER_CONFIGURATION, this.memoryScopes);
     const dc = await this.dialogs.createContext(ctx);
     this.memoryScopes ??= ctx.turnState.get(DIALOG_STATE_MANAGER_CONFIGURATION);
@@ -142,18 +146,17 @@ export class DialogRunner {
         // A submit for a flow that is no longer running (an old card, or cancelled).
         await show(ctx, notices.invalidSubmit());
         return;
+      case 'stop':
+        // A Cancel button only ever stops a flow: pressed on an old card with none running, it starts nothing.
+        if (dc.activeDialog) return this.stopFlow(ctx, dc);
+        await show(ctx, notice('info', 'notice.nothingToCancel'));
+        return;
       case 'command':
         break;
     }
 
     // A bare `cancel` stops the running flow; `cancel <order>` is the cancellation command.
-    if (input.name === 'cancel' && input.args === '' && dc.activeDialog) {
-      const finished = await this.finished.get(ctx, false);
-      await dc.cancelAllDialogs();
-      await this.afterStep(ctx);
-      await show(ctx, finished ? notice('info', 'notice.nothingToCancel') : notices.cancelled());
-      return;
-    }
+    if (input.name === 'cancel' && input.args === '' && dc.activeDialog) return this.stopFlow(ctx, dc);
     const command = findCommand(input.name);
     if (!command) {
       // Free text belongs to the running flow only when its step asked for text (a search
@@ -164,6 +167,14 @@ export class DialogRunner {
       return;
     }
     await this.startCommand(ctx, dc, command, input.args, actor, partner);
+  }
+
+  /** Stop the running flow (and any step it began); a flow that had done its work has nothing left to cancel. */
+  private async stopFlow(ctx: TurnContext, dc: DialogContext): Promise<void> {
+    const finished = await this.finished.get(ctx, false);
+    await dc.cancelAllDialogs();
+    await this.afterStep(ctx);
+    await show(ctx, finished ? notice('info', 'notice.nothingToCancel') : notices.cancelled());
   }
 
   /** Run the flow's next step, remembering whether that step now waits for typed text. */

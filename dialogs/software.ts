@@ -11,21 +11,21 @@
  * The flow stays open after a key was shown, so "Get keys and downloads" can be pressed
  * again (a fresh link each time, R10) and another purchase picked from the list.
  */
-import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
+import { Dialog, DialogReason, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import type { TurnContext } from 'botbuilder';
+import type { SoftwareAction } from '../cards/actions.js';
 import { notice, notices, type Screen, type SoftwareChoicesScreen, type SoftwareRow } from '../cards/index.js';
 import type { Actor } from '../services/access/roles.js';
-import type { CustomerDirectory } from '../services/customers/directory.js';
 import { isSoftwareError } from '../services/software/errors.js';
-import { parseGuid } from '../services/commerce/rules.js';
 import type { SoftwareService } from '../services/software/software-service.js';
 import type { SoftwareChoices, SoftwareItem } from '../services/software/types.js';
-import { parseTurnInput } from './input.js';
+import { assertNever, parseSoftwareAction } from './actions.js';
+import { CUSTOMER_STEP, type CustomerStepOptions, type CustomerStepResult } from './customer-step.js';
+import { submitted } from './input.js';
 import { customerSummary } from './purchase-views.js';
 import { orRefuse, refusalNotice } from './refusals.js';
 import { finishFlow } from './runner.js';
-import { askCustomer, customerQuery, searchCustomer } from './customer-step.js';
-import { isSlack, requireActor, show } from './ui.js';
+import { conversationIsPrivate, requireActor, show } from './ui.js';
 
 export const SOFTWARE_DIALOG = 'keys';
 
@@ -76,86 +76,58 @@ function choicesScreen(c: SoftwareChoices, extra: Pick<SoftwareChoicesScreen, 's
   };
 }
 
-const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-
 export class SoftwareDialog extends Dialog<{ args?: string }> {
   constructor(
     private readonly software: SoftwareService,
-    private readonly customers: CustomerDirectory,
     private readonly personalChat: PersonalChat,
   ) {
     super(SOFTWARE_DIALOG);
   }
 
   override async beginDialog(dc: DialogContext, options?: { args?: string }): Promise<DialogTurnResult> {
-    const state: SoftwareState = { step: 'customer' };
-    dc.activeDialog!.state = state;
+    dc.activeDialog!.state = { step: 'customer' } satisfies SoftwareState;
     // R8 first: a Sales agent or Global admin is told the role before anything else (and the attempt is recorded).
     const allowed = await orRefuse(dc.context, async () => {
       await this.software.authorize(requireActor(dc.context));
       return true;
     });
     if (!allowed) return dc.endDialog();
-    const query = options?.args?.trim().slice(0, 200) ?? '';
-    if (!query) return this.ask(dc, null, 'prompt');
     // A customer id (a button), else a name, tenant id or domain.
-    if (parseGuid(query)) {
-      const shown = await this.showList(dc, state, query, false);
-      if (shown) return shown;
-    }
-    return this.search(dc, state, query);
+    return dc.beginDialog(CUSTOMER_STEP, { flow: 'software', query: options?.args ?? null, byId: true } satisfies CustomerStepOptions);
+  }
+
+  override async resumeDialog(dc: DialogContext, _reason: DialogReason, result?: CustomerStepResult): Promise<DialogTurnResult> {
+    if (!result?.customer) return dc.endDialog();
+    return this.showList(dc, dc.activeDialog!.state as SoftwareState, result.customer.id);
   }
 
   override async continueDialog(dc: DialogContext): Promise<DialogTurnResult> {
     const state = dc.activeDialog!.state as SoftwareState;
-    const input = parseTurnInput(dc.context.activity);
-    const submit = input.kind === 'submit' ? input : null;
-    if (state.step === 'list' && state.customerId) {
-      const d = submit?.data ?? {};
-      if (submit?.action === 'software.item' && typeof d.orderId === 'string') {
-        return this.showChoices(dc, state.customerId, d.orderId, Number(d.lineNumber));
+    const submit = submitted(dc.context);
+    const action = submit ? parseSoftwareAction(submit) : null;
+    if (action && state.step === 'list' && state.customerId) {
+      switch (action.action) {
+        case 'software.item':
+          return this.showChoices(dc, state.customerId, action.orderId, action.lineNumber);
+        case 'software.get':
+          return this.getKeys(dc, state.customerId, action);
+        // The Download link's own click never reaches a flow (the Slack listener drops it): one that does is forged.
+        case 'software.download':
+          break;
+        default:
+          return assertNever(action);
       }
-      if (submit?.action === 'software.get' && typeof d.orderId === 'string') {
-        return this.getKeys(dc, state.customerId, d);
-      }
-      await show(dc.context, notices.invalidSubmit());
-      return Dialog.EndOfTurn;
     }
-    if (submit?.action === 'software.customer' && typeof submit.data.customerId === 'string') {
-      return (await this.showList(dc, state, submit.data.customerId, true)) ?? Dialog.EndOfTurn;
-    }
-    const query = customerQuery(input, 'software');
-    if (query) return this.search(dc, state, query);
     await show(dc.context, notices.invalidSubmit());
-    return this.ask(dc, null, 'prompt');
+    return Dialog.EndOfTurn;
   }
 
   // --- steps -----------------------------------------------------------------------
 
-  private ask(dc: DialogContext, query: string | null, result: 'prompt' | 'none' | 'invalidGuid'): Promise<DialogTurnResult> {
-    return askCustomer(dc, 'software', query, result);
-  }
-
-  private search(dc: DialogContext, state: SoftwareState, query: string): Promise<DialogTurnResult> {
-    return searchCustomer(dc, {
-      flow: 'software',
-      customers: this.customers,
-      query,
-      onOne: async (customerId) => (await this.showList(dc, state, customerId, true)) ?? dc.endDialog(),
-    });
-  }
-
-  /** The customer's software; null (nothing shown) when not `loud` and the customer is not found. */
-  private async showList(dc: DialogContext, state: SoftwareState, customerId: string, loud: boolean): Promise<DialogTurnResult | null> {
-    let list;
-    try {
-      list = await this.software.list(requireActor(dc.context), customerId);
-    } catch (err) {
-      if (isSoftwareError(err, 'customer_not_found') && !loud) return null;
-      if (isSoftwareError(err, 'customer_not_found')) return this.ask(dc, null, 'prompt');
-      await show(dc.context, refusalNotice(err));
-      return dc.endDialog();
-    }
+  /** The customer's software (R9, R19: cancelled purchases listed as "key not available"). */
+  private async showList(dc: DialogContext, state: SoftwareState, customerId: string): Promise<DialogTurnResult> {
+    const list = await orRefuse(dc.context, () => this.software.list(requireActor(dc.context), customerId));
+    if (!list) return dc.endDialog();
     state.step = 'list';
     state.customerId = list.customer.id;
     if (list.items.length === 0) {
@@ -173,14 +145,11 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
     return Dialog.EndOfTurn;
   }
 
-  private async getKeys(dc: DialogContext, customerId: string, d: Record<string, unknown>): Promise<DialogTurnResult> {
+  private async getKeys(dc: DialogContext, customerId: string, get: Extract<SoftwareAction, { action: 'software.get' }>): Promise<DialogTurnResult> {
     const ctx = dc.context;
     const me = requireActor(ctx);
-    const orderId = String(d.orderId);
-    const lineNumber = Number(d.lineNumber);
-    const variantId = d.variantId === undefined ? undefined : Number(d.variantId);
-    const [version, language, fileType] = [text(d.version), text(d.language), text(d.fileType)];
-    const here = this.answersHere(ctx);
+    const { orderId, lineNumber, variantId, version, language, fileType } = get;
+    const here = conversationIsPrivate(ctx);
     const chat = here ? null : await this.personalChat.find(me);
     if (!here && !chat) {
       // Nowhere private to send it: make no link (and log no key view) the user would never see.
@@ -217,14 +186,6 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
       await show(ctx, refusalNotice(err));
     }
     return Dialog.EndOfTurn;
-  }
-
-  /**
-   * Whether a secret may be shown in this turn's own conversation: a Teams personal chat,
-   * or Slack (answers are ephemeral, through response_url, or in the user's DM with the bot).
-   */
-  private answersHere(ctx: TurnContext): boolean {
-    return isSlack(ctx) || (ctx.activity.conversation.conversationType ?? 'personal') === 'personal';
   }
 
   /** R11: only the requesting Admin agent sees the key and link. */

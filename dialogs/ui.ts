@@ -1,10 +1,11 @@
 /**
  * Sends a channel-neutral Screen to the user in the channel's own format: an
  * Adaptive Card on Teams, Block Kit on Slack (the Slack adapter posts
- * `channelData.slack`). Dialogs never build channel payloads themselves.
+ * `channelData.slack`), a form as a Slack modal or a Teams card. Dialogs never build
+ * channel payloads themselves, and never ask which channel they are on.
  */
 import type { TurnContext } from 'botbuilder';
-import { renderTeams, renderSlack, fallbackText, type Screen } from '../cards/index.js';
+import { fallbackText, isForm, renderSlack, renderSlackModal, renderTeams, type Screen } from '../cards/index.js';
 import { resolveLocale, type Locale } from '../cards/i18n/index.js';
 import type { Actor } from '../services/access/roles.js';
 
@@ -35,6 +36,11 @@ export function isSlack(ctx: TurnContext): boolean {
  */
 export async function show(ctx: TurnContext, screen: Screen, opts: { keep?: boolean } = {}): Promise<void> {
   const locale = localeOf(ctx);
+  if (isSlack(ctx) && isForm(screen)) {
+    // A Slack message cannot take typed input: the form is a modal, opened by this turn's click.
+    await ctx.sendActivity({ type: 'message', channelData: { slackModal: renderSlackModal(screen, locale) } });
+    return;
+  }
   if (isSlack(ctx)) {
     const message = renderSlack(screen, locale);
     await ctx.sendActivity({ type: 'message', text: message.text, channelData: { slack: message, ...(opts.keep ? { keep: true } : {}) } });
@@ -43,7 +49,10 @@ export async function show(ctx: TurnContext, screen: Screen, opts: { keep?: bool
   await ctx.sendActivity({ type: 'message', attachments: [renderTeams(screen, locale)], summary: fallbackText(screen, locale) });
 }
 
-/** Slack only: open a modal (a form) in answer to the click of this turn. */
-export async function openSlackModal(ctx: TurnContext, view: object): Promise<void> {
-  await ctx.sendActivity({ type: 'message', channelData: { slackModal: view } });
+/**
+ * R11: whether a secret may be shown in this turn's own conversation — a Teams personal chat,
+ * or Slack (answers there are ephemeral, through response_url, or in the user's DM with the bot).
+ */
+export function conversationIsPrivate(ctx: TurnContext): boolean {
+  return isSlack(ctx) || (ctx.activity.conversation.conversationType ?? 'personal') === 'personal';
 }

@@ -60,8 +60,11 @@ const LAYER_RULES: Record<Layer, LayerRule> = {
     allows: (target, typeOnly) => target.layer === 'cards' || (target.layer === 'services' && typeOnly),
   },
   dialogs: {
-    rule: 'dialogs/ may import only dialogs/, cards/, services/ and packages',
-    allows: inLayer('dialogs', 'cards', 'services'),
+    // Flows are channel-neutral: they show screens (cards/index.ts), never a channel's renderer or builder.
+    rule: 'dialogs/ may import only dialogs/, cards/ (not its Teams or Slack renderers), services/ and packages',
+    allows: (target) =>
+      inLayer('dialogs', 'services')(target)
+      || (target.layer === 'cards' && !/\.(teams|slack)\.ts$/.test(target.path) && target.path !== 'cards/adaptive.ts' && target.path !== 'cards/blockkit.ts'),
   },
   bot: {
     rule: 'bot/ may import only bot/, dialogs/, cards/, services/ and packages',
@@ -241,6 +244,9 @@ describe('architecture: layers', () => {
       assert.ok(!flagged('manifest/x.ts', "import { commands } from '../dialogs/commands.js'; import { en } from '../cards/i18n/en.js';"));
       assert.ok(flagged('manifest/x.ts', "import { buy } from '../dialogs/buy.js';"));
       assert.ok(flagged('dialogs/x.ts', "import { adapter } from '../bot/teams/adapter.js';"));
+      assert.ok(flagged('dialogs/x.ts', "import { buySearchModal } from '../cards/buy.slack.js';"), 'a flow never renders for one channel');
+      assert.ok(flagged('dialogs/x.ts', "import { buySkuTeams } from '../cards/buy.teams.js';"));
+      assert.ok(!flagged('dialogs/x.ts', "import { notices } from '../cards/index.js'; import type { BuyAction } from '../cards/actions.js';"));
       assert.ok(flagged('bot/x.ts', "import { fake } from '../test/fakes/slack-api.js';"));
       assert.ok(flagged('scripts/x.ts', "import x = require('../bench/target.js');"));
       assert.ok(!flagged('bench/x.ts', "import { fake } from '../test/fakes/slack-api.js';"));

@@ -152,4 +152,27 @@ describe('bot: buying over Slack', function () {
       assert.doesNotMatch(answer, /Woodgrove Bank AG/, 'another partner\'s customer is never named');
     }
   });
+
+  it('/csp orders without a customer: the card\'s Search opens the search as a modal, whose submission finds the customer (the customer step of every flow)', async () => {
+    await post(createSlashCommand({ teamId: DEMO_PARTNER.slackTeamId, userId: USER, text: 'orders', responseUrl: fake.responseUrl('s/1') }));
+    const card = await waitFor(fake, (c) => c.path.endsWith('s/1'));
+    assertValidBlockKit({ text: card.params.text, blocks: card.params.blocks });
+    const search = buttons(card).find((b) => JSON.parse(b.value).action === 'orders.search');
+    assert.ok(search, 'a Search button on the customer card');
+    fake.calls.length = 0;
+    await click(search.value, search.action_id, 's/2');
+    const opened = await waitFor(fake, (c) => c.method === 'views.open');
+    const view = opened.params.view;
+    assertValidSlackModal(view);
+    assert.deepEqual(JSON.parse(view.private_metadata), { action: 'orders.search' });
+    const queryBlock = view.blocks.find((b: any) => b.type === 'input' && b.element?.action_id === 'query');
+    await post(createViewSubmission({
+      teamId: DEMO_PARTNER.slackTeamId,
+      userId: USER,
+      view,
+      values: { [queryBlock.block_id]: { query: { type: 'plain_text_input', value: 'contoso-de.onmicrosoft.com' } } },
+    }));
+    const list = await waitFor(fake, (c) => c.method === 'chat.postMessage' && /Orders of Contoso GmbH/.test(JSON.stringify(c.params.blocks)));
+    assertValidBlockKit({ text: list.params.text, blocks: list.params.blocks });
+  });
 });

@@ -42,7 +42,7 @@ const TAX: Record<Locale, Record<'incl' | 'excl', string>> = {
 
 const ACTIONS = new Set([
   'buy.search', 'buy.customer', 'orders.search', 'orders.customer', 'buy.kind', 'buy.productSearch', 'buy.product', 'buy.sku', 'buy.review',
-  'buy.confirm', 'orders.page', 'command',
+  'buy.confirm', 'orders.page', 'command', 'buy.searchProducts',
 ]);
 
 describe('cards: purchase screens', () => {
@@ -155,7 +155,7 @@ describe('cards: purchase screens', () => {
 
     it('the same step for `orders` sends orders.* actions and says /csp orders', () => {
       const screen = customerScreen({ flow: 'orders', query: 'Contoso', result: 'many', customers: manyCustomers.slice(0, 2) });
-      assert.deepEqual(new Set(teamsSubmits(teams(screen)).map((d) => (d as { action: string }).action)), new Set(['orders.customer', 'orders.search', 'command']));
+      assert.deepEqual(new Set(teamsSubmits(teams(screen)).map((d) => (d as { action: string }).action)), new Set(['orders.customer', 'orders.search', 'flow.stop']));
       assert.match(seen(screen), /Orders: choose the customer/);
       assert.match(texts(slack(screen).blocks).join('\n'), /`\/csp orders \[customer\]`/);
     });
@@ -230,8 +230,8 @@ describe('cards: purchase screens', () => {
       assert.deepEqual(review.data, { action: 'buy.review', productId: 'DG7GMGF0FKZV' });
       assert.equal(review.style, 'positive');
       assert.deepEqual(parseSubmitData({ ...review.data, skuId: '0001', quantity: '7' }), { action: 'buy.review', productId: 'DG7GMGF0FKZV', skuId: '0001', quantity: '7' });
-      const cancel = submitActions(screen).find((a) => a.data.action === 'command')!;
-      assert.deepEqual(cancel.data, { action: 'command', command: 'cancel' });
+      const cancel = submitActions(screen).find((a) => a.data.action === 'flow.stop')!;
+      assert.deepEqual(cancel.data, { action: 'flow.stop' }, 'Cancel only ever stops a flow (never the cancel command)');
       assert.equal(cancel.associatedInputs, 'none', 'Cancel must work with an empty quantity');
     });
 
@@ -302,7 +302,7 @@ describe('cards: purchase screens', () => {
       assert.deepEqual(confirm?.data, { action: 'buy.confirm', reviewId: 'r3' });
       assert.equal(confirm?.style, 'positive');
       assert.equal(confirm?.title, 'Confirm purchase');
-      assert.deepEqual(cancel?.data, { action: 'command', command: 'cancel' });
+      assert.deepEqual(cancel?.data, { action: 'flow.stop' });
       const buttons = slackButtons(slack(screen, 'de'));
       assert.deepEqual(buttons.map((b) => [b.text.text, b.style]), [['Kauf bestätigen', 'primary'], ['Abbrechen', undefined]]);
       assert.deepEqual(JSON.parse(buttons[0]!.value), { action: 'buy.confirm', reviewId: 'r3' });

@@ -115,7 +115,7 @@ describe('cards: other screens', () => {
 
   it('the error notice shows the correlation id and offers a support request', () => {
     const screen = { kind: 'notice' as const, tone: 'error' as const, messageKey: 'notice.error' as const, params: { correlationId: 'abc-123' },
-      actions: [{ labelKey: 'action.support' as const, data: { action: 'command', command: 'support' } }] };
+      actions: [{ labelKey: 'action.support' as const, data: { action: 'command' as const, command: 'support' } }] };
     assert.match(fallbackText(screen, en), /abc-123/);
     assert.deepEqual(teamsSubmits(renderTeams(screen, en)), [{ action: 'command', command: 'support' }]);
     assert.deepEqual(slackButtons(renderSlack(screen, en)).map((b) => b.text.text), ['Request support']);

@@ -130,7 +130,7 @@ describe('cards/software', () => {
   describe('customer search for keys', () => {
     it('sends software.* actions, asks "whose software?" and says /csp keys', () => {
       const screen = customerScreen({ flow: 'software', query: 'Fabrikam', result: 'many', customers: manyCustomers.slice(0, 2) });
-      assert.deepEqual(new Set(submits(screen).map((d) => d.action)), new Set(['software.customer', 'software.search', 'command']));
+      assert.deepEqual(new Set(submits(screen).map((d) => d.action)), new Set(['software.customer', 'software.search', 'flow.stop']));
       assert.deepEqual(submits(screen).filter((d) => d.action === 'software.customer'), manyCustomers.slice(0, 2).map((c) => ({ action: 'software.customer', customerId: c.id })));
       assert.deepEqual(slackValues(screen).filter((d) => d.action === 'software.customer'), manyCustomers.slice(0, 2).map((c) => ({ action: 'software.customer', customerId: c.id })));
       assert.match(seen(screen), /Keys and downloads: whose software\?/);
@@ -156,7 +156,7 @@ describe('cards/software', () => {
       assert.ok(objects(teams(screen)).some((o) => o.type === 'Action.Submit' && o.title === 'Keys and downloads'));
       assert.ok(slackButtons(slack(screen, 'de')).some((b) => b.text.text === 'Schlüssel und Downloads'));
       // Cancel works on the list like on the purchase screens.
-      assert.ok(submits(screen).some((d) => d.action === 'command' && d.command === 'cancel'));
+      assert.ok(submits(screen).some((d) => d.action === 'flow.stop'));
     });
 
     it('shows "key not available" with the status for cancelled and cancelling purchases, in both languages', () => {
@@ -186,7 +186,7 @@ describe('cards/software', () => {
       const screen = listScreen({ items: [] });
       assert.match(seen(screen), /No software with keys has been bought for this customer \(Contoso Ltd\) yet\. To buy some, use the buy command\./);
       assert.match(seen(screen, 'de'), /Für diesen Kunden \(Contoso Ltd\) wurde noch keine Software mit Schlüsseln gekauft/);
-      assert.deepEqual(submits(screen), [{ action: 'command', command: 'cancel' }]);
+      assert.deepEqual(submits(screen), [{ action: 'flow.stop' }]);
     });
   });
 
@@ -226,7 +226,7 @@ describe('cards/software', () => {
         parseSubmitData({ ...(get.data as object), version: '2019', language: 'German', fileType: 'ISO (x64)' }),
         { action: 'software.get', orderId: available.orderId, lineNumber: available.lineNumber, version: '2019', language: 'German', fileType: 'ISO (x64)' },
       );
-      const cancel = actions.find((a) => (a.data as { action: string }).action === 'command')!;
+      const cancel = actions.find((a) => (a.data as { action: string }).action === 'flow.stop')!;
       assert.equal(cancel.associatedInputs, 'none');
       assert.ok(objects(teams(choicesScreen(), 'de')).some((o) => o.title === 'Schlüssel und Downloads abrufen'));
     });

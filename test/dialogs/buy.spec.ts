@@ -273,4 +273,47 @@ describe('dialogs/buy (Teams turn table)', function () {
   it('typed: "buy Windows Server Datacenter for contoso-de.onmicrosoft.com" goes straight to the SKU step', async () => {
     assert.match(await turn({ text: 'buy Windows Server Datacenter for contoso-de.onmicrosoft.com' }), /2 Core License Pack/);
   });
+
+  it("the Cancel button only ever stops a flow: on an old card with no flow running it starts nothing", async () => {
+    const review = await toReview(8);
+    const stop = submitOf(review, 'flow.stop');
+    assert.deepEqual(stop, { action: 'flow.stop' });
+    assert.match(await turn({ value: stop }), /Cancelled\. Nothing was changed\./);
+    // The same old card's Cancel again: nothing runs, nothing starts (not the purchase-cancellation command either).
+    const again = await turnRaw({ value: stop });
+    assert.match(cardText(again), /nothing to cancel/i);
+    assert.doesNotMatch(cardText(again), /coming soon|Required role/i);
+    // Still no flow: a card of the purchase is answered as stale.
+    assert.match(await turn({ value: submitOf(review, 'buy.confirm') }), /Nothing was changed/);
+  });
+
+  it('a SKU chosen by button (as Slack sends it) asks the quantity as a form: on Teams a card with the bounded input', async () => {
+    await turn({ text: 'buy contoso-de.onmicrosoft.com' });
+    await turn({ value: { action: 'buy.product', productId: WS_DATACENTER } });
+    const form = await turnRaw({ value: { action: 'buy.sku', productId: WS_DATACENTER, skuId: '0001' } });
+    const card = form[0].attachments[0].content;
+    const input = JSON.stringify(card.body);
+    assert.match(input, /"type":"Input.Number","id":"quantity"/);
+    assert.match(input, /"min":8,"max":1000/);
+    assert.deepEqual(submitOf(form, 'buy.review'), { action: 'buy.review', productId: WS_DATACENTER, skuId: '0001' });
+    assert.match(await turn({ value: { ...submitOf(form, 'buy.review'), quantity: '8' } }), /Confirm purchase/);
+  });
+
+  it('tampered actions of the purchase are refused and change nothing: an unknown kind, a SKU that is not on the card', async () => {
+    await turn({ text: 'buy contoso-de.onmicrosoft.com' });
+    const contoso = await customerIdOf('Contoso GmbH');
+    assert.match(await turn({ value: { action: 'buy.kind', customerId: contoso, kind: 'lollipops' } }), /Nothing was changed/);
+    await turn({ value: { action: 'buy.product', productId: WS_DATACENTER } });
+    assert.match(await turn({ value: { action: 'buy.sku', productId: WS_DATACENTER, skuId: '9999' } }), /Nothing was changed/);
+    assert.match(await turn({ value: { action: 'buy.review', productId: WS_DATACENTER, skuId: '0001', quantity: { nested: true } } }), /Nothing was changed/);
+  });
+
+  it('the customer step is the same for every flow: a picked id that names no customer says so and asks again', async () => {
+    for (const flow of ['buy', 'orders'] as const) {
+      await turn({ text: `${flow} Contoso` });
+      const text = await turn({ value: { action: `${flow}.customer`, customerId: randomUUID() } });
+      assert.match(text, /customer was not found|not found/i, flow);
+      assert.match(text, /company name, tenant ID or domain/i, `${flow}: asks for the customer again`);
+    }
+  });
 });

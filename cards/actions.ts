@@ -1,0 +1,87 @@
+/**
+ * Every action a card button (or a Slack modal) can send back: one discriminated union, and
+ * the typed constructors the renderers build buttons with (`act.buyProduct(…)`), so no card
+ * can send an action no flow knows. The flows read them back with one parser per flow
+ * (dialogs/actions.ts) and `switch` over them exhaustively, as teams.ts' card examples do.
+ *
+ * Actions carry opaque ids only — never a key, a download URL or a price the server would
+ * trust. Teams merges a card's input values into the action (`query`, `quantity`, `skuId`…);
+ * Slack modals merge theirs the same way (bot/slack/listeners/views).
+ */
+import type { Role } from '../services/access/roles.js';
+import type { ProductKind } from '../services/commerce/types.js';
+import type { CustomerSearchFlow, SubmitData } from './screens.js';
+
+/** Any flow: stop the running flow (the Cancel buttons). With no flow running it starts nothing. */
+export type StopAction = { action: 'flow.stop' };
+/** Run a command as if typed (help's buttons, "View orders"). */
+export type CommandAction = { action: 'command'; command: string; args?: string };
+
+/** The customer step (R1) of the flow `F`: search (Teams: the card's box; Slack: a modal) or pick one of a list. */
+export type CustomerStepAction<F extends CustomerSearchFlow = CustomerSearchFlow> =
+  | { action: `${F}.search`; query?: string }
+  | { action: `${F}.customer`; customerId: string };
+
+export type BuyAction =
+  /** Product filter; 'all' clears it. */
+  | { action: 'buy.kind'; customerId?: string; kind: ProductKind | 'all' }
+  /** A product search (Teams: the card's box; Slack: the modal); no text clears the search. */
+  | { action: 'buy.productSearch'; customerId?: string; search?: string }
+  /** Slack: open the product search modal. */
+  | { action: 'buy.searchProducts'; customerId?: string }
+  | { action: 'buy.product'; customerId?: string; productId: string }
+  /** Slack: a SKU chosen; the quantity is asked in a modal. */
+  | { action: 'buy.sku'; productId: string; skuId: string }
+  /** The SKU and quantity to review (Teams: inputs on the SKU card; Slack: the quantity modal). */
+  | { action: 'buy.review'; productId: string; skuId?: string; quantity?: string | number }
+  | { action: 'buy.confirm'; reviewId: string };
+
+export type OrdersAction = { action: 'orders.page'; customerId: string; page: number };
+
+export type SoftwareAction =
+  | { action: 'software.item'; orderId: string; lineNumber: number }
+  /** Teams: the three pickers merged in; Slack: one button per existing combination (its variant id). */
+  | { action: 'software.get'; orderId: string; lineNumber: number; variantId?: number; version?: string; language?: string; fileType?: string }
+  /** Slack reports a click on the Download link button too; it needs no answer. */
+  | { action: 'software.download' };
+
+export type RolesAction =
+  | { action: 'roles.page'; offset: number }
+  | { action: 'roles.pick'; userId: number }
+  | { action: 'roles.toggle'; userId: number; role: Role; grant: boolean }
+  | { action: 'roles.confirm'; userId: number; role: Role; grant: boolean }
+  | { action: 'roles.done' };
+
+export type CardAction = StopAction | CommandAction | CustomerStepAction | BuyAction | OrdersAction | SoftwareAction | RolesAction;
+export type CardActionName = CardAction['action'];
+
+/** The typed constructors renderers build buttons and modals with. */
+export const act = {
+  stop: (): StopAction => ({ action: 'flow.stop' }),
+  command: (command: string, args?: string): CommandAction => ({ action: 'command', command, ...(args !== undefined ? { args } : {}) }),
+  customerSearch: <F extends CustomerSearchFlow>(flow: F): CustomerStepAction<F> => ({ action: `${flow}.search` }),
+  customerPick: <F extends CustomerSearchFlow>(flow: F, customerId: string): CustomerStepAction<F> => ({ action: `${flow}.customer`, customerId }),
+  buyKind: (customerId: string, kind: ProductKind | 'all'): BuyAction => ({ action: 'buy.kind', customerId, kind }),
+  buyProductSearch: (customerId: string): BuyAction => ({ action: 'buy.productSearch', customerId }),
+  buySearchProducts: (customerId: string): BuyAction => ({ action: 'buy.searchProducts', customerId }),
+  buyProduct: (customerId: string, productId: string): BuyAction => ({ action: 'buy.product', customerId, productId }),
+  buySku: (productId: string, skuId: string): BuyAction => ({ action: 'buy.sku', productId, skuId }),
+  /** Teams merges `skuId` and `quantity` from the card's inputs; the Slack modal passes `skuId` and merges `quantity`. */
+  buyReview: (productId: string, skuId?: string): BuyAction => ({ action: 'buy.review', productId, ...(skuId !== undefined ? { skuId } : {}) }),
+  buyConfirm: (reviewId: string): BuyAction => ({ action: 'buy.confirm', reviewId }),
+  ordersPage: (customerId: string, page: number): OrdersAction => ({ action: 'orders.page', customerId, page }),
+  softwareItem: (orderId: string, lineNumber: number): SoftwareAction => ({ action: 'software.item', orderId, lineNumber }),
+  /** Teams merges version, language and fileType from the pickers. */
+  softwareGet: (orderId: string, lineNumber: number, variantId?: number): SoftwareAction => ({ action: 'software.get', orderId, lineNumber, ...(variantId !== undefined ? { variantId } : {}) }),
+  softwareDownload: (): SoftwareAction => ({ action: 'software.download' }),
+  rolesPage: (offset: number): RolesAction => ({ action: 'roles.page', offset }),
+  rolesPick: (userId: number): RolesAction => ({ action: 'roles.pick', userId }),
+  rolesToggle: (userId: number, role: Role, grant: boolean): RolesAction => ({ action: 'roles.toggle', userId, role, grant }),
+  rolesConfirm: (userId: number, role: Role, grant: boolean): RolesAction => ({ action: 'roles.confirm', userId, role, grant }),
+  rolesDone: (): RolesAction => ({ action: 'roles.done' }),
+} as const;
+
+/** An action as the flat submit data a card carries (what Slack encodes into a button's value). */
+export function submitDataOf(action: CardAction): SubmitData {
+  return action;
+}
