@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { CloudAdapter } from 'botbuilder';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../services/config.js';
-import { createLogger, type Logger } from '../services/logger.js';
+import { createLogger, logDestination, type Logger } from '../services/logger.js';
 import type { Db } from '../services/db/pool.js';
 import { createDomain } from '../services/domain.js';
 import { DialogRunner, type Flow } from '../dialogs/runner.js';
@@ -132,7 +132,7 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel, name: 'bot' });
+  const logger = createLogger({ level: config.logLevel, name: 'bot' }, await logDestination({ production: config.env === 'production' }));
   // Loaded here so that tests of startBotServer do not pull in the runtime (embedded Postgres, jobs).
   const { openRuntime, installShutdown } = await import('./runtime.js');
   const runtime = await openRuntime(config, logger, { role: 'bot' });

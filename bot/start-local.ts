@@ -9,8 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../services/config.js';
-import type { DestinationStream } from 'pino';
-import { createLogger } from '../services/logger.js';
+import { createLogger, logDestination } from '../services/logger.js';
 import { installShutdown, openRuntime } from './runtime.js';
 import { startBotServer, type BotServer } from './server.js';
 import { startWorker, type WorkerProcess } from './worker.js';
@@ -26,20 +25,9 @@ function startPlayground(botUrl: string, port: number, onExit: (code: number | n
   return child;
 }
 
-/** In a terminal, human-readable log lines (pino-pretty); JSON otherwise (and without the dev dependency). */
-async function readableLogs(): Promise<DestinationStream | undefined> {
-  if (!process.stdout.isTTY) return undefined;
-  try {
-    const { default: pretty } = await import('pino-pretty');
-    return pretty({ colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname' });
-  } catch {
-    return undefined;
-  }
-}
-
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel, name: 'local' }, await readableLogs());
+  const logger = createLogger({ level: config.logLevel, name: 'local' }, await logDestination({ production: config.env === 'production' }));
   const runtime = await openRuntime(config, logger, { role: 'local' });
   // Signals are handled from here on, also while the rest is still starting.
   const running: { stopping: boolean; bot?: BotServer; worker?: WorkerProcess; playground?: ChildProcess } = { stopping: false };

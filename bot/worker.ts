@@ -7,7 +7,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { loadConfig, type Config } from '../services/config.js';
-import { createLogger, type Logger } from '../services/logger.js';
+import { createLogger, logDestination, type Logger } from '../services/logger.js';
 import type { Db } from '../services/db/pool.js';
 import type { JobBackend } from '../services/jobs/queues.js';
 import { OutboxRelay } from '../services/jobs/outbox.js';
@@ -86,7 +86,7 @@ function startHousekeeping(db: Db, logger: Logger): { stop(): Promise<void> } {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel, name: 'worker' });
+  const logger = createLogger({ level: config.logLevel, name: 'worker' }, await logDestination({ production: config.env === 'production' }));
   const { openRuntime, installShutdown } = await import('./runtime.js');
   const runtime = await openRuntime(config, logger, { role: 'worker' });
   // Signals are handled from here on, also while the worker is still starting.

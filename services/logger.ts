@@ -106,3 +106,20 @@ export function createLogger(opts: { level: string; name?: string }, destination
     destination,
   );
 }
+
+/**
+ * Where an entry point's log lines go: readable lines (pino-pretty) when it writes to a
+ * terminal outside production, JSON otherwise — to a pipe, a file, a log shipper, and in
+ * production. pino-pretty is a development dependency: without it (an install that omitted
+ * dev dependencies) the lines stay JSON.
+ */
+export async function logDestination(opts: { production: boolean; stream?: NodeJS.WriteStream }): Promise<DestinationStream | undefined> {
+  const stream = opts.stream ?? process.stdout;
+  if (opts.production || !stream.isTTY) return undefined;
+  try {
+    const { default: pretty } = await import('pino-pretty');
+    return pretty({ colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname', destination: stream });
+  } catch {
+    return undefined;
+  }
+}

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { Writable } from 'node:stream';
-import { createLogger, scrubSecrets, withCorrelation } from '../../services/logger.js';
+import { createLogger, logDestination, scrubSecrets, withCorrelation } from '../../services/logger.js';
 import { TEST_REDIS_URL } from '../setup.js';
 
 function capture() {
@@ -81,5 +81,21 @@ describe('services/logger', () => {
     logger.info('outside');
     assert.equal(JSON.parse(lines[0]!).correlationId, 'turn-42');
     assert.equal(JSON.parse(lines[1]!).correlationId, undefined);
+  });
+
+  it('writes readable lines to a terminal outside production, and JSON to a pipe or in production', async () => {
+    const written: string[] = [];
+    const terminal = Object.assign(new Writable({ write(chunk: Buffer, _e, cb) { written.push(chunk.toString()); cb(); } }), { isTTY: true }) as unknown as NodeJS.WriteStream;
+    const pretty = await logDestination({ production: false, stream: terminal });
+    assert.ok(pretty, 'a terminal gets pino-pretty');
+    createLogger({ level: 'info', name: 'local' }, pretty).info({ url: 'http://127.0.0.1:3978' }, 'bot listening');
+    await new Promise((resolve) => setImmediate(resolve));
+    // eslint-disable-next-line no-control-regex -- the terminal's colour codes
+    const line = written.join('').replace(/\x1b\[[0-9;]*m/g, '');
+    assert.match(line, /INFO \(local\): bot listening/);
+    assert.doesNotMatch(line, /^\{"level"/, 'not raw JSON');
+    const pipe = Object.assign(new Writable({ write(_c, _e, cb) { cb(); } }), { isTTY: false }) as unknown as NodeJS.WriteStream;
+    assert.equal(await logDestination({ production: false, stream: pipe }), undefined, 'a pipe gets JSON (pino\'s default)');
+    assert.equal(await logDestination({ production: true, stream: terminal }), undefined, 'production gets JSON, also in a terminal');
   });
 });
