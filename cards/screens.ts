@@ -428,11 +428,6 @@ export function isForm(screen: Screen): screen is FormScreen {
   return FORM_KINDS.includes(screen.kind);
 }
 
-/** A button that runs a command, as if the user had typed it. */
-export function commandData(command: string): CardAction {
-  return act.command(command);
-}
-
 export function notice(tone: NoticeTone, messageKey: MessageKey, params?: MessageParams, actions?: NoticeAction[]): NoticeScreen {
   return { kind: 'notice', tone, messageKey, ...(params ? { params } : {}), ...(actions ? { actions } : {}) };
 }
@@ -447,7 +442,7 @@ export const notices = {
   comingSoon: (command: string): NoticeScreen => notice('info', 'notice.comingSoon', { command }),
   /** `offerSupport`: add the "Request support" button (leave it off while `support` is unavailable). */
   error: (correlationId: string, offerSupport = true): NoticeScreen =>
-    notice('error', 'notice.error', { correlationId }, offerSupport ? [{ labelKey: 'action.support', data: commandData('support') }] : undefined),
+    notice('error', 'notice.error', { correlationId }, offerSupport ? [{ labelKey: 'action.support', data: act.command('support') }] : undefined),
   cancelled: (): NoticeScreen => notice('info', 'notice.cancelled'),
 };
 

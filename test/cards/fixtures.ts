@@ -1,7 +1,8 @@
 /** One example of every screen, for tests that render "all screens". */
+import { act } from '../../cards/actions.js';
 import { COMMANDS } from '../../dialogs/commands.js';
 import {
-  commandData, notices, purchaseNotices,
+  notices, purchaseNotices,
   type BuyConfirmedScreen, type BuyCustomerScreen, type BuyProductsScreen, type BuyReviewScreen, type BuySkuScreen, type CustomerSummary,
   type HelpCommand, type OrderRow, type OrdersScreen, type Screen,
 } from '../../cards/index.js';
@@ -243,7 +244,7 @@ export function allScreens(channel: Channel): Array<{ name: string; screen: Scre
       name: 'notice with two actions of one command',
       screen: {
         kind: 'notice', tone: 'info', messageKey: 'notice.cancelled',
-        actions: [{ labelKey: 'action.help', data: commandData('help') }, { labelKey: 'action.help', data: commandData('help') }],
+        actions: [{ labelKey: 'action.help', data: act.command('help') }, { labelKey: 'action.help', data: act.command('help') }],
       },
     },
     ...purchaseScreens(),
