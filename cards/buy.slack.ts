@@ -22,7 +22,7 @@ import {
 import { t, type Locale } from './i18n/index.js';
 import {
   type BuyConfirmedScreen, type BuyCustomerScreen, type BuyProductsScreen, type BuyReviewScreen, type BuySkuScreen, type CustomerSearchFlow,
-  type CustomerSummary, type QuantityError, type SkuOption, type TaxNote,
+  type CustomerSummary, type QuantityFormScreen,
 } from './screens.js';
 
 const SEARCH_MAX_LENGTH = 200;
@@ -185,17 +185,8 @@ export function buyProductSearchModal(locale: Locale, customer: CustomerSummary,
   });
 }
 
-/** What the quantity modal shows: the SKU chosen on the SKU screen. */
-export interface BuyQuantityModalModel {
-  customer: CustomerSummary;
-  productId: string;
-  productTitle: string;
-  sku: SkuOption;
-  taxNote: TaxNote;
-  /** Prefill (e.g. the refused quantity). */
-  quantity: number | null;
-  quantityError: QuantityError | null;
-}
+/** What the quantity modal shows: the SKU chosen on the SKU screen (the quantity form, without its kind). */
+export type BuyQuantityModalModel = Omit<QuantityFormScreen, 'kind'>;
 
 /** The model of the quantity modal for one SKU of a SKU screen (null: no such SKU on it). */
 export function quantityModalModel(screen: BuySkuScreen, skuId: string): BuyQuantityModalModel | null {

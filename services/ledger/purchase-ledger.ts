@@ -12,7 +12,7 @@
  * and has no keys or downloads at all).
  */
 import type { Queryable } from '../db/pool.js';
-import type { BillingCycle, CancellationPolicy, Order, OrderStatus, ProductKind, Term } from '../commerce/types.js';
+import type { BillingCycle, CancellationPolicy, Order, OrderLine, OrderStatus, ProductKind, Term } from '../commerce/types.js';
 
 /** The bot's view of a purchase: bought, a cancellation under way, or cancelled (R18, R19). */
 export const PURCHASE_STATUSES = ['active', 'cancelling', 'cancelled'] as const;
@@ -28,21 +28,8 @@ export function orderStatusOf(status: PurchaseStatus): OrderStatus {
   return status === 'active' ? 'completed' : status === 'cancelling' ? 'cancel_pending' : 'cancelled';
 }
 
-export interface PurchaseLine {
-  lineNumber: number;
-  productId: string;
-  skuId: string;
-  productKind: ProductKind;
-  /** Product and SKU title at purchase time. */
-  title: string;
-  quantity: number;
-  term: Term;
-  billing: BillingCycle;
-  unitPriceMinor: number;
-  lineTotalMinor: number;
-  /** The cancellation policy that applied at purchase time (R15, R16, R19). */
-  cancellation: CancellationPolicy;
-}
+/** A line as bought: what the backend's order line says (title, kind, term, price, the cancellation policy then). */
+export type PurchaseLine = OrderLine;
 
 export interface Purchase {
   partnerId: number;

@@ -27,6 +27,15 @@ describe('bot/notifications: rendered at delivery', () => {
   before(async () => {
     connector = await startFakeBotConnector();
   });
+
+  /** The delivery processor as the worker builds it (the real renderer and Teams sender), unthrottled. */
+  const deliver = createDeliverNotification({
+    db,
+    logger: silentLogger,
+    render: renderNotification,
+    rateLimiter: { acquire: () => Promise.resolve({ ok: true }) },
+    senders: { msteams: new TeamsSender({ adapter: new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})), botAppId: '', logger: silentLogger }) },
+  });
   after(() => connector.close());
 
   it('renders a message for Teams as an Adaptive Card and for Slack as Block Kit with its fallback text, in the given language', () => {
@@ -52,13 +61,6 @@ describe('bot/notifications: rendered at delivery', () => {
     // Meanwhile the user's Teams client switched to English.
     await db.query("UPDATE users SET locale = 'en-US' WHERE id = $1", [userId]);
 
-    const deliver = createDeliverNotification({
-      db,
-      logger: silentLogger,
-      render: renderNotification,
-      rateLimiter: { acquire: () => Promise.resolve({ ok: true }) },
-      senders: { msteams: new TeamsSender({ adapter: new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})), botAppId: '', logger: silentLogger }) },
-    });
     const job = { data: { notificationId }, attemptsMade: 0, opts: { attempts: 1 } } as unknown as QueueJob<'notifications'>;
     assert.equal(await deliver(job, 'token'), 'sent');
     const delivered = connector.delivered().filter((a) => a.conversation?.id === ref.conversationId);
@@ -71,13 +73,6 @@ describe('bot/notifications: rendered at delivery', () => {
     const ref = await createTeamsRef(db, { partnerId, serviceUrl: connector.url });
     const { notificationId } = await new NotificationService().notify(db, { partnerId, conversationRefId: ref.id, message: GRANTED, dedupeKey: `legacy-${ref.id}` });
     await db.query(`UPDATE notifications SET message = NULL, payload = '{"text":"Rendered before the upgrade"}' WHERE id = $1`, [notificationId]);
-    const deliver = createDeliverNotification({
-      db,
-      logger: silentLogger,
-      render: renderNotification,
-      rateLimiter: { acquire: () => Promise.resolve({ ok: true }) },
-      senders: { msteams: new TeamsSender({ adapter: new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})), botAppId: '', logger: silentLogger }) },
-    });
     assert.equal(await deliver({ data: { notificationId }, attemptsMade: 0, opts: { attempts: 1 } } as unknown as QueueJob<'notifications'>, 'token'), 'sent');
     assert.deepEqual(connector.delivered().filter((a) => a.conversation?.id === ref.conversationId).map((a) => a.text), ['Rendered before the upgrade']);
   });
@@ -88,13 +83,6 @@ describe('bot/notifications: rendered at delivery', () => {
     const { notificationId } = await new NotificationService().notify(db, { partnerId, conversationRefId: ref.id, message: GRANTED, dedupeKey: `unrenderable-${ref.id}` });
     // As a newer version might have written it: a kind this one does not know.
     await db.query(`UPDATE notifications SET message = '{"kind":"fromTheFuture"}' WHERE id = $1`, [notificationId]);
-    const deliver = createDeliverNotification({
-      db,
-      logger: silentLogger,
-      render: renderNotification,
-      rateLimiter: { acquire: () => Promise.resolve({ ok: true }) },
-      senders: { msteams: new TeamsSender({ adapter: new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})), botAppId: '', logger: silentLogger }) },
-    });
     const job = { data: { notificationId }, attemptsMade: 0, opts: { attempts: 3 } } as unknown as QueueJob<'notifications'>;
     await assert.rejects(deliver(job, 'token'), /UnrecoverableError|cannot render/);
     const { rows } = await db.query<{ status: string; last_error: string }>('SELECT status, last_error FROM notifications WHERE id = $1', [notificationId]);
