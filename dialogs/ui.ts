@@ -46,7 +46,10 @@ export async function show(ctx: TurnContext, screen: Screen, opts: { keep?: bool
     await ctx.sendActivity({ type: 'message', text: message.text, channelData: { slack: message, ...(opts.keep ? { keep: true } : {}) } });
     return;
   }
-  await ctx.sendActivity({ type: 'message', attachments: [renderTeams(screen, locale)], summary: fallbackText(screen, locale) });
+  const card = renderTeams(screen, locale);
+  // The card carries the screen's text as its fallbackText already: the summary (previews,
+  // notifications) reuses it instead of rendering the text a second time.
+  await ctx.sendActivity({ type: 'message', attachments: [card], summary: card.content.fallbackText ?? fallbackText(screen, locale) });
 }
 
 /**

@@ -168,4 +168,12 @@ describe('cards: other screens', () => {
     assert.equal(h.text.text.length, 150);
     assert.ok(h.text.text.endsWith('…'));
   });
+
+  it("every Teams card carries the screen's text as its fallbackText (a turn's summary reuses it)", () => {
+    for (const { name, screen } of allScreens('msteams')) {
+      for (const locale of ['en', 'de'] as const) {
+        assert.equal((renderTeams(screen, locale).content as { fallbackText?: string }).fallbackText, fallbackText(screen, locale), `${name} ${locale}`);
+      }
+    }
+  });
 });

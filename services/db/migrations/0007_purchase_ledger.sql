@@ -49,7 +49,6 @@ CREATE TABLE purchase_lines (
   PRIMARY KEY (partner_id, order_id, line_number),
   FOREIGN KEY (partner_id, order_id) REFERENCES purchases (partner_id, order_id) ON DELETE CASCADE
 );
-CREATE INDEX purchase_lines_product ON purchase_lines (product_id);
 
 -- What can be downloaded for a product (R9): Version × Language × File type/OS. The software
 -- module's own table (services/software/variants.ts), keyed by the catalog's product id but
