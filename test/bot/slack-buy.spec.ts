@@ -175,4 +175,22 @@ describe('bot: buying over Slack', function () {
     const list = await waitFor(fake, (c) => c.method === 'chat.postMessage' && /Orders of Contoso GmbH/.test(JSON.stringify(c.params.blocks)));
     assertValidBlockKit({ text: list.params.text, blocks: list.params.blocks });
   });
+
+  it('/csp buy: the product card\'s Search opens the product search as a modal; its submission lists what matches', async () => {
+    await post(createSlashCommand({ teamId: DEMO_PARTNER.slackTeamId, userId: USER, text: 'buy contoso-de.onmicrosoft.com', responseUrl: fake.responseUrl('p/1') }));
+    const products = await waitFor(fake, (c) => c.path.endsWith('p/1'));
+    const search = buttons(products).find((b) => JSON.parse(b.value).action === 'buy.searchProducts');
+    assert.ok(search, 'a Search button on the product card');
+    fake.calls.length = 0;
+    await click(search.value, search.action_id, 'p/2');
+    const opened = await waitFor(fake, (c) => c.method === 'views.open');
+    const view = opened.params.view;
+    assertValidSlackModal(view);
+    assert.equal(JSON.parse(view.private_metadata).action, 'buy.productSearch');
+    const searchBlock = view.blocks.find((b: any) => b.type === 'input' && b.element?.action_id === 'search');
+    await post(createViewSubmission({ teamId: DEMO_PARTNER.slackTeamId, userId: USER, view, values: { [searchBlock.block_id]: { search: { type: 'plain_text_input', value: 'SQL Server' } } } }));
+    const list = await waitFor(fake, (c) => c.method === 'chat.postMessage' && /SQL Server/.test(JSON.stringify(c.params.blocks)));
+    assertValidBlockKit({ text: list.params.text, blocks: list.params.blocks });
+    assert.doesNotMatch(JSON.stringify(list.params.blocks), /Windows Server Datacenter/, 'only what matches the search');
+  });
 });
