@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../services/config.js';
 import { createLogger, logDestination, type Logger } from '../services/logger.js';
 import type { Db } from '../services/db/pool.js';
-import { createDomain } from '../services/domain.js';
+import { createDomain, keyCipherFor } from '../services/domain.js';
 import { DialogRunner, type Flow } from '../dialogs/runner.js';
 import { PrefetchedStorage } from '../dialogs/prefetched-storage.js';
 import { RolesDialog } from '../dialogs/roles.js';
@@ -60,7 +60,7 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
   const { config, db, logger } = deps;
   // Download links point to PUBLIC_URL, else to the address this server listens on (known after listen()).
   let listeningUrl = '';
-  const domain = await createDomain({ config, db, publicUrl: () => config.publicUrl ?? listeningUrl });
+  const domain = createDomain({ config, db, logger, cipher: await keyCipherFor(config), publicUrl: () => config.publicUrl ?? listeningUrl });
   const { purchases, customers, software } = domain;
   const teamsAdapter = createTeamsAdapter(config.teams, logger);
   const flows: Flow[] = deps.flows

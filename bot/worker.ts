@@ -28,11 +28,12 @@ export interface WorkerProcess {
   close(timeoutMs?: number): Promise<void>;
 }
 
-export async function startWorker(deps: { config: Config; db: Db; jobs: JobBackend; logger: Logger }): Promise<WorkerProcess> {
+export function startWorker(deps: { config: Config; db: Db; jobs: JobBackend; logger: Logger }): WorkerProcess {
   const { config, db, jobs, logger } = deps;
-  // The processors of today need only Postgres; the coming ones (cancellation tracking,
-  // support tickets) take their services from here.
-  const domain = await createDomain({ config, db });
+  // The domain the bot uses, less the activation-key cipher (the worker shows no keys). Today's
+  // processors need only Postgres; the coming ones (cancellation tracking, support tickets)
+  // take their services from here.
+  const domain = createDomain({ config, db, logger });
   logger.debug({ commerce: domain.commerce.name }, 'worker domain ready');
   const teamsAdapter = createTeamsAdapter(config.teams, logger);
   const senders = {
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
     await running.worker?.close();
     await runtime.close();
   });
-  running.worker = await startWorker({ config, db: runtime.db, jobs: runtime.jobs, logger });
+  running.worker = startWorker({ config, db: runtime.db, jobs: runtime.jobs, logger });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

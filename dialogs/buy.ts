@@ -110,6 +110,8 @@ export class BuyDialog extends Dialog<{ args?: string }> {
 
   override async continueDialog(dc: DialogContext): Promise<DialogTurnResult> {
     const state = dc.activeDialog!.state as BuyState;
+    // A purchase saved at its customer step before that step was a dialog of its own: begin it now, with this turn.
+    if (state.step === STEP.customer) return dc.beginDialog(CUSTOMER_STEP, { flow: 'buy', answerThisTurn: true } satisfies CustomerStepOptions);
     const submit = submitted(dc.context);
     const action = submit ? parseBuyAction(submit) : null;
     if (!action || !STEPS_OF[action.action].includes(state.step)) {
@@ -137,6 +139,8 @@ export class BuyDialog extends Dialog<{ args?: string }> {
         state.productId = action.productId;
         return this.showSku(dc, state, NO_SKU_YET);
       case 'buy.sku':
+        // A SKU of another product's card (an older one) does not fit this step.
+        if (action.productId !== state.productId) return this.stale(dc, state);
         return this.askQuantity(dc, state, action.skuId);
       case 'buy.review':
         if (action.productId !== state.productId || !action.skuId) return this.stale(dc, state);

@@ -8,6 +8,7 @@
  */
 import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import { notices, type CustomerSearchFlow } from '../cards/index.js';
+import { parseGuid } from '../services/commerce/rules.js';
 import { isRefusal } from '../services/refusal.js';
 import type { CustomerDirectory, CustomerPurpose, CustomerView } from '../services/customers/directory.js';
 import { assertNever, parseCustomerStepAction } from './actions.js';
@@ -28,8 +29,13 @@ export interface CustomerStepOptions {
   flow: CustomerSearchFlow;
   /** What the user already said (the command's arguments); none: ask. */
   query?: string | null;
-  /** The query may be a customer's id (a button that names the customer): look it up as one first. */
+  /** The query may be a customer's id (a button that names the customer): when it looks like one, look it up as one first. */
   byId?: boolean;
+  /**
+   * Begun in the middle of a turn that already answers it (a flow whose state was saved before
+   * it had this step): take this turn's input as the answer instead of asking.
+   */
+  answerThisTurn?: boolean;
 }
 
 /** The step's result: the customer chosen; undefined when the step ended without one (refused). */
@@ -53,9 +59,11 @@ export class CustomerStepDialog extends Dialog<CustomerStepOptions> {
   override async beginDialog(dc: DialogContext, options?: CustomerStepOptions): Promise<DialogTurnResult> {
     const flow = options?.flow ?? 'buy';
     dc.activeDialog!.state = { flow } satisfies CustomerStepState;
+    if (options?.answerThisTurn) return this.continueDialog(dc);
     const query = clampQuery(options?.query);
     if (!query) return this.ask(dc, flow, null, 'prompt');
-    if (options?.byId) {
+    // Customer ids are GUIDs: anything else is a search, never a look-up by id.
+    if (options?.byId && parseGuid(query)) {
       const byId = await this.byId(dc, flow, query);
       if (byId) return byId;
     }

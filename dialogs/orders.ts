@@ -39,12 +39,14 @@ export class OrdersDialog extends Dialog<{ args?: string }> {
 
   override async continueDialog(dc: DialogContext): Promise<DialogTurnResult> {
     const state = dc.activeDialog!.state as OrdersState;
+    // Saved at its customer step before that step was a dialog of its own: begin it now, with this turn.
+    if (state.step === 'customer') return dc.beginDialog(CUSTOMER_STEP, { flow: 'orders', answerThisTurn: true } satisfies CustomerStepOptions);
     const submit = submitted(dc.context);
     const action = submit ? parseOrdersAction(submit) : null;
     if (action) {
       switch (action.action) {
         case 'orders.page':
-          // Only the list shown now pages: a page button of another customer's list does nothing.
+          // Only the list shown now pages: a page button of another customer's list is refused as invalid.
           if (state.step === 'list' && action.customerId === state.customerId) return this.showPage(dc, state, state.customerId, Math.max(1, action.page));
           break;
         default:

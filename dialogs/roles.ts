@@ -12,7 +12,7 @@ import { ROLES, type Actor, type Role } from '../services/access/roles.js';
 import { assertNever, parseRolesAction } from './actions.js';
 import { submitted } from './input.js';
 import { refusalNotice } from './refusals.js';
-import { isSlack, requireActor, show } from './ui.js';
+import { requireActor, show } from './ui.js';
 
 export const ROLES_DIALOG = 'roles';
 /** Names are short; a longer search term is cut (it could never match anyway). */
@@ -114,7 +114,7 @@ export class RolesDialog extends Dialog<{ args?: string }> {
   }
 
   private async finish(dc: DialogContext): Promise<DialogTurnResult> {
-    const channel = isSlack(dc.context) ? 'slack' : 'msteams';
+    const { channel } = requireActor(dc.context);
     await show(dc.context, { kind: 'notice', tone: 'info', messageKey: 'roles.finished', params: { roles: commandLine({ name: 'roles', usage: '' }, channel) } });
     return dc.endDialog();
   }

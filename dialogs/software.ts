@@ -103,6 +103,8 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
 
   override async continueDialog(dc: DialogContext): Promise<DialogTurnResult> {
     const state = dc.activeDialog!.state as SoftwareState;
+    // Saved at its customer step before that step was a dialog of its own: begin it now, with this turn.
+    if (state.step === 'customer') return dc.beginDialog(CUSTOMER_STEP, { flow: 'software', answerThisTurn: true } satisfies CustomerStepOptions);
     const submit = submitted(dc.context);
     const action = submit ? parseSoftwareAction(submit) : null;
     if (action && state.step === 'list' && state.customerId) {

@@ -16,6 +16,7 @@ import type { CommerceBackend } from './commerce/port.js';
 import type { Config } from './config.js';
 import { CustomerDirectory } from './customers/directory.js';
 import type { Db } from './db/pool.js';
+import type { Logger } from './logger.js';
 import { PurchaseLedger } from './ledger/purchase-ledger.js';
 import { NotificationService } from './notifications/notifications.js';
 import { PurchaseService } from './purchase/purchase-service.js';
@@ -54,11 +55,27 @@ export async function keyCipherFor(config: Config): Promise<KeyCipher> {
 }
 
 /**
+ * Activation keys are sealed and opened only where keys are shown (the bot). A process given
+ * no cipher — the worker: revoking keys needs none — holds no key-encryption key at all, and
+ * using it for a key would be a bug, said so.
+ */
+const NO_KEYS_HERE: KeyCipher = {
+  keyId: 'none',
+  seal: () => {
+    throw new Error('this process handles no activation keys (createDomain was given no cipher)');
+  },
+  open: () => {
+    throw new Error('this process handles no activation keys (createDomain was given no cipher)');
+  },
+};
+
+/**
  * `publicUrl`: where customers reach the bot's download links (a function: the bot learns
  * its port only once listening; the worker issues no links and leaves it to the config).
+ * `cipher`: the activation-key cipher, for the process that shows keys (`keyCipherFor`).
  */
-export async function createDomain(opts: { config: Config; db: Db; publicUrl?: () => string }): Promise<Domain> {
-  const { config, db } = opts;
+export function createDomain(opts: { config: Config; db: Db; logger: Logger; publicUrl?: () => string; cipher?: KeyCipher }): Domain {
+  const { config, db, logger } = opts;
   const activity = new ActivityLog(db);
   const access = new AccessPolicy({ activity });
   const commerce = commerceBackendFor(config, db);
@@ -66,7 +83,7 @@ export async function createDomain(opts: { config: Config; db: Db; publicUrl?: (
   const ledger = new PurchaseLedger(db);
   const notifications = new NotificationService();
   const software = new SoftwareService({
-    db, customers, activity, access, cipher: await keyCipherFor(config), publicUrl: opts.publicUrl ?? (() => config.publicUrl ?? ''),
+    db, customers, activity, access, cipher: opts.cipher ?? NO_KEYS_HERE, publicUrl: opts.publicUrl ?? (() => config.publicUrl ?? ''),
   });
   return {
     partners: new PartnerDirectory(db),
@@ -75,7 +92,7 @@ export async function createDomain(opts: { config: Config; db: Db; publicUrl?: (
     commerce,
     customers,
     ledger,
-    purchases: new PurchaseService({ commerce, ledger }),
+    purchases: new PurchaseService({ commerce, customers, ledger, logger }),
     software,
     notifications,
     roles: new RoleAdministration(db, notifications),

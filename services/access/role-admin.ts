@@ -8,7 +8,7 @@ import type { Db } from '../db/pool.js';
 import { inTransaction } from '../db/pool.js';
 import type { NotificationService } from '../notifications/notifications.js';
 import { RefusalError } from '../refusal.js';
-import { requireCapability, rolesFor } from './capabilities.js';
+import { requireCapability } from './capabilities.js';
 import { isRole, ROLES, type Actor, type Role } from './roles.js';
 
 export interface PartnerUser {
@@ -35,8 +35,7 @@ export class LastGlobalAdminError extends RefusalError<{ code: 'last_global_admi
   }
 }
 
-/** Who may see users and change their roles. */
-export const ROLE_ADMIN_ROLES: readonly Role[] = rolesFor('roles');
+
 export const USERS_PAGE_SIZE = 10;
 
 export class RoleAdministration {

@@ -47,6 +47,3 @@ export function hasAnyRole(actor: Pick<Actor, 'roles'>, required: readonly Role[
   return required.length === 0 || required.some((r) => actor.roles.includes(r));
 }
 
-export function requireRole(actor: Pick<Actor, 'roles'>, required: readonly Role[]): void {
-  if (!hasAnyRole(actor, required)) throw new ForbiddenError(required);
-}

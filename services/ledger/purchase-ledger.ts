@@ -15,8 +15,7 @@ import type { Queryable } from '../db/pool.js';
 import type { BillingCycle, CancellationPolicy, Order, OrderLine, OrderStatus, ProductKind, Term } from '../commerce/types.js';
 
 /** The bot's view of a purchase: bought, a cancellation under way, or cancelled (R18, R19). */
-export const PURCHASE_STATUSES = ['active', 'cancelling', 'cancelled'] as const;
-export type PurchaseStatus = (typeof PURCHASE_STATUSES)[number];
+export type PurchaseStatus = 'active' | 'cancelling' | 'cancelled';
 
 /** What any backend's order id looks like (purchases.order_id): 1–64 letters, digits and hyphens. */
 export function isOrderIdShaped(id: unknown): id is string {
@@ -151,6 +150,25 @@ export class PurchaseLedger {
         lines.map((l) => l.cancellation.windowDays), lines.map((l) => l.cancellation.creditPolicy),
       ],
     });
+  }
+
+  /**
+   * Records those of a partner's `orders` (as the backend lists them) that the ledger does not
+   * have — a purchase whose record a crash or a failed write left out. One read when none is
+   * missing; returns how many were recorded.
+   */
+  async recordMissing(orders: readonly Order[], backend: string): Promise<number> {
+    const [first] = orders;
+    if (!first) return 0;
+    const { rows } = await this.db.query<{ order_id: string }>({
+      name: 'ledger.recorded',
+      text: 'SELECT order_id FROM purchases WHERE partner_id = $1 AND order_id = ANY($2::text[])',
+      values: [first.partnerId, orders.map((o) => o.id)],
+    });
+    const recorded = new Set(rows.map((r) => r.order_id));
+    const missing = orders.filter((o) => o.partnerId === first.partnerId && !recorded.has(o.id));
+    for (const order of missing) await this.record({ order, backend, backendRef: { orderId: order.id } });
+    return missing.length;
   }
 
   /** One purchase of the partner, with its lines; null when unknown or another partner's. */

@@ -14,7 +14,5 @@ export type NotificationMessage =
   /** A Global admin granted or revoked one of the recipient's roles. */
   | { kind: 'roleChanged'; grant: boolean; role: Role; by: string | null };
 
-export type NotificationKind = NotificationMessage['kind'];
-
 /** The most a stored message may hold (it is facts, a few short strings). */
 export const MAX_MESSAGE_BYTES = 4 * 1024;

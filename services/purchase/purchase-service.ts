@@ -32,17 +32,17 @@
  *   (confirm would answer 'existing' too, at the cost of a catalog read).
  */
 import { createHash } from 'node:crypto';
-import { requireCapability, rolesFor } from '../access/capabilities.js';
-import type { Actor, Role } from '../access/roles.js';
+import { requireCapability } from '../access/capabilities.js';
+import type { Actor } from '../access/roles.js';
 import { isCommerceError } from '../commerce/errors.js';
 import type { CommerceBackend } from '../commerce/port.js';
 import { cancellationWindow, lineTotal, taxNote, validateQuantity, type TaxNote } from '../commerce/rules.js';
-import { customerView, type CustomerView } from '../customers/directory.js';
+import { customerView, type CustomerDirectory, type CustomerView } from '../customers/directory.js';
 import type { PurchaseLedger } from '../ledger/purchase-ledger.js';
+import type { Logger } from '../logger.js';
 import {
   PRODUCT_KINDS,
   type CreditPolicy,
-  type Customer,
   type Order,
   type OrderDraft,
   type OrderStatus,
@@ -53,13 +53,13 @@ import {
 } from '../commerce/types.js';
 import { refuse } from '../refusal.js';
 
-/** R6: who may buy (and see a customer's orders: capability 'orders', the same roles). */
-export const PURCHASE_ROLES: readonly Role[] = rolesFor('buy');
 
 export const ORDERS_PAGE_SIZE = 10;
 export const MAX_ORDERS_PAGE_SIZE = 50;
 const MAX_ID_LENGTH = 100;
 const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+/** How often confirm tries to record a bought order in the ledger before it logs the failure. */
+const LEDGER_ATTEMPTS = 3;
 
 // --- views -----------------------------------------------------------------------
 
@@ -326,12 +326,16 @@ function short(value: unknown): string {
 
 export class PurchaseService {
   private readonly commerce: CommerceBackend;
+  private readonly customers: CustomerDirectory;
   private readonly ledger: PurchaseLedger;
+  private readonly logger: Logger | undefined;
   private readonly now: () => Date;
 
-  constructor(deps: { commerce: CommerceBackend; ledger: PurchaseLedger; now?: () => Date }) {
+  constructor(deps: { commerce: CommerceBackend; customers: CustomerDirectory; ledger: PurchaseLedger; logger?: Logger; now?: () => Date }) {
     this.commerce = deps.commerce;
+    this.customers = deps.customers;
     this.ledger = deps.ledger;
+    this.logger = deps.logger;
     this.now = deps.now ?? (() => new Date());
   }
 
@@ -437,31 +441,51 @@ export class PurchaseService {
     if (key === '' || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) throw refuse({ code: 'invalid_request', field: 'idempotencyKey' });
     if (!plausibleId(req.customerId)) throw refuse({ code: 'customer_not_found' });
     if (!plausibleId(req.productId)) throw refuse({ code: 'product_not_found', productId: short(req.productId) });
-    let customer: Customer | undefined;
+    let customer: CustomerView | undefined;
+    let bought: { order: Order; created: boolean; reference: Record<string, unknown> };
     try {
-      const { order, created, reference } = await this.commerce.createOrder(actor.partnerId, {
+      bought = await this.commerce.createOrder(actor.partnerId, {
         customerId: req.customerId,
         createdBy: actor.userId,
         lines: [{ productId: req.productId, skuId: plausibleId(req.skuId) ? req.skuId : '', quantity: req.quantity }],
         idempotencyKey: key,
         accept: (draft) => {
-          customer = draft.customer;
+          customer = customerView(draft.customer);
           return draftFingerprint(draft) === req.priceFingerprint;
         },
       });
-      // The bot's own record of the purchase, for every backend (keys, links and cancellations
-      // stand on it); a repeat records it again, changing nothing — or filling in the record
-      // that a crash right after the backend's answer left out. A repeat answered from the key
-      // alone (its draft was never made) reads the customer meanwhile.
-      const recorded = this.ledger.record({ order, backend: this.commerce.name, backendRef: reference });
-      [customer] = await Promise.all([customer ?? this.loadCustomer(actor, order.customerId), recorded]);
-      return { status: created ? 'created' : 'existing', customer: customerView(customer), order: orderView(order, this.now()) };
     } catch (err) {
       if (!isCommerceError(err)) throw err;
       // Not bought. The quote says why, in the service's terms (a refusal of its own, or a new price).
       const quote = await this.priced(actor, req);
       if (err.code === 'draft_not_accepted' || quote.priceFingerprint !== req.priceFingerprint) return { status: 'priceChanged', quote };
       throw this.translate(err, quote);
+    }
+    const { order, created, reference } = bought;
+    // The bot's own record of the purchase, for every backend (keys, links and cancellations
+    // stand on it); a repeat records it again, changing nothing. A repeat answered from the key
+    // alone (its draft was never made) reads the customer meanwhile.
+    [customer] = await Promise.all([customer ?? this.customers.get(actor, 'buy', order.customerId), this.recordBought(order, reference)]);
+    return { status: created ? 'created' : 'existing', customer, order: orderView(order, this.now()) };
+  }
+
+  /**
+   * The order is bought: whatever happens to its record, the user is told so (an error now
+   * would have them buy again). A write that still fails after a few tries is logged; the
+   * record is filled in when the order is next listed (`orders`) or confirmed again.
+   */
+  private async recordBought(order: Order, reference: Record<string, unknown>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.ledger.record({ order, backend: this.commerce.name, backendRef: reference });
+        return;
+      } catch (err) {
+        if (attempt >= LEDGER_ATTEMPTS) {
+          this.logger?.error({ err, orderId: order.id, partnerId: order.partnerId }, 'purchase bought but not recorded in the ledger; it is recorded when its orders are listed or it is confirmed again');
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
     }
   }
 
@@ -472,14 +496,16 @@ export class PurchaseService {
     const page = Number.isSafeInteger(opts.page) && opts.page! >= 1 ? opts.page! : 1;
     // One round trip: the list is read alongside the customer and discarded if the customer is not the actor's partner's.
     const [customer, { orders, total }] = await Promise.all([
-      this.loadCustomer(actor, customerId),
+      this.customers.get(actor, 'orders', customerId),
       plausibleId(customerId)
         ? this.commerce.listOrders(actor.partnerId, customerId, { limit: pageSize, offset: (page - 1) * pageSize })
         : { orders: [], total: 0 },
     ]);
+    // What the backend sold that the ledger misses (a record a crash or a failed write left out) is recorded now.
+    await this.ledger.recordMissing(orders, this.commerce.name);
     const now = this.now();
     return {
-      customer: customerView(customer),
+      customer,
       orders: orders.map((o) => orderView(o, now)),
       page,
       pageSize,
@@ -489,12 +515,6 @@ export class PurchaseService {
   }
 
   // --- internals -------------------------------------------------------------------
-
-  private async loadCustomer(actor: Actor, customerId: unknown): Promise<Customer> {
-    const customer = plausibleId(customerId) ? await this.commerce.getCustomer(actor.partnerId, customerId) : null;
-    if (!customer) throw refuse({ code: 'customer_not_found' });
-    return customer;
-  }
 
   private async resolve(actor: Actor, choice: SkuChoice): Promise<SkuDetails> {
     const { productId, skuId } = choice;

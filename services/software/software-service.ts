@@ -22,9 +22,8 @@
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { ActivityLog, clampUserAgent, insertActivityFrom, normaliseIp, type ActivityEntry } from '../activity/activity-log.js';
-import { rolesFor } from '../access/capabilities.js';
 import { AccessPolicy, type RefusedRequest } from '../access/policy.js';
-import type { Actor, Role } from '../access/roles.js';
+import type { Actor } from '../access/roles.js';
 import type { ProductKind } from '../commerce/types.js';
 import { isOrderIdShaped, orderStatusOf, type PurchaseStatus } from '../ledger/purchase-ledger.js';
 import { inTransaction, type Db, type Queryable } from '../db/pool.js';
@@ -47,8 +46,6 @@ import {
   type VariantChoice,
 } from './types.js';
 
-/** R8: who may see keys and get downloads. */
-export const SOFTWARE_ROLES: readonly Role[] = rolesFor('keys');
 
 /** 32 random bytes, base64url without padding. */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -79,7 +76,10 @@ function simulatedProductKey(): string {
   return groups.join('-');
 }
 
-/** Binds a stored key's ciphertext to its row, so a ciphertext copied elsewhere does not open. */
+/**
+ * Binds a stored key's ciphertext to its order, line and version, so a ciphertext copied to
+ * another purchase does not open. (Rows are per partner too; every read names the partner.)
+ */
 function keyAad(orderId: string, lineNumber: number, version: string): string {
   return `software_key:${orderId}:${lineNumber}:${version}`;
 }
@@ -119,7 +119,7 @@ const ITEM_SELECT = `
          rp.order_id IS NOT NULL AS revoked
     FROM purchases p
     JOIN purchase_lines l ON l.partner_id = p.partner_id AND l.order_id = p.order_id
-    LEFT JOIN revoked_purchases rp ON rp.order_id = p.order_id
+    LEFT JOIN revoked_purchases rp ON rp.partner_id = p.partner_id AND rp.order_id = p.order_id
    WHERE p.partner_id = $1 AND p.customer_id = $2
      AND EXISTS (SELECT 1 FROM software_variants v WHERE v.product_id = l.product_id)`;
 
@@ -321,7 +321,7 @@ export class SoftwareService {
         const at = { partnerId: actor.partnerId, userId: actor.userId, customerId: customer.id, orderId: item.orderId, lineNumber: item.lineNumber, productId: item.productId };
         // R19, again in a statement of its own: if loadItem waited for a revocation's lock on the
         // order, its row came back as locked — with the revocation, committed meanwhile, unseen.
-        const revokedMeanwhile = item.keyAvailable && (await client.query('SELECT 1 FROM revoked_purchases WHERE order_id = $1', [item.orderId])).rowCount !== 0;
+        const revokedMeanwhile = item.keyAvailable && (await client.query('SELECT 1 FROM revoked_purchases WHERE partner_id = $1 AND order_id = $2', [actor.partnerId, item.orderId])).rowCount !== 0;
         if (!item.keyAvailable || revokedMeanwhile) {
           failure = { at: now, event: 'key_view', outcome: 'not_available', ...at };
           throw refuse({ code: 'key_not_available', title: item.title });
@@ -472,8 +472,9 @@ export class SoftwareService {
   /**
    * R19: revoke every key and link of a purchase (for the cancellation flow), and issue
    * none for it any more. Runs in the caller's transaction when given one; locks the
-   * order, so a "Get keys and downloads" in flight (which holds it FOR SHARE) finishes
-   * first and its link is revoked too. Idempotent; returns how many were revoked now.
+   * purchase (the ledger's row), so a "Get keys and downloads" in flight (which holds it FOR
+   * SHARE) finishes first and its link is revoked too. Idempotent; returns how many were
+   * revoked now.
    */
   async revokePurchase(
     q: Queryable,
@@ -486,7 +487,7 @@ export class SoftwareService {
     await q.query('SELECT id FROM download_links WHERE partner_id = $1 AND order_id = $2 ORDER BY id FOR UPDATE', [req.partnerId, req.orderId]);
     await q.query(
       `INSERT INTO revoked_purchases (order_id, partner_id, revoked_at, reason, revoked_by) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (order_id) DO NOTHING`,
+       ON CONFLICT (partner_id, order_id) DO NOTHING`,
       [req.orderId, req.partnerId, now, req.reason, req.userId ?? null],
     );
     const keys = await q.query(
@@ -548,9 +549,9 @@ export class SoftwareService {
     const id = typeof orderId === 'string' ? orderId.trim() : '';
     const line = Number(lineNumber);
     if (!isOrderIdShaped(id) || !Number.isSafeInteger(line) || line < 0) throw refuse({ code: 'item_not_found' });
-    // Order ids as typed may differ in case from the backend's (the embedded ones are upper case).
+    // The id as given, or as typed in lower case for a backend whose ids are upper case (the embedded one's).
     const { rows } = await q.query<ItemRow>(
-      `${ITEM_SELECT} AND upper(p.order_id) = upper($3) AND l.line_number = $4${lock ? ' FOR SHARE OF p' : ''}`,
+      `${ITEM_SELECT} AND p.order_id IN ($3, upper($3)) AND l.line_number = $4 ORDER BY p.order_id = $3 DESC LIMIT 1${lock ? ' FOR SHARE OF p' : ''}`,
       [actor.partnerId, customerId, id, line],
     );
     if (!rows[0]) throw refuse({ code: 'item_not_found' });
@@ -573,8 +574,8 @@ export class SoftwareService {
   private async keyFor(q: Queryable, partnerId: number, item: SoftwareItem, version: string): Promise<{ plaintext: string; simulated: boolean } | null> {
     const aad = keyAad(item.orderId, item.lineNumber, version);
     const read = async () => (await q.query<KeyRow>(
-      `SELECT ${KEY_COLUMNS} FROM software_keys WHERE order_id = $1 AND line_number = $2 AND version = $3`,
-      [item.orderId, item.lineNumber, version],
+      `SELECT ${KEY_COLUMNS} FROM software_keys WHERE partner_id = $1 AND order_id = $2 AND line_number = $3 AND version = $4`,
+      [partnerId, item.orderId, item.lineNumber, version],
     )).rows[0];
     // Made (and encrypted) only the first time; a concurrent first time keeps the winner's.
     const make = async () => {
@@ -582,7 +583,7 @@ export class SoftwareService {
       return (await q.query<KeyRow>(
         `INSERT INTO software_keys (partner_id, order_id, line_number, version, key_id, iv, tag, ciphertext, simulated)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true)
-         ON CONFLICT (order_id, line_number, version) DO NOTHING
+         ON CONFLICT (partner_id, order_id, line_number, version) DO NOTHING
          RETURNING ${KEY_COLUMNS}`,
         [partnerId, item.orderId, item.lineNumber, version, sealed.keyId, sealed.iv, sealed.tag, sealed.ciphertext],
       )).rows[0];

@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../services/config.js';
 import { startWorker, type WorkerProcess } from '../../bot/worker.js';
-import { startTestBot, cardText, TEST_KEY_ENCRYPTION_KEY, type TestBot } from '../support/bot-harness.js';
+import { startTestBot, cardText, type TestBot } from '../support/bot-harness.js';
 import { createMessageActivity, createPartner, createUser } from '../support/factories.js';
 import { startFakeBotConnector, type FakeBotConnector } from '../fakes/bot-connector.js';
 import { BACKEND_KINDS, TestBackends, eventually, isolatedDb, silentLogger } from '../jobs/support.js';
@@ -57,8 +57,8 @@ for (const kind of BACKEND_KINDS) {
       const { rows } = await db.query(`SELECT count(*)::int AS n FROM job_outbox WHERE queue = 'notifications' AND enqueued_at IS NULL`);
       assert.equal(rows[0].n, 1);
 
-      const config = loadConfig({ OUTBOX_RELAY_INTERVAL_MS: '100', WORKER_CONCURRENCY: '2', SHUTDOWN_TIMEOUT_MS: '2000', KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY });
-      worker = await startWorker({ config, db, jobs: backends.create(kind), logger: silentLogger });
+      const config = loadConfig({ OUTBOX_RELAY_INTERVAL_MS: '100', WORKER_CONCURRENCY: '2', SHUTDOWN_TIMEOUT_MS: '2000' });
+      worker = startWorker({ config, db, jobs: backends.create(kind), logger: silentLogger });
 
       const delivered = await eventually(() => connector.delivered().find((a) => a.conversation?.id === samConversation), { what: 'the notification at the connector', timeoutMs: 20_000 });
       const text = cardText([delivered]);

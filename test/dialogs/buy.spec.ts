@@ -316,4 +316,17 @@ describe('dialogs/buy (Teams turn table)', function () {
       assert.match(text, /company name, tenant ID or domain/i, `${flow}: asks for the customer again`);
     }
   });
+
+  it('a purchase saved at its customer step by the previous version (no customer-step dialog on the stack) goes on with the next answer', async () => {
+    await turn({ text: 'buy' });
+    // Make the saved state what the previous version left: the buy flow alone, at its customer step.
+    const { rows } = await db.query<{ key: string; document: any }>("SELECT key, document FROM bot_state WHERE key LIKE '%' || $1 || '%'", [conversationId]);
+    assert.equal(rows.length, 1);
+    const doc = rows[0]!.document;
+    const stack = doc.dialogState.dialogStack as Array<{ id: string }>;
+    assert.deepEqual(stack.map((d) => d.id).sort(), ['buy', 'customerStep']);
+    doc.dialogState.dialogStack = stack.filter((d) => d.id === 'buy');
+    await db.query('UPDATE bot_state SET document = $2 WHERE key = $1', [rows[0]!.key, doc]);
+    assert.match(await turn({ text: 'contoso-de.onmicrosoft.com' }), /Windows Server Datacenter/);
+  });
 });

@@ -6,6 +6,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
+import sinon from 'sinon';
+import { inTransaction } from '../../services/db/pool.js';
 import { purchaseIdempotencyKey } from '../../services/purchase/purchase-service.js';
 import type { Order } from '../../services/commerce/types.js';
 import { PurchaseLedger } from '../../services/ledger/purchase-ledger.js';
@@ -84,5 +86,50 @@ describe('services/ledger/purchase-ledger', () => {
     // R19 from the ledger's status.
     await ledger.setStatus(db, { partnerId: w.a.partnerId, orderId, status: 'cancelled', at: clock.now });
     assert.deepEqual((await h.service.list(me, customer.id)).items.map((i) => [i.orderStatus, i.keyAvailable]), [['cancelled', false]]);
+  });
+
+  /** An order as another backend would answer it, with an id of that backend's own. */
+  function foreignOrder(partnerId: number, customerId: string, orderId: string, createdBy: number): Order {
+    return {
+      id: orderId, partnerId, customerId, createdBy, status: 'completed', purchasedAt: clock.now, market: 'DE', currency: 'EUR', taxIncluded: false, totalMinor: 100_00,
+      lines: [{ lineNumber: 0, ...WS_DATACENTER_1Y, productKind: 'server_subscription', title: 'Windows Server Datacenter – 2 Core', quantity: 8, term: 'P1Y', billing: 'annual',
+        unitPriceMinor: 12_50, lineTotalMinor: 100_00, cancellation: { cancellable: true, windowDays: 60, creditPolicy: 'prorated' } }],
+    };
+  }
+
+  it("partner isolation: two partners whose backends gave the same order id get their own keys, and one's revocation is not the other's", async () => {
+    const h = createSoftwareService(db, clock.now);
+    const orderId = `SHARED-${randomUUID().slice(0, 8)}`;
+    const mineA = await createCustomer(db, w.a, { companyName: 'Shared Id A GmbH', billingCountry: 'DE' });
+    const mineB = await createCustomer(db, w.b, { companyName: 'Shared Id B GmbH', billingCountry: 'DE' });
+    await ledger.record({ order: foreignOrder(w.a.partnerId, mineA.id, orderId, w.a.userId), backend: 'other_backend' });
+    await ledger.record({ order: foreignOrder(w.b.partnerId, mineB.id, orderId, w.b.userId), backend: 'other_backend' });
+    const keyA = await h.service.getKeysAndDownload(actorOf(w.a, ADMIN_AGENT), { customerId: mineA.id, orderId, lineNumber: 0, ...WS2025_DE_ISO });
+    const keyB = await h.service.getKeysAndDownload(actorOf(w.b, ADMIN_AGENT), { customerId: mineB.id, orderId, lineNumber: 0, ...WS2025_DE_ISO });
+    assert.notEqual(keyA.activationKey, keyB.activationKey, 'each partner has its own key');
+    await inTransaction(db, (tx) => h.service.revokePurchase(tx, { partnerId: w.a.partnerId, orderId, reason: 'cancelled' }));
+    assert.deepEqual((await h.service.list(actorOf(w.a, ADMIN_AGENT), mineA.id)).items.map((i) => i.keyAvailable), [false]);
+    assert.deepEqual((await h.service.list(actorOf(w.b, ADMIN_AGENT), mineB.id)).items.map((i) => i.keyAvailable), [true], "B's purchase is untouched");
+    const again = await h.service.getKeysAndDownload(actorOf(w.b, ADMIN_AGENT), { customerId: mineB.id, orderId, lineNumber: 0, ...WS2025_DE_ISO });
+    assert.equal(again.activationKey, keyB.activationKey);
+  });
+
+  it('a ledger write that fails after the order is bought still answers the order (no second purchase), and listing the orders fills the record in', async () => {
+    const customer = await createCustomer(db, w.a, { companyName: 'Ledger Down GmbH', billingCountry: 'DE' });
+    const failing = sinon.stub(ledger, 'record').rejects(new Error('connection terminated'));
+    let r;
+    try {
+      r = await confirmOnce(customer.id, purchaseIdempotencyKey(randomUUID(), 1));
+    } finally {
+      failing.restore();
+    }
+    assert.equal(r.status, 'created', 'the user is told the order was placed');
+    assert.ok(r.status === 'created');
+    assert.equal(failing.callCount, 3, 'tried a few times');
+    assert.equal(await purchaseRows(r.order.orderId), 0);
+    const history = await service.orders(actorOf(w.a, ['admin_agent']), customer.id);
+    assert.deepEqual(history.orders.map((o) => o.orderId), [r.order.orderId]);
+    assert.equal(await purchaseRows(r.order.orderId), 1, 'recorded when its orders were listed');
+    assert.equal(await ledger.recordMissing([], 'embedded'), 0);
   });
 });

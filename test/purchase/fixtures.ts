@@ -65,12 +65,13 @@ export async function createWorld(db: Db): Promise<World> {
 export function createService(db: Db, clock: { now: Date }) {
   const commerce = new EmbeddedCommerceBackend(db, { now: () => clock.now });
   const ledger = new PurchaseLedger(db);
+  const customers = new CustomerDirectory({ commerce, access: new AccessPolicy({ activity: new ActivityLog(db), now: () => clock.now }) });
   const service = new PurchaseService({
     commerce,
+    customers,
     ledger,
     now: () => clock.now,
   });
-  const customers = new CustomerDirectory({ commerce, access: new AccessPolicy({ activity: new ActivityLog(db), now: () => clock.now }) });
   return { commerce, service, customers, ledger };
 }
 

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { commerceBackendFor, createDomain, keyCipherFor } from '../../services/domain.js';
 import { ConfigError, loadConfig } from '../../services/config.js';
 import { testDb } from '../support/db.js';
+import { createLogger } from '../../services/logger.js';
 import { KeyDecryptError } from '../../services/software/key-crypto.js';
 
 describe('services/domain keyCipherFor (KEY_ENCRYPTION_KEY, _PREVIOUS)', () => {
@@ -38,12 +39,18 @@ describe('services/domain keyCipherFor (KEY_ENCRYPTION_KEY, _PREVIOUS)', () => {
 });
 
 describe('services/domain createDomain', () => {
-  it('builds the configured commerce backend (COMMERCE_BACKEND, default embedded) and refuses an unknown one at start-up', async () => {
-    const config = loadConfig({ KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
+  it('builds the configured commerce backend (COMMERCE_BACKEND, default embedded) and refuses an unknown one at start-up', () => {
+    const config = loadConfig({});
     assert.equal(config.commerce.backend, 'embedded');
-    const domain = await createDomain({ config, db: testDb() });
+    const domain = createDomain({ config, db: testDb(), logger: createLogger({ level: 'silent' }) });
     assert.equal(domain.commerce.name, 'embedded');
     assert.equal(commerceBackendFor(config, testDb()).name, 'embedded');
     assert.throws(() => loadConfig({ COMMERCE_BACKEND: 'partner_center' }), (e: unknown) => e instanceof ConfigError && e.variable === 'COMMERCE_BACKEND');
+  });
+
+  it('a process given no cipher (the worker) holds no key-encryption key, and says so if asked to seal or open one', () => {
+    const domain = createDomain({ config: loadConfig({}), db: testDb(), logger: createLogger({ level: 'silent' }) });
+    const cipher = (domain.software as unknown as { cipher: { seal(p: string, a: string): unknown } }).cipher;
+    assert.throws(() => cipher.seal('KEY', 'aad'), /handles no activation keys/);
   });
 });

@@ -93,12 +93,23 @@ ALTER TABLE download_links
   ADD CONSTRAINT download_links_variant_id_fkey FOREIGN KEY (variant_id) REFERENCES software_variants (id);
 ALTER TABLE revoked_purchases
   DROP CONSTRAINT revoked_purchases_order_id_fkey,
+  DROP CONSTRAINT revoked_purchases_pkey,
+  ADD PRIMARY KEY (partner_id, order_id),
   ADD CONSTRAINT revoked_purchases_purchase_fkey FOREIGN KEY (partner_id, order_id) REFERENCES purchases (partner_id, order_id) ON DELETE CASCADE;
+-- An order id is unique within its partner's ledger (another backend's ids need not be unique
+-- across partners), so a key belongs to the partner's order line and version.
+ALTER TABLE software_keys
+  DROP CONSTRAINT software_keys_order_id_line_number_version_key,
+  ADD CONSTRAINT software_keys_partner_order_line_version_key UNIQUE (partner_id, order_id, line_number, version);
 DROP TABLE product_variants;
+-- For processes of the previous version still running during a rolling upgrade (they read
+-- variants under the old name). Read-only in effect; a later migration drops it.
+CREATE VIEW product_variants AS SELECT id, product_id, version, language, file_type, file_name FROM software_variants;
 
 -- Down Migration
 -- Back to the embedded backend's tables. Purchases the embedded backend has no order for
 -- (another backend's) cannot keep keys or links there: those are removed with them.
+DROP VIEW product_variants;
 CREATE TABLE product_variants (
   id          bigserial PRIMARY KEY,
   product_id  text NOT NULL REFERENCES products(id) ON DELETE CASCADE,
@@ -108,10 +119,14 @@ CREATE TABLE product_variants (
   file_name   text,
   UNIQUE (product_id, version, language, file_type)
 );
-DELETE FROM download_links d WHERE NOT EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = d.order_id AND l.line_number = d.line_number)
-  OR NOT EXISTS (SELECT 1 FROM software_variants v JOIN products p ON p.id = v.product_id WHERE v.id = d.variant_id);
-DELETE FROM software_keys k WHERE NOT EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = k.order_id AND l.line_number = k.line_number);
-DELETE FROM revoked_purchases r WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = r.order_id);
+DELETE FROM download_links d
+ WHERE NOT EXISTS (SELECT 1 FROM order_lines l JOIN orders o ON o.id = l.order_id
+                    WHERE l.order_id = d.order_id AND l.line_number = d.line_number AND o.partner_id = d.partner_id)
+    OR NOT EXISTS (SELECT 1 FROM software_variants v JOIN products p ON p.id = v.product_id WHERE v.id = d.variant_id);
+DELETE FROM software_keys k
+ WHERE NOT EXISTS (SELECT 1 FROM order_lines l JOIN orders o ON o.id = l.order_id
+                    WHERE l.order_id = k.order_id AND l.line_number = k.line_number AND o.partner_id = k.partner_id);
+DELETE FROM revoked_purchases r WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = r.order_id AND o.partner_id = r.partner_id);
 INSERT INTO product_variants (id, product_id, version, language, file_type, file_name)
   SELECT v.id, v.product_id, v.version, v.language, v.file_type, v.file_name FROM software_variants v JOIN products p ON p.id = v.product_id;
 SELECT setval(pg_get_serial_sequence('product_variants', 'id'), COALESCE((SELECT max(id) FROM product_variants), 0) + 1, false);
@@ -120,7 +135,12 @@ UPDATE orders o SET status = CASE p.status WHEN 'cancelling' THEN 'cancel_pendin
   FROM purchases p WHERE p.order_id = o.id AND p.partner_id = o.partner_id AND p.status <> 'active';
 ALTER TABLE revoked_purchases
   DROP CONSTRAINT revoked_purchases_purchase_fkey,
+  DROP CONSTRAINT revoked_purchases_pkey,
+  ADD PRIMARY KEY (order_id),
   ADD CONSTRAINT revoked_purchases_order_id_fkey FOREIGN KEY (order_id) REFERENCES orders(id) ON DELETE CASCADE;
+ALTER TABLE software_keys
+  DROP CONSTRAINT software_keys_partner_order_line_version_key,
+  ADD CONSTRAINT software_keys_order_id_line_number_version_key UNIQUE (order_id, line_number, version);
 ALTER TABLE download_links
   DROP CONSTRAINT download_links_purchase_line_fkey,
   DROP CONSTRAINT download_links_variant_id_fkey,
