@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     await running.worker?.close();
     await runtime.close();
   });
+  stopWhenOrphaned();
   const bot = await startBotServer({ config, db: runtime.db, logger, queuePing: runtime.queuePing });
   running.bot = bot;
   running.worker = startWorker({ config, db: runtime.db, jobs: runtime.jobs, logger });
@@ -65,6 +66,22 @@ async function main(): Promise<void> {
 }
 
 /**
+ * Stop when the launcher is gone — killed (SIGKILL, or a SIGTERM to npm that tsx answers by
+ * killing it), or its terminal closed (SIGHUP) — so this process never runs on unseen as an
+ * orphan, holding the ports and the embedded Postgres. (Linux re-parents an orphan: its
+ * parent process id changes.) The same SIGTERM as a Ctrl+C: everything stops in order.
+ */
+function stopWhenOrphaned(): void {
+  const launcher = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === launcher) return;
+    clearInterval(timer);
+    process.kill(process.pid, 'SIGTERM');
+  }, 500);
+  timer.unref();
+}
+
+/**
  * The terminal's Ctrl+C goes to its whole foreground process group — npm, tsx, this
  * process and the embedded Postgres it spawned, which would stop at once, under the bot
  * and worker still using it. So this process only launches the real one in a process
@@ -80,6 +97,8 @@ function launch(): void {
   };
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
+  // The terminal closed: stop too (the app would otherwise notice only once this process is gone).
+  process.on('SIGHUP', forward);
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 

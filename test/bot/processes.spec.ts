@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
@@ -75,5 +75,18 @@ describe('processes: bot and worker entry points', function () {
     const bot = run('bot/server.ts', { ...common, PORT: 'eighty' });
     assert.equal(await bot.exited, 1);
     assert.match(bot.output(), /PORT/);
+  });
+
+  it('npm start\'s app stops by itself when its launcher is killed (never left running as an orphan)', async function () {
+    const [port, playground] = [await freePort(), await freePort()];
+    // As `npm start` runs it, on the test's Postgres and Redis (no embedded server), in development.
+    const local = run('bot/start-local.ts', { ...common, NODE_ENV: 'development', MicrosoftAppId: '', MicrosoftAppPassword: '', PORT: String(port), PLAYGROUND_PORT: String(playground), BROWSER: 'none' });
+    await until('the banner', () => /CSP Software Desk is running/.test(local.output()), local, 60_000);
+    assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+    // The launcher (tsx's child) and tsx itself die without a word, as on SIGKILL.
+    const launchers = execFileSync('ps', ['-o', 'pid=', '--ppid', String(local.child.pid)]).toString().trim().split(/\s+/).filter(Boolean).map(Number);
+    for (const pid of [...launchers, local.child.pid!]) process.kill(pid, 'SIGKILL');
+    await until('the bot to stop', async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => 'refused')) === 'refused', local, 30_000);
+    await until('the Playground to stop', async () => (await fetch(`http://127.0.0.1:${playground}/`).catch(() => 'refused')) === 'refused', local, 30_000);
   });
 });
