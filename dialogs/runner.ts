@@ -149,7 +149,7 @@ export class DialogRunner {
       case 'stop':
         // A Cancel button only ever stops a flow: pressed on an old card with none running, it starts nothing.
         if (dc.activeDialog) return this.stopFlow(ctx, dc);
-        await show(ctx, notice('info', 'notice.nothingToCancel'));
+        await show(ctx, notice('info', 'notice.noTaskRunning'));
         return;
       case 'command':
         break;

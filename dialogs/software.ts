@@ -175,6 +175,8 @@ export class SoftwareDialog extends Dialog<{ args?: string }> {
         maxDownloads: got.maxDownloads,
       };
       await this.showPrivately(ctx, me, screen, got.linkId, chat);
+      // A key was shown and a link issued: `cancel` now has nothing to undo (the flow stays open for another).
+      finishFlow(ctx);
     } catch (err) {
       if (isSoftwareError(err, 'variant_not_found')) {
         // Show the pickers again, saying that this combination does not exist.

@@ -71,7 +71,8 @@ export const de: { readonly [K in MessageKey]: string } = {
   'notice.error':
     'Leider ist ein Fehler aufgetreten. Bitte versuchen Sie es erneut. Wenn der Fehler erneut auftritt, wenden Sie sich an ' +
     'Ihren Administrator und geben Sie diese Referenz an: {correlationId}',
-  'notice.nothingToCancel': 'Es gibt nichts abzubrechen: Der Kauf ist abgeschlossen. Um eine Bestellung zu stornieren, verwenden Sie den Befehl cancel mit der Bestellung.',
+  'notice.nothingToCancel': 'Es gibt nichts abzubrechen: Diese Aufgabe ist erledigt und wartet auf keine Antwort.',
+  'notice.noTaskRunning': 'Diese Abbrechen-Schaltfläche gehört zu einer Aufgabe, die schon beendet ist: Es läuft nichts, und nichts wurde geändert.',
   'notice.cancelled': 'Abgebrochen. Es wurde nichts geändert.',
 
   'roles.title': 'Benutzer und Rollen',

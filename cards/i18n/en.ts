@@ -69,7 +69,8 @@ export const en = {
   'notice.comingSoon': '“{command}” is coming soon: it is not available yet in this version of CSP Software Desk.',
   'notice.error':
     'Sorry, something went wrong. Please try again. If it happens again, tell your administrator and quote this reference: {correlationId}',
-  'notice.nothingToCancel': 'There is nothing to cancel: that purchase is complete. To cancel an order, use the cancel command with the order.',
+  'notice.nothingToCancel': 'There is nothing to cancel: that task is done and nothing is waiting for an answer.',
+  'notice.noTaskRunning': 'That Cancel button belongs to a task that has already ended: nothing is running, and nothing was changed.',
   'notice.cancelled': 'Cancelled. Nothing was changed.',
 
   'roles.title': 'Users and roles',

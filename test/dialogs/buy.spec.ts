@@ -281,7 +281,7 @@ describe('dialogs/buy (Teams turn table)', function () {
     assert.match(await turn({ value: stop }), /Cancelled\. Nothing was changed\./);
     // The same old card's Cancel again: nothing runs, nothing starts (not the purchase-cancellation command either).
     const again = await turnRaw({ value: stop });
-    assert.match(cardText(again), /nothing to cancel/i);
+    assert.match(cardText(again), /belongs to a task that has already ended: nothing is running, and nothing was changed/);
     assert.doesNotMatch(cardText(again), /coming soon|Required role/i);
     // Still no flow: a card of the purchase is answered as stale.
     assert.match(await turn({ value: submitOf(review, 'buy.confirm') }), /Nothing was changed/);

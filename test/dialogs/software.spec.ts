@@ -252,6 +252,17 @@ describe('dialogs/software (Teams turn table)', function () {
     assert.equal(await linksOf(orderId), 0);
   });
 
+  it('after a key was shown, `cancel` says there is nothing to cancel (the link it issued stays valid) instead of "Cancelled"', async () => {
+    const orderId = await buy();
+    await turn({ text: `keys ${customer.domain}` });
+    await turn({ value: { action: 'software.item', orderId, lineNumber: 0 } });
+    assert.match(await turn({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' } }), PRODUCT_KEY);
+    const answer = await turn({ text: 'cancel' });
+    assert.match(answer, /nothing to cancel: that task is done/);
+    assert.doesNotMatch(answer, /Cancelled/);
+    assert.equal(await linksOf(orderId), 1);
+  });
+
   it('R11: in a group chat the key goes to the personal chat; the group only hears that it was sent', async () => {
     const orderId = await buy();
     const group = `19:${randomUUID()}@thread.v2`;
