@@ -28,7 +28,10 @@ const orig = Reflect.get(pg.Client.prototype, 'query') as (this: unknown, ...a: 
 (pg.Client.prototype as unknown as { query: unknown }).query = function (this: unknown, ...args: unknown[]) {
   const q = args[0] as string | { text: string; name?: string };
   if (log) {
-    log.push((typeof q === 'string' ? q : q.text).replace(/\s+/g, ' ').slice(0, 140));
+    const values = (typeof q === 'string' ? args[1] : (q as { values?: unknown[] }).values) as unknown[] | undefined;
+    // The dialog state's size: it is hashed (JSON) on load and on save, and written every turn.
+    const state = typeof q !== 'string' && q.name === 'state.upsert' ? ` [state ${(typeof values?.[1] === 'string' ? values[1].length : 0)} bytes]` : '';
+    log.push((typeof q === 'string' ? q : q.text).replace(/\s+/g, ' ').slice(0, 140) + state);
     captured.push({ step, text: typeof q === 'string' ? q : q.text, values: (typeof q === 'string' ? args[1] : (q as { values?: unknown[] }).values) as unknown[] ?? [] });
   }
   return orig.apply(this, args);

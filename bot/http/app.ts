@@ -5,8 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import express, { type Application, type NextFunction, type Request, type Response } from 'express';
-import type { CloudAdapter, ActivityHandler } from 'botbuilder';
+import type { Activity, ActivityHandler } from 'botbuilder';
+import { AuthenticationError } from 'botframework-connector';
 import { z } from 'zod';
+import type { TeamsAdapter } from '../teams/adapter.js';
 import { withCorrelation, type Logger } from '../../services/logger.js';
 
 export interface Readiness {
@@ -27,8 +29,21 @@ const activityShape = z.object({
 
 export const MAX_ACTIVITY_BYTES = 256 * 1024;
 
+/** The activity's timestamps as Dates, the raw strings kept beside them (as botbuilder's validateAndFixActivity does). */
+function withDates(activity: Activity): Activity {
+  const a = activity as Activity & Record<string, unknown>;
+  for (const [field, raw] of [['timestamp', 'rawTimestamp'], ['expiration', 'rawExpiration'], ['localTimestamp', 'rawLocalTimestamp']] as const) {
+    const value = a[field];
+    if (typeof value === 'string') {
+      a[raw] = value;
+      a[field] = new Date(value);
+    }
+  }
+  return activity;
+}
+
 export function createHttpApp(deps: {
-  teamsAdapter: CloudAdapter;
+  teamsAdapter: TeamsAdapter;
   teamsBot: ActivityHandler;
   readiness: Readiness;
   logger: Logger;
@@ -78,7 +93,22 @@ export function createHttpApp(deps: {
         res.status(400).json({ error: 'not a Bot Framework activity', detail: `${issue.path.join('.') || 'body'}: ${issue.message}` });
         return;
       }
-      await deps.teamsAdapter.process(req, res, (ctx) => deps.teamsBot.run(ctx));
+      // What botbuilder's CloudAdapter.process does after its own checks, on the activity checked above.
+      const activity = withDates(parsed.data as unknown as Activity);
+      const authHeader = req.header('authorization') ?? '';
+      try {
+        const answer = await deps.teamsAdapter.runTurn(authHeader, activity, (ctx) => deps.teamsBot.run(ctx));
+        res.status(answer?.status ?? 200);
+        if (answer?.body) res.send(answer.body);
+        res.end();
+      } catch (err) {
+        if (err instanceof AuthenticationError) {
+          res.status(401).json({ error: 'unauthorized' });
+          return;
+        }
+        deps.logger.error({ err }, 'teams turn failed');
+        if (!res.headersSent) res.status(500).json({ error: 'internal error' });
+      }
     },
   );
   return app;
