@@ -5,7 +5,7 @@
  */
 import type { BillingCycle, OrderStatus, ProductKind, Term } from '../services/commerce/types.js';
 import { clamp } from './blockkit.js';
-import { countryName, formatDate, formatMoney, formatNumber } from './format.js';
+import { countryName, formatDate, formatInstant, formatMoney, formatNumber } from './format.js';
 import { pluralCategory, t, type Locale, type MessageKey } from './i18n/index.js';
 import {
   CARD_LIMITS,
@@ -261,11 +261,11 @@ function daysLeft(days: number, locale: Locale): string {
 export function windowSentence(window: CancellationWindowView, locale: Locale): string {
   switch (window.state) {
     case 'open':
-      return window.lastDay
-        ? t(locale, 'window.openUntil', { date: formatDate(window.lastDay, locale), left: daysLeft(window.daysLeft, locale) })
+      return window.closesAt
+        ? t(locale, 'window.openUntil', { date: formatInstant(window.closesAt, locale), left: daysLeft(window.daysLeft, locale) })
         : t(locale, 'window.open', { left: daysLeft(window.daysLeft, locale) });
     case 'passed':
-      return window.lastDay ? t(locale, 'window.passedOn', { date: formatDate(window.lastDay, locale) }) : t(locale, 'window.passed');
+      return window.closedAt ? t(locale, 'window.passedOn', { date: formatInstant(window.closedAt, locale) }) : t(locale, 'window.passed');
     default:
       return windowShort(window, locale);
   }

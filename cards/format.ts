@@ -69,6 +69,20 @@ export function formatDate(isoDate: string, locale: Locale): string {
   return format.format(date);
 }
 
+const instantFormats: { [L in Locale]?: Intl.DateTimeFormat } = {};
+
+/**
+ * An instant for the reader, in UTC and saying so: "Mar 19, 2025, 2:03 PM UTC" /
+ * "19.03.2025, 14:03 UTC". The bot does not know the reader's time zone, and a link that
+ * stops working "on Mar 19" at 00:30 local time would surprise. Unreadable: shown as given.
+ */
+export function formatInstant(iso: string, locale: Locale): string {
+  const date = new Date(iso);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(iso) || Number.isNaN(date.getTime())) return iso;
+  const format = (instantFormats[locale] ??= new Intl.DateTimeFormat(FORMAT_LOCALE[locale], { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }));
+  return `${format.format(date)} UTC`;
+}
+
 /** "DE" → "Germany" / "Deutschland"; an unknown code is shown as it is. */
 const regionNames: { [L in Locale]?: Intl.DisplayNames } = {};
 /** DisplayNames#of is slow (tens of µs): names once looked up are kept (a few hundred at most). */

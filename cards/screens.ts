@@ -251,8 +251,8 @@ export interface BuyReviewScreen {
  * purchase service's `CancellationState`, so its value can be passed on as it is.
  */
 export type CancellationWindowView =
-  | { state: 'open'; daysLeft: number; lastDay?: string }
-  | { state: 'passed'; lastDay?: string }
+  | { state: 'open'; daysLeft: number; closesAt?: string }
+  | { state: 'passed'; closedAt?: string }
   | { state: 'notCancellable'; reason?: 'software_plan' | 'not_cancellable' }
   | { state: 'cancelling' }
   | { state: 'cancelled' };

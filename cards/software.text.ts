@@ -5,7 +5,7 @@
  * a phone's lock screen is not the requesting agent's private view (R11).
  */
 import { customerName, shown, SHOWN, statusName } from './buy.text.js';
-import { formatDate, languageName } from './format.js';
+import { formatDate, formatInstant, languageName } from './format.js';
 import { t, type Locale } from './i18n/index.js';
 import {
   CARD_LIMITS,
@@ -124,21 +124,6 @@ export function softwareChoicesText(screen: SoftwareChoicesScreen, locale: Local
 }
 
 // --- keys (R9–R11) ---------------------------------------------------------------------------
-
-const INSTANT_LOCALE: { readonly [L in Locale]: string } = { en: 'en-US', de: 'de-DE' };
-const instantFormats: { [L in Locale]?: Intl.DateTimeFormat } = {};
-
-/**
- * An instant for the reader, in UTC and saying so: "Mar 19, 2025, 2:03 PM UTC" /
- * "19.03.2025, 14:03 UTC". The bot does not know the reader's time zone, and a link that
- * stops working "on Mar 19" at 00:30 local time would surprise. Unreadable: shown as given.
- */
-export function formatInstant(iso: string, locale: Locale): string {
-  const date = new Date(iso);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(iso) || Number.isNaN(date.getTime())) return iso;
-  const format = (instantFormats[locale] ??= new Intl.DateTimeFormat(INSTANT_LOCALE[locale], { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }));
-  return `${format.format(date)} UTC`;
-}
 
 export function expiryText(screen: SoftwareKeysScreen, locale: Locale): string {
   return t(locale, 'software.keys.expiry', { date: formatInstant(screen.expiresAt, locale), downloads: screen.maxDownloads });

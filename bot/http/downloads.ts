@@ -7,7 +7,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { formatInstant } from '../../cards/software.text.js';
+import { formatInstant } from '../../cards/format.js';
 import { t, type Locale, type MessageKey } from '../../cards/i18n/index.js';
 import type { Logger } from '../../services/logger.js';
 import type { ArtifactResponse, ArtifactStore } from '../../services/software/artifacts.js';

@@ -220,7 +220,7 @@ export const de: { readonly [K in MessageKey]: string } = {
   'window.open': 'Stornierbar ({left}).',
   'window.openShort': '{left} zum Stornieren',
   'window.passed': 'Stornierungsfrist abgelaufen',
-  'window.passedOn': 'Stornierungsfrist abgelaufen (letzter Tag {date})',
+  'window.passedOn': 'Stornierungsfrist abgelaufen am {date}',
   'window.notCancellable': 'Nicht stornierbar',
   'window.softwarePlan': 'Softwareplan: nicht stornierbar',
   'window.cancelling': 'Stornierung läuft',

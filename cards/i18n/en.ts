@@ -217,7 +217,7 @@ export const en = {
   'window.open': 'Can be cancelled ({left}).',
   'window.openShort': '{left} to cancel',
   'window.passed': 'Cancellation window passed',
-  'window.passedOn': 'Cancellation window passed (last day {date})',
+  'window.passedOn': 'Cancellation window passed on {date}',
   'window.notCancellable': 'Cannot be cancelled',
   'window.softwarePlan': 'Software plan: cannot be cancelled',
   'window.cancelling': 'Cancellation in progress',

@@ -67,48 +67,34 @@ export function taxNote(market: Pick<Market, 'taxIncluded'>): TaxNote {
 // R15: the cancellation window.
 
 export interface CancellationWindow {
-  /** Calendar days (UTC) since the purchase date; the purchase date is day 0. */
-  daysSincePurchase: number;
-  /** The last calendar day (UTC, YYYY-MM-DD) on which the purchase can be cancelled. */
-  lastDay: string;
-  /** The instant the window closes (start of the UTC day after `lastDay`). */
+  /** The instant the window closes: the purchase time plus `windowDays` × 24 hours. */
   closesAt: Date;
-  /** Calendar days left to cancel, today included: windowDays on the purchase date, 1 on the last day, 0 once closed. */
+  /** Days left to cancel, a part day counting as one: `windowDays` at the purchase, 1 in the last 24 hours, 0 once closed. */
   daysLeft: number;
   open: boolean;
 }
 
 const DAY_MS = 86_400_000;
 
-function utcDayNumber(d: Date): number {
-  return Math.floor(d.getTime() / DAY_MS);
-}
-
-function isoDay(dayNumber: number): string {
-  return new Date(dayNumber * DAY_MS).toISOString().slice(0, 10);
-}
-
 /**
- * R15 "within 60 days of the purchase date", counted in whole UTC calendar days: the
- * purchase date is day 0 and the window covers days 0 … windowDays−1 — exactly
- * `windowDays` calendar days. With the default 60: open on days 0–59, closed from
- * day 60 on. (Being a day short rather than a day long never promises a cancellation
- * that Partner Center's own "N-day cancellation window" would refuse.)
- * A clock slightly behind the purchase time counts as day 0.
+ * R15 "within 60 days of the purchase date": the window is `windowDays` × 24 hours from the
+ * instant of purchase, and closes at that instant. With the default 60, a purchase of
+ * Dec 2, 2026, 14:00 UTC can be cancelled until Jan 31, 2027, 14:00 UTC — on the 60th day
+ * after the purchase date (until the time of day it was bought), never on the 61st.
+ *
+ * An instant rather than a calendar day: it is the same for every reader (no time zone), a
+ * daylight-saving change inside the window changes nothing (it is counted in hours, not in
+ * local days), and it never promises more than Partner Center's own check of the window.
+ * Readers see it in UTC, with the time (cards/format.ts formatInstant). A clock slightly
+ * behind the purchase time counts as the purchase time.
  */
 export function cancellationWindow(args: { purchasedAt: Date; windowDays: number; now: Date }): CancellationWindow {
   const { purchasedAt, windowDays, now } = args;
   if (!Number.isInteger(windowDays) || windowDays < 0) throw new RangeError(`windowDays must be a non-negative integer, got ${windowDays}`);
-  const purchaseDay = utcDayNumber(purchasedAt);
-  const daysSincePurchase = Math.max(0, utcDayNumber(now) - purchaseDay);
-  const open = daysSincePurchase < windowDays;
-  return {
-    daysSincePurchase,
-    lastDay: isoDay(purchaseDay + windowDays - 1),
-    closesAt: new Date((purchaseDay + windowDays) * DAY_MS),
-    daysLeft: open ? windowDays - daysSincePurchase : 0,
-    open,
-  };
+  const closesAt = new Date(purchasedAt.getTime() + windowDays * DAY_MS);
+  const leftMs = closesAt.getTime() - Math.max(now.getTime(), purchasedAt.getTime());
+  const open = leftMs > 0;
+  return { closesAt, daysLeft: open ? Math.ceil(leftMs / DAY_MS) : 0, open };
 }
 
 // ---------------------------------------------------------------------------------

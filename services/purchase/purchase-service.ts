@@ -124,8 +124,9 @@ export interface Quote extends SkuDetails {
 
 /** Where an order stands with respect to cancelling it (R15, R16), as of the service's clock. */
 export type CancellationState =
-  | { state: 'open'; daysLeft: number; lastDay: string }
-  | { state: 'passed'; lastDay: string }
+  /** `closesAt`: the instant the window closes (ISO, UTC) — see commerce/rules.ts cancellationWindow. */
+  | { state: 'open'; daysLeft: number; closesAt: string }
+  | { state: 'passed'; closedAt: string }
   | { state: 'notCancellable'; reason: 'software_plan' | 'not_cancellable' }
   | { state: 'cancelling' }
   | { state: 'cancelled' };
@@ -248,7 +249,8 @@ export function cancellationStateOf(order: Pick<Order, 'status' | 'purchasedAt' 
     return { state: 'notCancellable', reason: plans ? 'software_plan' : 'not_cancellable' };
   }
   const w = cancellationWindow({ purchasedAt: order.purchasedAt, windowDays: Math.min(...windows), now });
-  return w.open ? { state: 'open', daysLeft: w.daysLeft, lastDay: w.lastDay } : { state: 'passed', lastDay: w.lastDay };
+  const at = w.closesAt.toISOString();
+  return w.open ? { state: 'open', daysLeft: w.daysLeft, closesAt: at } : { state: 'passed', closedAt: at };
 }
 
 function orderView(order: Order, now: Date): OrderView {

@@ -130,16 +130,16 @@ export function confirmedScreen(overrides: Partial<BuyConfirmedScreen> = {}): Bu
     currency: 'EUR',
     taxNote: 'excl',
     purchaseDate: '2025-03-05',
-    cancellation: { state: 'open', daysLeft: 60, lastDay: '2025-05-03' },
+    cancellation: { state: 'open', daysLeft: 60, closesAt: '2025-05-04T09:30:00.000Z' },
     existing: false,
     ...overrides,
   };
 }
 
 const windows: OrderRow['window'][] = [
-  { state: 'open', daysLeft: 1, lastDay: '2025-05-03' },
+  { state: 'open', daysLeft: 1, closesAt: '2025-05-04T09:30:00.000Z' },
   { state: 'open', daysLeft: 42 },
-  { state: 'passed', lastDay: '2025-01-01' },
+  { state: 'passed', closedAt: '2025-01-01T08:00:00.000Z' },
   { state: 'notCancellable', reason: 'software_plan' },
   { state: 'cancelling' },
   { state: 'cancelled' },

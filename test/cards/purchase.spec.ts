@@ -328,9 +328,9 @@ describe('cards: purchase screens', () => {
       const all = seen(screen);
       assert.match(all, /Order placed/);
       assert.match(all, /Purchase date: Mar 5, 2025/);
-      assert.match(all, /Can be cancelled until May 3, 2025 \(60 days left\)\./);
-      assert.match(seen(screen, 'de'), /Stornierbar bis 03\.05\.2025 \(noch 60 Tage\)\./);
-      assert.match(seen(confirmedScreen({ cancellation: { state: 'open', daysLeft: 1, lastDay: '2025-03-05' } })), /\(1 day left\)/);
+      assert.match(all, /Can be cancelled until May 4, 2025, 9:30\sAM UTC \(60 days left\)\./);
+      assert.match(seen(screen, 'de'), /Stornierbar bis 04\.05\.2025, 09:30 UTC \(noch 60 Tage\)\./);
+      assert.match(seen(confirmedScreen({ cancellation: { state: 'open', daysLeft: 1, closesAt: '2025-03-05T10:00:00.000Z' } })), /\(1 day left\)/);
       assert.deepEqual(teamsSubmits(teams(screen)), [{ action: 'command', command: 'orders', args: contoso.id }]);
       assert.deepEqual(slackValues(screen), [{ action: 'command', command: 'orders', args: contoso.id }]);
     });

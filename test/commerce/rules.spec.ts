@@ -41,51 +41,57 @@ describe('services/commerce/rules', () => {
     });
   });
 
-  describe('cancellationWindow (R15): 60 calendar days, purchase date = day 0, day 60 closed', () => {
+  describe('cancellationWindow (R15): 60 × 24 hours from the instant of purchase', () => {
     const purchasedAt = new Date('2024-03-10T15:30:00Z');
     const at = (iso: string) => cancellationWindow({ purchasedAt, windowDays: 60, now: new Date(iso) });
 
-    it('day 0: open, 60 days left, last day is day 59', () => {
-      const w = at('2024-03-10T23:59:59Z');
-      assert.deepEqual(
-        { open: w.open, daysLeft: w.daysLeft, day: w.daysSincePurchase, lastDay: w.lastDay },
-        { open: true, daysLeft: 60, day: 0, lastDay: '2024-05-08' },
-      );
-      assert.equal(w.closesAt.toISOString(), '2024-05-09T00:00:00.000Z');
+    it('at the purchase: open, 60 days left, closing 60 × 24 h later', () => {
+      const w = at('2024-03-10T15:30:00Z');
+      assert.deepEqual({ open: w.open, daysLeft: w.daysLeft, closesAt: w.closesAt.toISOString() }, { open: true, daysLeft: 60, closesAt: '2024-05-09T15:30:00.000Z' });
+      assert.equal(at('2024-03-10T23:59:59Z').daysLeft, 60);
     });
 
-    it('day 59: still open, the last day (1 day left) until midnight UTC', () => {
-      assert.deepEqual({ ...at('2024-05-08T00:00:00Z'), closesAt: undefined }, {
-        daysSincePurchase: 59, lastDay: '2024-05-08', closesAt: undefined, daysLeft: 1, open: true,
-      });
-      assert.equal(at('2024-05-08T23:59:59.999Z').open, true);
+    it('the 60th day after the purchase date can be cancelled until the time of purchase; a millisecond later it cannot', () => {
+      assert.deepEqual(at('2024-05-09T00:00:00Z'), { open: true, daysLeft: 1, closesAt: new Date('2024-05-09T15:30:00Z') });
+      assert.equal(at('2024-05-09T15:29:59.999Z').open, true);
+      const closed = at('2024-05-09T15:30:00Z');
+      assert.deepEqual({ open: closed.open, daysLeft: closed.daysLeft }, { open: false, daysLeft: 0 });
     });
 
-    it('day 60: closed from its first instant', () => {
-      const w = at('2024-05-09T00:00:00Z');
-      assert.equal(w.open, false);
-      assert.equal(w.daysLeft, 0);
-      assert.equal(w.daysSincePurchase, 60);
-    });
-
-    it('day 61 and later: closed', () => {
-      assert.equal(at('2024-05-10T12:00:00Z').open, false);
+    it('the 61st day and later: closed', () => {
+      assert.equal(at('2024-05-10T00:00:00Z').open, false);
       assert.equal(at('2025-01-01T00:00:00Z').daysLeft, 0);
     });
 
-    it('counts calendar days: bought at 23:59 UTC, the next day is already day 1', () => {
-      const w = cancellationWindow({ purchasedAt: new Date('2024-03-10T23:59:00Z'), windowDays: 60, now: new Date('2024-03-11T00:01:00Z') });
-      assert.equal(w.daysSincePurchase, 1);
-      assert.equal(w.daysLeft, 59);
+    it('an order of Dec 2 can be cancelled until Jan 31 (the purchase confirmation\'s date comes from here)', () => {
+      const w = cancellationWindow({ purchasedAt: new Date('2026-12-02T10:00:00Z'), windowDays: 60, now: new Date('2026-12-02T10:00:00Z') });
+      assert.equal(w.closesAt.toISOString(), '2027-01-31T10:00:00.000Z');
     });
 
-    it('a clock behind the purchase time counts as day 0', () => {
+    it('counts hours, not calendar days: bought at 23:59 UTC, two minutes later 60 days are still left', () => {
+      const w = cancellationWindow({ purchasedAt: new Date('2024-03-10T23:59:00Z'), windowDays: 60, now: new Date('2024-03-11T00:01:00Z') });
+      assert.equal(w.daysLeft, 60);
+    });
+
+    it('a daylight-saving change inside the window changes nothing: still exactly 60 × 24 h, whatever the process time zone', () => {
+      // Europe's change to summer time is on Mar 28, 2027; the US one on Mar 14, 2027.
+      const bought = new Date('2027-03-01T12:00:00Z');
+      const w = cancellationWindow({ purchasedAt: bought, windowDays: 60, now: bought });
+      assert.equal(w.closesAt.getTime() - bought.getTime(), 60 * 86_400_000);
+      assert.equal(w.closesAt.toISOString(), '2027-04-30T12:00:00.000Z');
+      const berlin = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit' });
+      assert.deepEqual([berlin.format(bought), berlin.format(w.closesAt)], ['13:00', '14:00']); // the same instant rule, one local hour apart
+      assert.equal(cancellationWindow({ purchasedAt: bought, windowDays: 60, now: new Date('2027-04-30T11:59:59Z') }).open, true);
+      assert.equal(cancellationWindow({ purchasedAt: bought, windowDays: 60, now: new Date('2027-04-30T12:00:00Z') }).open, false);
+    });
+
+    it('a clock behind the purchase time counts as the purchase time', () => {
       assert.equal(at('2024-03-10T15:00:00Z').daysLeft, 60);
     });
 
     it('follows the catalog window length (e.g. 30 days) and a 0-day window never opens', () => {
-      assert.equal(cancellationWindow({ purchasedAt, windowDays: 30, now: new Date('2024-04-08T12:00:00Z') }).open, true); // day 29
-      assert.equal(cancellationWindow({ purchasedAt, windowDays: 30, now: new Date('2024-04-09T00:00:00Z') }).open, false); // day 30
+      assert.equal(cancellationWindow({ purchasedAt, windowDays: 30, now: new Date('2024-04-09T15:29:59Z') }).open, true);
+      assert.equal(cancellationWindow({ purchasedAt, windowDays: 30, now: new Date('2024-04-09T15:30:00Z') }).open, false);
       assert.equal(cancellationWindow({ purchasedAt, windowDays: 0, now: purchasedAt }).open, false);
     });
 

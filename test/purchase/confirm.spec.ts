@@ -106,8 +106,8 @@ describe('services/purchase/purchase-service — quote and confirm (R6, R7)', ()
         ['Windows Server Datacenter – 2 Core License Pack – 1 year', 10, q.totalMinor, 'AUD', 'incl', 'completed'],
       );
       assert.equal(r.order.purchaseDate, '2025-06-01');
-      // Day 0 is 1 June; 60 days → the last day is 30 July.
-      assert.deepEqual(r.order.cancellation, { state: 'open', daysLeft: 60, lastDay: '2025-07-30' });
+      // Bought 1 June 10:00 UTC: cancellable for 60 × 24 h, until 31 July 10:00 UTC.
+      assert.deepEqual(r.order.cancellation, { state: 'open', daysLeft: 60, closesAt: '2025-07-31T10:00:00.000Z' });
       const { rows } = await db.query('SELECT total_minor, created_by FROM orders WHERE id = $1', [r.order.orderId]);
       assert.equal(Number(rows[0].total_minor), q.totalMinor);
       assert.equal(Number(rows[0].created_by), w.a.userId);

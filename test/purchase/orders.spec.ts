@@ -40,19 +40,19 @@ describe('services/purchase/purchase-service — order history (orders)', () => 
     assert.equal(p1.customer.companyName, 'Lucerne Publishing');
     assert.deepEqual(p1.orders.map(row), [
       [mar, 'SUSE Linux Enterprise Server Standard – software plan – 1–2 vCPU VM – 1 year', 4, 'completed', '2025-03-05', { state: 'notCancellable', reason: 'software_plan' }],
-      // Day 0 is 20 Feb; 10 March is day 18 → 42 days left; the last day is 20 April.
-      [feb, 'SQL Server 2022 Standard – Server License', 2, 'completed', '2025-02-20', { state: 'open', daysLeft: 42, lastDay: '2025-04-20' }],
+      // Bought 20 Feb 23:30 UTC: closes 21 April 23:30 UTC; from 10 March 08:00 that is 42 days and 15.5 hours → 43 days left.
+      [feb, 'SQL Server 2022 Standard – Server License', 2, 'completed', '2025-02-20', { state: 'open', daysLeft: 43, closesAt: '2025-04-21T23:30:00.000Z' }],
     ]);
     const p2 = await service.orders(me(), c.id, { page: 2, pageSize: 2 });
-    // 1 Jan + 59 days = 1 March was the last day.
-    assert.deepEqual(p2.orders.map(row), [[jan, 'Windows Server Datacenter – 2 Core License Pack – 1 year', 8, 'completed', '2025-01-01', { state: 'passed', lastDay: '2025-03-01' }]]);
+    // Bought 1 Jan 09:00 UTC: the window closed 2 March 09:00 UTC.
+    assert.deepEqual(p2.orders.map(row), [[jan, 'Windows Server Datacenter – 2 Core License Pack – 1 year', 8, 'completed', '2025-01-01', { state: 'passed', closedAt: '2025-03-02T09:00:00.000Z' }]]);
     assert.deepEqual((await service.orders(me(), c.id, { page: 3, pageSize: 2 })).orders, []);
 
-    // On its last day one day is left; the next day the window has passed.
-    clock.now = new Date('2025-04-20T23:59:59Z');
-    assert.deepEqual((await service.orders(me(), c.id)).orders[1]!.cancellation, { state: 'open', daysLeft: 1, lastDay: '2025-04-20' });
-    clock.now = new Date('2025-04-21T00:00:00Z');
-    assert.deepEqual((await service.orders(me(), c.id)).orders[1]!.cancellation, { state: 'passed', lastDay: '2025-04-20' });
+    // In its last 24 hours one day is left; at the instant of purchase 60 days on, the window has passed.
+    clock.now = new Date('2025-04-21T23:29:59Z');
+    assert.deepEqual((await service.orders(me(), c.id)).orders[1]!.cancellation, { state: 'open', daysLeft: 1, closesAt: '2025-04-21T23:30:00.000Z' });
+    clock.now = new Date('2025-04-21T23:30:00Z');
+    assert.deepEqual((await service.orders(me(), c.id)).orders[1]!.cancellation, { state: 'passed', closedAt: '2025-04-21T23:30:00.000Z' });
   });
 
   it('shows cancelled and cancelling orders as such instead of days left', async () => {
