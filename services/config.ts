@@ -41,6 +41,9 @@ const schema = z.object({
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
 
   COMMERCE_BACKEND: z.enum(['embedded']).default('embedded'),
+  EMBEDDED_CANCELLATION_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).default(8000),
+  EMBEDDED_CANCELLATION_OUTCOME: z.enum(['completes', 'fails', 'needs_information']).default('completes'),
+  CANCELLATION_DEADLINE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
 
   REDIS_URL: url.optional(),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_{}:-]{1,64}$/, 'may only hold letters, digits, _ - : { }').default('csp'),
@@ -88,7 +91,13 @@ export interface Config {
   dataDir: string;
   database: { url: string | undefined; schema: string; poolMax: number; embeddedPort: number };
   /** Which commerce backend the bot buys through: 'embedded' (its own Postgres tables, the demo catalog); Partner Center is a later issue. */
-  commerce: { backend: Env['COMMERCE_BACKEND'] };
+  commerce: {
+    backend: Env['COMMERCE_BACKEND'];
+    /** The embedded backend's cancellations: they finish `delayMs` after the request, with `outcome` unless the product sets its own. */
+    embeddedCancellation: { delayMs: number; outcome: Env['EMBEDDED_CANCELLATION_OUTCOME'] };
+  };
+  /** How long the tracking job waits for a cancellation to finish before it reports that it has not. */
+  cancellation: { deadlineMinutes: number };
   queue: { redisUrl: string | undefined; prefix: string; concurrency: number; outboxRelayIntervalMs: number };
   teams: { appId: string | undefined; appPassword: string | undefined; appType: Env['MicrosoftAppType']; appTenantId: string | undefined };
   slack: { signingSecret: string | undefined; botToken: string | undefined; appToken: string | undefined; apiUrl: string | undefined };
@@ -156,7 +165,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     http: { host: e.HOST, port: e.PORT },
     dataDir: path.resolve(e.DATA_DIR),
     database: { url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolMax: e.DATABASE_POOL_MAX, embeddedPort: e.EMBEDDED_POSTGRES_PORT },
-    commerce: { backend: e.COMMERCE_BACKEND },
+    commerce: { backend: e.COMMERCE_BACKEND, embeddedCancellation: { delayMs: e.EMBEDDED_CANCELLATION_DELAY_MS, outcome: e.EMBEDDED_CANCELLATION_OUTCOME } },
+    cancellation: { deadlineMinutes: e.CANCELLATION_DEADLINE_MINUTES },
     queue: { redisUrl: e.REDIS_URL, prefix: e.QUEUE_PREFIX, concurrency: e.WORKER_CONCURRENCY, outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS },
     teams: { appId: e.MicrosoftAppId, appPassword: e.MicrosoftAppPassword, appType: e.MicrosoftAppType, appTenantId: e.MicrosoftAppTenantId },
     slack: { signingSecret: e.SLACK_SIGNING_SECRET, botToken: e.SLACK_BOT_TOKEN, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL },

@@ -44,7 +44,7 @@ export interface Domain {
 export function commerceBackendFor(config: Config, db: Db): CommerceBackend {
   switch (config.commerce.backend) {
     case 'embedded':
-      return new EmbeddedCommerceBackend(db);
+      return new EmbeddedCommerceBackend(db, { cancellation: config.commerce.embeddedCancellation });
   }
 }
 

@@ -4,13 +4,15 @@
  * 'completed'); there is no Partner Center behind it.
  */
 import { randomInt } from 'node:crypto';
-import type { Db, Queryable } from '../db/pool.js';
+import { inTransaction, type Db, type Queryable } from '../db/pool.js';
 import { CommerceError } from './errors.js';
 import type { CommerceBackend } from './port.js';
-import { classifyCustomerQuery, isOrderId, lineTotal, parseGuid, sumMinor, validateQuantity } from './rules.js';
+import { cancellationWindow, classifyCustomerQuery, isOrderId, lineTotal, parseGuid, sumMinor, validateQuantity } from './rules.js';
 import type {
   BillingCycle,
   CancellationPolicy,
+  CancellationProgress,
+  CancellationRequest,
   CreateOrderRequest,
   CreateOrderResult,
   CreditPolicy,
@@ -394,15 +396,58 @@ function referenceOf(order: Order): Record<string, unknown> {
 /** A line priced from the catalog, before it is numbered and stored. */
 type PricedLine = Omit<OrderLine, 'lineNumber'>;
 
+/** How the embedded backend's cancellations end (config EMBEDDED_CANCELLATION_OUTCOME; per product products.demo_cancellation_outcome). */
+export const CANCELLATION_OUTCOMES = ['completes', 'fails', 'needs_information'] as const;
+export type CancellationOutcome = (typeof CANCELLATION_OUTCOMES)[number];
+
+export interface EmbeddedCancellationOptions {
+  /** How long after the request a cancellation finishes (Partner Center: up to 15 minutes). */
+  delayMs: number;
+  /** The outcome for products that do not set their own. */
+  outcome: CancellationOutcome;
+}
+
+interface CancellationRow {
+  request_id: string;
+  order_id: string;
+  line_numbers: number[];
+  completes_at: Date;
+  outcome: CancellationOutcome;
+  completed_at: Date | null;
+}
+
+/** What the embedded backend says when a cancellation it was told to fail ends (Partner Center-like codes). */
+const OUTCOME_FAILURE = {
+  fails: { code: '800061', message: 'The order could not be cancelled (embedded backend: the product is set to fail cancellations).' },
+  needs_information: { message: 'More information is needed before this order can be cancelled (embedded backend: the product is set to ask for it).' },
+} as const;
+
+function progressOf(r: CancellationRow): CancellationProgress {
+  const reference = { orderId: r.order_id, requestId: r.request_id };
+  if (r.completed_at === null) return { state: 'pending', reference };
+  switch (r.outcome) {
+    case 'completes':
+      return { state: 'finished', reference, finishedAt: r.completed_at };
+    case 'fails':
+      return { state: 'failed', reference, ...OUTCOME_FAILURE.fails };
+    case 'needs_information':
+      return { state: 'needs_information', reference, ...OUTCOME_FAILURE.needs_information };
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export class EmbeddedCommerceBackend implements CommerceBackend {
   readonly name = 'embedded';
   private readonly now: () => Date;
+  private readonly cancellation: EmbeddedCancellationOptions;
 
   constructor(
     private readonly db: Db,
-    opts: { now?: () => Date } = {},
+    opts: { now?: () => Date; cancellation?: Partial<EmbeddedCancellationOptions> } = {},
   ) {
     this.now = opts.now ?? (() => new Date());
+    this.cancellation = { delayMs: opts.cancellation?.delayMs ?? 0, outcome: opts.cancellation?.outcome ?? 'completes' };
   }
 
   async findCustomers(partnerId: number, query: string, opts: { limit?: number } = {}): Promise<CustomerSearchResult> {
@@ -697,5 +742,96 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
       this.db.query<{ n: string }>('SELECT count(*) AS n FROM orders WHERE partner_id = $1 AND customer_id = $2', [partnerId, id]),
     ]);
     return { orders: list.rows.map(toOrder), total: Number(count.rows[0]?.n ?? 0) };
+  }
+
+  // --- cancelling, as Partner Center does it: accepted at once, finished later ----------
+
+  async requestCancellation(partnerId: number, req: CancellationRequest): Promise<CancellationProgress> {
+    const orderId = normaliseId(req.orderId);
+    const customerId = parseGuid(req.customerId);
+    if (typeof req.requestId !== 'string' || !UUID.test(req.requestId)) {
+      throw new CommerceError({ code: 'invalid_cancellation', reason: 'request_id' }, 'A cancellation needs a request id (a UUID).');
+    }
+    const lineNumbers = Array.isArray(req.lineNumbers) ? [...new Set(req.lineNumbers)].sort((a, b) => a - b) : [];
+    if (lineNumbers.length === 0) throw new CommerceError({ code: 'invalid_cancellation', reason: 'no_lines' }, 'The cancellation names no line.');
+    if (!isOrderId(orderId) || !customerId) throw new CommerceError({ code: 'order_not_found' }, 'The order was not found.');
+    return inTransaction(this.db, async (tx) => {
+      // The order row is the lock: concurrent requests for one order are taken one at a time.
+      const { rows } = await tx.query<OrderRow>(
+        `${ORDER_SELECT} WHERE o.partner_id = $1 AND o.id = $2 AND o.customer_id = $3 FOR UPDATE OF o`,
+        [partnerId, orderId, customerId],
+      );
+      const row = rows[0];
+      if (!row) throw new CommerceError({ code: 'order_not_found' }, 'The order was not found.');
+      const earlier = await tx.query<CancellationRow>('SELECT * FROM order_cancellations WHERE request_id = $1', [req.requestId]);
+      if (earlier.rows[0]) {
+        if (earlier.rows[0].order_id !== orderId) {
+          throw new CommerceError({ code: 'invalid_cancellation', reason: 'request_id' }, 'This request id was used to cancel another order.');
+        }
+        return progressOf(await this.settle(tx, earlier.rows[0]));
+      }
+      const order = toOrder(row);
+      if (order.status === 'cancelled') throw new CommerceError({ code: 'already_cancelled' }, 'The order is already cancelled.');
+      if (order.status === 'cancel_pending') throw new CommerceError({ code: 'cancellation_in_progress' }, 'A cancellation of this order is under way.');
+      const lines = lineNumbers.map((n) => order.lines.find((l) => l.lineNumber === n));
+      const missing = lines.findIndex((l) => l === undefined);
+      if (missing >= 0) throw new CommerceError({ code: 'invalid_cancellation', reason: 'unknown_line' }, `The order has no line ${lineNumbers[missing]}.`);
+      const now = this.now();
+      for (const line of lines as OrderLine[]) {
+        if (!line.cancellation.cancellable) throw new CommerceError({ code: 'not_cancellable', lineNumber: line.lineNumber }, `Line ${line.lineNumber} cannot be cancelled.`);
+        const w = cancellationWindow({ purchasedAt: order.purchasedAt, windowDays: line.cancellation.windowDays, now });
+        if (!w.open) {
+          throw new CommerceError({ code: 'cancellation_window_passed', closedAt: w.closesAt.toISOString() }, 'The cancellation window has passed (900117).');
+        }
+      }
+      // The outcome: the first product of the lines that sets one, else the configured default.
+      const outcome = await tx.query<{ outcome: CancellationOutcome | null }>(
+        'SELECT demo_cancellation_outcome AS outcome FROM products WHERE id = ANY($1::text[]) AND demo_cancellation_outcome IS NOT NULL ORDER BY id LIMIT 1',
+        [(lines as OrderLine[]).map((l) => l.productId)],
+      );
+      const inserted = await tx.query<CancellationRow>(
+        `INSERT INTO order_cancellations (request_id, order_id, line_numbers, requested_at, completes_at, outcome)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+        [req.requestId, orderId, lineNumbers, now, new Date(now.getTime() + this.cancellation.delayMs), outcome.rows[0]?.outcome ?? this.cancellation.outcome],
+      );
+      await tx.query("UPDATE orders SET status = 'cancel_pending' WHERE id = $1", [orderId]);
+      return progressOf(await this.settle(tx, inserted.rows[0]!));
+    });
+  }
+
+  async cancellationStatus(partnerId: number, req: { orderId: string; requestId: string }): Promise<CancellationProgress> {
+    const orderId = normaliseId(req.orderId);
+    const notFound = () => new CommerceError({ code: 'cancellation_not_found' }, 'No such cancellation.');
+    if (!isOrderId(orderId) || typeof req.requestId !== 'string' || !UUID.test(req.requestId)) throw notFound();
+    const read = () => this.db.query<CancellationRow>(
+      `SELECT c.* FROM order_cancellations c JOIN orders o ON o.id = c.order_id
+        WHERE c.request_id = $1 AND c.order_id = $2 AND o.partner_id = $3`,
+      [req.requestId, orderId, partnerId],
+    );
+    const row = (await read()).rows[0];
+    if (!row) throw notFound();
+    if (row.completed_at !== null || this.now() < row.completes_at) return progressOf(row);
+    // Due: finish it (once, under the order's lock).
+    return inTransaction(this.db, async (tx) => {
+      await tx.query('SELECT 1 FROM orders WHERE id = $1 FOR UPDATE', [orderId]);
+      const { rows } = await tx.query<CancellationRow>('SELECT * FROM order_cancellations WHERE request_id = $1', [req.requestId]);
+      return progressOf(await this.settle(tx, rows[0]!));
+    });
+  }
+
+  /** Completes a due cancellation (in `tx`, the order locked): the order is cancelled, or back to completed when it failed. */
+  private async settle(tx: Queryable, row: CancellationRow): Promise<CancellationRow> {
+    const now = this.now();
+    if (row.completed_at !== null || now < row.completes_at) return row;
+    const { rows } = await tx.query<CancellationRow>('UPDATE order_cancellations SET completed_at = $2 WHERE request_id = $1 RETURNING *', [row.request_id, now]);
+    // As Partner Center: the order is cancelled when all its lines are; a failed cancellation leaves it as it was.
+    await tx.query(
+      `UPDATE orders SET status = CASE WHEN $2 AND NOT EXISTS (
+                SELECT 1 FROM order_lines l WHERE l.order_id = orders.id AND NOT (l.line_number = ANY($3::int[])))
+              THEN 'cancelled' ELSE 'completed' END
+        WHERE id = $1`,
+      [row.order_id, row.outcome === 'completes', row.line_numbers],
+    );
+    return rows[0]!;
   }
 }

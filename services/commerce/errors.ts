@@ -30,7 +30,20 @@ export type CommerceRefusal =
   /** A total does not fit in a safe integer of minor units. */
   | { code: 'amount_overflow' }
   /** The caller's `accept` turned the priced draft down (e.g. the price changed since the review); nothing was bought. */
-  | { code: 'draft_not_accepted' };
+  | { code: 'draft_not_accepted' }
+  // --- cancelling (requestCancellation, cancellationStatus) ---
+  | { code: 'order_not_found' }
+  /** R15: the window closed at `closedAt` (Partner Center error 900117). */
+  | { code: 'cancellation_window_passed'; closedAt: string }
+  /** R16: a line that cannot be cancelled (SUSE Linux / Red Hat software plans, or as the catalog says). */
+  | { code: 'not_cancellable'; lineNumber: number }
+  | { code: 'already_cancelled' }
+  /** Another cancellation of the order is under way. */
+  | { code: 'cancellation_in_progress' }
+  /** The request names no line, a line the order does not have, or reuses a request id for another order. */
+  | { code: 'invalid_cancellation'; reason: 'no_lines' | 'unknown_line' | 'request_id' }
+  /** No cancellation with this request id for the partner's order. */
+  | { code: 'cancellation_not_found' };
 
 export type CommerceErrorCode = CommerceRefusal['code'];
 

@@ -21,6 +21,8 @@
  * records, kept the same whichever backend sold the purchase.
  */
 import type {
+  CancellationProgress,
+  CancellationRequest,
   CreateOrderRequest,
   CreateOrderResult,
   Customer,
@@ -87,4 +89,22 @@ export interface CommerceBackend {
 
   /** The customer's orders, newest first (limit default 20, at most 100). */
   listOrders(partnerId: number, customerId: string, page?: { limit?: number; offset?: number }): Promise<OrderPage>;
+  /**
+   * R14–R18: ask for lines of an order to be cancelled. The backend accepts (`pending`) and
+   * finishes later — Partner Center takes up to 15 minutes — so the caller polls
+   * `cancellationStatus`. Exactly once per `requestId`: a repeat with the same id (a retry
+   * after a timeout, a 429 or a 5xx) answers the cancellation the first one began, as it
+   * stands now. The backend checks the window (R15) and the lines' policy (R16) itself.
+   * Throws CommerceError: order_not_found (unknown, another partner's or another
+   * customer's), cancellation_window_passed, not_cancellable, already_cancelled,
+   * cancellation_in_progress (another request id), invalid_cancellation. Anything else it
+   * throws is transient: retry with the same `requestId`.
+   */
+  requestCancellation(partnerId: number, request: CancellationRequest): Promise<CancellationProgress>;
+  /**
+   * Where the cancellation begun with `requestId` stands (Partner Center: the order read
+   * back, its cancelled lines at quantity 0). Throws CommerceError cancellation_not_found
+   * for a request id the partner's order never had; anything else is transient.
+   */
+  cancellationStatus(partnerId: number, request: { orderId: string; requestId: string }): Promise<CancellationProgress>;
 }

@@ -212,3 +212,24 @@ export interface OrderPage {
   orders: Order[];
   total: number;
 }
+
+/** R14: cancel these lines of the partner's customer's order (Partner Center: PATCH the order, status cancelled, lineItems). */
+export interface CancellationRequest {
+  customerId: string;
+  orderId: string;
+  lineNumbers: number[];
+  /**
+   * A UUID the caller chooses once per cancellation and sends again on every retry (Partner
+   * Center's MS-RequestId): the same id never starts a second cancellation.
+   */
+  requestId: string;
+}
+
+/** Where a cancellation stands at the backend (R18, R20). `reference` is the backend's own, opaque to the caller. */
+export type CancellationProgress =
+  | { state: 'pending'; reference: Record<string, unknown> }
+  | { state: 'finished'; reference: Record<string, unknown>; finishedAt: Date }
+  /** The backend could not cancel (`code` its own, e.g. Partner Center's error code; `message` for the record). */
+  | { state: 'failed'; reference: Record<string, unknown>; code: string; message: string }
+  /** R20: the backend needs more information before it can cancel (a support request is the way on). */
+  | { state: 'needs_information'; reference: Record<string, unknown>; message: string };

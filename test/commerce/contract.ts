@@ -19,6 +19,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { CommerceBackend } from '../../services/commerce/port.js';
 import { isCommerceError, type CommerceErrorCode, type CommerceRefusal } from '../../services/commerce/errors.js';
 import type {
+  CancellationProgress,
   CreateOrderRequest,
   CreateOrderResult,
   Customer,
@@ -98,6 +99,18 @@ export interface ContractWorld {
   };
   /** Version of the Azure reservations unavailable-markets list that names Andorra (R3). */
   r3ListVersion: string;
+  /** Cancelling (requestCancellation, cancellationStatus). */
+  cancellation: {
+    /** How long after its request a cancellation finishes at this backend (> 0: the suite sees it pending first). */
+    delayMs: number;
+    /** Moves the backend's clock on by `ms` (its "now" for cancellation windows and for finishing cancellations). */
+    advanceClock(ms: number): void;
+    /** Server subscription SKUs like `catalog.serverSku` (quantity 1 allowed, priced in Germany) whose cancellations end otherwise. */
+    failingSku: SkuRef;
+    needsInformationSku: SkuRef;
+    /** How long the cancellation window of `catalog.serverSku` is, in days (R15). */
+    serverWindowDays: number;
+  };
 }
 
 export interface ContractSubject {
@@ -756,6 +769,116 @@ export function describeCommerceBackendContract(name: string, setup: () => Promi
         assert.deepEqual(await backend.listOrders(A, await w.newCustomerOfA('AU')), empty);
         assert.deepEqual(await backend.listOrders(A, randomUUID()), empty);
         assert.deepEqual(await backend.listOrders(A, 'not-a-customer-id'), empty);
+      });
+    });
+
+    describe('cancelling (R14–R20): accepted at once, finished later, exactly once per request id', () => {
+      const DAY = 86_400_000;
+      const later = () => w.cancellation.advanceClock(w.cancellation.delayMs);
+      const de = () => w.customersOfA.de.id;
+      const cancel = (order: Order, requestId: string = randomUUID(), lineNumbers = order.lines.map((l) => l.lineNumber), partner = A) =>
+        backend.requestCancellation(partner, { customerId: order.customerId, orderId: order.id, lineNumbers, requestId });
+      const statusOf = (order: Order, requestId: string, partner = A) => backend.cancellationStatus(partner, { orderId: order.id, requestId });
+      const bought = async (ref: SkuRef = w.catalog.serverSku) => (await buy(de(), [lineOf(ref, ref === w.catalog.serverSku ? w.catalog.serverSku.minQuantity : 1)])).order;
+
+      it('pending at first, the order cancel_pending; finished after the backend\'s delay, the order cancelled', async () => {
+        const order = await bought();
+        const requestId = randomUUID();
+        const first = await cancel(order, requestId);
+        assert.equal(first.state, 'pending');
+        assert.doesNotThrow(() => JSON.stringify(first.reference));
+        assert.equal((await statusOf(order, requestId)).state, 'pending');
+        assert.equal((await backend.getOrder(A, order.id))?.status, 'cancel_pending');
+        later();
+        const done = await statusOf(order, requestId);
+        assert.equal(done.state, 'finished');
+        assert.ok(done.state === 'finished' && done.finishedAt instanceof Date);
+        assert.equal((await backend.getOrder(A, order.id))?.status, 'cancelled');
+      });
+
+      it('a repeat with the same request id answers the same cancellation; concurrent repeats too — one cancellation', async () => {
+        const order = await bought();
+        const requestId = randomUUID();
+        const all = await Promise.all([1, 2, 3, 4, 5].map(() => cancel(order, requestId)));
+        assert.deepEqual(new Set(all.map((p) => p.state)), new Set(['pending']));
+        assert.equal((await cancel(order, requestId)).state, 'pending');
+        later();
+        assert.equal((await cancel(order, requestId)).state, 'finished', 'a retry after it finished answers that it finished');
+      });
+
+      it('another request id while one is under way: cancellation_in_progress; after it finished: already_cancelled', async () => {
+        const order = await bought();
+        const requestId = randomUUID();
+        await cancel(order, requestId);
+        await refusalOf(cancel(order), 'cancellation_in_progress');
+        later();
+        assert.equal((await statusOf(order, requestId)).state, 'finished');
+        await refusalOf(cancel(order), 'already_cancelled');
+      });
+
+      it('R15: accepted until the window closes; cancellation_window_passed from that instant, saying when it closed', async () => {
+        const open = await bought();
+        const closed = await bought();
+        w.cancellation.advanceClock(w.cancellation.serverWindowDays * DAY - 60_000);
+        assert.equal((await cancel(open)).state, 'pending', 'a minute before the window closes');
+        w.cancellation.advanceClock(60_000);
+        const refusal = await refusalOf(cancel(closed), 'cancellation_window_passed');
+        assert.equal(Date.parse(refusal.closedAt), closed.purchasedAt.getTime() + w.cancellation.serverWindowDays * DAY);
+        assert.equal((await backend.getOrder(A, closed.id))?.status, 'completed', 'nothing changed');
+      });
+
+      it('R16: not_cancellable for a software plan, naming the line; nothing changes', async () => {
+        const order = await bought(w.catalog.softwarePlanSku);
+        const refusal = await refusalOf(cancel(order), 'not_cancellable');
+        assert.equal(refusal.lineNumber, order.lines[0]!.lineNumber);
+        assert.equal((await backend.getOrder(A, order.id))?.status, 'completed');
+      });
+
+      it('order_not_found for an unknown order, another customer\'s order, or another partner\'s', async () => {
+        const order = await bought();
+        await refusalOf(backend.requestCancellation(A, { customerId: de(), orderId: 'NOSUCHORDER1', lineNumbers: [0], requestId: randomUUID() }), 'order_not_found');
+        await refusalOf(backend.requestCancellation(A, { customerId: w.customersOfA.gb.id, orderId: order.id, lineNumbers: [0], requestId: randomUUID() }), 'order_not_found');
+        await refusalOf(cancel(order, randomUUID(), undefined, B), 'order_not_found');
+        assert.equal((await backend.getOrder(A, order.id))?.status, 'completed');
+      });
+
+      it('invalid_cancellation: no lines, a line the order does not have, a malformed request id, or one used for another order', async () => {
+        const order = await bought();
+        const other = await bought();
+        assert.equal((await refusalOf(cancel(order, randomUUID(), []), 'invalid_cancellation')).reason, 'no_lines');
+        assert.equal((await refusalOf(cancel(order, randomUUID(), [99]), 'invalid_cancellation')).reason, 'unknown_line');
+        assert.equal((await refusalOf(cancel(order, 'not-a-uuid'), 'invalid_cancellation')).reason, 'request_id');
+        const requestId = randomUUID();
+        await cancel(other, requestId);
+        assert.equal((await refusalOf(cancel(order, requestId), 'invalid_cancellation')).reason, 'request_id');
+        assert.equal((await backend.getOrder(A, order.id))?.status, 'completed');
+      });
+
+      it('cancellationStatus: cancellation_not_found for an unknown request id, another order\'s, or another partner\'s', async () => {
+        const order = await bought();
+        const requestId = randomUUID();
+        await cancel(order, requestId);
+        await refusalOf(statusOf(order, randomUUID()), 'cancellation_not_found');
+        await refusalOf(statusOf(await bought(), requestId), 'cancellation_not_found');
+        await refusalOf(statusOf(order, requestId, B), 'cancellation_not_found');
+        await refusalOf(statusOf(order, 'not-a-uuid'), 'cancellation_not_found');
+      });
+
+      it('R20: a cancellation may fail (with the backend\'s code) or need more information; the order is as it was and may be cancelled again', async () => {
+        const expectEnd = async (ref: SkuRef, state: CancellationProgress['state']) => {
+          const order = await bought(ref);
+          const requestId = randomUUID();
+          assert.equal((await cancel(order, requestId)).state, 'pending');
+          later();
+          const end = await statusOf(order, requestId);
+          assert.equal(end.state, state);
+          if (end.state === 'failed') assert.ok(end.code.length > 0 && end.message.length > 0);
+          if (end.state === 'needs_information') assert.ok(end.message.length > 0);
+          assert.equal((await backend.getOrder(A, order.id))?.status, 'completed');
+          assert.equal((await cancel(order)).state, 'pending', 'a new request is accepted');
+        };
+        await expectEnd(w.cancellation.failingSku, 'failed');
+        await expectEnd(w.cancellation.needsInformationSku, 'needs_information');
       });
     });
 

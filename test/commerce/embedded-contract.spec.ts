@@ -36,8 +36,22 @@ async function createPartlySoldProduct(db: Db): Promise<ContractWorld['catalog']
   return { soldInGb: { productId, skuId: '0001' }, notSoldInGb: { productId, skuId: '0002' } };
 }
 
+/** A server subscription product of its own whose cancellations end with `outcome` (products.demo_cancellation_outcome). */
+async function createProductWhoseCancellations(db: Db, outcome: 'fails' | 'needs_information'): Promise<SkuRef> {
+  const productId = `ZK${randomBytes(5).toString('hex').toUpperCase()}`;
+  await importFile(db, {
+    products: [{ id: productId, kind: 'server_subscription', title: `Contract test server (cancellation ${outcome}) ${productId}`, description: 'for the commerce port contract' }],
+    skus: [{ productId, id: '0001', title: '1 year', term: 'P1Y', billing: 'annual', minQuantity: 1, maxQuantity: 100 }],
+    prices: [{ productId, skuId: '0001', market: 'DE', currency: 'EUR', unitPriceMinor: 36_500, effectiveFrom: '2020-01-01' }],
+  });
+  await db.query('UPDATE products SET demo_cancellation_outcome = $2 WHERE id = $1', [productId, outcome]);
+  return { productId, skuId: '0001' };
+}
+
 describeCommerceBackendContract('embedded (Postgres)', async () => {
   const db = testDb();
+  let offsetMs = 0;
+  const delayMs = 5 * 60_000;
   await ensureDemoData(db);
   const a = await createPartner(db, 'Contract partner A');
   const b = await createPartner(db, 'Contract partner B');
@@ -65,6 +79,16 @@ describeCommerceBackendContract('embedded (Postgres)', async () => {
       partlySold: await createPartlySoldProduct(db),
     },
     r3ListVersion: R3_LIST_VERSION,
+    cancellation: {
+      delayMs,
+      advanceClock: (ms) => {
+        offsetMs += ms;
+      },
+      failingSku: await createProductWhoseCancellations(db, 'fails'),
+      needsInformationSku: await createProductWhoseCancellations(db, 'needs_information'),
+      serverWindowDays: 60,
+    },
   };
-  return { backend: new EmbeddedCommerceBackend(db), world };
+  const backend = new EmbeddedCommerceBackend(db, { now: () => new Date(Date.now() + offsetMs), cancellation: { delayMs, outcome: 'completes' } });
+  return { backend, world };
 });
