@@ -16,6 +16,7 @@ import type { Db } from '../services/db/pool.js';
 import { createDomain, keyCipherFor } from '../services/domain.js';
 import { DialogRunner, type Flow } from '../dialogs/runner.js';
 import { PrefetchedStorage } from '../dialogs/prefetched-storage.js';
+import { CancelDialog } from '../dialogs/cancel.js';
 import { RolesDialog } from '../dialogs/roles.js';
 import { BuyDialog } from '../dialogs/buy.js';
 import { OrdersDialog } from '../dialogs/orders.js';
@@ -69,9 +70,10 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
         { command: 'buy', dialog: new BuyDialog(purchases, customers) },
         { command: 'orders', dialog: new OrdersDialog(purchases) },
         { command: 'keys', dialog: new SoftwareDialog(software, new TeamsPersonalChat({ db, adapter: teamsAdapter, botAppId: config.teams.appId ?? '', logger })) },
+        { command: 'cancel', dialog: new CancelDialog(domain.cancellations) },
         { command: 'roles', dialog: new RolesDialog(domain.roles) },
       ];
-  // The steps flows begin as child dialogs: the customer step (R1) of buy, orders and keys.
+  // The steps flows begin as child dialogs: the customer step (R1) of buy, orders, keys and cancel.
   const steps = [new CustomerStepDialog(customers)];
   const runner = new DialogRunner({ storage: new PrefetchedStorage(new PostgresStorage(db)), directory: domain.partners, access: domain.access, flows, steps });
   const teamsBot = new TeamsBot(runner);

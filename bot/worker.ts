@@ -14,6 +14,7 @@ import { OutboxRelay } from '../services/jobs/outbox.js';
 import { startWorkers } from '../services/jobs/worker-host.js';
 import { createDeliverNotification } from '../services/notifications/deliver.js';
 import { PostgresDeliveryRateLimiter } from '../services/notifications/rate-limit.js';
+import { CancellationTracker } from '../services/cancellation/tracking.js';
 import { createDomain } from '../services/domain.js';
 import { pruneExpired } from '../services/maintenance.js';
 import { createExpireLinkProcessor } from '../services/software/link-expiry.js';
@@ -30,10 +31,13 @@ export interface WorkerProcess {
 
 export function startWorker(deps: { config: Config; db: Db; jobs: JobBackend; logger: Logger }): WorkerProcess {
   const { config, db, jobs, logger } = deps;
-  // The domain the bot uses, less the activation-key cipher (the worker shows no keys). Today's
-  // processors need only Postgres; the coming ones (cancellation tracking, support tickets)
-  // take their services from here.
+  // The domain the bot uses, less the activation-key cipher (the worker shows no keys): the
+  // cancellation tracking job revokes keys (no cipher needed) and asks the commerce backend.
   const domain = createDomain({ config, db, logger });
+  const tracker = new CancellationTracker({
+    db, commerce: domain.commerce, ledger: domain.ledger, software: domain.software, notifications: domain.notifications, activity: domain.activity,
+    logger: logger.child({ component: 'cancellations' }), deadlineMinutes: config.cancellation.deadlineMinutes,
+  });
   logger.debug({ commerce: domain.commerce.name }, 'worker domain ready');
   const teamsAdapter = createTeamsAdapter(config.teams, logger);
   const senders = {
@@ -45,6 +49,7 @@ export function startWorker(deps: { config: Config; db: Db; jobs: JobBackend; lo
     {
       notifications: createDeliverNotification({ db, senders, render: renderNotification, rateLimiter: new PostgresDeliveryRateLimiter(db), logger }),
       'link-expiry': createExpireLinkProcessor({ db, logger }),
+      'cancellation-tracking': tracker.processor(),
     },
     { concurrency: config.queue.concurrency, logger },
   );

@@ -52,7 +52,15 @@ export type RolesAction =
   | { action: 'roles.confirm'; userId: number; role: Role; grant: boolean }
   | { action: 'roles.done' };
 
-export type CardAction = StopAction | CommandAction | CustomerStepAction | BuyAction | OrdersAction | SoftwareAction | RolesAction;
+export type CancelAction =
+  /** Step 3: cancel an order of this product (the notice form follows). */
+  | { action: 'cancel.product'; customerId: string; productId: string }
+  /** Step 5: Submit; the form's inputs `orderId` and `acknowledged` ('true' when on) are merged in. */
+  | { action: 'cancel.submit'; customerId: string; noticeId: string; orderId?: string; acknowledged?: string | boolean }
+  /** After a submit: cancel another order of the same customer (back to step 2). */
+  | { action: 'cancel.another'; customerId: string };
+
+export type CardAction = StopAction | CommandAction | CustomerStepAction | BuyAction | OrdersAction | SoftwareAction | CancelAction | RolesAction;
 export type CardActionName = CardAction['action'];
 
 /** The typed constructors renderers build buttons and modals with. */
@@ -74,6 +82,12 @@ export const act = {
   /** Teams merges version, language and fileType from the pickers. */
   softwareGet: (orderId: string, lineNumber: number, variantId?: number): SoftwareAction => ({ action: 'software.get', orderId, lineNumber, ...(variantId !== undefined ? { variantId } : {}) }),
   softwareDownload: (): SoftwareAction => ({ action: 'software.download' }),
+  cancelProduct: (customerId: string, productId: string): CancelAction => ({ action: 'cancel.product', customerId, productId }),
+  /** Teams merges `orderId` and `acknowledged` from the card's inputs; the Slack modal merges them the same way. */
+  cancelSubmit: (customerId: string, noticeId: string, orderId?: string): CancelAction => ({
+    action: 'cancel.submit', customerId, noticeId, ...(orderId !== undefined ? { orderId } : {}),
+  }),
+  cancelAnother: (customerId: string): CancelAction => ({ action: 'cancel.another', customerId }),
   rolesPage: (offset: number): RolesAction => ({ action: 'roles.page', offset }),
   rolesPick: (userId: number): RolesAction => ({ action: 'roles.pick', userId }),
   rolesToggle: (userId: number, role: Role, grant: boolean): RolesAction => ({ action: 'roles.toggle', userId, role, grant }),

@@ -135,7 +135,18 @@ export interface InputChoiceSet extends InputBase {
   wrap?: boolean;
 }
 
-export type CardInput = InputText | InputNumber | InputChoiceSet;
+/** A switch: Teams merges `valueOn` or `valueOff` (strings) into the submit data under `id`. */
+export interface InputToggle extends InputBase {
+  type: 'Input.Toggle';
+  /** The text beside the switch. */
+  title: string;
+  value?: string;
+  valueOn?: string;
+  valueOff?: string;
+  wrap?: boolean;
+}
+
+export type CardInput = InputText | InputNumber | InputChoiceSet | InputToggle;
 
 export type CardElement = TextBlock | RichTextBlock | FactSet | ActionSet | ColumnSet | Container | CardInput;
 
@@ -220,6 +231,10 @@ export function inputNumber(id: string, options: Options<InputNumber> = {}): Inp
 
 export function inputChoiceSet(id: string, choices: Choice[], options: Options<InputChoiceSet> = {}): InputChoiceSet {
   return { type: 'Input.ChoiceSet', id, choices, ...options };
+}
+
+export function inputToggle(id: string, title: string, options: Options<InputToggle> = {}): InputToggle {
+  return { type: 'Input.Toggle', id, title, ...options };
 }
 
 export function adaptiveCard(body: CardElement[], options: { actions?: AdaptiveAction[]; fallbackText?: string } = {}): AdaptiveCardJson {

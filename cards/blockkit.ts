@@ -26,6 +26,10 @@ export const SLACK_LIMITS = {
   inputLabel: 2000,
   inputHint: 2000,
   placeholder: 150,
+  optionText: 75,
+  optionValue: 150,
+  selectOptions: 100,
+  checkboxOptions: 10,
 } as const;
 
 export interface PlainText {
@@ -102,7 +106,30 @@ export interface NumberInputElement {
   placeholder?: PlainText;
 }
 
-export type InputElement = PlainTextInputElement | NumberInputElement;
+/** One choice of a select menu or a checkbox group; `value` is what the submission carries. */
+export interface OptionObject {
+  text: PlainText;
+  value: string;
+}
+
+/** A single choice; its selected option's value is merged into the submission under `action_id`. */
+export interface StaticSelectElement {
+  type: 'static_select';
+  action_id: string;
+  options: OptionObject[];
+  initial_option?: OptionObject;
+  placeholder?: PlainText;
+}
+
+/** A checkbox group; the values of the ticked options are merged into the submission under `action_id`. */
+export interface CheckboxesElement {
+  type: 'checkboxes';
+  action_id: string;
+  options: OptionObject[];
+  initial_options?: OptionObject[];
+}
+
+export type InputElement = PlainTextInputElement | NumberInputElement | StaticSelectElement | CheckboxesElement;
 
 /** Modal only here: a message with input blocks would need `dispatch_action` handling. */
 export interface InputBlock {
@@ -258,6 +285,30 @@ export function integerInput(actionId: string, options: { min?: number; max?: nu
     ...(options.initial !== undefined && options.initial !== null ? { initial_value: String(options.initial) } : {}),
     ...(options.placeholder ? { placeholder: plain(options.placeholder, SLACK_LIMITS.placeholder) } : {}),
   };
+}
+
+/** A choice: the text clamped to Slack's 75 characters; a value Slack cannot carry is a bug upstream and throws. */
+export function option(text: string, value: string): OptionObject {
+  if (value.length === 0 || value.length > SLACK_LIMITS.optionValue) throw new RangeError(`option value must be 1–${SLACK_LIMITS.optionValue} chars, got ${value.length}`);
+  return { text: plain(text, SLACK_LIMITS.optionText), value };
+}
+
+/** A select menu of at most 100 options; `initial` is preselected when it is one of them. */
+export function staticSelect(actionId: string, options: OptionObject[], opts: { initial?: string; placeholder?: string } = {}): StaticSelectElement {
+  const shown = options.slice(0, SLACK_LIMITS.selectOptions);
+  const initial = shown.find((o) => o.value === opts.initial);
+  return {
+    type: 'static_select',
+    action_id: actionId,
+    options: shown,
+    ...(initial ? { initial_option: initial } : {}),
+    ...(opts.placeholder ? { placeholder: plain(opts.placeholder, SLACK_LIMITS.placeholder) } : {}),
+  };
+}
+
+/** A checkbox group of at most 10 options. */
+export function checkboxes(actionId: string, options: OptionObject[]): CheckboxesElement {
+  return { type: 'checkboxes', action_id: actionId, options: options.slice(0, SLACK_LIMITS.checkboxOptions) };
 }
 
 /** An input block; its block_id is the element's action_id (one input per field). */

@@ -14,20 +14,20 @@ import {
 } from './blockkit.js';
 import {
   buyConfirmedText, buyCustomerText, buyProductsText, buyReviewText, buySkuText, cancellationTermsText, confirmedFacts, confirmedTitle,
-  customerDetails, customerLine, customerName, customerResultText, customerSearchTitle, flowOf, fromPriceText, kindName, moreCustomers,
+  customerDetails, customerLine, customerName, customerResultText, customerSearchTitle, flowOf, flowOfAction, fromPriceText, kindName, moreCustomers,
   moreProducts, noProductsText, productSubline, productsHeading, quantityErrorText, reservationsUnavailableText, reviewFacts,
   reviewTotal, shown, shownCustomers, shownProducts, shownSkus, SHOWN, skuPriceLine, skuSubline, slackProductSearchCommand, slackSearchCommand,
   termName, billingName,
 } from './buy.text.js';
 import { t, type Locale } from './i18n/index.js';
 import {
-  type BuyConfirmedScreen, type BuyCustomerScreen, type BuyProductsScreen, type BuyReviewScreen, type BuySkuScreen, type CustomerSearchFlow,
+  type BuyConfirmedScreen, type BuyCustomerScreen, type BuyProductsScreen, type BuyReviewScreen, type BuySkuScreen,
   type CustomerSummary, type QuantityFormScreen,
 } from './screens.js';
 
 const SEARCH_MAX_LENGTH = 200;
 
-function cancelButton(locale: Locale): ButtonElement {
+export function cancelButton(locale: Locale): ButtonElement {
   return button(t(locale, 'buy.cancel'), act.stop(), 'cancel');
 }
 
@@ -146,11 +146,11 @@ export function buyConfirmedSlack(screen: BuyConfirmedScreen, locale: Locale): S
 
 /**
  * The customer search as a modal (R1). Submitting sends `data` (default
- * `{action: 'buy.search'}`; `orders.search` / `software.search` for the orders / keys flow) with `query` merged in —
- * what a Teams search card sends.
+ * `{action: 'buy.search'}`; `orders.search` / `software.search` / `cancel.search` for the
+ * orders / keys / cancel flow) with `query` merged in — what a Teams search card sends.
  */
 export function buySearchModal(locale: Locale, data: CustomerStepAction = act.customerSearch('buy'), initialQuery: string | null = null): SlackModalView {
-  const flow: CustomerSearchFlow = data.action.startsWith('orders.') ? 'orders' : data.action.startsWith('software.') ? 'software' : 'buy';
+  const flow = flowOfAction(data.action);
   return slackModal({
     title: t(locale, 'customer.modalTitle'),
     submit: t(locale, 'customer.search'),

@@ -25,16 +25,16 @@ import {
 const SEARCH_MAX_LENGTH = 200;
 
 /** A button that ignores (and does not validate) the card's inputs. */
-function plainButton(title: string, data: CardAction, style?: SubmitAction['style']): SubmitAction {
+export function plainButton(title: string, data: CardAction, style?: SubmitAction['style']): SubmitAction {
   return submitAction(title, data, { associatedInputs: 'none', ...(style ? { style } : {}) });
 }
 
-function cancelButton(locale: Locale): SubmitAction {
+export function cancelButton(locale: Locale): SubmitAction {
   return plainButton(t(locale, 'buy.cancel'), act.stop());
 }
 
 /** One row of a list: literal lines on the left, a button on the right. */
-function row(lines: CardElement[], button: SubmitAction): CardElement {
+export function row(lines: CardElement[], button: SubmitAction): CardElement {
   return columnSet(
     [
       column(lines, { width: 'stretch' }),

@@ -78,10 +78,17 @@ const SEARCH_TITLE: { readonly [F in CustomerSearchFlow]: MessageKey } = {
   buy: 'customer.titleBuy',
   orders: 'customer.titleOrders',
   software: 'customer.titleSoftware',
+  cancel: 'customer.titleCancel',
 };
 
 /** The command each flow is started with (the software flow is `keys`). */
-const FLOW_COMMAND: { readonly [F in CustomerSearchFlow]: string } = { buy: 'buy', orders: 'orders', software: 'keys' };
+const FLOW_COMMAND: { readonly [F in CustomerSearchFlow]: string } = { buy: 'buy', orders: 'orders', software: 'keys', cancel: 'cancel' };
+
+/** The flow of a customer-step action (`cancel.search` → 'cancel'); 'buy' for anything else. */
+export function flowOfAction(action: string): CustomerSearchFlow {
+  const prefix = action.slice(0, action.indexOf('.'));
+  return Object.hasOwn(FLOW_COMMAND, prefix) ? (prefix as CustomerSearchFlow) : 'buy';
+}
 
 export function customerSearchTitle(screen: BuyCustomerScreen, locale: Locale): string {
   return t(locale, SEARCH_TITLE[flowOf(screen)]);
@@ -253,7 +260,8 @@ export function buyReviewText(screen: BuyReviewScreen, locale: Locale): string {
 
 // --- confirmation and cancellation windows (R7, R15) ---------------------------------
 
-function daysLeft(days: number, locale: Locale): string {
+/** "58 days left" / "noch 58 Tage". */
+export function daysLeft(days: number, locale: Locale): string {
   return pluralCategory(locale, days) === 'one' ? t(locale, 'window.left.one') : t(locale, 'window.left.other', { days });
 }
 

@@ -1,14 +1,17 @@
 /**
  * Forms (screens.ts): what a flow asks the user to fill in, rendered per channel — on Slack as
- * a modal (the flow's click opens it; buy.slack.ts builds the views), on Teams as a card with
- * the inputs, and as plain text for previews and notifications. A flow shows a form like any
- * screen and never asks which channel it is on.
+ * a modal (the flow's click opens it; buy.slack.ts and cancel.slack.ts build the views), on
+ * Teams as a card with the inputs, and as plain text for previews and notifications. A flow
+ * shows a form like any screen and never asks which channel it is on.
  */
 import { act } from './actions.js';
 import { adaptiveCard, heading, inputNumber, inputText, plainText, submitAction, textBlock, type AdaptiveCardJson, type CardElement } from './adaptive.js';
 import type { SlackModalView } from './blockkit.js';
 import { buyProductSearchModal, buyQuantityModal, buySearchModal } from './buy.slack.js';
 import { buyCustomerTeams } from './buy.teams.js';
+import { cancelNoticeModal } from './cancel.slack.js';
+import { cancelNoticeTeams } from './cancel.teams.js';
+import { cancelNoticeText } from './cancel.text.js';
 import { buyCustomerText, customerLine, customerName, quantityErrorText, quantityRange, shown, SHOWN, skuPriceLine } from './buy.text.js';
 import { t, type Locale } from './i18n/index.js';
 import type { CustomerSearchFormScreen, FormKind, FormScreen, ProductSearchFormScreen, QuantityFormScreen } from './screens.js';
@@ -87,5 +90,10 @@ export const FORM_RENDERERS: { [K in FormKind]: FormRenderers<Extract<FormScreen
     teams: quantityTeams,
     slackModal: (form, locale) => buyQuantityModal(form, locale),
     text: quantityText,
+  },
+  cancelNoticeForm: {
+    teams: cancelNoticeTeams,
+    slackModal: cancelNoticeModal,
+    text: cancelNoticeText,
   },
 };

@@ -7,6 +7,9 @@ import { plain, section, slackMessage, type SlackMessage, type SlackModalView } 
 import { buyConfirmedSlack, buyCustomerSlack, buyProductsSlack, buyReviewSlack, buySkuSlack } from './buy.slack.js';
 import { buyConfirmedTeams, buyCustomerTeams, buyProductsTeams, buyReviewTeams, buySkuTeams } from './buy.teams.js';
 import { buyConfirmedText, buyCustomerText, buyProductsText, buyReviewText, buySkuText } from './buy.text.js';
+import { cancellationFailedSlack, cancellationFinishedSlack, cancelPurchasesSlack, cancelSubmittedSlack } from './cancel.slack.js';
+import { cancellationFailedTeams, cancellationFinishedTeams, cancelPurchasesTeams, cancelSubmittedTeams } from './cancel.teams.js';
+import { cancellationFailedText, cancellationFinishedText, cancelPurchasesText, cancelSubmittedText } from './cancel.text.js';
 import { helpSlack } from './help.slack.js';
 import { helpTeams } from './help.teams.js';
 import { helpText } from './help.text.js';
@@ -35,6 +38,7 @@ import { whoamiText } from './whoami.text.js';
 export type { AdaptiveCardAttachment, AdaptiveCardJson } from './adaptive.js';
 export type { SlackBlock, SlackMessage, SlackModalView } from './blockkit.js';
 export { buyProductSearchModal, buyQuantityModal, buySearchModal, quantityModalModel, type BuyQuantityModalModel } from './buy.slack.js';
+export { cancelNoticeModal } from './cancel.slack.js';
 export { formatDate, formatMoney } from './format.js';
 export { notificationScreen } from './notifications.js';
 export * from './screens.js';
@@ -65,6 +69,10 @@ const RENDERERS: { [K in ScreenKind]: Renderers<Extract<MessageScreen, { kind: K
   softwareList: { teams: softwareListTeams, slack: softwareListSlack, text: softwareListText },
   softwareChoices: { teams: softwareChoicesTeams, slack: softwareChoicesSlack, text: softwareChoicesText },
   softwareKeys: { teams: softwareKeysTeams, slack: softwareKeysSlack, text: softwareKeysText },
+  cancelPurchases: { teams: cancelPurchasesTeams, slack: cancelPurchasesSlack, text: cancelPurchasesText },
+  cancelSubmitted: { teams: cancelSubmittedTeams, slack: cancelSubmittedSlack, text: cancelSubmittedText },
+  cancellationFinished: { teams: cancellationFinishedTeams, slack: cancellationFinishedSlack, text: cancellationFinishedText },
+  cancellationFailed: { teams: cancellationFailedTeams, slack: cancellationFailedSlack, text: cancellationFailedText },
 };
 
 // The tables pair each kind with its own renderers; indexing by a union loses that link.

@@ -17,5 +17,13 @@ export function notificationScreen(message: NotificationMessage, channel: Channe
         params: { by: message.by ?? '—', help: commandLine({ name: 'help', usage: '' }, channel) },
         roles: [message.role],
       };
+    case 'cancellationFinished': {
+      const { orderId, title, customerName, creditMinor, currency, keysRevoked, linksRevoked } = message;
+      return { kind: 'cancellationFinished', orderId, title, customerName, creditMinor, currency, keysRevoked, linksRevoked };
+    }
+    case 'cancellationFailed': {
+      const { cancellationId, orderId, title, customerName, reason, code, deadlineMinutes } = message;
+      return { kind: 'cancellationFailed', cancellationId, orderId, title, customerName, reason, code, ...(deadlineMinutes !== undefined ? { deadlineMinutes } : {}) };
+    }
   }
 }

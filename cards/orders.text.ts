@@ -1,6 +1,6 @@
 /** The order history as plain text, and the wording both card renderers share. */
 import { customerName, shown, SHOWN, statusName, windowShort } from './buy.text.js';
-import { formatDate } from './format.js';
+import { formatDate, formatInstant, formatMoney } from './format.js';
 import { t, type Locale } from './i18n/index.js';
 import { CARD_LIMITS, type OrderRow, type OrdersScreen } from './screens.js';
 
@@ -17,10 +17,18 @@ export function orderLine(order: OrderRow, locale: Locale): string {
   return t(locale, 'orders.line', { orderId: shown(order.orderId, SHOWN.id), quantity: order.quantity, date: formatDate(order.purchaseDate, locale) });
 }
 
-/** "Completed · 12 days left to cancel"; the window is left out once the status says it all. */
+/**
+ * "Completed · 12 days left to cancel"; once cancelling or cancelled the status says it all, with
+ * when ("Cancelled on Mar 9, 2025, 10:00 AM UTC · credit €1,234.00").
+ */
 export function orderStatusLine(order: OrderRow, locale: Locale): string {
   const status = statusName(locale, order.status);
-  if (order.window.state === 'cancelled' || order.window.state === 'cancelling') return status;
+  const at = order.statusAt ? formatInstant(order.statusAt, locale) : null;
+  if (order.window.state === 'cancelled') {
+    const line = at ? t(locale, 'cancel.cancelledOn', { date: at }) : status;
+    return order.credit ? `${line} · ${t(locale, 'cancel.creditShort', { amount: formatMoney(order.credit.amountMinor, order.credit.currency, locale) })}` : line;
+  }
+  if (order.window.state === 'cancelling') return at ? t(locale, 'cancel.inProgressSince', { date: at }) : status;
   return `${status} · ${windowShort(order.window, locale)}`;
 }
 

@@ -63,6 +63,8 @@ export interface NoticeScreen {
    * placeholder as alternatives ("Admin agent or Global admin").
    */
   roles?: Role[];
+  /** Instants (ISO) to put into placeholders of the same name, formatted for the reader (in UTC, saying so). */
+  instants?: Record<string, string>;
   actions?: NoticeAction[];
 }
 
@@ -124,7 +126,7 @@ export interface CustomerOption {
 }
 
 /** The flow a customer search belongs to: it decides the actions and the wording. */
-export type CustomerSearchFlow = 'buy' | 'orders' | 'software';
+export type CustomerSearchFlow = 'buy' | 'orders' | 'software' | 'cancel';
 
 /** R1: find the customer by company name, tenant ID or domain. */
 export interface BuyCustomerScreen {
@@ -283,6 +285,10 @@ export interface OrderRow {
   /** YYYY-MM-DD */
   purchaseDate: string;
   window: CancellationWindowView;
+  /** When a cancellation began or finished (ISO): "in progress since …", "cancelled on …". */
+  statusAt?: string;
+  /** What a finished cancellation credited (R19). */
+  credit?: { amountMinor: number; currency: string };
 }
 
 /** `orders`: a customer's orders, newest first, a page at a time. */
@@ -361,6 +367,99 @@ export interface SoftwareKeysScreen {
   maxDownloads: number;
 }
 
+// --- cancelling (R14–R20) -------------------------------------------------------------
+
+/** What cancelling an open purchase would credit today (R17): 100 % for perpetual software, prorated for subscriptions. */
+export interface CreditView {
+  amountMinor: number;
+  currency: string;
+  policy: 'full' | 'prorated' | 'mixed';
+}
+
+/** One purchase in the cancel flow. */
+export interface CancellableOrderRow {
+  orderId: string;
+  /** Product and SKU title at purchase time. */
+  title: string;
+  quantity: number;
+  /** YYYY-MM-DD (UTC) */
+  purchaseDate: string;
+  /** Days left / window passed on … / cannot be cancelled / in progress / cancelled. */
+  window: CancellationWindowView;
+  /** ISO instant the status last changed: "cancelled on …", "in progress since …". */
+  statusAt: string;
+  /** For an open purchase: what cancelling it now credits. */
+  credit?: CreditView;
+}
+
+/** Step 2 (R14–R16): the customer's software purchases, per product, each with where it stands. */
+export interface CancelPurchasesScreen {
+  kind: 'cancelPurchases';
+  customer: CustomerSummary;
+  /** Products in the order of their newest purchase; at most CARD_LIMITS.cancelProducts. */
+  products: Array<{ productId: string; title: string; orders: CancellableOrderRow[] }>;
+}
+
+/**
+ * Steps 3–4 (R14, R15, R17): the order to cancel (a choice when the product has several open
+ * orders, else the one), each with its days left and credit; the Important notice; the
+ * acknowledgement (Teams: a toggle; Slack: a checkbox) and Submit. A form: Slack opens it as
+ * a modal, Teams shows it as a card. Submit sends `cancel.submit` with `noticeId`, and the
+ * inputs `orderId` and `acknowledged` merged in.
+ */
+export interface CancelNoticeFormScreen {
+  kind: 'cancelNoticeForm';
+  customer: CustomerSummary;
+  productId: string;
+  title: string;
+  /** The open orders to choose from (at least one; at most CARD_LIMITS.cancelOrders). */
+  options: CancellableOrderRow[];
+  /** Pre-selected order (default: the first option). */
+  selectedOrderId?: string;
+  /** Opaque: the submit's key (exactly once). */
+  noticeId: string;
+  /** Shown again after Submit without the acknowledgement: say that it is required. */
+  acknowledgementMissing?: boolean;
+}
+
+/** Step 5 (R17, R18): submitted; it can take up to 15 minutes; I will tell you. Offers another order of the same customer. */
+export interface CancelSubmittedScreen {
+  kind: 'cancelSubmitted';
+  customer: CustomerSummary;
+  orderId: string;
+  title: string;
+  creditMinor: number;
+  currency: string;
+  /** This submit had been made already (a double click, a resend): the same cancellation. */
+  existing: boolean;
+}
+
+/** R18, R19 (a notification): the cancellation has finished. */
+export interface CancellationFinishedScreen {
+  kind: 'cancellationFinished';
+  orderId: string;
+  title: string;
+  customerName: string;
+  creditMinor: number;
+  currency: string;
+  keysRevoked: number;
+  linksRevoked: number;
+}
+
+/** R20 (a notification): the cancellation did not finish — why, and how to go on (a support request). */
+export interface CancellationFailedScreen {
+  kind: 'cancellationFailed';
+  cancellationId: string;
+  orderId: string;
+  title: string;
+  customerName: string;
+  reason: 'window_passed' | 'not_cancellable' | 'not_found' | 'failed' | 'needs_information' | 'timed_out';
+  /** The backend's own code (e.g. Partner Center's 900117), for the support request. */
+  code: string | null;
+  /** timed_out: how long it was followed. */
+  deadlineMinutes?: number;
+}
+
 // --- forms ---------------------------------------------------------------------------
 //
 // What a flow asks the user to fill in. A form is a screen like any other for the flow; the
@@ -393,11 +492,13 @@ export interface QuantityFormScreen {
   quantityError: QuantityError | null;
 }
 
-export type FormScreen = CustomerSearchFormScreen | ProductSearchFormScreen | QuantityFormScreen;
+export type FormScreen = CustomerSearchFormScreen | ProductSearchFormScreen | QuantityFormScreen | CancelNoticeFormScreen;
 export type FormKind = FormScreen['kind'];
 
 /** The most rows a screen shows: keeps Slack under 50 blocks and Teams under 28 KB. */
-export const CARD_LIMITS = { customers: 20, products: 15, skus: 20, orders: 25, software: 25, softwareVariants: 20, softwareChoices: 50 } as const;
+export const CARD_LIMITS = {
+  customers: 20, products: 15, skus: 20, orders: 25, software: 25, softwareVariants: 20, softwareChoices: 50, cancelProducts: 10, cancelOrders: 20,
+} as const;
 
 /** Everything a reply can show, forms included. */
 export type Screen = MessageScreen | FormScreen;
@@ -419,11 +520,15 @@ export type MessageScreen =
   | OrdersScreen
   | SoftwareListScreen
   | SoftwareChoicesScreen
-  | SoftwareKeysScreen;
+  | SoftwareKeysScreen
+  | CancelPurchasesScreen
+  | CancelSubmittedScreen
+  | CancellationFinishedScreen
+  | CancellationFailedScreen;
 export type ScreenKind = MessageScreen['kind'];
 
 /** Every form kind, once: a form added to the union fails to compile until it is listed. */
-const FORM_KINDS: { readonly [K in FormKind]: true } = { customerSearchForm: true, productSearchForm: true, quantityForm: true };
+const FORM_KINDS: { readonly [K in FormKind]: true } = { customerSearchForm: true, productSearchForm: true, quantityForm: true, cancelNoticeForm: true };
 
 export function isForm(screen: Screen): screen is FormScreen {
   return Object.hasOwn(FORM_KINDS, screen.kind);

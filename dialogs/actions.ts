@@ -9,12 +9,12 @@
  * fit the step (the customer, the review shown) is the flow's business, and whether they name
  * something that exists is the service's.
  */
-import type { BuyAction, CustomerStepAction, OrdersAction, RolesAction, SoftwareAction } from '../cards/actions.js';
+import type { BuyAction, CancelAction, CustomerStepAction, OrdersAction, RolesAction, SoftwareAction } from '../cards/actions.js';
 import type { CustomerSearchFlow } from '../cards/index.js';
 import { isRole } from '../services/access/roles.js';
 import { PRODUCT_KINDS, type ProductKind } from '../services/commerce/types.js';
 
-const CUSTOMER_FLOWS: readonly CustomerSearchFlow[] = ['buy', 'orders', 'software'];
+const CUSTOMER_FLOWS: readonly CustomerSearchFlow[] = ['buy', 'orders', 'software', 'cancel'];
 
 /** What a submit carried: its action name and the rest of its data (cards/submit.ts has checked the shape). */
 export interface Submitted {
@@ -120,6 +120,29 @@ export function parseSoftwareAction(s: Submitted): SoftwareAction | null {
     }
     case 'software.download':
       return { action: 'software.download' };
+    default:
+      return null;
+  }
+}
+
+export function parseCancelAction(s: Submitted): CancelAction | null {
+  const d = s.data;
+  const customerId = raw(d.customerId);
+  if (customerId === undefined) return null;
+  switch (s.action) {
+    case 'cancel.product': {
+      const productId = text(d.productId);
+      return productId ? { action: 'cancel.product', customerId, productId } : null;
+    }
+    case 'cancel.submit': {
+      const noticeId = raw(d.noticeId);
+      if (noticeId === undefined) return null;
+      // The toggle / checkbox: 'true' when on (Teams' valueOn, the Slack checkbox's value), anything else is off.
+      const acknowledged = d.acknowledged === true || d.acknowledged === 'true';
+      return { action: 'cancel.submit', customerId, noticeId, ...optional('orderId', text(d.orderId)), acknowledged };
+    }
+    case 'cancel.another':
+      return { action: 'cancel.another', customerId };
     default:
       return null;
   }

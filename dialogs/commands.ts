@@ -33,7 +33,7 @@ const ENTRIES: readonly CommandEntry[] = [
   { name: 'buy', capability: 'buy', descriptionKey: 'command.buy', usage: '[customer] [product]', available: true },
   { name: 'orders', capability: 'orders', descriptionKey: 'command.orders', usage: '[customer]', available: true },
   { name: 'keys', capability: 'keys', descriptionKey: 'command.keys', usage: '[customer]', available: true, aliases: ['software'] },
-  { name: 'cancel', capability: 'cancel', descriptionKey: 'command.cancel', usage: '[customer] [order id]', available: false },
+  { name: 'cancel', capability: 'cancel', descriptionKey: 'command.cancel', usage: '[customer] [order id]', available: true },
   { name: 'activity', capability: 'audit', descriptionKey: 'command.activity', usage: '[from] [to]', available: false },
   { name: 'support', capability: 'support', descriptionKey: 'command.support', usage: '[order id]', available: false },
   { name: 'roles', capability: 'roles', descriptionKey: 'command.roles', usage: '[name]', available: true },

@@ -21,7 +21,7 @@ import { requireActor, show } from './ui.js';
 export const CUSTOMER_STEP = 'customerStep';
 
 /** What each flow's customer step is for: the capability the look-up checks. */
-const PURPOSE: Record<CustomerSearchFlow, CustomerPurpose> = { buy: 'buy', orders: 'orders', software: 'keys' };
+const PURPOSE: Record<CustomerSearchFlow, CustomerPurpose> = { buy: 'buy', orders: 'orders', software: 'keys', cancel: 'cancel' };
 
 const MAX_QUERY_LENGTH = 200;
 

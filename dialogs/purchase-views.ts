@@ -47,5 +47,9 @@ export function skuScreen(customer: CustomerView, offer: OfferView, extra: Pick<
 }
 
 export function orderRow(o: OrderView): OrderRow {
-  return { orderId: o.orderId, productTitle: o.productTitle, quantity: o.quantity, status: o.status, purchaseDate: o.purchaseDate, window: o.cancellation };
+  return {
+    orderId: o.orderId, productTitle: o.productTitle, quantity: o.quantity, status: o.status, purchaseDate: o.purchaseDate, window: o.cancellation,
+    ...(o.statusAt && (o.cancellation.state === 'cancelled' || o.cancellation.state === 'cancelling') ? { statusAt: o.statusAt.toISOString() } : {}),
+    ...(o.credit ? { credit: o.credit } : {}),
+  };
 }

@@ -26,6 +26,16 @@ const NOTICES: { [C in RefusalCode]: (refusal: RefusalOf<C>) => NoticeScreen } =
   item_not_found: () => notice('warning', 'software.itemNotFound'),
   key_not_available: (r) => notice('warning', 'software.keyNotAvailable', { title: r.title }),
   variant_not_found: () => notices.invalidSubmit(),
+  // cancelling (R14–R17)
+  order_not_found: (r) => notice('warning', 'cancel.refused.orderNotFound', { orderId: r.orderId || '—' }),
+  order_of_another_customer: (r) => notice('warning', 'cancel.refused.otherCustomer', { orderId: r.orderId, customer: r.customerName }),
+  not_cancellable: (r) => notice('warning', r.reason === 'software_plan' ? 'cancel.refused.softwarePlan' : 'cancel.refused.notCancellable', { title: r.title }),
+  window_passed: (r) => ({ ...notice('warning', 'cancel.refused.windowPassed', { orderId: r.orderId }), instants: { closedAt: r.closedAt } }),
+  already_cancelled: (r) => ({ ...notice('info', 'cancel.refused.alreadyCancelled', { orderId: r.orderId }), instants: { at: r.at } }),
+  cancellation_in_progress: (r) => ({ ...notice('info', 'cancel.refused.inProgress', { orderId: r.orderId }), instants: { since: r.since } }),
+  nothing_to_cancel: (r) => notice('info', 'cancel.refused.nothingToCancel', { title: r.title }),
+  acknowledgement_required: () => notice('warning', 'cancel.refused.acknowledgementRequired'),
+  stale_notice: () => notice('warning', 'cancel.refused.staleNotice'),
   // role administration
   user_not_found: () => notice('warning', 'roles.userGone'),
   last_global_admin: () => notice('warning', 'roles.lastGlobalAdmin'),

@@ -155,8 +155,14 @@ export class DialogRunner {
         break;
     }
 
-    // A bare `cancel` stops the running flow; `cancel <order>` is the cancellation command.
+    // A bare `cancel` stops the running flow; with none running, and with arguments, it is the
+    // cancellation command (dialogs/cancel.ts). `stop` only ever stops the running flow.
     if (input.name === 'cancel' && input.args === '' && dc.activeDialog) return this.stopFlow(ctx, dc);
+    if (input.name === 'stop' && input.args === '') {
+      if (dc.activeDialog) return this.stopFlow(ctx, dc);
+      await show(ctx, notice('info', 'notice.nothingRunning'));
+      return;
+    }
     const command = findCommand(input.name);
     if (!command) {
       // Free text belongs to the running flow only when its step asked for text (a search

@@ -11,6 +11,7 @@ import { AccessPolicy } from './access/policy.js';
 import { PartnerDirectory } from './access/directory.js';
 import { RoleAdministration } from './access/role-admin.js';
 import { ActivityLog } from './activity/activity-log.js';
+import { CancellationService } from './cancellation/cancellation-service.js';
 import { EmbeddedCommerceBackend } from './commerce/embedded.js';
 import type { CommerceBackend } from './commerce/port.js';
 import type { Config } from './config.js';
@@ -36,6 +37,8 @@ export interface Domain {
   ledger: PurchaseLedger;
   purchases: PurchaseService;
   software: SoftwareService;
+  /** Cancelling purchases (R14–R19): the requesting side; the worker's tracking job (./cancellation/tracking.ts) does the rest. */
+  cancellations: CancellationService;
   notifications: NotificationService;
   roles: RoleAdministration;
 }
@@ -94,6 +97,7 @@ export function createDomain(opts: { config: Config; db: Db; logger: Logger; pub
     ledger,
     purchases: new PurchaseService({ commerce, customers, ledger, logger }),
     software,
+    cancellations: new CancellationService({ db, customers, ledger, activity, deadlineMinutes: config.cancellation.deadlineMinutes }),
     notifications,
     roles: new RoleAdministration(db, notifications),
   };

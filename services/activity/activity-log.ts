@@ -18,9 +18,13 @@ import { isIP } from 'node:net';
 import type { Queryable } from '../db/pool.js';
 import { isOrderIdShaped } from '../ledger/purchase-ledger.js';
 
-export type ActivityEvent = 'key_view' | 'link_issued' | 'download' | 'link_expired' | 'revoked';
+export type ActivityEvent =
+  | 'key_view' | 'link_issued' | 'download' | 'link_expired' | 'revoked'
+  | 'cancellation_requested' | 'cancellation_finished' | 'cancellation_failed';
 
-export type ActivityOutcome = 'ok' | 'expired' | 'used_up' | 'revoked' | 'unknown' | 'forbidden' | 'not_available' | 'undelivered';
+export type ActivityOutcome =
+  | 'ok' | 'expired' | 'used_up' | 'revoked' | 'unknown' | 'forbidden' | 'not_available' | 'undelivered'
+  | 'failed' | 'needs_information' | 'timed_out';
 
 export interface ActivityEntry {
   at: Date;

@@ -119,6 +119,8 @@ export interface WorkerOptions {
   autorun?: boolean;
   /** Lock duration (ms); BullMQ's default is 30 s. */
   lockDuration?: number;
+  /** How often the worker looks for stalled jobs (ms); BullMQ's default is 30 s. */
+  stalledInterval?: number;
 }
 
 export interface JobBackend {
@@ -268,6 +270,7 @@ class RedisJobBackend extends BaseJobBackend {
       concurrency: opts.concurrency,
       autorun: opts.autorun ?? true,
       ...(opts.lockDuration ? { lockDuration: opts.lockDuration } : {}),
+      ...(opts.stalledInterval ? { stalledInterval: opts.stalledInterval } : {}),
       settings: this.workerSettings(),
     }) as unknown as JobWorker<Q>;
   }
@@ -316,6 +319,7 @@ class PostgresJobBackend extends BaseJobBackend {
       concurrency: opts.concurrency,
       autorun: opts.autorun ?? true,
       ...(opts.lockDuration ? { lockDuration: opts.lockDuration } : {}),
+      ...(opts.stalledInterval ? { stalledInterval: opts.stalledInterval } : {}),
       settings: this.workerSettings(),
     }) as unknown as JobWorker<Q>;
   }

@@ -50,6 +50,14 @@ export interface Purchase {
   lines: PurchaseLine[];
 }
 
+/** Where a purchase stands, as the order list shows it. */
+export interface PurchaseStanding {
+  status: PurchaseStatus;
+  statusAt: Date;
+  /** What its finished cancellation credited (booked credits), else null. */
+  credit: { amountMinor: number; currency: string } | null;
+}
+
 /** What the purchase records: the order as the backend answered it, and which backend that was. */
 export interface RecordPurchase {
   order: Order;
@@ -153,28 +161,55 @@ export class PurchaseLedger {
   }
 
   /**
-   * Records those of a partner's `orders` (as the backend lists them) that the ledger does not
-   * have — a purchase whose record a crash or a failed write left out. One read when none is
-   * missing; returns how many were recorded.
+   * Where each of a partner's `orders` (as the backend lists them) stands in the ledger —
+   * status, since when, and the credit a finished cancellation booked — recording first those
+   * the ledger does not have (a purchase whose record a crash or a failed write left out).
+   * One read when none is missing.
    */
-  async recordMissing(orders: readonly Order[], backend: string): Promise<number> {
+  async standing(orders: readonly Order[], backend: string): Promise<Map<string, PurchaseStanding>> {
     const [first] = orders;
-    if (!first) return 0;
-    const { rows } = await this.db.query<{ order_id: string }>({
-      name: 'ledger.recorded',
-      text: 'SELECT order_id FROM purchases WHERE partner_id = $1 AND order_id = ANY($2::text[])',
-      values: [first.partnerId, orders.map((o) => o.id)],
-    });
-    const recorded = new Set(rows.map((r) => r.order_id));
-    const missing = orders.filter((o) => o.partnerId === first.partnerId && !recorded.has(o.id));
+    if (!first) return new Map();
+    const read = async () => {
+      const { rows } = await this.db.query<{ order_id: string; status: PurchaseStatus; status_at: Date; currency: string; credit_minor: string | null }>({
+        name: 'ledger.standing',
+        text: `SELECT p.order_id, p.status, p.status_at, p.currency,
+                      (SELECT sum(c.amount_minor) FROM credits c WHERE c.partner_id = p.partner_id AND c.order_id = p.order_id AND c.booked_at IS NOT NULL) AS credit_minor
+                 FROM purchases p WHERE p.partner_id = $1 AND p.order_id = ANY($2::text[])`,
+        values: [first.partnerId, orders.map((o) => o.id)],
+      });
+      return new Map(rows.map((r) => [r.order_id, {
+        status: r.status, statusAt: r.status_at, credit: r.credit_minor === null ? null : { amountMinor: Number(r.credit_minor), currency: r.currency },
+      }]));
+    };
+    const known = await read();
+    const missing = orders.filter((o) => o.partnerId === first.partnerId && !known.has(o.id));
+    if (missing.length === 0) return known;
     for (const order of missing) await this.record({ order, backend, backendRef: { orderId: order.id } });
-    return missing.length;
+    return read();
   }
 
   /** One purchase of the partner, with its lines; null when unknown or another partner's. */
   async get(partnerId: number, orderId: string, q: Queryable = this.db): Promise<Purchase | null> {
     const { rows } = await q.query<PurchaseRow>(`${PURCHASE_SELECT} WHERE p.partner_id = $1 AND p.order_id = $2`, [partnerId, orderId]);
     return rows[0] ? toPurchase(rows[0]) : null;
+  }
+
+  /** As `get`, the purchase row locked until the caller's transaction `tx` ends (the lock a status change takes). */
+  async lock(tx: Queryable, partnerId: number, orderId: string): Promise<Purchase | null> {
+    const { rows } = await tx.query<PurchaseRow>(`${PURCHASE_SELECT} WHERE p.partner_id = $1 AND p.order_id = $2 FOR UPDATE OF p`, [partnerId, orderId]);
+    return rows[0] ? toPurchase(rows[0]) : null;
+  }
+
+  /** A customer's purchases of the given product kinds, newest first (at most `limit`, default 100). */
+  async ofCustomer(partnerId: number, customerId: string, kinds: readonly ProductKind[], limit = 100): Promise<Purchase[]> {
+    const { rows } = await this.db.query<PurchaseRow>(
+      `${PURCHASE_SELECT}
+        WHERE p.partner_id = $1 AND p.customer_id = $2
+          AND EXISTS (SELECT 1 FROM purchase_lines l WHERE l.partner_id = p.partner_id AND l.order_id = p.order_id AND l.product_kind = ANY($3::text[]))
+        ORDER BY p.purchased_at DESC, p.order_id DESC LIMIT $4`,
+      [partnerId, customerId, kinds, limit],
+    );
+    return rows.map(toPurchase);
   }
 
   /**

@@ -12,7 +12,37 @@ import type { Role } from '../access/roles.js';
 
 export type NotificationMessage =
   /** A Global admin granted or revoked one of the recipient's roles. */
-  | { kind: 'roleChanged'; grant: boolean; role: Role; by: string | null };
+  | { kind: 'roleChanged'; grant: boolean; role: Role; by: string | null }
+  /** R18, R19: the recipient's cancellation has finished; the credit it brought; keys and links are revoked. */
+  | {
+      kind: 'cancellationFinished';
+      cancellationId: string;
+      orderId: string;
+      title: string;
+      customerName: string;
+      currency: string;
+      creditMinor: number;
+      keysRevoked: number;
+      linksRevoked: number;
+    }
+  /**
+   * R20: the recipient's cancellation did not finish: the backend refused or failed it, needs
+   * more information, or had not finished by the deadline (`timed_out`: it may still finish).
+   */
+  | {
+      kind: 'cancellationFailed';
+      cancellationId: string;
+      orderId: string;
+      title: string;
+      customerName: string;
+      reason: CancellationFailure;
+      /** The backend's own code, for a support request (e.g. Partner Center's 900117). */
+      code: string | null;
+      deadlineMinutes?: number;
+    };
+
+/** Why a cancellation did not finish (R20). */
+export type CancellationFailure = 'window_passed' | 'not_cancellable' | 'not_found' | 'failed' | 'needs_information' | 'timed_out';
 
 /** The most a stored message may hold (it is facts, a few short strings). */
 export const MAX_MESSAGE_BYTES = 4 * 1024;

@@ -38,7 +38,7 @@ import { isCommerceError } from '../commerce/errors.js';
 import type { CommerceBackend } from '../commerce/port.js';
 import { cancellationWindow, lineTotal, taxNote, validateQuantity, type TaxNote } from '../commerce/rules.js';
 import { customerView, type CustomerDirectory, type CustomerView } from '../customers/directory.js';
-import type { PurchaseLedger } from '../ledger/purchase-ledger.js';
+import { orderStatusOf, type PurchaseLedger } from '../ledger/purchase-ledger.js';
 import type { Logger } from '../logger.js';
 import {
   PRODUCT_KINDS,
@@ -147,6 +147,10 @@ export interface OrderView {
   /** UTC calendar day, YYYY-MM-DD — the day the cancellation window counts from. */
   purchaseDate: string;
   cancellation: CancellationState;
+  /** When the status last changed, as the bot's ledger has it (cancelled on, cancelling since). */
+  statusAt?: Date;
+  /** What a finished cancellation credited (R17, R19). */
+  credit?: { amountMinor: number; currency: string };
 }
 
 export interface SkuChoice {
@@ -251,6 +255,13 @@ export function cancellationStateOf(order: Pick<Order, 'status' | 'purchasedAt' 
   const w = cancellationWindow({ purchasedAt: order.purchasedAt, windowDays: Math.min(...windows), now });
   const at = w.closesAt.toISOString();
   return w.open ? { state: 'open', daysLeft: w.daysLeft, closesAt: at } : { state: 'passed', closedAt: at };
+}
+
+const STATUS_ORDER: readonly OrderStatus[] = ['pending', 'completed', 'cancel_pending', 'cancelled'];
+
+/** The status further along the way bought → cancelling → cancelled. */
+function furtherAlong(a: OrderStatus, b: OrderStatus): OrderStatus {
+  return STATUS_ORDER.indexOf(a) >= STATUS_ORDER.indexOf(b) ? a : b;
 }
 
 function orderView(order: Order, now: Date): OrderView {
@@ -503,12 +514,19 @@ export class PurchaseService {
         ? this.commerce.listOrders(actor.partnerId, customerId, { limit: pageSize, offset: (page - 1) * pageSize })
         : { orders: [], total: 0 },
     ]);
-    // What the backend sold that the ledger misses (a record a crash or a failed write left out) is recorded now.
-    await this.ledger.recordMissing(orders, this.commerce.name);
+    // Where each stands: the further along of the bot's ledger (a cancellation it submitted, under
+    // way or finished, with its credit) and the backend (e.g. one cancelled in Partner Center itself).
+    // What the backend sold that the ledger misses (a crash, a failed write) is recorded now.
+    const standing = await this.ledger.standing(orders, this.commerce.name);
     const now = this.now();
     return {
       customer,
-      orders: orders.map((o) => orderView(o, now)),
+      orders: orders.map((o) => {
+        const s = standing.get(o.id);
+        if (!s) return orderView(o, now);
+        const status = furtherAlong(o.status, orderStatusOf(s.status));
+        return { ...orderView({ ...o, status }, now), statusAt: s.statusAt, ...(s.credit ? { credit: s.credit } : {}) };
+      }),
       page,
       pageSize,
       total,

@@ -1,8 +1,14 @@
 import { strict as assert } from 'node:assert';
+import sinon from 'sinon';
+import { viewSubmission } from '../../bot/slack/listeners/views/view-submission.js';
+import { buyQuantityModal, cancelNoticeModal, quantityModalModel, type SlackModalView } from '../../cards/index.js';
 import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { testDb } from '../support/db.js';
-import { createBlockAction, createPartner, createSlashCommand, createUser, createViewSubmission, slackSignature, type TestPartner } from '../support/factories.js';
+import {
+  createBlockAction, createPartner, createSlashCommand, createUser, createViewSubmission, slackSignature, type TestPartner, type ViewInputState,
+} from '../support/factories.js';
 import { startFakeSlackApi, type FakeSlackApi, type SlackCall } from '../fakes/slack-api.js';
+import { cancelNoticeForm, contoso, proratedOptions, skuScreen } from '../cards/fixtures.js';
 import { assertValidBlockKit } from '../cards/validate.js';
 
 const SECRET = 'test-signing-secret-0123456789';
@@ -192,5 +198,73 @@ describe('bot: Slack not configured', () => {
     const res = await bot.post('/slack/events', 'a=b', FORM);
     assert.equal(res.status, 503);
     assert.match(res.text, /SLACK_SIGNING_SECRET/);
+  });
+});
+
+describe('bot/slack/listeners/views: a submitted modal reaches the flow as a Teams card submit would', () => {
+  const sandbox = sinon.createSandbox();
+  afterEach(() => sandbox.restore());
+
+  /**
+   * The state Slack sends for the input blocks of `view` (by block id, then action id): what
+   * `answers` gives for a field, else what an untouched input holds — a select its initial
+   * option, a checkbox group no ticked box, a text input nothing.
+   */
+  function stateOf(view: SlackModalView, answers: Record<string, ViewInputState>): Record<string, Record<string, ViewInputState>> {
+    const values: Record<string, Record<string, ViewInputState>> = {};
+    for (const block of view.blocks) {
+      if (block.type !== 'input') continue;
+      const el = block.element;
+      const untouched: ViewInputState =
+        el.type === 'static_select' ? { type: el.type, selected_option: el.initial_option ? { value: el.initial_option.value, text: { type: 'plain_text', text: el.initial_option.text.text } } : null }
+          : el.type === 'checkboxes' ? { type: el.type, selected_options: [] }
+            : { type: el.type, value: null };
+      values[block.block_id ?? el.action_id] = { [el.action_id]: answers[el.action_id] ?? untouched };
+    }
+    return values;
+  }
+
+  /** Runs the view_submission listener on what Slack posts for `view`, and returns the submit data it hands the turn. */
+  async function submit(view: SlackModalView, answers: Record<string, ViewInputState> = {}): Promise<unknown> {
+    const body = createViewSubmission({ teamId: 'T0TEST0001', userId: 'U0TEST0001', view: { callback_id: view.callback_id, private_metadata: view.private_metadata }, values: stateOf(view, answers) });
+    const payload = JSON.parse(new URLSearchParams(body).get('payload')!);
+    const ack = sandbox.stub().resolves();
+    const turn = sandbox.stub().resolves();
+    await viewSubmission(turn)({ ack, body: payload, view: payload.view } as never);
+    sinon.assert.calledOnce(turn);
+    assert.ok(ack.calledBefore(turn), 'ack() first');
+    assert.equal(turn.firstCall.args[0].kind, 'view');
+    return turn.firstCall.args[0].value;
+  }
+
+  const ticked: ViewInputState = { type: 'checkboxes', selected_options: [{ value: 'true', text: { type: 'plain_text', text: 'I have read the notice and want to cancel this order' } }] };
+  const chosen = (orderId: string): ViewInputState => ({ type: 'static_select', selected_option: { value: orderId, text: { type: 'plain_text', text: orderId } } });
+  const several = () => cancelNoticeModal(cancelNoticeForm({ options: proratedOptions, selectedOrderId: 'ORD-2025-200001' }), 'en');
+  const base = { action: 'cancel.submit', customerId: contoso.id, noticeId: 'notice-7f3a2c' };
+
+  it('the notice: the chosen order as `orderId` and the ticked acknowledgement as `acknowledged: \'true\'`', async () => {
+    assert.deepEqual(await submit(several(), { orderId: chosen('ORD-2025-200002'), acknowledged: ticked }), { ...base, orderId: 'ORD-2025-200002', acknowledged: 'true' });
+  });
+
+  it('the notice untouched: the preselected order, and no acknowledgement at all (the flow refuses and says why)', async () => {
+    assert.deepEqual(await submit(several()), { ...base, orderId: 'ORD-2025-200001' });
+  });
+
+  it('the notice of one order: the order from the modal itself, the acknowledgement merged in', async () => {
+    const view = cancelNoticeModal(cancelNoticeForm(), 'de');
+    assert.deepEqual(await submit(view, { acknowledged: ticked }), { ...base, orderId: 'ORD-2025-200000', acknowledged: 'true' });
+    assert.deepEqual(await submit(view), { ...base, orderId: 'ORD-2025-200000' });
+  });
+
+  it('several ticked boxes arrive comma-joined; a select left empty is left out', async () => {
+    const view = several();
+    const both: ViewInputState = { type: 'checkboxes', selected_options: ['a', 'b'].map((value) => ({ value, text: { type: 'plain_text' as const, text: value } })) };
+    assert.deepEqual(await submit(view, { acknowledged: both, orderId: { type: 'static_select', selected_option: null } }), { ...base, acknowledged: 'a,b' });
+  });
+
+  it('typed values as before: the quantity modal sends buy.review with the quantity', async () => {
+    const view = buyQuantityModal(quantityModalModel(skuScreen(), '0001')!, 'en');
+    assert.deepEqual(await submit(view, { quantity: { type: 'number_input', value: '5' } }), { action: 'buy.review', productId: 'DG7GMGF0FKZV', skuId: '0001', quantity: '5' });
+    assert.deepEqual(await submit(view), { action: 'buy.review', productId: 'DG7GMGF0FKZV', skuId: '0001' });
   });
 });

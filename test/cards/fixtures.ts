@@ -3,8 +3,9 @@ import { act } from '../../cards/actions.js';
 import { COMMANDS } from '../../dialogs/commands.js';
 import {
   notices, purchaseNotices,
-  type BuyConfirmedScreen, type BuyCustomerScreen, type BuyProductsScreen, type BuyReviewScreen, type BuySkuScreen, type CustomerSummary,
-  type HelpCommand, type OrderRow, type OrdersScreen, type Screen,
+  type BuyConfirmedScreen, type BuyCustomerScreen, type BuyProductsScreen, type BuyReviewScreen, type BuySkuScreen, type CancellableOrderRow,
+  type CancellationFailedScreen, type CancellationFinishedScreen, type CancelNoticeFormScreen, type CancelPurchasesScreen, type CancelSubmittedScreen,
+  type CustomerSummary, type HelpCommand, type OrderRow, type OrdersScreen, type Screen,
 } from '../../cards/index.js';
 import { ROLES, type Channel } from '../../services/access/roles.js';
 
@@ -215,6 +216,151 @@ export function purchaseScreens(): Array<{ name: string; screen: Screen }> {
   ];
 }
 
+// --- cancel screens (R14–R20) -------------------------------------------------------------
+
+/** Every state an order of the cancel flow can be in, each with when it last changed. */
+const CANCEL_STATES: Array<Pick<CancellableOrderRow, 'window' | 'statusAt'>> = [
+  { window: { state: 'open', daysLeft: 58, closesAt: '2025-05-04T09:30:00.000Z' }, statusAt: '2025-03-05T09:30:00.000Z' },
+  { window: { state: 'passed', closedAt: '2025-01-01T08:00:00.000Z' }, statusAt: '2024-11-02T08:00:00.000Z' },
+  { window: { state: 'notCancellable', reason: 'software_plan' }, statusAt: '2025-02-01T12:00:00.000Z' },
+  { window: { state: 'cancelling' }, statusAt: '2025-03-07T14:03:00.000Z' },
+  { window: { state: 'cancelled' }, statusAt: '2025-03-06T16:45:00.000Z' },
+  { window: { state: 'open', daysLeft: 1, closesAt: '2025-03-08T10:00:00.000Z' }, statusAt: '2025-01-07T10:00:00.000Z' },
+];
+
+/** An order of the cancel flow: open, 58 days left, a full credit, unless overridden. */
+export function cancelRow(i: number, over: Partial<CancellableOrderRow> = {}): CancellableOrderRow {
+  return {
+    orderId: `ORD-2025-${200000 + i}`,
+    title: `Windows Server 2022 Datacenter – 16 core licence pack ${i}`,
+    quantity: 10 + i,
+    purchaseDate: '2025-03-05',
+    ...CANCEL_STATES[0]!,
+    credit: { amountMinor: 123456 + i, currency: 'EUR', policy: 'full' },
+    ...over,
+  };
+}
+
+/** `n` orders cycling through every state; only the open ones carry a credit. */
+export function cancelRows(n: number, over: (i: number) => Partial<CancellableOrderRow> = () => ({})): CancellableOrderRow[] {
+  return Array.from({ length: n }, (_, i) => {
+    const state = CANCEL_STATES[i % CANCEL_STATES.length]!;
+    const open = state.window.state === 'open';
+    const { credit, ...rest } = cancelRow(i, { ...state, purchaseDate: `2025-0${1 + (i % 9)}-1${i % 10}`, ...over(i) });
+    return open && credit ? { ...rest, credit } : rest;
+  });
+}
+
+export function cancelPurchasesScreen(overrides: Partial<CancelPurchasesScreen> = {}): CancelPurchasesScreen {
+  return {
+    kind: 'cancelPurchases',
+    customer: contoso,
+    products: [
+      { productId: 'DG7GMGF0FKZV', title: 'Windows Server 2022 Datacenter', orders: [cancelRow(0), cancelRow(1, { ...CANCEL_STATES[1]!, credit: undefined })] },
+      { productId: 'DG7GMGF0D3SJ', title: 'SUSE Linux Enterprise Server', orders: [cancelRow(2, { ...CANCEL_STATES[2]!, title: 'SUSE Linux Enterprise Server', credit: undefined })] },
+      {
+        productId: 'DG7GMGF0DWQ1', title: 'SQL Server 2019 Standard',
+        orders: [cancelRow(3, { ...CANCEL_STATES[3]!, credit: undefined }), cancelRow(4, { ...CANCEL_STATES[4]!, credit: undefined })],
+      },
+    ],
+    ...overrides,
+  };
+}
+
+/** More products than a card lists, each with more orders than it has room for, long titles, a long customer: the largest card. */
+export function manyCancelProducts(products = 12, orders = 25): CancelPurchasesScreen['products'] {
+  return Array.from({ length: products }, (_, p) => ({
+    productId: `DG7GMGF0${String(p).padStart(4, '0')}`,
+    title: `${LONG} ${p}`,
+    orders: cancelRows(orders, (i) => ({ orderId: `ORD-2025-${String(p).padStart(2, '0')}${String(i).padStart(4, '0')}-${'X'.repeat(40)}`, quantity: 100000 + i })),
+  }));
+}
+
+export function cancelNoticeForm(overrides: Partial<CancelNoticeFormScreen> = {}): CancelNoticeFormScreen {
+  return {
+    kind: 'cancelNoticeForm',
+    customer: contoso,
+    productId: 'DG7GMGF0FKZV',
+    title: 'Windows Server 2022 Datacenter',
+    options: [cancelRow(0)],
+    noticeId: 'notice-7f3a2c',
+    ...overrides,
+  };
+}
+
+/** Three open subscription orders, each with its prorated credit. */
+export const proratedOptions = [0, 1, 2].map((i) =>
+  cancelRow(i, { window: { state: 'open', daysLeft: 58 - i * 20 }, credit: { amountMinor: 98765 - i * 10000, currency: 'EUR', policy: 'prorated' } }),
+);
+
+export function cancelSubmittedScreen(overrides: Partial<CancelSubmittedScreen> = {}): CancelSubmittedScreen {
+  return {
+    kind: 'cancelSubmitted',
+    customer: contoso,
+    orderId: 'ORD-2025-200000',
+    title: 'Windows Server 2022 Datacenter – 16 core licence pack',
+    creditMinor: 123456,
+    currency: 'EUR',
+    existing: false,
+    ...overrides,
+  };
+}
+
+export function cancellationFinishedScreen(overrides: Partial<CancellationFinishedScreen> = {}): CancellationFinishedScreen {
+  return {
+    kind: 'cancellationFinished',
+    orderId: 'ORD-2025-200000',
+    title: 'Windows Server 2022 Datacenter – 16 core licence pack',
+    customerName: 'Contoso Ltd',
+    creditMinor: 123456,
+    currency: 'EUR',
+    keysRevoked: 3,
+    linksRevoked: 2,
+    ...overrides,
+  };
+}
+
+export function cancellationFailedScreen(overrides: Partial<CancellationFailedScreen> = {}): CancellationFailedScreen {
+  return {
+    kind: 'cancellationFailed',
+    cancellationId: '5b0c6f7e-3d1a-4e2b-9c8d-7a6b5c4d3e2f',
+    orderId: 'ORD-2025-200000',
+    title: 'Windows Server 2022 Datacenter – 16 core licence pack',
+    customerName: 'Contoso Ltd',
+    reason: 'failed',
+    code: '900117',
+    ...overrides,
+  };
+}
+
+export const CANCELLATION_FAILURES: ReadonlyArray<CancellationFailedScreen['reason']> = ['window_passed', 'not_cancellable', 'not_found', 'failed', 'needs_information', 'timed_out'];
+
+/** Every screen of the cancel flow in its variants, worst cases included. */
+export function cancelScreens(): Array<{ name: string; screen: Screen }> {
+  return [
+    { name: 'buyCustomer for cancel', screen: customerScreen({ flow: 'cancel', query: 'Fabrikam', result: 'many', customers: manyCustomers }) },
+    { name: 'cancelPurchases', screen: cancelPurchasesScreen() },
+    { name: 'cancelPurchases (none)', screen: cancelPurchasesScreen({ products: [] }) },
+    { name: 'cancelPurchases (beyond the limits, long)', screen: cancelPurchasesScreen({ customer: longCustomer, products: manyCancelProducts() }) },
+    { name: 'cancelPurchases (one product, beyond the order limit)', screen: cancelPurchasesScreen({ products: manyCancelProducts(1, 40) }) },
+    { name: 'cancelNoticeForm (one order)', screen: cancelNoticeForm() },
+    { name: 'cancelNoticeForm (several, prorated, acknowledgement missing)', screen: cancelNoticeForm({ options: proratedOptions, selectedOrderId: proratedOptions[1]!.orderId, acknowledgementMissing: true }) },
+    {
+      name: 'cancelNoticeForm (beyond the limit, long)',
+      screen: cancelNoticeForm({
+        customer: longCustomer, title: LONG,
+        options: Array.from({ length: 30 }, (_, i) => cancelRow(i, { orderId: `ORD-2025-${i}-${'Y'.repeat(50)}`, title: LONG, credit: { amountMinor: 999999999 + i, currency: 'BRL', policy: 'mixed' } })),
+      }),
+    },
+    { name: 'cancelSubmitted', screen: cancelSubmittedScreen() },
+    { name: 'cancelSubmitted (existing, long)', screen: cancelSubmittedScreen({ existing: true, customer: longCustomer, title: LONG, currency: 'BRL' }) },
+    { name: 'cancellationFinished', screen: cancellationFinishedScreen() },
+    { name: 'cancellationFinished (one key, one link, JPY)', screen: cancellationFinishedScreen({ keysRevoked: 1, linksRevoked: 1, currency: 'JPY', creditMinor: 12340 }) },
+    ...CANCELLATION_FAILURES.map((reason) => ({ name: `cancellationFailed ${reason}`, screen: cancellationFailedScreen({ reason, ...(reason === 'timed_out' ? { deadlineMinutes: 60, code: null } : {}) }) })),
+    { name: 'cancellationFailed (timed out, no deadline, long)', screen: cancellationFailedScreen({ reason: 'timed_out', title: LONG, customerName: LONG, code: 'c'.repeat(300) }) },
+  ];
+}
+
 export function allScreens(channel: Channel): Array<{ name: string; screen: Screen }> {
   return [
     { name: 'help (all commands)', screen: { kind: 'help', commands: helpCommands(), channel } },
@@ -248,5 +394,6 @@ export function allScreens(channel: Channel): Array<{ name: string; screen: Scre
       },
     },
     ...purchaseScreens(),
+    ...cancelScreens(),
   ];
 }

@@ -50,7 +50,10 @@ for (const kind of BACKEND_KINDS) {
         db,
         logger: silentLogger,
         // These tests are about transport: each shows the payload its test gave (bot/notifications.ts renders for real, tested on its own).
-        render: (message) => shown.get(message.by ?? '') ?? { text: `no payload for ${message.by}` },
+        render: (message) => {
+          const by = message.kind === 'roleChanged' ? message.by ?? '' : '';
+          return shown.get(by) ?? { text: `no payload for ${by}` };
+        },
         rateLimiter: { acquire: (target) => limiter.acquire(target) },
         senders: {
           msteams: new TeamsSender({ adapter: new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})), botAppId: '', logger: silentLogger }),

@@ -68,6 +68,29 @@ describe('services/purchase/purchase-service — order history (orders)', () => 
     ]);
   });
 
+  it('takes the bot\'s own record of a cancellation (the ledger) as well: cancelling, cancelled with the credit booked', async () => {
+    const c = await createCustomer(db, w.a, { companyName: 'Litware Inc.', billingCountry: 'US' });
+    const first = await buyAt('2025-05-01T10:00:00Z', c.id, WS_DATACENTER_1Y, 8);
+    const second = await buyAt('2025-05-02T10:00:00Z', c.id, WS_DATACENTER_1Y, 9);
+    await db.query("UPDATE purchases SET status = 'cancelling', status_at = '2025-05-03T10:00:00Z' WHERE order_id = $1", [second]);
+    await db.query("UPDATE purchases SET status = 'cancelled', status_at = '2025-05-04T10:00:00Z' WHERE order_id = $1", [first]);
+    const { rows } = await db.query<{ id: string }>(
+      `INSERT INTO cancellations (partner_id, order_id, customer_id, customer_name, requested_at, request_key, backend, backend_request_id, status, status_at, deadline_at, currency, credit_minor)
+       VALUES ($1, $2, $3, 'Litware Inc.', now(), gen_random_uuid()::text, 'embedded', gen_random_uuid(), 'finished', now(), now(), 'USD', 12345) RETURNING id`,
+      [w.a.partnerId, first, c.id],
+    );
+    await db.query(
+      `INSERT INTO credits (cancellation_id, partner_id, order_id, line_number, currency, policy, line_total_minor, amount_minor, used_days, term_days, computed_at, booked_at)
+       SELECT $1, partner_id, order_id, 0, 'USD', 'prorated', line_total_minor, 12345, 3, 365, now(), now() FROM purchase_lines WHERE order_id = $2`,
+      [rows[0]!.id, first],
+    );
+    const { orders } = await service.orders(me(), c.id);
+    assert.deepEqual(orders.map((o) => [o.orderId, o.status, o.cancellation.state, o.statusAt?.toISOString(), o.credit]), [
+      [second, 'cancel_pending', 'cancelling', '2025-05-03T10:00:00.000Z', undefined],
+      [first, 'cancelled', 'cancelled', '2025-05-04T10:00:00.000Z', { amountMinor: 12345, currency: 'USD' }],
+    ]);
+  });
+
   it('defaults and bounds the page; a customer without orders has none', async () => {
     const c = await createCustomer(db, w.a, { companyName: 'Adventure Works', billingCountry: 'FR' });
     const empty = await service.orders(me(), c.id, { page: 0, pageSize: 1_000 });

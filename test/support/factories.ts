@@ -104,11 +104,19 @@ export function createBlockAction(opts: { teamId: string; userId: string; value:
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
+/** One input's state in a submitted modal, as Slack sends it: typed text, a select's option, or the ticked checkboxes. */
+export interface ViewInputState {
+  type: string;
+  value?: string | null;
+  selected_option?: { value: string; text: { type: 'plain_text'; text: string } } | null;
+  selected_options?: Array<{ value: string; text: { type: 'plain_text'; text: string } }>;
+}
+
 /**
  * A modal submitted (view_submission), as Slack POSTs it: `view` is the modal the bot opened
  * (its private_metadata carries the submit data); `values` are the inputs' state by block id.
  */
-export function createViewSubmission(opts: { teamId: string; userId: string; view: Record<string, unknown>; values: Record<string, Record<string, { type: string; value: string }>> }) {
+export function createViewSubmission(opts: { teamId: string; userId: string; view: Record<string, unknown>; values: Record<string, Record<string, ViewInputState>> }) {
   const payload = {
     type: 'view_submission',
     team: { id: opts.teamId, domain: 'test' },

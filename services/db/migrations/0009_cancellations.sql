@@ -11,10 +11,10 @@ CREATE TABLE cancellations (
   partner_id          bigint NOT NULL,
   order_id            text NOT NULL,
   customer_id         uuid NOT NULL,
+  -- The customer's name when it was requested (for the notification, whatever the backend).
+  customer_name       text NOT NULL CHECK (length(customer_name) <= 500),
   requested_by        bigint REFERENCES users(id) ON DELETE SET NULL,
   requested_at        timestamptz NOT NULL,
-  -- Where the user asked (their personal chat or DM is preferred for the notification).
-  conversation_ref_id bigint REFERENCES conversation_refs(id) ON DELETE SET NULL,
   -- The submit's own key (the notice card's), so a double submit, a resend or a retry is one cancellation.
   request_key         text NOT NULL CHECK (length(request_key) BETWEEN 1 AND 200),
   backend             text NOT NULL CHECK (backend ~ '^[a-z][a-z0-9_]{0,31}$'),

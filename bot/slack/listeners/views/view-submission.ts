@@ -1,5 +1,18 @@
-import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewStateValue, ViewSubmitAction } from '@slack/bolt';
 import type { SlackTurn } from '../../turn.js';
+
+/**
+ * What one input of a submitted modal holds, as the string a Teams card would send for it:
+ * the typed text, the chosen option's value (a select), or the ticked options' values joined
+ * by commas (a checkbox group: one box of value 'true' gives 'true'). Null when it holds
+ * nothing (left empty, nothing chosen, no box ticked): the field is then left out.
+ */
+export function inputValue(input: ViewStateValue): string | null {
+  if (typeof input.value === 'string') return input.value;
+  if (input.selected_option) return input.selected_option.value;
+  if (Array.isArray(input.selected_options) && input.selected_options.length > 0) return input.selected_options.map((o) => o.value).join(',');
+  return null;
+}
 
 /**
  * A modal submitted. `private_metadata` carries the submit data of the step that
@@ -18,8 +31,8 @@ export function viewSubmission(turn: SlackTurn) {
     }
     for (const block of Object.values(view.state.values)) {
       for (const [field, input] of Object.entries(block)) {
-        const v = input.value ?? input.selected_option?.value ?? null;
-        if (v !== null && v !== undefined) data[field] = v;
+        const v = inputValue(input);
+        if (v !== null) data[field] = v;
       }
     }
     await turn({

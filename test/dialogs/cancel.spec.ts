@@ -1,0 +1,268 @@
+/**
+ * The cancel flow (R14–R20) as a turn table through /api/messages (expectReplies) on the demo
+ * partner: customer → purchases → order and Important notice → acknowledgement → submitted;
+ * typed forms (`cancel <order id>`, `cancel order … for …`), `cancel` and `stop` at each step,
+ * refusals, tampered and stale cards, exactly-once submits; and end to end with a worker: the
+ * notification arrives at the (fake) Bot Connector, `orders` and `keys` show it cancelled.
+ */
+import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
+import { startWorker, type WorkerProcess } from '../../bot/worker.js';
+import { loadConfig } from '../../services/config.js';
+import { createLogger } from '../../services/logger.js';
+import { seedDemoData, PLAYGROUND_TENANT_ID } from '../../services/seed/demo.js';
+import { assertValidAdaptiveCard } from '../cards/validate.js';
+import { startFakeBotConnector, type FakeBotConnector } from '../fakes/bot-connector.js';
+import { TestBackends, eventually, isolatedDb } from '../jobs/support.js';
+import type { Db } from '../../services/db/pool.js';
+import { startTestBot, cardText, type TestBot } from '../support/bot-harness.js';
+import { testDb } from '../support/db.js';
+import { createMessageActivity } from '../support/factories.js';
+import { placeOrder } from '../support/purchases.js';
+
+const ALEX = '00000000-0000-0000-0000-0000000000020'; // demo: Admin agent + Global admin
+const MEGAN = '00000000-0000-0000-0000-0000000000021'; // demo: Sales agent
+const WS_DATACENTER = { productId: 'DG7GMGF0D7FV', skuId: '0001' };
+const SQL_PERPETUAL = { productId: 'DG7GMGF0DT1M', skuId: '0002' };
+const SUSE_PLAN = { productId: 'DZH318Z0BPS6', skuId: '0001' };
+
+type Turn = { text?: string; value?: Record<string, unknown>; id?: string };
+
+describe('dialogs/cancel (Teams turn table)', function () {
+  this.timeout(60_000);
+  const db = testDb();
+  let bot: TestBot;
+  let connector: FakeBotConnector;
+  let conversationId: string;
+  let partnerId: number;
+  let alexUserId: number;
+  let customer: { id: string; domain: string; name: string };
+
+  before(async () => {
+    await seedDemoData(db, { logger: createLogger({ level: 'silent' }) });
+    connector = await startFakeBotConnector();
+    bot = await startTestBot();
+    const p = await db.query<{ partner_id: string }>("SELECT partner_id FROM partner_channels WHERE channel = 'msteams' AND external_id = $1", [PLAYGROUND_TENANT_ID]);
+    partnerId = Number(p.rows[0]!.partner_id);
+    const u = await db.query<{ id: string }>("SELECT id FROM users WHERE partner_id = $1 AND channel = 'msteams' AND external_id = $2", [partnerId, ALEX]);
+    alexUserId = Number(u.rows[0]!.id);
+  });
+  after(async () => {
+    await bot.close();
+    await connector.close();
+  });
+  beforeEach(async () => {
+    conversationId = `a:${randomUUID()}`;
+    connector.reset();
+    const name = `Cancel Test ${randomUUID().slice(0, 8)} GmbH`;
+    const domain = `cancel-${randomUUID().slice(0, 8)}.onmicrosoft.com`;
+    const { rows } = await db.query<{ id: string }>(
+      `INSERT INTO customers (partner_id, company_name, tenant_id, primary_domain, billing_country) VALUES ($1, $2, $3, $4, 'DE') RETURNING id`,
+      [partnerId, name, randomUUID(), domain],
+    );
+    customer = { id: rows[0]!.id, domain, name };
+  });
+
+  async function buy(sku = WS_DATACENTER, quantity = 8, customerId = customer.id): Promise<string> {
+    const { order } = await placeOrder(db, partnerId, { customerId, createdBy: alexUserId, lines: [{ ...sku, quantity }], idempotencyKey: randomUUID() });
+    return order.id;
+  }
+
+  async function turnRaw(t: Turn, who = ALEX, opts: { serviceUrl?: string; conversationId?: string } = {}) {
+    const res = await bot.post('/api/messages', createMessageActivity({
+      tenantId: PLAYGROUND_TENANT_ID, aadObjectId: who, conversationId: opts.conversationId ?? conversationId, name: who === ALEX ? 'Alex Wilber' : 'Megan Bowen',
+      ...(opts.serviceUrl ? { serviceUrl: opts.serviceUrl } : {}), ...t,
+    }));
+    assert.equal(res.status, 200, res.text);
+    const body = res.json();
+    for (const a of body.activities ?? []) for (const att of a.attachments ?? []) assertValidAdaptiveCard(att.content);
+    return body.activities ?? [];
+  }
+  const turn = async (t: Turn, who = ALEX, opts = {}) => cardText(await turnRaw(t, who, opts));
+  /** The notice id the last notice card carries (its Submit's data). */
+  const noticeIdOf = (activities: unknown[]) => /"action":"cancel\.submit","customerId":"[^"]+","noticeId":"([^"]+)"/.exec(JSON.stringify(activities))?.[1];
+  const cancellations = async (orderId: string) =>
+    (await db.query<{ status: string; requested_by: string }>('SELECT status, requested_by FROM cancellations WHERE order_id = $1', [orderId])).rows;
+  const purchaseStatus = async (orderId: string) => (await db.query<{ status: string }>('SELECT status FROM purchases WHERE order_id = $1', [orderId])).rows[0]!.status;
+
+  it('customer → purchases → notice → Submit without the acknowledgement (asked again) → with it: submitted, recorded once', async () => {
+    const orderId = await buy();
+    const plan = await buy(SUSE_PLAN, 1);
+    const list = await turn({ text: `cancel ${customer.domain}` });
+    assert.match(list, new RegExp(`Software purchases of ${customer.name}`));
+    assert.match(list, new RegExp(orderId));
+    assert.match(list, new RegExp(plan));
+    assert.match(list, /60 days left to cancel/);
+    assert.match(list, /Software plan: cannot be cancelled/);
+
+    const noticeActivities = await turnRaw({ value: { action: 'cancel.product', customerId: customer.id, productId: WS_DATACENTER.productId } });
+    const notice = cardText(noticeActivities);
+    assert.match(notice, /Important/);
+    assert.match(notice, /revokes all activation keys and download links/);
+    assert.match(notice, /uninstall/);
+    assert.match(notice, /prorated/);
+    assert.match(notice, /Credit if you cancel today: €[\d,.]+/);
+    const noticeId = noticeIdOf(noticeActivities);
+    assert.ok(noticeId, 'the notice card carries its id');
+
+    const again = await turn({ value: { action: 'cancel.submit', customerId: customer.id, noticeId, orderId, acknowledged: 'false' } });
+    assert.match(again, /Switch on the acknowledgement to submit/);
+    assert.equal((await cancellations(orderId)).length, 0);
+    assert.equal(await purchaseStatus(orderId), 'active');
+
+    const done = await turn({ value: { action: 'cancel.submit', customerId: customer.id, noticeId, orderId, acknowledged: 'true' } });
+    assert.match(done, /Cancellation submitted/);
+    assert.match(done, new RegExp(`order ${orderId}`));
+    assert.match(done, /up to 15 minutes/);
+    assert.deepEqual((await cancellations(orderId)).map((c) => [c.status, Number(c.requested_by)]), [['requested', alexUserId]]);
+    assert.equal(await purchaseStatus(orderId), 'cancelling');
+
+    // A double Submit: the same cancellation, nothing new. A bare `cancel` now has nothing to undo.
+    const twice = await turn({ value: { action: 'cancel.submit', customerId: customer.id, noticeId, orderId, acknowledged: 'true' } });
+    assert.match(twice, /submitted already/);
+    assert.equal((await cancellations(orderId)).length, 1);
+    assert.match(await turn({ text: 'cancel' }), /nothing to cancel/i);
+    // The list shows it in progress; `orders` too.
+    assert.match(await turn({ text: `cancel ${customer.domain}` }), /Cancellation in progress/);
+    assert.match(await turn({ text: `orders ${customer.domain}` }), /Cancellation in progress since .* UTC/);
+  });
+
+  it('typed: `cancel <order id>` and `cancel order <id> for <customer>` go straight to the notice; another customer\'s order is refused', async () => {
+    const orderId = await buy(SQL_PERPETUAL, 1);
+    const direct = await turn({ text: `cancel ${orderId.toLowerCase()}` });
+    assert.match(direct, /Important/);
+    assert.match(direct, new RegExp(orderId));
+    assert.match(direct, /credited in full \(100 %\)/);
+    const natural = await turn({ text: `cancel order ${orderId} for ${customer.domain}` });
+    assert.match(natural, /Important/);
+    const { rows } = await db.query<{ id: string }>("SELECT id FROM customers WHERE partner_id = $1 AND primary_domain = 'contoso-de.onmicrosoft.com'", [partnerId]);
+    const theirs = await buy(WS_DATACENTER, 8, rows[0]!.id);
+    assert.match(await turn({ text: `cancel ${customer.domain} ${theirs}` }), new RegExp(`Order ${theirs} is not one of ${customer.name}'s orders. Nothing was changed`));
+    assert.match(await turn({ text: 'cancel NOSUCHORDER99' }), /I found no order NOSUCHORDER99/);
+    assert.equal((await cancellations(theirs)).length, 0);
+  });
+
+  it('refusals: a software plan, a window passed (day 61), an already cancelled order', async () => {
+    const plan = await buy(SUSE_PLAN, 1);
+    assert.match(await turn({ text: `cancel ${plan}` }), /cannot be cancelled: software plans \(SUSE Linux, Red Hat\)/);
+    const old = await buy();
+    await db.query("UPDATE purchases SET purchased_at = now() - interval '61 days' WHERE order_id = $1", [old]);
+    assert.match(await turn({ text: `cancel ${old}` }), new RegExp(`Order ${old} can no longer be cancelled: its cancellation window closed on .* UTC`));
+    const gone = await buy();
+    await db.query("UPDATE purchases SET status = 'cancelled', status_at = now() WHERE order_id = $1", [gone]);
+    assert.match(await turn({ text: `cancel ${gone}` }), new RegExp(`Order ${gone} was cancelled already`));
+    assert.deepEqual(await cancellations(old), []);
+  });
+
+  it('a Sales agent is told the Admin agent role is needed; nothing starts', async () => {
+    const orderId = await buy();
+    assert.match(await turn({ text: `cancel ${orderId}` }, MEGAN), /Admin agent/);
+    assert.deepEqual(await cancellations(orderId), []);
+  });
+
+  it('tampered and stale cards: an order the notice did not offer, another notice id, another customer, another user — stale, nothing changes', async () => {
+    const orderId = await buy();
+    const other = await buy(SQL_PERPETUAL, 1);
+    const noticeActivities = await turnRaw({ text: `cancel ${orderId}` });
+    const noticeId = noticeIdOf(noticeActivities)!;
+    const submit = (over: Record<string, unknown>) => ({ value: { action: 'cancel.submit', customerId: customer.id, noticeId, orderId, acknowledged: 'true', ...over } });
+    assert.match(await turn(submit({ orderId: other })), /out of date or belongs to someone else/);
+    assert.match(await turn(submit({ noticeId: randomUUID() })), /out of date or belongs to someone else/);
+    assert.match(await turn(submit({ customerId: randomUUID() })), /out of date or belongs to someone else/);
+    assert.match(await turn(submit({ acknowledged: 'yes please' })), /Switch on the acknowledgement/);
+    // Another user's press on this card: they have no flow here (dialog state is per user).
+    assert.match(await turn(submit({}), MEGAN), /no longer works/);
+    assert.deepEqual(await cancellations(orderId), []);
+    assert.deepEqual(await cancellations(other), []);
+  });
+
+  it('`cancel` and `stop` at each step stop the flow; `stop` with none running says so; a bare `cancel` then starts the cancellation', async () => {
+    const orderId = await buy();
+    await turn({ text: 'cancel' });
+    assert.match(await turn({ text: 'stop' }), /Cancelled\. Nothing was changed/);
+    assert.match(await turn({ text: 'stop' }), /Nothing is running, so there is nothing to stop/);
+    assert.match(await turn({ text: 'cancel' }), /Cancel a purchase: whose\?/);
+    assert.match(await turn({ text: 'cancel' }), /Cancelled\. Nothing was changed/);
+    await turn({ text: `cancel ${customer.domain}` });
+    assert.match(await turn({ text: 'cancel' }), /Cancelled\. Nothing was changed/);
+    await turn({ text: `cancel ${orderId}` });
+    assert.match(await turn({ value: { action: 'flow.stop' } }), /Cancelled\. Nothing was changed/);
+    assert.deepEqual(await cancellations(orderId), []);
+  });
+
+  it('a Teams resend of the Submit activity makes one cancellation', async () => {
+    const orderId = await buy();
+    const noticeId = noticeIdOf(await turnRaw({ text: `cancel ${orderId}` }))!;
+    const id = randomUUID();
+    const value = { action: 'cancel.submit', customerId: customer.id, noticeId, orderId, acknowledged: 'true' };
+    await turn({ value, id });
+    await turn({ value, id });
+    assert.equal((await cancellations(orderId)).length, 1);
+  });
+
+});
+
+describe('dialogs/cancel end to end: bot, worker and the fake Bot Connector (Postgres queue backend)', function () {
+  this.timeout(60_000);
+  const backends = new TestBackends();
+  let isolated: { db: Db; drop: () => Promise<void> };
+  let connector: FakeBotConnector;
+  let bot: TestBot;
+  let worker: WorkerProcess | undefined;
+
+  before(async () => {
+    isolated = await isolatedDb('cancel_e2e');
+    await seedDemoData(isolated.db, { logger: createLogger({ level: 'silent' }) });
+    connector = await startFakeBotConnector();
+    bot = await startTestBot({ db: isolated.db });
+  });
+  after(async () => {
+    await worker?.close(2000);
+    await bot.close();
+    await backends.cleanup();
+    await connector.close();
+    await isolated.drop();
+  });
+
+  it('the notification arrives in the requester\'s chat; orders shows it cancelled with the credit, keys as key not available', async () => {
+    const db = isolated.db;
+    const p = await db.query<{ partner_id: string }>("SELECT partner_id FROM partner_channels WHERE channel = 'msteams' AND external_id = $1", [PLAYGROUND_TENANT_ID]);
+    const partnerId = Number(p.rows[0]!.partner_id);
+    const c = await db.query<{ id: string }>("SELECT id FROM customers WHERE partner_id = $1 AND primary_domain = 'contoso-de.onmicrosoft.com'", [partnerId]);
+    const u = await db.query<{ id: string }>("SELECT id FROM users WHERE partner_id = $1 AND channel = 'msteams' AND external_id = $2", [partnerId, ALEX]);
+    const { order } = await placeOrder(db, partnerId, { customerId: c.rows[0]!.id, createdBy: Number(u.rows[0]!.id), lines: [{ ...WS_DATACENTER, quantity: 8 }], idempotencyKey: randomUUID() });
+    const orderId = order.id;
+    const personal = `a:${randomUUID()}`;
+    const say = async (t: Turn) => {
+      const res = await bot.post('/api/messages', createMessageActivity({ tenantId: PLAYGROUND_TENANT_ID, aadObjectId: ALEX, conversationId: personal, name: 'Alex Wilber', serviceUrl: connector.url, ...t }));
+      assert.equal(res.status, 200, res.text);
+      return (res.json().activities ?? []) as unknown[];
+    };
+    const noticeId = /"noticeId":"([^"]+)"/.exec(JSON.stringify(await say({ text: `cancel ${orderId}` })))?.[1];
+    assert.ok(noticeId);
+    const done = cardText(await say({ value: { action: 'cancel.submit', customerId: c.rows[0]!.id, noticeId, orderId, acknowledged: 'true' } }));
+    assert.match(done, /Cancellation submitted/);
+    const credit = /Credit on your next invoice: (€[\d,]+\.\d{2})/.exec(done)?.[1];
+    assert.ok(credit, 'the submitted card names the credit');
+    // Nothing is cancelled until a worker runs: the intent waits in the outbox.
+    assert.equal((await db.query("SELECT count(*)::int AS n FROM job_outbox WHERE queue = 'cancellation-tracking' AND enqueued_at IS NULL")).rows[0].n, 1);
+
+    const config = loadConfig({ OUTBOX_RELAY_INTERVAL_MS: '100', WORKER_CONCURRENCY: '2', SHUTDOWN_TIMEOUT_MS: '2000', EMBEDDED_CANCELLATION_DELAY_MS: '300' });
+    worker = startWorker({ config, db, jobs: backends.create('postgres'), logger: createLogger({ level: 'silent' }) });
+    const delivered = await eventually(
+      () => connector.delivered().find((a) => a.conversation?.id === personal && cardText([a]).includes('Cancellation finished')),
+      { what: 'the finished notification at the connector', timeoutMs: 30_000 },
+    );
+    const text = cardText([delivered]);
+    assert.match(text, new RegExp(`Order ${orderId}`));
+    assert.ok(text.includes(credit), `the credit ${credit} is in the notification`);
+    assert.match(text, /revoked \(0 keys, 0 links\)/);
+    const status = await db.query<{ status: string }>('SELECT status FROM purchases WHERE order_id = $1', [orderId]);
+    assert.equal(status.rows[0]!.status, 'cancelled');
+    const orders = cardText(await say({ text: 'orders contoso-de.onmicrosoft.com' }));
+    assert.match(orders, new RegExp(orderId));
+    assert.ok(orders.includes(credit), `orders shows the credit ${credit}: ${orders}`);
+    assert.match(cardText(await say({ text: 'keys contoso-de.onmicrosoft.com' })), /[Kk]ey not available/);
+    assert.match(cardText(await say({ text: `cancel ${orderId}` })), /cancelled already/);
+  });
+});
