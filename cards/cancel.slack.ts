@@ -60,7 +60,8 @@ function orderOption(order: CancellableOrderRow, locale: Locale) {
  * The Important notice as a modal (R14, R15, R17, R19). Submitting sends
  * `{action: 'cancel.submit', customerId, noticeId}` (with `orderId` when there is one order),
  * the select's `orderId` and, when ticked, `acknowledged: 'true'` merged in. The checkbox is
- * optional for Slack, so a submit without it reaches the bot, which refuses and says why.
+ * a required input, as the Teams toggle is: Slack itself keeps the modal open until it is
+ * ticked; a submission without it (forged, or from an older client) is refused by the bot.
  */
 export function cancelNoticeModal(form: CancelNoticeFormScreen, locale: Locale): SlackModalView {
   const blocks: ModalBlock[] = [section(plain(`${shown(form.title, SHOWN.title)}\n${customerLine(form.customer, locale)}`))];
@@ -77,10 +78,8 @@ export function cancelNoticeModal(form: CancelNoticeFormScreen, locale: Locale):
     section(mrkdwn(`:warning: *${escapeMrkdwn(t(locale, 'cancel.notice.important'))}*\n${importantNotice(form, locale).map(escapeMrkdwn).join('\n')}`)),
   );
   if (one) {
-    // Slack marks an optional input "(optional)": the hint says it is needed all the same.
     blocks.push(
       input(t(locale, 'cancel.notice.acknowledgeLabel'), checkboxes('acknowledged', [option(t(locale, 'cancel.notice.acknowledge'), 'true')]), {
-        optional: true,
         hint: t(locale, 'cancel.notice.acknowledgeHint'),
       }),
     );

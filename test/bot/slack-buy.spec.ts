@@ -12,7 +12,7 @@ import { seedDemoData, DEMO_PARTNER } from '../../services/seed/demo.js';
 import { testDb } from '../support/db.js';
 import { createBlockAction, createSlashCommand, createUser, createViewSubmission } from '../support/factories.js';
 import type { FakeSlackApi } from '../fakes/slack-api.js';
-import { answerAsDemoAdmin, slackButtons as buttons, startSlackTestBot, waitForSlackCall as waitFor, type SlackTestBot } from '../support/slack.js';
+import { answerAsDemoAdmin, slackButtons as buttons, startSlackTestBot, type SlackTestBot } from '../support/slack.js';
 import { assertValidBlockKit, assertValidSlackModal } from '../cards/validate.js';
 
 const USER = 'U0DEMOADMIN';
@@ -55,7 +55,7 @@ describe('bot: buying over Slack', function () {
     fake.script((call) => (call.method === 'users.info' ? { body: { ok: true, user: { id: call.params.user, real_name: 'Sam Sales', locale: 'en-US' } } } : undefined));
     try {
       await post(createSlashCommand({ teamId: DEMO_PARTNER.slackTeamId, userId: sales.externalId, text: 'buy contoso', responseUrl: fake.responseUrl('r/refused') }));
-      const answer = await waitFor(fake, (c) => c.path.endsWith('r/refused'));
+      const answer = await slack.answer((c) => c.path.endsWith('r/refused'));
       assert.match(JSON.stringify(answer.params.blocks), /Admin agent or Global admin/);
     } finally {
       answerAsDemoAdmin(fake);
@@ -65,19 +65,19 @@ describe('bot: buying over Slack', function () {
   it('/csp buy → product → SKU → quantity modal → review → confirm → order in the DM, once', async () => {
     const before = await orders();
     await post(createSlashCommand({ teamId: DEMO_PARTNER.slackTeamId, userId: USER, text: 'buy contoso-de.onmicrosoft.com', responseUrl: fake.responseUrl('r/1') }));
-    const products = await waitFor(fake, (c) => c.path.endsWith('r/1'));
+    const products = await slack.answer((c) => c.path.endsWith('r/1'));
     assertValidBlockKit({ text: products.params.text, blocks: products.params.blocks });
     const product = buttons(products).find((b) => JSON.parse(b.value).productId === WS_DATACENTER);
     assert.ok(product, 'a button for Windows Server Datacenter');
 
     await click(product.value, product.action_id, 'r/2');
-    const skus = await waitFor(fake, (c) => c.path.endsWith('r/2'));
+    const skus = await slack.answer((c) => c.path.endsWith('r/2'));
     assert.match(JSON.stringify(skus.params.blocks), /excl\. tax/);
     const sku = buttons(skus).find((b) => JSON.parse(b.value).action === 'buy.sku' && JSON.parse(b.value).skuId === '0001');
     assert.ok(sku, 'a Choose button for SKU 0001');
 
     const clickBody = await click(sku.value, sku.action_id, 'r/3');
-    const opened = await waitFor(fake, (c) => c.method === 'views.open');
+    const opened = await slack.answer((c) => c.method === 'views.open');
     const triggerId = JSON.parse(new URLSearchParams(clickBody).get('payload')!).trigger_id;
     assert.equal(opened.params.trigger_id, triggerId, 'the modal opens with the trigger_id of the click');
     const view = opened.params.view;
@@ -90,14 +90,14 @@ describe('bot: buying over Slack', function () {
       view,
       values: { [quantityBlock.block_id]: { quantity: { type: 'number_input', value: '16' } } },
     }));
-    const review = await waitFor(fake, (c) => c.method === 'chat.postMessage' && /Confirm/.test(JSON.stringify(c.params.blocks)));
+    const review = await slack.answer((c) => c.method === 'chat.postMessage' && /Confirm/.test(JSON.stringify(c.params.blocks)));
     assertValidBlockKit({ text: review.params.text, blocks: review.params.blocks });
     const confirm = buttons(review).find((b) => JSON.parse(b.value).action === 'buy.confirm');
     assert.ok(confirm);
 
     fake.calls.length = 0;
     const confirmBody = await click(confirm.value, confirm.action_id, 'r/4');
-    const done = await waitFor(fake, (c) => c.method === 'chat.postMessage');
+    const done = await slack.answer((c) => c.method === 'chat.postMessage');
     assert.equal(done.params.channel, USER, 'the confirmation is kept in the DM');
     assert.match(JSON.stringify(done.params.blocks), /[A-Z0-9]{12}/);
     assert.equal(await orders(), before + 1);
@@ -126,7 +126,7 @@ describe('bot: buying over Slack', function () {
     }
     const { rows } = await db.query<{ id: string }>('SELECT id FROM orders WHERE customer_id = $1 ORDER BY purchased_at DESC, id DESC', [contoso.rows[0]!.id]);
     await post(createSlashCommand({ teamId: DEMO_PARTNER.slackTeamId, userId: USER, text: 'orders contoso-de.onmicrosoft.com', responseUrl: fake.responseUrl('o/1') }));
-    const list = await waitFor(fake, (c) => c.path.endsWith('o/1'));
+    const list = await slack.answer((c) => c.path.endsWith('o/1'));
     assertValidBlockKit({ text: list.params.text, blocks: list.params.blocks });
     const shown = JSON.stringify(list.params.blocks);
     assert.match(shown, /Orders of Contoso GmbH/);
@@ -139,7 +139,7 @@ describe('bot: buying over Slack', function () {
     const paging = buttons(list).filter((b) => JSON.parse(b.value).action === 'orders.page');
     assert.deepEqual(paging.map((b) => JSON.parse(b.value).page), [2], 'Next only, on the first page');
     await click(paging[0]!.value, paging[0]!.action_id, 'o/2');
-    const page2 = JSON.stringify((await waitFor(fake, (c) => c.path.endsWith('o/2'))).params.blocks);
+    const page2 = JSON.stringify((await slack.answer((c) => c.path.endsWith('o/2'))).params.blocks);
     assert.ok(page2.includes(rows[10]!.id), 'the eleventh newest on page 2');
     assert.ok(!page2.includes(rows[0]!.id));
   });
@@ -147,7 +147,7 @@ describe('bot: buying over Slack', function () {
   it('/csp orders answers an unknown customer and a customer of another partner alike, changing nothing', async () => {
     for (const [path, who] of [['o/unknown', 'nobody-such.onmicrosoft.com'], ['o/other', 'woodgrove-de.onmicrosoft.com']] as const) {
       await post(createSlashCommand({ teamId: DEMO_PARTNER.slackTeamId, userId: USER, text: `orders ${who}`, responseUrl: fake.responseUrl(path) }));
-      const answer = JSON.stringify((await waitFor(fake, (c) => c.path.endsWith(path))).params.blocks);
+      const answer = JSON.stringify((await slack.answer((c) => c.path.endsWith(path))).params.blocks);
       assert.match(answer, /nobody-such|woodgrove/i, 'the search is quoted back');
       assert.doesNotMatch(answer, /Woodgrove Bank AG/, 'another partner\'s customer is never named');
     }
@@ -155,13 +155,13 @@ describe('bot: buying over Slack', function () {
 
   it('/csp orders without a customer: the card\'s Search opens the search as a modal, whose submission finds the customer (the customer step of every flow)', async () => {
     await post(createSlashCommand({ teamId: DEMO_PARTNER.slackTeamId, userId: USER, text: 'orders', responseUrl: fake.responseUrl('s/1') }));
-    const card = await waitFor(fake, (c) => c.path.endsWith('s/1'));
+    const card = await slack.answer((c) => c.path.endsWith('s/1'));
     assertValidBlockKit({ text: card.params.text, blocks: card.params.blocks });
     const search = buttons(card).find((b) => JSON.parse(b.value).action === 'orders.search');
     assert.ok(search, 'a Search button on the customer card');
     fake.calls.length = 0;
     await click(search.value, search.action_id, 's/2');
-    const opened = await waitFor(fake, (c) => c.method === 'views.open');
+    const opened = await slack.answer((c) => c.method === 'views.open');
     const view = opened.params.view;
     assertValidSlackModal(view);
     assert.deepEqual(JSON.parse(view.private_metadata), { action: 'orders.search' });
@@ -172,24 +172,24 @@ describe('bot: buying over Slack', function () {
       view,
       values: { [queryBlock.block_id]: { query: { type: 'plain_text_input', value: 'contoso-de.onmicrosoft.com' } } },
     }));
-    const list = await waitFor(fake, (c) => c.method === 'chat.postMessage' && /Orders of Contoso GmbH/.test(JSON.stringify(c.params.blocks)));
+    const list = await slack.answer((c) => c.method === 'chat.postMessage' && /Orders of Contoso GmbH/.test(JSON.stringify(c.params.blocks)));
     assertValidBlockKit({ text: list.params.text, blocks: list.params.blocks });
   });
 
   it('/csp buy: the product card\'s Search opens the product search as a modal; its submission lists what matches', async () => {
     await post(createSlashCommand({ teamId: DEMO_PARTNER.slackTeamId, userId: USER, text: 'buy contoso-de.onmicrosoft.com', responseUrl: fake.responseUrl('p/1') }));
-    const products = await waitFor(fake, (c) => c.path.endsWith('p/1'));
+    const products = await slack.answer((c) => c.path.endsWith('p/1'));
     const search = buttons(products).find((b) => JSON.parse(b.value).action === 'buy.searchProducts');
     assert.ok(search, 'a Search button on the product card');
     fake.calls.length = 0;
     await click(search.value, search.action_id, 'p/2');
-    const opened = await waitFor(fake, (c) => c.method === 'views.open');
+    const opened = await slack.answer((c) => c.method === 'views.open');
     const view = opened.params.view;
     assertValidSlackModal(view);
     assert.equal(JSON.parse(view.private_metadata).action, 'buy.productSearch');
     const searchBlock = view.blocks.find((b: any) => b.type === 'input' && b.element?.action_id === 'search');
     await post(createViewSubmission({ teamId: DEMO_PARTNER.slackTeamId, userId: USER, view, values: { [searchBlock.block_id]: { search: { type: 'plain_text_input', value: 'SQL Server' } } } }));
-    const list = await waitFor(fake, (c) => c.method === 'chat.postMessage' && /SQL Server/.test(JSON.stringify(c.params.blocks)));
+    const list = await slack.answer((c) => c.method === 'chat.postMessage' && /SQL Server/.test(JSON.stringify(c.params.blocks)));
     assertValidBlockKit({ text: list.params.text, blocks: list.params.blocks });
     assert.doesNotMatch(JSON.stringify(list.params.blocks), /Windows Server Datacenter/, 'only what matches the search');
   });

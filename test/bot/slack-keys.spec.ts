@@ -11,7 +11,7 @@ import { seedDemoData, DEMO_PARTNER } from '../../services/seed/demo.js';
 import { testDb } from '../support/db.js';
 import { createBlockAction, createSlashCommand } from '../support/factories.js';
 import type { FakeSlackApi } from '../fakes/slack-api.js';
-import { slackButtons as buttons, startSlackTestBot, waitForSlackCall as waitFor, type SlackTestBot } from '../support/slack.js';
+import { slackButtons as buttons, startSlackTestBot, type SlackTestBot } from '../support/slack.js';
 import { assertValidBlockKit } from '../cards/validate.js';
 import { placeOrder } from '../support/purchases.js';
 
@@ -51,20 +51,20 @@ describe('bot: keys and downloads over Slack', function () {
 
   it('/csp keys → purchase → combination → key and link, ephemeral only', async () => {
     await post(createSlashCommand({ teamId: DEMO_PARTNER.slackTeamId, userId: USER, text: `keys ${domain}`, responseUrl: fake.responseUrl('k/1') }));
-    const list = await waitFor(fake, (c) => c.path.endsWith('k/1'));
+    const list = await slack.answer((c) => c.path.endsWith('k/1'));
     assertValidBlockKit({ text: list.params.text, blocks: list.params.blocks });
     assert.match(JSON.stringify(list.params.blocks), new RegExp(orderId));
     const item = buttons(list).find((b) => JSON.parse(b.value).action === 'software.item');
     assert.ok(item, 'a Keys and downloads button');
 
     await post(createBlockAction({ teamId: DEMO_PARTNER.slackTeamId, userId: USER, value: item.value, actionId: item.action_id, responseUrl: fake.responseUrl('k/2') }));
-    const choices = await waitFor(fake, (c) => c.path.endsWith('k/2'));
+    const choices = await slack.answer((c) => c.path.endsWith('k/2'));
     assertValidBlockKit({ text: choices.params.text, blocks: choices.params.blocks });
     const variant = buttons(choices).find((b) => /2025/.test(b.text.text) && /ISO/.test(b.text.text));
     assert.ok(variant, 'a button for a Windows Server 2025 ISO');
 
     await post(createBlockAction({ teamId: DEMO_PARTNER.slackTeamId, userId: USER, value: variant.value, actionId: variant.action_id, responseUrl: fake.responseUrl('k/3') }));
-    const keys = await waitFor(fake, (c) => c.path.endsWith('k/3'));
+    const keys = await slack.answer((c) => c.path.endsWith('k/3'));
     assertValidBlockKit({ text: keys.params.text, blocks: keys.params.blocks });
     assert.match(JSON.stringify(keys.params.blocks), PRODUCT_KEY);
     assert.notEqual(keys.params.response_type, 'in_channel', 'ephemeral');

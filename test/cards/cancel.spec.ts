@@ -286,7 +286,7 @@ describe('cards: cancelling a purchase (R14–R20)', () => {
         assert.ok(view.title.text.length <= 24);
         assert.deepEqual(JSON.parse(view.private_metadata), { action: 'cancel.submit', customerId: contoso.id, noticeId: 'notice-7f3a2c', orderId: 'ORD-2025-200000' });
         const inputBlocks = view.blocks.filter((b) => b.type === 'input');
-        assert.deepEqual(inputBlocks.map((b) => [b.block_id, b.element.type, b.element.action_id, b.optional]), [['acknowledged', 'checkboxes', 'acknowledged', true]]);
+        assert.deepEqual(inputBlocks.map((b) => [b.block_id, b.element.type, b.element.action_id, b.optional]), [['acknowledged', 'checkboxes', 'acknowledged', undefined]]);
         const box = inputBlocks[0]!.element as { options: Array<{ value: string; text: { text: string } }> };
         assert.deepEqual(box.options.map((o) => o.value), ['true']);
         assert.deepEqual(submitted(view, { acknowledged: 'true' }), { action: 'cancel.submit', customerId: contoso.id, noticeId: 'notice-7f3a2c', orderId: 'ORD-2025-200000', acknowledged: 'true' });
@@ -305,7 +305,7 @@ describe('cards: cancelling a purchase (R14–R20)', () => {
       assert.deepEqual(submitted(several, { orderId: 'ORD-2025-200001', acknowledged: 'true' }), {
         action: 'cancel.submit', customerId: contoso.id, noticeId: 'notice-7f3a2c', orderId: 'ORD-2025-200001', acknowledged: 'true',
       });
-      // The checkbox is optional for Slack (so the bot hears a submit without it), and says it is needed.
+      // The checkbox is required (Slack keeps the modal open until it is ticked), and its hint says why.
       assert.match(texts(several.blocks).join('\n'), /Needed to submit: without it, nothing is cancelled\./);
     });
 
