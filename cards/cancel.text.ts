@@ -259,6 +259,8 @@ export function finishedBody(screen: CancellationFinishedScreen, locale: Locale)
 
 /** R19: "All activation keys and download links … are revoked (3 keys, 2 links). The customer must …" */
 export function revokedText(screen: CancellationFinishedScreen, locale: Locale): string {
+  // Nothing had been issued: "revoked (0 keys, 0 links)" would read as if something went wrong.
+  if (screen.keysRevoked === 0 && screen.linksRevoked === 0) return t(locale, 'cancel.finished.noneIssued');
   return t(locale, 'cancel.finished.revoked', {
     keys: plural(locale, screen.keysRevoked, 'cancel.count.keys.one', 'cancel.count.keys.other'),
     links: plural(locale, screen.linksRevoked, 'cancel.count.links.one', 'cancel.count.links.other'),

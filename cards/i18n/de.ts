@@ -360,6 +360,8 @@ export const de: { readonly [K in MessageKey]: string } = {
   'cancel.finished.body': 'Die Bestellung {orderId} ({title}) von {customer} ist storniert. Gutschrift auf Ihrer nächsten Rechnung: {amount}.',
   'cancel.finished.revoked':
     'Alle Aktivierungsschlüssel und Downloadlinks dieses Kaufs sind gesperrt ({keys}, {links}). Der Kunde muss die Nutzung der Software beenden und sie deinstallieren.',
+  'cancel.finished.noneIssued':
+    'Für diesen Kauf waren keine Aktivierungsschlüssel oder Downloadlinks ausgegeben, und es können auch keine mehr ausgegeben werden. Der Kunde muss die Nutzung der Software beenden und sie deinstallieren.',
   'cancel.count.keys.one': '1 Schlüssel',
   'cancel.count.keys.other': '{count} Schlüssel',
   'cancel.count.links.one': '1 Link',

@@ -351,6 +351,8 @@ export const en = {
   'cancel.finished.body': 'Order {orderId} ({title}) of {customer} is cancelled. Credit on your next invoice: {amount}.',
   'cancel.finished.revoked':
     'All activation keys and download links of this purchase are revoked ({keys}, {links}). The customer must stop using the software and uninstall it.',
+  'cancel.finished.noneIssued':
+    'No activation key or download link had been issued for this purchase, and none can be issued now. The customer must stop using the software and uninstall it.',
   'cancel.count.keys.one': '1 key',
   'cancel.count.keys.other': '{count} keys',
   'cancel.count.links.one': '1 link',

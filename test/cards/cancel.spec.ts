@@ -374,6 +374,11 @@ describe('cards: cancelling a purchase (R14–R20)', () => {
       assert.match(seen(cancellationFinishedScreen({ keysRevoked: 1, linksRevoked: 0 })), /\(1 key, 0 links\)/);
       assert.match(seen(screen, 'de'), /sind gesperrt \(3 Schlüssel, 2 Links\)\. Der Kunde muss die Nutzung der Software beenden und sie deinstallieren\./);
       assert.match(seen(cancellationFinishedScreen({ keysRevoked: 1, linksRevoked: 1 }), 'de'), /\(1 Schlüssel, 1 Link\)/);
+      // Nothing had been issued: no "revoked (0 keys, 0 links)", which reads as if something failed.
+      const none = cancellationFinishedScreen({ keysRevoked: 0, linksRevoked: 0 });
+      assert.equal(count(seen(none), /No activation key or download link had been issued for this purchase, and none can be issued now\. The customer must stop using the software and uninstall it\./), 3);
+      assert.doesNotMatch(seen(none), /revoked/);
+      assert.match(seen(none, 'de'), /keine Aktivierungsschlüssel oder Downloadlinks ausgegeben/);
       // No flow and no customer id here: `orders` asks for the customer.
       assert.deepEqual(submits(screen), [{ action: 'command', command: 'orders' }]);
       assert.deepEqual(slackValues(screen), [{ action: 'command', command: 'orders' }]);
