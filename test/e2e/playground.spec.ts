@@ -1,8 +1,10 @@
 /**
  * A newcomer's first minute, in a real browser: the Microsoft 365 Agents Playground
  * (the local Teams-like client `npm start` opens) talks to the real bot; we type
- * `help`, see the help card, press a button on it and see the answer. Screenshots go
- * to test-results/ — look at them.
+ * `help`, see the help card, press a button on it and see the answer; buy, get a key,
+ * and cancel a purchase — a worker finishes the cancellation and its proactive
+ * notification arrives in the Playground's chat. Screenshots go to test-results/ — look
+ * at them.
  *
  * Needs Debian's Chromium (/usr/bin/chromium; .ci/run installs it). Without it the test
  * is skipped locally and fails in CI.
@@ -14,10 +16,13 @@ import net from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page, type Response } from 'playwright-core';
 import { randomUUID } from 'node:crypto';
+import { startWorker, type WorkerProcess } from '../../bot/worker.js';
+import { loadConfig } from '../../services/config.js';
+import type { Db } from '../../services/db/pool.js';
 import { seedDemoData } from '../../services/seed/demo.js';
 import { createLogger } from '../../services/logger.js';
+import { TestBackends, eventually, isolatedDb } from '../jobs/support.js';
 import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { testDb } from '../support/db.js';
 import { placeOrder } from '../support/purchases.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -58,6 +63,13 @@ async function send(page: Page, text: string): Promise<void> {
 
 describe('e2e: Agents Playground → bot (headless Chromium)', function () {
   this.timeout(120_000);
+  // A schema of this file's own: the worker's outbox relay must see only what happens here,
+  // not the cancellations other spec files left in the run's shared schema (it would finish
+  // them and tell the demo user — in this very Playground chat).
+  let isolated: { db: Db; drop: () => Promise<void> } | undefined;
+  let db: Db;
+  const backends = new TestBackends();
+  let worker: WorkerProcess | undefined;
   let bot: TestBot;
   let playground: ChildProcess | undefined;
   let browser: Browser | undefined;
@@ -69,8 +81,10 @@ describe('e2e: Agents Playground → bot (headless Chromium)', function () {
       if (process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`);
       this.skip();
     }
-    await seedDemoData(testDb(), { logger: createLogger({ level: 'silent' }) });
-    bot = await startTestBot();
+    isolated = await isolatedDb('playground_e2e');
+    db = isolated.db;
+    await seedDemoData(db, { logger: createLogger({ level: 'silent' }) });
+    bot = await startTestBot({ db });
     const port = await freePort();
     playgroundUrl = `http://127.0.0.1:${port}`;
     playground = spawn(
@@ -89,10 +103,23 @@ describe('e2e: Agents Playground → bot (headless Chromium)', function () {
   });
 
   after(async () => {
+    await worker?.close(2000);
     await browser?.close();
     playground?.kill('SIGTERM');
     await bot?.close();
+    await backends.cleanup();
+    await isolated?.drop();
   });
+
+  /** The demo partner, the demo user (Alex Wilber, Admin agent) and the demo customer Contoso GmbH. */
+  async function demo(): Promise<{ partnerId: number; userId: number; customerId: string }> {
+    const { rows: [who] } = await db.query<{ partner_id: string; user_id: string; customer_id: string }>(
+      `SELECT u.partner_id, u.id AS user_id, c.id AS customer_id FROM users u JOIN customers c ON c.partner_id = u.partner_id
+        WHERE u.external_id = '00000000-0000-0000-0000-0000000000020' AND c.primary_domain = 'contoso-de.onmicrosoft.com'`,
+    );
+    assert.ok(who, 'the demo user and customer are seeded');
+    return { partnerId: Number(who.partner_id), userId: Number(who.user_id), customerId: who.customer_id };
+  }
 
   it('greets the newcomer, answers help with the help card, and runs a button on it', async () => {
     await page.getByText('Welcome to CSP Software Desk').first().waitFor({ timeout: 30_000 });
@@ -129,8 +156,8 @@ describe('e2e: Agents Playground → bot (headless Chromium)', function () {
     await page.locator('.ac-adaptiveCard').last().getByRole('button', { name: 'Confirm purchase' }).click();
     await page.getByText('Order placed').first().waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(SHOTS, 'playground-buy-done.png'), fullPage: true });
-    const { rows } = await testDb().query(
-      // The demo partner's Contoso (other specs make customers of that name, some with orders dated ahead by a test clock).
+    const { rows } = await db.query(
+      // The order just placed: Contoso GmbH's newest in this file's own schema.
       `SELECT o.id FROM orders o JOIN customers c ON c.id = o.customer_id AND c.partner_id = o.partner_id
         WHERE c.primary_domain = 'contoso-de.onmicrosoft.com' ORDER BY o.purchased_at DESC LIMIT 1`,
     );
@@ -139,13 +166,9 @@ describe('e2e: Agents Playground → bot (headless Chromium)', function () {
 
   it('gets a key and a download link for a purchase, and the link downloads the file', async () => {
     // A purchase of this test's own (the buying test may not have run).
-    const db = testDb();
-    const { rows: [who] } = await db.query<{ partner_id: string; user_id: string; customer_id: string }>(
-      `SELECT u.partner_id, u.id AS user_id, c.id AS customer_id FROM users u JOIN customers c ON c.partner_id = u.partner_id
-        WHERE u.external_id = '00000000-0000-0000-0000-0000000000020' AND c.primary_domain = 'contoso-de.onmicrosoft.com'`,
-    );
-    const { order } = await placeOrder(db, Number(who!.partner_id), {
-      customerId: who!.customer_id, createdBy: Number(who!.user_id), lines: [{ productId: 'DG7GMGF0D7FV', skuId: '0001', quantity: 8 }], idempotencyKey: randomUUID(),
+    const who = await demo();
+    const { order } = await placeOrder(db, who.partnerId, {
+      customerId: who.customerId, createdBy: who.userId, lines: [{ productId: 'DG7GMGF0D7FV', skuId: '0001', quantity: 8 }], idempotencyKey: randomUUID(),
     });
     await send(page, 'keys contoso-de.onmicrosoft.com');
     await page.getByText('Software of Contoso GmbH').first().waitFor({ timeout: 30_000 });
@@ -176,5 +199,76 @@ describe('e2e: Agents Playground → bot (headless Chromium)', function () {
     assert.equal(headers['referrer-policy'], 'no-referrer');
     const { rows: counted } = await db.query<{ download_count: number }>('SELECT download_count FROM download_links WHERE order_id = $1', [order.id]);
     assert.deepEqual(counted.map((r) => r.download_count), [1], 'one download counted');
+  });
+
+  it('cancels a purchase: the Important notice, Submit only with the acknowledgement, submitted; a worker finishes it and its notification arrives in the chat', async () => {
+    const who = await demo();
+    const { order } = await placeOrder(db, who.partnerId, {
+      customerId: who.customerId, createdBy: who.userId, lines: [{ productId: 'DG7GMGF0D7FV', skuId: '0001', quantity: 8 }], idempotencyKey: randomUUID(),
+    });
+    const cardsOf = (heading: string) => page.locator('.ac-adaptiveCard', { has: page.getByText(heading, { exact: true }) }).filter({ hasText: order.id });
+    const cancellations = async () => (await db.query<{ status: string }>('SELECT status FROM cancellations WHERE order_id = $1', [order.id])).rows.map((r) => r.status);
+    const purchaseStatus = async () => (await db.query<{ status: string }>('SELECT status FROM purchases WHERE order_id = $1', [order.id])).rows[0]?.status;
+
+    await send(page, `cancel ${order.id}`);
+    const notice = cardsOf('Important');
+    await notice.waitFor({ timeout: 30_000 });
+    const noticeText = await notice.innerText();
+    for (const line of ['Cancel a purchase', 'Contoso GmbH', 'Quantity:', 'revokes all activation keys and download links', 'uninstall', 'prorated']) {
+      assert.ok(noticeText.includes(line), `the notice says ${line}: ${noticeText}`);
+    }
+    const creditToday = /Credit if you cancel today: (€[\d,]+\.\d{2})/.exec(noticeText)?.[1];
+    assert.ok(creditToday, `the notice names today's credit: ${noticeText}`);
+    await page.screenshot({ path: path.join(SHOTS, 'playground-cancel-notice.png'), fullPage: true });
+
+    // Submit without the acknowledgement: the toggle is required, so the card itself refuses
+    // (the Adaptive Cards renderer validates before sending) and says what is missing.
+    const acknowledgement = notice.getByRole('checkbox', { name: 'I have read the notice and want to cancel this order' });
+    assert.equal(await acknowledgement.isChecked(), false, 'the acknowledgement starts switched off');
+    await notice.getByRole('button', { name: 'Submit cancellation' }).click();
+    await notice.getByText('Tick the acknowledgement to submit.').waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: path.join(SHOTS, 'playground-cancel-notice-unacknowledged.png'), fullPage: true });
+    assert.deepEqual(await cancellations(), [], 'nothing submitted without the acknowledgement');
+
+    await acknowledgement.check();
+    await notice.getByRole('button', { name: 'Submit cancellation' }).click();
+    const submitted = cardsOf('Cancellation submitted');
+    await submitted.waitFor({ timeout: 30_000 });
+    const submittedText = await submitted.innerText();
+    assert.ok(submittedText.includes(`Credit on your next invoice: ${creditToday}.`), `the submitted card names the credit ${creditToday}: ${submittedText}`);
+    assert.match(submittedText, /I will send you a message when it has finished/);
+    // The unacknowledged Submit never reached the bot: it answered once, to the acknowledged one.
+    assert.equal(await notice.count(), 1, 'no second notice: the first Submit was not sent');
+    assert.deepEqual(await cancellations(), ['requested']);
+    assert.equal(await purchaseStatus(), 'cancelling');
+    await page.screenshot({ path: path.join(SHOTS, 'playground-cancel-submitted.png'), fullPage: true });
+
+    // The worker takes the intent from the outbox, has the (embedded) backend cancel it, and
+    // tells the requester in their personal chat — the Playground's, whose serviceUrl the
+    // bot stored from this chat's last activity: a proactive POST to /v3/conversations/{id}/activities.
+    const { rows: refs } = await db.query<{ service_url: string }>(
+      `SELECT reference->>'serviceUrl' AS service_url FROM conversation_refs WHERE user_id = $1 AND active AND conversation_type = 'personal' ORDER BY updated_at DESC LIMIT 1`,
+      [who.userId],
+    );
+    assert.equal(new URL(refs[0]?.service_url ?? 'about:blank').port, new URL(playgroundUrl).port, `the personal chat is the Playground's: ${refs[0]?.service_url}`);
+    const config = loadConfig({ OUTBOX_RELAY_INTERVAL_MS: '100', WORKER_CONCURRENCY: '2', SHUTDOWN_TIMEOUT_MS: '2000', EMBEDDED_CANCELLATION_DELAY_MS: '300' });
+    worker = startWorker({ config, db, jobs: backends.create('postgres'), logger: createLogger({ level: 'silent' }) });
+    const finished = cardsOf('Cancellation finished');
+    await finished.waitFor({ timeout: 30_000 });
+    const finishedText = await finished.innerText();
+    assert.match(finishedText, new RegExp(`Order ${order.id} \\(Windows Server Datacenter – 2 Core License Pack – 1 year\\) of Contoso GmbH is cancelled`));
+    assert.ok(finishedText.includes(`Credit on your next invoice: ${creditToday}.`), `the notification names the credit ${creditToday}: ${finishedText}`);
+    // Nothing had been issued for this order, and the notice says so.
+    assert.match(finishedText, /No activation key or download link had been issued for this purchase/);
+    assert.match(finishedText, /The customer must stop using the software and uninstall it\./);
+    await finished.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'playground-cancel-finished.png'), fullPage: true });
+    assert.equal(await purchaseStatus(), 'cancelled');
+    assert.deepEqual(await cancellations(), ['finished']);
+    // The Playground answered the proactive POST (201), so the delivery is recorded as sent — and sent once.
+    await eventually(async () => (await db.query<{ status: string }>(
+      `SELECT n.status FROM notifications n JOIN cancellations c ON n.dedupe_key = 'cancellation-finished:' || c.id WHERE c.order_id = $1`, [order.id],
+    )).rows[0]?.status === 'sent', { what: 'the notification recorded as sent', timeoutMs: 10_000 });
+    assert.equal(await finished.count(), 1, 'one notification in the chat');
   });
 });
