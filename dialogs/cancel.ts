@@ -5,8 +5,8 @@
  * (the tracking job tells them, services/cancellation/tracking.ts) → another order of the same
  * customer, if they like (R17: several, one after another).
  *
- * What the user typed is read once: an order id (12 or more letters and digits with at least
- * one digit, e.g. 7DK3XKQSZDRA) and the rest as the customer ("cancel order 7DK3… for
+ * What the user typed is read once: an order id (10 to 64 letters and digits, e.g.
+ * 7DK3XKQSZDRA — one without a digit only when the partner has that order) and the rest as the customer ("cancel order 7DK3… for
  * contoso" works as well as "cancel contoso 7DK3…"). With an order id only, the customer is
  * the order's. Filler words (order, for, of; Bestellung, für, von) are ignored.
  *
@@ -43,22 +43,43 @@ interface CancelState {
   notice?: { noticeId: string; productId: string; orderIds: string[] };
 }
 
-const ORDER_ID = /^(?=.*\d)[A-Za-z0-9][A-Za-z0-9-]{9,63}$/;
+/** Shaped like an order id: 10–64 letters, digits and dashes (Partner Center's and the embedded backend's are 12). */
+const ORDER_ID_SHAPE = /^[A-Za-z0-9][A-Za-z0-9-]{9,63}$/;
 const FILLER = new Set(['order', 'orders', 'for', 'of', 'the', 'customer', 'bestellung', 'für', 'fuer', 'von', 'kunde']);
 const GUID_LIKE = /^\{?[0-9a-f]{8}-/i;
 
-/** What `cancel …` said: an order id (when one is there) and the customer query (the rest). */
-export function parseCancelArgs(args: string): { orderId: string | null; query: string | null } {
+export interface CancelArgs {
+  orderId: string | null;
+  /** The customer words (the rest), or null. */
+  query: string | null;
+  /**
+   * Words shaped like an order id but without a digit ("Pharmaceuticals" is one, and so is one
+   * order id in about 90): an order id only if the partner has such an order — the flow asks.
+   */
+  candidates: string[];
+}
+
+/**
+ * What `cancel …` said: an order id (the first order-id-shaped word with a digit, or one of
+ * `knownOrderIds`) and the customer query (the rest, filler words left out).
+ */
+export function parseCancelArgs(args: string, knownOrderIds: ReadonlySet<string> = new Set()): CancelArgs {
   const words = args.trim().split(/\s+/).filter(Boolean);
   let orderId: string | null = null;
   const rest: string[] = [];
+  const candidates: string[] = [];
   for (const w of words) {
     const bare = w.replace(/[.,;:!?]+$/, '');
-    if (!orderId && ORDER_ID.test(bare) && !GUID_LIKE.test(bare) && !bare.includes('.')) orderId = bare.toUpperCase();
-    else if (!FILLER.has(bare.toLowerCase())) rest.push(w);
+    const shaped = ORDER_ID_SHAPE.test(bare) && !GUID_LIKE.test(bare) && !bare.includes('.');
+    if (!orderId && shaped && (/\d/.test(bare) || knownOrderIds.has(bare.toUpperCase()))) {
+      orderId = bare.toUpperCase();
+      continue;
+    }
+    if (shaped) candidates.push(bare.toUpperCase());
+    if (!FILLER.has(bare.toLowerCase())) rest.push(w);
   }
   const query = rest.join(' ').trim();
-  return { orderId, query: query === '' ? null : query };
+  return { orderId, query: query === '' ? null : query, candidates: orderId ? [] : candidates };
 }
 
 function utcDate(iso: string): string {
@@ -97,13 +118,22 @@ export class CancelDialog extends Dialog<{ args?: string }> {
   override async beginDialog(dc: DialogContext, options?: { args?: string }): Promise<DialogTurnResult> {
     const state: CancelState = { step: 'customer' };
     dc.activeDialog!.state = state;
-    const { orderId, query } = parseCancelArgs(options?.args ?? '');
-    if (orderId) state.orderId = orderId;
-    if (orderId && !query) {
-      // `cancel <order id>`: the order names its customer.
-      const customer = await orRefuse(dc.context, () => this.cancellations.customerOfOrder(requireActor(dc.context), orderId));
-      if (!customer) return dc.endDialog();
-      return this.afterCustomer(dc, state, customer);
+    const args = options?.args ?? '';
+    const first = parseCancelArgs(args);
+    let { orderId, query } = first;
+    if (!orderId && first.candidates.length > 0) {
+      // A word without a digit is an order id only when the partner has that order.
+      const known = await orRefuse(dc.context, () => this.cancellations.knownOrderId(requireActor(dc.context), first.candidates));
+      if (known === null) return dc.endDialog();
+      if (known) ({ orderId, query } = parseCancelArgs(args, new Set([known])));
+    }
+    if (orderId) {
+      state.orderId = orderId;
+      // `cancel <order id>`: the order names its customer; with customer words too, when they name that customer.
+      const found = await orRefuse(dc.context, () => this.cancellations.customerOfOrder(requireActor(dc.context), orderId, query ?? undefined));
+      if (!found) return dc.endDialog();
+      if (found.named) return this.afterCustomer(dc, state, found.customer);
+      // The words name other customers only: the user picks one, and the notice says the order is not theirs.
     }
     // A customer id (a button), else a name, tenant id or domain.
     return dc.beginDialog(CUSTOMER_STEP, { flow: 'cancel', query, byId: true } satisfies CustomerStepOptions);

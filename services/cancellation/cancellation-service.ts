@@ -137,14 +137,35 @@ export class CancellationService {
     return { customer, products: [...products.values()] };
   }
 
-  /** `cancel <order id>` without a customer: the customer the order was bought for (order_not_found when it is not the partner's software purchase). */
-  async customerOfOrder(actor: Actor, orderId: string): Promise<CustomerView> {
+  /**
+   * Which of `words` (order-id-shaped words the user typed) is the id of one of the partner's
+   * software purchases: the first that is, or '' when none is.
+   */
+  async knownOrderId(actor: Actor, words: readonly string[]): Promise<string> {
+    requireCapability(actor, 'cancel');
+    const ids = words.map((w) => String(w).trim().toUpperCase()).filter((w) => isOrderIdShaped(w)).slice(0, 10);
+    if (ids.length === 0) return '';
+    const known = await this.deps.ledger.existing(actor.partnerId, ids, CANCELLABLE_KINDS);
+    return ids.find((id) => known.has(id)) ?? '';
+  }
+
+  /**
+   * `cancel <order id>` and `cancel <order id> for <customer>`: the customer the order was bought
+   * for (order_not_found when it is not the partner's software purchase), and whether it is one
+   * the customer words name (a name that matches several customers still names the order's own:
+   * "cancel order X for contoso" needs no choice between two Contosos). `named` is false when the
+   * words find other customers only; the flow then lets the user choose, and the notice refuses.
+   */
+  async customerOfOrder(actor: Actor, orderId: string, query?: string): Promise<{ customer: CustomerView; named: boolean }> {
     requireCapability(actor, 'cancel');
     const id = typeof orderId === 'string' ? orderId.trim().toUpperCase() : '';
     if (!isOrderIdShaped(id)) throw refuse({ code: 'order_not_found', orderId: String(orderId ?? '').slice(0, 64) });
     const purchase = await this.deps.ledger.get(actor.partnerId, id);
     if (!purchase || !purchase.lines.some((l) => CANCELLABLE_KINDS.includes(l.productKind))) throw refuse({ code: 'order_not_found', orderId: id });
-    return this.deps.customers.get(actor, 'cancel', purchase.customerId);
+    const customer = await this.deps.customers.get(actor, 'cancel', purchase.customerId);
+    if (query === undefined || query.trim() === '') return { customer, named: true };
+    const found = await this.deps.customers.search(actor, 'cancel', query);
+    return { customer, named: found.customers.some((c) => c.id === customer.id) };
   }
 
   /**

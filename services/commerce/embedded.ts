@@ -440,13 +440,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class EmbeddedCommerceBackend implements CommerceBackend {
   readonly name = 'embedded';
   private readonly now: () => Date;
+  private readonly newOrderId: () => string;
   private readonly cancellation: EmbeddedCancellationOptions;
 
+  /** `orderIds`: where new order ids come from (default generateOrderId; tests pass ids of a given shape). */
   constructor(
     private readonly db: Db,
-    opts: { now?: () => Date; cancellation?: Partial<EmbeddedCancellationOptions> } = {},
+    opts: { now?: () => Date; cancellation?: Partial<EmbeddedCancellationOptions>; orderIds?: () => string } = {},
   ) {
     this.now = opts.now ?? (() => new Date());
+    this.newOrderId = opts.orderIds ?? generateOrderId;
     this.cancellation = { delayMs: opts.cancellation?.delayMs ?? 0, outcome: opts.cancellation?.outcome ?? 'completes' };
   }
 
@@ -631,7 +634,7 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
     const market = customer.country_code;
 
     for (let attempt = 0; ; attempt++) {
-      const orderId = generateOrderId();
+      const orderId = this.newOrderId();
       // The order and its lines in one statement: no line is written when the order is not.
       const inserted = await this.db.query({
         name: 'commerce.insertOrder',

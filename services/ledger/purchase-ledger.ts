@@ -200,6 +200,16 @@ export class PurchaseLedger {
     return rows[0] ? toPurchase(rows[0]) : null;
   }
 
+  /** Which of `orderIds` are the partner's purchases with a line of the given kinds. */
+  async existing(partnerId: number, orderIds: readonly string[], kinds: readonly ProductKind[]): Promise<Set<string>> {
+    const { rows } = await this.db.query<{ order_id: string }>(
+      `SELECT DISTINCT l.order_id FROM purchase_lines l
+        WHERE l.partner_id = $1 AND l.order_id = ANY($2::text[]) AND l.product_kind = ANY($3::text[])`,
+      [partnerId, orderIds, kinds],
+    );
+    return new Set(rows.map((r) => r.order_id));
+  }
+
   /** A customer's purchases of the given product kinds, newest first (at most `limit`, default 100). */
   async ofCustomer(partnerId: number, customerId: string, kinds: readonly ProductKind[], limit = 100): Promise<Purchase[]> {
     const { rows } = await this.db.query<PurchaseRow>(

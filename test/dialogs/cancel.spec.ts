@@ -6,7 +6,9 @@
  * notification arrives at the (fake) Bot Connector, `orders` and `keys` show it cancelled.
  */
 import { strict as assert } from 'node:assert';
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
+import { parseCancelArgs } from '../../dialogs/cancel.js';
+import { EmbeddedCommerceBackend } from '../../services/commerce/embedded.js';
 import { startWorker, type WorkerProcess } from '../../bot/worker.js';
 import { loadConfig } from '../../services/config.js';
 import { createLogger } from '../../services/logger.js';
@@ -106,7 +108,7 @@ describe('dialogs/cancel (Teams turn table)', function () {
     assert.ok(noticeId, 'the notice card carries its id');
 
     const again = await turn({ value: { action: 'cancel.submit', customerId: customer.id, noticeId, orderId, acknowledged: 'false' } });
-    assert.match(again, /Switch on the acknowledgement to submit/);
+    assert.match(again, /Tick the acknowledgement to submit/);
     assert.equal((await cancellations(orderId)).length, 0);
     assert.equal(await purchaseStatus(orderId), 'active');
 
@@ -135,11 +137,46 @@ describe('dialogs/cancel (Teams turn table)', function () {
     assert.match(direct, /credited in full \(100 %\)/);
     const natural = await turn({ text: `cancel order ${orderId} for ${customer.domain}` });
     assert.match(natural, /Important/);
+    // Words that match several customers, the order's among them ("Cancel Test …" is every test's customer): no choice asked.
+    const several = await turn({ text: `cancel order ${orderId} for Cancel Test` });
+    assert.doesNotMatch(several, /Select one/);
+    assert.match(several, /Important/);
+    assert.match(several, new RegExp(orderId));
+    // Words that name other customers only: the user chooses, and the notice says the order is not theirs.
+    const elsewhere = await turn({ text: `cancel order ${orderId} for Fabrikam` });
+    assert.match(elsewhere, new RegExp(`Order ${orderId} is not one of Fabrikam Inc.'s orders`));
+    assert.equal((await cancellations(orderId)).length, 0);
     const { rows } = await db.query<{ id: string }>("SELECT id FROM customers WHERE partner_id = $1 AND primary_domain = 'contoso-de.onmicrosoft.com'", [partnerId]);
     const theirs = await buy(WS_DATACENTER, 8, rows[0]!.id);
     assert.match(await turn({ text: `cancel ${customer.domain} ${theirs}` }), new RegExp(`Order ${theirs} is not one of ${customer.name}'s orders. Nothing was changed`));
     assert.match(await turn({ text: 'cancel NOSUCHORDER99' }), /I found no order NOSUCHORDER99/);
     assert.equal((await cancellations(theirs)).length, 0);
+  });
+
+  it('an order id without a digit (about one in 90) is read as the order when the partner has it, else as customer words', async () => {
+    const letters = 'ABCDEFGHJKMNPQRSTVWXYZ';
+    const letterId = Array.from({ length: 12 }, () => letters[randomInt(letters.length)]).join('');
+    const backend = new EmbeddedCommerceBackend(db, { orderIds: () => letterId });
+    await placeOrder(db, partnerId, { customerId: customer.id, createdBy: alexUserId, lines: [{ ...WS_DATACENTER, quantity: 8 }], idempotencyKey: randomUUID() }, backend);
+    for (const text of [`cancel ${letterId.toLowerCase()}`, `cancel order ${letterId} for Cancel Test`]) {
+      const notice = await turn({ text });
+      assert.match(notice, /Important/, text);
+      assert.match(notice, new RegExp(`Order ID: \\n${letterId}`), text);
+    }
+    // A long word that is no order of the partner stays part of the customer search.
+    assert.match(await turn({ text: 'cancel Contoso Pharmaceuticals' }), /Software purchases of Contoso Pharmaceuticals Ltd/);
+    assert.deepEqual(await cancellations(letterId), []);
+  });
+
+  it('parseCancelArgs: the order id, the customer words, filler words left out; digit-less words only when known', () => {
+    assert.deepEqual(parseCancelArgs('order 7dk3xkqszdra for contoso'), { orderId: '7DK3XKQSZDRA', query: 'contoso', candidates: [] });
+    assert.deepEqual(parseCancelArgs('contoso-de.onmicrosoft.com 7DK3XKQSZDRA.'), { orderId: '7DK3XKQSZDRA', query: 'contoso-de.onmicrosoft.com', candidates: [] });
+    assert.deepEqual(parseCancelArgs('Bestellung 7DK3XKQSZDRA für Contoso GmbH'), { orderId: '7DK3XKQSZDRA', query: 'Contoso GmbH', candidates: [] });
+    assert.deepEqual(parseCancelArgs('Contoso Pharmaceuticals'), { orderId: null, query: 'Contoso Pharmaceuticals', candidates: ['PHARMACEUTICALS'] });
+    assert.deepEqual(parseCancelArgs('qwertzpkmnbv for contoso', new Set(['QWERTZPKMNBV'])), { orderId: 'QWERTZPKMNBV', query: 'contoso', candidates: [] });
+    // A tenant GUID is customer words, never an order id.
+    assert.deepEqual(parseCancelArgs('3f2b6a1e-7c4d-4e8a-9b1f-2d5c6e7f8a90'), { orderId: null, query: '3f2b6a1e-7c4d-4e8a-9b1f-2d5c6e7f8a90', candidates: [] });
+    assert.deepEqual(parseCancelArgs('   '), { orderId: null, query: null, candidates: [] });
   });
 
   it('refusals: a software plan, a window passed (day 61), an already cancelled order', async () => {
@@ -169,7 +206,7 @@ describe('dialogs/cancel (Teams turn table)', function () {
     assert.match(await turn(submit({ orderId: other })), /out of date or belongs to someone else/);
     assert.match(await turn(submit({ noticeId: randomUUID() })), /out of date or belongs to someone else/);
     assert.match(await turn(submit({ customerId: randomUUID() })), /out of date or belongs to someone else/);
-    assert.match(await turn(submit({ acknowledged: 'yes please' })), /Switch on the acknowledgement/);
+    assert.match(await turn(submit({ acknowledged: 'yes please' })), /Tick the acknowledgement/);
     // Another user's press on this card: they have no flow here (dialog state is per user).
     assert.match(await turn(submit({}), MEGAN), /no longer works/);
     assert.deepEqual(await cancellations(orderId), []);
