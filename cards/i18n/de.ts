@@ -314,7 +314,7 @@ export const de: { readonly [K in MessageKey]: string } = {
   'cancel.refused.alreadyCancelled': 'Die Bestellung {orderId} wurde bereits am {at} storniert.',
   'cancel.refused.inProgress': 'Die Bestellung {orderId} wird bereits storniert (seit {since}). Wer die Stornierung abgeschickt hat, erfährt, wenn sie abgeschlossen ist.',
   'cancel.refused.nothingToCancel': 'Keine der Bestellungen von {title} kann jetzt storniert werden: Ihr Stand steht in der Liste.',
-  'cancel.refused.acknowledgementRequired': 'Bitte bestätigen Sie, dass Sie den wichtigen Hinweis gelesen haben (über „Absenden“ einschalten), und senden Sie dann erneut ab. Es wurde nichts geändert.',
+  'cancel.refused.acknowledgementRequired': 'Bitte bestätigen Sie, dass Sie den wichtigen Hinweis gelesen haben (das Häkchen über „Absenden“ setzen), und senden Sie dann erneut ab. Es wurde nichts geändert.',
   'cancel.refused.staleNotice': 'Diese Karte ist veraltet oder gehört jemand anderem. Beginnen Sie neu mit `cancel`. Es wurde nichts geändert.',
   // Stornieren (R14–R20): die Käufe, der wichtige Hinweis, die Antworten
   'cancel.purchases.title': 'Softwarekäufe von {name}',
@@ -347,7 +347,7 @@ export const de: { readonly [K in MessageKey]: string } = {
   'cancel.notice.acknowledgeLabel': 'Bestätigung',
   'cancel.notice.acknowledge': 'Ich habe den Hinweis gelesen und möchte diese Bestellung stornieren',
   'cancel.notice.acknowledgeHint': 'Zum Absenden nötig: Ohne die Bestätigung wird nichts storniert.',
-  'cancel.notice.acknowledgementMissing': 'Schalten Sie die Bestätigung ein, um abzusenden.',
+  'cancel.notice.acknowledgementMissing': 'Setzen Sie das Häkchen bei der Bestätigung, um abzusenden.',
   'cancel.notice.submit': 'Stornierung absenden',
   'cancel.notice.noOrder': 'Es gibt keine Bestellung von {title} zur Auswahl.',
   'cancel.submitted.title': 'Stornierung abgeschickt',

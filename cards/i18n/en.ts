@@ -305,7 +305,7 @@ export const en = {
   'cancel.refused.alreadyCancelled': 'Order {orderId} was cancelled already, on {at}.',
   'cancel.refused.inProgress': 'A cancellation of order {orderId} is already under way (since {since}). Whoever submitted it is told when it has finished.',
   'cancel.refused.nothingToCancel': 'None of the orders of {title} can be cancelled now: look at their state in the list.',
-  'cancel.refused.acknowledgementRequired': 'Please confirm that you have read the Important notice (switch it on above Submit), then submit again. Nothing was changed.',
+  'cancel.refused.acknowledgementRequired': 'Please confirm that you have read the Important notice (tick the acknowledgement above Submit), then submit again. Nothing was changed.',
   'cancel.refused.staleNotice': 'This card is out of date or belongs to someone else. Start again with `cancel`. Nothing was changed.',
   // cancelling (R14–R20): the purchases, the Important notice, the answers
   'cancel.purchases.title': 'Software purchases of {name}',
@@ -338,7 +338,7 @@ export const en = {
   'cancel.notice.acknowledgeLabel': 'Acknowledgement',
   'cancel.notice.acknowledge': 'I have read the notice and want to cancel this order',
   'cancel.notice.acknowledgeHint': 'Needed to submit: without it, nothing is cancelled.',
-  'cancel.notice.acknowledgementMissing': 'Switch on the acknowledgement to submit.',
+  'cancel.notice.acknowledgementMissing': 'Tick the acknowledgement to submit.',
   'cancel.notice.submit': 'Submit cancellation',
   'cancel.notice.noOrder': 'There is no order of {title} to choose from.',
   'cancel.submitted.title': 'Cancellation submitted',

@@ -165,7 +165,7 @@ describe('bot: cancelling over Slack, to the notification in the DM', function (
     await post(submission(view, {}));
     const again = await answer((c) => c.method === 'views.open');
     assertValidSlackModal(again.params.view);
-    assert.match(JSON.stringify(again.params.view.blocks), /Switch on the acknowledgement to submit/);
+    assert.match(JSON.stringify(again.params.view.blocks), /Tick the acknowledgement to submit/);
     assert.equal(JSON.parse(again.params.view.private_metadata).noticeId, JSON.parse(view.private_metadata).noticeId, 'the same notice');
     assert.deepEqual(await cancellations(orderId), []);
   });

@@ -267,11 +267,11 @@ describe('cards: cancelling a purchase (R14–R20)', () => {
 
     it('a submit without the acknowledgement comes back with a visible warning', () => {
       const form = cancelNoticeForm({ acknowledgementMissing: true });
-      const warning = 'Switch on the acknowledgement to submit.';
+      const warning = 'Tick the acknowledgement to submit.';
       assert.ok(objects(teams(form).body).some((o) => o.type === 'TextBlock' && o.text === warning && o.color === 'Attention'), 'Teams: shown, not only as the toggle\'s error message');
       assert.ok(texts(renderSlackModal(form, 'en').blocks).some((s) => s.includes(warning)), 'Slack');
       assert.ok(fallbackText(form, 'en').includes(warning), 'text');
-      assert.match(seen(form, 'de'), /Schalten Sie die Bestätigung ein, um abzusenden\./);
+      assert.match(seen(form, 'de'), /Setzen Sie das Häkchen bei der Bestätigung, um abzusenden\./);
       assert.ok(!objects(teams(cancelNoticeForm()).body).some((o) => o.type === 'TextBlock' && o.text === warning));
       assert.ok(!texts(renderSlackModal(cancelNoticeForm(), 'en').blocks).some((s) => s.includes(warning)));
       assert.ok(!fallbackText(cancelNoticeForm(), 'en').includes(warning));
