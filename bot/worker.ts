@@ -53,7 +53,8 @@ export function startWorker(deps: { config: Config; db: Db; jobs: JobBackend; lo
     },
     { concurrency: config.queue.concurrency, logger },
   );
-  const relay = new OutboxRelay({ db, backend: jobs, logger, intervalMs: config.queue.outboxRelayIntervalMs });
+  // Listening: an intent committed by any process (a bot's submit, this worker's jobs) is relayed at once.
+  const relay = new OutboxRelay({ db, backend: jobs, logger, intervalMs: config.queue.outboxRelayIntervalMs, listen: true });
   relay.start();
   const housekeeping = startHousekeeping(db, logger);
   logger.info({ queues: [...workers.workers.keys()], concurrency: config.queue.concurrency, backend: jobs.kind }, 'worker running');

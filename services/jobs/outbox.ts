@@ -14,6 +14,7 @@
  */
 import type { Db, Queryable } from '../db/pool.js';
 import type { Logger } from '../logger.js';
+import { OUTBOX_CHANNEL, OutboxWakeup } from './outbox-wakeup.js';
 import { isQueueName, withTimeout, type JobData, type JobBackend, type QueueName } from './queues.js';
 
 export interface OutboxIntent<Q extends QueueName> {
@@ -36,14 +37,18 @@ export function assertValidJobId(jobId: string): void {
 
 /**
  * Record a job intent inside the caller's transaction. Idempotent on (queue, jobId):
- * returns `false` when the same intent was already recorded.
+ * returns `false` when the same intent was already recorded. A new intent also notifies
+ * the listening relays (./outbox-wakeup.ts), which Postgres does when the transaction commits.
  */
 export async function enqueueInTx<Q extends QueueName>(client: Queryable, intent: OutboxIntent<Q>): Promise<boolean> {
   assertValidJobId(intent.jobId);
   const res = await client.query(
-    `INSERT INTO job_outbox (queue, job_name, job_id, data, delay_until)
-     VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (queue, job_id) DO NOTHING`,
+    `WITH inserted AS (
+       INSERT INTO job_outbox (queue, job_name, job_id, data, delay_until)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (queue, job_id) DO NOTHING
+       RETURNING 1)
+     SELECT pg_notify('${OUTBOX_CHANNEL}', current_schema()) FROM inserted`,
     [intent.queue, intent.name, intent.jobId, JSON.stringify(intent.data), intent.delayUntil ?? null],
   );
   return res.rowCount === 1;
@@ -69,6 +74,11 @@ export interface OutboxRelayOptions {
   addTimeoutMs?: number;
   /** Longest pause between ticks while the backend keeps failing. */
   maxBackoffMs?: number;
+  /**
+   * Also tick as soon as intents are committed anywhere (Postgres LISTEN on a connection of
+   * the relay's own, ./outbox-wakeup.ts); the interval stays the safety net. Default off.
+   */
+  listen?: boolean;
 }
 
 interface PendingRow {
@@ -90,6 +100,7 @@ export class OutboxRelay {
   private started = false;
   private kicked = false;
   private failures = 0;
+  private wakeup: OutboxWakeup | undefined;
 
   constructor(private readonly opts: OutboxRelayOptions) {
     this.intervalMs = opts.intervalMs ?? 1000;
@@ -103,6 +114,15 @@ export class OutboxRelay {
     if (this.started) return;
     this.started = true;
     this.schedule(0);
+    if (this.opts.listen) {
+      this.wakeup = new OutboxWakeup({ db: this.opts.db, logger: this.opts.logger, onWake: () => this.kick() });
+      void this.wakeup.start();
+    }
+  }
+
+  /** Whether the relay is listening for committed intents (see `listen`). */
+  get listening(): boolean {
+    return this.wakeup?.listening ?? false;
   }
 
   /** Run a tick now (e.g. right after committing a transaction that wrote intents). */
@@ -120,6 +140,8 @@ export class OutboxRelay {
     this.started = false;
     clearTimeout(this.timer);
     this.timer = undefined;
+    await this.wakeup?.stop();
+    this.wakeup = undefined;
     await this.running;
   }
 

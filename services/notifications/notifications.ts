@@ -6,8 +6,9 @@
  * A notification stores what it says as data (./messages.ts); the worker renders it at
  * delivery time in the recipient's channel and language.
  *
- * The worker's outbox relay enqueues it within OUTBOX_RELAY_INTERVAL_MS of the commit (a
- * process that runs the relay itself may call `OutboxRelay.kick()` for sooner delivery).
+ * The worker's outbox relay enqueues it as soon as the transaction commits (it listens for
+ * the commit's NOTIFY, ../jobs/outbox-wakeup.ts), and within OUTBOX_RELAY_INTERVAL_MS
+ * when that notification was missed.
  */
 import type { Queryable } from '../db/pool.js';
 import { enqueueInTx } from '../jobs/outbox.js';

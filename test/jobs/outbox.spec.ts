@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { Db } from '../../services/db/pool.js';
 import { inTransaction } from '../../services/db/pool.js';
 import { OutboxRelay, enqueueInTx, type OutboxTarget } from '../../services/jobs/outbox.js';
+import { OUTBOX_CHANNEL, OutboxWakeup } from '../../services/jobs/outbox-wakeup.js';
 import { QUEUES, type JobBackend, type QueueName } from '../../services/jobs/queues.js';
 import { BACKEND_KINDS, TestBackends, closedPort, eventually, isolatedDb, silentLogger, uniquePrefix } from './support.js';
 
@@ -62,6 +63,54 @@ describe('services/jobs/outbox', function () {
     it('refuses job ids BullMQ would reject', async () => {
       for (const jobId of ['', '123', 'a:b']) {
         await assert.rejects(enqueueInTx(db, { queue: QUEUES.linkExpiry, name: 'expire', jobId, data: { downloadLinkId: '1' } }), /invalid job id/);
+      }
+    });
+  });
+
+  describe('waking on commit (LISTEN/NOTIFY)', () => {
+    it('a listening relay enqueues an intent as soon as its transaction commits, long before its next poll; a rolled-back one never', async () => {
+      const target = counting(backends.create('redis'));
+      const relay = new OutboxRelay({ db, backend: target, logger: silentLogger, intervalMs: 600_000, listen: true });
+      relay.start();
+      try {
+        await eventually(() => relay.listening, { what: 'the relay listening' });
+        await assert.rejects(inTransaction(db, async (client) => {
+          await enqueueInTx(client, { queue: QUEUES.linkExpiry, name: 'expire', jobId: 'wake-rolled-back', data: { downloadLinkId: '1' } });
+          throw new Error('rolled back');
+        }));
+        await inTransaction(db, (client) => enqueueInTx(client, { queue: QUEUES.linkExpiry, name: 'expire', jobId: 'wake-committed', data: { downloadLinkId: '2' } }));
+        // The poll is ten minutes away: only the notification can have woken it.
+        await eventually(() => target.added.includes('wake-committed'), { what: 'the committed intent enqueued', timeoutMs: 10_000 });
+        assert.deepEqual(target.added, ['wake-committed']);
+      } finally {
+        await relay.stop();
+      }
+      assert.equal(relay.listening, false, 'stop() closes the listening connection');
+    });
+
+    it('ignores intents of other schemas, and listens again after its connection was cut (catching up at once)', async () => {
+      let wakes = 0;
+      const wakeup = new OutboxWakeup({ db, logger: silentLogger, onWake: () => wakes++, reconnectMs: 50 });
+      await wakeup.start();
+      try {
+        assert.ok(wakeup.listening);
+        const afterConnect = wakes;
+        // Delivered in order: the other schema's first, then this schema's.
+        await db.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', 'some_other_schema')`);
+        await db.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', current_schema())`);
+        await eventually(() => wakes > afterConnect, { what: 'a wake for this schema' });
+        assert.equal(wakes, afterConnect + 1, 'the other schema\'s notification woke nothing');
+
+        const pid = wakeup.backendPid;
+        assert.ok(pid);
+        await db.query('SELECT pg_terminate_backend($1)', [pid]);
+        await eventually(() => wakeup.listening && wakeup.backendPid !== pid, { what: 'listening again on a new connection' });
+        const reconnected = wakes;
+        assert.ok(reconnected > afterConnect + 1, 'the reconnect itself wakes the relay (what was committed meanwhile)');
+        await db.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', current_schema())`);
+        await eventually(() => wakes > reconnected, { what: 'a wake after the reconnect' });
+      } finally {
+        await wakeup.stop();
       }
     });
   });
