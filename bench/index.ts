@@ -7,11 +7,15 @@
  *
  * The servers run in their own processes (bench/target.ts); this one only generates load.
  *
- * Then download-link redemptions (bench/downloads.ts).
+ * Then download-link redemptions (bench/downloads.ts), and cancellations end to end — Submit
+ * through the bot, a worker on a real BullMQ queue (Redis, then BullMQ's PostgreSQL backend),
+ * the notification at a fake Bot Connector (bench/cancellations.ts).
  *
- * Env: BENCH_DATABASE_URL (default the local test database), BENCH_TURNS (default 2000),
- * BENCH_REDEMPTIONS (default 100000), BENCH_ONLY (turns | downloads), BENCH_PROFILE (a
- * directory: CPU profiles of the targets).
+ * Env: BENCH_DATABASE_URL (default the local test database), BENCH_REDIS_URL (default the local
+ * Redis), BENCH_TURNS (default 2000), BENCH_REDEMPTIONS (default 100000), BENCH_ONLY (turns |
+ * downloads | cancellations), BENCH_PROFILE (a directory: CPU profiles of the targets). The
+ * cancellation worker also takes OUTBOX_RELAY_INTERVAL_MS, WORKER_CONCURRENCY and
+ * DATABASE_POOL_MAX from the environment (services/config.ts; defaults otherwise).
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -23,12 +27,15 @@ import { createPool } from '../services/db/pool.js';
 import { migrate } from '../services/db/migrate.js';
 import { seedDemoData, PLAYGROUND_TENANT_ID } from '../services/seed/demo.js';
 import { benchDownloads, type DownloadResult } from './downloads.js';
+import { benchCancellations, printCancellations, type CancellationReport } from './cancellations.js';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TURNS = Number(process.env.BENCH_TURNS ?? 2000);
 const REDEMPTIONS = Number(process.env.BENCH_REDEMPTIONS ?? 100_000);
-/** `turns` or `downloads`: run only that part (the downloads part still buys a few orders first). */
+/** `turns`, `downloads` or `cancellations`: run only that part (the others still buy a few orders first, as warm-up). */
 const ONLY = process.env.BENCH_ONLY;
+const runs = (part: 'turns' | 'downloads' | 'cancellations') => ONLY === undefined || ONLY === '' || ONLY === part;
 const SCHEMA = `bench_${Date.now().toString(36)}`;
 
 interface Result { name: string; concurrency: number; turns: number; seconds: number; p50: number; p99: number; rssMb: number; cpu: CpuPerTurn | null }
@@ -203,17 +210,20 @@ async function main(): Promise<void> {
   const echo = await startTarget('echo');
   const results: Result[] = [];
   let downloads: DownloadResult[] = [];
+  let cancellations: CancellationReport | undefined;
   try {
     // Warm-up (JIT, pool connections, user rows), not measured.
-    await load('warm-up', bot, 50, ONLY === 'downloads' ? 200 : 3000, helpScenario);
-    await load('warm-up', bot, 50, ONLY === 'downloads' ? 200 : 2000, purchaseScenario, ALEX);
-    await load('warm-up', echo, 50, ONLY === 'downloads' ? 200 : 5000, echoScenario);
-    for (const concurrency of ONLY === 'downloads' ? [] : [1, 50]) {
+    const full = runs('turns');
+    await load('warm-up', bot, 50, full ? 3000 : 200, helpScenario);
+    await load('warm-up', bot, 50, full ? 2000 : 200, purchaseScenario, ALEX);
+    await load('warm-up', echo, 50, full ? 5000 : 200, echoScenario);
+    for (const concurrency of full ? [1, 50] : []) {
       results.push(await load('echo bot (floor)', echo, concurrency, TURNS, echoScenario));
       results.push(await load('help turn', bot, concurrency, TURNS, helpScenario));
       results.push(await load('purchase flow turn (4 per order)', bot, concurrency, TURNS, purchaseScenario, ALEX));
     }
-    if (ONLY !== 'turns') downloads = await benchDownloads(db, { botUrl: bot.url, redemptions: REDEMPTIONS });
+    if (runs('downloads')) downloads = await benchDownloads(db, { botUrl: bot.url, redemptions: REDEMPTIONS });
+    if (runs('cancellations')) cancellations = await benchCancellations(db, { botUrl: bot.url, botPid: bot.pid, databaseUrl: DATABASE_URL, schema: SCHEMA, redisUrl: REDIS_URL });
   } finally {
     await db.end();
     await bot.stop();
@@ -223,9 +233,8 @@ async function main(): Promise<void> {
     await admin.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(SCHEMA)} CASCADE`);
     await admin.end();
   }
-  console.log(`\n/api/messages, expectReplies, real Postgres, server in its own process — ${TURNS} turns per row after a ramp-up (each virtual user's first scenario, not recorded); rss = load generator\n`);
-  console.log('| what | concurrency | turns/s | p50 ms | p99 ms | CPU ms per turn: server / Postgres / load generator | rss MB |');
-  console.log('|---|---:|---:|---:|---:|---|---:|');
+  if (results.length > 0) console.log(`\n/api/messages, expectReplies, real Postgres, server in its own process — ${TURNS} turns per row after a ramp-up (each virtual user's first scenario, not recorded); rss = load generator\n`);
+  if (results.length > 0) console.log('| what | concurrency | turns/s | p50 ms | p99 ms | CPU ms per turn: server / Postgres / load generator | rss MB |\n|---|---:|---:|---:|---:|---|---:|');
   for (const r of results) {
     const cpu = r.cpu ? `${r.cpu.target.toFixed(2)} / ${r.cpu.postgres.toFixed(2)} / ${r.cpu.load.toFixed(2)}` : 'n/a';
     console.log(`| ${r.name} | ${r.concurrency} | ${(r.turns / r.seconds).toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${cpu} | ${r.rssMb.toFixed(0)} |`);
@@ -239,6 +248,7 @@ async function main(): Promise<void> {
   if (floor && service) {
     console.log(`\nservice / floor throughput: ${((service.redemptions / service.seconds) / (floor.redemptions / floor.seconds) * 100).toFixed(0)} %`);
   }
+  if (cancellations) printCancellations(cancellations);
 }
 
 main().then(
