@@ -31,8 +31,8 @@ export const de: { readonly [K in MessageKey]: string } = {
   'welcome.title': 'Willkommen bei CSP Software Desk!',
   'welcome.titleNamed': 'Willkommen bei CSP Software Desk, {name}!',
   'welcome.text':
-    'Ich helfe Ihnen, Softwareabonnements für Ihre Kunden zu kaufen, ihre Bestellungen einzusehen und ' +
-    'Aktivierungsschlüssel und Downloadlinks abzurufen – direkt hier im Chat.',
+    'Ich helfe Ihnen, Softwareabonnements für Ihre Kunden zu kaufen, ihre Bestellungen einzusehen, ' +
+    'Aktivierungsschlüssel und Downloadlinks abzurufen und Käufe innerhalb der Stornierungsfrist zu stornieren – direkt hier im Chat.',
   'welcome.next': 'Wählen Sie „Hilfe“, um zu sehen, was Sie tun können.',
 
   'whoami.title': 'Ihr Konto',

@@ -31,8 +31,8 @@ export const en = {
   'welcome.title': 'Welcome to CSP Software Desk!',
   'welcome.titleNamed': 'Welcome to CSP Software Desk, {name}!',
   'welcome.text':
-    'I help you buy software subscriptions for your customers, see their orders and get activation keys ' +
-    'and download links, right here in chat.',
+    'I help you buy software subscriptions for your customers, see their orders, get activation keys ' +
+    'and download links, and cancel a purchase within its cancellation window, right here in chat.',
   'welcome.next': 'Select Help to see what you can do.',
 
   'whoami.title': 'Your account',
