@@ -155,9 +155,10 @@ export class DialogRunner {
         break;
     }
 
-    // A bare `cancel` stops the running flow; with none running, and with arguments, it is the
-    // cancellation command (dialogs/cancel.ts). `stop` only ever stops the running flow.
-    if (input.name === 'cancel' && input.args === '' && dc.activeDialog) return this.stopFlow(ctx, dc);
+    // A bare `cancel` stops the running flow. With none running, with a flow that has done its
+    // work (an order placed, a key shown, a cancellation submitted: nothing left to undo), and
+    // with arguments, it is the cancellation command (dialogs/cancel.ts). `stop` only ever stops.
+    if (input.name === 'cancel' && input.args === '' && dc.activeDialog && !(await this.finished.get(ctx, false))) return this.stopFlow(ctx, dc);
     if (input.name === 'stop' && input.args === '') {
       if (dc.activeDialog) return this.stopFlow(ctx, dc);
       await show(ctx, notice('info', 'notice.nothingRunning'));

@@ -95,7 +95,9 @@ describe('dialogs/buy (Teams turn table)', function () {
     const again = await turn({ value: confirm });
     assert.match(again, new RegExp(orderId));
     assert.equal(await ordersOf('Contoso GmbH'), before + 1, 'pressing Confirm twice creates one order');
-    assert.match(await turn({ text: 'cancel' }), /nothing to cancel/i);
+    // The order is placed: nothing is left to undo, so `cancel` is the cancellation command (of a purchase).
+    assert.match(await turn({ text: 'cancel' }), /Cancel a purchase: whose\?/);
+    assert.equal(await ordersOf('Contoso GmbH'), before + 1);
   });
 
   it('a Teams resend of the confirm (same activity id) creates no second order', async () => {

@@ -119,11 +119,12 @@ describe('dialogs/cancel (Teams turn table)', function () {
     assert.deepEqual((await cancellations(orderId)).map((c) => [c.status, Number(c.requested_by)]), [['requested', alexUserId]]);
     assert.equal(await purchaseStatus(orderId), 'cancelling');
 
-    // A double Submit: the same cancellation, nothing new. A bare `cancel` now has nothing to undo.
+    // A double Submit: the same cancellation, nothing new. A bare `cancel` now has nothing to undo: it starts another cancellation.
     const twice = await turn({ value: { action: 'cancel.submit', customerId: customer.id, noticeId, orderId, acknowledged: 'true' } });
     assert.match(twice, /submitted already/);
     assert.equal((await cancellations(orderId)).length, 1);
-    assert.match(await turn({ text: 'cancel' }), /nothing to cancel/i);
+    assert.match(await turn({ text: 'cancel' }), /Cancel a purchase: whose\?/);
+    assert.equal((await cancellations(orderId)).length, 1);
     // The list shows it in progress; `orders` too.
     assert.match(await turn({ text: `cancel ${customer.domain}` }), /Cancellation in progress/);
     assert.match(await turn({ text: `orders ${customer.domain}` }), /Cancellation in progress since .* UTC/);

@@ -252,13 +252,17 @@ describe('dialogs/software (Teams turn table)', function () {
     assert.equal(await linksOf(orderId), 0);
   });
 
-  it('after a key was shown, `cancel` says there is nothing to cancel (the link it issued stays valid) instead of "Cancelled"', async () => {
+  it('after a key was shown, `cancel` starts the cancellation of a purchase instead of saying "Cancelled" (the link it issued stays valid); `stop` says the task is done', async () => {
     const orderId = await buy();
     await turn({ text: `keys ${customer.domain}` });
     await turn({ value: { action: 'software.item', orderId, lineNumber: 0 } });
     assert.match(await turn({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' } }), PRODUCT_KEY);
+    const stopped = await turn({ text: 'stop' });
+    assert.match(stopped, /nothing to cancel: that task is done/);
+    assert.doesNotMatch(stopped, /Cancelled/);
+    await turn({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' } });
     const answer = await turn({ text: 'cancel' });
-    assert.match(answer, /nothing to cancel: that task is done/);
+    assert.match(answer, /Cancel a purchase: whose\?/);
     assert.doesNotMatch(answer, /Cancelled/);
     assert.equal(await linksOf(orderId), 1);
   });
