@@ -128,6 +128,9 @@ export class OutboxRelay {
   /** Run a tick now (e.g. right after committing a transaction that wrote intents). */
   kick(): void {
     if (!this.started) return;
+    // While the backend keeps failing, the backoff decides when to try again: a burst of
+    // commits during a Redis outage must not turn into a burst of doomed ticks.
+    if (this.failures > 0) return;
     if (this.running) {
       this.kicked = true;
       return;

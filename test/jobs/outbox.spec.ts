@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import sinon from 'sinon';
 import type { Db } from '../../services/db/pool.js';
 import { inTransaction } from '../../services/db/pool.js';
 import { OutboxRelay, enqueueInTx, type OutboxTarget } from '../../services/jobs/outbox.js';
@@ -86,6 +87,34 @@ describe('services/jobs/outbox', function () {
         await relay.stop();
       }
       assert.equal(relay.listening, false, 'stop() closes the listening connection');
+    });
+
+    it('while the backend keeps failing, commits do not cut its backoff short', async () => {
+      let pings = 0;
+      const failing: OutboxTarget = {
+        ping: () => {
+          pings++;
+          return Promise.reject(new Error('queue backend down'));
+        },
+        queue: () => ({ addBulk: () => Promise.reject(new Error('unreachable')) }),
+      };
+      await enqueueInTx(db, { queue: QUEUES.linkExpiry, name: 'expire', jobId: 'backoff-1', data: { downloadLinkId: '1' } });
+      const relay = new OutboxRelay({ db, backend: failing, logger: silentLogger, intervalMs: 60_000, listen: true });
+      relay.start();
+      try {
+        await eventually(() => pings === 1 && relay.listening, { what: 'the first tick failed, listening' });
+        const ticks = sinon.spy(relay, 'runOnce');
+        for (let i = 0; i < 5; i++) {
+          await enqueueInTx(db, { queue: QUEUES.linkExpiry, name: 'expire', jobId: `backoff-wake-${i}`, data: { downloadLinkId: String(i) } });
+          relay.kick();
+        }
+        // A tick a wake-up would start is a 0 ms timer: long fired by the time this one fires.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.equal(ticks.callCount, 0, 'no tick before the backoff ends');
+        assert.equal(pings, 1);
+      } finally {
+        await relay.stop();
+      }
     });
 
     it('ignores intents of other schemas, and listens again after its connection was cut (catching up at once)', async () => {
