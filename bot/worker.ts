@@ -56,12 +56,15 @@ export function startWorker(deps: { config: Config; db: Db; jobs: JobBackend; lo
   // Listening: an intent committed by any process (a bot's submit, this worker's jobs) is relayed at once.
   const relay = new OutboxRelay({ db, backend: jobs, logger, intervalMs: config.queue.outboxRelayIntervalMs, listen: true });
   relay.start();
-  const housekeeping = startHousekeeping(db, logger);
+  const housekeeping = every(3_600_000, () => pruneExpired(db).then((removed) => logger.debug({ removed }, 'housekeeping')), 'housekeeping failed; next try in an hour', logger);
+  // Cancellations whose tracking job was lost (failed for good, stalled twice, gone with Redis's data) get a new one.
+  const sweeping = every(5 * 60_000, () => tracker.sweep().then(() => undefined), 'the cancellation sweep failed; next try in five minutes', logger);
   logger.info({ queues: [...workers.workers.keys()], concurrency: config.queue.concurrency, backend: jobs.kind }, 'worker running');
   return {
     relay,
     close: async (timeoutMs = config.shutdownTimeoutMs) => {
       await housekeeping.stop();
+      await sweeping.stop();
       await relay.stop();
       const { forced } = await workers.close(timeoutMs);
       if (forced) logger.warn('jobs still running at shutdown were handed back (their locks expire and another worker retries them)');
@@ -69,19 +72,16 @@ export function startWorker(deps: { config: Config; db: Db; jobs: JobBackend; lo
   };
 }
 
-/** Prunes expired rows (services/maintenance.ts) now and every hour; never overlapping. */
-function startHousekeeping(db: Db, logger: Logger): { stop(): Promise<void> } {
+/** Runs `task` now and every `ms`, never overlapping; a failure is logged and waits for the next turn. */
+function every(ms: number, task: () => Promise<void>, failed: string, logger: Logger): { stop(): Promise<void> } {
   let running: Promise<void> = Promise.resolve();
   const run = () => {
-    running = pruneExpired(db).then(
-      (removed) => logger.debug({ removed }, 'housekeeping'),
-      (err: unknown) => logger.warn({ err }, 'housekeeping failed; next try in an hour'),
-    );
+    running = task().catch((err: unknown) => logger.warn({ err }, failed));
   };
   run();
   const timer = setInterval(() => {
     void running.then(run);
-  }, 3_600_000);
+  }, ms);
   timer.unref();
   return {
     stop: async () => {

@@ -14,14 +14,14 @@ import {
 import { cancelButton } from './buy.slack.js';
 import { customerLine, shown, SHOWN } from './buy.text.js';
 import {
-  anotherLabel, cancellationFailedText, cancellationFinishedText, cancelOrderLine, cancelPurchasesText, cancelPurchasesTitle, cancelSubmittedText,
+  anotherLabel, cancellationDelayedText, cancellationFailedText, delayedBody, delayedFacts, cancellationFinishedText, cancelOrderLine, cancelPurchasesText, cancelPurchasesTitle, cancelSubmittedText,
   failureConsequence, failureFacts, failureNextStep, failureReason, finishedBody, hiddenOrdersText, importantNotice, moreCancelProducts,
   moreProductsText, noPurchasesText, noticeFacts, noticeOptions, optionText, orderState, revokedText, selectedOption, shownPurchases,
   submittedBody, submittedCredit, submittedFacts, submittedTitle, type ShownProduct,
 } from './cancel.text.js';
 import { t, type Locale } from './i18n/index.js';
 import type {
-  CancellableOrderRow, CancellationFailedScreen, CancellationFinishedScreen, CancelNoticeFormScreen, CancelPurchasesScreen, CancelSubmittedScreen,
+  CancellableOrderRow, CancellationDelayedScreen, CancellationFailedScreen, CancellationFinishedScreen, CancelNoticeFormScreen, CancelPurchasesScreen, CancelSubmittedScreen,
 } from './screens.js';
 
 // --- the purchases ----------------------------------------------------------------------------
@@ -121,6 +121,16 @@ export function cancellationFinishedSlack(screen: CancellationFinishedScreen, lo
   ]);
 }
 
+export function cancellationDelayedSlack(screen: CancellationDelayedScreen, locale: Locale): SlackMessage {
+  return slackMessage(cancellationDelayedText(screen, locale), [
+    header(`⏳ ${t(locale, 'cancel.delayed.title')}`),
+    section(plain(delayedBody(screen, locale))),
+    section(plain(t(locale, 'cancel.delayed.meanwhile'))),
+    ...labelledFields(delayedFacts(screen, locale)),
+    actions([button(t(locale, 'buy.viewOrders'), act.command('orders'), 'orders')]),
+  ]);
+}
+
 export function cancellationFailedSlack(screen: CancellationFailedScreen, locale: Locale): SlackMessage {
   return slackMessage(cancellationFailedText(screen, locale), [
     header(`⚠️ ${t(locale, 'cancel.failed.title')}`),
@@ -128,6 +138,7 @@ export function cancellationFailedSlack(screen: CancellationFailedScreen, locale
     section(mrkdwn(`*${escapeMrkdwn(failureConsequence(screen, locale))}*`)),
     section(plain(failureNextStep(screen, locale))),
     ...labelledFields(failureFacts(screen, locale)),
-    actions([button(t(locale, 'action.support'), act.command('support', screen.orderId), 'support')]),
+    // No "Request support" button until the support flow exists: the text says where to file one (Partner Center).
+    actions([button(t(locale, 'buy.viewOrders'), act.command('orders'), 'orders')]),
   ]);
 }

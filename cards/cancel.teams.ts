@@ -12,14 +12,14 @@ import {
 import { cancelButton, plainButton, row } from './buy.teams.js';
 import { customerLine, shown, SHOWN } from './buy.text.js';
 import {
-  anotherLabel, cancellationFailedText, cancellationFinishedText, cancelNoticeText, cancelOrderLine, cancelPurchasesText, cancelPurchasesTitle,
+  anotherLabel, cancellationDelayedText, cancellationFailedText, delayedBody, delayedFacts, cancellationFinishedText, cancelNoticeText, cancelOrderLine, cancelPurchasesText, cancelPurchasesTitle,
   cancelSubmittedText, failureConsequence, failureFacts, failureNextStep, failureReason, finishedBody, hiddenOrdersText, importantNotice,
   moreCancelProducts, moreProductsText, noPurchasesText, noticeFacts, noticeOptions, optionText, orderState, revokedText, selectedOption,
   shownPurchases, submittedBody, submittedCredit, submittedFacts, submittedTitle, type ShownProduct,
 } from './cancel.text.js';
 import { t, type Locale } from './i18n/index.js';
 import type {
-  CancellableOrderRow, CancellationFailedScreen, CancellationFinishedScreen, CancelNoticeFormScreen, CancelPurchasesScreen, CancelSubmittedScreen,
+  CancellableOrderRow, CancellationDelayedScreen, CancellationFailedScreen, CancellationFinishedScreen, CancelNoticeFormScreen, CancelPurchasesScreen, CancelSubmittedScreen,
 } from './screens.js';
 
 // --- the purchases ----------------------------------------------------------------------------
@@ -143,6 +143,16 @@ export function cancellationFinishedTeams(screen: CancellationFinishedScreen, lo
   return adaptiveCard(body, { fallbackText: cancellationFinishedText(screen, locale), actions: [plainButton(t(locale, 'buy.viewOrders'), act.command('orders'))] });
 }
 
+export function cancellationDelayedTeams(screen: CancellationDelayedScreen, locale: Locale): AdaptiveCardJson {
+  const body: CardElement[] = [
+    container([heading(t(locale, 'cancel.delayed.title'))], { style: 'warning' }),
+    plainText(delayedBody(screen, locale), {}, { spacing: 'Medium' }),
+    textBlock(t(locale, 'cancel.delayed.meanwhile')),
+    container(delayedFacts(screen, locale).map(([label, value]) => labelled(label, value)), { spacing: 'Small' }),
+  ];
+  return adaptiveCard(body, { fallbackText: cancellationDelayedText(screen, locale), actions: [plainButton(t(locale, 'buy.viewOrders'), act.command('orders'))] });
+}
+
 export function cancellationFailedTeams(screen: CancellationFailedScreen, locale: Locale): AdaptiveCardJson {
   const body: CardElement[] = [
     container([heading(t(locale, 'cancel.failed.title'))], { style: 'attention' }),
@@ -151,8 +161,6 @@ export function cancellationFailedTeams(screen: CancellationFailedScreen, locale
     textBlock(failureNextStep(screen, locale)),
     container(failureFacts(screen, locale).map(([label, value]) => labelled(label, value)), { spacing: 'Small' }),
   ];
-  return adaptiveCard(body, {
-    fallbackText: cancellationFailedText(screen, locale),
-    actions: [plainButton(t(locale, 'action.support'), act.command('support', screen.orderId))],
-  });
+  // No "Request support" button until the support flow exists: the text says where to file one (Partner Center).
+  return adaptiveCard(body, { fallbackText: cancellationFailedText(screen, locale), actions: [plainButton(t(locale, 'buy.viewOrders'), act.command('orders'))] });
 }

@@ -9,7 +9,7 @@ import { formatDate, formatInstant, formatMoney, formatNumber } from './format.j
 import { pluralCategory, t, type Locale, type MessageKey } from './i18n/index.js';
 import {
   CARD_LIMITS,
-  type CancellableOrderRow, type CancellationFailedScreen, type CancellationFinishedScreen, type CancelNoticeFormScreen, type CancelPurchasesScreen,
+  type CancellableOrderRow, type CancellationDelayedScreen, type CancellationFailedScreen, type CancellationFinishedScreen, type CancelNoticeFormScreen, type CancelPurchasesScreen,
   type CancelSubmittedScreen, type CreditView,
 } from './screens.js';
 
@@ -249,7 +249,7 @@ export function cancelSubmittedText(screen: CancelSubmittedScreen, locale: Local
 
 // --- the notifications (R18–R20) -------------------------------------------------------------
 
-function orderParams(screen: CancellationFinishedScreen | CancellationFailedScreen): { orderId: string; title: string; customer: string } {
+function orderParams(screen: CancellationFinishedScreen | CancellationDelayedScreen | CancellationFailedScreen): { orderId: string; title: string; customer: string } {
   return { orderId: shown(screen.orderId, SHOWN.id), title: shown(screen.title, SHOWN.title), customer: shown(screen.customerName, SHOWN.companyName) };
 }
 
@@ -271,6 +271,29 @@ export function cancellationFinishedText(screen: CancellationFinishedScreen, loc
   return [t(locale, 'cancel.finished.title'), finishedBody(screen, locale), revokedText(screen, locale)].join('\n');
 }
 
+/** R18: not finished yet after `minutes`; still followed; told when it has finished. */
+export function delayedBody(screen: CancellationDelayedScreen, locale: Locale): string {
+  return t(locale, 'cancel.delayed.body', { ...orderParams(screen), minutes: screen.minutes });
+}
+
+/** What the user's reference for it is (and the order), should they ask Microsoft meanwhile. */
+export function delayedFacts(screen: CancellationDelayedScreen, locale: Locale): Array<[string, string]> {
+  return [[t(locale, 'buy.label.orderId'), shown(screen.orderId, SHOWN.id)], [t(locale, 'cancel.label.reference'), shown(screen.cancellationId, SHOWN.id)]];
+}
+
+export function cancellationDelayedText(screen: CancellationDelayedScreen, locale: Locale): string {
+  const lines = [t(locale, 'cancel.delayed.title'), delayedBody(screen, locale), t(locale, 'cancel.delayed.meanwhile')];
+  for (const [label, value] of delayedFacts(screen, locale)) lines.push(`${label}: ${value}`);
+  return lines.join('\n');
+}
+
+/** "90 minutes", "36 hours", "7 days" (a duration after "after"/"nach"). */
+export function durationText(minutes: number, locale: Locale): string {
+  if (minutes < 120) return plural(locale, minutes, 'cancel.duration.minutes.one', 'cancel.duration.minutes.other');
+  if (minutes < 48 * 60) return plural(locale, Math.round(minutes / 60), 'cancel.duration.hours.one', 'cancel.duration.hours.other');
+  return plural(locale, Math.round(minutes / 1440), 'cancel.duration.days.one', 'cancel.duration.days.other');
+}
+
 const FAILURE: { readonly [R in CancellationFailedScreen['reason']]: MessageKey } = {
   window_passed: 'cancel.failed.window_passed',
   not_cancellable: 'cancel.failed.not_cancellable',
@@ -282,8 +305,8 @@ const FAILURE: { readonly [R in CancellationFailedScreen['reason']]: MessageKey 
 
 /** R20: why the cancellation did not finish. */
 export function failureReason(screen: CancellationFailedScreen, locale: Locale): string {
-  if (screen.reason === 'timed_out' && screen.deadlineMinutes === undefined) return t(locale, 'cancel.failed.timed_outUnbounded', orderParams(screen));
-  return t(locale, FAILURE[screen.reason], { ...orderParams(screen), ...(screen.deadlineMinutes !== undefined ? { minutes: screen.deadlineMinutes } : {}) });
+  if (screen.reason === 'timed_out' && screen.followedMinutes === undefined) return t(locale, 'cancel.failed.timed_outUnbounded', orderParams(screen));
+  return t(locale, FAILURE[screen.reason], { ...orderParams(screen), ...(screen.followedMinutes !== undefined ? { duration: durationText(screen.followedMinutes, locale) } : {}) });
 }
 
 /** The order is not cancelled (timed out: not yet); its keys and links still work. */
@@ -291,9 +314,9 @@ export function failureConsequence(screen: CancellationFailedScreen, locale: Loc
   return t(locale, screen.reason === 'timed_out' ? 'cancel.failed.notYetCancelled' : 'cancel.failed.notCancelled');
 }
 
-/** How to go on: a support request in Partner Center, quoting the facts that follow. */
+/** How to go on: a support request in Partner Center, quoting the facts that follow (timed out: first, whether Partner Center did cancel it). */
 export function failureNextStep(screen: CancellationFailedScreen, locale: Locale): string {
-  return t(locale, screen.reason === 'timed_out' ? 'cancel.failed.supportTimedOut' : 'cancel.failed.support');
+  return screen.reason === 'timed_out' ? `${t(locale, 'cancel.failed.checkAgain')} ${t(locale, 'cancel.failed.supportTimedOut')}` : t(locale, 'cancel.failed.support');
 }
 
 /** What a support request quotes: the order, the cancellation reference and the backend's code when known. */

@@ -7,9 +7,9 @@ import { plain, section, slackMessage, type SlackMessage, type SlackModalView } 
 import { buyConfirmedSlack, buyCustomerSlack, buyProductsSlack, buyReviewSlack, buySkuSlack } from './buy.slack.js';
 import { buyConfirmedTeams, buyCustomerTeams, buyProductsTeams, buyReviewTeams, buySkuTeams } from './buy.teams.js';
 import { buyConfirmedText, buyCustomerText, buyProductsText, buyReviewText, buySkuText } from './buy.text.js';
-import { cancellationFailedSlack, cancellationFinishedSlack, cancelPurchasesSlack, cancelSubmittedSlack } from './cancel.slack.js';
-import { cancellationFailedTeams, cancellationFinishedTeams, cancelPurchasesTeams, cancelSubmittedTeams } from './cancel.teams.js';
-import { cancellationFailedText, cancellationFinishedText, cancelPurchasesText, cancelSubmittedText } from './cancel.text.js';
+import { cancellationDelayedSlack, cancellationFailedSlack, cancellationFinishedSlack, cancelPurchasesSlack, cancelSubmittedSlack } from './cancel.slack.js';
+import { cancellationDelayedTeams, cancellationFailedTeams, cancellationFinishedTeams, cancelPurchasesTeams, cancelSubmittedTeams } from './cancel.teams.js';
+import { cancellationDelayedText, cancellationFailedText, cancellationFinishedText, cancelPurchasesText, cancelSubmittedText } from './cancel.text.js';
 import { helpSlack } from './help.slack.js';
 import { helpTeams } from './help.teams.js';
 import { helpText } from './help.text.js';
@@ -72,6 +72,7 @@ const RENDERERS: { [K in ScreenKind]: Renderers<Extract<MessageScreen, { kind: K
   cancelPurchases: { teams: cancelPurchasesTeams, slack: cancelPurchasesSlack, text: cancelPurchasesText },
   cancelSubmitted: { teams: cancelSubmittedTeams, slack: cancelSubmittedSlack, text: cancelSubmittedText },
   cancellationFinished: { teams: cancellationFinishedTeams, slack: cancellationFinishedSlack, text: cancellationFinishedText },
+  cancellationDelayed: { teams: cancellationDelayedTeams, slack: cancellationDelayedSlack, text: cancellationDelayedText },
   cancellationFailed: { teams: cancellationFailedTeams, slack: cancellationFailedSlack, text: cancellationFailedText },
 };
 

@@ -21,9 +21,13 @@ export function notificationScreen(message: NotificationMessage, channel: Channe
       const { orderId, title, customerName, creditMinor, currency, keysRevoked, linksRevoked } = message;
       return { kind: 'cancellationFinished', orderId, title, customerName, creditMinor, currency, keysRevoked, linksRevoked };
     }
+    case 'cancellationDelayed': {
+      const { cancellationId, orderId, title, customerName, minutes } = message;
+      return { kind: 'cancellationDelayed', cancellationId, orderId, title, customerName, minutes };
+    }
     case 'cancellationFailed': {
-      const { cancellationId, orderId, title, customerName, reason, code, deadlineMinutes } = message;
-      return { kind: 'cancellationFailed', cancellationId, orderId, title, customerName, reason, code, ...(deadlineMinutes !== undefined ? { deadlineMinutes } : {}) };
+      const { cancellationId, orderId, title, customerName, reason, code, followedMinutes } = message;
+      return { kind: 'cancellationFailed', cancellationId, orderId, title, customerName, reason, code, ...(followedMinutes !== undefined ? { followedMinutes } : {}) };
     }
   }
 }

@@ -446,6 +446,16 @@ export interface CancellationFinishedScreen {
   linksRevoked: number;
 }
 
+/** R18 (a notification): the cancellation has not finished `minutes` after the backend took it; it is still followed. */
+export interface CancellationDelayedScreen {
+  kind: 'cancellationDelayed';
+  cancellationId: string;
+  orderId: string;
+  title: string;
+  customerName: string;
+  minutes: number;
+}
+
 /** R20 (a notification): the cancellation did not finish — why, and how to go on (a support request). */
 export interface CancellationFailedScreen {
   kind: 'cancellationFailed';
@@ -457,7 +467,7 @@ export interface CancellationFailedScreen {
   /** The backend's own code (e.g. Partner Center's 900117), for the support request. */
   code: string | null;
   /** timed_out: how long it was followed. */
-  deadlineMinutes?: number;
+  followedMinutes?: number;
 }
 
 // --- forms ---------------------------------------------------------------------------
@@ -524,6 +534,7 @@ export type MessageScreen =
   | CancelPurchasesScreen
   | CancelSubmittedScreen
   | CancellationFinishedScreen
+  | CancellationDelayedScreen
   | CancellationFailedScreen;
 export type ScreenKind = MessageScreen['kind'];
 

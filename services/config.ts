@@ -96,7 +96,7 @@ export interface Config {
     /** The embedded backend's cancellations: they finish `delayMs` after the request, with `outcome` unless the product sets its own. */
     embeddedCancellation: { delayMs: number; outcome: Env['EMBEDDED_CANCELLATION_OUTCOME'] };
   };
-  /** How long the tracking job waits for a cancellation to finish before it reports that it has not. */
+  /** How long after the backend took a cancellation the requester is told that it takes longer (it is followed on). */
   cancellation: { deadlineMinutes: number };
   queue: { redisUrl: string | undefined; prefix: string; concurrency: number; outboxRelayIntervalMs: number };
   teams: { appId: string | undefined; appPassword: string | undefined; appType: Env['MicrosoftAppType']; appTenantId: string | undefined };

@@ -70,6 +70,11 @@ export interface SubmitRequest {
   noticeId: string;
   /** R17: the Important notice was acknowledged (the toggle / checkbox). */
   acknowledged: boolean;
+  /**
+   * Where the user submitted it (the turn's channel and conversation id): the finished
+   * notification goes to their personal chat or DM, and here only when they have none.
+   */
+  conversation?: { channel: string; conversationId: string };
 }
 
 export interface CancellationView {
@@ -204,7 +209,7 @@ export class CancellationService {
     const orderId = typeof req.orderId === 'string' ? req.orderId.trim().toUpperCase() : '';
     if (!isOrderIdShaped(orderId)) throw refuse({ code: 'order_not_found', orderId: String(req.orderId ?? '').slice(0, 64) });
     // A notice already submitted answers with what it did, acknowledged or not (a resend of the same submit).
-    const earlier = await this.existing(actor.partnerId, noticeId, orderId, customer);
+    const earlier = await this.existing(actor, noticeId, orderId, customer);
     if (earlier) return { status: 'existing', cancellation: earlier };
     if (req.acknowledged !== true) throw refuse({ code: 'acknowledgement_required' });
 
@@ -213,7 +218,7 @@ export class CancellationService {
       if (!purchase) throw refuse({ code: 'order_not_found', orderId });
       if (purchase.customerId !== customer.id) throw refuse({ code: 'order_of_another_customer', orderId, customerName: customer.companyName });
       // Under the lock: the same notice submitted concurrently found nothing above; now it does.
-      const raced = await this.existing(actor.partnerId, noticeId, orderId, customer, tx);
+      const raced = await this.existing(actor, noticeId, orderId, customer, tx);
       if (raced) return { status: 'existing' as const, cancellation: raced };
       const now = this.now();
       const view = this.viewOf(purchase, now);
@@ -223,10 +228,12 @@ export class CancellationService {
       const deadline = new Date(now.getTime() + this.deps.deadlineMinutes * 60_000);
       const { rows } = await tx.query<{ id: string }>(
         `INSERT INTO cancellations (partner_id, order_id, customer_id, customer_name, requested_by, requested_at, request_key, backend,
-                                    backend_request_id, status, status_at, deadline_at, currency, credit_minor)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'requested', $6, $10, $11, $12) RETURNING id`,
+                                    backend_request_id, status, status_at, deadline_at, next_check_at, currency, credit_minor, conversation_ref_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'requested', $6, $10, $6, $11, $12,
+                 (SELECT id FROM conversation_refs WHERE partner_id = $1 AND channel = $13 AND conversation_id = $14))
+         RETURNING id`,
         [actor.partnerId, orderId, customer.id, customer.companyName.slice(0, 500), actor.userId, now, noticeId, purchase.backend, randomUUID(), deadline,
-          credit.currency, credit.totalMinor],
+          credit.currency, credit.totalMinor, req.conversation?.channel ?? null, req.conversation?.conversationId ?? null],
       );
       const cancellationId = rows[0]!.id;
       await tx.query(
@@ -266,17 +273,20 @@ export class CancellationService {
     return purchase;
   }
 
-  /** The cancellation a notice made, when it made one: for that order it is answered again; for another order the card is stale. */
-  private async existing(partnerId: number, noticeId: string, orderId: string, customer: CustomerView, q = this.deps.db as Pick<Db, 'query'>): Promise<CancellationView | null> {
-    const { rows } = await q.query<{ id: string; order_id: string; requested_at: Date; currency: string; credit_minor: string; title: string | null }>(
-      `SELECT c.id, c.order_id, c.requested_at, c.currency, c.credit_minor,
+  /**
+   * The cancellation a notice made, when it made one: answered again for the same user, customer
+   * and order; any other use of the notice id (another order, customer or user) is a stale card.
+   */
+  private async existing(actor: Actor, noticeId: string, orderId: string, customer: CustomerView, q = this.deps.db as Pick<Db, 'query'>): Promise<CancellationView | null> {
+    const { rows } = await q.query<{ id: string; order_id: string; customer_id: string; requested_by: string | null; requested_at: Date; currency: string; credit_minor: string; title: string | null }>(
+      `SELECT c.id, c.order_id, c.customer_id, c.requested_by, c.requested_at, c.currency, c.credit_minor,
               (SELECT l.title FROM purchase_lines l WHERE l.partner_id = c.partner_id AND l.order_id = c.order_id ORDER BY l.line_number LIMIT 1) AS title
          FROM cancellations c WHERE c.partner_id = $1 AND c.request_key = $2`,
-      [partnerId, noticeId],
+      [actor.partnerId, noticeId],
     );
     const r = rows[0];
     if (!r) return null;
-    if (r.order_id !== orderId) throw refuse({ code: 'stale_notice' });
+    if (r.order_id !== orderId || r.customer_id !== customer.id || r.requested_by === null || Number(r.requested_by) !== actor.userId) throw refuse({ code: 'stale_notice' });
     return { cancellationId: r.id, orderId, title: r.title ?? '', customer, currency: r.currency, creditMinor: Number(r.credit_minor), requestedAt: r.requested_at.toISOString() };
   }
 

@@ -737,6 +737,18 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
     if (!id) return { orders: [], total: 0 };
     const limit = Math.min(Math.max(Math.trunc(page.limit ?? 20), 1), 100);
     const offset = Math.max(Math.trunc(page.offset ?? 0), 0);
+    // As in Partner Center, a cancellation ends by itself: one due by now shows as ended, asked about or not.
+    const due = await this.db.query<{ order_id: string }>(
+      `SELECT DISTINCT c.order_id FROM order_cancellations c JOIN orders o ON o.id = c.order_id
+        WHERE o.partner_id = $1 AND o.customer_id = $2 AND c.completed_at IS NULL AND c.completes_at <= $3`,
+      [partnerId, id, this.now()],
+    );
+    for (const { order_id } of due.rows) {
+      await inTransaction(this.db, async (tx) => {
+        await tx.query('SELECT 1 FROM orders WHERE id = $1 FOR UPDATE', [order_id]);
+        await this.settleDue(tx, order_id);
+      });
+    }
     const [list, count] = await Promise.all([
       this.db.query<OrderRow>(
         `${ORDER_SELECT} WHERE o.partner_id = $1 AND o.customer_id = $2 ORDER BY o.purchased_at DESC, o.id DESC LIMIT $3 OFFSET $4`,
@@ -773,7 +785,9 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
         }
         return progressOf(await this.settle(tx, earlier.rows[0]));
       }
-      const order = toOrder(row);
+      // An earlier cancellation of the order (another request, e.g. from Partner Center's own UI) that is due by
+      // now has ended, whether or not anybody asked about it: the order's status says how.
+      const order = (await this.settleDue(tx, orderId)) ? toOrder((await tx.query<OrderRow>(`${ORDER_SELECT} WHERE o.id = $1`, [orderId])).rows[0]!) : toOrder(row);
       if (order.status === 'cancelled') throw new CommerceError({ code: 'already_cancelled' }, 'The order is already cancelled.');
       if (order.status === 'cancel_pending') throw new CommerceError({ code: 'cancellation_in_progress' }, 'A cancellation of this order is under way.');
       const lines = lineNumbers.map((n) => order.lines.find((l) => l.lineNumber === n));
@@ -820,6 +834,16 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
       const { rows } = await tx.query<CancellationRow>('SELECT * FROM order_cancellations WHERE request_id = $1', [req.requestId]);
       return progressOf(await this.settle(tx, rows[0]!));
     });
+  }
+
+  /** Completes every due, unfinished cancellation of the order (in `tx`, the order locked); whether there was one. */
+  private async settleDue(tx: Queryable, orderId: string): Promise<boolean> {
+    const { rows } = await tx.query<CancellationRow>(
+      'SELECT * FROM order_cancellations WHERE order_id = $1 AND completed_at IS NULL AND completes_at <= $2 ORDER BY requested_at',
+      [orderId, this.now()],
+    );
+    for (const row of rows) await this.settle(tx, row);
+    return rows.length > 0;
   }
 
   /** Completes a due cancellation (in `tx`, the order locked): the order is cancelled, or back to completed when it failed. */

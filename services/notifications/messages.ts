@@ -26,8 +26,14 @@ export type NotificationMessage =
       linksRevoked: number;
     }
   /**
+   * R18: the recipient's cancellation has not finished `minutes` after the backend took it;
+   * it is still being followed, and they will be told when it has finished.
+   */
+  | { kind: 'cancellationDelayed'; cancellationId: string; orderId: string; title: string; customerName: string; minutes: number }
+  /**
    * R20: the recipient's cancellation did not finish: the backend refused or failed it, needs
-   * more information, or had not finished by the deadline (`timed_out`: it may still finish).
+   * more information, or had not finished after it was followed `followedMinutes` (`timed_out`:
+   * the bot stopped following it; the backend may still finish it).
    */
   | {
       kind: 'cancellationFailed';
@@ -38,7 +44,7 @@ export type NotificationMessage =
       reason: CancellationFailure;
       /** The backend's own code, for a support request (e.g. Partner Center's 900117). */
       code: string | null;
-      deadlineMinutes?: number;
+      followedMinutes?: number;
     };
 
 /** Why a cancellation did not finish (R20). */

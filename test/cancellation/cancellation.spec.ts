@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
 import sinon from 'sinon';
 import { ForbiddenError, type Role } from '../../services/access/roles.js';
 import type { CancellationRefusalCode } from '../../services/cancellation/errors.js';
 import { isRefusal } from '../../services/refusal.js';
-import { createCustomer, type TestCustomer } from '../commerce/factories.js';
+import { createCustomer, createPartner, type TestCustomer } from '../commerce/factories.js';
 import { actorOf, createWorld, SQL_2022_PERPETUAL, SUSE_PLAN_1Y, VM_RESERVATION_1Y, WS_DATACENTER_1Y, type World } from '../purchase/fixtures.js';
 import { WS2025_DE_ISO } from '../software/fixtures.js';
 import { testDb } from '../support/db.js';
@@ -191,6 +192,14 @@ describe('services/cancellation — cancelling a purchase (R14–R20)', () => {
       assert.equal((await cancellationRows(db, orderId)).length, 1);
       await assert.rejects(h.service.submit(admin(), { customerId: c.id, orderId: otherOrder, noticeId, acknowledged: true }), refused('stale_notice'));
       assert.equal(await ledgerStatus(db, otherOrder), 'active');
+      // The notice id answers only its own user and customer: another admin, or the id sent with another customer, learn nothing.
+      const { rows: [colleague] } = await db.query<{ id: string }>(
+        "INSERT INTO users (partner_id, channel, external_id, display_name) VALUES ($1, 'slack', $2, 'Colleague') RETURNING id",
+        [w.a.partnerId, `U${randomUUID().slice(0, 10).toUpperCase()}`],
+      );
+      await assert.rejects(h.service.submit({ ...admin(), userId: Number(colleague!.id) }, { customerId: c.id, orderId, noticeId, acknowledged: true }), refused('stale_notice'));
+      const d = await newCustomer();
+      await assert.rejects(h.service.submit(admin(), { customerId: d.id, orderId, noticeId, acknowledged: true }), refused('stale_notice'));
     });
 
     it('two users\' submits for the same order: one cancellation; the other is told it is under way', async () => {
@@ -284,7 +293,7 @@ describe('services/cancellation — cancelling a purchase (R14–R20)', () => {
       assert.equal(await ledgerStatus(db, orderId), 'active');
     });
 
-    it('a transient backend error is thrown (BullMQ retries) and the retry sends the same request id: one cancellation at the backend', async () => {
+    it('a transient backend error (a timeout, a 429) uses no attempt: the next look is later, with the same request id; one cancellation at the backend', async () => {
       const c = await newCustomer();
       const orderId = await buyAt(db, h, w.a, c, [ws]);
       const { noticeId } = await h.service.notice(admin(), c.id, { orderId });
@@ -301,8 +310,11 @@ describe('services/cancellation — cancelling a purchase (R14–R20)', () => {
         return real(partnerId, req);
       });
       try {
-        await assert.rejects(h.tracker.track(cancellation.cancellationId), /socket hang up/);
-        await assert.rejects(h.tracker.track(cancellation.cancellationId), /429/);
+        assert.deepEqual(await h.tracker.track(cancellation.cancellationId), { status: 'pending', polls: 1, nextCheckInMs: 15_000 });
+        const { rows: [after1] } = await db.query<{ status: string; errors: number; last_error: string }>('SELECT status, errors, last_error FROM cancellations WHERE id = $1', [cancellation.cancellationId]);
+        assert.deepEqual([after1!.status, after1!.errors], ['requested', 1]);
+        assert.match(after1!.last_error, /socket hang up/);
+        assert.deepEqual(await h.tracker.track(cancellation.cancellationId), { status: 'pending', polls: 2, nextCheckInMs: 30_000 });
         assert.equal((await h.tracker.track(cancellation.cancellationId)).status, 'finished');
       } finally {
         stub.restore();
@@ -312,21 +324,131 @@ describe('services/cancellation — cancelling a purchase (R14–R20)', () => {
       assert.equal((await notificationsOf(db, cancellation.cancellationId)).length, 1);
     });
 
-    it('the deadline passes while pending: timed out, the requester told; the purchase is active again', async () => {
-      const slow = createCancellationHarness(db, T0, { delayMs: 3 * 3_600_000 }, 30);
+    it('the deadline counts from when the backend took it: a first look an hour late (the worker was down) is no delay of the backend\'s', async () => {
+      const slow = createCancellationHarness(db, T0, { delayMs: 10 * 60_000 }, 30);
       const c = await newCustomer();
       const orderId = await buyAt(db, slow, w.a, c, [ws]);
       const { noticeId } = await slow.service.notice(admin(), c.id, { orderId });
       const { cancellation } = await slow.service.submit(admin(), { customerId: c.id, orderId, noticeId, acknowledged: true });
-      assert.equal((await slow.tracker.track(cancellation.cancellationId)).status, 'pending');
+      slow.clock.now = new Date(T0.getTime() + 61 * 60_000);
+      assert.deepEqual(await slow.tracker.track(cancellation.cancellationId), { status: 'pending', polls: 1, nextCheckInMs: 1000 });
+      const { rows: [row] } = await db.query<{ status: string; deadline_at: Date; overdue_at: Date | null }>('SELECT status, deadline_at, overdue_at FROM cancellations WHERE id = $1', [cancellation.cancellationId]);
+      assert.equal(row!.status, 'submitted');
+      assert.equal(row!.deadline_at.toISOString(), new Date(T0.getTime() + 91 * 60_000).toISOString());
+      assert.equal(row!.overdue_at, null);
+      assert.deepEqual(await notificationsOf(db, cancellation.cancellationId), []);
+      assert.equal(await ledgerStatus(db, orderId), 'cancelling');
+    });
+
+    it('past the deadline while pending: the requester is told once that it takes longer; it is still followed, and a late finish is finished here (revoked, credited, told)', async () => {
+      const slow = createCancellationHarness(db, T0, { delayMs: 3 * 3_600_000 }, 30, [1000, 5000], { slowPollMs: 15 * 60_000 });
+      const c = await newCustomer();
+      const orderId = await buyAt(db, slow, w.a, c, [ws]);
+      const { noticeId } = await slow.service.notice(admin(), c.id, { orderId });
+      const { cancellation } = await slow.service.submit(admin(), { customerId: c.id, orderId, noticeId, acknowledged: true });
+      const id = cancellation.cancellationId;
+      assert.equal((await slow.tracker.track(id)).status, 'pending');
       slow.clock.now = new Date(T0.getTime() + 29 * 60_000 + 59_000);
-      const r = await slow.tracker.track(cancellation.cancellationId);
+      const r = await slow.tracker.track(id);
       assert.ok(r.status === 'pending' && r.nextCheckInMs <= 1000, 'the next look is no later than the deadline');
+      assert.deepEqual(await notificationsOf(db, id), []);
       slow.clock.now = new Date(T0.getTime() + 30 * 60_000);
+      assert.deepEqual(await slow.tracker.track(id), { status: 'pending', polls: 3, nextCheckInMs: 15 * 60_000 });
+      slow.clock.now = new Date(T0.getTime() + 45 * 60_000);
+      assert.equal((await slow.tracker.track(id)).status, 'pending');
+      const told = await notificationsOf(db, id);
+      assert.deepEqual(told.map((n) => [n.message.kind, n.message.minutes]), [['cancellationDelayed', 30]], 'told once');
+      assert.equal(await ledgerStatus(db, orderId), 'cancelling', 'still cancelling: the backend may finish it');
+      slow.clock.now = new Date(T0.getTime() + 3 * 3_600_000);
+      assert.equal((await slow.tracker.track(id)).status, 'finished');
+      assert.equal(await ledgerStatus(db, orderId), 'cancelled');
+      assert.deepEqual((await notificationsOf(db, id)).map((n) => n.message.kind), ['cancellationDelayed', 'cancellationFinished']);
+    });
+
+    it('given up days after the deadline: timed out, the purchase active again, the requester told; a new cancel once Partner Center has cancelled it finishes it here', async () => {
+      const slow = createCancellationHarness(db, T0, { delayMs: 10 * 3_600_000 }, 30, [1000, 5000], { giveUpAfterMs: 2 * 3_600_000 });
+      const c = await newCustomer();
+      const orderId = await buyAt(db, slow, w.a, c, [ws]);
+      const first = await slow.service.notice(admin(), c.id, { orderId });
+      const { cancellation } = await slow.service.submit(admin(), { customerId: c.id, orderId, noticeId: first.noticeId, acknowledged: true });
+      assert.equal((await slow.tracker.track(cancellation.cancellationId)).status, 'pending');
+      slow.clock.now = new Date(T0.getTime() + 30 * 60_000);
+      assert.equal((await slow.tracker.track(cancellation.cancellationId)).status, 'pending');
+      slow.clock.now = new Date(T0.getTime() + 150 * 60_000);
       assert.equal((await slow.tracker.track(cancellation.cancellationId)).status, 'timed_out');
-      const [n] = await notificationsOf(db, cancellation.cancellationId);
-      assert.deepEqual([n?.message.kind, n?.message.reason, n?.message.deadlineMinutes], ['cancellationFailed', 'timed_out', 30]);
       assert.equal(await ledgerStatus(db, orderId), 'active');
+      const told = await notificationsOf(db, cancellation.cancellationId);
+      assert.deepEqual(told.map((n) => [n.message.kind, n.message.reason, n.message.followedMinutes]), [['cancellationDelayed', undefined, undefined], ['cancellationFailed', 'timed_out', 150]]);
+
+      // Partner Center finished it meanwhile (its delay is over): `cancel` again, and the bot's side is done.
+      slow.clock.now = new Date(T0.getTime() + 11 * 3_600_000);
+      const again = await slow.service.notice(admin(), c.id, { orderId });
+      const second = await slow.service.submit(admin(), { customerId: c.id, orderId, noticeId: again.noticeId, acknowledged: true });
+      assert.equal((await slow.tracker.track(second.cancellation.cancellationId)).status, 'finished');
+      assert.equal(await ledgerStatus(db, orderId), 'cancelled');
+      assert.equal(await count('SELECT count(*) AS n FROM order_cancellations WHERE order_id = $1', [orderId]), 1, 'no second cancellation at the backend');
+    });
+
+    it('the backend is busy with an earlier cancellation of the order (e.g. made in Partner Center itself): followed until it ends, then finished here', async () => {
+      const slow = createCancellationHarness(db, T0, { delayMs: 20 * 60_000 });
+      const c = await newCustomer();
+      const orderId = await buyAt(db, slow, w.a, c, [ws]);
+      const { noticeId } = await slow.service.notice(admin(), c.id, { orderId });
+      const { cancellation } = await slow.service.submit(admin(), { customerId: c.id, orderId, noticeId, acknowledged: true });
+      await slow.commerce.requestCancellation(w.a.partnerId, { customerId: c.id, orderId, lineNumbers: [0], requestId: randomUUID() });
+      assert.deepEqual(await slow.tracker.track(cancellation.cancellationId), { status: 'pending', polls: 1, nextCheckInMs: 1000 });
+      assert.equal((await cancellationRows(db, orderId))[0]!.status, 'requested', 'the backend has not taken this request');
+      slow.clock.now = new Date(T0.getTime() + 20 * 60_000);
+      assert.equal((await slow.tracker.track(cancellation.cancellationId)).status, 'finished');
+      assert.equal(await ledgerStatus(db, orderId), 'cancelled');
+      assert.equal(await count('SELECT count(*) AS n FROM order_cancellations WHERE order_id = $1', [orderId]), 1);
+    });
+
+    it('sweep: a live cancellation whose job was lost (its next look long overdue) gets a new job, once; a finished one none', async () => {
+      const c = await newCustomer();
+      const lost = await buyAt(db, h, w.a, c, [ws]);
+      const n1 = await h.service.notice(admin(), c.id, { orderId: lost });
+      const { cancellation } = await h.service.submit(admin(), { customerId: c.id, orderId: lost, noticeId: n1.noticeId, acknowledged: true });
+      const id = cancellation.cancellationId;
+      h.clock.now = new Date(T0.getTime() + 9 * 60_000);
+      assert.ok(!(await h.tracker.sweep()).includes(id), 'not yet: a job may merely be late');
+      h.clock.now = new Date(T0.getTime() + 11 * 60_000);
+      assert.ok((await h.tracker.sweep()).includes(id));
+      assert.ok(!(await h.tracker.sweep()).includes(id), 'once');
+      const { rows } = await db.query<{ job_id: string; data: unknown }>("SELECT job_id, data FROM job_outbox WHERE queue = 'cancellation-tracking' AND job_id LIKE $1 ORDER BY id", [`cancellation-${id}%`]);
+      assert.deepEqual(rows.map((r) => [r.job_id, r.data]), [[`cancellation-${id}`, { cancellationId: id }], [`cancellation-${id}-s1`, { cancellationId: id }]]);
+      assert.equal((await h.tracker.track(id)).status, 'finished');
+      h.clock.now = new Date(T0.getTime() + 60 * 60_000);
+      assert.ok(!(await h.tracker.sweep()).includes(id));
+    });
+
+    it('the notification goes to the personal chat; without one, to the conversation the cancellation was submitted from — never to another shared one', async () => {
+      const p = await createPartner(db, 'Partner without a personal chat');
+      const actor = actorOf(p, ADMIN);
+      const c = await createCustomer(db, p, { companyName: 'Notify Target GmbH', billingCountry: 'DE' });
+      const conversation = async (type: string) => {
+        const conversationId = `19:${randomUUID()}@thread.v2`;
+        const { rows } = await db.query<{ id: string }>(
+          `INSERT INTO conversation_refs (partner_id, channel, conversation_id, user_id, conversation_type, reference) VALUES ($1, 'msteams', $2, $3, $4, '{}') RETURNING id`,
+          [p.partnerId, conversationId, p.userId, type],
+        );
+        return { id: rows[0]!.id, conversationId };
+      };
+      const group = await conversation('groupChat');
+      await conversation('channel'); // written in later: the most recent, but not where the user asked
+      const orderId = await buyAt(db, h, p, c, [ws]);
+      const n = await h.service.notice(actor, c.id, { orderId });
+      const { cancellation } = await h.service.submit(actor, { customerId: c.id, orderId, noticeId: n.noticeId, acknowledged: true, conversation: { channel: 'msteams', conversationId: group.conversationId } });
+      assert.equal((await h.tracker.track(cancellation.cancellationId)).status, 'finished');
+      const { rows } = await db.query<{ conversation_ref_id: string }>("SELECT conversation_ref_id FROM notifications WHERE dedupe_key = 'cancellation-finished:' || $1", [cancellation.cancellationId]);
+      assert.deepEqual(rows.map((r) => r.conversation_ref_id), [group.id]);
+
+      // Submitted from nowhere known (no conversation given): recorded, nobody told in a shared conversation.
+      const other = await buyAt(db, h, p, c, [ws]);
+      const n2 = await h.service.notice(actor, c.id, { orderId: other });
+      const second = await h.service.submit(actor, { customerId: c.id, orderId: other, noticeId: n2.noticeId, acknowledged: true });
+      assert.equal((await h.tracker.track(second.cancellation.cancellationId)).status, 'finished');
+      assert.deepEqual(await notificationsOf(db, second.cancellation.cancellationId), []);
     });
 
     it('an unknown or malformed cancellation id changes nothing', async () => {

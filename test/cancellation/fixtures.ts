@@ -38,6 +38,7 @@ export interface CancellationHarness {
  */
 export function createCancellationHarness(
   db: Db, start: Date | null, cancellation: Partial<EmbeddedCancellationOptions> = {}, deadlineMinutes = 60, pollDelaysMs: readonly number[] = [1000, 5000],
+  tracking: { slowPollMs?: number; giveUpAfterMs?: number } = {},
 ): CancellationHarness {
   const clock = { now: start ?? new Date() };
   const now = start ? () => clock.now : () => new Date();
@@ -48,7 +49,7 @@ export function createCancellationHarness(
   const software = new SoftwareService({ db, customers, activity, cipher: createKeyCipher(randomBytes(32)), publicUrl: 'http://127.0.0.1:9', now });
   const service = new CancellationService({ db, customers, ledger, activity, deadlineMinutes, now });
   const tracker = new CancellationTracker({
-    db, commerce, ledger, software, notifications: new NotificationService(), activity, logger: silentLogger, now, deadlineMinutes, pollDelaysMs,
+    db, commerce, ledger, software, notifications: new NotificationService(), activity, logger: silentLogger, now, deadlineMinutes, pollDelaysMs, ...tracking,
   });
   return { clock, commerce, ledger, software, service, tracker };
 }

@@ -7,7 +7,7 @@ import { LOCALES } from '../../cards/i18n/index.js';
 import type { NotificationMessage } from '../../services/notifications/messages.js';
 import {
   CANCELLATION_FAILURES, cancellationFailedScreen, cancellationFinishedScreen, cancelNoticeForm, cancelPurchasesScreen, cancelRow, cancelRows,
-  cancelScreens, cancelSubmittedScreen, contoso, customerScreen, longCustomer, manyCancelProducts, manyCustomers, proratedOptions,
+  cancellationDelayedScreen, cancelScreens, cancelSubmittedScreen, contoso, customerScreen, longCustomer, manyCancelProducts, manyCustomers, proratedOptions,
 } from './fixtures.js';
 import { objects, slackButtons, teamsSubmits, texts } from './inspect.js';
 import { assertValidAdaptiveCard, assertValidBlockKit, assertValidSlackModal, MAX_MESSAGE_BYTES } from './validate.js';
@@ -385,6 +385,19 @@ describe('cards: cancelling a purchase (R14–R20)', () => {
     });
   });
 
+  describe('cancellationDelayed (R18: a notification)', () => {
+    it('says it has not finished after the deadline, that it is still followed and the user will be told; no keys meanwhile; the reference', () => {
+      const screen = cancellationDelayedScreen();
+      const all = seen(screen);
+      assert.equal(count(all, /The cancellation of order ORD-2025-200000 \(Windows Server 2022 Datacenter – 16 core licence pack, Contoso Ltd\) has not finished after 60 minutes\. Partner Center sometimes takes longer: I keep checking and will send you a message when it has finished\./), 3);
+      assert.equal(count(all, /no new activation keys or download links are issued for it/), 3);
+      assert.match(fallbackText(screen, 'en'), /Cancellation reference: 41/);
+      assert.match(seen(screen, 'de'), /ist nach 60 Minuten noch nicht abgeschlossen\. Partner Center braucht manchmal länger: Ich prüfe weiter/);
+      assert.deepEqual(submits(screen), [{ action: 'command', command: 'orders' }]);
+      assert.deepEqual(slackValues(screen), [{ action: 'command', command: 'orders' }]);
+    });
+  });
+
   describe('cancellationFailed (R20: a notification)', () => {
     const reasons: Record<CancellationFailedReason, RegExp> = {
       window_passed: /Partner Center refused to cancel order ORD-2025-200000 \(Windows Server 2022 Datacenter – 16 core licence pack, Contoso Ltd\): its cancellation window had passed\./,
@@ -392,16 +405,17 @@ describe('cards: cancelling a purchase (R14–R20)', () => {
       not_found: /could not cancel order ORD-2025-200000 .*: it did not find the order\./,
       failed: /The cancellation of order ORD-2025-200000 .* failed in Partner Center\./,
       needs_information: /stopped the cancellation of order ORD-2025-200000 .*: it needs more information to cancel it\./,
-      timed_out: /The cancellation of order ORD-2025-200000 .* has not finished after 60 minutes\. Partner Center may still complete it\./,
+      timed_out: /I have stopped following the cancellation of order ORD-2025-200000 .*: Partner Center had not finished it after 7 days\. It may still complete it\./,
     };
 
     for (const reason of CANCELLATION_FAILURES) {
       it(`${reason}: says why, what it means for the order, and how to go on`, () => {
-        const screen = cancellationFailedScreen({ reason, ...(reason === 'timed_out' ? { deadlineMinutes: 60 } : {}) });
+        const screen = cancellationFailedScreen({ reason, ...(reason === 'timed_out' ? { followedMinutes: 10_140 } : {}) });
         const all = seen(screen);
         assert.equal(count(all, reasons[reason]), 3, 'on Teams, Slack and in the text');
         if (reason === 'timed_out') {
           assert.match(all, /Until it finishes, the order is not cancelled: its activation keys and download links still work\./);
+          assert.match(all, /If Partner Center shows the order cancelled, cancel it here again: I then revoke its keys and links and book the credit\./);
           assert.match(all, /If it does not finish, file a support request in Partner Center \(Help \+ support → New request\), quoting:/);
         } else {
           assert.match(all, /The order is not cancelled: its activation keys and download links still work\./);
@@ -411,21 +425,24 @@ describe('cards: cancelling a purchase (R14–R20)', () => {
         assert.match(texts(slack(screen).blocks).join('\n'), /5b0c6f7e-3d1a-4e2b-9c8d-7a6b5c4d3e2f/);
         assert.match(seen(screen, 'de'), /Supportanfrage im Partner Center \(Hilfe \+ Support → Neue Anfrage\)/);
         assert.match(seen(screen, 'de'), /Stornierungsreferenz: 5b0c6f7e/);
-        assert.deepEqual(submits(screen), [{ action: 'command', command: 'support', args: 'ORD-2025-200000' }]);
-        assert.deepEqual(slackValues(screen), [{ action: 'command', command: 'support', args: 'ORD-2025-200000' }]);
-        assert.deepEqual(submitActions(screen).map((a) => a.title), ['Request support']);
-        assert.deepEqual(slackButtons(slack(screen, 'de')).map((b) => b.text.text), ['Supportanfrage stellen']);
+        // No button to a support flow that does not exist yet: the text says where to file the request.
+        assert.deepEqual(submits(screen), [{ action: 'command', command: 'orders' }]);
+        assert.deepEqual(slackValues(screen), [{ action: 'command', command: 'orders' }]);
+        assert.deepEqual(submitActions(screen).map((a) => a.title), ['View orders']);
       });
     }
 
     it('in German, per reason', () => {
-      const de = (reason: CancellationFailedReason) => fallbackText(cancellationFailedScreen({ reason, deadlineMinutes: 60 }), 'de');
+      const de = (reason: CancellationFailedReason) => fallbackText(cancellationFailedScreen({ reason, followedMinutes: 10_140 }), 'de');
       assert.match(de('window_passed'), /abgelehnt: Die Stornierungsfrist war abgelaufen\./);
       assert.match(de('not_cancellable'), /Das Produkt kann nicht storniert werden\./);
       assert.match(de('not_found'), /Es hat die Bestellung nicht gefunden\./);
       assert.match(de('failed'), /ist in Partner Center fehlgeschlagen\./);
       assert.match(de('needs_information'), /Es braucht weitere Angaben/);
-      assert.match(de('timed_out'), /ist nach 60 Minuten noch nicht abgeschlossen\. Partner Center kann sie noch abschließen\./);
+      assert.match(de('timed_out'), /nicht mehr: Partner Center hatte sie nach 7 Tagen nicht abgeschlossen\. Es kann sie noch abschließen\./);
+      assert.match(fallbackText(cancellationFailedScreen({ reason: 'timed_out', followedMinutes: 90 }), 'de'), /nach 90 Minuten/);
+      assert.match(fallbackText(cancellationFailedScreen({ reason: 'timed_out', followedMinutes: 1 }), 'en'), /after 1 minute\./);
+      assert.match(fallbackText(cancellationFailedScreen({ reason: 'timed_out', followedMinutes: 36 * 60 }), 'en'), /after 36 hours\./);
       assert.match(de('failed'), /Die Bestellung ist nicht storniert: Die Aktivierungsschlüssel und Downloadlinks des Kaufs funktionieren weiterhin\./);
     });
 
@@ -445,18 +462,20 @@ describe('cards: cancelling a purchase (R14–R20)', () => {
         kind: 'cancellationFinished', cancellationId: 'c-1', orderId: 'ORD-1', title: 'SQL Server 2022', customerName: 'Contoso Ltd', currency: 'EUR', creditMinor: 500, keysRevoked: 2, linksRevoked: 1,
       };
       const failed: NotificationMessage = {
-        kind: 'cancellationFailed', cancellationId: 'c-2', orderId: 'ORD-2', title: 'SQL Server 2022', customerName: 'Contoso Ltd', reason: 'timed_out', code: null, deadlineMinutes: 60,
+        kind: 'cancellationFailed', cancellationId: 'c-2', orderId: 'ORD-2', title: 'SQL Server 2022', customerName: 'Contoso Ltd', reason: 'timed_out', code: null, followedMinutes: 60,
       };
+      const delayed: NotificationMessage = { kind: 'cancellationDelayed', cancellationId: 'c-3', orderId: 'ORD-3', title: 'SQL Server 2022', customerName: 'Contoso Ltd', minutes: 60 };
       for (const channel of ['msteams', 'slack'] as const) {
         assert.deepEqual(notificationScreen(finished, channel), {
           kind: 'cancellationFinished', orderId: 'ORD-1', title: 'SQL Server 2022', customerName: 'Contoso Ltd', creditMinor: 500, currency: 'EUR', keysRevoked: 2, linksRevoked: 1,
         });
         assert.deepEqual(notificationScreen(failed, channel), {
-          kind: 'cancellationFailed', cancellationId: 'c-2', orderId: 'ORD-2', title: 'SQL Server 2022', customerName: 'Contoso Ltd', reason: 'timed_out', code: null, deadlineMinutes: 60,
+          kind: 'cancellationFailed', cancellationId: 'c-2', orderId: 'ORD-2', title: 'SQL Server 2022', customerName: 'Contoso Ltd', reason: 'timed_out', code: null, followedMinutes: 60,
         });
+        assert.deepEqual(notificationScreen(delayed, channel), { kind: 'cancellationDelayed', cancellationId: 'c-3', orderId: 'ORD-3', title: 'SQL Server 2022', customerName: 'Contoso Ltd', minutes: 60 });
       }
-      const { deadlineMinutes: _, ...withoutDeadline } = failed;
-      assert.ok(!('deadlineMinutes' in notificationScreen({ ...withoutDeadline, reason: 'failed', code: '900117' }, 'slack')));
+      const { followedMinutes: _, ...withoutDuration } = failed;
+      assert.ok(!('followedMinutes' in notificationScreen({ ...withoutDuration, reason: 'failed', code: '900117' }, 'slack')));
       assert.match(fallbackText(notificationScreen(finished, 'slack'), 'de'), /Die Bestellung ORD-1 \(SQL Server 2022\) von Contoso Ltd ist storniert\. Gutschrift auf Ihrer nächsten Rechnung: 5,00\u00a0€\./);
     });
   });

@@ -4,7 +4,7 @@ import { COMMANDS } from '../../dialogs/commands.js';
 import {
   notices, purchaseNotices,
   type BuyConfirmedScreen, type BuyCustomerScreen, type BuyProductsScreen, type BuyReviewScreen, type BuySkuScreen, type CancellableOrderRow,
-  type CancellationFailedScreen, type CancellationFinishedScreen, type CancelNoticeFormScreen, type CancelPurchasesScreen, type CancelSubmittedScreen,
+  type CancellationDelayedScreen, type CancellationFailedScreen, type CancellationFinishedScreen, type CancelNoticeFormScreen, type CancelPurchasesScreen, type CancelSubmittedScreen,
   type CustomerSummary, type HelpCommand, type OrderRow, type OrdersScreen, type Screen,
 } from '../../cards/index.js';
 import { ROLES, type Channel } from '../../services/access/roles.js';
@@ -333,6 +333,18 @@ export function cancellationFailedScreen(overrides: Partial<CancellationFailedSc
   };
 }
 
+export function cancellationDelayedScreen(overrides: Partial<CancellationDelayedScreen> = {}): CancellationDelayedScreen {
+  return {
+    kind: 'cancellationDelayed',
+    cancellationId: '41',
+    orderId: 'ORD-2025-200000',
+    title: 'Windows Server 2022 Datacenter – 16 core licence pack',
+    customerName: 'Contoso Ltd',
+    minutes: 60,
+    ...overrides,
+  };
+}
+
 export const CANCELLATION_FAILURES: ReadonlyArray<CancellationFailedScreen['reason']> = ['window_passed', 'not_cancellable', 'not_found', 'failed', 'needs_information', 'timed_out'];
 
 /** Every screen of the cancel flow in its variants, worst cases included. */
@@ -356,7 +368,9 @@ export function cancelScreens(): Array<{ name: string; screen: Screen }> {
     { name: 'cancelSubmitted (existing, long)', screen: cancelSubmittedScreen({ existing: true, customer: longCustomer, title: LONG, currency: 'BRL' }) },
     { name: 'cancellationFinished', screen: cancellationFinishedScreen() },
     { name: 'cancellationFinished (one key, one link, JPY)', screen: cancellationFinishedScreen({ keysRevoked: 1, linksRevoked: 1, currency: 'JPY', creditMinor: 12340 }) },
-    ...CANCELLATION_FAILURES.map((reason) => ({ name: `cancellationFailed ${reason}`, screen: cancellationFailedScreen({ reason, ...(reason === 'timed_out' ? { deadlineMinutes: 60, code: null } : {}) }) })),
+    { name: 'cancellationDelayed', screen: cancellationDelayedScreen() },
+    { name: 'cancellationDelayed (long)', screen: cancellationDelayedScreen({ title: LONG, customerName: LONG, orderId: 'Y'.repeat(64) }) },
+    ...CANCELLATION_FAILURES.map((reason) => ({ name: `cancellationFailed ${reason}`, screen: cancellationFailedScreen({ reason, ...(reason === 'timed_out' ? { followedMinutes: 10_140, code: null } : {}) }) })),
     { name: 'cancellationFailed (timed out, no deadline, long)', screen: cancellationFailedScreen({ reason: 'timed_out', title: LONG, customerName: LONG, code: 'c'.repeat(300) }) },
   ];
 }

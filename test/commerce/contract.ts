@@ -816,6 +816,20 @@ export function describeCommerceBackendContract(name: string, setup: () => Promi
         await refusalOf(cancel(order), 'already_cancelled');
       });
 
+      it('a cancellation ends by itself: once it is due, a new request id is answered already_cancelled and the order lists as cancelled, though nobody asked about the first', async () => {
+        const order = await bought();
+        await cancel(order);
+        later();
+        await refusalOf(cancel(order), 'already_cancelled');
+        const listed = await backend.listOrders(A, de(), { limit: 100 });
+        assert.equal(listed.orders.find((o) => o.id === order.id)?.status, 'cancelled');
+        const other = await bought();
+        await cancel(other);
+        later();
+        const page = await backend.listOrders(A, de(), { limit: 100 });
+        assert.equal(page.orders.find((o) => o.id === other.id)?.status, 'cancelled', 'listing the orders shows it ended, with no request at all');
+      });
+
       it('R15: accepted until the window closes; cancellation_window_passed from that instant, saying when it closed', async () => {
         const open = await bought();
         const closed = await bought();

@@ -15,6 +15,8 @@ CREATE TABLE cancellations (
   customer_name       text NOT NULL CHECK (length(customer_name) <= 500),
   requested_by        bigint REFERENCES users(id) ON DELETE SET NULL,
   requested_at        timestamptz NOT NULL,
+  -- Where the user submitted it: the notification's place when they have no personal chat (or DM) with the bot.
+  conversation_ref_id bigint REFERENCES conversation_refs(id) ON DELETE SET NULL,
   -- The submit's own key (the notice card's), so a double submit, a resend or a retry is one cancellation.
   request_key         text NOT NULL CHECK (length(request_key) BETWEEN 1 AND 200),
   backend             text NOT NULL CHECK (backend ~ '^[a-z][a-z0-9_]{0,31}$'),
@@ -23,12 +25,22 @@ CREATE TABLE cancellations (
   backend_ref         jsonb,
   -- requested: recorded, the backend not yet asked; submitted: the backend accepted it and works on it;
   -- finished: cancelled (keys and links revoked, credit booked); failed / needs_information: the backend
-  -- could not complete it (R20); timed_out: the backend did not finish before deadline_at.
+  -- could not complete it (R20); timed_out: the backend had not finished days after deadline_at.
   status              text NOT NULL DEFAULT 'requested'
                       CHECK (status IN ('requested', 'submitted', 'finished', 'failed', 'needs_information', 'timed_out')),
   status_at           timestamptz NOT NULL,
+  -- When the requester is told that it takes longer than usual: deadline minutes after the submit,
+  -- and again from when the backend accepted it. The job keeps following it after that (slowly)
+  -- and gives up days later (timed_out).
   deadline_at         timestamptz NOT NULL,
+  overdue_at          timestamptz,
+  -- When the tracking job looks next: a live cancellation far past it has lost its job (a sweep re-enqueues it).
+  next_check_at       timestamptz NOT NULL,
+  sweeps              integer NOT NULL DEFAULT 0,
   polls               integer NOT NULL DEFAULT 0,
+  -- Transient backend errors in a row (timeouts, 429, 5xx): each makes the next look later.
+  errors              integer NOT NULL DEFAULT 0,
+  last_error          text CHECK (length(last_error) <= 500),
   failure_code        text CHECK (length(failure_code) <= 64),
   failure_detail      text CHECK (length(failure_detail) <= 500),
   currency            text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
@@ -41,10 +53,11 @@ CREATE TABLE cancellations (
 CREATE UNIQUE INDEX cancellations_one_per_purchase ON cancellations (partner_id, order_id)
   WHERE status IN ('requested', 'submitted', 'finished');
 CREATE INDEX cancellations_partner_requested ON cancellations (partner_id, requested_at DESC);
+CREATE INDEX cancellations_live ON cancellations (next_check_at) WHERE status IN ('requested', 'submitted');
 
 -- Credits are records of their own (R17, R19): per cancelled line, what it cost, the policy,
--- the days used of the term, and the amount credited — computed when the cancellation was
--- requested (the amount the user acknowledged) and booked when it finished.
+-- the days used of the term, and the amount credited — computed for the day the cancellation
+-- was submitted (the notice showed it for the day it was shown) and booked when it finished.
 CREATE TABLE credits (
   id                bigserial PRIMARY KEY,
   cancellation_id   bigint NOT NULL REFERENCES cancellations(id) ON DELETE CASCADE,
