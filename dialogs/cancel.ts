@@ -220,7 +220,10 @@ export class CancelDialog extends Dialog<{ args?: string }> {
     let result: SubmitResult;
     try {
       // A notice submitted already is answered with its cancellation, acknowledged or not (the service checks that first).
-      result = await this.cancellations.submit(me, { customerId: state.customerId!, orderId, noticeId: action.noticeId, acknowledged: action.acknowledged === true });
+      result = await this.cancellations.submit(me, {
+        customerId: state.customerId!, orderId, noticeId: action.noticeId, acknowledged: action.acknowledged === true,
+        conversation: { channel: ctx.activity.channelId, conversationId: ctx.activity.conversation.id },
+      });
     } catch (err) {
       if (isRefusal(err, 'acknowledgement_required')) return this.askAcknowledgement(dc, state, shown, orderId);
       await show(ctx, refusalNotice(err));
