@@ -71,8 +71,8 @@ export function cancelNoticeModal(form: CancelNoticeFormScreen, locale: Locale):
   if (!one) blocks.push(section(plain(`:warning: ${t(locale, 'cancel.notice.noOrder', { title: shown(form.title, SHOWN.title) })}`)));
   else if (options.length === 1) blocks.push(...labelledFields(noticeFacts(one, locale)));
   else {
-    const initial = selectedOption(form)?.orderId ?? one.orderId;
-    blocks.push(input(t(locale, 'cancel.notice.chooseOrder'), staticSelect('orderId', options.map((o) => orderOption(o, locale)), { initial })));
+    const initial = selectedOption(form)?.orderId;
+    blocks.push(input(t(locale, 'cancel.notice.chooseOrder'), staticSelect('orderId', options.map((o) => orderOption(o, locale)), initial ? { initial } : {})));
   }
   blocks.push(
     section(mrkdwn(`:warning: *${escapeMrkdwn(t(locale, 'cancel.notice.important'))}*\n${importantNotice(form, locale).map(escapeMrkdwn).join('\n')}`)),

@@ -61,6 +61,7 @@ function orderPart(form: CancelNoticeFormScreen, locale: Locale): CardElement {
   const [one] = options;
   if (!one) return plainText(t(locale, 'cancel.notice.noOrder', { title: shown(form.title, SHOWN.title) }), { color: 'Warning' });
   if (options.length === 1) return container(noticeFacts(one, locale).map(([label, value]) => labelled(label, value)), { spacing: 'Medium' });
+  const chosen = selectedOption(form);
   return inputChoiceSet(
     'orderId',
     options.map((o) => ({ title: optionText(o, locale), value: o.orderId })),
@@ -70,7 +71,7 @@ function orderPart(form: CancelNoticeFormScreen, locale: Locale): CardElement {
       wrap: true,
       isRequired: true,
       errorMessage: t(locale, 'cancel.notice.chooseRequired'),
-      value: selectedOption(form)?.orderId ?? one.orderId,
+      ...(chosen ? { value: chosen.orderId } : {}),
       spacing: 'Medium',
     },
   );

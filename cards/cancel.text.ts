@@ -136,9 +136,9 @@ export function noticeOptions(form: CancelNoticeFormScreen): CancellableOrderRow
 }
 
 /** The order preselected: `selectedOrderId` when it is offered, else the first. */
+/** The order chosen already (shown again after Submit without the acknowledgement); none at first: cancelling is chosen, not defaulted. */
 export function selectedOption(form: CancelNoticeFormScreen): CancellableOrderRow | undefined {
-  const options = noticeOptions(form);
-  return options.find((o) => o.orderId === form.selectedOrderId) ?? options[0];
+  return noticeOptions(form).find((o) => o.orderId === form.selectedOrderId);
 }
 
 /**

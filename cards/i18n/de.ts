@@ -354,7 +354,7 @@ export const de: { readonly [K in MessageKey]: string } = {
   'cancel.submitted.existingTitle': 'Stornierung bereits abgeschickt',
   'cancel.submitted.body': 'Die Stornierung der Bestellung {orderId} ({title}, {customer}) ist abgeschickt. Das kann bis zu 15 Minuten dauern; ich schreibe Ihnen, sobald sie abgeschlossen ist.',
   'cancel.submitted.existing': 'Diese Stornierung wurde bereits abgeschickt; es wurde nichts Neues getan.',
-  'cancel.submitted.credit': 'Gutschrift auf Ihrer nächsten Rechnung: {amount}.',
+  'cancel.submitted.credit': 'Erwartete Gutschrift auf Ihrer nächsten Rechnung: {amount}.',
   'cancel.submitted.another': 'Weitere Bestellung von {name} stornieren',
   'cancel.finished.title': 'Stornierung abgeschlossen',
   'cancel.finished.body': 'Die Bestellung {orderId} ({title}) von {customer} ist storniert. Gutschrift auf Ihrer nächsten Rechnung: {amount}.',

@@ -115,7 +115,7 @@ describe('bot: cancelling over Slack, to the notification in the DM', function (
     assertValidBlockKit({ text: submitted.params.text, blocks: submitted.params.blocks });
     assert.match(texts(submitted), /Cancellation submitted for order/);
     assert.match(texts(submitted), /up to 15 minutes/);
-    const credit = /Credit on your next invoice: (€[\d,]+\.\d{2})/.exec(texts(submitted))?.[1];
+    const credit = /Expected credit on your next invoice: (€[\d,]+\.\d{2})/.exec(texts(submitted))?.[1];
     assert.ok(credit, 'the confirmation names the credit');
     assert.deepEqual(await cancellations(orderId), ['requested']);
 

@@ -214,7 +214,7 @@ describe('cards: cancelling a purchase (R14–R20)', () => {
       });
     });
 
-    it('several orders: a choice "order · bought · days left · credit", preselected; Submit leaves the order to the choice', () => {
+    it('several orders: a choice "order · bought · days left · credit", none preselected (cancelling is chosen, not defaulted) unless chosen before; Submit leaves the order to the choice', () => {
       const form = cancelNoticeForm({ options: proratedOptions, selectedOrderId: proratedOptions[1]!.orderId });
       const choice = inputs(form).find((i) => i.type === 'Input.ChoiceSet')!;
       assert.equal(choice.id, 'orderId');
@@ -226,15 +226,17 @@ describe('cards: cancelling a purchase (R14–R20)', () => {
       ]);
       assert.equal((inputs(form, 'de').find((i) => i.id === 'orderId')!.choices as Array<{ title: string }>)[0]!.title, 'ORD-2025-200000 · gekauft am 05.03.2025 · noch 58 Tage · Gutschrift 987,65\u00a0€');
       assert.deepEqual(submitActions(form)[0]?.data, { action: 'cancel.submit', customerId: contoso.id, noticeId: 'notice-7f3a2c' });
-      assert.equal(inputs(cancelNoticeForm({ options: proratedOptions, selectedOrderId: 'ORD-NOT-OFFERED' })).find((i) => i.id === 'orderId')?.value, 'ORD-2025-200000');
-      assert.equal(inputs(cancelNoticeForm({ options: proratedOptions })).find((i) => i.id === 'orderId')?.value, 'ORD-2025-200000');
+      assert.equal(inputs(cancelNoticeForm({ options: proratedOptions, selectedOrderId: 'ORD-NOT-OFFERED' })).find((i) => i.id === 'orderId')?.value, undefined);
+      const fresh = inputs(cancelNoticeForm({ options: proratedOptions })).find((i) => i.id === 'orderId');
+      assert.equal(fresh?.value, undefined);
+      assert.equal(fresh?.isRequired, true, 'the card refuses Submit until an order is chosen');
     });
 
     it('the notice says in the reader\'s language: keys and links revoked at once, uninstall, and the credit rule with today\'s amount', () => {
       const expected: Array<[CancelNoticeFormScreen, Locale, RegExp[]]> = [
         [cancelNoticeForm(), 'en', [
           /Cancelling revokes all activation keys and download links of this purchase at once\./, /The customer must stop using the software and uninstall it\./,
-          /Perpetual software is credited in full \(100 %\) on your next invoice\./, /Credit if you cancel today: €1,234\.56\./,
+          /Perpetual software is credited in full \(100%\) on your next invoice\./, /Credit if you cancel today: €1,234\.56\./,
         ]],
         [cancelNoticeForm(), 'de', [
           /alle Aktivierungsschlüssel und Downloadlinks dieses Kaufs sofort gesperrt/, /Der Kunde muss die Nutzung der Software beenden und sie deinstallieren\./,
@@ -242,9 +244,9 @@ describe('cards: cancelling a purchase (R14–R20)', () => {
         ]],
         [cancelNoticeForm({ options: proratedOptions }), 'en', [/A subscription is credited prorated on your next invoice: the unused days of its term ÷ the days of the term\./, /shown with each order/]],
         [cancelNoticeForm({ options: proratedOptions }), 'de', [/Ein Abonnement wird auf Ihrer nächsten Rechnung anteilig gutgeschrieben/, /steht bei jeder Bestellung/]],
-        [cancelNoticeForm({ options: [cancelRow(0, { credit: { amountMinor: 5000, currency: 'EUR', policy: 'mixed' } })] }), 'en', [/perpetual software is credited in full \(100 %\) and subscriptions prorated/, /today: €50\.00/]],
+        [cancelNoticeForm({ options: [cancelRow(0, { credit: { amountMinor: 5000, currency: 'EUR', policy: 'mixed' } })] }), 'en', [/perpetual software is credited in full \(100%\) and subscriptions prorated/, /today: €50\.00/]],
         // Orders of one product with different rules: both rules are named.
-        [cancelNoticeForm({ options: [cancelRow(0), proratedOptions[1]!] }), 'en', [/credited in full \(100 %\) and subscriptions prorated/]],
+        [cancelNoticeForm({ options: [cancelRow(0), proratedOptions[1]!] }), 'en', [/credited in full \(100%\) and subscriptions prorated/]],
       ];
       for (const [form, locale, parts] of expected) {
         for (const part of parts) {
@@ -339,8 +341,8 @@ describe('cards: cancelling a purchase (R14–R20)', () => {
       const screen = cancelSubmittedScreen();
       const all = seen(screen);
       assert.match(all, /Cancellation submitted for order ORD-2025-200000 \(Windows Server 2022 Datacenter – 16 core licence pack, Contoso Ltd\)\. It can take up to 15 minutes; I will send you a message when it has finished\./);
-      assert.equal(count(all, /Credit on your next invoice: €1,234\.56\./), 3);
-      assert.match(seen(screen, 'de'), /Das kann bis zu 15 Minuten dauern; ich schreibe Ihnen, sobald sie abgeschlossen ist\.[^]*Gutschrift auf Ihrer nächsten Rechnung: 1\.234,56\u00a0€\./);
+      assert.equal(count(all, /Expected credit on your next invoice: €1,234\.56\./), 3);
+      assert.match(seen(screen, 'de'), /Das kann bis zu 15 Minuten dauern; ich schreibe Ihnen, sobald sie abgeschlossen ist\.[^]*Erwartete Gutschrift auf Ihrer nächsten Rechnung: 1\.234,56\u00a0€\./);
       const expected = [{ action: 'cancel.another', customerId: contoso.id }, { action: 'command', command: 'orders', args: contoso.id }];
       assert.deepEqual(submits(screen), expected);
       assert.deepEqual(slackValues(screen), expected);
@@ -353,7 +355,7 @@ describe('cards: cancelling a purchase (R14–R20)', () => {
       const screen = cancelSubmittedScreen({ existing: true });
       const all = seen(screen);
       assert.match(all, /This cancellation was submitted already; nothing new was done\./);
-      for (const part of [/Order ID: ORD-2025-200000/, /Customer: Contoso Ltd/, /Credit on your next invoice: €1,234\.56\./]) assert.match(fallbackText(screen, 'en'), part);
+      for (const part of [/Order ID: ORD-2025-200000/, /Customer: Contoso Ltd/, /Expected credit on your next invoice: €1,234\.56\./]) assert.match(fallbackText(screen, 'en'), part);
       assert.match(texts(slack(screen).blocks).join('\n'), /ORD-2025-200000/);
       assert.match(seen(screen, 'de'), /Diese Stornierung wurde bereits abgeschickt; es wurde nichts Neues getan\./);
       assert.doesNotMatch(all, /It can take up to 15 minutes/);

@@ -135,7 +135,7 @@ describe('dialogs/cancel (Teams turn table)', function () {
     const direct = await turn({ text: `cancel ${orderId.toLowerCase()}` });
     assert.match(direct, /Important/);
     assert.match(direct, new RegExp(orderId));
-    assert.match(direct, /credited in full \(100 %\)/);
+    assert.match(direct, /credited in full \(100%\)/);
     const natural = await turn({ text: `cancel order ${orderId} for ${customer.domain}` });
     assert.match(natural, /Important/);
     // Words that match several customers, the order's among them ("Cancel Test …" is every test's customer): no choice asked.
@@ -280,7 +280,7 @@ describe('dialogs/cancel end to end: bot, worker and the fake Bot Connector (Pos
     assert.ok(noticeId);
     const done = cardText(await say({ value: { action: 'cancel.submit', customerId: c.rows[0]!.id, noticeId, orderId, acknowledged: 'true' } }));
     assert.match(done, /Cancellation submitted/);
-    const credit = /Credit on your next invoice: (€[\d,]+\.\d{2})/.exec(done)?.[1];
+    const credit = /Expected credit on your next invoice: (€[\d,]+\.\d{2})/.exec(done)?.[1];
     assert.ok(credit, 'the submitted card names the credit');
     // Nothing is cancelled until a worker runs: the intent waits in the outbox.
     assert.equal((await db.query("SELECT count(*)::int AS n FROM job_outbox WHERE queue = 'cancellation-tracking' AND enqueued_at IS NULL")).rows[0].n, 1);

@@ -235,7 +235,7 @@ describe('e2e: Agents Playground → bot (headless Chromium)', function () {
     const submitted = cardsOf('Cancellation submitted');
     await submitted.waitFor({ timeout: 30_000 });
     const submittedText = await submitted.innerText();
-    assert.ok(submittedText.includes(`Credit on your next invoice: ${creditToday}.`), `the submitted card names the credit ${creditToday}: ${submittedText}`);
+    assert.ok(submittedText.includes(`Expected credit on your next invoice: ${creditToday}.`), `the submitted card names the credit ${creditToday}: ${submittedText}`);
     assert.match(submittedText, /I will send you a message when it has finished/);
     // The unacknowledged Submit never reached the bot: it answered once, to the acknowledged one.
     assert.equal(await notice.count(), 1, 'no second notice: the first Submit was not sent');
