@@ -163,10 +163,7 @@ export class CancellationService {
    */
   async customerOfOrder(actor: Actor, orderId: string, query?: string): Promise<{ customer: CustomerView; named: boolean }> {
     requireCapability(actor, 'cancel');
-    const id = typeof orderId === 'string' ? orderId.trim().toUpperCase() : '';
-    if (!isOrderIdShaped(id)) throw refuse({ code: 'order_not_found', orderId: String(orderId ?? '').slice(0, 64) });
-    const purchase = await this.deps.ledger.get(actor.partnerId, id);
-    if (!purchase || !purchase.lines.some((l) => CANCELLABLE_KINDS.includes(l.productKind))) throw refuse({ code: 'order_not_found', orderId: id });
+    const purchase = await this.softwarePurchase(actor, orderId);
     const customer = await this.deps.customers.get(actor, 'cancel', purchase.customerId);
     if (query === undefined || query.trim() === '') return { customer, named: true };
     const found = await this.deps.customers.search(actor, 'cancel', query);
@@ -264,12 +261,19 @@ export class CancellationService {
 
   // --- internals -------------------------------------------------------------------
 
-  private async purchaseOf(actor: Actor, customer: CustomerView, orderId: string): Promise<Purchase> {
+  /** The partner's software purchase `orderId` (order_not_found for a malformed id, another partner's order, or one with no software). */
+  private async softwarePurchase(actor: Actor, orderId: string): Promise<Purchase> {
     const id = typeof orderId === 'string' ? orderId.trim().toUpperCase() : '';
     if (!isOrderIdShaped(id)) throw refuse({ code: 'order_not_found', orderId: String(orderId ?? '').slice(0, 64) });
     const purchase = await this.deps.ledger.get(actor.partnerId, id);
     if (!purchase || !purchase.lines.some((l) => CANCELLABLE_KINDS.includes(l.productKind))) throw refuse({ code: 'order_not_found', orderId: id });
-    if (purchase.customerId !== customer.id) throw refuse({ code: 'order_of_another_customer', orderId: id, customerName: customer.companyName });
+    return purchase;
+  }
+
+  /** As softwarePurchase, and one of `customer`'s (order_of_another_customer otherwise). */
+  private async purchaseOf(actor: Actor, customer: CustomerView, orderId: string): Promise<Purchase> {
+    const purchase = await this.softwarePurchase(actor, orderId);
+    if (purchase.customerId !== customer.id) throw refuse({ code: 'order_of_another_customer', orderId: purchase.orderId, customerName: customer.companyName });
     return purchase;
   }
 

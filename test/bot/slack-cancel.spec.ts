@@ -16,6 +16,7 @@ import { seedDemoData, DEMO_PARTNER } from '../../services/seed/demo.js';
 import { assertValidBlockKit, assertValidSlackModal } from '../cards/validate.js';
 import type { FakeSlackApi, SlackCall } from '../fakes/slack-api.js';
 import { TestBackends, eventually, isolatedDb } from '../jobs/support.js';
+import { createCustomer, createPartner } from '../commerce/factories.js';
 import { createBlockAction, createSlashCommand, createUser, createViewSubmission, type ViewInputState } from '../support/factories.js';
 import { placeOrder } from '../support/purchases.js';
 import { slackButtons as buttons, slackEnv, startSlackTestBot, type SlackTestBot } from '../support/slack.js';
@@ -180,15 +181,28 @@ describe('bot: cancelling over Slack, to the notification in the DM', function (
     assert.match(JSON.stringify(opened.params.view.blocks), new RegExp(orderId));
   });
 
-  it('refusals over Slack: a Sales agent, an order of another partner, a malformed order id — each answered, nothing changes', async () => {
+  it('refusals over Slack: a Sales agent, an order of another partner, an unknown and an over-long order id — each answered, nothing changes', async () => {
     const orderId = await buy();
     const sales = await createUser(db, { id: partnerId, tenantId: '', slackTeamId: TEAM }, { channel: 'slack', roles: ['sales_agent'] });
     await post(createSlashCommand({ teamId: TEAM, userId: sales.externalId, text: `cancel ${orderId}`, responseUrl: fake.responseUrl('r/1') }));
     assert.match(texts(await answer((c) => c.path.endsWith('r/1'))), /Admin agent/);
-    await post(createSlashCommand({ teamId: TEAM, userId: USER, text: 'cancel ZZZZZZZZZZZ9', responseUrl: fake.responseUrl('r/2') }));
-    assert.match(texts(await answer((c) => c.path.endsWith('r/2'))), /I found no order ZZZZZZZZZZZ9/);
-    await post(createSlashCommand({ teamId: TEAM, userId: USER, text: `cancel ${customer.domain} 12345678901234567890123456789012345678901234567890123456789012345`, responseUrl: fake.responseUrl('r/3') }));
-    assert.ok(await answer((c) => c.path.endsWith('r/3')), 'an over-long id is answered too');
+
+    // Another partner's order, with a customer and an order of its own: looked for among this partner's only.
+    const other = await createPartner(db, 'Another partner');
+    const theirCustomer = await createCustomer(db, other, { companyName: 'Their Customer AG', billingCountry: 'DE' });
+    const { order: theirs } = await placeOrder(db, other.partnerId, { customerId: theirCustomer.id, createdBy: other.userId, lines: [{ ...WS_DATACENTER, quantity: 8 }], idempotencyKey: randomUUID() });
+    await post(createSlashCommand({ teamId: TEAM, userId: USER, text: `cancel ${theirs.id}`, responseUrl: fake.responseUrl('r/2') }));
+    const refused = texts(await answer((c) => c.path.endsWith('r/2')));
+    assert.match(refused, new RegExp(`I found no order ${theirs.id}`));
+    assert.doesNotMatch(refused, /Their Customer AG/);
+
+    await post(createSlashCommand({ teamId: TEAM, userId: USER, text: 'cancel ZZZZZZZZZZZ9', responseUrl: fake.responseUrl('r/3') }));
+    assert.match(texts(await answer((c) => c.path.endsWith('r/3'))), /I found no order ZZZZZZZZZZZ9/);
+    // 65 characters are no order id (at most 64): the words are read as a customer — here as a malformed tenant id.
+    const long = '1'.repeat(65);
+    await post(createSlashCommand({ teamId: TEAM, userId: USER, text: `cancel ${long}`, responseUrl: fake.responseUrl('r/4') }));
+    assert.match(texts(await answer((c) => c.path.endsWith('r/4'))), /is not a valid tenant ID/);
     assert.deepEqual(await cancellations(orderId), []);
+    assert.deepEqual(await cancellations(theirs.id), []);
   });
 });
