@@ -16,6 +16,7 @@
 import pg from 'pg';
 import type { Db } from '../db/pool.js';
 import type { Logger } from '../logger.js';
+import { withTimeout } from './queues.js';
 
 export const OUTBOX_CHANNEL = 'csp_job_outbox';
 
@@ -26,6 +27,8 @@ export interface OutboxWakeupOptions {
   logger: Logger;
   /** First wait before reconnecting after the connection is lost; doubles up to 30 s. */
   reconnectMs?: number;
+  /** How often the listening connection is checked (a half-open connection notifies nothing and errs nowhere). */
+  checkMs?: number;
 }
 
 export class OutboxWakeup {
@@ -34,6 +37,8 @@ export class OutboxWakeup {
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
   private schema: string | undefined;
+  private connecting: Promise<void> | undefined;
+  private check: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: OutboxWakeupOptions) {}
 
@@ -42,12 +47,18 @@ export class OutboxWakeup {
     if (!this.stopped) return;
     this.stopped = false;
     await this.connect();
+    this.check = setInterval(() => void this.checkAlive(), this.opts.checkMs ?? 60_000);
+    this.check.unref();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+    clearInterval(this.check);
+    this.check = undefined;
+    // A connect under way ends its own connection once it sees `stopped`.
+    await this.connecting;
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
@@ -65,9 +76,27 @@ export class OutboxWakeup {
     return typeof pid === 'number' ? pid : undefined;
   }
 
-  private async connect(): Promise<void> {
+  private connect(): Promise<void> {
+    this.connecting = this.open().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  /** A round trip on the listening connection; a connection that does not answer within 10 s is treated as lost. */
+  private async checkAlive(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    try {
+      await withTimeout(client.query('SELECT 1'), 10_000, 'the outbox listener');
+    } catch (err) {
+      this.lost(client, err);
+    }
+  }
+
+  private async open(): Promise<void> {
     // The pool's own settings (connection string, search_path), on a connection outside the pool.
-    const client = new pg.Client({ ...this.opts.db.options, application_name: 'csp-desk-outbox-listener' });
+    const client = new pg.Client({ ...this.opts.db.options, application_name: 'csp-desk-outbox-listener', keepAlive: true });
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client));
     client.on('notification', (msg) => {

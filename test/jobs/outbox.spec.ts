@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import sinon from 'sinon';
 import type { Db } from '../../services/db/pool.js';
 import { inTransaction } from '../../services/db/pool.js';
@@ -114,6 +115,29 @@ describe('services/jobs/outbox', function () {
         assert.equal(pings, 1);
       } finally {
         await relay.stop();
+      }
+    });
+
+    it('a listening connection that stops answering (half-open) is replaced', async () => {
+      const wakeup = new OutboxWakeup({ db, logger: silentLogger, onWake: () => undefined, reconnectMs: 50, checkMs: 50 });
+      await wakeup.start();
+      try {
+        const pid = wakeup.backendPid;
+        assert.ok(pid);
+        // The next liveness check fails, as one on a connection nobody answers would (after its timeout).
+        const stub = sinon.stub(pg.Client.prototype, 'query');
+        stub.callsFake(function (this: pg.Client, ...args: unknown[]) {
+          if (args[0] === 'SELECT 1') {
+            stub.restore();
+            return Promise.reject(new Error('no answer'));
+          }
+          return Reflect.apply(stub.wrappedMethod, this, args) as unknown;
+        });
+        await eventually(() => wakeup.listening && wakeup.backendPid !== undefined && wakeup.backendPid !== pid, { what: 'a new listening connection' });
+        assert.ok(stub.called);
+      } finally {
+        sinon.restore();
+        await wakeup.stop();
       }
     });
 
