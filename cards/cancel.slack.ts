@@ -11,7 +11,6 @@ import {
   staticSelect, SLACK_LIMITS,
   type ModalBlock, type SlackBlock, type SlackMessage, type SlackModalView,
 } from './blockkit.js';
-import { cancelButton } from './buy.slack.js';
 import { customerLine, shown, SHOWN } from './buy.text.js';
 import {
   anotherLabel, cancellationDelayedText, cancellationFailedText, delayedBody, delayedFacts, cancellationFinishedText, cancelOrderLine, cancelPurchasesText, cancelPurchasesTitle, cancelSubmittedText,
@@ -44,7 +43,8 @@ export function cancelPurchasesSlack(screen: CancelPurchasesScreen, locale: Loca
   else blocks.push(context([plain(t(locale, 'cancel.purchases.intro'))]));
   for (const p of products) blocks.push(productSection(p, screen.customer.id, locale));
   if (moreCancelProducts(screen)) blocks.push(context([plain(moreProductsText(locale))]));
-  blocks.push(actions([cancelButton(locale)]));
+  // "Close", not "Cancel": in a flow about cancelling, the button that stops it must not sound like it cancels something.
+  blocks.push(actions([button(t(locale, 'cancel.close'), act.stop(), 'cancel')]));
   return slackMessage(cancelPurchasesText(screen, locale), blocks);
 }
 
@@ -88,7 +88,7 @@ export function cancelNoticeModal(form: CancelNoticeFormScreen, locale: Locale):
     title: t(locale, 'cancel.notice.title'),
     // Without an order there is nothing to submit: the modal only closes.
     ...(one ? { submit: t(locale, 'cancel.notice.submit') } : {}),
-    close: t(locale, 'buy.cancel'),
+    close: t(locale, 'cancel.keep'),
     data: act.cancelSubmit(form.customer.id, form.noticeId, options.length === 1 ? one?.orderId : undefined),
     blocks,
   });
@@ -102,7 +102,7 @@ export function cancelSubmittedSlack(screen: CancelSubmittedScreen, locale: Loca
   blocks.push(section(mrkdwn(`*${escapeMrkdwn(submittedCredit(screen, locale))}*`)));
   blocks.push(
     actions([
-      button(anotherLabel(screen, locale), act.cancelAnother(screen.customer.id), 'another'),
+      button(anotherLabel(locale), act.cancelAnother(screen.customer.id), 'another'),
       button(t(locale, 'buy.viewOrders'), act.command('orders', screen.customer.id), 'orders'),
     ]),
   );
@@ -116,8 +116,7 @@ export function cancellationFinishedSlack(screen: CancellationFinishedScreen, lo
     header(`✅ ${t(locale, 'cancel.finished.title')}`),
     section(plain(finishedBody(screen, locale))),
     section(mrkdwn(`:warning: *${escapeMrkdwn(revokedText(screen, locale))}*`)),
-    // A notification belongs to no flow and names no customer id: `orders` asks for the customer.
-    actions([button(t(locale, 'buy.viewOrders'), act.command('orders'), 'orders')]),
+    actions([button(t(locale, 'buy.viewOrders'), act.command('orders', screen.customerId), 'orders')]),
   ]);
 }
 
@@ -127,7 +126,7 @@ export function cancellationDelayedSlack(screen: CancellationDelayedScreen, loca
     section(plain(delayedBody(screen, locale))),
     section(plain(t(locale, 'cancel.delayed.meanwhile'))),
     ...labelledFields(delayedFacts(screen, locale)),
-    actions([button(t(locale, 'buy.viewOrders'), act.command('orders'), 'orders')]),
+    actions([button(t(locale, 'buy.viewOrders'), act.command('orders', screen.customerId), 'orders')]),
   ]);
 }
 
@@ -139,6 +138,6 @@ export function cancellationFailedSlack(screen: CancellationFailedScreen, locale
     section(plain(failureNextStep(screen, locale))),
     ...labelledFields(failureFacts(screen, locale)),
     // No "Request support" button until the support flow exists: the text says where to file one (Partner Center).
-    actions([button(t(locale, 'buy.viewOrders'), act.command('orders'), 'orders')]),
+    actions([button(t(locale, 'buy.viewOrders'), act.command('orders', screen.customerId), 'orders')]),
   ]);
 }

@@ -9,7 +9,7 @@ import {
   adaptiveCard, container, heading, inputChoiceSet, inputToggle, labelled, plainText, richText, textBlock, textRun, submitAction,
   type AdaptiveAction, type AdaptiveCardJson, type CardElement,
 } from './adaptive.js';
-import { cancelButton, plainButton, row } from './buy.teams.js';
+import { plainButton, row } from './buy.teams.js';
 import { customerLine, shown, SHOWN } from './buy.text.js';
 import {
   anotherLabel, cancellationDelayedText, cancellationFailedText, delayedBody, delayedFacts, cancellationFinishedText, cancelNoticeText, cancelOrderLine, cancelPurchasesText, cancelPurchasesTitle,
@@ -50,7 +50,8 @@ export function cancelPurchasesTeams(screen: CancelPurchasesScreen, locale: Loca
     body.push(container(products.map((p) => productRow(p, screen.customer.id, locale))));
   }
   if (moreCancelProducts(screen)) body.push(textBlock(moreProductsText(locale), { isSubtle: true }));
-  return adaptiveCard(body, { fallbackText: cancelPurchasesText(screen, locale), actions: [cancelButton(locale)] });
+  // "Close", not "Cancel": in a flow about cancelling, the button that stops it must not sound like it cancels something.
+  return adaptiveCard(body, { fallbackText: cancelPurchasesText(screen, locale), actions: [plainButton(t(locale, 'cancel.close'), act.stop())] });
 }
 
 // --- the Important notice (a form) ------------------------------------------------------------
@@ -114,7 +115,7 @@ export function cancelNoticeTeams(form: CancelNoticeFormScreen, locale: Locale):
     const submit = act.cancelSubmit(form.customer.id, form.noticeId, options.length === 1 ? one.orderId : undefined);
     actions.push(submitAction(t(locale, 'cancel.notice.submit'), submit, { style: 'destructive' }));
   }
-  actions.push(cancelButton(locale));
+  actions.push(plainButton(t(locale, 'cancel.keep'), act.stop()));
   return adaptiveCard(body, { fallbackText: cancelNoticeText(form, locale), actions });
 }
 
@@ -128,7 +129,7 @@ export function cancelSubmittedTeams(screen: CancelSubmittedScreen, locale: Loca
   body.push(plainText(submittedCredit(screen, locale), { weight: 'Bolder' }, { spacing: 'Medium' }));
   return adaptiveCard(body, {
     fallbackText: cancelSubmittedText(screen, locale),
-    actions: [plainButton(anotherLabel(screen, locale), act.cancelAnother(screen.customer.id)), plainButton(t(locale, 'buy.viewOrders'), act.command('orders', screen.customer.id))],
+    actions: [plainButton(anotherLabel(locale), act.cancelAnother(screen.customer.id)), plainButton(t(locale, 'buy.viewOrders'), act.command('orders', screen.customer.id))],
   });
 }
 
@@ -140,8 +141,7 @@ export function cancellationFinishedTeams(screen: CancellationFinishedScreen, lo
     plainText(finishedBody(screen, locale), {}, { spacing: 'Medium' }),
     textBlock(revokedText(screen, locale), { weight: 'Bolder' }),
   ];
-  // A notification belongs to no flow and names no customer id: `orders` asks for the customer.
-  return adaptiveCard(body, { fallbackText: cancellationFinishedText(screen, locale), actions: [plainButton(t(locale, 'buy.viewOrders'), act.command('orders'))] });
+  return adaptiveCard(body, { fallbackText: cancellationFinishedText(screen, locale), actions: [plainButton(t(locale, 'buy.viewOrders'), act.command('orders', screen.customerId))] });
 }
 
 export function cancellationDelayedTeams(screen: CancellationDelayedScreen, locale: Locale): AdaptiveCardJson {
@@ -151,7 +151,7 @@ export function cancellationDelayedTeams(screen: CancellationDelayedScreen, loca
     textBlock(t(locale, 'cancel.delayed.meanwhile')),
     container(delayedFacts(screen, locale).map(([label, value]) => labelled(label, value)), { spacing: 'Small' }),
   ];
-  return adaptiveCard(body, { fallbackText: cancellationDelayedText(screen, locale), actions: [plainButton(t(locale, 'buy.viewOrders'), act.command('orders'))] });
+  return adaptiveCard(body, { fallbackText: cancellationDelayedText(screen, locale), actions: [plainButton(t(locale, 'buy.viewOrders'), act.command('orders', screen.customerId))] });
 }
 
 export function cancellationFailedTeams(screen: CancellationFailedScreen, locale: Locale): AdaptiveCardJson {
@@ -163,5 +163,5 @@ export function cancellationFailedTeams(screen: CancellationFailedScreen, locale
     container(failureFacts(screen, locale).map(([label, value]) => labelled(label, value)), { spacing: 'Small' }),
   ];
   // No "Request support" button until the support flow exists: the text says where to file one (Partner Center).
-  return adaptiveCard(body, { fallbackText: cancellationFailedText(screen, locale), actions: [plainButton(t(locale, 'buy.viewOrders'), act.command('orders'))] });
+  return adaptiveCard(body, { fallbackText: cancellationFailedText(screen, locale), actions: [plainButton(t(locale, 'buy.viewOrders'), act.command('orders', screen.customerId))] });
 }

@@ -236,8 +236,9 @@ export function submittedCredit(screen: CancelSubmittedScreen, locale: Locale): 
 }
 
 /** "Cancel another order of Contoso Ltd" (the name shortened: it is a button). */
-export function anotherLabel(screen: CancelSubmittedScreen, locale: Locale): string {
-  return t(locale, 'cancel.submitted.another', { name: shown(screen.customer.companyName, 40) });
+/** "Cancel another order" (the customer is named above the button: a label that repeated it outgrew the card). */
+export function anotherLabel(locale: Locale): string {
+  return t(locale, 'cancel.submitted.another');
 }
 
 export function cancelSubmittedText(screen: CancelSubmittedScreen, locale: Locale): string {
@@ -273,7 +274,7 @@ export function cancellationFinishedText(screen: CancellationFinishedScreen, loc
 
 /** R18: not finished yet after `minutes`; still followed; told when it has finished. */
 export function delayedBody(screen: CancellationDelayedScreen, locale: Locale): string {
-  return t(locale, 'cancel.delayed.body', { ...orderParams(screen), minutes: screen.minutes });
+  return t(locale, 'cancel.delayed.body', { ...orderParams(screen), duration: durationText(screen.minutes, locale) });
 }
 
 /** What the user's reference for it is (and the order), should they ask Microsoft meanwhile. */

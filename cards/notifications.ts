@@ -18,16 +18,16 @@ export function notificationScreen(message: NotificationMessage, channel: Channe
         roles: [message.role],
       };
     case 'cancellationFinished': {
-      const { orderId, title, customerName, creditMinor, currency, keysRevoked, linksRevoked } = message;
-      return { kind: 'cancellationFinished', orderId, title, customerName, creditMinor, currency, keysRevoked, linksRevoked };
+      const { orderId, title, customerId, customerName, creditMinor, currency, keysRevoked, linksRevoked } = message;
+      return { kind: 'cancellationFinished', orderId, title, customerId, customerName, creditMinor, currency, keysRevoked, linksRevoked };
     }
     case 'cancellationDelayed': {
-      const { cancellationId, orderId, title, customerName, minutes } = message;
-      return { kind: 'cancellationDelayed', cancellationId, orderId, title, customerName, minutes };
+      const { cancellationId, orderId, title, customerId, customerName, minutes } = message;
+      return { kind: 'cancellationDelayed', cancellationId, orderId, title, customerId, customerName, minutes };
     }
     case 'cancellationFailed': {
-      const { cancellationId, orderId, title, customerName, reason, code, followedMinutes } = message;
-      return { kind: 'cancellationFailed', cancellationId, orderId, title, customerName, reason, code, ...(followedMinutes !== undefined ? { followedMinutes } : {}) };
+      const { cancellationId, orderId, title, customerId, customerName, reason, code, followedMinutes } = message;
+      return { kind: 'cancellationFailed', cancellationId, orderId, title, customerId, customerName, reason, code, ...(followedMinutes !== undefined ? { followedMinutes } : {}) };
     }
   }
 }

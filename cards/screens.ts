@@ -439,6 +439,8 @@ export interface CancellationFinishedScreen {
   kind: 'cancellationFinished';
   orderId: string;
   title: string;
+  /** For "View orders" of this customer. */
+  customerId: string;
   customerName: string;
   creditMinor: number;
   currency: string;
@@ -452,6 +454,8 @@ export interface CancellationDelayedScreen {
   cancellationId: string;
   orderId: string;
   title: string;
+  /** For "View orders" of this customer. */
+  customerId: string;
   customerName: string;
   minutes: number;
 }
@@ -462,6 +466,8 @@ export interface CancellationFailedScreen {
   cancellationId: string;
   orderId: string;
   title: string;
+  /** For "View orders" of this customer. */
+  customerId: string;
   customerName: string;
   reason: 'window_passed' | 'not_cancellable' | 'not_found' | 'failed' | 'needs_information' | 'timed_out';
   /** The backend's own code (e.g. Partner Center's 900117), for the support request. */

@@ -306,7 +306,7 @@ export const de: { readonly [K in MessageKey]: string } = {
   'download.error.body': 'Der Download konnte wegen eines Fehlers nicht gestartet werden. Bitte versuchen Sie es in einigen Minuten erneut.',
   'download.method.title': 'Methode nicht erlaubt',
   // Stornieren (R14–R20): Ablehnungen
-  'cancel.refused.orderNotFound': 'Ich habe keine Bestellung {orderId} unter Ihren Käufen gefunden. Die Bestell-ID steht in der Kaufbestätigung und unter `orders`. Es wurde nichts geändert.',
+  'cancel.refused.orderNotFound': 'Ich habe keine Bestellung {orderId} unter Ihren Käufen gefunden. Die Bestell-ID steht in der Kaufbestätigung und in der Bestellliste. Es wurde nichts geändert.',
   'cancel.refused.otherCustomer': 'Die Bestellung {orderId} gehört nicht zu {customer}. Es wurde nichts geändert.',
   'cancel.refused.softwarePlan': '{title} kann nicht storniert werden: Softwarepläne (SUSE Linux, Red Hat) können weder storniert noch umgetauscht werden.',
   'cancel.refused.notCancellable': '{title} kann nicht storniert werden: Der Katalog führt es als nicht stornierbar.',
@@ -315,7 +315,7 @@ export const de: { readonly [K in MessageKey]: string } = {
   'cancel.refused.inProgress': 'Die Bestellung {orderId} wird bereits storniert (seit {since}). Wer die Stornierung abgeschickt hat, erfährt, wenn sie abgeschlossen ist.',
   'cancel.refused.nothingToCancel': 'Keine der Bestellungen von {title} kann jetzt storniert werden: Ihr Stand steht in der Liste.',
   'cancel.refused.acknowledgementRequired': 'Bitte bestätigen Sie, dass Sie den wichtigen Hinweis gelesen haben (das Häkchen über „Absenden“ setzen), und senden Sie dann erneut ab. Es wurde nichts geändert.',
-  'cancel.refused.staleNotice': 'Diese Karte ist veraltet oder gehört jemand anderem. Beginnen Sie neu mit `cancel`. Es wurde nichts geändert.',
+  'cancel.refused.staleNotice': 'Diese Karte ist veraltet oder gehört jemand anderem. Beginnen Sie neu mit „cancel“. Es wurde nichts geändert.',
   // Stornieren (R14–R20): die Käufe, der wichtige Hinweis, die Antworten
   'cancel.purchases.title': 'Softwarekäufe von {name}',
   'cancel.purchases.intro': 'Neuester Kauf zuerst. Stornieren lassen sich nur Bestellungen, deren Stornierungsfrist noch läuft.',
@@ -355,7 +355,9 @@ export const de: { readonly [K in MessageKey]: string } = {
   'cancel.submitted.body': 'Die Stornierung der Bestellung {orderId} ({title}, {customer}) ist abgeschickt. Das kann bis zu 15 Minuten dauern; ich schreibe Ihnen, sobald sie abgeschlossen ist.',
   'cancel.submitted.existing': 'Diese Stornierung wurde bereits abgeschickt; es wurde nichts Neues getan.',
   'cancel.submitted.credit': 'Erwartete Gutschrift auf Ihrer nächsten Rechnung: {amount}.',
-  'cancel.submitted.another': 'Weitere Bestellung von {name} stornieren',
+  'cancel.submitted.another': 'Weitere Bestellung stornieren',
+  'cancel.close': 'Schließen',
+  'cancel.keep': 'Nicht stornieren',
   'cancel.finished.title': 'Stornierung abgeschlossen',
   'cancel.finished.body': 'Die Bestellung {orderId} ({title}) von {customer} ist storniert. Gutschrift auf Ihrer nächsten Rechnung: {amount}.',
   'cancel.finished.revoked':
@@ -368,7 +370,7 @@ export const de: { readonly [K in MessageKey]: string } = {
   'cancel.count.links.other': '{count} Links',
   'cancel.delayed.title': 'Stornierung dauert länger',
   'cancel.delayed.body':
-    'Die Stornierung der Bestellung {orderId} ({title}, {customer}) ist nach {minutes} Minuten noch nicht abgeschlossen. Partner Center braucht manchmal länger: Ich prüfe weiter und schicke Ihnen eine Nachricht, sobald sie abgeschlossen ist.',
+    'Die Stornierung der Bestellung {orderId} ({title}, {customer}) ist nach {duration} noch nicht abgeschlossen. Partner Center braucht manchmal länger: Ich prüfe weiter und schicke Ihnen eine Nachricht, sobald sie abgeschlossen ist.',
   'cancel.delayed.meanwhile': 'Bis dahin bleibt die Bestellung „Stornierung läuft“: Für sie werden keine neuen Aktivierungsschlüssel oder Downloadlinks ausgegeben.',
   'cancel.duration.minutes.one': '1 Minute',
   'cancel.duration.minutes.other': '{count} Minuten',

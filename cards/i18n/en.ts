@@ -71,7 +71,7 @@ export const en = {
     'Sorry, something went wrong. Please try again. If it happens again, tell your administrator and quote this reference: {correlationId}',
   'notice.nothingToCancel': 'There is nothing to cancel: that task is done and nothing is waiting for an answer.',
   'notice.noTaskRunning': 'That Cancel button belongs to a task that has already ended: nothing is running, and nothing was changed.',
-  'notice.cancelled': 'Cancelled. Nothing was changed.',
+  'notice.cancelled': 'Stopped. Nothing was changed.',
 
   'roles.title': 'Users and roles',
   'roles.intro': 'Select a user to change their roles.',
@@ -297,7 +297,7 @@ export const en = {
   'download.error.body': 'Something went wrong and the download could not be started. Please try again in a few minutes.',
   'download.method.title': 'Method not allowed',
   // cancelling (R14–R20): refusals
-  'cancel.refused.orderNotFound': 'I found no order {orderId} among your purchases. The order ID is on the purchase confirmation and in `orders`. Nothing was changed.',
+  'cancel.refused.orderNotFound': 'I found no order {orderId} among your purchases. The order ID is on the purchase confirmation and in the orders list. Nothing was changed.',
   'cancel.refused.otherCustomer': "Order {orderId} is not one of {customer}'s orders. Nothing was changed.",
   'cancel.refused.softwarePlan': '{title} cannot be cancelled: software plans (SUSE Linux, Red Hat) cannot be cancelled or exchanged.',
   'cancel.refused.notCancellable': '{title} cannot be cancelled: the catalog marks it as not cancellable.',
@@ -306,7 +306,7 @@ export const en = {
   'cancel.refused.inProgress': 'A cancellation of order {orderId} is already under way (since {since}). Whoever submitted it is told when it has finished.',
   'cancel.refused.nothingToCancel': 'None of the orders of {title} can be cancelled now: look at their state in the list.',
   'cancel.refused.acknowledgementRequired': 'Please confirm that you have read the Important notice (tick the acknowledgement above Submit), then submit again. Nothing was changed.',
-  'cancel.refused.staleNotice': 'This card is out of date or belongs to someone else. Start again with `cancel`. Nothing was changed.',
+  'cancel.refused.staleNotice': 'This card is out of date or belongs to someone else. Start again with “cancel”. Nothing was changed.',
   // cancelling (R14–R20): the purchases, the Important notice, the answers
   'cancel.purchases.title': 'Software purchases of {name}',
   'cancel.purchases.intro': 'Newest purchase first. Only orders still inside their cancellation window can be cancelled.',
@@ -346,7 +346,9 @@ export const en = {
   'cancel.submitted.body': 'Cancellation submitted for order {orderId} ({title}, {customer}). It can take up to 15 minutes; I will send you a message when it has finished.',
   'cancel.submitted.existing': 'This cancellation was submitted already; nothing new was done.',
   'cancel.submitted.credit': 'Expected credit on your next invoice: {amount}.',
-  'cancel.submitted.another': 'Cancel another order of {name}',
+  'cancel.submitted.another': 'Cancel another order',
+  'cancel.close': 'Close',
+  'cancel.keep': 'Don’t cancel',
   'cancel.finished.title': 'Cancellation finished',
   'cancel.finished.body': 'Order {orderId} ({title}) of {customer} is cancelled. Credit on your next invoice: {amount}.',
   'cancel.finished.revoked':
@@ -359,7 +361,7 @@ export const en = {
   'cancel.count.links.other': '{count} links',
   'cancel.delayed.title': 'Cancellation taking longer',
   'cancel.delayed.body':
-    'The cancellation of order {orderId} ({title}, {customer}) has not finished after {minutes} minutes. Partner Center sometimes takes longer: I keep checking and will send you a message when it has finished.',
+    'The cancellation of order {orderId} ({title}, {customer}) has not finished after {duration}. Partner Center sometimes takes longer: I keep checking and will send you a message when it has finished.',
   'cancel.delayed.meanwhile': 'Until then the order stays “cancellation in progress”: no new activation keys or download links are issued for it.',
   'cancel.duration.minutes.one': '1 minute',
   'cancel.duration.minutes.other': '{count} minutes',

@@ -271,7 +271,7 @@ export class CancellationTracker {
       );
       if (rowCount === 1 && overdue && row.overdue_at === null) {
         await this.notifyRequester(tx, row, {
-          kind: 'cancellationDelayed', cancellationId: row.id, orderId: row.order_id, title: row.title ?? row.order_id, customerName: row.customer_name,
+          kind: 'cancellationDelayed', cancellationId: row.id, orderId: row.order_id, title: row.title ?? row.order_id, customerId: row.customer_id, customerName: row.customer_name,
           minutes: this.deps.deadlineMinutes,
         }, `cancellation-delayed:${row.id}`);
       }
@@ -294,7 +294,7 @@ export class CancellationTracker {
         detail: `cancellation ${id}: credit ${row.credit_minor} ${row.currency} (minor units); ${revoked.keys} keys and ${revoked.links} links revoked`,
       }, tx);
       await this.notifyRequester(tx, row, {
-        kind: 'cancellationFinished', cancellationId: id, orderId: row.order_id, title: row.title ?? row.order_id, customerName: row.customer_name,
+        kind: 'cancellationFinished', cancellationId: id, orderId: row.order_id, title: row.title ?? row.order_id, customerId: row.customer_id, customerName: row.customer_name,
         currency: row.currency, creditMinor: Number(row.credit_minor), keysRevoked: revoked.keys, linksRevoked: revoked.links,
       }, `cancellation-finished:${id}`);
       return { status: 'finished' as const, polls: row.polls + 1 };
@@ -320,7 +320,7 @@ export class CancellationTracker {
         detail: `cancellation ${id}: ${reason}${code ? ` (${code})` : ''}`,
       }, tx);
       await this.notifyRequester(tx, row, {
-        kind: 'cancellationFailed', cancellationId: id, orderId: row.order_id, title: row.title ?? row.order_id, customerName: row.customer_name,
+        kind: 'cancellationFailed', cancellationId: id, orderId: row.order_id, title: row.title ?? row.order_id, customerId: row.customer_id, customerName: row.customer_name,
         reason, code, ...(reason === 'timed_out' ? { followedMinutes: Math.round((now.getTime() - row.deadline_at.getTime()) / 60_000) + this.deps.deadlineMinutes } : {}),
       }, `cancellation-${status}:${id}`);
       return { status, polls: row.polls };

@@ -19,6 +19,8 @@ export type NotificationMessage =
       cancellationId: string;
       orderId: string;
       title: string;
+      /** The customer (its id for the message's "View orders"; the name as it was). */
+      customerId: string;
       customerName: string;
       currency: string;
       creditMinor: number;
@@ -29,7 +31,7 @@ export type NotificationMessage =
    * R18: the recipient's cancellation has not finished `minutes` after the backend took it;
    * it is still being followed, and they will be told when it has finished.
    */
-  | { kind: 'cancellationDelayed'; cancellationId: string; orderId: string; title: string; customerName: string; minutes: number }
+  | { kind: 'cancellationDelayed'; cancellationId: string; orderId: string; title: string; customerId: string; customerName: string; minutes: number }
   /**
    * R20: the recipient's cancellation did not finish: the backend refused or failed it, needs
    * more information, or had not finished after it was followed `followedMinutes` (`timed_out`:
@@ -40,6 +42,7 @@ export type NotificationMessage =
       cancellationId: string;
       orderId: string;
       title: string;
+      customerId: string;
       customerName: string;
       reason: CancellationFailure;
       /** The backend's own code, for a support request (e.g. Partner Center's 900117). */

@@ -123,7 +123,7 @@ describe('bot: cancelling over Slack, to the notification in the DM', function (
     // Slack retries the submission: the same request, answered once; no second cancellation (checked at the end).
     await post(body, { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' });
 
-    // "Cancel another order of …" lists the customer's purchases again, with this one in progress.
+    // "Cancel another order" lists the customer's purchases again, with this one in progress.
     const another = buttons(submitted).find((b) => JSON.parse(b.value).action === 'cancel.another');
     assert.ok(another, 'a Cancel another order button');
     await click(another, 'c/3');

@@ -139,15 +139,15 @@ describe('cards: cancelling a purchase (R14–R20)', () => {
       assert.ok(at('Windows Server 2022') < at('ORD-2025-200000') && at('ORD-2025-200001') < at('SUSE') && at('SUSE') < at('ORD-2025-200002') && at('SQL Server') < at('ORD-2025-200003'));
     });
 
-    it('"Cancel an order…" only by a product with an order that can be cancelled now; Cancel stops the flow', () => {
+    it('"Cancel an order…" only by a product with an order that can be cancelled now; Close (not "Cancel", in a flow about cancelling) stops the flow', () => {
       const screen = cancelPurchasesScreen();
       const expected = [{ action: 'cancel.product', customerId: contoso.id, productId: 'DG7GMGF0FKZV' }];
       assert.deepEqual(submits(screen).filter((d) => d.action === 'cancel.product'), expected);
       assert.deepEqual(slackValues(screen).filter((d) => d.action === 'cancel.product'), expected);
       assert.deepEqual(submitActions(screen).filter((a) => a.data.action === 'cancel.product').map((a) => [a.title, a.associatedInputs]), [['Cancel an order…', 'none']]);
-      assert.deepEqual(slackButtons(slack(screen, 'de')).map((b) => b.text.text), ['Bestellung stornieren …', 'Abbrechen']);
+      assert.deepEqual(slackButtons(slack(screen, 'de')).map((b) => b.text.text), ['Bestellung stornieren …', 'Schließen']);
       const stop = submitActions(screen).find((a) => a.data.action === 'flow.stop')!;
-      assert.deepEqual([stop.title, stop.associatedInputs], ['Cancel', 'none']);
+      assert.deepEqual([stop.title, stop.associatedInputs], ['Close', 'none']);
       assert.ok(slackValues(screen).some((d) => d.action === 'flow.stop'));
     });
 
@@ -285,6 +285,9 @@ describe('cards: cancelling a purchase (R14–R20)', () => {
         assertValidSlackModal(view);
         assert.equal(view.callback_id, 'csp:cancel.submit');
         assert.equal(view.submit?.text, locale === 'en' ? 'Submit cancellation' : 'Stornierung absenden');
+        // Closing the notice keeps the order: its label says so, not "Cancel".
+        assert.equal(view.close?.text, locale === 'en' ? 'Don’t cancel' : 'Nicht stornieren');
+        assert.deepEqual(submitActions(cancelNoticeForm(), locale).map((a) => a.title), locale === 'en' ? ['Submit cancellation', 'Don’t cancel'] : ['Stornierung absenden', 'Nicht stornieren']);
         assert.ok(view.title.text.length <= 24);
         assert.deepEqual(JSON.parse(view.private_metadata), { action: 'cancel.submit', customerId: contoso.id, noticeId: 'notice-7f3a2c', orderId: 'ORD-2025-200000' });
         const inputBlocks = view.blocks.filter((b) => b.type === 'input');
@@ -346,8 +349,9 @@ describe('cards: cancelling a purchase (R14–R20)', () => {
       const expected = [{ action: 'cancel.another', customerId: contoso.id }, { action: 'command', command: 'orders', args: contoso.id }];
       assert.deepEqual(submits(screen), expected);
       assert.deepEqual(slackValues(screen), expected);
-      assert.deepEqual(submitActions(screen).map((a) => a.title), ['Cancel another order of Contoso Ltd', 'View orders']);
-      assert.deepEqual(slackButtons(slack(screen, 'de')).map((b) => b.text.text), ['Weitere Bestellung von Contoso Ltd stornieren', 'Bestellungen anzeigen']);
+      // Short labels: the customer is named above them (a label naming it outgrew a Teams card).
+      assert.deepEqual(submitActions(screen).map((a) => a.title), ['Cancel another order', 'View orders']);
+      assert.deepEqual(slackButtons(slack(screen, 'de')).map((b) => b.text.text), ['Weitere Bestellung stornieren', 'Bestellungen anzeigen']);
       assert.doesNotMatch(all, /submitted already/);
     });
 
@@ -381,9 +385,9 @@ describe('cards: cancelling a purchase (R14–R20)', () => {
       assert.equal(count(seen(none), /No activation key or download link had been issued for this purchase, and none can be issued now\. The customer must stop using the software and uninstall it\./), 3);
       assert.doesNotMatch(seen(none), /revoked/);
       assert.match(seen(none, 'de'), /keine Aktivierungsschlüssel oder Downloadlinks ausgegeben/);
-      // No flow and no customer id here: `orders` asks for the customer.
-      assert.deepEqual(submits(screen), [{ action: 'command', command: 'orders' }]);
-      assert.deepEqual(slackValues(screen), [{ action: 'command', command: 'orders' }]);
+      // "View orders" of the customer the cancellation was for.
+      assert.deepEqual(submits(screen), [{ action: 'command', command: 'orders', args: contoso.id }]);
+      assert.deepEqual(slackValues(screen), [{ action: 'command', command: 'orders', args: contoso.id }]);
     });
   });
 
@@ -395,8 +399,8 @@ describe('cards: cancelling a purchase (R14–R20)', () => {
       assert.equal(count(all, /no new activation keys or download links are issued for it/), 3);
       assert.match(fallbackText(screen, 'en'), /Cancellation reference: 41/);
       assert.match(seen(screen, 'de'), /ist nach 60 Minuten noch nicht abgeschlossen\. Partner Center braucht manchmal länger: Ich prüfe weiter/);
-      assert.deepEqual(submits(screen), [{ action: 'command', command: 'orders' }]);
-      assert.deepEqual(slackValues(screen), [{ action: 'command', command: 'orders' }]);
+      assert.deepEqual(submits(screen), [{ action: 'command', command: 'orders', args: contoso.id }]);
+      assert.deepEqual(slackValues(screen), [{ action: 'command', command: 'orders', args: contoso.id }]);
     });
   });
 
@@ -428,8 +432,8 @@ describe('cards: cancelling a purchase (R14–R20)', () => {
         assert.match(seen(screen, 'de'), /Supportanfrage im Partner Center \(Hilfe \+ Support → Neue Anfrage\)/);
         assert.match(seen(screen, 'de'), /Stornierungsreferenz: 5b0c6f7e/);
         // No button to a support flow that does not exist yet: the text says where to file the request.
-        assert.deepEqual(submits(screen), [{ action: 'command', command: 'orders' }]);
-        assert.deepEqual(slackValues(screen), [{ action: 'command', command: 'orders' }]);
+        assert.deepEqual(submits(screen), [{ action: 'command', command: 'orders', args: contoso.id }]);
+        assert.deepEqual(slackValues(screen), [{ action: 'command', command: 'orders', args: contoso.id }]);
         assert.deepEqual(submitActions(screen).map((a) => a.title), ['View orders']);
       });
     }
@@ -461,20 +465,22 @@ describe('cards: cancelling a purchase (R14–R20)', () => {
   describe('notifications as screens', () => {
     it('a finished and a failed cancellation become their screens, for either channel', () => {
       const finished: NotificationMessage = {
-        kind: 'cancellationFinished', cancellationId: 'c-1', orderId: 'ORD-1', title: 'SQL Server 2022', customerName: 'Contoso Ltd', currency: 'EUR', creditMinor: 500, keysRevoked: 2, linksRevoked: 1,
+        kind: 'cancellationFinished', cancellationId: 'c-1', orderId: 'ORD-1', title: 'SQL Server 2022', customerId: contoso.id, customerName: 'Contoso Ltd', currency: 'EUR', creditMinor: 500, keysRevoked: 2, linksRevoked: 1,
       };
       const failed: NotificationMessage = {
-        kind: 'cancellationFailed', cancellationId: 'c-2', orderId: 'ORD-2', title: 'SQL Server 2022', customerName: 'Contoso Ltd', reason: 'timed_out', code: null, followedMinutes: 60,
+        kind: 'cancellationFailed', cancellationId: 'c-2', orderId: 'ORD-2', title: 'SQL Server 2022', customerId: contoso.id, customerName: 'Contoso Ltd', reason: 'timed_out', code: null, followedMinutes: 60,
       };
-      const delayed: NotificationMessage = { kind: 'cancellationDelayed', cancellationId: 'c-3', orderId: 'ORD-3', title: 'SQL Server 2022', customerName: 'Contoso Ltd', minutes: 60 };
+      const delayed: NotificationMessage = { kind: 'cancellationDelayed', cancellationId: 'c-3', orderId: 'ORD-3', title: 'SQL Server 2022', customerId: contoso.id, customerName: 'Contoso Ltd', minutes: 60 };
       for (const channel of ['msteams', 'slack'] as const) {
         assert.deepEqual(notificationScreen(finished, channel), {
-          kind: 'cancellationFinished', orderId: 'ORD-1', title: 'SQL Server 2022', customerName: 'Contoso Ltd', creditMinor: 500, currency: 'EUR', keysRevoked: 2, linksRevoked: 1,
+          kind: 'cancellationFinished', orderId: 'ORD-1', title: 'SQL Server 2022', customerId: contoso.id, customerName: 'Contoso Ltd', creditMinor: 500, currency: 'EUR', keysRevoked: 2, linksRevoked: 1,
         });
         assert.deepEqual(notificationScreen(failed, channel), {
-          kind: 'cancellationFailed', cancellationId: 'c-2', orderId: 'ORD-2', title: 'SQL Server 2022', customerName: 'Contoso Ltd', reason: 'timed_out', code: null, followedMinutes: 60,
+          kind: 'cancellationFailed', cancellationId: 'c-2', orderId: 'ORD-2', title: 'SQL Server 2022', customerId: contoso.id, customerName: 'Contoso Ltd', reason: 'timed_out', code: null, followedMinutes: 60,
         });
-        assert.deepEqual(notificationScreen(delayed, channel), { kind: 'cancellationDelayed', cancellationId: 'c-3', orderId: 'ORD-3', title: 'SQL Server 2022', customerName: 'Contoso Ltd', minutes: 60 });
+        assert.deepEqual(notificationScreen(delayed, channel), {
+          kind: 'cancellationDelayed', cancellationId: 'c-3', orderId: 'ORD-3', title: 'SQL Server 2022', customerId: contoso.id, customerName: 'Contoso Ltd', minutes: 60,
+        });
       }
       const { followedMinutes: _, ...withoutDuration } = failed;
       assert.ok(!('followedMinutes' in notificationScreen({ ...withoutDuration, reason: 'failed', code: '900117' }, 'slack')));

@@ -121,7 +121,7 @@ describe('dialogs/buy (Teams turn table)', function () {
     it(`cancel at the ${step.name} step ends the flow and buys nothing`, async () => {
       const before = await ordersOf('Contoso GmbH');
       await step.run();
-      assert.match(await turn({ text: 'cancel' }), /Cancelled\. Nothing was changed\./);
+      assert.match(await turn({ text: 'cancel' }), /Stopped\. Nothing was changed\./);
       assert.equal(await ordersOf('Contoso GmbH'), before);
     });
   }
@@ -280,7 +280,7 @@ describe('dialogs/buy (Teams turn table)', function () {
     const review = await toReview(8);
     const stop = submitOf(review, 'flow.stop');
     assert.deepEqual(stop, { action: 'flow.stop' });
-    assert.match(await turn({ value: stop }), /Cancelled\. Nothing was changed\./);
+    assert.match(await turn({ value: stop }), /Stopped\. Nothing was changed\./);
     // The same old card's Cancel again: nothing runs, nothing starts (not the purchase-cancellation command either).
     const again = await turnRaw({ value: stop });
     assert.match(cardText(again), /belongs to a task that has already ended: nothing is running, and nothing was changed/);
