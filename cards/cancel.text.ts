@@ -235,7 +235,6 @@ export function submittedCredit(screen: CancelSubmittedScreen, locale: Locale): 
   return t(locale, 'cancel.submitted.credit', { amount: creditAmount({ amountMinor: screen.creditMinor, currency: screen.currency }, locale) });
 }
 
-/** "Cancel another order of Contoso Ltd" (the name shortened: it is a button). */
 /** "Cancel another order" (the customer is named above the button: a label that repeated it outgrew the card). */
 export function anotherLabel(locale: Locale): string {
   return t(locale, 'cancel.submitted.another');
