@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     '',
     `  Chat with it:   ${chat}   (Microsoft 365 Agents Playground — a local Teams client)`,
     `                  type "help"; you are Alex Wilber, Admin agent and Global admin of the demo partner`,
-    `  Bot endpoint:   ${botUrl}/api/messages   (Teams)   ${botUrl}/slack/events   (Slack)`,
+    `  Bot endpoint:   ${botUrl}/api/messages   (Teams)   ${config.slack.signingSecret && config.slack.botToken ? `${botUrl}/slack/events   (Slack)` : '(Slack: off — see the README to try it)'}`,
     `  Health:         ${botUrl}/healthz   ${botUrl}/readyz`,
     `  Data:           ${config.database.url ? 'DATABASE_URL' : `embedded Postgres in ${config.dataDir}`}; jobs on ${runtime.jobs.kind === 'redis' ? 'Redis' : 'Postgres (BullMQ)'}`,
     '',
