@@ -236,7 +236,7 @@ describe('services/cancellation — cancelling a purchase (R14–R20)', () => {
       assert.equal(sent.length, 1);
       assert.deepEqual(
         { ...sent[0]!.message, cancellationId: undefined },
-        { kind: 'cancellationFinished', cancellationId: undefined, orderId, title: sent[0]!.message.title, customerName: c.companyName, currency: 'EUR',
+        { kind: 'cancellationFinished', cancellationId: undefined, orderId, title: sent[0]!.message.title, customerId: c.id, customerName: c.companyName, currency: 'EUR',
           creditMinor: cancellation.creditMinor, keysRevoked: keys.keys, linksRevoked: keys.links },
       );
       assert.ok(!JSON.stringify(sent[0]!.message).match(/[A-Z0-9]{5}-[A-Z0-9]{5}-/), 'no key in the message');

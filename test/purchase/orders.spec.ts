@@ -75,8 +75,9 @@ describe('services/purchase/purchase-service — order history (orders)', () => 
     await db.query("UPDATE purchases SET status = 'cancelling', status_at = '2025-05-03T10:00:00Z' WHERE order_id = $1", [second]);
     await db.query("UPDATE purchases SET status = 'cancelled', status_at = '2025-05-04T10:00:00Z' WHERE order_id = $1", [first]);
     const { rows } = await db.query<{ id: string }>(
-      `INSERT INTO cancellations (partner_id, order_id, customer_id, customer_name, requested_at, request_key, backend, backend_request_id, status, status_at, deadline_at, currency, credit_minor)
-       VALUES ($1, $2, $3, 'Litware Inc.', now(), gen_random_uuid()::text, 'embedded', gen_random_uuid(), 'finished', now(), now(), 'USD', 12345) RETURNING id`,
+      `INSERT INTO cancellations (partner_id, order_id, customer_id, customer_name, requested_at, request_key, backend, backend_request_id, status, status_at, deadline_at,
+                                  next_check_at, currency, credit_minor)
+       VALUES ($1, $2, $3, 'Litware Inc.', now(), gen_random_uuid()::text, 'embedded', gen_random_uuid(), 'finished', now(), now(), now(), 'USD', 12345) RETURNING id`,
       [w.a.partnerId, first, c.id],
     );
     await db.query(
