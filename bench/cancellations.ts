@@ -29,7 +29,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { Redis } from 'ioredis';
@@ -44,6 +43,7 @@ import { postgresQueueSchema } from '../services/jobs/queues.js';
 import { PLAYGROUND_TENANT_ID } from '../services/seed/demo.js';
 import { startFakeBotConnector } from '../test/fakes/bot-connector.js';
 import { countQueries } from './count-queries.js';
+import { postgresCpuMs, processCpuMs } from './cpu.js';
 
 const WS_DATACENTER = { productId: 'DG7GMGF0D7FV', skuId: '0001' };
 const ALEX = '00000000-0000-0000-0000-0000000000020';
@@ -108,37 +108,6 @@ export interface PendingPollCost {
 export interface CancellationReport {
   rows: CancellationResult[];
   pending: PendingPollCost;
-}
-
-const CLOCK_TICKS = 100; // USER_HZ on Linux
-
-/** utime + stime of a process in ms, from /proc; null where there is none. */
-function processCpuMs(pid: number): number | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = fields.slice(fields.lastIndexOf(')') + 2).split(' ');
-    return ((Number(rest[11]) + Number(rest[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return null;
-  }
-}
-
-/** CPU ms of every process named postgres (backends that exit in between are missed). */
-function postgresCpuMs(): number | null {
-  let total = 0;
-  try {
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += processCpuMs(Number(entry)) ?? 0;
-      } catch {
-        continue;
-      }
-    }
-  } catch {
-    return null;
-  }
-  return total;
 }
 
 interface CpuSnapshot { bot: number | null; worker: number | null; postgres: number | null; load: number }

@@ -20,12 +20,12 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { createLogger } from '../services/logger.js';
 import { createPool } from '../services/db/pool.js';
 import { migrate } from '../services/db/migrate.js';
 import { seedDemoData, PLAYGROUND_TENANT_ID } from '../services/seed/demo.js';
+import { postgresCpuMs, processCpuMs } from './cpu.js';
 import { benchDownloads, type DownloadResult } from './downloads.js';
 import { benchCancellations, printCancellations, type CancellationReport } from './cancellations.js';
 
@@ -42,38 +42,6 @@ interface Result { name: string; concurrency: number; turns: number; seconds: nu
 
 /** CPU ms per turn of the target process, of every Postgres process, and of this load generator. */
 interface CpuPerTurn { target: number; postgres: number; load: number }
-
-const CLOCK_TICKS = 100; // USER_HZ on Linux
-
-/** utime + stime of a process in ms, from /proc (Linux); null where there is no /proc. */
-function processCpuMs(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return null;
-  }
-}
-
-/** CPU ms of all processes named postgres (the server and its backends); null without /proc. */
-function postgresCpuMs(): number | null {
-  let total = 0;
-  try {
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
-      } catch {
-        continue;
-      }
-      total += processCpuMs(Number(entry)) ?? 0;
-    }
-  } catch {
-    return null;
-  }
-  return total;
-}
 
 /** Snapshot now; call the result after the row to get CPU ms per turn (backends that exit mid-row are missed). */
 function cpuMeter(targetPid: number): (turns: number) => CpuPerTurn | null {
