@@ -257,25 +257,30 @@ export class CancellationTracker {
     if (outcome.state === 'error') {
       this.deps.logger.warn({ cancellationId: row.id, orderId: row.order_id, error: outcome.error, errors, nextCheckInMs }, 'the backend did not answer about the cancellation; looking again later');
     }
-    await inTransaction(this.deps.db, async (tx) => {
-      const { rowCount } = await tx.query(
-        `UPDATE cancellations
-            SET polls = $2, errors = $3, last_error = $4, next_check_at = $5, deadline_at = $6,
-                backend_ref = CASE WHEN $7 THEN $8::jsonb ELSE backend_ref END,
-                status = CASE WHEN $7 THEN 'submitted' ELSE status END,
-                status_at = CASE WHEN $7 AND status = 'requested' THEN $9 ELSE status_at END,
-                overdue_at = CASE WHEN $10 THEN COALESCE(overdue_at, $9) ELSE overdue_at END
-          WHERE id = $1 AND status IN ('requested', 'submitted')`,
-        [row.id, polls, errors, outcome.state === 'error' ? outcome.error.slice(0, 500) : null, new Date(now.getTime() + nextCheckInMs), deadline,
-          accepted, accepted ? JSON.stringify(outcome.reference ?? null) : null, now, overdue],
-      );
-      if (rowCount === 1 && overdue && row.overdue_at === null) {
+    const update = (q: Queryable) => q.query(
+      `UPDATE cancellations
+          SET polls = $2, errors = $3, last_error = $4, next_check_at = $5, deadline_at = $6,
+              backend_ref = CASE WHEN $7 THEN $8::jsonb ELSE backend_ref END,
+              status = CASE WHEN $7 THEN 'submitted' ELSE status END,
+              status_at = CASE WHEN $7 AND status = 'requested' THEN $9 ELSE status_at END,
+              overdue_at = CASE WHEN $10 THEN COALESCE(overdue_at, $9) ELSE overdue_at END
+        WHERE id = $1 AND status IN ('requested', 'submitted')`,
+      [row.id, polls, errors, outcome.state === 'error' ? outcome.error.slice(0, 500) : null, new Date(now.getTime() + nextCheckInMs), deadline,
+        accepted, accepted ? JSON.stringify(outcome.reference ?? null) : null, now, overdue],
+    );
+    if (!overdue || row.overdue_at !== null) {
+      // The usual look: one statement.
+      await update(this.deps.db);
+    } else {
+      // The first look past the deadline: marked overdue and the requester told, together.
+      await inTransaction(this.deps.db, async (tx) => {
+        if ((await update(tx)).rowCount !== 1) return;
         await this.notifyRequester(tx, row, {
           kind: 'cancellationDelayed', cancellationId: row.id, orderId: row.order_id, title: row.title ?? row.order_id, customerId: row.customer_id, customerName: row.customer_name,
           minutes: this.deps.deadlineMinutes,
         }, `cancellation-delayed:${row.id}`);
-      }
-    });
+      });
+    }
     return { status: 'pending', polls, nextCheckInMs };
   }
 
