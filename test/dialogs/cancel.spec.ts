@@ -13,74 +13,24 @@ import { startWorker, type WorkerProcess } from '../../bot/worker.js';
 import { loadConfig } from '../../services/config.js';
 import { createLogger } from '../../services/logger.js';
 import { seedDemoData, PLAYGROUND_TENANT_ID } from '../../services/seed/demo.js';
-import { assertValidAdaptiveCard } from '../cards/validate.js';
 import { startFakeBotConnector, type FakeBotConnector } from '../fakes/bot-connector.js';
 import { TestBackends, eventually, isolatedDb } from '../jobs/support.js';
 import type { Db } from '../../services/db/pool.js';
 import { startTestBot, cardText, type TestBot } from '../support/bot-harness.js';
-import { testDb } from '../support/db.js';
 import { createMessageActivity } from '../support/factories.js';
 import { placeOrder } from '../support/purchases.js';
+import { ALEX, demoTurnTable, MEGAN, type Turn } from '../support/turn-table.js';
 
-const ALEX = '00000000-0000-0000-0000-0000000000020'; // demo: Admin agent + Global admin
-const MEGAN = '00000000-0000-0000-0000-0000000000021'; // demo: Sales agent
 const WS_DATACENTER = { productId: 'DG7GMGF0D7FV', skuId: '0001' };
 const SQL_PERPETUAL = { productId: 'DG7GMGF0DT1M', skuId: '0002' };
 const SUSE_PLAN = { productId: 'DZH318Z0BPS6', skuId: '0001' };
 
-type Turn = { text?: string; value?: Record<string, unknown>; id?: string };
 
 describe('dialogs/cancel (Teams turn table)', function () {
   this.timeout(60_000);
-  const db = testDb();
-  let bot: TestBot;
-  let connector: FakeBotConnector;
-  let conversationId: string;
-  let partnerId: number;
-  let alexUserId: number;
-  let customer: { id: string; domain: string; name: string };
-
-  before(async () => {
-    await seedDemoData(db, { logger: createLogger({ level: 'silent' }) });
-    connector = await startFakeBotConnector();
-    bot = await startTestBot();
-    const p = await db.query<{ partner_id: string }>("SELECT partner_id FROM partner_channels WHERE channel = 'msteams' AND external_id = $1", [PLAYGROUND_TENANT_ID]);
-    partnerId = Number(p.rows[0]!.partner_id);
-    const u = await db.query<{ id: string }>("SELECT id FROM users WHERE partner_id = $1 AND channel = 'msteams' AND external_id = $2", [partnerId, ALEX]);
-    alexUserId = Number(u.rows[0]!.id);
-  });
-  after(async () => {
-    await bot.close();
-    await connector.close();
-  });
-  beforeEach(async () => {
-    conversationId = `a:${randomUUID()}`;
-    connector.reset();
-    const name = `Cancel Test ${randomUUID().slice(0, 8)} GmbH`;
-    const domain = `cancel-${randomUUID().slice(0, 8)}.onmicrosoft.com`;
-    const { rows } = await db.query<{ id: string }>(
-      `INSERT INTO customers (partner_id, company_name, tenant_id, primary_domain, billing_country) VALUES ($1, $2, $3, $4, 'DE') RETURNING id`,
-      [partnerId, name, randomUUID(), domain],
-    );
-    customer = { id: rows[0]!.id, domain, name };
-  });
-
-  async function buy(sku = WS_DATACENTER, quantity = 8, customerId = customer.id): Promise<string> {
-    const { order } = await placeOrder(db, partnerId, { customerId, createdBy: alexUserId, lines: [{ ...sku, quantity }], idempotencyKey: randomUUID() });
-    return order.id;
-  }
-
-  async function turnRaw(t: Turn, who = ALEX, opts: { serviceUrl?: string; conversationId?: string } = {}) {
-    const res = await bot.post('/api/messages', createMessageActivity({
-      tenantId: PLAYGROUND_TENANT_ID, aadObjectId: who, conversationId: opts.conversationId ?? conversationId, name: who === ALEX ? 'Alex Wilber' : 'Megan Bowen',
-      ...(opts.serviceUrl ? { serviceUrl: opts.serviceUrl } : {}), ...t,
-    }));
-    assert.equal(res.status, 200, res.text);
-    const body = res.json();
-    for (const a of body.activities ?? []) for (const att of a.attachments ?? []) assertValidAdaptiveCard(att.content);
-    return body.activities ?? [];
-  }
-  const turn = async (t: Turn, who = ALEX, opts = {}) => cardText(await turnRaw(t, who, opts));
+  const tt = demoTurnTable('Cancel Test');
+  const { db, turnRaw, turn } = tt;
+  const buy = (sku = WS_DATACENTER, quantity = 8, customerId?: string) => tt.buy(sku, quantity, customerId);
   /** The notice id the last notice card carries (its Submit's data). */
   const noticeIdOf = (activities: unknown[]) => /"action":"cancel\.submit","customerId":"[^"]+","noticeId":"([^"]+)"/.exec(JSON.stringify(activities))?.[1];
   const cancellations = async (orderId: string) =>
@@ -90,14 +40,14 @@ describe('dialogs/cancel (Teams turn table)', function () {
   it('customer → purchases → notice → Submit without the acknowledgement (asked again) → with it: submitted, recorded once', async () => {
     const orderId = await buy();
     const plan = await buy(SUSE_PLAN, 1);
-    const list = await turn({ text: `cancel ${customer.domain}` });
-    assert.match(list, new RegExp(`Software purchases of ${customer.name}`));
+    const list = await turn({ text: `cancel ${tt.customer.domain}` });
+    assert.match(list, new RegExp(`Software purchases of ${tt.customer.name}`));
     assert.match(list, new RegExp(orderId));
     assert.match(list, new RegExp(plan));
     assert.match(list, /60 days left to cancel/);
     assert.match(list, /Software plan: cannot be cancelled/);
 
-    const noticeActivities = await turnRaw({ value: { action: 'cancel.product', customerId: customer.id, productId: WS_DATACENTER.productId } });
+    const noticeActivities = await turnRaw({ value: { action: 'cancel.product', customerId: tt.customer.id, productId: WS_DATACENTER.productId } });
     const notice = cardText(noticeActivities);
     assert.match(notice, /Important/);
     assert.match(notice, /revokes all activation keys and download links/);
@@ -107,27 +57,27 @@ describe('dialogs/cancel (Teams turn table)', function () {
     const noticeId = noticeIdOf(noticeActivities);
     assert.ok(noticeId, 'the notice card carries its id');
 
-    const again = await turn({ value: { action: 'cancel.submit', customerId: customer.id, noticeId, orderId, acknowledged: 'false' } });
+    const again = await turn({ value: { action: 'cancel.submit', customerId: tt.customer.id, noticeId, orderId, acknowledged: 'false' } });
     assert.match(again, /Tick the acknowledgement to submit/);
     assert.equal((await cancellations(orderId)).length, 0);
     assert.equal(await purchaseStatus(orderId), 'active');
 
-    const done = await turn({ value: { action: 'cancel.submit', customerId: customer.id, noticeId, orderId, acknowledged: 'true' } });
+    const done = await turn({ value: { action: 'cancel.submit', customerId: tt.customer.id, noticeId, orderId, acknowledged: 'true' } });
     assert.match(done, /Cancellation submitted/);
     assert.match(done, new RegExp(`order ${orderId}`));
     assert.match(done, /up to 15 minutes/);
-    assert.deepEqual((await cancellations(orderId)).map((c) => [c.status, Number(c.requested_by)]), [['requested', alexUserId]]);
+    assert.deepEqual((await cancellations(orderId)).map((c) => [c.status, Number(c.requested_by)]), [['requested', tt.alexUserId]]);
     assert.equal(await purchaseStatus(orderId), 'cancelling');
 
     // A double Submit: the same cancellation, nothing new. A bare `cancel` now has nothing to undo: it starts another cancellation.
-    const twice = await turn({ value: { action: 'cancel.submit', customerId: customer.id, noticeId, orderId, acknowledged: 'true' } });
+    const twice = await turn({ value: { action: 'cancel.submit', customerId: tt.customer.id, noticeId, orderId, acknowledged: 'true' } });
     assert.match(twice, /submitted already/);
     assert.equal((await cancellations(orderId)).length, 1);
     assert.match(await turn({ text: 'cancel' }), /Cancel a purchase: whose\?/);
     assert.equal((await cancellations(orderId)).length, 1);
     // The list shows it in progress; `orders` too.
-    assert.match(await turn({ text: `cancel ${customer.domain}` }), /Cancellation in progress/);
-    assert.match(await turn({ text: `orders ${customer.domain}` }), /Cancellation in progress since .* UTC/);
+    assert.match(await turn({ text: `cancel ${tt.customer.domain}` }), /Cancellation in progress/);
+    assert.match(await turn({ text: `orders ${tt.customer.domain}` }), /Cancellation in progress since .* UTC/);
   });
 
   it('typed: `cancel <order id>` and `cancel order <id> for <customer>` go straight to the notice; another customer\'s order is refused', async () => {
@@ -136,7 +86,7 @@ describe('dialogs/cancel (Teams turn table)', function () {
     assert.match(direct, /Important/);
     assert.match(direct, new RegExp(orderId));
     assert.match(direct, /credited in full \(100%\)/);
-    const natural = await turn({ text: `cancel order ${orderId} for ${customer.domain}` });
+    const natural = await turn({ text: `cancel order ${orderId} for ${tt.customer.domain}` });
     assert.match(natural, /Important/);
     // Words that match several customers, the order's among them ("Cancel Test …" is every test's customer): no choice asked.
     const several = await turn({ text: `cancel order ${orderId} for Cancel Test` });
@@ -147,9 +97,9 @@ describe('dialogs/cancel (Teams turn table)', function () {
     const elsewhere = await turn({ text: `cancel order ${orderId} for Fabrikam` });
     assert.match(elsewhere, new RegExp(`Order ${orderId} is not one of Fabrikam Inc.'s orders`));
     assert.equal((await cancellations(orderId)).length, 0);
-    const { rows } = await db.query<{ id: string }>("SELECT id FROM customers WHERE partner_id = $1 AND primary_domain = 'contoso-de.onmicrosoft.com'", [partnerId]);
+    const { rows } = await db.query<{ id: string }>("SELECT id FROM customers WHERE partner_id = $1 AND primary_domain = 'contoso-de.onmicrosoft.com'", [tt.partnerId]);
     const theirs = await buy(WS_DATACENTER, 8, rows[0]!.id);
-    assert.match(await turn({ text: `cancel ${customer.domain} ${theirs}` }), new RegExp(`Order ${theirs} is not one of ${customer.name}'s orders. Nothing was changed`));
+    assert.match(await turn({ text: `cancel ${tt.customer.domain} ${theirs}` }), new RegExp(`Order ${theirs} is not one of ${tt.customer.name}'s orders. Nothing was changed`));
     assert.match(await turn({ text: 'cancel NOSUCHORDER99' }), /I found no order NOSUCHORDER99/);
     assert.equal((await cancellations(theirs)).length, 0);
   });
@@ -158,7 +108,7 @@ describe('dialogs/cancel (Teams turn table)', function () {
     const letters = 'ABCDEFGHJKMNPQRSTVWXYZ';
     const letterId = Array.from({ length: 12 }, () => letters[randomInt(letters.length)]).join('');
     const backend = new EmbeddedCommerceBackend(db, { orderIds: () => letterId });
-    await placeOrder(db, partnerId, { customerId: customer.id, createdBy: alexUserId, lines: [{ ...WS_DATACENTER, quantity: 8 }], idempotencyKey: randomUUID() }, backend);
+    await placeOrder(db, tt.partnerId, { customerId: tt.customer.id, createdBy: tt.alexUserId, lines: [{ ...WS_DATACENTER, quantity: 8 }], idempotencyKey: randomUUID() }, backend);
     for (const text of [`cancel ${letterId.toLowerCase()}`, `cancel order ${letterId} for Cancel Test`]) {
       const notice = await turn({ text });
       assert.match(notice, /Important/, text);
@@ -203,7 +153,7 @@ describe('dialogs/cancel (Teams turn table)', function () {
     const other = await buy(SQL_PERPETUAL, 1);
     const noticeActivities = await turnRaw({ text: `cancel ${orderId}` });
     const noticeId = noticeIdOf(noticeActivities)!;
-    const submit = (over: Record<string, unknown>) => ({ value: { action: 'cancel.submit', customerId: customer.id, noticeId, orderId, acknowledged: 'true', ...over } });
+    const submit = (over: Record<string, unknown>) => ({ value: { action: 'cancel.submit', customerId: tt.customer.id, noticeId, orderId, acknowledged: 'true', ...over } });
     assert.match(await turn(submit({ orderId: other })), /out of date or belongs to someone else/);
     assert.match(await turn(submit({ noticeId: randomUUID() })), /out of date or belongs to someone else/);
     assert.match(await turn(submit({ customerId: randomUUID() })), /out of date or belongs to someone else/);
@@ -221,7 +171,7 @@ describe('dialogs/cancel (Teams turn table)', function () {
     assert.match(await turn({ text: 'stop' }), /Nothing is running, so there is nothing to stop/);
     assert.match(await turn({ text: 'cancel' }), /Cancel a purchase: whose\?/);
     assert.match(await turn({ text: 'cancel' }), /Stopped\. Nothing was changed/);
-    await turn({ text: `cancel ${customer.domain}` });
+    await turn({ text: `cancel ${tt.customer.domain}` });
     assert.match(await turn({ text: 'cancel' }), /Stopped\. Nothing was changed/);
     await turn({ text: `cancel ${orderId}` });
     assert.match(await turn({ value: { action: 'flow.stop' } }), /Stopped\. Nothing was changed/);
@@ -232,7 +182,7 @@ describe('dialogs/cancel (Teams turn table)', function () {
     const orderId = await buy();
     const noticeId = noticeIdOf(await turnRaw({ text: `cancel ${orderId}` }))!;
     const id = randomUUID();
-    const value = { action: 'cancel.submit', customerId: customer.id, noticeId, orderId, acknowledged: 'true' };
+    const value = { action: 'cancel.submit', customerId: tt.customer.id, noticeId, orderId, acknowledged: 'true' };
     await turn({ value, id });
     await turn({ value, id });
     assert.equal((await cancellations(orderId)).length, 1);

@@ -6,83 +6,29 @@
  */
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
-import { createLogger } from '../../services/logger.js';
-import { seedDemoData, PLAYGROUND_TENANT_ID } from '../../services/seed/demo.js';
-import { startTestBot, cardText, type TestBot } from '../support/bot-harness.js';
-import { testDb } from '../support/db.js';
-import { createMessageActivity } from '../support/factories.js';
-import { assertValidAdaptiveCard } from '../cards/validate.js';
-import { connectorReplies, startFakeBotConnector, type FakeBotConnector } from '../fakes/bot-connector.js';
+import { cardText } from '../support/bot-harness.js';
+import { connectorReplies } from '../fakes/bot-connector.js';
 import { placeOrder, setPurchaseStatus } from '../support/purchases.js';
+import { ALEX, demoTurnTable, MEGAN, type Turn } from '../support/turn-table.js';
 
-const ALEX = '00000000-0000-0000-0000-0000000000020'; // demo: Admin agent + Global admin
-const MEGAN = '00000000-0000-0000-0000-0000000000021'; // demo: Sales agent
 const WS_DATACENTER = { productId: 'DG7GMGF0D7FV', skuId: '0001' };
 const TOKEN_URL = /http:\/\/127\.0\.0\.1:\d+\/downloads\/([A-Za-z0-9_-]{43})/;
 const PRODUCT_KEY = /\b[B-Y2-9]{5}(-[B-Y2-9]{5}){4}\b/;
 
-type Turn = { text?: string; value?: Record<string, unknown> };
 
 describe('dialogs/software (Teams turn table)', function () {
   this.timeout(30_000);
-  const db = testDb();
-  let bot: TestBot;
-  let connector: FakeBotConnector;
-  let conversationId: string;
-  let partnerId: number;
-  let alexUserId: number;
-  let customer: { id: string; domain: string; name: string };
-
-  before(async () => {
-    await seedDemoData(db, { logger: createLogger({ level: 'silent' }) });
-    connector = await startFakeBotConnector();
-    bot = await startTestBot();
-    const p = await db.query<{ partner_id: string }>("SELECT partner_id FROM partner_channels WHERE channel = 'msteams' AND external_id = $1", [PLAYGROUND_TENANT_ID]);
-    partnerId = Number(p.rows[0]!.partner_id);
-    const u = await db.query<{ id: string }>("SELECT id FROM users WHERE partner_id = $1 AND channel = 'msteams' AND external_id = $2", [partnerId, ALEX]);
-    alexUserId = Number(u.rows[0]!.id);
-  });
-  after(async () => {
-    await bot.close();
-    await connector.close();
-  });
-  beforeEach(async () => {
-    conversationId = `a:${randomUUID()}`;
-    connector.reset();
-    // A customer of this test only, so that its software list is exactly what the test bought.
-    const name = `Keys Test ${randomUUID().slice(0, 8)} GmbH`;
-    const domain = `keys-${randomUUID().slice(0, 8)}.onmicrosoft.com`;
-    const { rows } = await db.query<{ id: string }>(
-      `INSERT INTO customers (partner_id, company_name, tenant_id, primary_domain, billing_country) VALUES ($1, $2, $3, $4, 'DE') RETURNING id`,
-      [partnerId, name, randomUUID(), domain],
-    );
-    customer = { id: rows[0]!.id, domain, name };
-  });
-
-  async function buy(sku = WS_DATACENTER, quantity = 8): Promise<string> {
-    const { order } = await placeOrder(db, partnerId, { customerId: customer.id, createdBy: alexUserId, lines: [{ ...sku, quantity }], idempotencyKey: randomUUID() });
-    return order.id;
-  }
-
-  async function turnRaw(t: Turn, who = ALEX, opts: { conversationType?: 'personal' | 'groupChat'; conversationId?: string; serviceUrl?: string } = {}) {
-    const res = await bot.post('/api/messages', createMessageActivity({
-      tenantId: PLAYGROUND_TENANT_ID, aadObjectId: who, conversationId: opts.conversationId ?? conversationId, name: who === ALEX ? 'Alex Wilber' : 'Megan Bowen',
-      ...(opts.conversationType ? { conversationType: opts.conversationType } : {}), ...(opts.serviceUrl ? { serviceUrl: opts.serviceUrl } : {}), ...t,
-    }));
-    assert.equal(res.status, 200, res.text);
-    const body = res.json();
-    for (const a of body.activities ?? []) for (const att of a.attachments ?? []) assertValidAdaptiveCard(att.content);
-    return body.activities ?? [];
-  }
-  const turn = async (t: Turn, who = ALEX, opts = {}) => cardText(await turnRaw(t, who, opts));
+  const tt = demoTurnTable('Keys Test');
+  const { db, turnRaw, turn } = tt;
+  const buy = (sku = WS_DATACENTER, quantity = 8) => tt.buy(sku, quantity);
   const activityRows = async (event: string, outcome: string) =>
-    (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM activity_log WHERE partner_id = $1 AND event = $2 AND outcome = $3', [partnerId, event, outcome])).rows[0]!.n;
+    (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM activity_log WHERE partner_id = $1 AND event = $2 AND outcome = $3', [tt.partnerId, event, outcome])).rows[0]!.n;
   const linksOf = async (orderId: string) => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM download_links WHERE order_id = $1', [orderId])).rows[0]!.n;
 
   it('lists the software, offers only the product\'s versions/languages/file types, gives a key and a link that downloads the file', async () => {
     const orderId = await buy();
-    const list = await turn({ text: `keys ${customer.domain}` });
-    assert.match(list, new RegExp(`Software of ${customer.name}`));
+    const list = await turn({ text: `keys ${tt.customer.domain}` });
+    assert.match(list, new RegExp(`Software of ${tt.customer.name}`));
     assert.match(list, /Windows Server Datacenter/);
     assert.match(list, new RegExp(orderId));
 
@@ -103,7 +49,7 @@ describe('dialogs/software (Teams turn table)', function () {
     assert.doesNotMatch(keysActivities[0].summary ?? '', PRODUCT_KEY, 'the notification summary holds no key');
 
     // The link downloads the simulated file, counts one download and records it (R12).
-    const download = await fetch(url.replace(/^http:\/\/127\.0\.0\.1:\d+/, bot.url));
+    const download = await fetch(url.replace(/^http:\/\/127\.0\.0\.1:\d+/, tt.bot.url));
     assert.equal(download.status, 200);
     assert.match(download.headers.get('content-disposition') ?? '', /attachment/);
     assert.equal(download.headers.get('referrer-policy'), 'no-referrer');
@@ -116,8 +62,8 @@ describe('dialogs/software (Teams turn table)', function () {
 
     // Neither the key nor the token reached a log line.
     const token = TOKEN_URL.exec(url)![1]!;
-    assert.ok(!bot.logs.join('').includes(token), 'token not logged');
-    assert.ok(!bot.logs.join('').includes(key), 'key not logged');
+    assert.ok(!tt.bot.logs.join('').includes(token), 'token not logged');
+    assert.ok(!tt.bot.logs.join('').includes(key), 'key not logged');
 
     // Asking again: the same key, a fresh link; the first keeps working (its own limits).
     const again = await turnRaw({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' } });
@@ -125,15 +71,15 @@ describe('dialogs/software (Teams turn table)', function () {
     const url2 = TOKEN_URL.exec(JSON.stringify(again))?.[0];
     assert.ok(url2 && url2 !== url);
     assert.equal(await linksOf(orderId), 2);
-    assert.equal((await fetch(url.replace(/^http:\/\/127\.0\.0\.1:\d+/, bot.url))).status, 200);
+    assert.equal((await fetch(url.replace(/^http:\/\/127\.0\.0\.1:\d+/, tt.bot.url))).status, 200);
   });
 
   it('the real link answers HEAD without counting, then 410 once used up, expired or revoked (with a page saying which)', async () => {
     const orderId = await buy();
-    await turn({ text: `keys ${customer.domain}` });
+    await turn({ text: `keys ${tt.customer.domain}` });
     const got = async () => {
       const acts = await turnRaw({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2022', language: 'en-US', fileType: 'VHD' } });
-      return TOKEN_URL.exec(JSON.stringify(acts))![0].replace(/^http:\/\/127\.0\.0\.1:\d+/, bot.url);
+      return TOKEN_URL.exec(JSON.stringify(acts))![0].replace(/^http:\/\/127\.0\.0\.1:\d+/, tt.bot.url);
     };
     const countOf = async (url: string) => (await db.query<{ download_count: number }>(
       'SELECT download_count FROM download_links WHERE token_hash = sha256(convert_to($1, \'UTF8\'))', [url.split('/').pop()])).rows[0]!.download_count;
@@ -158,7 +104,7 @@ describe('dialogs/software (Teams turn table)', function () {
     assert.equal(revoked.status, 410);
     assert.match(await revoked.text(), /cancelled/i);
 
-    assert.equal((await fetch(`${bot.url}/downloads/not-a-token`)).status, 404);
+    assert.equal((await fetch(`${tt.bot.url}/downloads/not-a-token`)).status, 404);
     assert.equal((await fetch(`${url.slice(0, -1)}A`.replace(/A$/, url.endsWith('A') ? 'B' : 'A'))).status, 404, 'a token that is one character off');
     const outcomes = await db.query<{ outcome: string }>("SELECT outcome FROM activity_log WHERE order_id = $1 AND event = 'download' ORDER BY id", [orderId]);
     assert.deepEqual(outcomes.rows.map((r) => r.outcome), ['used_up', 'expired', 'revoked'], 'failed downloads are recorded as such');
@@ -166,23 +112,23 @@ describe('dialogs/software (Teams turn table)', function () {
 
   it('`software <customer>` is the same command', async () => {
     await buy();
-    assert.match(await turn({ text: `software ${customer.domain}` }), new RegExp(`Software of ${customer.name}`));
+    assert.match(await turn({ text: `software ${tt.customer.domain}` }), new RegExp(`Software of ${tt.customer.name}`));
   });
 
   it('asks for the customer when none is named, and finds it by name', async () => {
     await buy();
     assert.match(await turn({ text: 'keys' }), /whose software/i);
-    assert.match(await turn({ text: customer.name }), new RegExp(`Software of ${customer.name}`));
+    assert.match(await turn({ text: tt.customer.name }), new RegExp(`Software of ${tt.customer.name}`));
   });
 
   it('a customer without software is told so', async () => {
-    assert.match(await turn({ text: `keys ${customer.domain}` }), /No software with keys has been bought/);
+    assert.match(await turn({ text: `keys ${tt.customer.domain}` }), /No software with keys has been bought/);
   });
 
   it('R8: a Sales agent is refused with the role named, nothing shown, and the attempt is recorded', async () => {
     await buy();
     const before = await activityRows('key_view', 'forbidden');
-    const answer = await turn({ text: `keys ${customer.domain}` }, MEGAN);
+    const answer = await turn({ text: `keys ${tt.customer.domain}` }, MEGAN);
     assert.match(answer, /Admin agent/);
     assert.doesNotMatch(answer, /Software of/);
     assert.equal(await activityRows('key_view', 'forbidden'), before + 1);
@@ -192,11 +138,11 @@ describe('dialogs/software (Teams turn table)', function () {
     const adminOnly = `00000000-0000-0000-0000-${randomUUID().slice(-12)}`;
     const u = await db.query<{ id: string }>(
       "INSERT INTO users (partner_id, channel, external_id, display_name) VALUES ($1, 'msteams', $2, 'Global Only') RETURNING id",
-      [partnerId, adminOnly],
+      [tt.partnerId, adminOnly],
     );
     await db.query("INSERT INTO user_roles (user_id, role) VALUES ($1, 'global_admin')", [u.rows[0]!.id]);
     const orderId = await buy();
-    assert.match(await turn({ text: `keys ${customer.domain}` }, adminOnly), /Admin agent/);
+    assert.match(await turn({ text: `keys ${tt.customer.domain}` }, adminOnly), /Admin agent/);
     // A forged card from this user gets no key either (the service checks the role).
     assert.doesNotMatch(await turn({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' } }, adminOnly), PRODUCT_KEY);
     assert.equal(await linksOf(orderId), 0);
@@ -204,9 +150,9 @@ describe('dialogs/software (Teams turn table)', function () {
 
   it('R19: a cancelled purchase is listed as "key not available", and a stale card gets no key', async () => {
     const orderId = await buy();
-    await turn({ text: `keys ${customer.domain}` });
+    await turn({ text: `keys ${tt.customer.domain}` });
     await setPurchaseStatus(db, orderId, 'cancelled');
-    const list = await turn({ text: `keys ${customer.domain}` });
+    const list = await turn({ text: `keys ${tt.customer.domain}` });
     assert.match(list, /Key not available/);
     const stale = await turn({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' } });
     assert.match(stale, /was cancelled/);
@@ -217,7 +163,7 @@ describe('dialogs/software (Teams turn table)', function () {
 
   it('a version/language/file type the product does not have shows the pickers again and says so', async () => {
     const orderId = await buy();
-    await turn({ text: `keys ${customer.domain}` });
+    await turn({ text: `keys ${tt.customer.domain}` });
     const answer = await turn({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2012', language: 'de-DE', fileType: 'ISO' } });
     assert.match(answer, /There is no download of this product/);
     assert.doesNotMatch(answer, PRODUCT_KEY);
@@ -226,12 +172,12 @@ describe('dialogs/software (Teams turn table)', function () {
 
   it('an order of another customer (same partner) or a made-up order id gets no key', async () => {
     await buy();
-    await turn({ text: `keys ${customer.domain}` });
+    await turn({ text: `keys ${tt.customer.domain}` });
     const other = await db.query<{ id: string }>(
       `INSERT INTO customers (partner_id, company_name, tenant_id, primary_domain, billing_country) VALUES ($1, 'Other Keys Co', $2, $3, 'DE') RETURNING id`,
-      [partnerId, randomUUID(), `other-${randomUUID().slice(0, 8)}.onmicrosoft.com`],
+      [tt.partnerId, randomUUID(), `other-${randomUUID().slice(0, 8)}.onmicrosoft.com`],
     );
-    const { order } = await placeOrder(db, partnerId, { customerId: other.rows[0]!.id, createdBy: alexUserId, lines: [{ ...WS_DATACENTER, quantity: 8 }], idempotencyKey: randomUUID() });
+    const { order } = await placeOrder(db, tt.partnerId, { customerId: other.rows[0]!.id, createdBy: tt.alexUserId, lines: [{ ...WS_DATACENTER, quantity: 8 }], idempotencyKey: randomUUID() });
     for (const orderId of [order.id, 'ZZZZZZZZZZZZ', '../../etc']) {
       const answer = await turn({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' } });
       assert.match(answer, /not one of this customer's/);
@@ -243,8 +189,8 @@ describe('dialogs/software (Teams turn table)', function () {
   it('a card of the flow without a running flow is answered as stale; `cancel` stops the flow at each step', async () => {
     const orderId = await buy();
     assert.match(await turn({ value: { action: 'software.item', orderId, lineNumber: 0 } }), /no longer works|nothing was changed/i);
-    for (const steps of [[{ text: 'keys' }], [{ text: `keys ${customer.domain}` }], [{ text: `keys ${customer.domain}` }, { value: { action: 'software.item', orderId, lineNumber: 0 } }]] as Turn[][]) {
-      conversationId = `a:${randomUUID()}`;
+    for (const steps of [[{ text: 'keys' }], [{ text: `keys ${tt.customer.domain}` }], [{ text: `keys ${tt.customer.domain}` }, { value: { action: 'software.item', orderId, lineNumber: 0 } }]] as Turn[][]) {
+      tt.conversationId = `a:${randomUUID()}`;
       for (const s of steps) await turn(s);
       assert.match(await turn({ text: 'cancel' }), /Stopped\. Nothing was changed/);
       assert.doesNotMatch(await turn({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' } }), PRODUCT_KEY);
@@ -254,7 +200,7 @@ describe('dialogs/software (Teams turn table)', function () {
 
   it('after a key was shown, `cancel` starts the cancellation of a purchase instead of saying "Stopped" (the link it issued stays valid); `stop` says the task is done', async () => {
     const orderId = await buy();
-    await turn({ text: `keys ${customer.domain}` });
+    await turn({ text: `keys ${tt.customer.domain}` });
     await turn({ value: { action: 'software.item', orderId, lineNumber: 0 } });
     assert.match(await turn({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' } }), PRODUCT_KEY);
     const stopped = await turn({ text: 'stop' });
@@ -271,8 +217,8 @@ describe('dialogs/software (Teams turn table)', function () {
     const orderId = await buy();
     const group = `19:${randomUUID()}@thread.v2`;
     // No personal chat with the bot (earlier tests' ones are closed): nothing secret is sent anywhere.
-    await db.query("UPDATE conversation_refs SET active = false WHERE user_id = $1 AND conversation_type = 'personal'", [alexUserId]);
-    await turn({ text: `keys ${customer.domain}` }, ALEX, { conversationType: 'groupChat', conversationId: group });
+    await db.query("UPDATE conversation_refs SET active = false WHERE user_id = $1 AND conversation_type = 'personal'", [tt.alexUserId]);
+    await turn({ text: `keys ${tt.customer.domain}` }, ALEX, { conversationType: 'groupChat', conversationId: group });
     const refused = await turnRaw({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' } }, ALEX, { conversationType: 'groupChat', conversationId: group });
     assert.match(cardText(refused), /Open a personal chat with me/);
     assert.doesNotMatch(JSON.stringify(refused), PRODUCT_KEY);
@@ -280,24 +226,24 @@ describe('dialogs/software (Teams turn table)', function () {
     assert.equal(await linksOf(orderId), 0, 'no link made when it cannot be delivered privately');
 
     // Alex opens a personal chat (its reference points at the fake Bot Connector), then asks in the group again.
-    await turn({ text: 'help' }, ALEX, { conversationId: `a:${randomUUID()}`, serviceUrl: connector.url });
+    await turn({ text: 'help' }, ALEX, { conversationId: `a:${randomUUID()}`, serviceUrl: tt.connector.url });
     const inGroup = await turnRaw({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' } }, ALEX, { conversationType: 'groupChat', conversationId: group });
     assert.match(cardText(inGroup), /sent the key and the download link to you in our personal chat/);
     assert.doesNotMatch(JSON.stringify(inGroup), PRODUCT_KEY);
     assert.doesNotMatch(JSON.stringify(inGroup), TOKEN_URL);
-    const delivered = connector.delivered();
+    const delivered = tt.connector.delivered();
     assert.equal(delivered.length, 1);
     assert.match(JSON.stringify(delivered[0]), PRODUCT_KEY);
     assert.match(JSON.stringify(delivered[0]), /\/downloads\/[A-Za-z0-9_-]{43}/);
-    assert.notEqual(connector.requests[0]!.conversationId, group, 'not posted into the group');
+    assert.notEqual(tt.connector.requests[0]!.conversationId, group, 'not posted into the group');
   });
 
   it('R11/R12: when the personal chat cannot be reached, the link just made is withdrawn, the log says so, and the user is told', async () => {
     const orderId = await buy();
     const group = `19:${randomUUID()}@thread.v2`;
-    await turn({ text: 'help' }, ALEX, { conversationId: `a:${randomUUID()}`, serviceUrl: connector.url });
-    connector.script(() => connectorReplies.forbidden());
-    await turn({ text: `keys ${customer.domain}` }, ALEX, { conversationType: 'groupChat', conversationId: group });
+    await turn({ text: 'help' }, ALEX, { conversationId: `a:${randomUUID()}`, serviceUrl: tt.connector.url });
+    tt.connector.script(() => connectorReplies.forbidden());
+    await turn({ text: `keys ${tt.customer.domain}` }, ALEX, { conversationType: 'groupChat', conversationId: group });
     const answer = await turnRaw({ value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' } }, ALEX, { conversationType: 'groupChat', conversationId: group });
     assert.match(cardText(answer), /could not deliver the key to our personal chat, so I withdrew the download link/);
     assert.doesNotMatch(cardText(answer), /something went wrong/i);
@@ -306,6 +252,6 @@ describe('dialogs/software (Teams turn table)', function () {
     assert.deepEqual(links.rows.map((r) => r.revoked_reason), ['undelivered'], 'one link, withdrawn');
     const logged = await db.query("SELECT event, outcome FROM activity_log WHERE link_id = $1 ORDER BY id", [links.rows[0].id]);
     assert.deepEqual(logged.rows.map((r) => `${r.event}/${r.outcome}`), ['key_view/ok', 'link_issued/ok', 'revoked/undelivered']);
-    assert.ok(!bot.logs.some((line) => PRODUCT_KEY.test(line) || TOKEN_URL.test(line)), 'no secret in the logs');
+    assert.ok(!tt.bot.logs.some((line) => PRODUCT_KEY.test(line) || TOKEN_URL.test(line)), 'no secret in the logs');
   });
 });
