@@ -19,7 +19,7 @@ import {
   reviewTotal, shown, shownCustomers, shownProducts, shownSkus, SHOWN, skuPriceLine, skuSubline, slackProductSearchCommand, slackSearchCommand,
   termName, billingName,
 } from './buy.text.js';
-import { t, type Locale } from './i18n/index.js';
+import { t, type Locale, type MessageKey } from './i18n/index.js';
 import {
   type BuyConfirmedScreen, type BuyCustomerScreen, type BuyProductsScreen, type BuyReviewScreen, type BuySkuScreen,
   type CustomerSummary, type QuantityFormScreen,
@@ -27,8 +27,9 @@ import {
 
 const SEARCH_MAX_LENGTH = 200;
 
-export function cancelButton(locale: Locale): ButtonElement {
-  return button(t(locale, 'buy.cancel'), act.stop(), 'cancel');
+/** The button that stops the flow (flow.stop); `label` where "Cancel" would be ambiguous (the cancel flow). */
+export function cancelButton(locale: Locale, label: MessageKey = 'buy.cancel'): ButtonElement {
+  return button(t(locale, label), act.stop(), 'cancel');
 }
 
 /** A catalog hint with its `{command}` placeholder written as code. */

@@ -16,7 +16,7 @@ import {
   moreProducts, noProductsText, priceText, productSubline, quantityRange, productsHeading, quantityBounds, quantityErrorText, reservationsUnavailableText, reviewFacts,
   reviewTotal, shown, shownCustomers, shownProducts, shownSkus, SHOWN, skuPriceLine, skuSubline, termName,
 } from './buy.text.js';
-import { t, type Locale } from './i18n/index.js';
+import { t, type Locale, type MessageKey } from './i18n/index.js';
 import {
   type BuyConfirmedScreen, type BuyCustomerScreen, type BuyProductsScreen, type BuyReviewScreen, type BuySkuScreen,
 } from './screens.js';
@@ -29,8 +29,9 @@ export function plainButton(title: string, data: CardAction, style?: SubmitActio
   return submitAction(title, data, { associatedInputs: 'none', ...(style ? { style } : {}) });
 }
 
-export function cancelButton(locale: Locale): SubmitAction {
-  return plainButton(t(locale, 'buy.cancel'), act.stop());
+/** The button that stops the flow (flow.stop); `label` where "Cancel" would be ambiguous (the cancel flow). */
+export function cancelButton(locale: Locale, label: MessageKey = 'buy.cancel'): SubmitAction {
+  return plainButton(t(locale, label), act.stop());
 }
 
 /** One row of a list: literal lines on the left, a button on the right. */

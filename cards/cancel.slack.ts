@@ -11,6 +11,7 @@ import {
   staticSelect, SLACK_LIMITS,
   type ModalBlock, type SlackBlock, type SlackMessage, type SlackModalView,
 } from './blockkit.js';
+import { cancelButton } from './buy.slack.js';
 import { customerLine, shown, SHOWN } from './buy.text.js';
 import {
   anotherLabel, cancellationDelayedText, cancellationFailedText, delayedBody, delayedFacts, cancellationFinishedText, cancelOrderLine, cancelPurchasesText, cancelPurchasesTitle, cancelSubmittedText,
@@ -44,7 +45,7 @@ export function cancelPurchasesSlack(screen: CancelPurchasesScreen, locale: Loca
   for (const p of products) blocks.push(productSection(p, screen.customer.id, locale));
   if (moreCancelProducts(screen)) blocks.push(context([plain(moreProductsText(locale))]));
   // "Close", not "Cancel": in a flow about cancelling, the button that stops it must not sound like it cancels something.
-  blocks.push(actions([button(t(locale, 'cancel.close'), act.stop(), 'cancel')]));
+  blocks.push(actions([cancelButton(locale, 'cancel.close')]));
   return slackMessage(cancelPurchasesText(screen, locale), blocks);
 }
 

@@ -9,7 +9,7 @@ import {
   adaptiveCard, container, heading, inputChoiceSet, inputToggle, labelled, plainText, richText, textBlock, textRun, submitAction,
   type AdaptiveAction, type AdaptiveCardJson, type CardElement,
 } from './adaptive.js';
-import { plainButton, row } from './buy.teams.js';
+import { cancelButton, plainButton, row } from './buy.teams.js';
 import { customerLine, shown, SHOWN } from './buy.text.js';
 import {
   anotherLabel, cancellationDelayedText, cancellationFailedText, delayedBody, delayedFacts, cancellationFinishedText, cancelNoticeText, cancelOrderLine, cancelPurchasesText, cancelPurchasesTitle,
@@ -51,7 +51,7 @@ export function cancelPurchasesTeams(screen: CancelPurchasesScreen, locale: Loca
   }
   if (moreCancelProducts(screen)) body.push(textBlock(moreProductsText(locale), { isSubtle: true }));
   // "Close", not "Cancel": in a flow about cancelling, the button that stops it must not sound like it cancels something.
-  return adaptiveCard(body, { fallbackText: cancelPurchasesText(screen, locale), actions: [plainButton(t(locale, 'cancel.close'), act.stop())] });
+  return adaptiveCard(body, { fallbackText: cancelPurchasesText(screen, locale), actions: [cancelButton(locale, 'cancel.close')] });
 }
 
 // --- the Important notice (a form) ------------------------------------------------------------
@@ -115,7 +115,7 @@ export function cancelNoticeTeams(form: CancelNoticeFormScreen, locale: Locale):
     const submit = act.cancelSubmit(form.customer.id, form.noticeId, options.length === 1 ? one.orderId : undefined);
     actions.push(submitAction(t(locale, 'cancel.notice.submit'), submit, { style: 'destructive' }));
   }
-  actions.push(plainButton(t(locale, 'cancel.keep'), act.stop()));
+  actions.push(cancelButton(locale, 'cancel.keep'));
   return adaptiveCard(body, { fallbackText: cancelNoticeText(form, locale), actions });
 }
 

@@ -278,6 +278,11 @@ export function delayedBody(screen: CancellationDelayedScreen, locale: Locale): 
 
 /** What the user's reference for it is (and the order), should they ask Microsoft meanwhile. */
 export function delayedFacts(screen: CancellationDelayedScreen, locale: Locale): Array<[string, string]> {
+  return referenceFacts(screen, locale);
+}
+
+/** The order and the cancellation's reference: what a question to Microsoft or a support request quotes. */
+function referenceFacts(screen: { orderId: string; cancellationId: string }, locale: Locale): Array<[string, string]> {
   return [[t(locale, 'buy.label.orderId'), shown(screen.orderId, SHOWN.id)], [t(locale, 'cancel.label.reference'), shown(screen.cancellationId, SHOWN.id)]];
 }
 
@@ -321,10 +326,7 @@ export function failureNextStep(screen: CancellationFailedScreen, locale: Locale
 
 /** What a support request quotes: the order, the cancellation reference and the backend's code when known. */
 export function failureFacts(screen: CancellationFailedScreen, locale: Locale): Array<[string, string]> {
-  const facts: Array<[string, string]> = [
-    [t(locale, 'buy.label.orderId'), shown(screen.orderId, SHOWN.id)],
-    [t(locale, 'cancel.label.reference'), shown(screen.cancellationId, SHOWN.id)],
-  ];
+  const facts = referenceFacts(screen, locale);
   if (screen.code) facts.push([t(locale, 'cancel.label.code'), shown(screen.code, SHOWN.id)]);
   return facts;
 }

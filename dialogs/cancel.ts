@@ -35,8 +35,9 @@ import { requireActor, show } from './ui.js';
 export const CANCEL_DIALOG = 'cancel';
 
 interface CancelState {
-  step: 'customer' | 'list' | 'notice' | 'submitted';
   customerId?: string;
+  /** The customer's purchases were listed: a notice refused leaves the user there. */
+  listed?: true;
   /** An order id the user typed with the command: its notice follows the customer step. */
   orderId?: string;
   /** The notice last shown: what a Submit may answer. */
@@ -116,7 +117,7 @@ export class CancelDialog extends Dialog<{ args?: string }> {
   }
 
   override async beginDialog(dc: DialogContext, options?: { args?: string }): Promise<DialogTurnResult> {
-    const state: CancelState = { step: 'customer' };
+    const state: CancelState = {};
     dc.activeDialog!.state = state;
     const args = options?.args ?? '';
     const first = parseCancelArgs(args);
@@ -179,7 +180,7 @@ export class CancelDialog extends Dialog<{ args?: string }> {
   private async showList(dc: DialogContext, state: CancelState, customerId: string): Promise<DialogTurnResult> {
     const overview = await orRefuse(dc.context, () => this.cancellations.purchases(requireActor(dc.context), customerId));
     if (!overview) return dc.endDialog();
-    state.step = 'list';
+    state.listed = true;
     delete state.notice;
     await show(dc.context, {
       kind: 'cancelPurchases',
@@ -197,10 +198,9 @@ export class CancelDialog extends Dialog<{ args?: string }> {
   private async showNotice(dc: DialogContext, state: CancelState, pick: { orderId: string } | { productId: string }): Promise<DialogTurnResult> {
     const n = await orRefuse(dc.context, () => this.cancellations.notice(requireActor(dc.context), state.customerId!, pick));
     if (!n) {
-      // Nothing to cancel by that name: with no list shown yet (`cancel <order id>`), there is nothing to go back to.
-      return state.step === 'customer' ? dc.endDialog() : Dialog.EndOfTurn;
+      // Nothing to cancel by that name: with no list shown (`cancel <order id>`), there is nothing to go back to.
+      return state.listed ? Dialog.EndOfTurn : dc.endDialog();
     }
-    state.step = 'notice';
     state.notice = { noticeId: n.noticeId, productId: n.productId, orderIds: n.options.map((o) => o.orderId) };
     await show(dc.context, noticeForm(n));
     return Dialog.EndOfTurn;
@@ -229,7 +229,6 @@ export class CancelDialog extends Dialog<{ args?: string }> {
       await show(ctx, refusalNotice(err));
       return Dialog.EndOfTurn;
     }
-    state.step = 'submitted';
     const c = result.cancellation;
     await show(ctx, {
       kind: 'cancelSubmitted',

@@ -98,7 +98,7 @@ export interface CancellationServiceDeps {
   customers: CustomerDirectory;
   ledger: PurchaseLedger;
   activity: ActivityLog;
-  /** How long the tracking job follows a cancellation before it reports that it has not finished. */
+  /** The deadline a new cancellation starts with (the tracking job restarts it when the backend takes the request). */
   deadlineMinutes: number;
   now?: () => Date;
 }
