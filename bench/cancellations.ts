@@ -30,8 +30,6 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
-import { Redis } from 'ioredis';
 import type { Db } from '../services/db/pool.js';
 import { loadConfig } from '../services/config.js';
 import { createLogger } from '../services/logger.js';
@@ -39,9 +37,9 @@ import { createDomain } from '../services/domain.js';
 import { EmbeddedCommerceBackend } from '../services/commerce/embedded.js';
 import { PurchaseLedger } from '../services/ledger/purchase-ledger.js';
 import { CancellationTracker } from '../services/cancellation/tracking.js';
-import { postgresQueueSchema } from '../services/jobs/queues.js';
 import { PLAYGROUND_TENANT_ID } from '../services/seed/demo.js';
 import { startFakeBotConnector } from '../test/fakes/bot-connector.js';
+import { deleteQueueData } from '../test/support/queue-data.js';
 import { countQueries } from './count-queries.js';
 import { postgresCpuMs, processCpuMs } from './cpu.js';
 
@@ -185,31 +183,6 @@ async function startWorkerProcess(kind: QueueBackendKind, opts: { databaseUrl: s
         child.kill('SIGTERM');
       }),
   };
-}
-
-/** Deletes what a worker's queue backend left: its Redis keys, or BullMQ's PostgreSQL schema. */
-async function dropQueueData(kind: QueueBackendKind, prefix: string, databaseUrl: string, redisUrl: string): Promise<void> {
-  if (kind === 'redis') {
-    const redis = new Redis(redisUrl);
-    try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
-    } finally {
-      redis.disconnect();
-    }
-    return;
-  }
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  try {
-    await admin.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(postgresQueueSchema(prefix))} CASCADE`);
-  } finally {
-    await admin.end();
-  }
 }
 
 interface Agent { userId: number; aadObjectId: string; conversationId: string; orderId: string; customerId?: string; noticeId?: string }
@@ -412,7 +385,7 @@ export async function benchCancellations(db: Db, opts: { botUrl: string; botPid:
         for (const n of sizes) rows.push((await row(worker, n, true))!);
       } finally {
         await worker.stop();
-        await dropQueueData(kind, worker.prefix, opts.databaseUrl, opts.redisUrl);
+        await deleteQueueData(kind, [worker.prefix], { databaseUrl: opts.databaseUrl, redisUrl: opts.redisUrl });
       }
     }
   } finally {

@@ -6,12 +6,12 @@
  */
 import net from 'node:net';
 import pg from 'pg';
-import { Redis } from 'ioredis';
 import type { JobsOptions } from 'bullmq';
 import { migrate } from '../../services/db/migrate.js';
 import { createPool, type Db } from '../../services/db/pool.js';
 import { createLogger, type Logger } from '../../services/logger.js';
-import { createJobBackend, postgresQueueSchema, type JobBackend, type QueueName } from '../../services/jobs/queues.js';
+import { createJobBackend, type JobBackend, type QueueName } from '../../services/jobs/queues.js';
+import { deleteQueueData } from '../support/queue-data.js';
 import { RUN_ID, TEST_DATABASE_URL, TEST_QUEUE_PREFIX, TEST_REDIS_URL } from '../setup.js';
 
 export const silentLogger: Logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -48,34 +48,10 @@ export class TestBackends {
     const all = this.created.splice(0);
     await Promise.allSettled(all.map((c) => c.backend.close()));
     if (process.env.KEEP_TEST_SCHEMA) return;
-    const redisPrefixes = [...new Set(all.filter((c) => c.kind === 'redis').map((c) => c.prefix))];
-    if (redisPrefixes.length > 0) await deleteRedisKeys(redisPrefixes);
-    const schemas = [...new Set(all.filter((c) => c.kind === 'postgres').map((c) => postgresQueueSchema(c.prefix)))];
-    if (schemas.length > 0) {
-      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await client.connect();
-      try {
-        for (const s of schemas) await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(s)} CASCADE`);
-      } finally {
-        await client.end();
-      }
+    const urls = { databaseUrl: TEST_DATABASE_URL, redisUrl: TEST_REDIS_URL };
+    for (const kind of ['redis', 'postgres'] as const) {
+      await deleteQueueData(kind, [...new Set(all.filter((c) => c.kind === kind).map((c) => c.prefix))], urls);
     }
-  }
-}
-
-async function deleteRedisKeys(prefixes: string[]): Promise<void> {
-  const redis = new Redis(TEST_REDIS_URL);
-  try {
-    for (const prefix of prefixes) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
-    }
-  } finally {
-    redis.disconnect();
   }
 }
 
