@@ -21,6 +21,7 @@ import { RolesDialog } from '../dialogs/roles.js';
 import { BuyDialog } from '../dialogs/buy.js';
 import { OrdersDialog } from '../dialogs/orders.js';
 import { SoftwareDialog } from '../dialogs/software.js';
+import { SupportDialog } from '../dialogs/support.js';
 import { CustomerStepDialog } from '../dialogs/customer-step.js';
 import { EmbeddedArtifactStore, SignedUrlArtifactStore, type ArtifactStore } from '../services/software/artifacts.js';
 import { createDownloadLimiter, createDownloadRouter } from './http/downloads.js';
@@ -28,6 +29,7 @@ import { TeamsPersonalChat } from './teams/personal-chat.js';
 import { createHttpApp, finishHttpApp } from './http/app.js';
 import { PostgresStorage } from './postgres-storage.js';
 import { createSlackSide, type SlackSide } from './slack/app.js';
+import { createSupportChannel } from './support-channel.js';
 import { createTeamsAdapter } from './teams/adapter.js';
 import { TeamsBot } from './teams/bot.js';
 
@@ -64,6 +66,8 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
   const domain = createDomain({ config, db, logger, cipher: await keyCipherFor(config), publicUrl: () => config.publicUrl ?? listeningUrl });
   const { purchases, customers, software } = domain;
   const teamsAdapter = createTeamsAdapter(config.teams, logger);
+  // The support form's contact details and files, as each channel gives them (loopback files: the Playground, tests).
+  const supportChannel = createSupportChannel({ slack: config.slack, allowLoopback: config.env !== 'production', logger });
   const flows: Flow[] = deps.flows
     ? [...deps.flows]
     : [
@@ -72,6 +76,7 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
         { command: 'keys', dialog: new SoftwareDialog(software, new TeamsPersonalChat({ db, adapter: teamsAdapter, botAppId: config.teams.appId ?? '', logger })) },
         { command: 'cancel', dialog: new CancelDialog(domain.cancellations) },
         { command: 'roles', dialog: new RolesDialog(domain.roles) },
+        { command: 'support', dialog: new SupportDialog(domain.support, supportChannel) },
       ];
   // The steps flows begin as child dialogs: the customer step (R1) of buy, orders, keys and cancel.
   const steps = [new CustomerStepDialog(customers)];

@@ -8,8 +8,8 @@ export async function reportTurnError(ctx: TurnContext, error: unknown, logger: 
   const correlationId = currentCorrelationId() ?? ctx.activity.id ?? 'unknown';
   logger.error({ err: error, channel: ctx.activity.channelId, activityType: ctx.activity.type }, 'turn failed');
   try {
-    // No "request support" button until the support flow exists.
-    await show(ctx, notices.error(correlationId, false));
+    // With a "Request support" button: the support flow takes it from there.
+    await show(ctx, notices.error(correlationId));
   } catch (sendError) {
     logger.error({ err: sendError }, 'could not tell the user about a failed turn');
   }

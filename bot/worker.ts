@@ -18,6 +18,7 @@ import { CancellationTracker } from '../services/cancellation/tracking.js';
 import { createDomain } from '../services/domain.js';
 import { pruneExpired } from '../services/maintenance.js';
 import { createExpireLinkProcessor } from '../services/software/link-expiry.js';
+import { SupportFiling } from '../services/support/filing.js';
 import { renderNotification } from './notifications.js';
 import { SlackSender } from './slack/sender.js';
 import { createTeamsAdapter } from './teams/adapter.js';
@@ -38,7 +39,10 @@ export function startWorker(deps: { config: Config; db: Db; jobs: JobBackend; lo
     db, commerce: domain.commerce, ledger: domain.ledger, software: domain.software, notifications: domain.notifications, activity: domain.activity,
     logger: logger.child({ component: 'cancellations' }), deadlineMinutes: config.cancellation.deadlineMinutes,
   });
-  logger.debug({ commerce: domain.commerce.name }, 'worker domain ready');
+  const filing = new SupportFiling({
+    db, desk: domain.supportDesk, notifications: domain.notifications, activity: domain.activity, logger: logger.child({ component: 'support' }),
+  });
+  logger.debug({ commerce: domain.commerce.name, supportDesk: domain.supportDesk.name }, 'worker domain ready');
   const teamsAdapter = createTeamsAdapter(config.teams, logger);
   const senders = {
     msteams: new TeamsSender({ adapter: teamsAdapter, botAppId: config.teams.appId ?? '', logger }),
@@ -50,6 +54,7 @@ export function startWorker(deps: { config: Config; db: Db; jobs: JobBackend; lo
       notifications: createDeliverNotification({ db, senders, render: renderNotification, rateLimiter: new PostgresDeliveryRateLimiter(db), logger }),
       'link-expiry': createExpireLinkProcessor({ db, logger }),
       'cancellation-tracking': tracker.processor(),
+      'support-tickets': filing.processor(),
     },
     { concurrency: config.queue.concurrency, logger },
   );

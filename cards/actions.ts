@@ -60,7 +60,22 @@ export type CancelAction =
   /** After a submit: cancel another order of the same customer (back to step 2). */
   | { action: 'cancel.another'; customerId: string };
 
-export type CardAction = StopAction | CommandAction | CustomerStepAction | BuyAction | OrdersAction | SoftwareAction | CancelAction | RolesAction;
+/**
+ * Support requests (R21). The form's inputs (impact, title, description, refundReason, amount,
+ * contactName, contactEmail, contactPhone; on Slack `files`, the file input's ids joined by
+ * commas) are merged into `support.review`, as Teams and the Slack modal merge them.
+ */
+export type SupportAction =
+  /** `support` without an order id: file a request for this order (a cancellation that could not be completed). */
+  | { action: 'support.order'; orderId: string }
+  /** The form filled in: check it and show the review. */
+  | { action: 'support.review'; draftId: string; [field: string]: string | number | boolean }
+  /** Back from the review to the form, values kept. */
+  | { action: 'support.edit'; reviewId: string }
+  /** Submit the reviewed request. */
+  | { action: 'support.submit'; reviewId: string };
+
+export type CardAction = StopAction | CommandAction | CustomerStepAction | BuyAction | OrdersAction | SoftwareAction | CancelAction | RolesAction | SupportAction;
 export type CardActionName = CardAction['action'];
 
 /** The typed constructors renderers build buttons and modals with. */
@@ -88,6 +103,11 @@ export const act = {
     action: 'cancel.submit', customerId, noticeId, ...(orderId !== undefined ? { orderId } : {}),
   }),
   cancelAnother: (customerId: string): CancelAction => ({ action: 'cancel.another', customerId }),
+  supportOrder: (orderId: string): SupportAction => ({ action: 'support.order', orderId }),
+  /** Teams merges the form's inputs; the Slack modal merges them the same way. */
+  supportReview: (draftId: string): SupportAction => ({ action: 'support.review', draftId }),
+  supportEdit: (reviewId: string): SupportAction => ({ action: 'support.edit', reviewId }),
+  supportSubmit: (reviewId: string): SupportAction => ({ action: 'support.submit', reviewId }),
   rolesPage: (offset: number): RolesAction => ({ action: 'roles.page', offset }),
   rolesPick: (userId: number): RolesAction => ({ action: 'roles.pick', userId }),
   rolesToggle: (userId: number, role: Role, grant: boolean): RolesAction => ({ action: 'roles.toggle', userId, role, grant }),

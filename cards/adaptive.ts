@@ -70,8 +70,16 @@ export interface SubmitAction {
   associatedInputs?: 'auto' | 'none';
 }
 
-/** An action element of a card (only Action.Submit is used). */
-export type AdaptiveAction = SubmitAction;
+/** A link button: the host opens `url` in the browser; nothing is sent to the bot. */
+export interface OpenUrlAction {
+  type: 'Action.OpenUrl';
+  title: string;
+  url: string;
+  style?: 'default' | 'positive' | 'destructive';
+}
+
+/** An action element of a card. */
+export type AdaptiveAction = SubmitAction | OpenUrlAction;
 
 export interface ActionSet extends Layout {
   type: 'ActionSet';
@@ -111,6 +119,10 @@ export interface InputText extends InputBase {
   placeholder?: string;
   value?: string;
   maxLength?: number;
+  /** A text area (several lines) instead of a one-line box. */
+  isMultiline?: boolean;
+  /** The keyboard and autofill hint of the host (an email address, a phone number…); validates nothing. */
+  style?: 'text' | 'tel' | 'url' | 'email';
 }
 
 export interface InputNumber extends InputBase {
@@ -203,6 +215,10 @@ export function factSet(facts: Fact[], layout: Layout = {}): FactSet {
 
 export function submitAction(title: string, data: CardAction, options: Options<SubmitAction> = {}): SubmitAction {
   return { type: 'Action.Submit', title, data, ...options };
+}
+
+export function openUrlAction(title: string, url: string, options: Pick<OpenUrlAction, 'style'> = {}): OpenUrlAction {
+  return { type: 'Action.OpenUrl', title, url, ...options };
 }
 
 export function actionSet(actions: AdaptiveAction[], layout: Layout = {}): ActionSet {

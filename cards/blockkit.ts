@@ -30,6 +30,11 @@ export const SLACK_LIMITS = {
   optionValue: 150,
   selectOptions: 100,
   checkboxOptions: 10,
+  /** A plain_text_input's max_length. */
+  textInput: 3000,
+  /** A file_input's max_files. */
+  filesPerInput: 10,
+  buttonUrl: 3000,
 } as const;
 
 export interface PlainText {
@@ -50,7 +55,10 @@ export interface ButtonElement {
   type: 'button';
   text: PlainText;
   action_id: string;
-  value: string;
+  /** The JSON submit data; a link button (`url`) has none. */
+  value?: string;
+  /** A link button: Slack opens it in the browser (and still reports the click, which the listener ignores). */
+  url?: string;
   style?: 'primary' | 'danger';
 }
 
@@ -93,6 +101,8 @@ export interface PlainTextInputElement {
   placeholder?: PlainText;
   initial_value?: string;
   max_length?: number;
+  /** A text area (several lines) instead of a one-line box. */
+  multiline?: boolean;
 }
 
 /** Slack sends the value as a string; min/max/initial are strings too. */
@@ -129,7 +139,21 @@ export interface CheckboxesElement {
   initial_options?: OptionObject[];
 }
 
-export type InputElement = PlainTextInputElement | NumberInputElement | StaticSelectElement | CheckboxesElement;
+/**
+ * Files uploaded with the modal (Slack keeps them; the submission carries their ids, which the
+ * view_submission listener joins by commas). Modal only; needs the files:read scope.
+ * `filetypes` and `max_files` are Slack's convenience checks: the bot checks again.
+ */
+export interface FileInputElement {
+  type: 'file_input';
+  action_id: string;
+  /** File name extensions without the dot ("pdf", "png"). */
+  filetypes?: string[];
+  /** 1–10. */
+  max_files?: number;
+}
+
+export type InputElement = PlainTextInputElement | NumberInputElement | StaticSelectElement | CheckboxesElement | FileInputElement;
 
 /** Modal only here: a message with input blocks would need `dispatch_action` handling. */
 export interface InputBlock {
@@ -236,6 +260,16 @@ export function button(label: string, data: CardAction, suffix: string, style?: 
   };
 }
 
+/**
+ * A link button: Slack opens `url` in the browser. It carries no submit data; Slack still
+ * reports the click (action_id `link:<suffix>`), which the block-action listener ignores.
+ * A URL longer than Slack takes cannot be shortened: null, and the caller shows none.
+ */
+export function linkButton(label: string, url: string, suffix: string): ButtonElement | null {
+  if (url.length === 0 || url.length > SLACK_LIMITS.buttonUrl) return null;
+  return { type: 'button', text: plain(label, SLACK_LIMITS.buttonText), action_id: clamp(`link:${suffix}`, SLACK_LIMITS.actionId), url };
+}
+
 function buttonsOf(block: SlackBlock): ButtonElement[] {
   if (block.type === 'actions') return block.elements;
   if (block.type === 'section' && block.accessory) return [block.accessory];
@@ -264,13 +298,33 @@ export function slackMessage(text: string, blocks: SlackBlock[]): SlackMessage {
   return { text, blocks: unique };
 }
 
-export function plainTextInput(actionId: string, options: { placeholder?: string; initialValue?: string; maxLength?: number } = {}): PlainTextInputElement {
+/**
+ * A text input. `maxLength` is held to Slack's 3000 characters, and an initial value to the
+ * input's length (Slack refuses a view whose initial value is longer than its max_length).
+ */
+export function plainTextInput(
+  actionId: string,
+  options: { placeholder?: string; initialValue?: string; maxLength?: number; multiline?: boolean } = {},
+): PlainTextInputElement {
+  const max = Math.min(options.maxLength ?? SLACK_LIMITS.textInput, SLACK_LIMITS.textInput);
   return {
     type: 'plain_text_input',
     action_id: actionId,
     ...(options.placeholder ? { placeholder: plain(options.placeholder, SLACK_LIMITS.placeholder) } : {}),
-    ...(options.initialValue ? { initial_value: options.initialValue } : {}),
-    ...(options.maxLength ? { max_length: options.maxLength } : {}),
+    ...(options.initialValue ? { initial_value: options.initialValue.slice(0, max) } : {}),
+    ...(options.maxLength ? { max_length: max } : {}),
+    ...(options.multiline ? { multiline: true } : {}),
+  };
+}
+
+/** A file input (modal only): at most `maxFiles` (Slack: 1–10) of the given extensions. */
+export function fileInput(actionId: string, options: { fileTypes?: readonly string[]; maxFiles?: number } = {}): FileInputElement {
+  const max = options.maxFiles === undefined ? undefined : Math.max(1, Math.min(options.maxFiles, SLACK_LIMITS.filesPerInput));
+  return {
+    type: 'file_input',
+    action_id: actionId,
+    ...(options.fileTypes && options.fileTypes.length > 0 ? { filetypes: [...options.fileTypes] } : {}),
+    ...(max !== undefined ? { max_files: max } : {}),
   };
 }
 

@@ -23,6 +23,7 @@ import { t, type Locale } from './i18n/index.js';
 import type {
   CancellableOrderRow, CancellationDelayedScreen, CancellationFailedScreen, CancellationFinishedScreen, CancelNoticeFormScreen, CancelPurchasesScreen, CancelSubmittedScreen,
 } from './screens.js';
+import { supportCommandLine } from './support.text.js';
 
 // --- the purchases ----------------------------------------------------------------------------
 
@@ -138,7 +139,11 @@ export function cancellationFailedSlack(screen: CancellationFailedScreen, locale
     section(mrkdwn(`*${escapeMrkdwn(failureConsequence(screen, locale))}*`)),
     section(plain(failureNextStep(screen, locale))),
     ...labelledFields(failureFacts(screen, locale)),
-    // No "Request support" button until the support flow exists: the text says where to file one (Partner Center).
-    actions([button(t(locale, 'buy.viewOrders'), act.command('orders', screen.customerId), 'orders')]),
+    context([plain(supportCommandLine(screen.orderId, locale, 'slack'))]),
+    // R20: "Request support" opens the support request of this order, its facts filled in.
+    actions([
+      button(t(locale, 'action.support'), act.command('support', screen.orderId), 'support', 'primary'),
+      button(t(locale, 'buy.viewOrders'), act.command('orders', screen.customerId), 'orders'),
+    ]),
   ]);
 }

@@ -21,6 +21,7 @@ import { t, type Locale } from './i18n/index.js';
 import type {
   CancellableOrderRow, CancellationDelayedScreen, CancellationFailedScreen, CancellationFinishedScreen, CancelNoticeFormScreen, CancelPurchasesScreen, CancelSubmittedScreen,
 } from './screens.js';
+import { supportCommandLine } from './support.text.js';
 
 // --- the purchases ----------------------------------------------------------------------------
 
@@ -161,7 +162,15 @@ export function cancellationFailedTeams(screen: CancellationFailedScreen, locale
     textBlock(failureConsequence(screen, locale), { weight: 'Bolder' }),
     textBlock(failureNextStep(screen, locale)),
     container(failureFacts(screen, locale).map(([label, value]) => labelled(label, value)), { spacing: 'Small' }),
+    // Literal: the order id comes from outside.
+    plainText(supportCommandLine(screen.orderId, locale, 'msteams'), {}, { spacing: 'Medium' }),
   ];
-  // No "Request support" button until the support flow exists: the text says where to file one (Partner Center).
-  return adaptiveCard(body, { fallbackText: cancellationFailedText(screen, locale), actions: [plainButton(t(locale, 'buy.viewOrders'), act.command('orders', screen.customerId))] });
+  // R20: "Request support" opens the support request of this order, its facts filled in.
+  return adaptiveCard(body, {
+    fallbackText: cancellationFailedText(screen, locale),
+    actions: [
+      plainButton(t(locale, 'action.support'), act.command('support', screen.orderId), 'positive'),
+      plainButton(t(locale, 'buy.viewOrders'), act.command('orders', screen.customerId)),
+    ],
+  });
 }

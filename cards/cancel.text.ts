@@ -12,6 +12,7 @@ import {
   type CancellableOrderRow, type CancellationDelayedScreen, type CancellationFailedScreen, type CancellationFinishedScreen, type CancelNoticeFormScreen, type CancelPurchasesScreen,
   type CancelSubmittedScreen, type CreditView,
 } from './screens.js';
+import { supportCommandLine } from './support.text.js';
 
 function plural(locale: Locale, count: number, one: MessageKey, other: MessageKey): string {
   return pluralCategory(locale, count) === 'one' ? t(locale, one) : t(locale, other, { count });
@@ -334,5 +335,7 @@ export function failureFacts(screen: CancellationFailedScreen, locale: Locale): 
 export function cancellationFailedText(screen: CancellationFailedScreen, locale: Locale): string {
   const lines = [t(locale, 'cancel.failed.title'), failureReason(screen, locale), failureConsequence(screen, locale), failureNextStep(screen, locale)];
   for (const [label, value] of failureFacts(screen, locale)) lines.push(`${label}: ${value}`);
+  // R20: or file it from here ("support ORD-1"; the text does not know its channel: the Teams form).
+  lines.push(supportCommandLine(screen.orderId, locale));
   return lines.join('\n');
 }

@@ -1,6 +1,6 @@
 /**
  * Forms (screens.ts): what a flow asks the user to fill in, rendered per channel — on Slack as
- * a modal (the flow's click opens it; buy.slack.ts and cancel.slack.ts build the views), on
+ * a modal (the flow's click opens it; buy.slack.ts, cancel.slack.ts and support.slack.ts build the views), on
  * Teams as a card with the inputs, and as plain text for previews and notifications. A flow
  * shows a form like any screen and never asks which channel it is on.
  */
@@ -12,6 +12,9 @@ import { buyCustomerTeams } from './buy.teams.js';
 import { cancelNoticeModal } from './cancel.slack.js';
 import { cancelNoticeTeams } from './cancel.teams.js';
 import { cancelNoticeText } from './cancel.text.js';
+import { supportFormModal } from './support.slack.js';
+import { supportFormTeams } from './support.teams.js';
+import { supportFormText } from './support.text.js';
 import { buyCustomerText, customerLine, customerName, quantityErrorText, quantityRange, shown, SHOWN, skuPriceLine } from './buy.text.js';
 import { t, type Locale } from './i18n/index.js';
 import type { CustomerSearchFormScreen, FormKind, FormScreen, ProductSearchFormScreen, QuantityFormScreen } from './screens.js';
@@ -95,5 +98,10 @@ export const FORM_RENDERERS: { [K in FormKind]: FormRenderers<Extract<FormScreen
     teams: cancelNoticeTeams,
     slackModal: cancelNoticeModal,
     text: cancelNoticeText,
+  },
+  supportForm: {
+    teams: supportFormTeams,
+    slackModal: supportFormModal,
+    text: supportFormText,
   },
 };

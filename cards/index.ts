@@ -28,6 +28,9 @@ import { isForm, type FormScreen, type MessageScreen, type Screen, type ScreenKi
 import { softwareChoicesSlack, softwareKeysSlack, softwareListSlack } from './software.slack.js';
 import { softwareChoicesTeams, softwareKeysTeams, softwareListTeams } from './software.teams.js';
 import { softwareChoicesText, softwareKeysText, softwareListText } from './software.text.js';
+import { supportFailedSlack, supportFiledSlack, supportListSlack, supportReviewSlack, supportStartSlack, supportSubmittedSlack } from './support.slack.js';
+import { supportFailedTeams, supportFiledTeams, supportListTeams, supportReviewTeams, supportStartTeams, supportSubmittedTeams } from './support.teams.js';
+import { supportFailedText, supportFiledText, supportListText, supportReviewText, supportStartText, supportSubmittedText } from './support.text.js';
 import { welcomeSlack } from './welcome.slack.js';
 import { welcomeTeams } from './welcome.teams.js';
 import { welcomeText } from './welcome.text.js';
@@ -39,6 +42,7 @@ export type { AdaptiveCardAttachment, AdaptiveCardJson } from './adaptive.js';
 export type { SlackBlock, SlackMessage, SlackModalView } from './blockkit.js';
 export { buyProductSearchModal, buyQuantityModal, buySearchModal, quantityModalModel, type BuyQuantityModalModel } from './buy.slack.js';
 export { cancelNoticeModal } from './cancel.slack.js';
+export { supportFormModal } from './support.slack.js';
 export { formatDate, formatMoney } from './format.js';
 export { notificationScreen } from './notifications.js';
 export * from './screens.js';
@@ -74,6 +78,12 @@ const RENDERERS: { [K in ScreenKind]: Renderers<Extract<MessageScreen, { kind: K
   cancellationFinished: { teams: cancellationFinishedTeams, slack: cancellationFinishedSlack, text: cancellationFinishedText },
   cancellationDelayed: { teams: cancellationDelayedTeams, slack: cancellationDelayedSlack, text: cancellationDelayedText },
   cancellationFailed: { teams: cancellationFailedTeams, slack: cancellationFailedSlack, text: cancellationFailedText },
+  supportStart: { teams: supportStartTeams, slack: supportStartSlack, text: supportStartText },
+  supportReview: { teams: supportReviewTeams, slack: supportReviewSlack, text: supportReviewText },
+  supportSubmitted: { teams: supportSubmittedTeams, slack: supportSubmittedSlack, text: supportSubmittedText },
+  supportList: { teams: supportListTeams, slack: supportListSlack, text: supportListText },
+  supportFiled: { teams: supportFiledTeams, slack: supportFiledSlack, text: supportFiledText },
+  supportFailed: { teams: supportFailedTeams, slack: supportFailedSlack, text: supportFailedText },
 };
 
 // The tables pair each kind with its own renderers; indexing by a union loses that link.

@@ -29,5 +29,13 @@ export function notificationScreen(message: NotificationMessage, channel: Channe
       const { cancellationId, orderId, title, customerId, customerName, reason, code, followedMinutes } = message;
       return { kind: 'cancellationFailed', cancellationId, orderId, title, customerId, customerName, reason, code, ...(followedMinutes !== undefined ? { followedMinutes } : {}) };
     }
+    case 'supportFiled': {
+      const { requestId, orderId, title, ticketNumber, ticketUrl } = message;
+      return { kind: 'supportFiled', requestId, orderId, title, ticketNumber, ticketUrl };
+    }
+    case 'supportFailed': {
+      const { requestId, orderId, title, reason } = message;
+      return { kind: 'supportFailed', requestId, orderId, title, reason };
+    }
   }
 }

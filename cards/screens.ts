@@ -476,6 +476,170 @@ export interface CancellationFailedScreen {
   followedMinutes?: number;
 }
 
+// --- support requests (R20, R21) ---------------------------------------------------------
+
+/** Partner Center's severities ("Impact"), as services/support/desk.ts names them. */
+export type SupportImpactView = 'critical' | 'moderate' | 'minimal';
+
+/** What the bot knows of the order a support request is about: shown on the form and the review, never typed. */
+export interface SupportFactsView {
+  customerName: string;
+  /** The customer's tenant GUID (R21). */
+  customerTenantId: string;
+  /** The customer's primary domain (R21), or null. */
+  customerDomain: string | null;
+  orderId: string;
+  /** Product and SKU title at purchase time. */
+  productTitle: string;
+  /** YYYY-MM-DD */
+  purchaseDate: string;
+  /** ISO 4217: the order's currency; the amount is in it. */
+  currency: string;
+  /** The most that may be asked for (R21: never more than the order's total). */
+  orderTotalMinor: number;
+  /** The cancellation that could not be completed, when there is one (R20). */
+  cancellation: { reason: CancellationFailedScreen['reason']; code: string | null } | null;
+}
+
+/** Why a field of the support form was refused; shown beside the field. */
+export type SupportFieldError =
+  | 'required'
+  /** Longer than `limit` characters (the desk's limit). */
+  | 'tooLong'
+  /** amount: not a number as the user's locale writes one ("1.234,56" in German). */
+  | 'notANumber'
+  | 'negative'
+  /** amount: more than the order's total. */
+  | 'aboveTotal'
+  /** amount: more decimals than the currency has. */
+  | 'tooPrecise'
+  /** contactEmail / contactPhone: not a valid address / number. */
+  | 'invalid';
+
+export type SupportFieldName = 'impact' | 'title' | 'description' | 'refundReason' | 'amount' | 'contactName' | 'contactEmail' | 'contactPhone';
+
+/** What the form's inputs hold, as typed (the amount as text, in the user's locale). */
+export type SupportFormValues = Record<SupportFieldName, string>;
+
+export interface SupportLimitsView {
+  titleMax: number;
+  descriptionMax: number;
+  refundReasonMax: number;
+  maxFiles: number;
+  maxFileBytes: number;
+  /** File name extensions accepted ("pdf", "png", …). */
+  fileTypes: readonly string[];
+}
+
+/** A file the user attached (its content stays on the server). */
+export interface SupportFileView {
+  name: string;
+  sizeBytes: number;
+}
+
+/** A file refused, with why (shown on the form; nothing was stored). */
+export interface SupportFileRefusalView {
+  name: string;
+  reason: 'tooLarge' | 'type' | 'tooMany' | 'unreadable';
+}
+
+/**
+ * `support` without an order id: the user's cancellations that could not be completed (R20),
+ * each a button that opens the form for its order, and how to name another order.
+ */
+export interface SupportStartScreen {
+  kind: 'supportStart';
+  candidates: Array<{ orderId: string; title: string; customerName: string; reason: CancellationFailedScreen['reason']; at: string }>;
+  /** The user has filed requests before: offer "My requests". */
+  hasRequests: boolean;
+}
+
+/**
+ * The support request form (R21): Type of problem (fixed), Impact, Title, Description, refund
+ * reason, amount, contact name / email / phone, and files (Slack: a file input in the modal;
+ * Teams: files sent in the personal chat while the form is open). Everything the bot knows is
+ * pre-filled. Review sends `support.review` with `draftId`, the inputs merged in.
+ */
+export interface SupportFormScreen {
+  kind: 'supportForm';
+  draftId: string;
+  facts: SupportFactsView;
+  values: SupportFormValues;
+  errors: Partial<Record<SupportFieldName, SupportFieldError>>;
+  limits: SupportLimitsView;
+  /** Files attached so far. */
+  files: SupportFileView[];
+  /** Files refused by the last upload. */
+  refusedFiles: SupportFileRefusalView[];
+  /** Teams: files are attached by sending them in this chat (only a personal chat takes files). */
+  filesBy: 'modal' | 'chat' | 'none';
+}
+
+/** The review before Submit: exactly what will be filed; Submit sends `support.submit` with `reviewId`. */
+export interface SupportReviewScreen {
+  kind: 'supportReview';
+  reviewId: string;
+  facts: SupportFactsView;
+  impact: SupportImpactView;
+  title: string;
+  description: string;
+  refundReason: string;
+  amountMinor: number;
+  contact: { name: string; email: string; phone: string };
+  files: SupportFileView[];
+  /** The desk it goes to ('embedded', 'zendesk'). */
+  desk: string;
+}
+
+/** The answer to Submit: filed in the background, the ticket number follows (R21). */
+export interface SupportSubmittedScreen {
+  kind: 'supportSubmitted';
+  /** Our request's number ("42"): what the user quotes until the ticket number arrives. */
+  requestId: string;
+  orderId: string;
+  /** Submit had been pressed before (a double click, a resend): the same request. */
+  existing: boolean;
+}
+
+export type SupportRequestStatusView = 'queued' | 'filed' | 'failed';
+
+/** `support list`: the user's requests, newest first, with where each stands. */
+export interface SupportListScreen {
+  kind: 'supportList';
+  requests: Array<{
+    requestId: string;
+    orderId: string;
+    title: string;
+    customerName: string;
+    status: SupportRequestStatusView;
+    ticketNumber: string | null;
+    ticketUrl: string | null;
+    /** ISO instants. */
+    requestedAt: string;
+    statusAt: string;
+  }>;
+}
+
+/** R21 (a notification): the ticket exists; its number. */
+export interface SupportFiledScreen {
+  kind: 'supportFiled';
+  requestId: string;
+  orderId: string;
+  title: string;
+  ticketNumber: string;
+  ticketUrl: string | null;
+}
+
+/** R21 (a notification): the request could not be filed after the retries; it is kept and can be filed again. */
+export interface SupportFailedScreen {
+  kind: 'supportFailed';
+  requestId: string;
+  orderId: string;
+  title: string;
+  /** unauthorized: the desk refused the bot's credentials (an admin must fix them); rejected: the desk refused the content; unavailable: the desk did not answer in time. */
+  reason: 'unauthorized' | 'rejected' | 'unavailable';
+}
+
 // --- forms ---------------------------------------------------------------------------
 //
 // What a flow asks the user to fill in. A form is a screen like any other for the flow; the
@@ -508,12 +672,12 @@ export interface QuantityFormScreen {
   quantityError: QuantityError | null;
 }
 
-export type FormScreen = CustomerSearchFormScreen | ProductSearchFormScreen | QuantityFormScreen | CancelNoticeFormScreen;
+export type FormScreen = CustomerSearchFormScreen | ProductSearchFormScreen | QuantityFormScreen | CancelNoticeFormScreen | SupportFormScreen;
 export type FormKind = FormScreen['kind'];
 
 /** The most rows a screen shows: keeps Slack under 50 blocks and Teams under 28 KB. */
 export const CARD_LIMITS = {
-  customers: 20, products: 15, skus: 20, orders: 25, software: 25, softwareVariants: 20, softwareChoices: 50, cancelProducts: 10, cancelOrders: 20,
+  customers: 20, products: 15, skus: 20, orders: 25, software: 25, softwareVariants: 20, softwareChoices: 50, cancelProducts: 10, cancelOrders: 20, supportStart: 10, supportRequests: 20,
 } as const;
 
 /** Everything a reply can show, forms included. */
@@ -541,11 +705,17 @@ export type MessageScreen =
   | CancelSubmittedScreen
   | CancellationFinishedScreen
   | CancellationDelayedScreen
-  | CancellationFailedScreen;
+  | CancellationFailedScreen
+  | SupportStartScreen
+  | SupportReviewScreen
+  | SupportSubmittedScreen
+  | SupportListScreen
+  | SupportFiledScreen
+  | SupportFailedScreen;
 export type ScreenKind = MessageScreen['kind'];
 
 /** Every form kind, once: a form added to the union fails to compile until it is listed. */
-const FORM_KINDS: { readonly [K in FormKind]: true } = { customerSearchForm: true, productSearchForm: true, quantityForm: true, cancelNoticeForm: true };
+const FORM_KINDS: { readonly [K in FormKind]: true } = { customerSearchForm: true, productSearchForm: true, quantityForm: true, cancelNoticeForm: true, supportForm: true };
 
 export function isForm(screen: Screen): screen is FormScreen {
   return Object.hasOwn(FORM_KINDS, screen.kind);

@@ -7,8 +7,14 @@
  */
 import type { SubmitData } from './screens.js';
 
-/** Slack's limit for a button value; Teams data stays far below it too. */
+/** Slack's limit for a button value; a button's data stays below it on Teams too. */
 export const SUBMIT_DATA_MAX_CHARS = 2000;
+/**
+ * A form's submit (a Teams card's inputs merged into its data, a Slack modal's values merged
+ * into its metadata) may hold typed text: the support form's description alone may have 5000
+ * characters. Anything larger is no form of ours.
+ */
+export const FORM_DATA_MAX_CHARS = 16_000;
 const ACTION_PATTERN = /^[a-z][a-zA-Z0-9_.-]{0,63}$/;
 
 export function parseSubmitData(raw: unknown): SubmitData | null {
@@ -30,7 +36,7 @@ export function parseSubmitData(raw: unknown): SubmitData | null {
   }
   const action = out.action;
   if (typeof action !== 'string' || !ACTION_PATTERN.test(action)) return null;
-  if (JSON.stringify(out).length > SUBMIT_DATA_MAX_CHARS) return null;
+  if (JSON.stringify(out).length > (typeof raw === 'string' ? SUBMIT_DATA_MAX_CHARS : FORM_DATA_MAX_CHARS)) return null;
   return out as SubmitData;
 }
 

@@ -10,6 +10,7 @@
  * something that exists is the service's.
  */
 import type { BuyAction, CancelAction, CustomerStepAction, OrdersAction, RolesAction, SoftwareAction } from '../cards/actions.js';
+import type { SupportFieldName } from '../cards/index.js';
 import type { CustomerSearchFlow } from '../cards/index.js';
 import { isRole } from '../services/access/roles.js';
 import { PRODUCT_KINDS, type ProductKind } from '../services/commerce/types.js';
@@ -168,6 +169,45 @@ export function parseRolesAction(s: Submitted): RolesAction | null {
     }
     case 'roles.done':
       return { action: 'roles.done' };
+    default:
+      return null;
+  }
+}
+
+/** The support form's fields, each as typed (at most `SUPPORT_FIELD_MAX` characters; longer is cut, and the check then says it is too long). */
+const SUPPORT_FIELDS: readonly SupportFieldName[] = ['impact', 'title', 'description', 'refundReason', 'amount', 'contactName', 'contactEmail', 'contactPhone'];
+const SUPPORT_FIELD_MAX = 6000;
+
+/** A support action with its fields typed (cards/actions.ts SupportAction), or null. */
+export type ParsedSupportAction =
+  | { action: 'support.order'; orderId: string }
+  | { action: 'support.review'; draftId: string; fields: Partial<Record<SupportFieldName, string>>; files?: string }
+  | { action: 'support.edit'; reviewId: string }
+  | { action: 'support.submit'; reviewId: string };
+
+export function parseSupportAction(s: Submitted): ParsedSupportAction | null {
+  const d = s.data;
+  switch (s.action) {
+    case 'support.order': {
+      const orderId = text(d.orderId, 64);
+      return orderId ? { action: 'support.order', orderId } : null;
+    }
+    case 'support.review': {
+      const draftId = raw(d.draftId);
+      if (draftId === undefined) return null;
+      const fields: Partial<Record<SupportFieldName, string>> = {};
+      for (const f of SUPPORT_FIELDS) {
+        const v = d[f];
+        if (typeof v === 'string') fields[f] = v.slice(0, SUPPORT_FIELD_MAX);
+        else if (typeof v === 'number') fields[f] = String(v);
+      }
+      return { action: 'support.review', draftId, fields, ...optional('files', raw(d.files)) };
+    }
+    case 'support.edit':
+    case 'support.submit': {
+      const reviewId = raw(d.reviewId);
+      return reviewId !== undefined ? { action: s.action, reviewId } : null;
+    }
     default:
       return null;
   }

@@ -8,7 +8,7 @@
  * `inputOf` (and their own actions with the parsers of dialogs/actions.ts).
  */
 import { parseSubmitData } from '../cards/submit.js';
-import type { Activity, TurnContext } from 'botbuilder';
+import type { Activity, Attachment, TurnContext } from 'botbuilder';
 
 /** Longest text a user may send; commands and search terms are far shorter. */
 export const MAX_TEXT_LENGTH = 2000;
@@ -67,4 +67,15 @@ export function submitted(ctx: TurnContext): { action: string; data: Record<stri
 export function typedText(ctx: TurnContext): string | null {
   const input = inputOf(ctx);
   return input.kind === 'command' ? `${input.name} ${input.args}`.trim() || null : null;
+}
+
+/** Teams' own attachments of a message that are not files: its HTML copy of the text, cards. */
+function isFileAttachment(a: Attachment): boolean {
+  const type = a.contentType ?? '';
+  return type !== 'text/html' && type !== 'text/plain' && !type.startsWith('application/vnd.microsoft.card.');
+}
+
+/** Whether the user sent files with this message (Teams: attachments in the chat; the support form takes them). */
+export function hasFiles(activity: Partial<Pick<Activity, 'attachments'>>): boolean {
+  return (activity.attachments ?? []).some(isFileAttachment);
 }

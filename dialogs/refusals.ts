@@ -36,6 +36,10 @@ const NOTICES: { [C in RefusalCode]: (refusal: RefusalOf<C>) => NoticeScreen } =
   nothing_to_cancel: (r) => notice('info', 'cancel.refused.nothingToCancel', { title: r.title }),
   acknowledgement_required: () => notice('warning', 'cancel.refused.acknowledgementRequired'),
   stale_notice: () => notice('warning', 'cancel.refused.staleNotice'),
+  // support requests (R20, R21)
+  stale_support_card: () => notice('warning', 'support.refused.stale'),
+  support_request_not_found: (r) => notice('warning', 'support.refused.requestNotFound', { requestId: r.requestId || '—' }),
+  support_request_not_retryable: (r) => notice('info', 'support.refused.notRetryable', { requestId: r.requestId }),
   // role administration
   user_not_found: () => notice('warning', 'roles.userGone'),
   last_global_admin: () => notice('warning', 'roles.lastGlobalAdmin'),

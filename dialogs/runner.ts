@@ -16,7 +16,7 @@ import type { Actor } from '../services/access/roles.js';
 import { findCommand, type CommandSpec } from './commands.js';
 import type { PrefetchedStorage } from './prefetched-storage.js';
 import { showHelp } from './help.js';
-import { inputOf } from './input.js';
+import { hasFiles, inputOf } from './input.js';
 import { refusalNotice } from './refusals.js';
 import { ACTOR_KEY, show } from './ui.js';
 
@@ -152,6 +152,8 @@ export class DialogRunner {
         await show(ctx, notice('info', 'notice.noTaskRunning'));
         return;
       case 'command':
+        // Files sent with a few words ("here is the invoice") belong to the running flow (the support form takes them).
+        if (dc.activeDialog && hasFiles(ctx.activity)) return this.continueFlow(ctx, dc);
         break;
     }
 

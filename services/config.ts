@@ -44,6 +44,13 @@ const schema = z.object({
   EMBEDDED_CANCELLATION_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).default(8000),
   EMBEDDED_CANCELLATION_OUTCOME: z.enum(['completes', 'fails', 'needs_information']).default('completes'),
   CANCELLATION_DEADLINE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
+  SUPPORT_DESK: z.enum(['embedded', 'zendesk']).default('embedded'),
+  ZENDESK_URL: url.optional(),
+  ZENDESK_EMAIL: z.string().email('must be the email address of the Zendesk agent the API token belongs to').optional(),
+  ZENDESK_API_TOKEN: z.string().min(20, 'must be a Zendesk API token').optional(),
+  SUPPORT_DESK_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
+  SUPPORT_MAX_FILE_MB: z.coerce.number().int().min(1).max(50).default(10),
+  SUPPORT_MAX_FILES: z.coerce.number().int().min(0).max(10).default(5),
 
   REDIS_URL: url.optional(),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_{}:-]{1,64}$/, 'may only hold letters, digits, _ - : { }').default('csp'),
@@ -98,6 +105,12 @@ export interface Config {
   };
   /** How long after the backend took a cancellation the requester is told that it takes longer (it is followed on). */
   cancellation: { deadlineMinutes: number };
+  /** Where support requests become tickets (R21): the bot's own desk, or Zendesk's Tickets API; and the files a request may carry. */
+  support: {
+    desk: { kind: 'embedded' } | { kind: 'zendesk'; url: string; email: string; apiToken: string; timeoutMs: number };
+    maxFiles: number;
+    maxFileBytes: number;
+  };
   queue: { redisUrl: string | undefined; prefix: string; concurrency: number; outboxRelayIntervalMs: number };
   teams: { appId: string | undefined; appPassword: string | undefined; appType: Env['MicrosoftAppType']; appTenantId: string | undefined };
   slack: { signingSecret: string | undefined; botToken: string | undefined; appToken: string | undefined; apiUrl: string | undefined };
@@ -159,6 +172,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((e.SLACK_APP_TOKEN || e.SLACK_SIGNING_SECRET) && !e.SLACK_BOT_TOKEN) {
     throw new ConfigError('SLACK_BOT_TOKEN', '— required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set');
   }
+  if (e.SUPPORT_DESK === 'zendesk') {
+    for (const name of ['ZENDESK_URL', 'ZENDESK_EMAIL', 'ZENDESK_API_TOKEN'] as const) {
+      if (!e[name]) throw new ConfigError(name, '— required when SUPPORT_DESK=zendesk');
+    }
+  }
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -167,6 +185,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database: { url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolMax: e.DATABASE_POOL_MAX, embeddedPort: e.EMBEDDED_POSTGRES_PORT },
     commerce: { backend: e.COMMERCE_BACKEND, embeddedCancellation: { delayMs: e.EMBEDDED_CANCELLATION_DELAY_MS, outcome: e.EMBEDDED_CANCELLATION_OUTCOME } },
     cancellation: { deadlineMinutes: e.CANCELLATION_DEADLINE_MINUTES },
+    support: {
+      desk: e.SUPPORT_DESK === 'zendesk'
+        ? { kind: 'zendesk', url: e.ZENDESK_URL!.replace(/\/+$/, ''), email: e.ZENDESK_EMAIL!, apiToken: e.ZENDESK_API_TOKEN!, timeoutMs: e.SUPPORT_DESK_TIMEOUT_MS }
+        : { kind: 'embedded' },
+      maxFiles: e.SUPPORT_MAX_FILES,
+      maxFileBytes: e.SUPPORT_MAX_FILE_MB * 1024 * 1024,
+    },
     queue: { redisUrl: e.REDIS_URL, prefix: e.QUEUE_PREFIX, concurrency: e.WORKER_CONCURRENCY, outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS },
     teams: { appId: e.MicrosoftAppId, appPassword: e.MicrosoftAppPassword, appType: e.MicrosoftAppType, appTenantId: e.MicrosoftAppTenantId },
     slack: { signingSecret: e.SLACK_SIGNING_SECRET, botToken: e.SLACK_BOT_TOKEN, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL },

@@ -23,6 +23,10 @@ import { NotificationService } from './notifications/notifications.js';
 import { PurchaseService } from './purchase/purchase-service.js';
 import { createKeyCipher, loadOrCreateLocalKey, parseEncryptionKey, type KeyCipher } from './software/key-crypto.js';
 import { SoftwareService } from './software/software-service.js';
+import type { SupportDesk } from './support/desk.js';
+import { EmbeddedSupportDesk } from './support/embedded-desk.js';
+import { SupportService } from './support/support-service.js';
+import { ZendeskDesk } from './support/zendesk-desk.js';
 
 export interface Domain {
   /** Partners and their chat users; every turn enters through it. */
@@ -41,6 +45,9 @@ export interface Domain {
   cancellations: CancellationService;
   notifications: NotificationService;
   roles: RoleAdministration;
+  /** Support requests (R20, R21): the requesting side; the worker's filing job (./support/filing.ts) files them at `supportDesk`. */
+  support: SupportService;
+  supportDesk: SupportDesk;
 }
 
 /** The configured commerce backend. */
@@ -48,6 +55,17 @@ export function commerceBackendFor(config: Config, db: Db): CommerceBackend {
   switch (config.commerce.backend) {
     case 'embedded':
       return new EmbeddedCommerceBackend(db, { cancellation: config.commerce.embeddedCancellation });
+  }
+}
+
+/** The configured support desk (SUPPORT_DESK): the bot's own ticket records, or Zendesk. */
+export function supportDeskFor(config: Config, db: Db, logger: Logger): SupportDesk {
+  const desk = config.support.desk;
+  switch (desk.kind) {
+    case 'embedded':
+      return new EmbeddedSupportDesk(db);
+    case 'zendesk':
+      return new ZendeskDesk({ baseUrl: desk.url, email: desk.email, apiToken: desk.apiToken, timeoutMs: desk.timeoutMs, logger: logger.child({ component: 'zendesk' }) });
   }
 }
 
@@ -85,6 +103,7 @@ export function createDomain(opts: { config: Config; db: Db; logger: Logger; pub
   const customers = new CustomerDirectory({ commerce, access });
   const ledger = new PurchaseLedger(db);
   const notifications = new NotificationService();
+  const supportDesk = supportDeskFor(config, db, logger);
   const software = new SoftwareService({
     db, customers, activity, access, cipher: opts.cipher ?? NO_KEYS_HERE, publicUrl: opts.publicUrl ?? (() => config.publicUrl ?? ''),
   });
@@ -100,5 +119,9 @@ export function createDomain(opts: { config: Config; db: Db; logger: Logger; pub
     cancellations: new CancellationService({ db, customers, ledger, activity, deadlineMinutes: config.cancellation.deadlineMinutes }),
     notifications,
     roles: new RoleAdministration(db, notifications),
+    support: new SupportService({
+      db, ledger, customers, activity, desk: supportDesk, files: { maxFiles: config.support.maxFiles, maxFileBytes: config.support.maxFileBytes },
+    }),
+    supportDesk,
   };
 }

@@ -14,6 +14,8 @@ export interface Retention {
   finishedNotificationsDays: number;
   /** Dialog state of conversations nobody has touched since (an abandoned flow). */
   idleBotStateDays: number;
+  /** Files uploaded to a support form that was never submitted. */
+  unclaimedSupportFilesDays: number;
 }
 
 export const DEFAULT_RETENTION: Retention = {
@@ -21,6 +23,7 @@ export const DEFAULT_RETENTION: Retention = {
   enqueuedOutboxDays: 7,
   finishedNotificationsDays: 180,
   idleBotStateDays: 90,
+  unclaimedSupportFilesDays: 1,
 };
 
 const BATCH = 5000;
@@ -30,6 +33,7 @@ const PRUNES: Array<{ table: string; where: string; days: keyof Retention }> = [
   { table: 'job_outbox', where: 'enqueued_at < $1', days: 'enqueuedOutboxDays' },
   { table: 'notifications', where: "status IN ('sent', 'failed', 'undeliverable') AND created_at < $1", days: 'finishedNotificationsDays' },
   { table: 'bot_state', where: 'updated_at < $1', days: 'idleBotStateDays' },
+  { table: 'support_files', where: 'support_request_id IS NULL AND uploaded_at < $1', days: 'unclaimedSupportFilesDays' },
 ];
 
 /** Deletes what is past its retention; returns the number of rows removed per table. */

@@ -18,6 +18,7 @@ import type { Role } from './access/roles.js';
 import type { CancellationRefusal } from './cancellation/errors.js';
 import type { PurchaseRefusal } from './purchase/errors.js';
 import type { SoftwareRefusal } from './software/errors.js';
+import type { SupportRefusal } from './support/errors.js';
 
 /** The actor has none of the roles the capability needs (named, so the user learns whom to ask). */
 export interface ForbiddenRefusal {
@@ -33,7 +34,7 @@ export interface CustomerNotFoundRefusal {
 /** Role administration: the user is not one of the actor's partner, or would leave it without a Global admin. */
 export type RoleAdminRefusal = { code: 'user_not_found' } | { code: 'last_global_admin' };
 
-export type Refusal = ForbiddenRefusal | CustomerNotFoundRefusal | PurchaseRefusal | SoftwareRefusal | CancellationRefusal | RoleAdminRefusal;
+export type Refusal = ForbiddenRefusal | CustomerNotFoundRefusal | PurchaseRefusal | SoftwareRefusal | CancellationRefusal | SupportRefusal | RoleAdminRefusal;
 
 export type RefusalCode = Refusal['code'];
 

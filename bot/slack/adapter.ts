@@ -34,6 +34,27 @@ export interface SlackInbound {
 
 const INBOUND = Symbol('slack.inbound');
 const RESPONSE_URL_USES = Symbol('slack.responseUrlUses');
+const PROFILE = Symbol('slack.profile');
+
+/**
+ * What users.info says of a Slack user, '' (or null) where it says nothing. `email` needs the
+ * `users:read.email` scope (without it Slack leaves `profile.email` out); `phone` is what the
+ * user typed in their profile, unchecked.
+ */
+export interface SlackUserProfile {
+  locale: string;
+  /** The name to address them by: display name, else real name. */
+  name: string | null;
+  /** Full name: real name, else display name. */
+  realName: string | null;
+  email: string;
+  phone: string;
+}
+
+/** The profile of the user of a Slack turn (set by SlackAdapter.processInbound); undefined on any other turn. */
+export function slackProfileOf(ctx: TurnContext): SlackUserProfile | undefined {
+  return ctx.turnState.get<SlackUserProfile | undefined>(PROFILE);
+}
 
 export interface SlackMessage {
   text: string;
@@ -41,7 +62,7 @@ export interface SlackMessage {
 }
 
 export class SlackAdapter extends BotAdapter {
-  private readonly profileCache = new Map<string, { locale: string; name: string | null; at: number }>();
+  private readonly profileCache = new Map<string, SlackUserProfile & { at: number }>();
 
   constructor(
     private readonly client: WebClient,
@@ -77,6 +98,7 @@ export class SlackAdapter extends BotAdapter {
     const ctx = new TurnContext(this, activity);
     ctx.turnState.set(INBOUND, inbound);
     ctx.turnState.set(RESPONSE_URL_USES, 0);
+    ctx.turnState.set(PROFILE, profile);
     const who: TurnIdentity = {
       channel: 'slack',
       partnerExternalId: inbound.teamId,
@@ -159,21 +181,26 @@ export class SlackAdapter extends BotAdapter {
     return Promise.reject(new Error('SlackAdapter: proactive messages go through the notifier (chat.postMessage)'));
   }
 
-  /** The Slack user's locale and display name (users.info), cached for an hour; English if unknown. */
-  private async profileOf(userId: string): Promise<{ locale: string; name: string | null }> {
+  /** The Slack user's profile (users.info), cached for an hour; English and no details if unknown. */
+  private async profileOf(userId: string): Promise<SlackUserProfile> {
     const cached = this.profileCache.get(userId);
     if (cached && Date.now() - cached.at < 3_600_000) return cached;
-    let locale = 'en-US';
-    let name: string | null = null;
+    const profile: SlackUserProfile = { locale: 'en-US', name: null, realName: null, email: '', phone: '' };
     try {
       const info = await this.client.users.info({ user: userId, include_locale: true });
-      locale = info.user?.locale ?? locale;
-      name = info.user?.profile?.display_name || info.user?.real_name || null;
+      const user = info.user;
+      const displayName = user?.profile?.display_name || null;
+      const realName = user?.real_name || user?.profile?.real_name || null;
+      profile.locale = user?.locale ?? profile.locale;
+      profile.name = displayName || realName;
+      profile.realName = realName || displayName;
+      profile.email = user?.profile?.email ?? '';
+      profile.phone = user?.profile?.phone ?? '';
     } catch (err) {
       this.logger.debug({ err }, 'slack users.info failed; using en-US');
     }
     if (this.profileCache.size > 10_000) this.profileCache.clear();
-    const entry = { locale, name, at: Date.now() };
+    const entry = { ...profile, at: Date.now() };
     this.profileCache.set(userId, entry);
     return entry;
   }

@@ -41,7 +41,7 @@ import { JOB_NAMES, QUEUES, RetryLaterError, type JobProcessor, type QueueJob } 
 import type { PurchaseLedger } from '../ledger/purchase-ledger.js';
 import type { Logger } from '../logger.js';
 import type { CancellationFailure, NotificationMessage } from '../notifications/messages.js';
-import { personalConversation, type NotificationService } from '../notifications/notifications.js';
+import type { NotificationService } from '../notifications/notifications.js';
 import type { SoftwareService } from '../software/software-service.js';
 
 export type CancellationStatus = 'requested' | 'submitted' | 'finished' | 'failed' | 'needs_information' | 'timed_out';
@@ -62,7 +62,7 @@ export interface TrackingDeps {
   commerce: Pick<CommerceBackend, 'requestCancellation' | 'cancellationStatus'>;
   ledger: PurchaseLedger;
   software: Pick<SoftwareService, 'revokePurchase'>;
-  notifications: Pick<NotificationService, 'notify'>;
+  notifications: Pick<NotificationService, 'notifyRequester'>;
   activity: ActivityLog;
   logger: Logger;
   now?: () => Date;
@@ -351,16 +351,10 @@ export class CancellationTracker {
       this.deps.logger.warn({ cancellationId: row.id }, 'the requester of the cancellation is gone; nobody to notify');
       return;
     }
-    const personal = await personalConversation(tx, row.requested_by, row.partner_id);
-    const conversationRefId = personal?.id ?? (row.conversation_ref_id === null ? undefined : (await tx.query<{ id: string }>(
-      'SELECT id FROM conversation_refs WHERE id = $1 AND partner_id = $2 AND active',
-      [row.conversation_ref_id, row.partner_id],
-    )).rows[0]?.id);
-    if (!conversationRefId) {
-      this.deps.logger.warn({ cancellationId: row.id, userId: row.requested_by }, 'the requester has no conversation with the bot to be told in; the outcome is recorded, not notified');
-      return;
-    }
-    await this.deps.notifications.notify(tx, { partnerId: row.partner_id, conversationRefId, message, dedupeKey });
+    const sent = await this.deps.notifications.notifyRequester(tx, {
+      partnerId: row.partner_id, userId: row.requested_by, askedFrom: row.conversation_ref_id, message, dedupeKey,
+    });
+    if (!sent) this.deps.logger.warn({ cancellationId: row.id, userId: row.requested_by }, 'the requester has no conversation with the bot to be told in; the outcome is recorded, not notified');
   }
 }
 

@@ -48,7 +48,14 @@ export type NotificationMessage =
       /** The backend's own code, for a support request (e.g. Partner Center's 900117). */
       code: string | null;
       followedMinutes?: number;
-    };
+    }
+  /** R21: the recipient's support request was filed; the desk's ticket number (and a link to it, if the desk has one). */
+  | { kind: 'supportFiled'; requestId: string; orderId: string; title: string; ticketNumber: string; ticketUrl: string | null }
+  /**
+   * R21: the recipient's support request could not be filed (the desk refused it, or did not
+   * answer through all the retries); it is kept, and `support retry <requestId>` files it again.
+   */
+  | { kind: 'supportFailed'; requestId: string; orderId: string; title: string; reason: 'unauthorized' | 'rejected' | 'unavailable' };
 
 /** Why a cancellation did not finish (R20). */
 export type CancellationFailure = 'window_passed' | 'not_cancellable' | 'not_found' | 'failed' | 'needs_information' | 'timed_out';

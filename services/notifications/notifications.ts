@@ -105,6 +105,25 @@ export class NotificationService {
     return this.notify(client, { partnerId: req.partnerId, conversationRefId: conversation.id, message: req.message, dedupeKey: req.dedupeKey });
   }
 
+  /**
+   * Tell the user who asked for something (a cancellation, a support request) how it ended: in
+   * their personal chat (Teams) or DM (Slack); when they have none, in the conversation they
+   * asked from (`askedFrom`) — never another shared conversation they happened to write in last.
+   * Resolves to null when there is nowhere to tell them (the outcome stays on the record).
+   */
+  async notifyRequester(
+    client: Queryable,
+    req: Omit<NotifyRequest, 'conversationRefId'> & { userId: string | number; askedFrom: string | number | null },
+  ): Promise<NotifyResult | null> {
+    const personal = await personalConversation(client, req.userId, req.partnerId);
+    const conversationRefId = personal?.id ?? (req.askedFrom === null ? undefined : (await client.query<{ id: string }>(
+      'SELECT id FROM conversation_refs WHERE id = $1 AND partner_id = $2 AND active',
+      [req.askedFrom, req.partnerId],
+    )).rows[0]?.id);
+    if (!conversationRefId) return null;
+    return this.notify(client, { partnerId: req.partnerId, conversationRefId, message: req.message, dedupeKey: req.dedupeKey });
+  }
+
   /** A notification's delivery state (for status pages and tests). */
   async status(client: Queryable, notificationId: string): Promise<{ status: NotificationStatus; attempts: number; lastError: string | null; sentAt: Date | null } | null> {
     const { rows } = await client.query<{ status: NotificationStatus; attempts: number; last_error: string | null; sent_at: Date | null }>(

@@ -6,6 +6,8 @@ import {
   type BuyConfirmedScreen, type BuyCustomerScreen, type BuyProductsScreen, type BuyReviewScreen, type BuySkuScreen, type CancellableOrderRow,
   type CancellationDelayedScreen, type CancellationFailedScreen, type CancellationFinishedScreen, type CancelNoticeFormScreen, type CancelPurchasesScreen, type CancelSubmittedScreen,
   type CustomerSummary, type HelpCommand, type OrderRow, type OrdersScreen, type Screen,
+  type SupportFactsView, type SupportFailedScreen, type SupportFiledScreen, type SupportFormScreen, type SupportFormValues, type SupportLimitsView, type SupportListScreen,
+  type SupportReviewScreen, type SupportStartScreen, type SupportSubmittedScreen,
 } from '../../cards/index.js';
 import { ROLES, type Channel } from '../../services/access/roles.js';
 
@@ -378,6 +380,205 @@ export function cancelScreens(): Array<{ name: string; screen: Screen }> {
   ];
 }
 
+// --- support requests (R20, R21) ----------------------------------------------------------
+
+/** What the bot knows of order ORD-2025-200000: a cancellation refused after its window. */
+export function supportFacts(over: Partial<SupportFactsView> = {}): SupportFactsView {
+  return {
+    customerName: 'Contoso Ltd',
+    customerTenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+    customerDomain: 'contoso.onmicrosoft.com',
+    orderId: 'ORD-2025-200000',
+    productTitle: 'Windows Server 2022 Datacenter – 16 core licence pack',
+    purchaseDate: '2025-03-05',
+    currency: 'EUR',
+    orderTotalMinor: 342000,
+    cancellation: { reason: 'window_passed', code: '900117' },
+    ...over,
+  };
+}
+
+const MB = 1024 * 1024;
+/** A desk's limits; the description's is above what a Slack input takes (3000). */
+export const supportLimits: SupportLimitsView = { titleMax: 150, descriptionMax: 5000, refundReasonMax: 1000, maxFiles: 5, maxFileBytes: 10 * MB, fileTypes: ['pdf', 'png', 'jpg', 'txt'] };
+
+export function supportValues(over: Partial<SupportFormValues> = {}): SupportFormValues {
+  return {
+    impact: 'moderate',
+    title: 'Refund for order ORD-2025-200000',
+    description: 'The customer asked to cancel on day 70; Partner Center refused (900117).',
+    refundReason: 'Bought by mistake: the customer already had the licences.',
+    amount: '3,420.00',
+    contactName: 'Ada Lovelace',
+    contactEmail: 'ada@contoso.example',
+    contactPhone: '+49 30 1234567',
+    ...over,
+  };
+}
+
+export function supportForm(over: Partial<SupportFormScreen> = {}): SupportFormScreen {
+  return {
+    kind: 'supportForm',
+    draftId: 'draft-5c1e',
+    facts: supportFacts(),
+    values: supportValues(),
+    errors: {},
+    limits: supportLimits,
+    files: [],
+    refusedFiles: [],
+    filesBy: 'chat',
+    ...over,
+  };
+}
+
+export function supportStartScreen(over: Partial<SupportStartScreen> = {}): SupportStartScreen {
+  return {
+    kind: 'supportStart',
+    candidates: [
+      { orderId: 'ORD-2025-200000', title: 'Windows Server 2022 Datacenter – 16 core licence pack', customerName: 'Contoso Ltd', reason: 'window_passed', at: '2025-05-20T09:15:00.000Z' },
+      { orderId: 'ORD-2025-200007', title: 'SQL Server 2022 Standard', customerName: 'Fabrikam GmbH', reason: 'needs_information', at: '2025-05-18T16:40:00.000Z' },
+    ],
+    hasRequests: true,
+    ...over,
+  };
+}
+
+export function supportReviewScreen(over: Partial<SupportReviewScreen> = {}): SupportReviewScreen {
+  return {
+    kind: 'supportReview',
+    reviewId: 'review-8a2f',
+    facts: supportFacts(),
+    impact: 'moderate',
+    title: 'Refund for order ORD-2025-200000',
+    description: 'The customer asked to cancel on day 70; Partner Center refused (900117).',
+    refundReason: 'Bought by mistake: the customer already had the licences.',
+    amountMinor: 342000,
+    contact: { name: 'Ada Lovelace', email: 'ada@contoso.example', phone: '+49 30 1234567' },
+    files: [{ name: 'invoice-2025-03.pdf', sizeBytes: 1_258_291 }, { name: 'screenshot.png', sizeBytes: 348_160 }],
+    desk: 'embedded',
+    ...over,
+  };
+}
+
+export function supportSubmittedScreen(over: Partial<SupportSubmittedScreen> = {}): SupportSubmittedScreen {
+  return { kind: 'supportSubmitted', requestId: '42', orderId: 'ORD-2025-200000', existing: false, ...over };
+}
+
+type SupportRow = SupportListScreen['requests'][number];
+
+export function supportRow(i: number, over: Partial<SupportRow> = {}): SupportRow {
+  return {
+    requestId: String(42 - i),
+    orderId: `ORD-2025-${200000 + i}`,
+    title: 'Windows Server 2022 Datacenter – 16 core licence pack',
+    customerName: 'Contoso Ltd',
+    status: 'filed',
+    ticketNumber: `CSP-${String(42 - i).padStart(6, '0')}`,
+    ticketUrl: `https://desk.example.com/tickets/${42 - i}`,
+    requestedAt: '2025-05-20T09:15:00.000Z',
+    statusAt: '2025-05-20T09:16:00.000Z',
+    ...over,
+  };
+}
+
+export function supportListScreen(over: Partial<SupportListScreen> = {}): SupportListScreen {
+  return {
+    kind: 'supportList',
+    requests: [
+      supportRow(0, { status: 'queued', ticketNumber: null, ticketUrl: null }),
+      supportRow(1),
+      supportRow(2, { status: 'failed', ticketNumber: null, ticketUrl: null }),
+      supportRow(3, { ticketUrl: null }),
+    ],
+    ...over,
+  };
+}
+
+export function supportFiledScreen(over: Partial<SupportFiledScreen> = {}): SupportFiledScreen {
+  return {
+    kind: 'supportFiled', requestId: '42', orderId: 'ORD-2025-200000', title: 'Windows Server 2022 Datacenter – 16 core licence pack', ticketNumber: 'CSP-000042',
+    ticketUrl: 'https://desk.example.com/tickets/42', ...over,
+  };
+}
+
+export function supportFailedScreen(over: Partial<SupportFailedScreen> = {}): SupportFailedScreen {
+  return { kind: 'supportFailed', requestId: '42', orderId: 'ORD-2025-200000', title: 'Windows Server 2022 Datacenter – 16 core licence pack', reason: 'unavailable', ...over };
+}
+
+export const SUPPORT_FAILURES: ReadonlyArray<SupportFailedScreen['reason']> = ['unauthorized', 'rejected', 'unavailable'];
+
+/** Text at the length a field takes, in two-byte characters (the worst case of a German text for the 28 KB). */
+export const umlauts = (n: number): string => 'Ä'.repeat(n);
+
+/** Every support screen in its variants, worst cases included. */
+export function supportScreens(): Array<{ name: string; screen: Screen }> {
+  const manyFiles = Array.from({ length: 30 }, (_, i) => ({ name: `${'scan-'.repeat(40)}${i}.pdf`, sizeBytes: 9 * MB + i }));
+  return [
+    { name: 'supportStart', screen: supportStartScreen() },
+    { name: 'supportStart (none, no requests)', screen: supportStartScreen({ candidates: [], hasRequests: false }) },
+    {
+      name: 'supportStart (beyond the limit, long)',
+      screen: supportStartScreen({
+        candidates: Array.from({ length: 15 }, (_, i) => ({ orderId: `ORD-${i}-${'Y'.repeat(60)}`, title: LONG, customerName: LONG, reason: 'timed_out' as const, at: '2025-05-20T09:15:00.000Z' })),
+      }),
+    },
+    { name: 'supportForm', screen: supportForm() },
+    {
+      name: 'supportForm (every error, JPY, no domain, no cancellation, files refused, group chat)',
+      screen: supportForm({
+        facts: supportFacts({ currency: 'JPY', orderTotalMinor: 1234567, customerDomain: null, cancellation: null }),
+        values: supportValues({ impact: '', title: '', amount: '12.5', contactEmail: 'ada@', contactPhone: '030 123' }),
+        errors: { impact: 'required', title: 'required', description: 'tooLong', refundReason: 'tooLong', amount: 'tooPrecise', contactName: 'tooLong', contactEmail: 'invalid', contactPhone: 'invalid' },
+        files: [{ name: 'invoice.pdf', sizeBytes: 1_258_291 }],
+        refusedFiles: [{ name: 'setup.exe', reason: 'type' }, { name: 'dump.zip', reason: 'tooLarge' }, { name: 'sixth.pdf', reason: 'tooMany' }, { name: 'broken.pdf', reason: 'unreadable' }],
+        filesBy: 'none',
+      }),
+    },
+    {
+      name: 'supportForm (Slack, every value at its longest, long facts, 30 files each)',
+      screen: supportForm({
+        facts: supportFacts({ customerName: LONG, customerDomain: `${'sub.'.repeat(60)}example.com`, productTitle: LONG, orderId: 'Y'.repeat(120), cancellation: { reason: 'needs_information', code: 'c'.repeat(300) } }),
+        values: supportValues({
+          title: umlauts(150), description: umlauts(5000), refundReason: umlauts(1000), amount: umlauts(60), contactName: umlauts(300), contactEmail: umlauts(300), contactPhone: umlauts(60),
+        }),
+        errors: { amount: 'notANumber', contactName: 'required' },
+        files: manyFiles,
+        refusedFiles: manyFiles.map((f) => ({ name: f.name, reason: 'tooLarge' as const })),
+        filesBy: 'modal',
+      }),
+    },
+    { name: 'supportReview', screen: supportReviewScreen() },
+    { name: 'supportReview (Zendesk, no phone, no files, no cancellation)', screen: supportReviewScreen({ desk: 'zendesk', contact: { name: 'Ada Lovelace', email: 'ada@contoso.example', phone: '' }, files: [], facts: supportFacts({ cancellation: null }) }) },
+    {
+      name: 'supportReview (long)',
+      screen: supportReviewScreen({
+        facts: supportFacts({ customerName: LONG, productTitle: LONG, customerDomain: `${'sub.'.repeat(60)}example.com`, cancellation: { reason: 'failed', code: 'c'.repeat(300) } }),
+        title: umlauts(400), description: umlauts(10_000), refundReason: umlauts(5000),
+        contact: { name: umlauts(300), email: umlauts(300), phone: umlauts(300) },
+        files: Array.from({ length: 30 }, (_, i) => ({ name: `${'scan-'.repeat(40)}${i}.pdf`, sizeBytes: 9 * MB })),
+        desk: 'x'.repeat(300),
+      }),
+    },
+    { name: 'supportSubmitted', screen: supportSubmittedScreen() },
+    { name: 'supportSubmitted (existing, long)', screen: supportSubmittedScreen({ existing: true, requestId: '9'.repeat(200), orderId: 'Y'.repeat(200) }) },
+    { name: 'supportList', screen: supportListScreen() },
+    { name: 'supportList (none)', screen: supportListScreen({ requests: [] }) },
+    {
+      name: 'supportList (beyond the limit, long)',
+      screen: supportListScreen({
+        requests: Array.from({ length: 25 }, (_, i) => supportRow(i, {
+          status: (['queued', 'filed', 'failed'] as const)[i % 3]!, title: LONG, customerName: LONG, orderId: `ORD-${i}-${'Y'.repeat(80)}`,
+          ticketNumber: 'T'.repeat(200), ticketUrl: `https://desk.example.com/${'p/'.repeat(135)}${i}`,
+        })),
+      }),
+    },
+    { name: 'supportFiled', screen: supportFiledScreen() },
+    { name: 'supportFiled (no link, long)', screen: supportFiledScreen({ ticketUrl: null, title: LONG, ticketNumber: 'T'.repeat(300), orderId: 'Y'.repeat(200) }) },
+    ...SUPPORT_FAILURES.map((reason) => ({ name: `supportFailed ${reason}`, screen: supportFailedScreen({ reason }) })),
+    { name: 'supportFailed (long)', screen: supportFailedScreen({ title: LONG, requestId: '9'.repeat(200), orderId: 'Y'.repeat(200) }) },
+  ];
+}
+
 export function allScreens(channel: Channel): Array<{ name: string; screen: Screen }> {
   return [
     { name: 'help (all commands)', screen: { kind: 'help', commands: helpCommands(), channel } },
@@ -412,5 +613,6 @@ export function allScreens(channel: Channel): Array<{ name: string; screen: Scre
     },
     ...purchaseScreens(),
     ...cancelScreens(),
+    ...supportScreens(),
   ];
 }

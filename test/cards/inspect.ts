@@ -1,4 +1,6 @@
 /** Looking into rendered cards and messages, for "the user sees / the button sends" assertions. */
+import { strict as assert } from 'node:assert';
+import { fallbackText, isForm, renderSlack, renderSlackModal, renderTeams, type Screen } from '../../cards/index.js';
 
 /** Every string value anywhere in a JSON value. */
 export function texts(value: unknown): string[] {
@@ -42,4 +44,14 @@ export function slackButtons(message: { blocks: unknown[] }): SlackButton[] {
     if (b.type === 'section' && b.accessory) out.push(b.accessory);
   }
   return out;
+}
+
+/** Every screen reads differently in German than in English, on every channel (the German catalog is used). */
+export function assertGermanDiffers(screens: ReadonlyArray<{ name: string; screen: Screen }>): void {
+  for (const { name, screen } of screens) {
+    assert.notEqual(JSON.stringify(renderTeams(screen, 'de')), JSON.stringify(renderTeams(screen, 'en')), `Teams ${name}`);
+    assert.notEqual(fallbackText(screen, 'de'), fallbackText(screen, 'en'), `text ${name}`);
+    if (isForm(screen)) assert.notEqual(JSON.stringify(renderSlackModal(screen, 'de')), JSON.stringify(renderSlackModal(screen, 'en')), `modal ${name}`);
+    else assert.notEqual(JSON.stringify(renderSlack(screen, 'de')), JSON.stringify(renderSlack(screen, 'en')), `Slack ${name}`);
+  }
 }

@@ -3,6 +3,7 @@ import {
   buyProductSearchModal, buyQuantityModal, buySearchModal, CARD_LIMITS, fallbackText, parseSubmitData, quantityModalModel, renderSlack,
   renderTeams, type Locale, type QuantityErrorReason, type Screen,
 } from '../../cards/index.js';
+import type { SubmitAction } from '../../cards/adaptive.js';
 import { LOCALES } from '../../cards/i18n/index.js';
 import type { CancellationWindowView, QuantityErrorReason as CardReason, TaxNote } from '../../cards/screens.js';
 import type { QuantityRejection, TaxNote as ServiceTaxNote } from '../../services/commerce/rules.js';
@@ -298,7 +299,8 @@ describe('cards: purchase screens', () => {
       for (const part of [/Customer: Contoso Ltd · Germany/, /Product: Windows Server 2022 Datacenter/, /Term: 1 year/, /Billing: Annually/, /Quantity: 10/, /Total: €12,345\.60 excl\. tax/]) {
         assert.match(all, part);
       }
-      const [confirm, cancel] = teams(screen).actions!;
+      // Both are submits (a card's actions may also be links).
+      const [confirm, cancel] = teams(screen).actions! as SubmitAction[];
       assert.deepEqual(confirm?.data, { action: 'buy.confirm', reviewId: 'r3' });
       assert.equal(confirm?.style, 'positive');
       assert.equal(confirm?.title, 'Confirm purchase');

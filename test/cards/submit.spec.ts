@@ -15,6 +15,14 @@ describe('cards/submit', () => {
     }
   });
 
+  it('takes a form of typed text (a support description) as an object, but nothing larger than a form of ours', () => {
+    const description = 'd'.repeat(5000);
+    assert.equal(parseSubmitData({ action: 'support.review', draftId: 'x', description })?.description, description);
+    assert.equal(parseSubmitData({ action: 'support.review', draftId: 'x', description: 'd'.repeat(16_001) }), null);
+    // A button value (a JSON string) stays within Slack's 2000 characters.
+    assert.equal(parseSubmitData(JSON.stringify({ action: 'support.review', draftId: 'x', description })), null);
+  });
+
   it('refuses to encode data Slack could not carry', () => {
     assert.throws(() => encodeSubmitData({ action: 'x', pad: 'p'.repeat(2000) }), RangeError);
   });

@@ -65,4 +65,32 @@ describe('test/cards/validate: the checks can fail', () => {
     assert.throws(() => assertValidSlackModal({ ...modal, title: { type: 'plain_text', text: 'x'.repeat(25) } }), /above 24/);
     assert.throws(() => assertValidSlackModal({ ...modal, blocks: Array.from({ length: 101 }, () => ({ type: 'divider' })) }), /101 blocks/);
   });
+
+  const label = { type: 'plain_text', text: 'Field' };
+  const textInput = (over: Record<string, unknown>) => ({ type: 'input', block_id: 'f', label, element: { type: 'plain_text_input', action_id: 'f', ...over } });
+  const brokenInputs: Array<[string, unknown, RegExp]> = [
+    ['a text input longer than Slack takes', textInput({ max_length: 3001 }), /max_length must be 1–3000/],
+    ['an initial value longer than its input', textInput({ max_length: 10, initial_value: 'x'.repeat(11) }), /initial_value longer than 10 chars/],
+    ['a hint over 2000 chars', { ...textInput({}), hint: { type: 'plain_text', text: 'x'.repeat(2001) } }, /hint: text is 2001 chars/],
+    ['an option text over 75 chars', { type: 'input', label, element: { type: 'static_select', action_id: 's', options: [{ text: { type: 'plain_text', text: 'x'.repeat(76) }, value: 'a' }] } }, /above 75/],
+    ['an initial option that is not an option', {
+      type: 'input', label, element: { type: 'static_select', action_id: 's', options: [{ text: { type: 'plain_text', text: 'A' }, value: 'a' }], initial_option: { text: { type: 'plain_text', text: 'B' }, value: 'b' } },
+    }, /initial_option is not one of the options/],
+    ['a file input of more than 10 files', { type: 'input', label, element: { type: 'file_input', action_id: 'files', max_files: 11 } }, /max_files must be 1–10/],
+    ['file types with a dot', { type: 'input', label, element: { type: 'file_input', action_id: 'files', filetypes: ['.pdf'] } }, /extensions without the dot/],
+  ];
+  for (const [what, block, message] of brokenInputs) {
+    it(`rejects a modal with ${what}`, () => {
+      const modal = { type: 'modal', title: { type: 'plain_text', text: 'Form' }, blocks: [block] };
+      assert.throws(() => assertValidSlackModal(modal), message);
+    });
+  }
+
+  it('accepts a file input in a modal, and rejects one in a message', () => {
+    const files = { type: 'input', block_id: 'files', label, element: { type: 'file_input', action_id: 'files', max_files: 5, filetypes: ['pdf', 'png'] }, optional: true };
+    assertValidSlackModal({ type: 'modal', title: { type: 'plain_text', text: 'Form' }, blocks: [files] });
+    const m = goodMessage();
+    m.blocks.push(files as never);
+    assert.throws(() => assertValidBlockKit(m), /file_input exists only in a modal/);
+  });
 });

@@ -105,6 +105,14 @@ const LIMITS = {
   modalTitle: 24,
   privateMetadata: 3000,
   callbackId: 255,
+  inputLabel: 2000,
+  inputHint: 2000,
+  placeholder: 150,
+  textInputLength: 3000,
+  optionText: 75,
+  optionValue: 150,
+  selectOptions: 100,
+  maxFiles: 10,
 };
 
 function textObject(problems: string[], path: string, v: unknown, max: number, plainOnly = false): void {
@@ -115,6 +123,45 @@ function textObject(problems: string[], path: string, v: unknown, max: number, p
   if (plainOnly && v.type !== 'plain_text') problems.push(`${path}: must be plain_text`);
   if (typeof v.text !== 'string' || v.text.length === 0) problems.push(`${path}: empty text`);
   else if (v.text.length > max) problems.push(`${path}: text is ${v.text.length} chars, above ${max}`);
+}
+
+/** An input element's own limits: lengths, the initial value within them, options, files. `modal`: file inputs exist only in modals. */
+function inputElement(problems: string[], path: string, el: Record<string, unknown>, modal: boolean): void {
+  if (el.placeholder !== undefined) textObject(problems, `${path}.placeholder`, el.placeholder, LIMITS.placeholder, true);
+  if (el.type === 'plain_text_input') {
+    const max = el.max_length;
+    if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > LIMITS.textInputLength)) {
+      problems.push(`${path}: max_length must be 1–${LIMITS.textInputLength}`);
+    }
+    if (el.initial_value !== undefined) {
+      const limit = typeof max === 'number' ? Math.min(max, LIMITS.textInputLength) : LIMITS.textInputLength;
+      if (typeof el.initial_value !== 'string' || el.initial_value.length > limit) problems.push(`${path}: initial_value longer than ${limit} chars`);
+    }
+    if (el.multiline !== undefined && typeof el.multiline !== 'boolean') problems.push(`${path}: multiline must be a boolean`);
+  }
+  if (el.type === 'static_select' || el.type === 'checkboxes' || el.type === 'radio_buttons') {
+    if (!Array.isArray(el.options) || el.options.length === 0 || el.options.length > LIMITS.selectOptions) problems.push(`${path}: needs 1–${LIMITS.selectOptions} options`);
+    else {
+      el.options.forEach((o: unknown, i) => {
+        if (!isObject(o)) {
+          problems.push(`${path}.options[${i}]: not an option`);
+          return;
+        }
+        textObject(problems, `${path}.options[${i}].text`, o.text, LIMITS.optionText);
+        if (typeof o.value !== 'string' || o.value.length === 0 || o.value.length > LIMITS.optionValue) problems.push(`${path}.options[${i}]: value must be 1–${LIMITS.optionValue} chars`);
+      });
+      const values = (el.options as Array<{ value?: unknown }>).map((o) => o.value);
+      if (isObject(el.initial_option) && !values.includes(el.initial_option.value)) problems.push(`${path}: initial_option is not one of the options`);
+    }
+  }
+  if (el.type === 'file_input') {
+    if (!modal) problems.push(`${path}: a file_input exists only in a modal`);
+    const max = el.max_files;
+    if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > LIMITS.maxFiles)) problems.push(`${path}: max_files must be 1–${LIMITS.maxFiles}`);
+    if (el.filetypes !== undefined && (!Array.isArray(el.filetypes) || !el.filetypes.every((f) => typeof f === 'string' && /^[a-z0-9]+$/i.test(f)))) {
+      problems.push(`${path}: filetypes must be extensions without the dot`);
+    }
+  }
 }
 
 function interactiveElement(problems: string[], path: string, el: unknown, actionIds: Set<string>): void {
@@ -138,12 +185,12 @@ function interactiveElement(problems: string[], path: string, el: unknown, actio
     if (el.style !== undefined && el.style !== 'primary' && el.style !== 'danger') problems.push(`${path}: style ${JSON.stringify(el.style)}`);
   } else if (el.type === 'image') {
     if (typeof el.image_url !== 'string' || typeof el.alt_text !== 'string') problems.push(`${path}: image needs image_url and alt_text`);
-  } else if (!/^(static_select|external_select|users_select|conversations_select|channels_select|multi_static_select|overflow|datepicker|timepicker|checkboxes|radio_buttons|plain_text_input|number_input|email_text_input|url_text_input)$/.test(el.type)) {
+  } else if (!/^(static_select|external_select|users_select|conversations_select|channels_select|multi_static_select|overflow|datepicker|timepicker|checkboxes|radio_buttons|plain_text_input|number_input|email_text_input|url_text_input|file_input)$/.test(el.type)) {
     problems.push(`${path}: unknown element type ${el.type}`);
   }
 }
 
-function checkBlocks(problems: string[], blocks: unknown, maxBlocks: number): void {
+function checkBlocks(problems: string[], blocks: unknown, maxBlocks: number, modal = false): void {
   if (!Array.isArray(blocks)) {
     problems.push('blocks is not an array');
     return;
@@ -199,8 +246,11 @@ function checkBlocks(problems: string[], blocks: unknown, maxBlocks: number): vo
       case 'divider':
         break;
       case 'input':
-        textObject(problems, `${path}.label`, block.label, 2000, true);
+        textObject(problems, `${path}.label`, block.label, LIMITS.inputLabel, true);
+        if (block.hint !== undefined) textObject(problems, `${path}.hint`, block.hint, LIMITS.inputHint, true);
+        if (block.optional !== undefined && typeof block.optional !== 'boolean') problems.push(`${path}: optional must be a boolean`);
         interactiveElement(problems, `${path}.element`, block.element, actionIds);
+        if (isObject(block.element)) inputElement(problems, `${path}.element`, block.element, modal);
         break;
       case 'image':
         if (typeof block.image_url !== 'string' || typeof block.alt_text !== 'string') problems.push(`${path}: image needs image_url and alt_text`);
@@ -236,7 +286,7 @@ export function assertValidSlackModal(view: unknown): void {
   if (view.callback_id !== undefined && (typeof view.callback_id !== 'string' || view.callback_id.length > LIMITS.callbackId)) {
     problems.push(`callback_id must be a string of at most ${LIMITS.callbackId} chars`);
   }
-  checkBlocks(problems, view.blocks, 100);
+  checkBlocks(problems, view.blocks, 100, true);
   const size = byteSize(view);
   if (size > MAX_MESSAGE_BYTES) problems.push(`JSON is ${size} bytes, above ${MAX_MESSAGE_BYTES}`);
   if (problems.length > 0) fail('Slack modal', problems, view);

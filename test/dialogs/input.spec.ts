@@ -35,7 +35,7 @@ describe('dialogs/input', () => {
       { action: 'command', command: 'rm -rf' },
       { action: 'command' },
       { action: 'ok', nested: { deep: true } },
-      { action: 'ok', huge: 'y'.repeat(2100) },
+      { action: 'ok', huge: 'y'.repeat(16_100) },
       '{not json',
       'a string',
       [1, 2],

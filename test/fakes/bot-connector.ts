@@ -9,6 +9,10 @@
  *   POST   /v3/conversations/:conversationId/activities/:replyToId → { id }
  *   PUT    /v3/conversations/:conversationId/activities/:activityId → { id }
  *   DELETE /v3/conversations/:conversationId/activities/:activityId → 200
+ *   GET    /v3/conversations/:conversationId/members/:userId → a TeamsChannelAccount
+ *          { id, name, aadObjectId, email, userPrincipalName, givenName, surname, tenantId, userRole }:
+ *          the member given to `setMember` for that user id, else one made up from the id
+ *          (TeamsInfo.getMember asks this)
  *   anything else                                           → 404
  *
  * Every request is recorded (method, path, headers, parsed body). A test scripts the
@@ -28,6 +32,8 @@ export interface ConnectorRequest {
   conversationId: string | undefined;
   /** The `:replyToId` / `:activityId` path segment, if any. */
   activityId: string | undefined;
+  /** The `:userId` of a members/:userId request, decoded. */
+  memberId?: string | undefined;
   headers: http.IncomingHttpHeaders;
   body: any;
   /** Status code the fake answered with. */
@@ -44,6 +50,19 @@ export interface ConnectorReply {
 
 export type ConnectorScript = FakeScript<Omit<ConnectorRequest, 'status'>, ConnectorReply>;
 
+/** A conversation member as Teams describes it (TeamsChannelAccount). */
+export interface FakeTeamsMember {
+  id: string;
+  name?: string;
+  aadObjectId?: string;
+  email?: string;
+  userPrincipalName?: string;
+  givenName?: string;
+  surname?: string;
+  tenantId?: string;
+  userRole?: string;
+}
+
 export interface FakeBotConnector {
   /** Service URL with a trailing slash, as Teams sends it (`http://127.0.0.1:PORT/`). */
   url: string;
@@ -55,7 +74,9 @@ export interface FakeBotConnector {
   script(fn: ConnectorScript | undefined): void;
   /** Answer the next requests with these replies, in order (before `script`). */
   enqueue(...replies: ConnectorReply[]): void;
-  /** Forget requests, queued replies and the script. */
+  /** GET …/members/:userId answers `member` for `member.id` (until reset). */
+  setMember(member: FakeTeamsMember): void;
+  /** Forget requests, queued replies, the script and the members set. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -79,19 +100,39 @@ export const connectorReplies = {
 };
 
 const ACTIVITIES = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?\/?$/;
+const MEMBER = /^\/v3\/conversations\/([^/]+)\/members\/([^/]+)\/?$/;
+
+/** The member the fake makes up for a user id nobody set: a tenant user with a mailbox. */
+function madeUpMember(userId: string): FakeTeamsMember {
+  const local = userId.replace(/[^A-Za-z0-9]+/g, '').toLowerCase().slice(-20) || 'user';
+  return {
+    id: userId,
+    name: `User ${userId}`,
+    aadObjectId: '00000000-0000-4000-8000-000000000001',
+    email: `${local}@contoso.test`,
+    userPrincipalName: `${local}@contoso.test`,
+    givenName: 'User',
+    surname: local,
+    tenantId: 'fake-tenant',
+    userRole: 'user',
+  };
+}
 
 export async function startFakeBotConnector(): Promise<FakeBotConnector> {
   let counter = 0;
+  const members = new Map<string, FakeTeamsMember>();
 
   const server = await startFakeServer<Omit<ConnectorRequest, 'status'>, ConnectorReply>({
     describe: ({ index, method, path, headers, raw }) => {
       const m = ACTIVITIES.exec(path);
+      const member = MEMBER.exec(path);
       return {
         index,
         method,
         path,
-        conversationId: m ? decodeURIComponent(m[1]!) : undefined,
+        conversationId: m ? decodeURIComponent(m[1]!) : member ? decodeURIComponent(member[1]!) : undefined,
         activityId: m?.[2] ? decodeURIComponent(m[2]) : undefined,
+        memberId: member ? decodeURIComponent(member[2]!) : undefined,
         headers,
         // botframework-connector sends JSON; anything else is kept as the text it was.
         body: parseJsonBody(raw, raw),
@@ -109,6 +150,9 @@ export async function startFakeBotConnector(): Promise<FakeBotConnector> {
       if (req.method === 'POST' || req.method === 'PUT') return { status: 200, body: { id: `fake-activity-${counter}` } };
       if (req.method === 'DELETE') return { status: 200 };
     }
+    if (req.method === 'GET' && req.memberId !== undefined) {
+      return { status: 200, body: members.get(req.memberId) ?? madeUpMember(req.memberId) };
+    }
     return { status: 404, body: { error: { code: 'NotFound', message: `no route ${req.method} ${req.path}` } } };
   }
 
@@ -120,5 +164,12 @@ export async function startFakeBotConnector(): Promise<FakeBotConnector> {
     delivered: () =>
       requests.filter((r) => r.method === 'POST' && r.conversationId !== undefined && r.status >= 200 && r.status < 300).map((r) => r.body),
     ...server.controls,
+    setMember: (member) => {
+      members.set(member.id, member);
+    },
+    reset: () => {
+      server.controls.reset();
+      members.clear();
+    },
   };
 }

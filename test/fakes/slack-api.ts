@@ -9,7 +9,10 @@
  *   /api/chat.postEphemeral { ok, message_ts }
  *   /api/chat.update        { ok, channel, ts }
  *   /api/views.open|update|push|publish  { ok, view: { id, hash, ...the view sent } }
- *   /api/users.info         { ok, user: { id, name, real_name, tz, locale: 'en-US', profile } }
+ *   /api/users.info         { ok, user: { id, name, real_name, tz, locale: 'en-US', profile: { email, display_name, real_name, phone } } }
+ *                           (a user given to `setUser` as set there; any other one made up from its id)
+ *   /api/files.info         { ok, file: { id, name, title, mimetype, filetype, user, size, url_private, url_private_download } }
+ *                           for a file given to `addFile`, else { ok: false, error: 'file_not_found' }
  *   /api/conversations.open { ok, channel: { id: 'D<user>' } }
  *   any other /api/<method> { ok: true }
  *   any other POST path (a response_url)  { ok: true }
@@ -18,9 +21,18 @@
  * like `blocks` or `view`, are parsed). Scripting as in the bot-connector fake:
  * `script(fn)` per call, `enqueue(...replies)` for the next calls in order (the shared
  * server, recording and scripting of ./harness.ts).
+ *
+ * Files live on a second server, `filesUrl`, as Slack keeps them on files.slack.com: the
+ * `url_private(_download)` that files.info gives point there. It serves a file's bytes only to
+ * `Authorization: Bearer <botToken>` (else 403) and records every download in `downloads`,
+ * with whether the whole body went out (a reader that stops early leaves `completed` false).
  */
-import type http from 'node:http';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parseFormBody, parseJsonBody, startFakeServer, type FakeScript } from './harness.js';
+
+/** The bot token the fake's file server accepts by default: the one test/support/slack.ts gives the bot. */
+export const FAKE_SLACK_BOT_TOKEN = 'xoxb-test-token';
 
 export interface SlackCall {
   index: number;
@@ -40,6 +52,42 @@ export interface SlackReply {
 
 export type SlackScript = FakeScript<Omit<SlackCall, 'status'>, SlackReply>;
 
+/** What users.info says of a user given to `setUser` (left out: not in the answer). */
+export interface FakeSlackUser {
+  realName?: string;
+  displayName?: string;
+  email?: string;
+  phone?: string;
+  locale?: string;
+}
+
+/** A file files.info knows and the file server serves. */
+export interface FakeSlackFile {
+  /** `F…` */
+  id: string;
+  name: string;
+  mimetype: string;
+  /** Who uploaded it (a user id). */
+  user: string;
+  content: Buffer | string;
+  /** The size files.info reports; the content's length when left out. */
+  size?: number;
+  /** Send the bytes without a Content-Length (chunked), so only reading tells how long it is. */
+  chunked?: boolean;
+}
+
+export interface FakeSlackDownload {
+  path: string;
+  fileId: string | undefined;
+  /** The Authorization header the request carried. */
+  authorization: string | undefined;
+  status: number;
+  /** The whole file was sent (false: the reader hung up first, or it was refused). */
+  completed: boolean;
+  /** Resolves once the answer is over (sent, or its reader gone); `completed` is final then. */
+  ended: Promise<void>;
+}
+
 export interface FakeSlackApi {
   /** Base URL for WebClient's `slackApiUrl` (ends in `/api/`). */
   apiUrl: string;
@@ -52,6 +100,15 @@ export interface FakeSlackApi {
   callsTo(method: string): SlackCall[];
   script(fn: SlackScript | undefined): void;
   enqueue(...replies: SlackReply[]): void;
+  /** users.info answers `user` for `id` (until reset). */
+  setUser(id: string, user: FakeSlackUser): void;
+  /** files.info knows `file`, and the file server serves it (until reset). */
+  addFile(file: FakeSlackFile): void;
+  /** Origin of the file server (the stand-in for https://files.slack.com). */
+  filesUrl: string;
+  /** Every request to the file server, in order. */
+  downloads: FakeSlackDownload[];
+  /** Forget calls, downloads, queued replies, the script, users and files. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -76,8 +133,11 @@ function parseParams(raw: string, contentType: string | undefined): Record<strin
   return parseFormBody(raw);
 }
 
-export async function startFakeSlackApi(): Promise<FakeSlackApi> {
+export async function startFakeSlackApi(opts: { botToken?: string } = {}): Promise<FakeSlackApi> {
   let counter = 0;
+  const users = new Map<string, FakeSlackUser>();
+  const files = new Map<string, FakeSlackFile>();
+  const fileServer = await startFileServer(files, opts.botToken ?? FAKE_SLACK_BOT_TOKEN);
 
   function defaultBody(call: Omit<SlackCall, 'status'>): Record<string, unknown> {
     counter += 1;
@@ -98,11 +158,36 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
       case 'views.push':
       case 'views.publish':
         return { ok: true, view: { id: p.view_id ?? `VFAKE${counter}`, hash: `h${counter}`, ...(p.view as object | undefined) } };
-      case 'users.info':
+      case 'users.info': {
+        const set = users.get(String(p.user));
+        if (set) {
+          const profile = { email: set.email, phone: set.phone, display_name: set.displayName, real_name: set.realName };
+          return { ok: true, user: { id: p.user, name: `user-${p.user}`, real_name: set.realName, tz: 'Europe/Berlin', locale: set.locale ?? 'en-US', profile } };
+        }
         return {
           ok: true,
           user: { id: p.user, name: `user-${p.user}`, real_name: `User ${p.user}`, tz: 'Europe/Berlin', locale: 'en-US', profile: { email: `${p.user}@example.test`, display_name: `User ${p.user}` } },
         };
+      }
+      case 'files.info': {
+        const file = files.get(String(p.file));
+        if (!file) return { ok: false, error: 'file_not_found' };
+        const base = `${fileServer.url}/files-pri/TFAKE-${file.id}`;
+        return {
+          ok: true,
+          file: {
+            id: file.id,
+            name: file.name,
+            title: file.name,
+            mimetype: file.mimetype,
+            filetype: file.name.split('.').pop() ?? '',
+            user: file.user,
+            size: file.size ?? Buffer.byteLength(file.content),
+            url_private: `${base}/${encodeURIComponent(file.name)}`,
+            url_private_download: `${base}/download/${encodeURIComponent(file.name)}`,
+          },
+        };
+      }
       case 'conversations.open':
         return { ok: true, channel: { id: `D${String(p.users ?? 'X').split(',')[0]}` } };
       default:
@@ -130,5 +215,76 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
     calls,
     callsTo: (method) => calls.filter((c) => (method === 'response_url' ? c.method === undefined : c.method === method)),
     ...server.controls,
+    setUser: (id, user) => {
+      users.set(id, user);
+    },
+    addFile: (file) => {
+      files.set(file.id, file);
+    },
+    filesUrl: fileServer.url,
+    downloads: fileServer.downloads,
+    reset: () => {
+      server.controls.reset();
+      users.clear();
+      files.clear();
+      fileServer.downloads.length = 0;
+    },
+    close: async () => {
+      await Promise.all([server.controls.close(), fileServer.close()]);
+    },
+  };
+}
+
+const FILE_PATH = /^\/files-pri\/TFAKE-([^/]+)\/(?:download\/)?[^/]+$/;
+
+/** The stand-in for files.slack.com: a file's bytes, to the bot token only, in 64 KiB chunks. */
+async function startFileServer(files: Map<string, FakeSlackFile>, botToken: string): Promise<{ url: string; downloads: FakeSlackDownload[]; close(): Promise<void> }> {
+  const downloads: FakeSlackDownload[] = [];
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const fileId = FILE_PATH.exec(path)?.[1];
+    const file = fileId ? files.get(decodeURIComponent(fileId)) : undefined;
+    const authorization = req.headers.authorization;
+    const status = !file ? 404 : authorization !== `Bearer ${botToken}` ? 403 : 200;
+    let onEnded: () => void = () => undefined;
+    const ended = new Promise<void>((resolve) => {
+      onEnded = resolve;
+    });
+    res.on('close', () => onEnded());
+    const download: FakeSlackDownload = { path, fileId, authorization, status, completed: false, ended };
+    downloads.push(download);
+    if (status !== 200 || !file) {
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 403 ? 'not authorized' : 'not found');
+      return;
+    }
+    const bytes = Buffer.from(file.content);
+    res.writeHead(200, { 'content-type': file.mimetype, ...(file.chunked ? {} : { 'content-length': String(bytes.length) }) });
+    res.on('finish', () => {
+      download.completed = true;
+    });
+    let offset = 0;
+    const pump = () => {
+      while (offset < bytes.length) {
+        const chunk = bytes.subarray(offset, offset + 65_536);
+        offset += chunk.length;
+        if (!res.write(chunk)) {
+          res.once('drain', pump);
+          return;
+        }
+      }
+      res.end();
+    };
+    pump();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    downloads,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -64,7 +64,8 @@ describe('manifest/teams', () => {
     assert.deepEqual(manifest.validDomains, ['desk.contoso.com']);
     assert.equal(manifest.developer.privacyUrl, 'https://desk.contoso.com/privacy');
     assert.deepEqual(manifest.bots[0].scopes, ['personal', 'team', 'groupChat']);
-    assert.equal(manifest.bots[0].supportsFiles, false);
+    // Files sent in the personal chat reach the bot (the support form's attachments, R21).
+    assert.equal(manifest.bots[0].supportsFiles, true);
     assert.equal(manifest.name.short, 'CSP Software Desk');
   });
 
@@ -131,7 +132,8 @@ describe('manifest/slack', () => {
 
   it('asks for the minimum scopes and points commands and interactivity at /slack/events', () => {
     const m = slackJson();
-    assert.deepEqual([...m.oauth_config.scopes.bot].sort(), ['chat:write', 'commands', 'im:write', 'users:read']);
+    // files:read: the support modal's file input and files.info; users:read.email: the contact's email from users.info.
+    assert.deepEqual([...m.oauth_config.scopes.bot].sort(), ['chat:write', 'commands', 'files:read', 'im:write', 'users:read', 'users:read.email']);
     assert.equal(m.features.slash_commands[0].url, 'https://${BOT_DOMAIN}/slack/events');
     assert.equal(m.settings.interactivity.is_enabled, true);
     assert.equal(m.settings.interactivity.request_url, 'https://${BOT_DOMAIN}/slack/events');

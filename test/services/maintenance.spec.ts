@@ -18,10 +18,21 @@ describe('services/maintenance', () => {
     await db.query(`INSERT INTO job_outbox (queue, job_name, job_id, data, enqueued_at) VALUES
       ('notifications', 'n', 'old-done', '{}', ${old}), ('notifications', 'n', 'old-pending', '{}', NULL), ('notifications', 'n', 'new-done', '{}', now())`);
     await db.query(`INSERT INTO bot_state (key, document, updated_at) VALUES ('abandoned-${randomUUID()}', '{}', now() - interval '100 days'), ('live', '{}', now())`);
+    // Files of a support form never submitted (a day old) go; those of a fresh draft stay.
+    const { rows: [user] } = await db.query<{ id: string; partner_id: string }>(
+      `WITH p AS (INSERT INTO partners (name) VALUES ('Maintenance partner') RETURNING id)
+       INSERT INTO users (partner_id, channel, external_id, display_name) SELECT id, 'slack', 'UMAINT', 'M' FROM p RETURNING id, partner_id`,
+    );
+    await db.query(
+      `INSERT INTO support_files (partner_id, user_id, draft_key, filename, content_type, size_bytes, content, uploaded_at)
+       VALUES ($1, $2, 'abandoned', 'a.pdf', 'application/pdf', 1, '\\x00', now() - interval '2 days'), ($1, $2, 'open', 'b.pdf', 'application/pdf', 1, '\\x00', now())`,
+      [user!.partner_id, user!.id],
+    );
     const removed = await pruneExpired(db);
-    assert.deepEqual(removed, { processed_inbound: 1, job_outbox: 1, notifications: 0, bot_state: 1 });
+    assert.deepEqual(removed, { processed_inbound: 1, job_outbox: 1, notifications: 0, bot_state: 1, support_files: 1 });
+    assert.deepEqual((await db.query('SELECT draft_key FROM support_files')).rows.map((r) => r.draft_key), ['open']);
     const left = await db.query(`SELECT job_id FROM job_outbox ORDER BY job_id`);
     assert.deepEqual(left.rows.map((r) => r.job_id), ['new-done', 'old-pending'], 'an intent not yet enqueued is never removed');
-    assert.deepEqual(await pruneExpired(db), { processed_inbound: 0, job_outbox: 0, notifications: 0, bot_state: 0 });
+    assert.deepEqual(await pruneExpired(db), { processed_inbound: 0, job_outbox: 0, notifications: 0, bot_state: 0, support_files: 0 });
   });
 });

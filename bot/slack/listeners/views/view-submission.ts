@@ -3,14 +3,20 @@ import type { SlackTurn } from '../../turn.js';
 
 /**
  * What one input of a submitted modal holds, as the string a Teams card would send for it:
- * the typed text, the chosen option's value (a select), or the ticked options' values joined
- * by commas (a checkbox group: one box of value 'true' gives 'true'). Null when it holds
- * nothing (left empty, nothing chosen, no box ticked): the field is then left out.
+ * the typed text, the chosen option's value (a select), the ticked options' values joined
+ * by commas (a checkbox group: one box of value 'true' gives 'true'), or the uploaded files'
+ * ids joined by commas (a file input: 'F1,F2'; the flow reads them through files.info, never
+ * through the URLs the payload carries). Null when it holds nothing (left empty, nothing
+ * chosen, no box ticked, no file): the field is then left out.
  */
 export function inputValue(input: ViewStateValue): string | null {
   if (typeof input.value === 'string') return input.value;
   if (input.selected_option) return input.selected_option.value;
   if (Array.isArray(input.selected_options) && input.selected_options.length > 0) return input.selected_options.map((o) => o.value).join(',');
+  if (Array.isArray(input.files)) {
+    const ids = input.files.map((f) => f.id).filter((id) => typeof id === 'string' && id !== '');
+    if (ids.length > 0) return ids.join(',');
+  }
   return null;
 }
 

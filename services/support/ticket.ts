@@ -1,0 +1,118 @@
+/**
+ * What a support request says at the desk (R21): the ticket's title and body, the same for
+ * every desk. The body holds the user's description, then every fact Partner Center's form
+ * asks for (customer tenant GUID and domain, order ID, product, refund reason, amount
+ * requested in the order's currency, contact), and the hand-off: how to file the same request
+ * in Partner Center's UI, field by field — Microsoft retired the API for creating service
+ * requests in 2020, so a person files it there (or the desk's agents do).
+ *
+ * Written in English: the desk's agents and Microsoft's support read it, whatever the
+ * requester's chat language.
+ */
+import { PROBLEM_TYPE, type SupportImpact, type TicketRequest, type TicketAttachment } from './desk.js';
+import { currencyDigits } from './amount.js';
+
+export interface TicketSource {
+  id: string;
+  partnerId: string;
+  orderId: string;
+  customerName: string;
+  customerTenantId: string;
+  customerDomain: string | null;
+  productTitle: string;
+  impact: SupportImpact;
+  title: string;
+  description: string;
+  refundReason: string;
+  currency: string;
+  amountMinor: number;
+  orderTotalMinor: number;
+  contactName: string;
+  contactEmail: string;
+  contactPhone: string;
+  cancellation: { id: string; status: string; code: string | null } | null;
+}
+
+const IMPACT_WORDS: Record<SupportImpact, string> = { critical: 'Critical', moderate: 'Moderate', minimal: 'Minimal' };
+
+/** Minor units as "3420.00 EUR" (no locale: a desk reads it, and so may a script). */
+export function amountText(minor: number, currency: string): string {
+  const places = currencyDigits(currency);
+  const whole = Math.trunc(minor / 10 ** places);
+  const fraction = places > 0 ? `.${String(minor % 10 ** places).padStart(places, '0')}` : '';
+  return `${whole}${fraction} ${currency}`;
+}
+
+/** The hand-off: the request as Partner Center's "New support request" form asks for it. */
+export function partnerCenterHandoff(s: TicketSource): string {
+  return [
+    'To file this request in Partner Center (Microsoft offers no API for it):',
+    'Partner Center → Help (?) → Support → New request, then:',
+    `- Type of problem: ${PROBLEM_TYPE}`,
+    `- Impact: ${IMPACT_WORDS[s.impact]}`,
+    `- Title: ${s.title}`,
+    `- Description: customer tenant ${s.customerTenantId}${s.customerDomain ? ` (${s.customerDomain})` : ''}; order ${s.orderId}; refund reason: ${s.refundReason}; amount requested: ${amountText(s.amountMinor, s.currency)}`,
+    `- Contact: ${s.contactName}, ${s.contactEmail}${s.contactPhone ? `, ${s.contactPhone}` : ''}`,
+    '- Files: attach the files of this ticket.',
+  ].join('\n');
+}
+
+/** The ticket body: description, facts, hand-off. */
+export function ticketBody(s: TicketSource): string {
+  const facts = [
+    `Type of problem: ${PROBLEM_TYPE}`,
+    `Impact: ${IMPACT_WORDS[s.impact]}`,
+    `Customer: ${s.customerName}`,
+    `Customer tenant ID: ${s.customerTenantId}`,
+    `Customer domain: ${s.customerDomain ?? '—'}`,
+    `Order ID: ${s.orderId}`,
+    `Product: ${s.productTitle}`,
+    `Refund reason: ${s.refundReason}`,
+    `Amount requested: ${amountText(s.amountMinor, s.currency)} (order total ${amountText(s.orderTotalMinor, s.currency)})`,
+    ...(s.cancellation ? [`Cancellation: ${s.cancellation.status}${s.cancellation.code ? ` (code ${s.cancellation.code})` : ''}, bot reference ${s.cancellation.id}`] : []),
+    `Contact: ${s.contactName} <${s.contactEmail}>${s.contactPhone ? `, ${s.contactPhone}` : ''}`,
+    `Support request: ${s.id} (CSP Software Desk)`,
+  ];
+  return [s.description, '', '— Facts —', ...facts, '', '— Partner Center hand-off —', partnerCenterHandoff(s)].join('\n');
+}
+
+/** The desk request for a support request (the idempotency key is the request's own: the same on every try and every filing). */
+export function ticketRequest(s: TicketSource, attachments: TicketAttachment[]): TicketRequest {
+  return {
+    idempotencyKey: `csp-support-${s.partnerId}-${s.id}`,
+    externalId: `csp-support-${s.id}`,
+    problemType: PROBLEM_TYPE,
+    impact: s.impact,
+    title: s.title,
+    body: ticketBody(s),
+    requester: { name: s.contactName, email: s.contactEmail, phone: s.contactPhone || null },
+    tags: ['csp_refund', `order_${s.orderId.toLowerCase()}`.slice(0, 80), `impact_${s.impact}`],
+    attachments,
+  };
+}
+
+const FAILURE_WORDS: Record<string, string> = {
+  window_passed: 'the cancellation window had passed',
+  not_cancellable: 'the product cannot be cancelled',
+  not_found: 'the commerce backend did not find the order',
+  failed: 'the commerce backend failed it',
+  needs_information: 'the commerce backend needs more information',
+  timed_out: 'the commerce backend had not finished it after a week',
+};
+
+/**
+ * What the form is pre-filled with (R21: everything the conversation knows), in English like
+ * the ticket: a title naming the order, a description and — after a cancellation that could
+ * not be completed — the refund reason saying why. The user edits them as they like.
+ */
+export function draftTexts(f: { orderId: string; productTitle: string; customerName: string; cancellation: { reason: string; code: string | null } | null }, titleMax: number): { title: string; description: string; refundReason: string } {
+  const title = `Refund for order ${f.orderId} – ${f.productTitle}`;
+  const why = f.cancellation ? `${FAILURE_WORDS[f.cancellation.reason] ?? f.cancellation.reason}${f.cancellation.code ? ` (code ${f.cancellation.code})` : ''}` : null;
+  return {
+    title: title.length <= titleMax ? title : `${title.slice(0, titleMax - 1)}…`,
+    description: why
+      ? `The cancellation of order ${f.orderId} (${f.productTitle}) for ${f.customerName} could not be completed: ${why}. We ask for a refund of the amount requested.`
+      : `We ask for a refund for order ${f.orderId} (${f.productTitle}) for ${f.customerName}.`,
+    refundReason: why ? `Cancellation could not be completed: ${why}.` : '',
+  };
+}
