@@ -49,7 +49,7 @@ export type NotificationMessage =
       code: string | null;
       followedMinutes?: number;
     }
-  /** R21: the recipient's support request was filed; the desk's ticket number (and a link to it, if the desk has one). */
+  /** R21: the recipient's support request was filed; the desk's ticket number (and a link to it, if the desk has one). `title`: the product's. */
   | { kind: 'supportFiled'; requestId: string; orderId: string; title: string; ticketNumber: string; ticketUrl: string | null }
   /**
    * R21: the recipient's support request could not be filed (the desk refused it, or did not

@@ -128,7 +128,7 @@ export class SupportFiling {
         customerId: row.customer_id, orderId: row.order_id, detail: `support request ${id}: ticket ${ticket.ticketNumber} at the ${this.deps.desk.name} desk`,
       }, tx);
       await this.notify(tx, locked, {
-        kind: 'supportFiled', requestId: id, orderId: row.order_id, title: row.title, ticketNumber: ticket.ticketNumber, ticketUrl: ticket.url,
+        kind: 'supportFiled', requestId: id, orderId: row.order_id, title: row.product_title, ticketNumber: ticket.ticketNumber, ticketUrl: ticket.url,
       }, `support-filed:${id}`);
       return { status: 'filed' as const, ticketNumber: ticket.ticketNumber, existing: ticket.existing };
     });
@@ -148,7 +148,7 @@ export class SupportFiling {
         at: now, partnerId: Number(row.partner_id), event: 'support_failed', outcome: 'failed', userId: row.requested_by === null ? null : Number(row.requested_by),
         customerId: row.customer_id, orderId: row.order_id, detail: `support request ${id}: ${reason} at the ${this.deps.desk.name} desk`,
       }, tx);
-      await this.notify(tx, row, { kind: 'supportFailed', requestId: id, orderId: row.order_id, title: row.title, reason }, `support-failed:${id}:${row.filings}`);
+      await this.notify(tx, row, { kind: 'supportFailed', requestId: id, orderId: row.order_id, title: row.product_title, reason }, `support-failed:${id}:${row.filings}`);
     });
   }
 

@@ -47,7 +47,7 @@ export function amountText(minor: number, currency: string): string {
 export function partnerCenterHandoff(s: TicketSource): string {
   return [
     'To file this request in Partner Center (Microsoft offers no API for it):',
-    'Partner Center → Help (?) → Support → New request, then:',
+    'Partner Center → Help + support → New request, then:',
     `- Type of problem: ${PROBLEM_TYPE}`,
     `- Impact: ${IMPACT_WORDS[s.impact]}`,
     `- Title: ${s.title}`,
@@ -94,10 +94,10 @@ export function ticketRequest(s: TicketSource, attachments: TicketAttachment[]):
 const FAILURE_WORDS: Record<string, string> = {
   window_passed: 'the cancellation window had passed',
   not_cancellable: 'the product cannot be cancelled',
-  not_found: 'the commerce backend did not find the order',
-  failed: 'the commerce backend failed it',
-  needs_information: 'the commerce backend needs more information',
-  timed_out: 'the commerce backend had not finished it after a week',
+  not_found: 'Partner Center did not find the order',
+  failed: 'it failed in Partner Center',
+  needs_information: 'Partner Center needs more information',
+  timed_out: 'Partner Center had not finished it after a week',
 };
 
 /**

@@ -3,7 +3,8 @@
  * (the local Teams-like client `npm start` opens) talks to the real bot; we type
  * `help`, see the help card, press a button on it and see the answer; buy, get a key,
  * and cancel a purchase — a worker finishes the cancellation and its proactive
- * notification arrives in the Playground's chat. Screenshots go to test-results/ — look
+ * notification arrives in the Playground's chat; and file a support request from a
+ * cancellation that needed more information, whose ticket number arrives the same way. Screenshots go to test-results/ — look
  * at them.
  *
  * Needs Debian's Chromium (/usr/bin/chromium; .ci/run installs it). Without it the test
@@ -24,6 +25,7 @@ import { createLogger } from '../../services/logger.js';
 import { TestBackends, eventually, isolatedDb } from '../jobs/support.js';
 import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { placeOrder } from '../support/purchases.js';
+import { productWhoseCancellations } from '../cancellation/fixtures.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = path.resolve('test-results');
@@ -110,6 +112,13 @@ describe('e2e: Agents Playground → bot (headless Chromium)', function () {
     await backends.cleanup();
     await isolated?.drop();
   });
+
+  /** The worker (outbox relay, cancellation tracking, support filing), started once by the first test that needs it. */
+  function ensureWorker(): void {
+    if (worker) return;
+    const config = loadConfig({ OUTBOX_RELAY_INTERVAL_MS: '100', WORKER_CONCURRENCY: '2', SHUTDOWN_TIMEOUT_MS: '2000', EMBEDDED_CANCELLATION_DELAY_MS: '300' });
+    worker = startWorker({ config, db, jobs: backends.create('postgres'), logger: createLogger({ level: 'silent' }) });
+  }
 
   /** The demo partner, the demo user (Alex Wilber, Admin agent) and the demo customer Contoso GmbH. */
   async function demo(): Promise<{ partnerId: number; userId: number; customerId: string }> {
@@ -251,8 +260,7 @@ describe('e2e: Agents Playground → bot (headless Chromium)', function () {
       [who.userId],
     );
     assert.equal(new URL(refs[0]?.service_url ?? 'about:blank').port, new URL(playgroundUrl).port, `the personal chat is the Playground's: ${refs[0]?.service_url}`);
-    const config = loadConfig({ OUTBOX_RELAY_INTERVAL_MS: '100', WORKER_CONCURRENCY: '2', SHUTDOWN_TIMEOUT_MS: '2000', EMBEDDED_CANCELLATION_DELAY_MS: '300' });
-    worker = startWorker({ config, db, jobs: backends.create('postgres'), logger: createLogger({ level: 'silent' }) });
+    ensureWorker();
     const finished = cardsOf('Cancellation finished');
     await finished.waitFor({ timeout: 30_000 });
     const finishedText = await finished.innerText();
@@ -270,5 +278,71 @@ describe('e2e: Agents Playground → bot (headless Chromium)', function () {
       `SELECT n.status FROM notifications n JOIN cancellations c ON n.dedupe_key = 'cancellation-finished:' || c.id WHERE c.order_id = $1`, [order.id],
     )).rows[0]?.status === 'sent', { what: 'the notification recorded as sent', timeoutMs: 10_000 });
     assert.equal(await finished.count(), 1, 'one notification in the chat');
+  });
+  it('files a support request from a cancellation that needs more information: the form pre-filled, reviewed, submitted; the ticket number arrives in the chat', async () => {
+    const who = await demo();
+    const sku = await productWhoseCancellations(db, 'needs_information');
+    const { order } = await placeOrder(db, who.partnerId, {
+      customerId: who.customerId, createdBy: who.userId, lines: [{ ...sku, quantity: 2 }], idempotencyKey: randomUUID(),
+    });
+    ensureWorker();
+    const cardsOf = (heading: string) => page.locator('.ac-adaptiveCard', { has: page.getByText(heading, { exact: true }) }).filter({ hasText: order.id });
+
+    // The cancellation, submitted in chat; the backend answers that it needs more information (R20).
+    await send(page, `cancel ${order.id}`);
+    const notice = cardsOf('Important');
+    await notice.waitFor({ timeout: 30_000 });
+    await notice.getByRole('checkbox', { name: 'I have read the notice and want to cancel this order' }).check();
+    await notice.getByRole('button', { name: 'Submit cancellation' }).click();
+    const failed = cardsOf('Cancellation not completed');
+    await failed.waitFor({ timeout: 30_000 });
+    await failed.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'playground-support-cancellation-failed.png'), fullPage: true });
+
+    // Its "Request support" button opens the form, pre-filled with what the bot knows.
+    await failed.getByRole('button', { name: 'Request support' }).click();
+    const form = cardsOf('Support request');
+    await form.waitFor({ timeout: 30_000 });
+    const formText = await form.innerText();
+    for (const fact of ['Contoso GmbH', order.id, 'CSP Purchase/Refund on behalf of customers', 'needs more information']) {
+      assert.ok(formText.includes(fact), `the form names ${fact}: ${formText}`);
+    }
+    const description = await form.getByLabel(/^Description/).inputValue();
+    assert.match(description, new RegExp(`order ${order.id}`), 'the description is pre-filled');
+    const amount = await form.getByLabel(/^Amount requested/).inputValue();
+    assert.match(amount, /^\d+\.\d{2}$/, `the amount is pre-filled as an English number: ${amount}`);
+    // What the Playground does not say about the user is typed in; a phone number that is not one is refused on Review.
+    await form.getByLabel(/^Contact name/).fill('Alex Wilber');
+    await form.getByLabel(/^Contact email/).fill('alex.wilber@contoso.example');
+    await form.getByLabel(/^Contact phone/).fill('12');
+    await form.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'playground-support-form.png'), fullPage: true });
+    await form.getByRole('button', { name: 'Review' }).click();
+    const corrected = cardsOf('Support request').nth(1);
+    await corrected.waitFor({ timeout: 30_000 });
+    assert.match(await corrected.innerText(), /phone/i, 'the second form says what is wrong with the phone');
+    await corrected.getByLabel(/^Contact phone/).fill('+49 30 1234567');
+    await corrected.getByRole('button', { name: 'Review' }).click();
+
+    const review = cardsOf('Review your support request');
+    await review.waitFor({ timeout: 30_000 });
+    const reviewText = await review.innerText();
+    for (const line of ['alex.wilber@contoso.example', '+49 30 1234567', 'Moderate']) assert.ok(reviewText.includes(line), `the review shows ${line}: ${reviewText}`);
+    await review.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'playground-support-review.png'), fullPage: true });
+    await review.getByRole('button', { name: 'Submit request' }).click();
+    const submitted = cardsOf('Support request submitted');
+    await submitted.waitFor({ timeout: 30_000 });
+
+    // The worker files it at the (embedded) desk and tells the requester the ticket number in this chat.
+    const filed = cardsOf('Support request filed');
+    await filed.waitFor({ timeout: 30_000 });
+    const ticket = /ticket (CSP-\d{6})/.exec(await filed.innerText())?.[1];
+    assert.ok(ticket, `the notification names the ticket: ${await filed.innerText()}`);
+    await filed.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'playground-support-filed.png'), fullPage: true });
+    const { rows } = await db.query<{ status: string; ticket_number: string; contact_phone: string }>('SELECT status, ticket_number, contact_phone FROM support_requests WHERE order_id = $1', [order.id]);
+    assert.deepEqual(rows, [{ status: 'filed', ticket_number: ticket, contact_phone: '+49 30 1234567' }]);
+    assert.equal(await filed.count(), 1, 'one notification in the chat');
   });
 });

@@ -43,6 +43,8 @@ export function createMessageActivity(opts: {
   id?: string;
   expectReplies?: boolean;
   name?: string;
+  /** Files sent with the message (Teams: file download info in a personal chat). */
+  attachments?: unknown[];
 }) {
   return {
     type: 'message',
@@ -57,6 +59,7 @@ export function createMessageActivity(opts: {
     locale: opts.locale ?? 'en-US',
     ...(opts.text !== undefined ? { text: opts.text } : {}),
     ...(opts.value !== undefined ? { value: opts.value } : {}),
+    ...(opts.attachments !== undefined ? { attachments: opts.attachments } : {}),
     ...(opts.expectReplies === false ? {} : { deliveryMode: 'expectReplies' }),
   };
 }

@@ -20,7 +20,8 @@ import { placeOrder } from './purchases.js';
 export const ALEX = '00000000-0000-0000-0000-0000000000020'; // demo: Admin agent + Global admin
 export const MEGAN = '00000000-0000-0000-0000-0000000000021'; // demo: Sales agent
 
-export type Turn = { text?: string; value?: Record<string, unknown>; id?: string };
+/** What the user sends: typed text or a card's data, the activity's id (a resend repeats it), their locale, files. */
+export type Turn = { text?: string; value?: Record<string, unknown>; id?: string; locale?: string; attachments?: unknown[] };
 
 export interface TurnOptions {
   conversationType?: 'personal' | 'groupChat';
