@@ -107,7 +107,7 @@ export function createSupportChannel(opts: SupportChannelOptions): SupportChanne
   }
 
   function unreadable(name: string, why: string): IncomingFile {
-    return { name, contentType: null, sizeBytes: null, read: () => Promise.reject(new UnreadableFileError(why)) };
+    return { name, contentType: null, sizeBytes: null, unreadable: true, read: () => Promise.reject(new UnreadableFileError(why)) };
   }
 
   async function teamsContact(ctx: TurnContext): Promise<ContactDetails> {

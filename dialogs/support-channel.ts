@@ -22,6 +22,12 @@ export interface IncomingFile {
   /** As the channel reports it; null when it does not say (then `read` enforces the limit). */
   sizeBytes: number | null;
   /**
+   * The channel could not say what the file is (a Slack files.info that failed, a Teams file
+   * without a download URL): `name` may be only its id, and `read` rejects. Reported as
+   * unreadable — never judged by a name that is not its own.
+   */
+  unreadable?: true;
+  /**
    * The file's bytes. Rejects with a FileTooLargeError when it holds more than `maxBytes`
    * (without reading the rest), and with any other error when it cannot be fetched.
    */

@@ -18,6 +18,7 @@
  * Submit files the form as reviewed — the values the review showed, never a card's.
  */
 import { randomUUID } from 'node:crypto';
+import type { TurnContext } from 'botbuilder';
 import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import { notice, notices, type SupportFieldName, type SupportFileRefusalView, type SupportFormScreen, type SupportFormValues } from '../cards/index.js';
 import { isOrderIdShaped } from '../services/ledger/purchase-ledger.js';
@@ -44,6 +45,8 @@ interface SupportState {
   /** The review shown last, and the form as it showed it. */
   reviewId?: string;
   reviewed?: CheckedSupportForm;
+  /** The request Submit made: the draft and its review are used up (a new form starts afresh). */
+  submitted?: { requestId: string; orderId: string };
 }
 
 const FIELD_ERRORS: Record<SupportFieldProblem, SupportFormScreen['errors'][SupportFieldName]> = {
@@ -84,6 +87,13 @@ export class SupportDialog extends Dialog<{ args?: string }> {
 
   override async continueDialog(dc: DialogContext): Promise<DialogTurnResult> {
     const state = dc.activeDialog!.state as SupportState;
+    const result = await this.continueStep(dc, state);
+    // Submitted (and no new form opened since): nothing left to undo, whatever this turn was.
+    if (state.submitted) finishFlow(dc.context);
+    return result;
+  }
+
+  private async continueStep(dc: DialogContext, state: SupportState): Promise<DialogTurnResult> {
     const ctx = dc.context;
     const submit = submitted(ctx);
     if (!submit) {
@@ -102,9 +112,11 @@ export class SupportDialog extends Dialog<{ args?: string }> {
         return this.openForm(dc, state, action.orderId);
       case 'support.review':
         if (!state.draftId || action.draftId !== state.draftId) return this.stale(dc);
+        if (state.submitted) return this.alreadySubmitted(dc, state.submitted);
         return this.review(dc, state, action.fields);
       case 'support.edit':
         if (!state.reviewId || action.reviewId !== state.reviewId) return this.stale(dc);
+        if (state.submitted) return this.alreadySubmitted(dc, state.submitted);
         return this.showForm(dc, state, {});
       case 'support.submit':
         if (!state.reviewId || action.reviewId !== state.reviewId || !state.reviewed) return this.stale(dc);
@@ -138,6 +150,7 @@ export class SupportDialog extends Dialog<{ args?: string }> {
     };
     delete state.reviewId;
     delete state.reviewed;
+    delete state.submitted;
     return this.showForm(dc, state, {}, facts);
   }
 
@@ -163,7 +176,7 @@ export class SupportDialog extends Dialog<{ args?: string }> {
       limits: { titleMax: limits.titleMax, descriptionMax: limits.descriptionMax, refundReasonMax: limits.refundReasonMax, maxFiles: limits.maxFiles, maxFileBytes: limits.maxFileBytes, fileTypes: limits.fileTypes },
       files: files.map((f) => ({ name: f.name, sizeBytes: f.sizeBytes })),
       refusedFiles,
-      filesBy: limits.maxFiles === 0 ? 'none' : isSlack(ctx) ? 'modal' : conversationIsPrivate(ctx) ? 'chat' : 'none',
+      filesBy: filesBy(ctx, limits.maxFiles),
     });
     return Dialog.EndOfTurn;
   }
@@ -209,9 +222,15 @@ export class SupportDialog extends Dialog<{ args?: string }> {
       conversation: { channel: ctx.activity.channelId, conversationId: ctx.activity.conversation.id },
     }));
     if (!result) return Dialog.EndOfTurn;
+    // Submitted: nothing left to undo (continueDialog); the flow stays open so a second Submit answers with the same request.
+    state.submitted = { requestId: result.request.requestId, orderId: result.request.orderId };
     await show(ctx, { kind: 'supportSubmitted', requestId: result.request.requestId, orderId: result.request.orderId, existing: result.status === 'existing' }, { keep: true });
-    // Submitted: nothing left to undo; the flow stays open so a second Submit answers with the same request.
-    finishFlow(ctx);
+    return Dialog.EndOfTurn;
+  }
+
+  /** The form or review of a submitted request used again (Review, Edit, a file sent): the request it made, nothing new. */
+  private async alreadySubmitted(dc: DialogContext, request: NonNullable<SupportState['submitted']>): Promise<DialogTurnResult> {
+    await show(dc.context, { kind: 'supportSubmitted', requestId: request.requestId, orderId: request.orderId, existing: true });
     return Dialog.EndOfTurn;
   }
 
@@ -219,6 +238,12 @@ export class SupportDialog extends Dialog<{ args?: string }> {
   private async filesSent(dc: DialogContext, state: SupportState): Promise<DialogTurnResult> {
     if (!state.draftId) {
       await show(dc.context, notice('info', 'support.filesNeedForm'));
+      return Dialog.EndOfTurn;
+    }
+    if (state.submitted) return this.alreadySubmitted(dc, state.submitted);
+    // Where the form takes no files (a Teams group chat: it says so), none are fetched.
+    if (filesBy(dc.context, this.support.limits.maxFiles) === 'none' && this.support.limits.maxFiles > 0) {
+      await show(dc.context, notice('info', 'support.files.personalOnly'));
       return Dialog.EndOfTurn;
     }
     const refused = await this.takeFiles(dc, state);
@@ -238,6 +263,10 @@ export class SupportDialog extends Dialog<{ args?: string }> {
     let count = (await this.support.files(me, state.draftId!)).length;
     for (const file of incoming) {
       const name = file.name.slice(0, 255);
+      if (file.unreadable) {
+        refused.push({ name, reason: 'unreadable' });
+        continue;
+      }
       const early = this.support.fileRefusal(name, file.sizeBytes, count);
       if (early) {
         refused.push({ name, reason: early });
@@ -261,6 +290,11 @@ export class SupportDialog extends Dialog<{ args?: string }> {
     await show(dc.context, refusalNotice(refuse({ code: 'stale_support_card' })));
     return Dialog.EndOfTurn;
   }
+}
+
+/** How the form takes files here: Slack's modal input, a Teams personal chat, or not at all (a group chat, or a desk without files). */
+function filesBy(ctx: TurnContext, maxFiles: number): SupportFormScreen['filesBy'] {
+  return maxFiles === 0 ? 'none' : isSlack(ctx) ? 'modal' : conversationIsPrivate(ctx) ? 'chat' : 'none';
 }
 
 function factsView(f: SupportFacts): SupportFormScreen['facts'] {

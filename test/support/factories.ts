@@ -107,12 +107,17 @@ export function createBlockAction(opts: { teamId: string; userId: string; value:
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
-/** One input's state in a submitted modal, as Slack sends it: typed text, a select's option, or the ticked checkboxes. */
+/**
+ * One input's state in a submitted modal, as Slack sends it: typed text, a select's option, the
+ * ticked checkboxes, or a file input's uploads (each with its id; Slack adds its name, type and
+ * private URLs, which the bot must not trust: it looks the id up with files.info).
+ */
 export interface ViewInputState {
   type: string;
   value?: string | null;
   selected_option?: { value: string; text: { type: 'plain_text'; text: string } } | null;
   selected_options?: Array<{ value: string; text: { type: 'plain_text'; text: string } }>;
+  files?: Array<{ id: string; name?: string; mimetype?: string; url_private?: string; url_private_download?: string }>;
 }
 
 /**
