@@ -78,7 +78,8 @@ export class SupportDialog extends Dialog<{ args?: string }> {
       if (request) await show(ctx, notice('info', 'support.retried', { requestId: request.requestId }));
       return dc.endDialog();
     }
-    const orderId = words.map((w) => w.replace(/[.,;:!?]+$/, '').toUpperCase()).find((w) => isOrderIdShaped(w) && /\d/.test(w)) ?? (words.length === 1 ? words[0]! : undefined);
+    // An order id among the words ("support order 7DK3…"), else the words themselves: "support hello" is told there is no order "hello".
+    const orderId = words.map((w) => w.replace(/[.,;:!?]+$/, '').toUpperCase()).find((w) => isOrderIdShaped(w) && /\d/.test(w)) ?? (words.length > 0 ? words.join(' ') : undefined);
     if (orderId) return this.openForm(dc, state, orderId);
     const [candidates, hasRequests] = await Promise.all([this.support.candidates(me), this.support.hasRequests(me)]);
     await show(ctx, { kind: 'supportStart', candidates, hasRequests });

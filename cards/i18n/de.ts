@@ -445,6 +445,7 @@ export const de: { readonly [K in MessageKey]: string } = {
   'support.files.unreadable': '{name}: Die Datei konnte nicht gelesen werden; senden Sie sie erneut',
   'support.files.byChat': 'Um Dateien anzuhängen ({types}; je höchstens {size}; höchstens {max} Dateien), senden Sie sie in diesem Chat und wählen Sie dann „Überprüfen“.',
   'support.files.byNone': 'Dateien können Sie in einem persönlichen Chat mit dem Bot anhängen.',
+  'support.files.personalOnly': 'Dateien werden nur im persönlichen Chat mit mir angehängt, deshalb wurde hier nichts angehängt. Um eine Anfrage mit Dateien zu stellen, beginnen Sie sie in unserem persönlichen Chat.',
   'support.files.input': 'Dateien anhängen',
   'support.files.inputHint': '{types}; je höchstens {size}; höchstens {max} Dateien.',
   'support.error.required': 'Bitte füllen Sie dieses Feld aus.',

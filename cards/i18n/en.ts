@@ -436,6 +436,7 @@ export const en = {
   'support.files.unreadable': '{name}: the file could not be read; send it again',
   'support.files.byChat': 'To attach files ({types}; up to {size} each; at most {max} files), send them in this chat, then select Review.',
   'support.files.byNone': 'Files can be attached in a personal chat with the bot.',
+  'support.files.personalOnly': 'Files are attached only in a personal chat with me, so nothing was attached here. To file a request with files, start it in our personal chat.',
   'support.files.input': 'Attach files',
   'support.files.inputHint': '{types}; up to {size} each; at most {max} files.',
   'support.error.required': 'Please fill this in.',

@@ -208,7 +208,7 @@ export class SupportService {
     };
   }
 
-  /** The user's cancellations that could not be completed (R20), newest first: what `support` offers to file for. */
+  /** The user's cancellations that could not be completed (R20) and that they have not filed a request for since, newest first: what `support` offers to file for. */
   async candidates(actor: Actor, limit = 10): Promise<Array<{ orderId: string; title: string; customerName: string; reason: CancellationFailure; at: string }>> {
     requireCapability(actor, 'support');
     const { rows } = await this.deps.db.query<{ order_id: string; customer_name: string; status: string; failure_code: string | null; status_at: Date; title: string | null }>(
@@ -217,6 +217,7 @@ export class SupportService {
          FROM cancellations c
         WHERE c.partner_id = $1 AND c.requested_by = $2 AND c.status IN ('failed', 'needs_information', 'timed_out')
           AND NOT EXISTS (SELECT 1 FROM cancellations n WHERE n.partner_id = c.partner_id AND n.order_id = c.order_id AND n.status IN ('requested', 'submitted', 'finished'))
+          AND NOT EXISTS (SELECT 1 FROM support_requests r WHERE r.partner_id = c.partner_id AND r.order_id = c.order_id AND r.requested_by = c.requested_by AND r.requested_at > c.status_at)
         ORDER BY c.order_id, c.status_at DESC`,
       [actor.partnerId, actor.userId],
     );

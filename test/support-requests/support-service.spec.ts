@@ -79,6 +79,16 @@ describe('services/support — support requests (R20, R21)', () => {
       assert.deepEqual(await h.service.candidates(actorOf(other, [])), []);
     });
 
+    it('a failed cancellation the user has filed a request for since is no longer offered', async () => {
+      const c = await newCustomer();
+      const { orderId, cancellationId } = await failedCancellation(db, h, w.a, c, admin());
+      assert.ok((await h.service.candidates(admin())).some((x) => x.orderId === orderId));
+      const checked = h.service.check(await h.service.facts(admin(), orderId), aForm(), 'en');
+      assert.ok(checked.ok);
+      await h.service.submit(admin(), { reviewId: newKey(), draftKey: newKey(), orderId, cancellationId, form: checked.form });
+      assert.ok(!(await h.service.candidates(admin())).some((x) => x.orderId === orderId));
+    });
+
     for (const [what, id] of [['another partner\'s order', null], ['a malformed id', "x' OR 1=1 --"], ['an unknown id', 'ZZZZ9999ZZZZ']] as const) {
       it(`${what}: order_not_found, nothing read`, async () => {
         let orderId: string = id ?? '';
