@@ -66,8 +66,9 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
   const domain = createDomain({ config, db, logger, cipher: await keyCipherFor(config), publicUrl: () => config.publicUrl ?? listeningUrl });
   const { purchases, customers, software } = domain;
   const teamsAdapter = createTeamsAdapter(config.teams, logger);
-  // The support form's contact details and files, as each channel gives them (loopback files: the Playground, tests).
-  const supportChannel = createSupportChannel({ slack: config.slack, allowLoopback: config.env !== 'production', logger });
+  // The support form's contact details and files, as each channel gives them. Files from loopback
+  // addresses (the Playground, the Emulator, tests) only in emulator mode — no Teams app id — and never in production.
+  const supportChannel = createSupportChannel({ slack: config.slack, allowLoopback: config.env !== 'production' && !config.teams.appId, logger });
   const flows: Flow[] = deps.flows
     ? [...deps.flows]
     : [

@@ -64,12 +64,15 @@ export function startWorker(deps: { config: Config; db: Db; jobs: JobBackend; lo
   const housekeeping = every(3_600_000, () => pruneExpired(db).then((removed) => logger.debug({ removed }, 'housekeeping')), 'housekeeping failed; next try in an hour', logger);
   // Cancellations whose tracking job was lost (failed for good, stalled twice, gone with Redis's data) get a new one.
   const sweeping = every(5 * 60_000, () => tracker.sweep().then(() => undefined), 'the cancellation sweep failed; next try in five minutes', logger);
+  // Support requests whose filing job was lost likewise.
+  const supportSweeping = every(5 * 60_000, () => filing.sweep().then(() => undefined), 'the support-request sweep failed; next try in five minutes', logger);
   logger.info({ queues: [...workers.workers.keys()], concurrency: config.queue.concurrency, backend: jobs.kind }, 'worker running');
   return {
     relay,
     close: async (timeoutMs = config.shutdownTimeoutMs) => {
       await housekeeping.stop();
       await sweeping.stop();
+      await supportSweeping.stop();
       await relay.stop();
       const { forced } = await workers.close(timeoutMs);
       if (forced) logger.warn('jobs still running at shutdown were handed back (their locks expire and another worker retries them)');

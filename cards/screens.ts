@@ -509,6 +509,8 @@ export type SupportFieldError =
   /** amount: not a number as the user's locale writes one ("1.234,56" in German). */
   | 'notANumber'
   | 'negative'
+  /** amount: nothing to refund (0). */
+  | 'zero'
   /** amount: more than the order's total. */
   | 'aboveTotal'
   /** amount: more decimals than the currency has. */
@@ -587,6 +589,8 @@ export interface SupportReviewScreen {
   amountMinor: number;
   contact: { name: string; email: string; phone: string };
   files: SupportFileView[];
+  /** Files sent with the Review that were not attached, and why (the request goes on without them; Edit to try others). */
+  refusedFiles: SupportFileRefusalView[];
   /** The desk it goes to ('embedded', 'zendesk'). */
   desk: string;
 }

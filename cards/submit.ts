@@ -11,8 +11,8 @@ import type { SubmitData } from './screens.js';
 export const SUBMIT_DATA_MAX_CHARS = 2000;
 /**
  * A form's submit (a Teams card's inputs merged into its data, a Slack modal's values merged
- * into its metadata) may hold typed text: the support form's description alone may have 5000
- * characters. Anything larger is no form of ours.
+ * into its metadata) may hold typed text: the support form's description alone may have 3000
+ * characters, its refund reason 1000. Anything larger is no form of ours.
  */
 export const FORM_DATA_MAX_CHARS = 16_000;
 const ACTION_PATTERN = /^[a-z][a-zA-Z0-9_.-]{0,63}$/;

@@ -10,7 +10,7 @@ import { act } from './actions.js';
 import {
   actions, button, context, escapeMrkdwn, fileInput, header, input, labelledFields, linkButton, mrkdwn, option, plain, plainTextInput, section, slackMessage,
   slackModal, staticSelect,
-  type ButtonElement, type InputBlock, type ModalBlock, type Mrkdwn, type PlainText, type SlackBlock, type SlackMessage, type SlackModalView,
+  type ButtonElement, type InputBlock, type ModalBlock, type Mrkdwn, type PlainText, type SectionBlock, type SlackBlock, type SlackMessage, type SlackModalView,
 } from './blockkit.js';
 import { cancelButton } from './buy.slack.js';
 import { t, type Locale } from './i18n/index.js';
@@ -84,10 +84,15 @@ function fieldBlock(field: SupportFieldView, locale: Locale): InputBlock {
   return input(field.label, element, { ...(hint ? { hint } : {}), ...(field.required ? {} : { optional: true }) });
 }
 
+/** ":warning: Not attached:" and each refused file with why, one a line; nothing when none was refused. */
+function refusedBlocks(screen: SupportFormScreen | SupportReviewScreen, locale: Locale): SectionBlock[] {
+  if (screen.refusedFiles.length === 0) return [];
+  return [section(plain(`:warning: ${t(locale, 'support.files.refused')}\n${refusedLines(screen, locale).join('\n')}`))];
+}
+
 /** Files attached and refused; then the file input (a modal takes files) or how to attach them. */
 function filesBlocks(form: SupportFormScreen, locale: Locale): ModalBlock[] {
-  const blocks: ModalBlock[] = [section(plain(`${t(locale, 'support.label.files')}: ${attachedLines(form.files, locale).join(', ')}`))];
-  if (form.refusedFiles.length > 0) blocks.push(section(plain(`:warning: ${t(locale, 'support.files.refused')}\n${refusedLines(form, locale).join('\n')}`)));
+  const blocks: ModalBlock[] = [section(plain(`${t(locale, 'support.label.files')}: ${attachedLines(form.files, locale).join(', ')}`)), ...refusedBlocks(form, locale)];
   if (form.filesBy === 'modal' && takesFiles(form)) {
     // block_id and action_id 'files': the listener merges the uploaded files' ids as `files`.
     blocks.push(
@@ -128,7 +133,7 @@ export function supportFormModal(form: SupportFormScreen, locale: Locale): Slack
 export function supportReviewSlack(screen: SupportReviewScreen, locale: Locale): SlackMessage {
   const blocks: SlackBlock[] = [header(t(locale, 'support.review.title')), ...labelledFields(supportFacts(screen.facts, locale)), ...labelledFields(reviewFields(screen, locale))];
   for (const [label, value] of reviewTexts(screen, locale)) blocks.push(section(mrkdwn(`*${escapeMrkdwn(label)}*`)), section(plain(value || '—')));
-  blocks.push(...labelledFields([reviewFiles(screen, locale), reviewDesk(screen, locale)]));
+  blocks.push(...labelledFields([reviewFiles(screen, locale), reviewDesk(screen, locale)]), ...refusedBlocks(screen, locale));
   blocks.push(context([plain(t(locale, 'support.review.hint'))]));
   blocks.push(
     actions([

@@ -105,14 +105,20 @@ function fieldElements(field: SupportFieldView, locale: Locale): CardElement[] {
   return out;
 }
 
+/** "Not attached:" and each refused file with why, in attention colour; nothing when none was refused. */
+function refusedElements(screen: SupportFormScreen | SupportReviewScreen, locale: Locale): CardElement[] {
+  if (screen.refusedFiles.length === 0) return [];
+  return [
+    plainText(t(locale, 'support.files.refused'), { color: 'Attention', weight: 'Bolder' }, { spacing: 'Small' }),
+    ...refusedLines(screen, locale).map((line) => plainText(line, { color: 'Attention' }, { spacing: 'None' })),
+  ];
+}
+
 /** Files attached, files refused (with why), and how to attach more. */
 function filesPart(form: SupportFormScreen, locale: Locale): CardElement {
   const items: CardElement[] = [plainText(t(locale, 'support.label.files'), { weight: 'Bolder' })];
   for (const line of attachedLines(form.files, locale)) items.push(plainText(line, {}, { spacing: 'None' }));
-  if (form.refusedFiles.length > 0) {
-    items.push(plainText(t(locale, 'support.files.refused'), { color: 'Attention', weight: 'Bolder' }, { spacing: 'Small' }));
-    for (const line of refusedLines(form, locale)) items.push(plainText(line, { color: 'Attention' }, { spacing: 'None' }));
-  }
+  items.push(...refusedElements(form, locale));
   const how = filesHow(form, locale);
   if (how) items.push(plainText(how, { isSubtle: true }, { spacing: 'Small' }));
   return container(items, { separator: true, spacing: 'Medium' });
@@ -141,7 +147,10 @@ export function supportReviewTeams(screen: SupportReviewScreen, locale: Locale):
   for (const [label, value] of reviewTexts(screen, locale)) {
     body.push(plainText(label, { weight: 'Bolder' }, { spacing: 'Medium' }), plainText(value || '—', {}, { spacing: 'None' }));
   }
-  body.push(factsBlock([reviewFiles(screen, locale), reviewDesk(screen, locale)]));
+  // The files, those sent with the Review but refused right below them, then where it goes.
+  const [filesLabel, files] = reviewFiles(screen, locale);
+  const [deskLabel, desk] = reviewDesk(screen, locale);
+  body.push(container([labelled(filesLabel, files), ...refusedElements(screen, locale), labelled(deskLabel, desk)], { spacing: 'Medium' }));
   body.push(textBlock(t(locale, 'support.review.hint'), { isSubtle: true }));
   return adaptiveCard(body, {
     fallbackText: supportReviewText(screen, locale),

@@ -203,6 +203,8 @@ export function fieldErrorText(field: SupportFieldName, error: SupportFieldError
       return t(locale, 'support.error.notANumber', { example: amountExample(facts.currency, locale) });
     case 'negative':
       return t(locale, 'support.error.negative');
+    case 'zero':
+      return t(locale, 'support.error.zero');
     case 'aboveTotal':
       return t(locale, 'support.error.aboveTotal', { total: orderTotal(facts, locale) });
     case 'tooPrecise': {
@@ -334,16 +336,19 @@ export function fileLine(file: SupportFileView, locale: Locale): string {
   return `${shown(file.name, REQUEST_SHOWN.fileName)} (${fileSize(file.sizeBytes, locale)})`;
 }
 
-/** "big.zip: larger than 10 MB", "x.exe: this type of file is not accepted (accepted: pdf, png)". */
-export function refusalLine(refusal: SupportFileRefusalView, limits: SupportLimitsView, locale: Locale): string {
+/**
+ * "big.zip: larger than 10 MB", "x.exe: this type of file is not accepted (accepted: pdf, png)";
+ * without the limits (the review does not carry them): "big.zip: too large".
+ */
+export function refusalLine(refusal: SupportFileRefusalView, limits: SupportLimitsView | null, locale: Locale): string {
   const name = shown(refusal.name, REQUEST_SHOWN.fileName);
   switch (refusal.reason) {
     case 'tooLarge':
-      return t(locale, 'support.files.tooLarge', { name, max: fileSize(limits.maxFileBytes, locale) });
+      return limits ? t(locale, 'support.files.tooLarge', { name, max: fileSize(limits.maxFileBytes, locale) }) : t(locale, 'support.files.tooLargeNoLimit', { name });
     case 'type':
-      return t(locale, 'support.files.type', { name, types: fileTypesText(limits) });
+      return limits ? t(locale, 'support.files.type', { name, types: fileTypesText(limits) }) : t(locale, 'support.files.typeNoLimit', { name });
     case 'tooMany':
-      return t(locale, 'support.files.tooMany', { name, max: limits.maxFiles });
+      return limits ? t(locale, 'support.files.tooMany', { name, max: limits.maxFiles }) : t(locale, 'support.files.tooManyNoLimit', { name });
     case 'unreadable':
       return t(locale, 'support.files.unreadable', { name });
   }
@@ -361,9 +366,15 @@ export function attachedLines(files: readonly SupportFileView[], locale: Locale)
   return files.length === 0 ? [t(locale, 'support.files.none')] : listed(files, (f) => fileLine(f, locale), locale);
 }
 
-/** The files the last upload refused, each with why. */
-export function refusedLines(form: SupportFormScreen, locale: Locale): string[] {
-  return listed(form.refusedFiles, (r) => refusalLine(r, form.limits, locale), locale);
+/** The files refused (by the form's last upload, or sent with the Review), each with why. */
+export function refusedLines(screen: SupportFormScreen | SupportReviewScreen, locale: Locale): string[] {
+  const limits = screen.kind === 'supportForm' ? screen.limits : null;
+  return listed(screen.refusedFiles, (r) => refusalLine(r, limits, locale), locale);
+}
+
+/** "Not attached: x.exe: …; big.zip: …", one line (the text); nothing when none was refused. */
+export function refusedText(screen: SupportFormScreen | SupportReviewScreen, locale: Locale): string | null {
+  return screen.refusedFiles.length > 0 ? `${t(locale, 'support.files.refused')} ${refusedLines(screen, locale).join('; ')}` : null;
 }
 
 /** The limits of an upload: "pdf, png; up to 10 MB each; at most 5 files". */
@@ -407,7 +418,8 @@ export function supportFormText(form: SupportFormScreen, locale: Locale): string
     if (field.error) lines.push(`  ⚠ ${field.error}`);
   }
   lines.push(`${t(locale, 'support.label.files')}: ${attachedLines(form.files, locale).join(', ')}`);
-  if (form.refusedFiles.length > 0) lines.push(`${t(locale, 'support.files.refused')} ${refusedLines(form, locale).join('; ')}`);
+  const refused = refusedText(form, locale);
+  if (refused) lines.push(refused);
   const how = filesHow(form, locale);
   if (how) lines.push(how);
   return lines.join('\n');
@@ -459,8 +471,12 @@ export function reviewDesk(screen: SupportReviewScreen, locale: Locale): [string
 
 export function supportReviewText(screen: SupportReviewScreen, locale: Locale): string {
   const lines = [t(locale, 'support.review.title')];
-  const pairs = [...supportFacts(screen.facts, locale), ...reviewFields(screen, locale), ...reviewTexts(screen, locale, true), reviewFiles(screen, locale), reviewDesk(screen, locale)];
+  const pairs = [...supportFacts(screen.facts, locale), ...reviewFields(screen, locale), ...reviewTexts(screen, locale, true), reviewFiles(screen, locale)];
   for (const [label, value] of pairs) lines.push(`${label}: ${value}`);
+  const refused = refusedText(screen, locale);
+  if (refused) lines.push(refused);
+  const [deskLabel, desk] = reviewDesk(screen, locale);
+  lines.push(`${deskLabel}: ${desk}`);
   lines.push(t(locale, 'support.review.hint'));
   return lines.join('\n');
 }

@@ -5,6 +5,7 @@
  * fault and goes on to the turn's error path.
  */
 import type { TurnContext } from 'botbuilder';
+import { act } from '../cards/actions.js';
 import { notice, notices, purchaseNotices, type NoticeScreen } from '../cards/index.js';
 import { isRefusal, type Refusal, type RefusalCode, type RefusalOf } from '../services/refusal.js';
 import { show } from './ui.js';
@@ -30,7 +31,11 @@ const NOTICES: { [C in RefusalCode]: (refusal: RefusalOf<C>) => NoticeScreen } =
   order_not_found: (r) => notice('warning', 'cancel.refused.orderNotFound', { orderId: r.orderId || '—' }),
   order_of_another_customer: (r) => notice('warning', 'cancel.refused.otherCustomer', { orderId: r.orderId, customer: r.customerName }),
   not_cancellable: (r) => notice('warning', r.reason === 'software_plan' ? 'cancel.refused.softwarePlan' : 'cancel.refused.notCancellable', { title: r.title }),
-  window_passed: (r) => ({ ...notice('warning', 'cancel.refused.windowPassed', { orderId: r.orderId }), instants: { closedAt: r.closedAt } }),
+  // R20: past the window only a support request can help; its button opens the form filled in with this order.
+  window_passed: (r) => ({
+    ...notice('warning', 'cancel.refused.windowPassed', { orderId: r.orderId }, [{ labelKey: 'action.support', data: act.command('support', r.orderId) }]),
+    instants: { closedAt: r.closedAt },
+  }),
   already_cancelled: (r) => ({ ...notice('info', 'cancel.refused.alreadyCancelled', { orderId: r.orderId }), instants: { at: r.at } }),
   cancellation_in_progress: (r) => ({ ...notice('info', 'cancel.refused.inProgress', { orderId: r.orderId }), instants: { since: r.since } }),
   nothing_to_cancel: (r) => notice('info', 'cancel.refused.nothingToCancel', { title: r.title }),

@@ -3,7 +3,7 @@
  * services: the user's contact details as the channel knows them, and the files they sent.
  * The bot layer implements it per channel (bot/support-channel.ts: Teams member info and
  * attachments; Slack users.info and the modal's file input) and hands it to the flow, which
- * never asks which channel it is on.
+ * never reads a channel's payloads itself.
  */
 import type { TurnContext } from 'botbuilder';
 

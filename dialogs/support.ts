@@ -50,7 +50,7 @@ interface SupportState {
 }
 
 const FIELD_ERRORS: Record<SupportFieldProblem, SupportFormScreen['errors'][SupportFieldName]> = {
-  required: 'required', tooLong: 'tooLong', invalid: 'invalid', notANumber: 'notANumber', negative: 'negative', tooPrecise: 'tooPrecise', aboveTotal: 'aboveTotal',
+  required: 'required', tooLong: 'tooLong', invalid: 'invalid', notANumber: 'notANumber', negative: 'negative', zero: 'zero', tooPrecise: 'tooPrecise', aboveTotal: 'aboveTotal',
 };
 
 export class SupportDialog extends Dialog<{ args?: string }> {
@@ -183,19 +183,25 @@ export class SupportDialog extends Dialog<{ args?: string }> {
   }
 
   /** Review: the form checked (each problem shown beside its field), then exactly what will be filed. */
+  /**
+   * Review: the form checked first — a problem shows the form again at once, each beside its field
+   * (on Slack the modal reopens with the submission's trigger, valid for 3 seconds: no file is
+   * fetched before it) — then the files of this turn taken, then exactly what will be filed, with
+   * the files that could not be attached named (Edit to try others).
+   */
   private async review(dc: DialogContext, state: SupportState, fields: Partial<Record<SupportFieldName, string>>): Promise<DialogTurnResult> {
     const ctx = dc.context;
     const me = requireActor(ctx);
     state.values = { ...state.values!, ...fields };
-    const refused = await this.takeFiles(dc, state);
     const facts = await orRefuse(ctx, () => this.support.facts(me, state.orderId!));
     if (!facts) return dc.endDialog();
-    const checked = this.support.check(facts, state.values, localeOf(ctx));
-    if (!checked.ok || refused.length > 0) {
+    const checked = this.support.check(facts, state.values, localeOf(ctx), me.locale);
+    if (!checked.ok) {
       const errors: SupportFormScreen['errors'] = {};
-      if (!checked.ok) for (const [k, p] of Object.entries(checked.problems)) errors[k as SupportFieldName] = FIELD_ERRORS[p];
-      return this.showForm(dc, state, errors, facts, refused);
+      for (const [k, p] of Object.entries(checked.problems)) errors[k as SupportFieldName] = FIELD_ERRORS[p];
+      return this.showForm(dc, state, errors, facts);
     }
+    const refusedFiles = await this.takeFiles(dc, state);
     state.reviewId = randomUUID();
     state.reviewed = checked.form;
     const files = await this.support.files(me, state.draftId!);
@@ -211,6 +217,7 @@ export class SupportDialog extends Dialog<{ args?: string }> {
       amountMinor: f.amountMinor,
       contact: { name: f.contactName, email: f.contactEmail, phone: f.contactPhone },
       files: files.map((x) => ({ name: x.name, sizeBytes: x.sizeBytes })),
+      refusedFiles,
       desk: this.support.deskName,
     });
     return Dialog.EndOfTurn;

@@ -177,6 +177,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       if (!e[name]) throw new ConfigError(name, '— required when SUPPORT_DESK=zendesk');
     }
   }
+  // The API token travels in every request's Authorization header: never in clear text (but to a local stand-in).
+  if (e.ZENDESK_URL && !/^https:\/\//i.test(e.ZENDESK_URL) && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/i.test(e.ZENDESK_URL)) {
+    throw new ConfigError('ZENDESK_URL', '— must be https:// (http only for a local stand-in on 127.0.0.1 or localhost)');
+  }
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,

@@ -47,7 +47,8 @@ export interface JobDataByQueue {
   notifications: { notificationId: string };
   'link-expiry': { downloadLinkId: string };
   'cancellation-tracking': { cancellationId: string };
-  'support-tickets': { supportRequestId: string };
+  /** `filing`: which filing of the request (1, then one more per `support retry`): a job of an earlier filing changes nothing. */
+  'support-tickets': { supportRequestId: string; filing: number };
 }
 
 export type JobData<Q extends QueueName> = JobDataByQueue[Q];

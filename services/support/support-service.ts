@@ -25,7 +25,8 @@ import type { CustomerDirectory } from '../customers/directory.js';
 import { inTransaction, type Db } from '../db/pool.js';
 import { enqueueInTx } from '../jobs/outbox.js';
 import { JOB_NAMES, QUEUES } from '../jobs/queues.js';
-import { isOrderIdShaped, type PurchaseLedger } from '../ledger/purchase-ledger.js';
+import { isOrderIdShaped, orderStatusOf, type PurchaseLedger } from '../ledger/purchase-ledger.js';
+import { cancellationStateOf } from '../purchase/purchase-service.js';
 import { refuse } from '../refusal.js';
 import { parseAmount, type AmountProblem } from './amount.js';
 import { isSupportImpact, type DeskLimits, type SupportImpact } from './desk.js';
@@ -44,6 +45,8 @@ export interface SupportFacts {
   orderTotalMinor: number;
   /** The latest cancellation of the order that could not be completed (R20), if any. */
   cancellation: { id: string; reason: CancellationFailure; code: string | null; detail: string | null; creditMinor: number } | null;
+  /** R20: when the order's cancellation window closed, if it has (ISO); null while open or for a product that cannot be cancelled. */
+  windowClosedAt: string | null;
 }
 
 /** The form's fields as typed. */
@@ -59,7 +62,7 @@ export interface SupportFormInput {
 }
 
 export type SupportField = keyof SupportFormInput;
-export type SupportFieldProblem = 'required' | 'tooLong' | 'invalid' | AmountProblem | 'aboveTotal';
+export type SupportFieldProblem = 'required' | 'tooLong' | 'invalid' | AmountProblem | 'zero' | 'aboveTotal';
 
 /** A form that passed every check: what the review shows and Submit files. */
 export interface CheckedSupportForm {
@@ -193,6 +196,7 @@ export class SupportService {
     );
     const c = rows[0];
     const first = purchase.lines[0];
+    const window = cancellationStateOf({ status: orderStatusOf(purchase.status), purchasedAt: purchase.purchasedAt, lines: purchase.lines }, this.now());
     return {
       orderId: id,
       customerId: customer.id,
@@ -205,6 +209,7 @@ export class SupportService {
       currency: purchase.currency,
       orderTotalMinor: purchase.totalMinor,
       cancellation: c ? { id: c.id, reason: failureOf(c.status, c.failure_code), code: c.failure_code, detail: c.failure_detail, creditMinor: Number(c.credit_minor) } : null,
+      windowClosedAt: window.state === 'passed' ? (window.closedAt ?? null) : null,
     };
   }
 
@@ -235,10 +240,12 @@ export class SupportService {
 
   /**
    * The form checked against R21 and the desk's limits: each field's problem, or the form as it
-   * will be filed. `locale`: how the user writes numbers (the amount). The phone is read in the
-   * order's market when it has no country code.
+   * will be filed. `locale`: how the user writes numbers (the amount, in the language the form
+   * is shown in). `userLocale`: the user's own (`de-DE`): a phone number without a country code
+   * is read in its region first — the contact is the partner's own staff, who may file for a
+   * customer abroad — then in the order's market.
    */
-  check(facts: SupportFacts, input: Partial<Record<SupportField, unknown>>, locale: string):
+  check(facts: SupportFacts, input: Partial<Record<SupportField, unknown>>, locale: string, userLocale?: string):
     { ok: true; form: CheckedSupportForm } | { ok: false; problems: Partial<Record<SupportField, SupportFieldProblem>> } {
     const v = (k: SupportField) => clean(input[k]);
     const problems: Partial<Record<SupportField, SupportFieldProblem>> = {};
@@ -258,6 +265,7 @@ export class SupportService {
     let amountMinor = 0;
     const amount = parseAmount(v('amount'), facts.currency, locale);
     if (!amount.ok) problems.amount = amount.problem;
+    else if (amount.minor === 0) problems.amount = 'zero';
     else if (amount.minor > facts.orderTotalMinor) problems.amount = 'aboveTotal';
     else amountMinor = amount.minor;
     const email = v('contactEmail');
@@ -265,9 +273,12 @@ export class SupportService {
     else if (email.length > 254 || !validator.isEmail(email, { allow_display_name: false, require_tld: true, allow_ip_domain: false })) problems.contactEmail = 'invalid';
     let phone = v('contactPhone');
     if (phone !== '') {
-      const country = /^[A-Z]{2}$/.test(facts.market) ? (facts.market as CountryCode) : undefined;
-      const parsed = phone.length <= 40 ? parsePhoneNumberFromString(phone, country) : undefined;
-      if (!parsed?.isValid()) problems.contactPhone = 'invalid';
+      // Without a country code: read where the user is (their locale's region), else in the order's market.
+      const regions = [/[-_]([A-Za-z]{2})$/.exec(userLocale ?? '')?.[1]?.toUpperCase(), facts.market]
+        .filter((r): r is CountryCode => r !== undefined && /^[A-Z]{2}$/.test(r));
+      const parsed = phone.length > 40 ? undefined
+        : [...regions, undefined].map((r) => parsePhoneNumberFromString(phone, r)).find((p) => p?.isValid());
+      if (!parsed) problems.contactPhone = 'invalid';
       else phone = parsed.formatInternational();
     }
     if (Object.keys(problems).length > 0) return { ok: false, problems };
@@ -303,6 +314,7 @@ export class SupportService {
 
   /** The files attached to the form's draft so far. */
   async files(actor: Actor, draftKey: string): Promise<SupportFile[]> {
+    requireCapability(actor, 'support');
     const { rows } = await this.deps.db.query<{ id: string; filename: string; size_bytes: number }>(
       `SELECT id, filename, size_bytes FROM support_files
         WHERE partner_id = $1 AND user_id = $2 AND draft_key = $3 AND support_request_id IS NULL ORDER BY id`,
@@ -352,7 +364,7 @@ export class SupportService {
         at: now, partnerId: actor.partnerId, event: 'support_requested', outcome: 'ok', userId: actor.userId, customerId: facts.customerId, orderId: facts.orderId,
         detail: `support request ${id} (${f.impact}; ${f.amountMinor} ${facts.currency} minor units) to the ${this.deps.desk.name} desk`,
       }, tx);
-      await enqueueInTx(tx, { queue: QUEUES.supportTickets, name: JOB_NAMES['support-tickets'], jobId: filingJobId(id, 1), data: { supportRequestId: id } });
+      await enqueueInTx(tx, { queue: QUEUES.supportTickets, name: JOB_NAMES['support-tickets'], jobId: filingJobId(id, 1), data: { supportRequestId: id, filing: 1 } });
       const request = await this.view(tx, actor, { id });
       return { status: 'queued' as const, request: request! };
     });
@@ -370,6 +382,7 @@ export class SupportService {
 
   /** Whether the user has filed any request (for "My requests"). */
   async hasRequests(actor: Actor): Promise<boolean> {
+    requireCapability(actor, 'support');
     const { rows } = await this.deps.db.query('SELECT 1 FROM support_requests WHERE partner_id = $1 AND requested_by = $2 LIMIT 1', [actor.partnerId, actor.userId]);
     return rows.length > 0;
   }
@@ -394,10 +407,10 @@ export class SupportService {
       const now = this.now();
       const filings = row.filings + 1;
       await tx.query(
-        "UPDATE support_requests SET status = 'queued', status_at = $2, filings = $3, attempts = 0, failure_reason = NULL WHERE id = $1",
+        "UPDATE support_requests SET status = 'queued', status_at = $2, filings = $3, attempts = 0, failure_reason = NULL, last_attempt_at = NULL WHERE id = $1",
         [id, now, filings],
       );
-      await enqueueInTx(tx, { queue: QUEUES.supportTickets, name: JOB_NAMES['support-tickets'], jobId: filingJobId(id, filings), data: { supportRequestId: id } });
+      await enqueueInTx(tx, { queue: QUEUES.supportTickets, name: JOB_NAMES['support-tickets'], jobId: filingJobId(id, filings), data: { supportRequestId: id, filing: filings } });
       return (await this.view(tx, actor, { id }))!;
     });
   }

@@ -14,6 +14,8 @@ import { currencyDigits } from './amount.js';
 
 export interface TicketSource {
   id: string;
+  /** The request's key at the desk (a UUID): the same on every try and every filing, unique beyond this database. */
+  deskKey: string;
   partnerId: string;
   orderId: string;
   customerName: string;
@@ -76,17 +78,18 @@ export function ticketBody(s: TicketSource): string {
   return [s.description, '', '— Facts —', ...facts, '', '— Partner Center hand-off —', partnerCenterHandoff(s)].join('\n');
 }
 
-/** The desk request for a support request (the idempotency key is the request's own: the same on every try and every filing). */
+/** The desk request for a support request (its key is the request's own: the same on every try and every filing). */
 export function ticketRequest(s: TicketSource, attachments: TicketAttachment[]): TicketRequest {
   return {
-    idempotencyKey: `csp-support-${s.partnerId}-${s.id}`,
-    externalId: `csp-support-${s.id}`,
+    idempotencyKey: `csp-support-${s.deskKey}`,
+    externalId: `csp-support-${s.deskKey}`,
     problemType: PROBLEM_TYPE,
     impact: s.impact,
     title: s.title,
     body: ticketBody(s),
     requester: { name: s.contactName, email: s.contactEmail, phone: s.contactPhone || null },
-    tags: ['csp_refund', `order_${s.orderId.toLowerCase()}`.slice(0, 80), `impact_${s.impact}`],
+    // The partner's tag keeps one desk's tickets of several partners apart.
+    tags: ['csp_refund', `order_${s.orderId.toLowerCase()}`.slice(0, 80), `impact_${s.impact}`, `csp_partner_${s.partnerId}`],
     attachments,
   };
 }
@@ -103,16 +106,31 @@ const FAILURE_WORDS: Record<string, string> = {
 /**
  * What the form is pre-filled with (R21: everything the conversation knows), in English like
  * the ticket: a title naming the order, a description and — after a cancellation that could
- * not be completed — the refund reason saying why. The user edits them as they like.
+ * not be completed, or for an order whose cancellation window has closed (R20) — the refund
+ * reason saying why. The user edits them as they like.
  */
-export function draftTexts(f: { orderId: string; productTitle: string; customerName: string; cancellation: { reason: string; code: string | null } | null }, titleMax: number): { title: string; description: string; refundReason: string } {
+export function draftTexts(
+  f: { orderId: string; productTitle: string; customerName: string; cancellation: { reason: string; code: string | null } | null; windowClosedAt: string | null },
+  titleMax: number,
+): { title: string; description: string; refundReason: string } {
   const title = `Refund for order ${f.orderId} – ${f.productTitle}`;
-  const why = f.cancellation ? `${FAILURE_WORDS[f.cancellation.reason] ?? f.cancellation.reason}${f.cancellation.code ? ` (code ${f.cancellation.code})` : ''}` : null;
-  return {
-    title: title.length <= titleMax ? title : `${title.slice(0, titleMax - 1)}…`,
-    description: why
-      ? `The cancellation of order ${f.orderId} (${f.productTitle}) for ${f.customerName} could not be completed: ${why}. We ask for a refund of the amount requested.`
-      : `We ask for a refund for order ${f.orderId} (${f.productTitle}) for ${f.customerName}.`,
-    refundReason: why ? `Cancellation could not be completed: ${why}.` : '',
-  };
+  const order = `order ${f.orderId} (${f.productTitle}) for ${f.customerName}`;
+  const clamp = (t: string) => (t.length <= titleMax ? t : `${t.slice(0, titleMax - 1)}…`);
+  if (f.cancellation) {
+    const why = `${FAILURE_WORDS[f.cancellation.reason] ?? f.cancellation.reason}${f.cancellation.code ? ` (code ${f.cancellation.code})` : ''}`;
+    return {
+      title: clamp(title),
+      description: `The cancellation of ${order} could not be completed: ${why}. We ask for a refund of the amount requested.`,
+      refundReason: `Cancellation could not be completed: ${why}.`,
+    };
+  }
+  if (f.windowClosedAt) {
+    const closed = `its cancellation window closed on ${f.windowClosedAt.slice(0, 10)}`;
+    return {
+      title: clamp(title),
+      description: `The customer asks to cancel ${order}, but ${closed}. We ask for a refund of the amount requested.`,
+      refundReason: `Cancellation requested after the cancellation window closed (${f.windowClosedAt.slice(0, 10)}).`,
+    };
+  }
+  return { title: clamp(title), description: `We ask for a refund for ${order}.`, refundReason: '' };
 }

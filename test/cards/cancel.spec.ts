@@ -417,14 +417,14 @@ describe('cards: cancelling a purchase (R14–R20)', () => {
         if (reason === 'timed_out') {
           assert.match(all, /Until it finishes, the order is not cancelled: its activation keys and download links still work\./);
           assert.match(all, /If Partner Center shows the order cancelled, cancel it here again: I then revoke its keys and links and book the credit\./);
-          assert.match(all, /If it does not finish, file a support request in Partner Center \(Help \+ support → New request\), quoting:/);
+          assert.match(all, /If it does not finish, file a support request — here with Request support, or in Partner Center \(Help \+ support → New request\) — quoting:/);
         } else {
           assert.match(all, /The order is not cancelled: its activation keys and download links still work\./);
-          assert.match(all, /To go on, file a support request in Partner Center \(Help \+ support → New request\), quoting:/);
+          assert.match(all, /To go on, file a support request — here with Request support \(filled in with what follows\), or in Partner Center \(Help \+ support → New request\) — quoting:/);
         }
         for (const fact of [/Order ID: ORD-2025-200000/, /Cancellation reference: 5b0c6f7e-3d1a-4e2b-9c8d-7a6b5c4d3e2f/, /Error code: 900117/]) assert.match(fallbackText(screen, 'en'), fact);
         assert.match(texts(slack(screen).blocks).join('\n'), /5b0c6f7e-3d1a-4e2b-9c8d-7a6b5c4d3e2f/);
-        assert.match(seen(screen, 'de'), /Supportanfrage im Partner Center \(Hilfe \+ Support → Neue Anfrage\)/);
+        assert.match(seen(screen, 'de'), /Supportanfrage – hier mit „Supportanfrage stellen“.* oder im Partner Center \(Hilfe \+ Support → Neue Anfrage\)/);
         assert.match(seen(screen, 'de'), /Stornierungsreferenz: 5b0c6f7e/);
         // R20: the support request of this order, from here: a button and the command.
         const expected = [{ action: 'command', command: 'support', args: 'ORD-2025-200000' }, { action: 'command', command: 'orders', args: contoso.id }];

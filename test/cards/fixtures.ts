@@ -455,6 +455,7 @@ export function supportReviewScreen(over: Partial<SupportReviewScreen> = {}): Su
     amountMinor: 342000,
     contact: { name: 'Ada Lovelace', email: 'ada@contoso.example', phone: '+49 30 1234567' },
     files: [{ name: 'invoice-2025-03.pdf', sizeBytes: 1_258_291 }, { name: 'screenshot.png', sizeBytes: 348_160 }],
+    refusedFiles: [],
     desk: 'embedded',
     ...over,
   };
@@ -548,6 +549,12 @@ export function supportScreens(): Array<{ name: string; screen: Screen }> {
       }),
     },
     { name: 'supportReview', screen: supportReviewScreen() },
+    {
+      name: 'supportReview (files refused)',
+      screen: supportReviewScreen({
+        refusedFiles: [{ name: 'setup.exe', reason: 'type' }, { name: 'dump.zip', reason: 'tooLarge' }, { name: 'sixth.pdf', reason: 'tooMany' }, { name: 'broken.pdf', reason: 'unreadable' }],
+      }),
+    },
     { name: 'supportReview (Zendesk, no phone, no files, no cancellation)', screen: supportReviewScreen({ desk: 'zendesk', contact: { name: 'Ada Lovelace', email: 'ada@contoso.example', phone: '' }, files: [], facts: supportFacts({ cancellation: null }) }) },
     {
       name: 'supportReview (long)',
@@ -556,6 +563,7 @@ export function supportScreens(): Array<{ name: string; screen: Screen }> {
         title: umlauts(400), description: umlauts(10_000), refundReason: umlauts(5000),
         contact: { name: umlauts(300), email: umlauts(300), phone: umlauts(300) },
         files: Array.from({ length: 30 }, (_, i) => ({ name: `${'scan-'.repeat(40)}${i}.pdf`, sizeBytes: 9 * MB })),
+        refusedFiles: Array.from({ length: 30 }, (_, i) => ({ name: `${umlauts(200)}${i}.pdf`, reason: 'unreadable' as const })),
         desk: 'x'.repeat(300),
       }),
     },

@@ -249,6 +249,7 @@ describe('cards: support requests (R20, R21)', () => {
         ['refundReason', 'tooLong', 'Too long: at most 1,000 characters.', 'Zu lang: höchstens 1.000 Zeichen.'],
         ['amount', 'notANumber', 'Not an amount: write it like 1,234.56.', 'Kein gültiger Betrag: Schreiben Sie ihn etwa so: 1.234,56.'],
         ['amount', 'negative', 'The amount cannot be negative.', 'Der Betrag darf nicht negativ sein.'],
+        ['amount', 'zero', 'Enter the amount to refund: it must be more than zero.', 'Geben Sie den zu erstattenden Betrag ein: Er muss größer als null sein.'],
         ['amount', 'aboveTotal', 'More than the order total: at most €3,420.00.', 'Mehr als die Bestellsumme: höchstens 3.420,00\u00a0€.'],
         ['amount', 'tooPrecise', 'Too many decimal places: EUR amounts have at most 2.', 'Zu viele Nachkommastellen: Beträge in EUR haben höchstens 2.'],
         ['contactName', 'required', 'Please fill this in.', 'Bitte füllen Sie dieses Feld aus.'],
@@ -374,6 +375,39 @@ describe('cards: support requests (R20, R21)', () => {
       assert.match(seen(zendesk, 'de'), /Geht an: Zendesk/);
       assert.match(fallbackText(zendesk, 'en'), /Contact phone: —/);
       assert.match(fallbackText(zendesk, 'en'), /Files: None/);
+    });
+
+    it('files sent with the Review but not attached: right below the Files line, each with why, as a warning; nothing when none was refused', () => {
+      const screen = supportReviewScreen({
+        refusedFiles: [{ name: 'setup.exe', reason: 'type' }, { name: 'dump.zip', reason: 'tooLarge' }, { name: 'sixth.pdf', reason: 'tooMany' }, { name: 'broken.pdf', reason: 'unreadable' }],
+      });
+      // The review carries no limits: why, without them (the form, after Edit, says what is taken).
+      const refused = ['setup.exe: this type of file is not accepted', 'dump.zip: too large', 'sixth.pdf: too many files', 'broken.pdf: the file could not be read; send it again'];
+      // Teams: "Not attached:" and each file in attention colour, between the Files line and "Goes to".
+      const card = teams(screen).body;
+      const body = lines(card);
+      const at = body.findIndex((l) => l.startsWith('Files: invoice-2025-03.pdf'));
+      assert.ok(at > 0);
+      assert.deepEqual(body.slice(at + 1, at + 6), ['Not attached:', ...refused]);
+      assert.match(body[at + 6]!, /^Goes to: /);
+      const runs = objects(card).filter((o) => o.type === 'TextRun' && ['Not attached:', ...refused].includes(String(o.text)));
+      assert.deepEqual(runs.map((o) => o.color), Array(5).fill('Attention'));
+      // Slack: a :warning: section, one file a line, right after the Files field.
+      const blocks = slack(screen).blocks as Array<{ type: string; text?: { type: string; text: string }; fields?: Array<{ text: string }> }>;
+      const files = blocks.findIndex((b) => b.fields?.some((f) => f.text === '*Files*'));
+      assert.ok(files > 0);
+      assert.deepEqual(blocks[files + 1]!.text, { type: 'plain_text', text: `:warning: Not attached:\n${refused.join('\n')}`, emoji: true });
+      // The text: the line after the Files line.
+      const text = fallbackText(screen, 'en').split('\n');
+      const filesLine = text.findIndex((l) => l.startsWith('Files: '));
+      assert.deepEqual(text.slice(filesLine + 1, filesLine + 3), [`Not attached: ${refused.join('; ')}`, "Goes to: the bot's support desk"]);
+      assert.match(seen(screen, 'de'), /Nicht angehängt:[^]*setup\.exe: Dieser Dateityp wird nicht angenommen[^]*dump\.zip: zu groß[^]*sixth\.pdf: zu viele Dateien/);
+      // Many: the first ten, the rest counted.
+      const many = supportReviewScreen({ refusedFiles: Array.from({ length: 13 }, (_, i) => ({ name: `f${i}.exe`, reason: 'type' as const })) });
+      assert.equal(count(seen(many), /and 3 more/), 3);
+      // None refused: no word of it.
+      assert.doesNotMatch(seen(supportReviewScreen()), /Not attached|:warning:/);
+      assert.equal(objects(teams(supportReviewScreen()).body).filter((o) => o.color === 'Attention').length, 0);
     });
 
     it('Submit (positive) sends only the review id; Edit goes back to the form; Cancel stops', () => {
@@ -547,7 +581,7 @@ describe('cards: support requests (R20, R21)', () => {
     const screens: Screen[] = [
       supportStartScreen({ candidates: [{ orderId: evil, title: evil, customerName: evil, reason: 'failed', at: evil }] }),
       supportForm({ facts, values: supportValues({ title: evil, description: evil, refundReason: evil, amount: evil, contactName: evil, contactEmail: evil, contactPhone: evil }), files: [{ name: evil, sizeBytes: 1 }], refusedFiles: [{ name: evil, reason: 'type' }], filesBy: 'modal' }),
-      supportReviewScreen({ facts, title: evil, description: evil, refundReason: evil, contact: { name: evil, email: evil, phone: evil }, files: [{ name: evil, sizeBytes: 1 }], desk: evil }),
+      supportReviewScreen({ facts, title: evil, description: evil, refundReason: evil, contact: { name: evil, email: evil, phone: evil }, files: [{ name: evil, sizeBytes: 1 }], refusedFiles: [{ name: evil, reason: 'type' }], desk: evil }),
       supportSubmittedScreen({ requestId: evil, orderId: evil }),
       supportListScreen({ requests: [supportRow(0, { requestId: evil, orderId: evil, title: evil, customerName: evil, ticketNumber: evil })] }),
       supportFiledScreen({ requestId: evil, orderId: evil, title: evil, ticketNumber: evil }),

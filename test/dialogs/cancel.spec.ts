@@ -135,7 +135,11 @@ describe('dialogs/cancel (Teams turn table)', function () {
     assert.match(await turn({ text: `cancel ${plan}` }), /cannot be cancelled: software plans \(SUSE Linux, Red Hat\)/);
     const old = await buy();
     await db.query("UPDATE purchases SET purchased_at = now() - interval '61 days' WHERE order_id = $1", [old]);
-    assert.match(await turn({ text: `cancel ${old}` }), new RegExp(`Order ${old} can no longer be cancelled: its cancellation window closed on .* UTC`));
+    const late = await turnRaw({ text: `cancel ${old}` });
+    assert.match(cardText(late), new RegExp(`Order ${old} can no longer be cancelled: its cancellation window closed on .* UTC\\. If it must be refunded anyway, file a support request: select Request support`));
+    // R20: the support request from chat, filled in with this order.
+    const support = [...JSON.stringify(late).matchAll(/"type":"Action\.Submit","title":"Request support","data":(\{[^}]*\})/g)].map((m) => JSON.parse(m[1]!) as unknown);
+    assert.deepEqual(support, [{ action: 'command', command: 'support', args: old }]);
     const gone = await buy();
     await db.query("UPDATE purchases SET status = 'cancelled', status_at = now() WHERE order_id = $1", [gone]);
     assert.match(await turn({ text: `cancel ${gone}` }), new RegExp(`Order ${gone} was cancelled already`));

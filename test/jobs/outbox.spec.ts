@@ -55,7 +55,7 @@ describe('services/jobs/outbox', function () {
     });
 
     it('stores the same intent once, however often it is written', async () => {
-      const intent = { queue: QUEUES.supportTickets, name: 'file', jobId: 'ticket-9', data: { supportRequestId: '9' } } as const;
+      const intent = { queue: QUEUES.supportTickets, name: 'file', jobId: 'ticket-9', data: { supportRequestId: '9', filing: 1 } } as const;
       assert.equal(await enqueueInTx(db, intent), true);
       assert.equal(await enqueueInTx(db, intent), false);
       const { rows } = await db.query('SELECT 1 FROM job_outbox');

@@ -87,8 +87,8 @@ describe('services/jobs/queues', () => {
         );
         try {
           const q = backend.queue(QUEUES.supportTickets);
-          await q.add('file', { supportRequestId: 'retry' }, { jobId: 'ticket-retry' });
-          await q.add('file', { supportRequestId: 'refuse' }, { jobId: 'ticket-refuse' });
+          await q.add('file', { supportRequestId: 'retry', filing: 1 }, { jobId: 'ticket-retry' });
+          await q.add('file', { supportRequestId: 'refuse', filing: 1 }, { jobId: 'ticket-refuse' });
           // The base delay is a minute: only the error's retryAfterMs can make the retry come this soon.
           await eventually(async () => (await q.getJobState('ticket-retry')) === 'completed', { what: 'retried job completed' });
           await eventually(async () => (await q.getJobState('ticket-refuse')) === 'failed', { what: 'refused job failed' });

@@ -3,6 +3,7 @@ import type { Role } from '../../services/access/roles.js';
 import { isRefusal } from '../../services/refusal.js';
 import { SupportDeskError, type FiledTicket, type SupportDesk, type TicketRequest } from '../../services/support/desk.js';
 import { RetryLaterError } from '../../services/jobs/queues.js';
+import { draftTexts } from '../../services/support/ticket.js';
 import { givePersonalChat } from '../cancellation/fixtures.js';
 import { createCustomer, createPartner, type TestCustomer } from '../commerce/factories.js';
 import { actorOf, createWorld, type World } from '../purchase/fixtures.js';
@@ -128,12 +129,16 @@ describe('services/support — support requests (R20, R21)', () => {
       assert.equal(problems(aForm({ amount: 'ten euros' })).amount, 'notANumber');
       assert.equal(problems(aForm({ amount: '1.005' })).amount, 'tooPrecise');
       assert.equal(problems(aForm({ amount: ' ' })).amount, 'required');
+      assert.equal(problems(aForm({ amount: '0,00' }), 'de').amount, 'zero', 'nothing to refund');
     });
 
     it('an invalid email or phone, checked by validator.js and libphonenumber', () => {
       for (const email of ['alex', 'alex@', 'alex@contoso', 'a b@contoso.com', '<alex@contoso.com>']) assert.equal(problems(aForm({ contactEmail: email })).contactEmail, 'invalid', email);
       for (const phone of ['12', '+49 1', 'call me', '+1 555']) assert.equal(problems(aForm({ contactPhone: phone })).contactPhone, 'invalid', phone);
       assert.deepEqual(problems(aForm({ contactPhone: '' })), {}, 'the phone is optional');
+      // A number without a country code is read where the user is (de-DE), not where the customer is.
+      const us = h.service.check({ ...facts, market: 'US' }, aForm({ contactPhone: '030 1234567' }), 'de', 'de-DE');
+      assert.ok(us.ok && us.form.contactPhone === '+49 30 1234567', JSON.stringify(us));
       assert.equal(problems(aForm({ contactEmail: '' })).contactEmail, 'required');
     });
 
@@ -274,6 +279,79 @@ describe('services/support — support requests (R20, R21)', () => {
       const [row] = await requestRows(db, orderId);
       assert.deepEqual({ status: row?.status, reason: row?.failure_reason }, { status: 'failed', reason: 'unavailable' });
       assert.deepEqual((await supportNotifications(db, requestId)).map((n) => n.message.reason), ['unavailable']);
+    });
+  });
+  describe('R20 without a failed cancellation: the window has passed', () => {
+    it('the facts say when the window closed, and the form is pre-filled with it', async () => {
+      const c = await newCustomer();
+      const orderId = await anOrder(db, h, w.a, c);
+      await db.query("UPDATE purchases SET purchased_at = now() - interval '61 days' WHERE order_id = $1", [orderId]);
+      const facts = await h.service.facts(user(), orderId);
+      assert.equal(facts.cancellation, null);
+      assert.ok(facts.windowClosedAt && new Date(facts.windowClosedAt) < new Date(), `closed: ${facts.windowClosedAt}`);
+      const texts = draftTexts(facts, 150);
+      assert.match(texts.refundReason, /after the cancellation window closed/);
+      const fresh = await h.service.facts(user(), await anOrder(db, h, w.a, c));
+      assert.equal(fresh.windowClosedAt, null, 'an order inside its window');
+    });
+  });
+
+  describe('filings: the desk key, a left-over job of an earlier filing, lost jobs', () => {
+    async function queued(service = h.service) {
+      const c = await newCustomer();
+      const orderId = await anOrder(db, h, w.a, c);
+      const checked = service.check(await service.facts(user(), orderId), aForm({ amount: '1.00' }), 'en');
+      assert.ok(checked.ok);
+      const { request } = await service.submit(user(), { reviewId: newKey(), draftKey: newKey(), orderId, cancellationId: null, form: checked.form });
+      return { orderId, requestId: request.requestId };
+    }
+
+    it('the desk is asked with the request\'s own UUID (not its number in this database), the same on every filing', async () => {
+      const desk = new ScriptedDesk();
+      const s = createSupportHarness(db, { desk });
+      const { requestId } = await queued(s.service);
+      desk.answers.push(() => {
+        throw new SupportDeskError('rejected', '422');
+      });
+      await s.filing.file(requestId, { lastAttempt: false });
+      await s.service.refile(user(), requestId);
+      desk.answers.push(() => ({ ticketNumber: '#1', url: null, status: 'new', existing: false }));
+      await s.filing.file(requestId, { lastAttempt: false, filing: 2 });
+      const { rows: [row] } = await db.query<{ desk_key: string }>('SELECT desk_key FROM support_requests WHERE id = $1', [requestId]);
+      assert.deepEqual(desk.requests.map((r) => r.idempotencyKey), [`csp-support-${row!.desk_key}`, `csp-support-${row!.desk_key}`]);
+      assert.equal(desk.requests[0]!.externalId, `csp-support-${row!.desk_key}`);
+      assert.ok(desk.requests[0]!.tags.includes(`csp_partner_${w.a.partnerId}`), 'the partner\'s tag');
+    });
+
+    it('a left-over job of filing 1 after `support retry` started filing 2: it changes nothing, tells nobody', async () => {
+      const desk = new ScriptedDesk();
+      const s = createSupportHarness(db, { desk });
+      const { orderId, requestId } = await queued(s.service);
+      desk.answers.push(() => {
+        throw new SupportDeskError('unauthorized', '401');
+      });
+      await s.filing.file(requestId, { lastAttempt: false, filing: 1 });
+      await s.service.refile(user(), requestId);
+      // The old job's last attempt comes round: superseded, the desk not even asked.
+      assert.deepEqual(await s.filing.file(requestId, { lastAttempt: true, filing: 1 }), { status: 'superseded' });
+      assert.equal(desk.requests.length, 1);
+      const [row] = await requestRows(db, orderId);
+      assert.deepEqual({ status: row?.status, filings: row?.filings }, { status: 'queued', filings: 2 });
+      assert.equal((await supportNotifications(db, requestId)).length, 1, 'only the first filing\'s failure was told');
+    });
+
+    it('the sweep gives a queued request whose job was lost a new job (once), and leaves one tried lately alone', async () => {
+      const { requestId: lost } = await queued();
+      const { requestId: recent } = await queued();
+      await db.query("UPDATE support_requests SET status_at = now() - interval '2 hours', last_attempt_at = NULL WHERE id = $1", [lost]);
+      await db.query("UPDATE support_requests SET status_at = now() - interval '2 hours', last_attempt_at = now() - interval '5 minutes' WHERE id = $1", [recent]);
+      const swept = await h.filing.sweep();
+      assert.ok(swept.includes(lost));
+      assert.ok(!swept.includes(recent));
+      assert.ok(!(await h.filing.sweep()).includes(lost), 'not again at once: its new job has time to run');
+      const { rows } = await db.query("SELECT job_id, data FROM job_outbox WHERE queue = 'support-tickets' AND data->>'supportRequestId' = $1 ORDER BY id", [lost]);
+      assert.deepEqual(rows.map((r) => r.job_id), [`support-${lost}-1`, `support-${lost}-1-s1`]);
+      assert.deepEqual(rows[1].data, { supportRequestId: lost, filing: 1 });
     });
   });
 });

@@ -38,9 +38,15 @@ CREATE TABLE support_requests (
   -- refused it or did not answer through the retries (kept; `support retry` queues it again).
   status              text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'filed', 'failed')),
   status_at           timestamptz NOT NULL,
-  -- Each filing (the first, and each `support retry`) is its own job; the desk's idempotency key is the request's.
+  -- The request's key at the desk (its idempotency key and external id): unique beyond this database,
+  -- so a reset database or a second installation filing to the same desk never meets another's ticket.
+  desk_key            uuid NOT NULL DEFAULT gen_random_uuid() UNIQUE,
+  -- Each filing (the first, and each `support retry`) is its own job; the desk's key stays the request's.
   filings             integer NOT NULL DEFAULT 1 CHECK (filings >= 1),
   attempts            integer NOT NULL DEFAULT 0,
+  -- When a filing job last tried (or the sweep last gave it a job): a queued request long past it has lost its job.
+  last_attempt_at     timestamptz,
+  sweeps              integer NOT NULL DEFAULT 0,
   last_error          text CHECK (length(last_error) <= 500),
   failure_reason      text CHECK (failure_reason IN ('unauthorized', 'rejected', 'unavailable')),
   ticket_number       text CHECK (length(ticket_number) <= 100),
@@ -51,6 +57,7 @@ CREATE TABLE support_requests (
   FOREIGN KEY (partner_id, order_id) REFERENCES purchases (partner_id, order_id) ON DELETE CASCADE
 );
 CREATE INDEX support_requests_requester ON support_requests (partner_id, requested_by, requested_at DESC);
+CREATE INDEX support_requests_queued ON support_requests (status_at) WHERE status = 'queued';
 
 -- Files: uploaded while the form is open (draft_key: the form's draft, no request yet), then
 -- attached to the request on Submit. Unclaimed drafts are pruned by housekeeping after a day.
