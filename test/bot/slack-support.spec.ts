@@ -373,6 +373,34 @@ describe('bot: support requests over Slack (R20, R21), to the ticket number in t
       assert.deepEqual((await filesOf(partner.userId)).filter((f) => f.draft_key === JSON.parse(view.private_metadata).draftId), []);
     });
 
+    it('/csp cancel at the start list and at the review: stopped; their buttons then start nothing and file nothing', async () => {
+      const { orderId } = await orderNeedingInformation();
+      // At the start list.
+      await post(createSlashCommand({ teamId: TEAM, userId: USER, text: 'support', responseUrl: fake.responseUrl('c/1') }));
+      const list = await answer((c) => c.path.endsWith('c/1'));
+      const fileIt = buttons(list).find((b) => JSON.parse(b.value).action === 'support.order' && JSON.parse(b.value).orderId === orderId);
+      assert.ok(fileIt, texts(list));
+      await post(createSlashCommand({ teamId: TEAM, userId: USER, text: 'cancel', responseUrl: fake.responseUrl('c/2') }));
+      assert.match(texts(await answer((c) => c.path.endsWith('c/2'))), /Stopped\. Nothing was changed\./);
+      fake.calls.length = 0;
+      await post(createBlockAction({ teamId: TEAM, userId: USER, value: fileIt.value, actionId: fileIt.action_id, responseUrl: fake.responseUrl('c/3') }));
+      assert.match(texts(await answer((c) => c.path.endsWith('c/3') || c.method === 'views.open')), /That button no longer works/);
+      assert.equal(fake.callsTo('views.open').length, 0, 'no form opened');
+
+      // At the review.
+      const { view } = await openForm(orderId);
+      await submitView(view, filledIn(view));
+      const review = await answer(dm(USER));
+      const submit = buttons(review).find((b) => JSON.parse(b.value).action === 'support.submit');
+      assert.ok(submit, texts(review));
+      await post(createSlashCommand({ teamId: TEAM, userId: USER, text: 'cancel', responseUrl: fake.responseUrl('c/4') }));
+      assert.match(texts(await answer((c) => c.path.endsWith('c/4'))), /Stopped\. Nothing was changed\./);
+      fake.calls.length = 0;
+      await post(createBlockAction({ teamId: TEAM, userId: USER, value: submit.value, actionId: submit.action_id, channelId: `D${USER}`, responseUrl: fake.responseUrl('c/5') }));
+      assert.match(texts(await answer((c) => c.path.endsWith('c/5') || c.method === 'chat.postMessage')), /That button no longer works/);
+      assert.deepEqual(await requestsOf(orderId), [], 'nothing filed');
+    });
+
     it('/csp stop, then a new form: the old modal submitted is stale, the new one still works', async () => {
       const { orderId } = await orderNeedingInformation();
       const { view: old } = await openForm(orderId);
