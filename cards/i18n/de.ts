@@ -490,7 +490,7 @@ export const de: { readonly [K in MessageKey]: string } = {
   'support.failed.title': 'Supportanfrage nicht eingereicht',
   'support.failed.unauthorized':
     'Ihre Supportanfrage {requestId} zur Bestellung {orderId} ({title}) konnte nicht eingereicht werden: Der Support-Desk hat die Anmeldedaten des Bots abgelehnt. Ein Administrator muss die Konfiguration des Support-Desks prüfen.',
-  'support.failed.rejected': 'Ihre Supportanfrage {requestId} zur Bestellung {orderId} ({title}) konnte nicht eingereicht werden: Der Support-Desk hat ihren Inhalt abgelehnt.',
+  'support.failed.rejected': 'Ihre Supportanfrage {requestId} zur Bestellung {orderId} ({title}) konnte nicht eingereicht werden: Der Support-Desk hat ihren Inhalt abgelehnt (den Grund des Desks findet ein Administrator im Protokoll des Bots). Um ihren Inhalt zu ändern, stellen Sie eine neue Anfrage zur Bestellung.',
   'support.failed.unavailable': 'Ihre Supportanfrage {requestId} zur Bestellung {orderId} ({title}) konnte nicht eingereicht werden: Der Support-Desk hat trotz mehrerer Versuche nicht geantwortet.',
   'support.failed.kept': 'Die Anfrage bleibt gespeichert: Reichen Sie sie mit {command} erneut ein.',
   'support.refused.requestNotFound': 'Es gibt keine Supportanfrage {requestId} von Ihnen.',

@@ -481,7 +481,7 @@ export const en = {
   'support.failed.title': 'Support request not filed',
   'support.failed.unauthorized':
     "Your support request {requestId} for order {orderId} ({title}) could not be filed: the support desk refused the bot's credentials. An administrator must check the support desk configuration.",
-  'support.failed.rejected': 'Your support request {requestId} for order {orderId} ({title}) could not be filed: the support desk refused its content.',
+  'support.failed.rejected': 'Your support request {requestId} for order {orderId} ({title}) could not be filed: the support desk refused its content (an administrator finds the desk\'s reason in the bot\'s log). To change what it says, file a new request for the order.',
   'support.failed.unavailable': 'Your support request {requestId} for order {orderId} ({title}) could not be filed: the support desk did not answer, though I tried several times.',
   'support.failed.kept': 'The request is kept: file it again with {command}.',
   'support.refused.requestNotFound': 'There is no support request {requestId} of yours.',

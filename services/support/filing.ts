@@ -131,7 +131,8 @@ export class SupportFiling {
     } catch (err) {
       const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       if (isSupportDeskError(err) && !err.retryable) {
-        this.deps.logger.warn({ supportRequestId: id, desk: this.deps.desk.name, kind: err.kind, status: err.details.status }, 'the support desk refused the request');
+        // The desk's reason (its error summarised; a desk never puts its credentials in it) is for the administrator.
+        this.deps.logger.warn({ supportRequestId: id, desk: this.deps.desk.name, kind: err.kind, status: err.details.status, reason: err.message }, 'the support desk refused the request');
         const reason = err.kind === 'unauthorized' ? 'unauthorized' : 'rejected';
         await this.fail(id, reason, message, filing);
         return { status: 'failed', reason };

@@ -513,7 +513,7 @@ describe('cards: support requests (R20, R21)', () => {
   describe('supportFailed (a notification)', () => {
     const reasons: Record<(typeof SUPPORT_FAILURES)[number], [RegExp, RegExp]> = {
       unauthorized: [/could not be filed: the support desk refused the bot's credentials\. An administrator must check the support desk configuration\./, /Der Support-Desk hat die Anmeldedaten des Bots abgelehnt\. Ein Administrator muss die Konfiguration des Support-Desks prüfen\./],
-      rejected: [/could not be filed: the support desk refused its content\./, /Der Support-Desk hat ihren Inhalt abgelehnt\./],
+      rejected: [/could not be filed: the support desk refused its content \(an administrator finds the desk's reason in the bot's log\)\. To change what it says, file a new request for the order\./, /Der Support-Desk hat ihren Inhalt abgelehnt \(den Grund des Desks findet ein Administrator im Protokoll des Bots\)\./],
       unavailable: [/could not be filed: the support desk did not answer, though I tried several times\./, /Der Support-Desk hat trotz mehrerer Versuche nicht geantwortet\./],
     };
     for (const reason of SUPPORT_FAILURES) {
