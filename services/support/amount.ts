@@ -2,15 +2,12 @@
  * Money as a user types it in a form, in their locale: "1.234,56" in German, "1,234.56" in
  * English, "1234.56" or "1234,56" in either — read into integer minor units of the order's
  * currency (R21: the amount requested). The separators are the locale's own, as
- * Intl.NumberFormat gives them; a grouping separator is accepted only between groups of three.
+ * Intl.NumberFormat gives them, and a space groups in every locale; a grouping separator is
+ * accepted only between groups of three.
  */
+import { currencyMinorDigits } from '../commerce/rules.js';
 
 export type AmountProblem = 'required' | 'notANumber' | 'negative' | 'tooPrecise';
-
-/** How many decimals the currency has (JPY 0, EUR 2, KWD 3), as ICU knows it. */
-export function currencyDigits(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-}
 
 function separators(locale: string): { group: string; decimal: string } {
   const parts = new Intl.NumberFormat(locale).formatToParts(1234567.891);
@@ -51,10 +48,12 @@ export function parseAmount(text: string, currency: string, locale: string): { o
   let digits: string;
   if (/^\d+$/.test(intPart)) digits = intPart;
   else if (grouped.test(intPart)) digits = intPart.split(groupChars).join('');
+  // A space groups in every locale (DIN 5008 writes "1 234,56"; so do French and Swiss users).
+  else if (/^\d{1,3}( \d{3})+$/.test(intPart)) digits = intPart.split(' ').join('');
   else if (intPart === '' && fraction !== '') digits = '0';
   else return { ok: false, problem: 'notANumber' };
   if (negative) return { ok: false, problem: 'negative' };
-  const places = currencyDigits(currency);
+  const places = currencyMinorDigits(currency);
   if (fraction.length > places && !/^0*$/.test(fraction.slice(places))) return { ok: false, problem: 'tooPrecise' };
   const minorText = digits + fraction.slice(0, places).padEnd(places, '0');
   const minor = Number(minorText.replace(/^0+(?=\d)/, ''));
@@ -64,8 +63,11 @@ export function parseAmount(text: string, currency: string, locale: string): { o
 
 /** Minor units as a user of `locale` would type them into the amount box: "3420,00" (de), "3420.00" (en); no grouping, no symbol. */
 export function amountInput(minor: number, currency: string, locale: string): string {
-  const places = currencyDigits(currency);
-  return new Intl.NumberFormat(locale, { minimumFractionDigits: places, maximumFractionDigits: places, useGrouping: false }).format(minor / 10 ** places);
+  const places = currencyMinorDigits(currency);
+  const units = String(Math.abs(Math.trunc(minor))).padStart(places + 1, '0');
+  const decimal = places === 0 ? units : `${units.slice(0, -places)}.${units.slice(-places)}`;
+  // Intl formats a decimal string exactly (no float on the way).
+  return new Intl.NumberFormat(locale, { minimumFractionDigits: places, maximumFractionDigits: places, useGrouping: false }).format(decimal as Intl.StringNumericLiteral);
 }
 
 function escape(s: string): string {

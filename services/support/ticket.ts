@@ -10,7 +10,7 @@
  * requester's chat language.
  */
 import { PROBLEM_TYPE, type SupportImpact, type TicketRequest, type TicketAttachment } from './desk.js';
-import { currencyDigits } from './amount.js';
+import { currencyMinorDigits } from '../commerce/rules.js';
 
 export interface TicketSource {
   id: string;
@@ -39,7 +39,7 @@ const IMPACT_WORDS: Record<SupportImpact, string> = { critical: 'Critical', mode
 
 /** Minor units as "3420.00 EUR" (no locale: a desk reads it, and so may a script). */
 export function amountText(minor: number, currency: string): string {
-  const places = currencyDigits(currency);
+  const places = currencyMinorDigits(currency);
   const whole = Math.trunc(minor / 10 ** places);
   const fraction = places > 0 ? `.${String(minor % 10 ** places).padStart(places, '0')}` : '';
   return `${whole}${fraction} ${currency}`;

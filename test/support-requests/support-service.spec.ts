@@ -119,6 +119,9 @@ describe('services/support — support requests (R20, R21)', () => {
     it('the amount as the locale writes it: "1.234,56" is 1234.56 in German, not a number in English', () => {
       assert.equal(problems(aForm({ amount: '1.234,56' }), 'en').amount, 'notANumber');
       assert.deepEqual(problems(aForm({ amount: '1.234,56' }), 'de'), {});
+      // DIN 5008 groups with a space; a space that groups no thousands is no number.
+      assert.deepEqual(problems(aForm({ amount: '1 234,56' }), 'de'), {});
+      assert.equal(problems(aForm({ amount: '12 34,56' }), 'de').amount, 'notANumber');
     });
 
     it('an amount above the order total, negative, not a number, too precise, or missing is refused', () => {
