@@ -9,13 +9,17 @@
  *
  * Then download-link redemptions (bench/downloads.ts), and cancellations end to end — Submit
  * through the bot, a worker on a real BullMQ queue (Redis, then BullMQ's PostgreSQL backend),
- * the notification at a fake Bot Connector (bench/cancellations.ts).
+ * the notification at a fake Bot Connector (bench/cancellations.ts). Then support requests end to
+ * end — `support <order id>` → Review → Submit through the bot, a worker filing them at the
+ * embedded desk and at a fake Zendesk over HTTP, the "filed" notification at a fake Bot Connector
+ * (bench/support.ts).
  *
  * Env: BENCH_DATABASE_URL (default the local test database), BENCH_REDIS_URL (default the local
- * Redis), BENCH_TURNS (default 2000), BENCH_REDEMPTIONS (default 100000), BENCH_ONLY (turns |
- * downloads | cancellations), BENCH_PROFILE (a directory: CPU profiles of the targets). The
- * cancellation worker also takes OUTBOX_RELAY_INTERVAL_MS, WORKER_CONCURRENCY and
- * DATABASE_POOL_MAX from the environment (services/config.ts; defaults otherwise).
+ * Redis), BENCH_TURNS (default 2000), BENCH_REDEMPTIONS (default 100000), BENCH_SUPPORT_REQUESTS
+ * (default 200 per row), BENCH_SUPPORT_BACKLOG (default 500), BENCH_ONLY (turns | downloads |
+ * cancellations | support), BENCH_PROFILE (a directory: CPU profiles of the targets). The cancellation and support workers also take
+ * OUTBOX_RELAY_INTERVAL_MS, WORKER_CONCURRENCY and DATABASE_POOL_MAX from the environment
+ * (services/config.ts; defaults otherwise), the support worker SUPPORT_DESK_TIMEOUT_MS too.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -28,14 +32,17 @@ import { seedDemoData, PLAYGROUND_TENANT_ID } from '../services/seed/demo.js';
 import { postgresCpuMs, processCpuMs } from './cpu.js';
 import { benchDownloads, type DownloadResult } from './downloads.js';
 import { benchCancellations, printCancellations, type CancellationReport } from './cancellations.js';
+import { benchSupport, printSupport, type SupportReport } from './support.js';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TURNS = Number(process.env.BENCH_TURNS ?? 2000);
 const REDEMPTIONS = Number(process.env.BENCH_REDEMPTIONS ?? 100_000);
-/** `turns`, `downloads` or `cancellations`: run only that part (the others still buy a few orders first, as warm-up). */
+const SUPPORT_REQUESTS = Number(process.env.BENCH_SUPPORT_REQUESTS ?? 200);
+const SUPPORT_BACKLOG = Number(process.env.BENCH_SUPPORT_BACKLOG ?? 500);
+/** `turns`, `downloads`, `cancellations` or `support`: run only that part (the others still buy a few orders first, as warm-up). */
 const ONLY = process.env.BENCH_ONLY;
-const runs = (part: 'turns' | 'downloads' | 'cancellations') => ONLY === undefined || ONLY === '' || ONLY === part;
+const runs = (part: 'turns' | 'downloads' | 'cancellations' | 'support') => ONLY === undefined || ONLY === '' || ONLY === part;
 const SCHEMA = `bench_${Date.now().toString(36)}`;
 
 interface Result { name: string; concurrency: number; turns: number; seconds: number; p50: number; p99: number; rssMb: number; cpu: CpuPerTurn | null }
@@ -179,6 +186,7 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   let downloads: DownloadResult[] = [];
   let cancellations: CancellationReport | undefined;
+  let support: SupportReport | undefined;
   try {
     // Warm-up (JIT, pool connections, user rows), not measured.
     const full = runs('turns');
@@ -192,6 +200,7 @@ async function main(): Promise<void> {
     }
     if (runs('downloads')) downloads = await benchDownloads(db, { botUrl: bot.url, redemptions: REDEMPTIONS });
     if (runs('cancellations')) cancellations = await benchCancellations(db, { botUrl: bot.url, botPid: bot.pid, databaseUrl: DATABASE_URL, schema: SCHEMA, redisUrl: REDIS_URL });
+    if (runs('support')) support = await benchSupport(db, { botUrl: bot.url, botPid: bot.pid, databaseUrl: DATABASE_URL, schema: SCHEMA, redisUrl: REDIS_URL, requests: SUPPORT_REQUESTS, backlog: SUPPORT_BACKLOG });
   } finally {
     await db.end();
     await bot.stop();
@@ -217,6 +226,7 @@ async function main(): Promise<void> {
     console.log(`\nservice / floor throughput: ${((service.redemptions / service.seconds) / (floor.redemptions / floor.seconds) * 100).toFixed(0)} %`);
   }
   if (cancellations) printCancellations(cancellations);
+  if (support) printSupport(support);
 }
 
 main().then(
