@@ -28,7 +28,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import type { Db } from '../services/db/pool.js';
 import { loadConfig } from '../services/config.js';
@@ -41,14 +40,15 @@ import { PLAYGROUND_TENANT_ID } from '../services/seed/demo.js';
 import { startFakeBotConnector } from '../test/fakes/bot-connector.js';
 import { deleteQueueData } from '../test/support/queue-data.js';
 import { countQueries } from './count-queries.js';
-import { postgresCpuMs, processCpuMs } from './cpu.js';
+import {
+  countsBy, cpuSnapshot, jobsLeft, logNotifications, ms, pooled, postActivity, printStages, quietPeriodMs, sleep, sqlPerItem, startWorkerProcess, statOf, stat,
+  tallyWorker, teamsMessage, type Stat, type TurnInput, type WorkerProcess,
+} from './harness.js';
 
 const WS_DATACENTER = { productId: 'DG7GMGF0D7FV', skuId: '0001' };
 const ALEX = '00000000-0000-0000-0000-0000000000020';
 
 export type QueueBackendKind = 'redis' | 'postgres';
-
-export interface Stat { p50: number; p99: number; max: number }
 
 export interface CancellationResult {
   backend: QueueBackendKind;
@@ -108,81 +108,16 @@ export interface CancellationReport {
   pending: PendingPollCost;
 }
 
-interface CpuSnapshot { bot: number | null; worker: number | null; postgres: number | null; load: number }
-
-function cpuSnapshot(botPid: number, workerPid: number): CpuSnapshot {
-  const own = process.cpuUsage();
-  return { bot: processCpuMs(botPid), worker: processCpuMs(workerPid), postgres: postgresCpuMs(), load: (own.user + own.system) / 1000 };
-}
-
-function stat(values: number[]): Stat {
-  const sorted = values.slice().sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-  return { p50: at(50), p99: at(99), max: sorted[sorted.length - 1] ?? NaN };
-}
-
-/** Runs `fn` over `items` with at most `limit` at a time. */
-async function pooled<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]!, i);
-  }));
-  return out;
-}
-
-/** The worker process and its IPC. */
-interface WorkerHandle {
+/** The worker process (bench/cancellation-worker.ts) on a queue backend and prefix of its own. */
+interface CancellationWorker extends WorkerProcess {
   kind: QueueBackendKind;
-  pid: number;
   prefix: string;
-  settings: CancellationResult['worker'];
-  ask<T>(type: 'stats' | 'reset' | 'queues'): Promise<T>;
-  stop(): Promise<void>;
 }
 
-async function startWorkerProcess(kind: QueueBackendKind, opts: { databaseUrl: string; schema: string; redisUrl: string }): Promise<WorkerHandle> {
+async function startCancellationWorker(kind: QueueBackendKind, opts: { databaseUrl: string; schema: string; redisUrl: string }): Promise<CancellationWorker> {
   const prefix = `bench-cancel-${kind}-${Date.now().toString(36)}`;
-  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', 'bench/cancellation-worker.ts', opts.databaseUrl, opts.schema, kind, prefix, opts.redisUrl], {
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  });
-  const ready = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /READY ([^\n]+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`cancellation worker exited with ${code}`)));
-  });
-  const [relayIntervalMs, concurrency, poolMax] = ready.split(' ').map(Number) as [number, number, number];
-  return {
-    kind,
-    pid: child.pid!,
-    prefix,
-    settings: { relayIntervalMs, concurrency, poolMax },
-    ask: <T>(type: 'stats' | 'reset' | 'queues') =>
-      new Promise<T>((resolve, reject) => {
-        const onMessage = (msg: { type: string; message?: string }) => {
-          if (msg.type === 'error') {
-            child.off('message', onMessage);
-            reject(new Error(msg.message));
-          } else if (msg.type === type) {
-            child.off('message', onMessage);
-            resolve(msg as T);
-          }
-        };
-        child.on('message', onMessage);
-        child.send({ type });
-      }),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  const worker = await startWorkerProcess('cancellation worker', 'bench/cancellation-worker.ts', [opts.databaseUrl, opts.schema, kind, prefix, opts.redisUrl]);
+  return { ...worker, kind, prefix };
 }
 
 interface Agent { userId: number; aadObjectId: string; conversationId: string; orderId: string; customerId?: string; noticeId?: string }
@@ -197,34 +132,14 @@ export async function benchCancellations(db: Db, opts: { botUrl: string; botPid:
   const commerce = new EmbeddedCommerceBackend(db);
   const ledger = new PurchaseLedger(db);
 
-  // The fake Bot Connector: every request is recorded by the fake; the script only notes its arrival time.
+  // The fake Bot Connector, and the arrival times of the notifications it receives.
   const connector = await startFakeBotConnector();
-  const arrivals: Array<{ at: number; epoch: number; conversationId: string | undefined; text: string }> = [];
-  let recording = false;
-  connector.script((seen) => {
-    if (recording && seen.method === 'POST' && seen.conversationId !== undefined) {
-      arrivals.push({ at: performance.now(), epoch: Date.now(), conversationId: seen.conversationId, text: JSON.stringify(seen.body ?? null) });
-    }
-    return undefined;
-  });
+  const notifications = logNotifications(connector);
+  const arrivals = notifications.arrivals;
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(...sizes) });
-  const post = (body: string) =>
-    new Promise<string>((resolve, reject) => {
-      const req = http.request(`${opts.botUrl}/api/messages`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString()) : reject(new Error(`HTTP ${res.statusCode}`))));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-  const say = (a: Agent, input: { text?: string; value?: Record<string, unknown> }) =>
-    post(JSON.stringify({
-      type: 'message', id: randomUUID(), channelId: 'msteams', serviceUrl: connector.url, deliveryMode: 'expectReplies', locale: 'en-US', ...input,
-      from: { id: `29:${a.aadObjectId}`, name: 'Bench Agent', aadObjectId: a.aadObjectId }, recipient: { id: '28:bot' },
-      conversation: { id: a.conversationId, conversationType: 'personal', tenantId: PLAYGROUND_TENANT_ID },
-    }));
+  const say = (a: Agent, input: TurnInput) =>
+    postActivity(opts.botUrl, agent, teamsMessage(connector.url, { aadObjectId: a.aadObjectId, name: 'Bench Agent', conversationId: a.conversationId, tenantId: PLAYGROUND_TENANT_ID }, input));
 
   /** n Admin agents, each with an order of their own and the notice card of its cancellation. */
   async function prepare(n: number): Promise<Agent[]> {
@@ -256,11 +171,10 @@ export async function benchCancellations(db: Db, opts: { botUrl: string; botPid:
     return agents;
   }
 
-  async function row(worker: WorkerHandle, n: number, record: boolean): Promise<CancellationResult | null> {
+  async function row(worker: CancellationWorker, n: number, record: boolean): Promise<CancellationResult | null> {
     const agents = await prepare(n);
     await worker.ask('reset');
-    arrivals.length = 0;
-    recording = true;
+    notifications.start();
     const sentAt = new Map<string, { at: number; epoch: number }>();
     const submitTurn: number[] = [];
     const cpu0 = cpuSnapshot(opts.botPid, worker.pid);
@@ -273,19 +187,14 @@ export async function benchCancellations(db: Db, opts: { botUrl: string; botPid:
       if (!answer.includes('Cancellation submitted')) throw new Error(`Submit of ${a.orderId} not answered as submitted: ${answer.slice(0, 300)}`);
     }));
     const cpuSubmits = cpuSnapshot(opts.botPid, worker.pid);
-    // Until every conversation has its notification (or 2 minutes + 0.5 s per cancellation)…
-    const deadline = performance.now() + 120_000 + 500 * n;
-    const seen = () => new Set(arrivals.map((x) => x.conversationId)).size;
-    while (seen() < n && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    const last = Math.max(...arrivals.map((x) => x.at));
+    // Until every conversation has its notification, then a quiet period for late duplicates.
+    const last = await notifications.untilConversations(n);
     const cpu1 = cpuSnapshot(opts.botPid, worker.pid);
-    // …then a quiet period, for late duplicates: longer than two relay intervals and a rate-limit window.
-    await new Promise((r) => setTimeout(r, Math.max(3000, 3 * worker.settings.relayIntervalMs)));
-    recording = false;
+    await sleep(quietPeriodMs(worker.settings));
+    notifications.stop();
     if (!record) return null;
 
-    const byConversation = new Map<string, typeof arrivals>();
-    for (const x of arrivals) byConversation.set(x.conversationId ?? '', [...(byConversation.get(x.conversationId ?? '') ?? []), x]);
+    const byConversation = notifications.byConversation();
     const latencies: number[] = [];
     const deliveredEpoch = new Map<string, number>();
     let duplicates = 0;
@@ -314,7 +223,7 @@ export async function benchCancellations(db: Db, opts: { botUrl: string; botPid:
       [orderIds],
     );
     const sentEpoch = new Map(agents.map((a) => [a.orderId, sentAt.get(a.conversationId)!.epoch]));
-    const stage = (f: (r: (typeof stageRows)[number]) => number | null) => stat(stageRows.map(f).filter((v): v is number => v !== null && Number.isFinite(v)));
+    const stage = (of: (r: (typeof stageRows)[number]) => number | null) => statOf(stageRows, of);
     const stages = [
       { name: 'Submit sent → committed (the turn)', stat: stage((r) => r.requested_at.getTime() - sentEpoch.get(r.order_id)!) },
       { name: 'committed → tracking job enqueued (relay)', stat: stage((r) => (r.tracking_enqueued_at ? r.tracking_enqueued_at.getTime() - r.requested_at.getTime() : null)) },
@@ -323,8 +232,7 @@ export async function benchCancellations(db: Db, opts: { botUrl: string; botPid:
       { name: 'notification enqueued → delivered (job, rate limits, send)', stat: stage((r) => (r.notification_enqueued_at && deliveredEpoch.has(r.order_id) ? deliveredEpoch.get(r.order_id)! - r.notification_enqueued_at.getTime() : null)) },
     ];
 
-    const tally = async (sql: string): Promise<Record<string, number>> =>
-      Object.fromEntries((await db.query<{ k: string; n: number }>(sql, [orderIds])).rows.map((r) => [r.k, r.n]));
+    const tally = (sql: string) => countsBy(db, sql, [orderIds]);
     const polls = await tally('SELECT polls::text AS k, count(*)::int AS n FROM cancellations WHERE order_id = ANY($1::text[]) GROUP BY polls ORDER BY polls');
     const cancellationStatus = await tally('SELECT status AS k, count(*)::int AS n FROM cancellations WHERE order_id = ANY($1::text[]) GROUP BY status');
     const notificationStatus = await tally(
@@ -335,13 +243,7 @@ export async function benchCancellations(db: Db, opts: { botUrl: string; botPid:
       `SELECT 'retried' AS k, count(*)::int AS n FROM notifications n JOIN cancellations c ON n.dedupe_key LIKE 'cancellation-%:' || c.id
         WHERE c.order_id = ANY($1::text[]) AND n.attempts > 1`,
     );
-    const outboxPending = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM job_outbox WHERE enqueued_at IS NULL')).rows[0]!.n;
-    const { counts } = await worker.ask<{ counts: Array<[string, Record<string, number>]> }>('queues');
-    const { statements } = await worker.ask<{ statements: Array<[string, Array<[string, number]>]> }>('stats');
-    const statementsPerCancellation = Object.fromEntries(statements.map(([scope, per]) => [scope, per.reduce((s, [, c]) => s + c, 0) / n]));
-    const tracking = statements.find(([scope]) => scope === 'job:cancellation-tracking')?.[1] ?? [];
-    const delivery = statements.find(([scope]) => scope === 'job:notifications')?.[1] ?? [];
-    const deliveryRuns = delivery.filter(([text]) => text.startsWith('SELECT n.id, n.status')).reduce((sum, [, c]) => sum + c, 0);
+    const counted = await tallyWorker(db, worker, n, 'cancellation-tracking');
 
     return {
       backend: worker.kind,
@@ -358,12 +260,12 @@ export async function benchCancellations(db: Db, opts: { botUrl: string; botPid:
       cancellationStatus,
       notificationStatus,
       notificationRetries: retries.retried ?? 0,
-      notificationRuns: deliveryRuns / n,
-      outboxPending,
-      queueCounts: Object.fromEntries(counts),
-      statementsPerCancellation,
-      trackingStatements: tracking.map(([text, c]) => [text, c / n] as [string, number]).sort((a, b) => b[1] - a[1]),
-      worker: worker.settings,
+      notificationRuns: counted.notificationRuns,
+      outboxPending: counted.outboxPending,
+      queueCounts: counted.queueCounts,
+      statementsPerCancellation: counted.statementsPerItem,
+      trackingStatements: counted.jobStatements,
+      worker: { relayIntervalMs: worker.settings.relayIntervalMs, concurrency: worker.settings.concurrency, poolMax: worker.settings.poolMax },
       cpu: cpu0.bot !== null && cpuSubmits.bot !== null && cpu1.bot !== null && cpu0.worker !== null && cpu1.worker !== null && cpu0.postgres !== null && cpu1.postgres !== null
         ? {
           botPerSubmit: (cpuSubmits.bot - cpu0.bot) / n,
@@ -379,7 +281,7 @@ export async function benchCancellations(db: Db, opts: { botUrl: string; botPid:
   const rows: CancellationResult[] = [];
   try {
     for (const kind of backends) {
-      const worker = await startWorkerProcess(kind, opts);
+      const worker = await startCancellationWorker(kind, opts);
       try {
         await row(worker, 20, false); // warm-up (JIT, connections), not recorded
         for (const n of sizes) rows.push((await row(worker, n, true))!);
@@ -444,8 +346,6 @@ async function pendingPollCost(db: Db, ids: { partnerId: number; customerId: str
   };
 }
 
-const f = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : 'n/a');
-
 /** Prints the report as the other rows of `npm run bench` are printed (markdown tables). */
 export function printCancellations(report: CancellationReport): void {
   const { rows, pending } = report;
@@ -455,24 +355,16 @@ export function printCancellations(report: CancellationReport): void {
   console.log('| queue backend | N | cancellations/s | p50 ms | p99 ms | max ms | duplicates | Submit turn p50 / p99 ms | SQL per cancellation: tracking job / notification job / relay + housekeeping | CPU ms per cancellation: bot (Submit turn) / worker / Postgres / load generator |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---|---|---|');
   for (const r of rows) {
-    const s = r.statementsPerCancellation;
-    const sql = `${(s['job:cancellation-tracking'] ?? 0).toFixed(1)} / ${(s['job:notifications'] ?? 0).toFixed(1)} / ${(s['outside jobs (outbox relay, housekeeping)'] ?? 0).toFixed(2)}`;
+    const sql = sqlPerItem(r.statementsPerCancellation, 'cancellation-tracking');
     // Postgres backends that exit during the row take their CPU time with them (BullMQ's PostgreSQL backend opens and closes connections): low, even negative, readings are shown as n/a.
     const cpu = r.cpu ? `${r.cpu.bot.toFixed(1)} (${r.cpu.botPerSubmit.toFixed(1)}) / ${r.cpu.worker.toFixed(1)} / ${r.cpu.postgres > 0 ? r.cpu.postgres.toFixed(1) : 'n/a'} / ${r.cpu.load.toFixed(1)}` : 'n/a';
-    console.log(`| ${r.backend} | ${r.n} | ${(r.n / r.seconds).toFixed(1)} | ${f(r.latency.p50)} | ${f(r.latency.p99)} | ${f(r.latency.max)} | ${r.duplicates} | ${f(r.submitTurn.p50)} / ${f(r.submitTurn.p99)} | ${sql} | ${cpu} |`);
+    console.log(`| ${r.backend} | ${r.n} | ${(r.n / r.seconds).toFixed(1)} | ${ms(r.latency.p50)} | ${ms(r.latency.p99)} | ${ms(r.latency.max)} | ${r.duplicates} | ${ms(r.submitTurn.p50)} / ${ms(r.submitTurn.p99)} | ${sql} | ${cpu} |`);
   }
-  console.log('\nWhere the time goes (p50 / p99 / max ms per stage):\n');
-  console.log(`| stage | ${rows.map((r) => `${r.backend} N=${r.n}`).join(' | ')} |`);
-  console.log(`|---|${rows.map(() => '---:').join('|')}|`);
-  for (let i = 0; i < rows[0]!.stages.length; i++) {
-    console.log(`| ${rows[0]!.stages[i]!.name} | ${rows.map((r) => { const s = r.stages[i]!.stat; return `${f(s.p50)} / ${f(s.p99)} / ${f(s.max)}`; }).join(' | ')} |`);
-  }
+  printStages(rows, (r) => `${r.backend} N=${r.n}`);
   console.log('\nChecks per row:');
   for (const r of rows) {
-    const left = Object.entries(r.queueCounts)
-      .map(([q, c]) => [q, ['waiting', 'active', 'delayed', 'prioritized', 'failed'].filter((k) => (c[k] ?? 0) > 0).map((k) => `${k} ${c[k]}`)] as const)
-      .filter(([, ks]) => ks.length > 0);
-    const stuck = left.length === 0 ? 'no job waiting, active, delayed or failed' : left.map(([q, ks]) => `${q}: ${ks.join(', ')}`).join('; ');
+    const left = jobsLeft(r.queueCounts);
+    const stuck = left.length === 0 ? 'no job waiting, active, delayed or failed' : left.join('; ');
     console.log(`- ${r.backend} N=${r.n}: ${r.delivered} deliveries (duplicates per conversation ${r.duplicates}, per order ${r.duplicatesPerOrder}, not naming their order ${r.misdirected}); `
       + `cancellations ${JSON.stringify(r.cancellationStatus)}, looks per cancellation ${JSON.stringify(r.polls)}; notifications ${JSON.stringify(r.notificationStatus)}, claimed more than once ${r.notificationRetries}, job runs per notification ${r.notificationRuns.toFixed(2)}; `
       + `outbox rows not enqueued ${r.outboxPending}; queues after: ${stuck}`);

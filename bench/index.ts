@@ -33,6 +33,7 @@ import { postgresCpuMs, processCpuMs } from './cpu.js';
 import { benchDownloads, type DownloadResult } from './downloads.js';
 import { benchCancellations, printCancellations, type CancellationReport } from './cancellations.js';
 import { benchSupport, printSupport, type SupportReport } from './support.js';
+import { postActivity, teamsMessage, type TurnInput } from './harness.js';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -69,7 +70,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** One turn: what the user sends; resolves to the response body (the bot's replies, JSON). */
-type Send = (input: { text?: string; value?: Record<string, unknown> }) => Promise<string>;
+type Send = (input: TurnInput) => Promise<string>;
 /** What one virtual user does, once, in a fresh conversation. */
 type Scenario = (send: Send) => Promise<void>;
 
@@ -96,16 +97,6 @@ async function load(name: string, target: Target, concurrency: number, turns: nu
   const meter = cpuMeter(target.pid);
   const latencies: number[] = [];
   let sent = 0;
-  const post = (body: string) =>
-    new Promise<string>((resolve, reject) => {
-      const req = http.request(`${url}/api/messages`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString()) : reject(new Error(`HTTP ${res.statusCode}`))));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
   // Ramp-up: each virtual user's first scenario is not recorded. All of them start in the same
   // instant with the same (for the purchase: the heaviest) step, a burst that no steady state
   // has and that would otherwise make up the slowest percent of the row. The row's clock starts
@@ -121,14 +112,10 @@ async function load(name: string, target: Target, concurrency: number, turns: nu
         await scenario(async (input) => {
           if (record) sent++;
           else rampUpTurns++;
-          const body = JSON.stringify({
-            type: 'message', id: randomUUID(), channelId: 'msteams', serviceUrl: 'http://127.0.0.1:9/', deliveryMode: 'expectReplies', locale: 'en-US', ...input,
-            from: { id: `29:${who}`, name: 'Bench', aadObjectId: who }, recipient: { id: '28:bot' },
-            conversation: { id: conv, conversationType: 'personal', tenantId: PLAYGROUND_TENANT_ID },
-          });
+          const body = teamsMessage('http://127.0.0.1:9/', { aadObjectId: who, name: 'Bench', conversationId: conv, tenantId: PLAYGROUND_TENANT_ID }, input);
           const t0 = process.hrtime.bigint();
           if (record) started ??= t0;
-          const answer = await post(body);
+          const answer = await postActivity(url, agent, body);
           if (record) latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
           return answer;
         });

@@ -41,7 +41,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import type { Db } from '../services/db/pool.js';
 import { EmbeddedCommerceBackend } from '../services/commerce/embedded.js';
@@ -49,7 +48,11 @@ import { PurchaseLedger } from '../services/ledger/purchase-ledger.js';
 import { startFakeBotConnector } from '../test/fakes/bot-connector.js';
 import { startFakeZendesk, zendeskReplies, type FakeZendesk } from '../test/fakes/zendesk.js';
 import { deleteQueueData } from '../test/support/queue-data.js';
-import { postgresCpuMs, processCpuMs } from './cpu.js';
+import {
+  countsBy, cpuSnapshot, jobsLeft, logNotifications, ms, pooled, postActivity, printStages, quietPeriodMs, sleep, sqlPerItem, startWorkerProcess, stat, statOf,
+  tallyWorker, teamsMessage, type CpuSnapshot, type Stat, type TurnInput, type WorkerProcess,
+} from './harness.js';
+import type { WorkerReplies, WorkerSettings } from './worker-ipc.js';
 
 const WS_DATACENTER = { productId: 'DG7GMGF0D7FV', skuId: '0001' };
 /** Partners (Teams tenants) the requests are spread over, round robin. */
@@ -58,8 +61,6 @@ const REFUND_REASON = 'The customer cancelled the order by mistake the day it wa
 
 export type SupportDeskKind = 'embedded' | 'zendesk';
 export type SupportRowMode = 'live' | 'one tenant' | 'backlog' | 'faults';
-
-export interface Stat { p50: number; p95: number; p99: number; max: number }
 
 export interface SupportResult {
   desk: SupportDeskKind;
@@ -112,95 +113,36 @@ export interface SupportResult {
 
 export interface SupportReport { rows: SupportResult[] }
 
-interface WorkerSettings { desk: string; relayIntervalMs: number; concurrency: number; poolMax: number }
-interface WorkerMemory { rssMb: number; peakRssMb: number; heapMb: number }
-interface CpuSnapshot { bot: number | null; worker: number | null; postgres: number | null; load: number }
-
-function cpuSnapshot(botPid: number, workerPid: number): CpuSnapshot {
-  const own = process.cpuUsage();
-  return { bot: processCpuMs(botPid), worker: processCpuMs(workerPid), postgres: postgresCpuMs(), load: (own.user + own.system) / 1000 };
-}
+type WorkerMemory = WorkerReplies['memory'];
 
 function cpuPer(a: CpuSnapshot, b: CpuSnapshot, n: number): SupportResult['cpu'] {
   if (a.bot === null || b.bot === null || a.worker === null || b.worker === null || a.postgres === null || b.postgres === null) return null;
   return { bot: (b.bot - a.bot) / n, worker: (b.worker - a.worker) / n, postgres: (b.postgres - a.postgres) / n, load: (b.load - a.load) / n };
 }
 
-function stat(values: number[]): Stat {
-  const sorted = values.slice().sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-  return { p50: at(50), p95: at(95), p99: at(99), max: sorted[sorted.length - 1] ?? NaN };
-}
+/** What the support worker answers: every bench worker's requests, and `pause` / `resume` of the filing queue. */
+type SupportWorkerReplies = WorkerReplies & { pause: object; resume: object };
 
-/** Runs `fn` over `items` with at most `limit` at a time. */
-async function pooled<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]!, i);
-  }));
-  return out;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The worker process and its IPC. */
-interface WorkerHandle {
+/** The worker process (bench/support-worker.ts) on a desk and a queue prefix of its own. */
+interface SupportWorker extends WorkerProcess<SupportWorkerReplies> {
   desk: SupportDeskKind;
-  pid: number;
   prefix: string;
-  settings: WorkerSettings;
-  ask<T>(type: 'stats' | 'reset' | 'queues' | 'pause' | 'resume' | 'memory'): Promise<T>;
-  stop(): Promise<void>;
 }
 
-async function startWorkerProcess(desk: SupportDeskKind, opts: { databaseUrl: string; schema: string; redisUrl: string; zendesk: FakeZendesk }): Promise<WorkerHandle> {
+async function startSupportWorker(desk: SupportDeskKind, opts: { databaseUrl: string; schema: string; redisUrl: string; zendesk: FakeZendesk }): Promise<SupportWorker> {
   const prefix = `bench-support-${desk}-${Date.now().toString(36)}`;
-  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [];
   const deskEnv = desk === 'zendesk'
     ? { SUPPORT_DESK: 'zendesk', ZENDESK_URL: opts.zendesk.url, ZENDESK_EMAIL: opts.zendesk.email, ZENDESK_API_TOKEN: opts.zendesk.apiToken }
     : { SUPPORT_DESK: 'embedded' };
-  const child: ChildProcess = spawn(process.execPath, [...profile, '--expose-gc', '--import', 'tsx', 'bench/support-worker.ts', opts.databaseUrl, opts.schema, prefix, opts.redisUrl], {
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  const worker = await startWorkerProcess<SupportWorkerReplies>('support worker', 'bench/support-worker.ts', [opts.databaseUrl, opts.schema, prefix, opts.redisUrl], {
+    nodeFlags: ['--expose-gc'],
     env: { ...process.env, ...deskEnv },
   });
-  const ready = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /READY ([^\n]+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`support worker exited with ${code}`)));
-  });
-  const [kind = '', relayIntervalMs, concurrency, poolMax] = ready.split(' ');
-  if (kind !== desk) throw new Error(`the support worker runs the ${kind} desk, not ${desk}`);
-  return {
-    desk,
-    pid: child.pid!,
-    prefix,
-    settings: { desk: kind, relayIntervalMs: Number(relayIntervalMs), concurrency: Number(concurrency), poolMax: Number(poolMax) },
-    ask: <T>(type: string) =>
-      new Promise<T>((resolve, reject) => {
-        const onMessage = (msg: { type: string; message?: string }) => {
-          if (msg.type === 'error') {
-            child.off('message', onMessage);
-            reject(new Error(msg.message));
-          } else if (msg.type === type) {
-            child.off('message', onMessage);
-            resolve(msg as T);
-          }
-        };
-        child.on('message', onMessage);
-        child.send({ type });
-      }),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  if (worker.settings.desk !== desk) {
+    await worker.stop();
+    throw new Error(`the support worker runs the ${worker.settings.desk} desk, not ${desk}`);
+  }
+  return { ...worker, desk, prefix };
 }
 
 /** A partner of the benchmark's own: its Teams tenant and a customer to order for. */
@@ -268,35 +210,15 @@ export async function benchSupport(db: Db, opts: { botUrl: string; botPid: numbe
   const commerce = new EmbeddedCommerceBackend(db);
   const ledger = new PurchaseLedger(db);
 
-  // The fake Bot Connector (also answers the form's member look-up); the script notes each proactive message's arrival.
+  // The fake Bot Connector (also answers the form's member look-up), and the arrival times of the notifications it receives.
   const connector = await startFakeBotConnector();
-  const arrivals: Array<{ at: number; epoch: number; conversationId: string; text: string }> = [];
-  let recording = false;
-  connector.script((seen) => {
-    if (recording && seen.method === 'POST' && seen.conversationId !== undefined) {
-      arrivals.push({ at: performance.now(), epoch: Date.now(), conversationId: seen.conversationId, text: JSON.stringify(seen.body ?? null) });
-    }
-    return undefined;
-  });
+  const notifications = logNotifications(connector);
+  const arrivals = notifications.arrivals;
   const zendesk = await startFakeZendesk();
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(50, ...concurrencies) });
-  const post = (body: string) =>
-    new Promise<string>((resolve, reject) => {
-      const req = http.request(`${opts.botUrl}/api/messages`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString()) : reject(new Error(`HTTP ${res.statusCode}`))));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-  const say = (r: Requester, input: { text?: string; value?: Record<string, unknown> }) =>
-    post(JSON.stringify({
-      type: 'message', id: randomUUID(), channelId: 'msteams', serviceUrl: connector.url, deliveryMode: 'expectReplies', locale: 'en-US', ...input,
-      from: { id: `29:${r.aadObjectId}`, name: 'Bench Requester', aadObjectId: r.aadObjectId }, recipient: { id: '28:bot' },
-      conversation: { id: r.conversationId, conversationType: 'personal', tenantId: r.tenantId },
-    }));
+  const say = (r: Requester, input: TurnInput) =>
+    postActivity(opts.botUrl, agent, teamsMessage(connector.url, { aadObjectId: r.aadObjectId, name: 'Bench Requester', conversationId: r.conversationId, tenantId: r.tenantId }, input));
 
   /** n users (no role: every user may file), of `among` round robin, each with an order of their own. */
   async function prepare(n: number, among: BenchPartner[]): Promise<Requester[]> {
@@ -332,7 +254,7 @@ export async function benchSupport(db: Db, opts: { botUrl: string; botPid: numbe
 
   /** The three turns of one request; each turn's latency is pushed to `timings`. `doubles`: send the Submit twice at once and tally how the pair was answered. */
   async function file(r: Requester, timings: { open: number[]; review: number[]; submit: number[] }, doubles?: Record<string, number>): Promise<void> {
-    const turn = async (kind: keyof typeof timings, input: { text?: string; value?: Record<string, unknown> }) => {
+    const turn = async (kind: keyof typeof timings, input: TurnInput) => {
       const t0 = performance.now();
       if (kind === 'submit') {
         r.submitAt = t0;
@@ -362,7 +284,7 @@ export async function benchSupport(db: Db, opts: { botUrl: string; botPid: numbe
     }
   }
 
-  async function row(worker: WorkerHandle, mode: SupportRowMode, n: number, concurrency: number, record: boolean): Promise<SupportResult | null> {
+  async function row(worker: SupportWorker, mode: SupportRowMode, n: number, concurrency: number, record: boolean): Promise<SupportResult | null> {
     const requesters = await prepare(n, mode === 'one tenant' ? partners.slice(0, 1) : partners);
     if (mode === 'backlog') await worker.ask('pause');
     let faultyCreates = 0;
@@ -376,8 +298,7 @@ export async function benchSupport(db: Db, opts: { botUrl: string; botPid: numbe
       });
     }
     await worker.ask('reset');
-    arrivals.length = 0;
-    recording = true;
+    notifications.start();
     const zendeskFrom = zendesk.requests.length;
     const timings = { open: [] as number[], review: [] as number[], submit: [] as number[] };
     let cpu0 = cpuSnapshot(opts.botPid, worker.pid);
@@ -401,22 +322,17 @@ export async function benchSupport(db: Db, opts: { botUrl: string; botPid: numbe
       startedEpoch = Date.now();
       await worker.ask('resume');
     }
-    // Until every conversation has its notification (or 2 minutes + 0.5 s per request)…
-    const deadline = performance.now() + 120_000 + 500 * n;
-    const seen = () => new Set(arrivals.map((x) => x.conversationId)).size;
-    while (seen() < n && performance.now() < deadline) await sleep(20);
-    const last = arrivals.length > 0 ? Math.max(...arrivals.map((x) => x.at)) : performance.now();
+    // Until every conversation has its notification, then a quiet period for late duplicates.
+    const last = await notifications.untilConversations(n);
     const cpu1 = cpuSnapshot(opts.botPid, worker.pid);
-    // …then a quiet period, for late duplicates: longer than two relay intervals and a rate-limit window.
-    await sleep(Math.max(3000, 3 * worker.settings.relayIntervalMs));
-    recording = false;
+    await sleep(quietPeriodMs(worker.settings));
+    notifications.stop();
     zendesk.script(undefined);
     if (!record) return null;
 
     const { rows: tickets } = await db.query<{ id: string; ticket_number: string | null }>('SELECT id, ticket_number FROM support_requests WHERE id = ANY($1::bigint[])', [requestIds]);
     const ticketOf = new Map(tickets.map((t) => [t.id, t.ticket_number]));
-    const byConversation = new Map<string, typeof arrivals>();
-    for (const x of arrivals) byConversation.set(x.conversationId, [...(byConversation.get(x.conversationId) ?? []), x]);
+    const byConversation = notifications.byConversation();
     const notified: number[] = [];
     const deliveredEpoch = new Map<string, number>();
     let duplicateNotifications = 0;
@@ -442,23 +358,22 @@ export async function benchSupport(db: Db, opts: { botUrl: string; botPid: numbe
       [requestIds],
     );
     const sentEpoch = new Map(requesters.map((r) => [r.requestId!, r.submitEpoch!]));
-    const stage = (f: (r: (typeof stageRows)[number]) => number | null) => stat(stageRows.map(f).filter((v): v is number => v !== null && Number.isFinite(v)));
-    const ms = (a: Date | null, b: Date | null) => (a && b ? b.getTime() - a.getTime() : null);
+    const stage = (of: (r: (typeof stageRows)[number]) => number | null) => statOf(stageRows, of);
+    const between = (a: Date | null, b: Date | null) => (a && b ? b.getTime() - a.getTime() : null);
     const stages = [
       { name: 'Submit sent → committed (the turn)', stat: stage((r) => r.requested_at.getTime() - sentEpoch.get(r.id)!) },
-      { name: mode === 'backlog' ? 'committed → filing job enqueued (relay; queue paused)' : 'committed → filing job enqueued (relay)', stat: stage((r) => ms(r.requested_at, r.filing_enqueued_at)) },
+      { name: mode === 'backlog' ? 'committed → filing job enqueued (relay; queue paused)' : 'committed → filing job enqueued (relay)', stat: stage((r) => between(r.requested_at, r.filing_enqueued_at)) },
       mode === 'backlog'
         ? { name: 'queue resumed → filed (job picked up, desk, filed transaction)', stat: stage((r) => (r.filed_at ? r.filed_at.getTime() - startedEpoch : null)) }
-        : { name: 'enqueued → filed (job picked up, desk, filed transaction)', stat: stage((r) => ms(r.filing_enqueued_at, r.filed_at)) },
-      { name: 'filed → notification job enqueued (relay)', stat: stage((r) => ms(r.filed_at, r.notification_enqueued_at)) },
+        : { name: 'enqueued → filed (job picked up, desk, filed transaction)', stat: stage((r) => between(r.filing_enqueued_at, r.filed_at)) },
+      { name: 'filed → notification job enqueued (relay)', stat: stage((r) => between(r.filed_at, r.notification_enqueued_at)) },
       { name: 'notification enqueued → delivered (job, rate limits, send)', stat: stage((r) => (r.notification_enqueued_at && deliveredEpoch.has(r.id) ? deliveredEpoch.get(r.id)! - r.notification_enqueued_at.getTime() : null)) },
     ];
     const filedTimes = stageRows.flatMap((r) => (r.filed_at ? [r.filed_at.getTime()] : []));
     const filedFrom = mode === 'backlog' ? startedEpoch : Math.min(...requesters.map((r) => r.submitEpoch!));
     const filedPerSecond = filedTimes.length > 0 ? filedTimes.length / ((Math.max(...filedTimes) - filedFrom) / 1000) : 0;
 
-    const tally = async (sql: string): Promise<Record<string, number>> =>
-      Object.fromEntries((await db.query<{ k: string; n: number }>(sql, [requestIds])).rows.map((r) => [r.k, r.n]));
+    const tally = (sql: string) => countsBy(db, sql, [requestIds]);
     const requestStatus = await tally('SELECT status AS k, count(*)::int AS n FROM support_requests WHERE id = ANY($1::bigint[]) GROUP BY status');
     const attempts = await tally('SELECT attempts::text AS k, count(*)::int AS n FROM support_requests WHERE id = ANY($1::bigint[]) GROUP BY attempts ORDER BY attempts');
     const notificationStatus = await tally(
@@ -493,14 +408,8 @@ export async function benchSupport(db: Db, opts: { botUrl: string; botPid: numbe
       zendeskCalls = Object.fromEntries(Object.entries(calls).map(([k, c]) => [k, c / n]));
     }
 
-    const outboxPending = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM job_outbox WHERE enqueued_at IS NULL')).rows[0]!.n;
-    const { counts } = await worker.ask<{ counts: Array<[string, Record<string, number>]> }>('queues');
-    const { statements } = await worker.ask<{ statements: Array<[string, Array<[string, number]>]> }>('stats');
-    const memory = await worker.ask<WorkerMemory>('memory');
-    const statementsPerFiling = Object.fromEntries(statements.map(([scope, per]) => [scope, per.reduce((s, [, c]) => s + c, 0) / n]));
-    const filing = statements.find(([scope]) => scope === 'job:support-tickets')?.[1] ?? [];
-    const delivery = statements.find(([scope]) => scope === 'job:notifications')?.[1] ?? [];
-    const deliveryRuns = delivery.filter(([text]) => text.startsWith('SELECT n.id, n.status')).reduce((sum, [, c]) => sum + c, 0);
+    const counted = await tallyWorker(db, worker, n, 'support-tickets');
+    const memory = await worker.ask('memory');
 
     return {
       desk: worker.desk,
@@ -522,12 +431,12 @@ export async function benchSupport(db: Db, opts: { botUrl: string; botPid: numbe
       requestStatus,
       attempts,
       notificationStatus,
-      notificationRuns: deliveryRuns / n,
+      notificationRuns: counted.notificationRuns,
       zendeskCalls,
-      statementsPerFiling,
-      filingStatements: filing.map(([text, c]) => [text, c / n] as [string, number]).sort((a, b) => b[1] - a[1]),
-      outboxPending,
-      queueCounts: Object.fromEntries(counts),
+      statementsPerFiling: counted.statementsPerItem,
+      filingStatements: counted.jobStatements,
+      outboxPending: counted.outboxPending,
+      queueCounts: counted.queueCounts,
       worker: worker.settings,
       workerMemory: { rssMb: memory.rssMb, peakRssMb: memory.peakRssMb, heapMb: memory.heapMb },
       cpu: cpuPer(cpu0, cpu1, n),
@@ -537,7 +446,7 @@ export async function benchSupport(db: Db, opts: { botUrl: string; botPid: numbe
   const rows: SupportResult[] = [];
   try {
     for (const desk of desks) {
-      const worker = await startWorkerProcess(desk, { ...opts, zendesk });
+      const worker = await startSupportWorker(desk, { ...opts, zendesk });
       try {
         await row(worker, 'live', 20, 10, false); // warm-up (JIT, connections), not recorded
         for (const c of concurrencies) rows.push((await row(worker, 'live', N, c, true))!);
@@ -557,12 +466,10 @@ export async function benchSupport(db: Db, opts: { botUrl: string; botPid: numbe
   return { rows };
 }
 
-const f = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : 'n/a');
-const s3 = (s: Stat) => `${f(s.p50)} / ${f(s.p95)} / ${f(s.p99)}`;
+const s3 = (s: Stat) => `${ms(s.p50)} / ${ms(s.p95)} / ${ms(s.p99)}`;
 
 function sqlText(r: SupportResult): string {
-  const s = r.statementsPerFiling;
-  return `${(s['job:support-tickets'] ?? 0).toFixed(1)} / ${(s['job:notifications'] ?? 0).toFixed(1)} / ${(s['outside jobs (outbox relay, housekeeping)'] ?? 0).toFixed(2)}`;
+  return sqlPerItem(r.statementsPerFiling, 'support-tickets');
 }
 
 function cpuText(r: SupportResult): string {
@@ -586,7 +493,7 @@ export function printSupport(report: SupportReport): void {
   console.log('| desk | users at once | N | requests/s | Submit turn p50 / p95 / p99 ms | Submit → "filed" notification p50 / p99 / max ms | filed/s | duplicates: tickets / notifications | SQL per filing: filing job / notification job / relay | Zendesk calls per filing | CPU ms per request: bot (3 turns) / worker / Postgres / load generator + fakes | worker RSS MB (peak) |');
   console.log('|---|---:|---:|---:|---|---|---:|---|---|---|---|---|');
   for (const r of live) {
-    console.log(`| ${r.desk}${r.mode === 'one tenant' ? ', one tenant' : ''} | ${r.concurrency} | ${r.n} | ${(r.n / r.seconds).toFixed(1)} | ${s3(r.turns.submit)} | ${f(r.notified.p50)} / ${f(r.notified.p99)} / ${f(r.notified.max)} | ${r.filedPerSecond.toFixed(1)} | ${r.duplicateTickets} / ${r.duplicateNotifications} | ${sqlText(r)} | ${zendeskText(r)} | ${cpuText(r)} | ${r.workerMemory.rssMb.toFixed(0)} (${r.workerMemory.peakRssMb.toFixed(0)}) |`);
+    console.log(`| ${r.desk}${r.mode === 'one tenant' ? ', one tenant' : ''} | ${r.concurrency} | ${r.n} | ${(r.n / r.seconds).toFixed(1)} | ${s3(r.turns.submit)} | ${ms(r.notified.p50)} / ${ms(r.notified.p99)} / ${ms(r.notified.max)} | ${r.filedPerSecond.toFixed(1)} | ${r.duplicateTickets} / ${r.duplicateNotifications} | ${sqlText(r)} | ${zendeskText(r)} | ${cpuText(r)} | ${r.workerMemory.rssMb.toFixed(0)} (${r.workerMemory.peakRssMb.toFixed(0)}) |`);
   }
   console.log('\nThe other turns of the same rows (p50 / p95 / p99 ms):\n');
   console.log('| desk | users at once | `support <order id>` (the form) | Review | Submit |');
@@ -598,24 +505,16 @@ export function printSupport(report: SupportReport): void {
     console.log('|---|---|---:|---:|---:|---|---|---|---|---|---|');
     for (const r of rest) {
       const filedSeconds = r.filedPerSecond > 0 ? r.n / r.filedPerSecond : NaN;
-      console.log(`| ${r.desk} | ${r.mode} | ${r.n} | ${r.filedPerSecond.toFixed(1)} | ${filedSeconds.toFixed(1)} | ${f(r.notified.p50)} / ${f(r.notified.p99)} / ${f(r.notified.max)} | ${r.duplicateTickets} / ${r.duplicateNotifications} | ${sqlText(r)} | ${zendeskText(r)} | ${cpuText(r)} | ${r.workerMemory.rssMb.toFixed(0)} (${r.workerMemory.peakRssMb.toFixed(0)}) |`);
+      console.log(`| ${r.desk} | ${r.mode} | ${r.n} | ${r.filedPerSecond.toFixed(1)} | ${filedSeconds.toFixed(1)} | ${ms(r.notified.p50)} / ${ms(r.notified.p99)} / ${ms(r.notified.max)} | ${r.duplicateTickets} / ${r.duplicateNotifications} | ${sqlText(r)} | ${zendeskText(r)} | ${cpuText(r)} | ${r.workerMemory.rssMb.toFixed(0)} (${r.workerMemory.peakRssMb.toFixed(0)}) |`);
     }
   }
-  console.log('\nWhere the time goes (p50 / p99 / max ms per stage):\n');
   const label = (r: SupportResult) => `${r.desk} ${r.mode === 'live' ? `×${r.concurrency}` : r.mode === 'one tenant' ? `×${r.concurrency} one tenant` : r.mode}`;
-  console.log(`| stage | ${rows.map(label).join(' | ')} |`);
-  console.log(`|---|${rows.map(() => '---:').join('|')}|`);
-  for (let i = 0; i < rows[0]!.stages.length; i++) {
-    console.log(`| ${rows[0]!.stages[i]!.name} | ${rows.map((r) => { const s = r.stages[i]!.stat; return `${f(s.p50)} / ${f(s.p99)} / ${f(s.max)}`; }).join(' | ')} |`);
-  }
+  printStages(rows, label);
   console.log('\nChecks per row:');
   for (const r of rows) {
     // The queues a support request uses (a full `npm run bench` leaves the cancellation part's pending cancellations in the outbox, which this worker relays).
-    const left = Object.entries(r.queueCounts)
-      .filter(([q]) => q === 'support-tickets' || q === 'notifications')
-      .map(([q, c]) => [q, ['waiting', 'active', 'delayed', 'prioritized', 'failed'].filter((k) => (c[k] ?? 0) > 0).map((k) => `${k} ${c[k]}`)] as const)
-      .filter(([, ks]) => ks.length > 0);
-    const stuck = left.length === 0 ? 'no filing or notification job waiting, active, delayed or failed' : left.map(([q, ks]) => `${q}: ${ks.join(', ')}`).join('; ');
+    const left = jobsLeft(r.queueCounts, ['support-tickets', 'notifications']);
+    const stuck = left.length === 0 ? 'no filing or notification job waiting, active, delayed or failed' : left.join('; ');
     console.log(`- ${label(r)} N=${r.n}: requests ${JSON.stringify(r.requestStatus)}, desk attempts per request ${JSON.stringify(r.attempts)}; requests per order beyond the first ${r.duplicateRequests}, tickets twice ${r.duplicateTickets}, requests without a ticket ${r.missingTickets}; `
       + `${r.doubleSubmits ? `double Submits answered ${JSON.stringify(r.doubleSubmits)}; ` : ''}`
       + `${r.delivered} deliveries (beyond the first per conversation ${r.duplicateNotifications}, not this conversation's "filed" with its ticket number ${r.misdirected}); notifications ${JSON.stringify(r.notificationStatus)}, job runs per notification ${r.notificationRuns.toFixed(2)}; `
