@@ -265,7 +265,8 @@ export class OutboxRelay {
     if (!this.started) return;
     if (this.kicked) {
       this.kicked = false;
-      next = 0;
+      // A commit (or the listener's reconnect) during a tick that failed does not cut the backoff short either.
+      if (this.failures === 0) next = 0;
     }
     this.schedule(next);
   }

@@ -118,6 +118,35 @@ describe('services/jobs/outbox', function () {
       }
     });
 
+    it('a wake-up during a tick that then fails waits for the backoff too', async () => {
+      let pings = 0;
+      let fail!: () => void;
+      const failing: OutboxTarget = {
+        ping: () => {
+          pings++;
+          // The first ping hangs until the test lets it fail: the wake-up comes while the tick runs.
+          return pings === 1 ? new Promise((_, reject) => (fail = () => reject(new Error('queue backend down')))) : Promise.reject(new Error('queue backend down'));
+        },
+        queue: () => ({ addBulk: () => Promise.reject(new Error('unreachable')) }),
+      };
+      await enqueueInTx(db, { queue: QUEUES.linkExpiry, name: 'expire', jobId: 'backoff-during', data: { downloadLinkId: '1' } });
+      const relay = new OutboxRelay({ db, backend: failing, logger: silentLogger, intervalMs: 60_000 });
+      const ticks = sinon.spy(relay, 'runOnce');
+      relay.start();
+      try {
+        await eventually(() => pings === 1, { what: 'the first tick pinging' });
+        relay.kick();
+        fail();
+        await ticks.firstCall.returnValue.catch(() => undefined);
+        // A tick the wake-up would start is a 0 ms timer: long fired by the time this one fires.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.equal(ticks.callCount, 1, 'no second tick: the backoff decides');
+        assert.equal(pings, 1);
+      } finally {
+        await relay.stop();
+      }
+    });
+
     it('a listening connection that stops answering (half-open) is replaced', async () => {
       const wakeup = new OutboxWakeup({ db, logger: silentLogger, onWake: () => undefined, reconnectMs: 50, checkMs: 50 });
       await wakeup.start();
