@@ -20,6 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TurnContext } from 'botbuilder';
 import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
+import { act } from '../cards/actions.js';
 import { notice, notices, type SupportFieldName, type SupportFileRefusalView, type SupportFormScreen, type SupportFormValues } from '../cards/index.js';
 import { isOrderIdShaped } from '../services/ledger/purchase-ledger.js';
 import { refuse } from '../services/refusal.js';
@@ -49,6 +50,9 @@ interface SupportState {
   submitted?: { requestId: string; orderId: string };
 }
 
+/** The last word of `support <order id> new`: file another request for an order that has one. */
+const ANOTHER = new Set(['new', 'another', 'neu']);
+
 const FIELD_ERRORS: Record<SupportFieldProblem, SupportFormScreen['errors'][SupportFieldName]> = {
   required: 'required', tooLong: 'tooLong', invalid: 'invalid', notANumber: 'notANumber', negative: 'negative', zero: 'zero', tooPrecise: 'tooPrecise', aboveTotal: 'aboveTotal',
 };
@@ -74,13 +78,31 @@ export class SupportDialog extends Dialog<{ args?: string }> {
       return dc.endDialog();
     }
     if (first === 'retry') {
+      if (!words[1]) {
+        await show(ctx, notice('info', 'support.retryWhich', undefined, [{ labelKey: 'support.myRequests', data: act.command('support', 'list') }]));
+        return dc.endDialog();
+      }
       const request = await orRefuse(ctx, () => this.support.refile(me, words[1] ?? ''));
       if (request) await show(ctx, notice('info', 'support.retried', { requestId: request.requestId }));
       return dc.endDialog();
     }
+    // `support <order id> new`: another request for an order that has one already, on purpose.
+    const another = words.length > 1 && ANOTHER.has(words[words.length - 1]!.toLowerCase());
+    const named = another ? words.slice(0, -1) : words;
     // An order id among the words ("support order 7DK3…"), else the words themselves: "support hello" is told there is no order "hello".
-    const orderId = words.map((w) => w.replace(/[.,;:!?]+$/, '').toUpperCase()).find((w) => isOrderIdShaped(w) && /\d/.test(w)) ?? (words.length > 0 ? words.join(' ') : undefined);
-    if (orderId) return this.openForm(dc, state, orderId);
+    const orderId = named.map((w) => w.replace(/[.,;:!?]+$/, '').toUpperCase()).find((w) => isOrderIdShaped(w) && /\d/.test(w)) ?? (named.length > 0 ? named.join(' ') : undefined);
+    if (orderId) {
+      const existing = another ? null : await this.support.openRequestFor(me, orderId);
+      if (existing) {
+        const ticket = existing.ticketNumber;
+        await show(ctx, notice('info', ticket ? 'support.already.filed' : 'support.already.queued', { orderId: orderId.toUpperCase(), requestId: existing.requestId, ticketNumber: ticket ?? '' }, [
+          { labelKey: 'support.myRequests', data: act.command('support', 'list') },
+          { labelKey: 'support.already.another', data: act.command('support', `${orderId.toUpperCase()} new`) },
+        ]));
+        return dc.endDialog();
+      }
+      return this.openForm(dc, state, orderId);
+    }
     const [candidates, hasRequests] = await Promise.all([this.support.candidates(me), this.support.hasRequests(me)]);
     await show(ctx, { kind: 'supportStart', candidates, hasRequests });
     return Dialog.EndOfTurn;

@@ -497,6 +497,10 @@ export const de: { readonly [K in MessageKey]: string } = {
   'support.refused.notRetryable': 'Die Supportanfrage {requestId} ist bereits eingereicht oder wird gerade eingereicht.',
   'support.refused.stale': 'Diese Karte der Supportanfrage ist nicht mehr aktuell. Geben Sie support ein, um neu zu beginnen.',
   'support.retried': 'Die Supportanfrage {requestId} wird erneut eingereicht. Die Ticketnummer erhalten Sie hier.',
+  'support.already.filed': 'Zur Bestellung {orderId} gibt es bereits die Supportanfrage {requestId}, eingereicht als Ticket {ticketNumber}. Wählen Sie „Weitere Anfrage stellen“ nur, wenn es um etwas anderes geht.',
+  'support.already.queued': 'Zur Bestellung {orderId} gibt es bereits die Supportanfrage {requestId}, die gerade eingereicht wird. Wählen Sie „Weitere Anfrage stellen“ nur, wenn es um etwas anderes geht.',
+  'support.already.another': 'Weitere Anfrage stellen',
+  'support.retryWhich': 'Welche Anfrage? Ihre Anfragen und deren Nummern finden Sie unter „Meine Anfragen“.',
   'support.filesNeedForm': 'Dateien können nur angehängt werden, solange das Formular einer Supportanfrage geöffnet ist.',
   'notice.nothingRunning': 'Es läuft gerade nichts, also gibt es nichts anzuhalten.',
 };

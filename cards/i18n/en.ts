@@ -488,6 +488,10 @@ export const en = {
   'support.refused.notRetryable': 'Support request {requestId} is already filed or being filed.',
   'support.refused.stale': 'This support request card is no longer current. Type support to start again.',
   'support.retried': 'Support request {requestId} is being filed again. You will get the ticket number here.',
+  'support.already.filed': 'Order {orderId} already has support request {requestId}, filed as ticket {ticketNumber}. Select File another request only if this is a different matter.',
+  'support.already.queued': 'Order {orderId} already has support request {requestId}, which is being filed. Select File another request only if this is a different matter.',
+  'support.already.another': 'File another request',
+  'support.retryWhich': 'Which request? Your requests and their numbers are under My requests.',
   'support.filesNeedForm': 'Files can only be attached while a support request form is open.',
   'notice.nothingRunning': 'Nothing is running, so there is nothing to stop.',
 } satisfies Record<string, string>;

@@ -333,6 +333,9 @@ export class SupportService {
     const f = req.form;
     if (f.amountMinor < 0 || f.amountMinor > facts.orderTotalMinor || !Number.isSafeInteger(f.amountMinor)) throw refuse({ code: 'stale_support_card' });
     const cancellationId = req.cancellationId !== null && facts.cancellation?.id === req.cancellationId ? req.cancellationId : null;
+    // A repeat of a submit answered before the insert, so it uses up no request number (the insert below still settles races).
+    const before = await this.view(this.deps.db, actor, { key });
+    if (before) return { status: 'existing', request: before };
     return inTransaction(this.deps.db, async (tx) => {
       const now = this.now();
       const { rows } = await tx.query<{ id: string }>(
@@ -378,6 +381,21 @@ export class SupportService {
       [actor.partnerId, actor.userId, Math.min(Math.max(1, limit), 100)],
     );
     return rows.map(viewOf);
+  }
+
+  /**
+   * The partner's latest request for the order that is filed or being filed (by anyone of the
+   * partner): a second one for the same order is offered only on purpose. Null when there is none.
+   */
+  async openRequestFor(actor: Actor, orderId: string): Promise<{ requestId: string; status: 'queued' | 'filed'; ticketNumber: string | null } | null> {
+    requireCapability(actor, 'support');
+    const { rows } = await this.deps.db.query<{ id: string; status: 'queued' | 'filed'; ticket_number: string | null }>(
+      `SELECT id, status, ticket_number FROM support_requests
+        WHERE partner_id = $1 AND order_id = $2 AND status IN ('queued', 'filed') ORDER BY requested_at DESC LIMIT 1`,
+      [actor.partnerId, String(orderId).trim().toUpperCase()],
+    );
+    const r = rows[0];
+    return r ? { requestId: r.id, status: r.status, ticketNumber: r.ticket_number } : null;
   }
 
   /** Whether the user has filed any request (for "My requests"). */

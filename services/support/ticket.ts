@@ -45,6 +45,26 @@ export function amountText(minor: number, currency: string): string {
   return `${whole}${fraction} ${currency}`;
 }
 
+/** A sentence ending in one full stop ("… for Fabrikam Inc." stays as it is). */
+function sentence(text: string): string {
+  const t = text.trim();
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
+/** Without its closing full stop, to run on in a list ("…; amount requested: …"). */
+function clause(text: string): string {
+  return text.trim().replace(/[.]+$/, '');
+}
+
+/** "Dec 6, 2026" (UTC): how the rest of the bot writes a date, in the ticket's English. */
+function dateText(iso: string): string {
+  return new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(new Date(iso));
+}
+
+const CANCELLATION_STATUS_WORDS: Record<string, string> = {
+  failed: 'failed', needs_information: 'Partner Center needs more information', timed_out: 'not finished after a week',
+};
+
 /** The hand-off: the request as Partner Center's "New support request" form asks for it. */
 export function partnerCenterHandoff(s: TicketSource): string {
   return [
@@ -53,7 +73,7 @@ export function partnerCenterHandoff(s: TicketSource): string {
     `- Type of problem: ${PROBLEM_TYPE}`,
     `- Impact: ${IMPACT_WORDS[s.impact]}`,
     `- Title: ${s.title}`,
-    `- Description: customer tenant ${s.customerTenantId}${s.customerDomain ? ` (${s.customerDomain})` : ''}; order ${s.orderId}; refund reason: ${s.refundReason}; amount requested: ${amountText(s.amountMinor, s.currency)}`,
+    `- Description: ${sentence(s.description)} Customer tenant ${s.customerTenantId}${s.customerDomain ? ` (${s.customerDomain})` : ''}; order ${s.orderId}; refund reason: ${clause(s.refundReason)}; amount requested: ${amountText(s.amountMinor, s.currency)}.`,
     `- Contact: ${s.contactName}, ${s.contactEmail}${s.contactPhone ? `, ${s.contactPhone}` : ''}`,
     '- Files: attach the files of this ticket.',
   ].join('\n');
@@ -71,7 +91,7 @@ export function ticketBody(s: TicketSource): string {
     `Product: ${s.productTitle}`,
     `Refund reason: ${s.refundReason}`,
     `Amount requested: ${amountText(s.amountMinor, s.currency)} (order total ${amountText(s.orderTotalMinor, s.currency)})`,
-    ...(s.cancellation ? [`Cancellation: ${s.cancellation.status}${s.cancellation.code ? ` (code ${s.cancellation.code})` : ''}, bot reference ${s.cancellation.id}`] : []),
+    ...(s.cancellation ? [`Cancellation: not completed — ${CANCELLATION_STATUS_WORDS[s.cancellation.status] ?? s.cancellation.status}${s.cancellation.code ? ` (code ${s.cancellation.code})` : ''}; CSP Software Desk cancellation ${s.cancellation.id}`] : []),
     `Contact: ${s.contactName} <${s.contactEmail}>${s.contactPhone ? `, ${s.contactPhone}` : ''}`,
     `Support request: ${s.id} (CSP Software Desk)`,
   ];
@@ -125,12 +145,12 @@ export function draftTexts(
     };
   }
   if (f.windowClosedAt) {
-    const closed = `its cancellation window closed on ${f.windowClosedAt.slice(0, 10)}`;
+    const closed = `its cancellation window closed on ${dateText(f.windowClosedAt)}`;
     return {
       title: clamp(title),
       description: `The customer asks to cancel ${order}, but ${closed}. We ask for a refund of the amount requested.`,
-      refundReason: `Cancellation requested after the cancellation window closed (${f.windowClosedAt.slice(0, 10)}).`,
+      refundReason: `Cancellation requested after the cancellation window closed (${dateText(f.windowClosedAt)}).`,
     };
   }
-  return { title: clamp(title), description: `We ask for a refund for ${order}.`, refundReason: '' };
+  return { title: clamp(title), description: sentence(`We ask for a refund for ${order}`), refundReason: '' };
 }

@@ -321,6 +321,7 @@ describe('dialogs/support (Teams turn table)', function () {
     // Nothing runs afterwards: a form's button from elsewhere does not work.
     assert.match(await turn({ value: { action: 'support.review', draftId: randomUUID(), impact: 'moderate' } }), /That button no longer works/);
     assert.match(await turn({ text: 'support retry 99999999' }), /There is no support request 99999999 of yours/);
+    assert.match(await turn({ text: 'support retry' }), /Which request\? Your requests and their numbers are under My requests/);
     assert.match(await turn({ text: 'support retry #abc' }), /There is no support request abc of yours/);
     await nothingFiled(theirs);
   });
@@ -424,7 +425,11 @@ describe('dialogs/support (Teams turn table)', function () {
     const submit = submitOf(await review(await turnRaw({ text: `support ${orderId}` }), REASON));
     assert.match(await turn({ value: submit }), /Support request submitted/);
     assert.match(await turn({ text: 'stop' }), /There is nothing to cancel: that task is done/);
-    const again = submitOf(await review(await turnRaw({ text: `support ${orderId}` }), REASON));
+    // The order has a request now: a second one only on purpose (`support <order id> new`, the notice's button).
+    const already = await turnRaw({ text: `support ${orderId}` });
+    assert.match(cardText(already), new RegExp(`Order ${orderId} already has support request \\d+, which is being filed`));
+    assert.deepEqual(buttonData(already, 'command', { args: `${orderId} new` }), { action: 'command', command: 'support', args: `${orderId} new` });
+    const again = submitOf(await review(await turnRaw({ text: `support ${orderId} new` }), REASON));
     assert.match(await turn({ value: again }), /Support request submitted/);
     // A bare `cancel` now is the cancellation command: it starts a cancellation and undoes nothing.
     assert.match(await turn({ text: 'cancel' }), /Cancel a purchase: whose\?/);

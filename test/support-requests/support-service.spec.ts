@@ -195,6 +195,11 @@ describe('services/support — support requests (R20, R21)', () => {
       assert.deepEqual(log.map((l) => Number(l.user_id)), [w.a.userId], 'who and when, in the activity record');
       const { rows: outbox } = await db.query("SELECT job_id FROM job_outbox WHERE queue = 'support-tickets' AND data->>'supportRequestId' = $1", [first.request.requestId]);
       assert.equal(outbox.length, 1);
+      // The repeat used up no request number: the next request is the next number.
+      const next = await h.service.submit(user(), { reviewId: newKey(), draftKey: newKey(), orderId, cancellationId, form: checked.form });
+      assert.equal(Number(next.request.requestId), Number(first.request.requestId) + 1);
+      assert.deepEqual(await h.service.openRequestFor(admin(), orderId.toLowerCase()), { requestId: next.request.requestId, status: 'queued', ticketNumber: null });
+      assert.equal(await h.service.openRequestFor(actorOf(w.b, []), orderId), null, 'another partner sees none');
     });
 
     it('another user answering the same review, a tampered amount, or another partner\'s order: refused, nothing written', async () => {
