@@ -16,7 +16,7 @@ import { createDeliverNotification } from '../services/notifications/deliver.js'
 import { PostgresDeliveryRateLimiter } from '../services/notifications/rate-limit.js';
 import { CancellationTracker } from '../services/cancellation/tracking.js';
 import { createDomain } from '../services/domain.js';
-import { pruneExpired } from '../services/maintenance.js';
+import { DEFAULT_RETENTION, pruneExpired } from '../services/maintenance.js';
 import { createExpireLinkProcessor } from '../services/software/link-expiry.js';
 import { SupportFiling } from '../services/support/filing.js';
 import { renderNotification } from './notifications.js';
@@ -61,7 +61,7 @@ export function startWorker(deps: { config: Config; db: Db; jobs: JobBackend; lo
   // Listening: an intent committed by any process (a bot's submit, this worker's jobs) is relayed at once.
   const relay = new OutboxRelay({ db, backend: jobs, logger, intervalMs: config.queue.outboxRelayIntervalMs, listen: true });
   relay.start();
-  const housekeeping = every(3_600_000, () => pruneExpired(db).then((removed) => logger.debug({ removed }, 'housekeeping')), 'housekeeping failed; next try in an hour', logger);
+  const housekeeping = every(3_600_000, () => pruneExpired(db, new Date(), { ...DEFAULT_RETENTION, activityLogMonths: config.activityRetentionMonths }).then((removed) => logger.debug({ removed }, 'housekeeping')), 'housekeeping failed; next try in an hour', logger);
   // Cancellations whose tracking job was lost (failed for good, stalled twice, gone with Redis's data) get a new one.
   const sweeping = every(5 * 60_000, () => tracker.sweep().then(() => undefined), 'the cancellation sweep failed; next try in five minutes', logger);
   // Support requests whose filing job was lost likewise.

@@ -45,6 +45,9 @@ const NOTICES: { [C in RefusalCode]: (refusal: RefusalOf<C>) => NoticeScreen } =
   stale_support_card: () => notice('warning', 'support.refused.stale'),
   support_request_not_found: (r) => notice('warning', 'support.refused.requestNotFound', { requestId: r.requestId || '—' }),
   support_request_not_retryable: (r) => notice('info', 'support.refused.notRetryable', { requestId: r.requestId }),
+  // the activity log (R13)
+  invalid_cursor: () => notice('warning', 'activity.refused.invalidCursor'),
+  invalid_range: () => notice('warning', 'activity.refused.invalidRange'),
   // role administration
   user_not_found: () => notice('warning', 'roles.userGone'),
   last_global_admin: () => notice('warning', 'roles.lastGlobalAdmin'),

@@ -44,6 +44,7 @@ const schema = z.object({
   EMBEDDED_CANCELLATION_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).default(8000),
   EMBEDDED_CANCELLATION_OUTCOME: z.enum(['completes', 'fails', 'needs_information']).default('completes'),
   CANCELLATION_DEADLINE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
+  ACTIVITY_RETENTION_MONTHS: z.coerce.number().int().min(3).max(120).default(13),
   SUPPORT_DESK: z.enum(['embedded', 'zendesk']).default('embedded'),
   ZENDESK_URL: url.optional(),
   ZENDESK_EMAIL: z.string().email('must be the email address of the Zendesk agent the API token belongs to').optional(),
@@ -105,6 +106,8 @@ export interface Config {
   };
   /** How long after the backend took a cancellation the requester is told that it takes longer (it is followed on). */
   cancellation: { deadlineMinutes: number };
+  /** How long the activity log (R12, R13) keeps events: calendar months (Partner Center keeps 90 days). */
+  activityRetentionMonths: number;
   /** Where support requests become tickets (R21): the bot's own desk, or Zendesk's Tickets API; and the files a request may carry. */
   support: {
     desk: { kind: 'embedded' } | { kind: 'zendesk'; url: string; email: string; apiToken: string; timeoutMs: number };
@@ -189,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database: { url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolMax: e.DATABASE_POOL_MAX, embeddedPort: e.EMBEDDED_POSTGRES_PORT },
     commerce: { backend: e.COMMERCE_BACKEND, embeddedCancellation: { delayMs: e.EMBEDDED_CANCELLATION_DELAY_MS, outcome: e.EMBEDDED_CANCELLATION_OUTCOME } },
     cancellation: { deadlineMinutes: e.CANCELLATION_DEADLINE_MINUTES },
+    activityRetentionMonths: e.ACTIVITY_RETENTION_MONTHS,
     support: {
       desk: e.SUPPORT_DESK === 'zendesk'
         ? { kind: 'zendesk', url: e.ZENDESK_URL!.replace(/\/+$/, ''), email: e.ZENDESK_EMAIL!, apiToken: e.ZENDESK_API_TOKEN!, timeoutMs: e.SUPPORT_DESK_TIMEOUT_MS }

@@ -16,6 +16,8 @@ export interface Retention {
   idleBotStateDays: number;
   /** Files uploaded to a support form that was never submitted. */
   unclaimedSupportFilesDays: number;
+  /** The activity log (R12, R13): calendar months (ACTIVITY_RETENTION_MONTHS; Partner Center itself keeps 90 days). */
+  activityLogMonths: number;
 }
 
 export const DEFAULT_RETENTION: Retention = {
@@ -24,23 +26,35 @@ export const DEFAULT_RETENTION: Retention = {
   finishedNotificationsDays: 180,
   idleBotStateDays: 90,
   unclaimedSupportFilesDays: 1,
+  activityLogMonths: 13,
 };
 
 const BATCH = 5000;
 
-const PRUNES: Array<{ table: string; where: string; days: keyof Retention }> = [
-  { table: 'processed_inbound', where: 'received_at < $1', days: 'processedInboundDays' },
-  { table: 'job_outbox', where: 'enqueued_at < $1', days: 'enqueuedOutboxDays' },
-  { table: 'notifications', where: "status IN ('sent', 'failed', 'undeliverable') AND created_at < $1", days: 'finishedNotificationsDays' },
-  { table: 'bot_state', where: 'updated_at < $1', days: 'idleBotStateDays' },
-  { table: 'support_files', where: 'support_request_id IS NULL AND uploaded_at < $1', days: 'unclaimedSupportFilesDays' },
+/** The instant `months` calendar months before `now` (UTC). */
+export function monthsBefore(now: Date, months: number): Date {
+  const d = new Date(now.getTime());
+  d.setUTCMonth(d.getUTCMonth() - months);
+  return d;
+}
+
+type Prune = { table: string; where: string; before: (now: Date, r: Retention) => Date };
+const days = (key: Exclude<keyof Retention, 'activityLogMonths'>) => (now: Date, r: Retention) => new Date(now.getTime() - r[key] * 86_400_000);
+
+const PRUNES: Prune[] = [
+  { table: 'processed_inbound', where: 'received_at < $1', before: days('processedInboundDays') },
+  { table: 'job_outbox', where: 'enqueued_at < $1', before: days('enqueuedOutboxDays') },
+  { table: 'notifications', where: "status IN ('sent', 'failed', 'undeliverable') AND created_at < $1", before: days('finishedNotificationsDays') },
+  { table: 'bot_state', where: 'updated_at < $1', before: days('idleBotStateDays') },
+  { table: 'support_files', where: 'support_request_id IS NULL AND uploaded_at < $1', before: days('unclaimedSupportFilesDays') },
+  { table: 'activity_log', where: 'at < $1', before: (now, r) => monthsBefore(now, r.activityLogMonths) },
 ];
 
 /** Deletes what is past its retention; returns the number of rows removed per table. */
 export async function pruneExpired(db: Db, now: Date = new Date(), retention: Retention = DEFAULT_RETENTION): Promise<Record<string, number>> {
   const removed: Record<string, number> = {};
-  for (const { table, where, days } of PRUNES) {
-    const before = new Date(now.getTime() - retention[days] * 86_400_000);
+  for (const { table, where, before: cutoff } of PRUNES) {
+    const before = cutoff(now, retention);
     removed[table] = 0;
     for (;;) {
       const { rowCount } = await db.query(

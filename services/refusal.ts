@@ -15,6 +15,7 @@
  * that called the backend translates them into its own terms.
  */
 import type { Role } from './access/roles.js';
+import type { ActivityRefusal } from './activity/errors.js';
 import type { CancellationRefusal } from './cancellation/errors.js';
 import type { PurchaseRefusal } from './purchase/errors.js';
 import type { SoftwareRefusal } from './software/errors.js';
@@ -34,7 +35,7 @@ export interface CustomerNotFoundRefusal {
 /** Role administration: the user is not one of the actor's partner, or would leave it without a Global admin. */
 export type RoleAdminRefusal = { code: 'user_not_found' } | { code: 'last_global_admin' };
 
-export type Refusal = ForbiddenRefusal | CustomerNotFoundRefusal | PurchaseRefusal | SoftwareRefusal | CancellationRefusal | SupportRefusal | RoleAdminRefusal;
+export type Refusal = ForbiddenRefusal | CustomerNotFoundRefusal | PurchaseRefusal | SoftwareRefusal | CancellationRefusal | SupportRefusal | ActivityRefusal | RoleAdminRefusal;
 
 export type RefusalCode = Refusal['code'];
 

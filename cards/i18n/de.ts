@@ -501,6 +501,8 @@ export const de: { readonly [K in MessageKey]: string } = {
   'support.already.queued': 'Zur Bestellung {orderId} gibt es bereits die Supportanfrage {requestId}, die gerade eingereicht wird. Wählen Sie „Weitere Anfrage stellen“ nur, wenn es um etwas anderes geht.',
   'support.already.another': 'Weitere Anfrage stellen',
   'support.retryWhich': 'Welche Anfrage? Ihre Anfragen und deren Nummern finden Sie unter „Meine Anfragen“.',
+  'activity.refused.invalidCursor': 'Diese Seite des Aktivitätsprotokolls stammt nicht von mir für diesen Zeitraum. Beginnen Sie die Liste neu mit activity.',
+  'activity.refused.invalidRange': 'Das ist kein Zeitraum, den ich zeigen kann: Der Beginn muss vor dem Ende liegen.',
   'support.filesNeedForm': 'Dateien können nur angehängt werden, solange das Formular einer Supportanfrage geöffnet ist.',
   'notice.nothingRunning': 'Es läuft gerade nichts, also gibt es nichts anzuhalten.',
 };

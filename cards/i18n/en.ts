@@ -492,6 +492,8 @@ export const en = {
   'support.already.queued': 'Order {orderId} already has support request {requestId}, which is being filed. Select File another request only if this is a different matter.',
   'support.already.another': 'File another request',
   'support.retryWhich': 'Which request? Your requests and their numbers are under My requests.',
+  'activity.refused.invalidCursor': 'That page of the activity log is not one I gave out for this range. Start the list again with activity.',
+  'activity.refused.invalidRange': 'That is not a date range I can show: the start must come before the end.',
   'support.filesNeedForm': 'Files can only be attached while a support request form is open.',
   'notice.nothingRunning': 'Nothing is running, so there is nothing to stop.',
 } satisfies Record<string, string>;

@@ -12,6 +12,8 @@ import { ForbiddenError, type Actor } from './roles.js';
 /** Capabilities whose refusals are recorded in the activity log, as which event. */
 const RECORDED_REFUSALS: Partial<Record<Capability, ActivityEvent>> = {
   keys: 'key_view',
+  /** R13: a user without one of the log's roles asking to see it. */
+  audit: 'log_viewed',
 };
 
 /** What the refused request was about, as the user or a card said it (untrusted; stored only when well-formed). */

@@ -21,7 +21,9 @@ import { isOrderIdShaped } from '../ledger/purchase-ledger.js';
 export type ActivityEvent =
   | 'key_view' | 'link_issued' | 'download' | 'link_expired' | 'revoked'
   | 'cancellation_requested' | 'cancellation_finished' | 'cancellation_failed'
-  | 'support_requested' | 'support_filed' | 'support_failed';
+  | 'support_requested' | 'support_filed' | 'support_failed'
+  /** R13: the log itself was read (or refused: outcome 'forbidden'). */
+  | 'log_viewed';
 
 export type ActivityOutcome =
   | 'ok' | 'expired' | 'used_up' | 'revoked' | 'unknown' | 'forbidden' | 'not_available' | 'undelivered'

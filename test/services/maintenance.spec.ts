@@ -28,11 +28,14 @@ describe('services/maintenance', () => {
        VALUES ($1, $2, 'abandoned', 'a.pdf', 'application/pdf', 1, '\\x00', now() - interval '2 days'), ($1, $2, 'open', 'b.pdf', 'application/pdf', 1, '\\x00', now())`,
       [user!.partner_id, user!.id],
     );
+    // The activity log keeps 13 calendar months by default: an event of 14 months ago goes, one of 12 stays.
+    await db.query(`INSERT INTO activity_log (at, partner_id, event, outcome) VALUES (now() - interval '14 months', $1, 'download', 'ok'), (now() - interval '12 months', $1, 'download', 'ok')`, [user!.partner_id]);
     const removed = await pruneExpired(db);
-    assert.deepEqual(removed, { processed_inbound: 1, job_outbox: 1, notifications: 0, bot_state: 1, support_files: 1 });
+    assert.deepEqual(removed, { processed_inbound: 1, job_outbox: 1, notifications: 0, bot_state: 1, support_files: 1, activity_log: 1 });
+    assert.equal((await db.query('SELECT 1 FROM activity_log')).rows.length, 1);
     assert.deepEqual((await db.query('SELECT draft_key FROM support_files')).rows.map((r) => r.draft_key), ['open']);
     const left = await db.query(`SELECT job_id FROM job_outbox ORDER BY job_id`);
     assert.deepEqual(left.rows.map((r) => r.job_id), ['new-done', 'old-pending'], 'an intent not yet enqueued is never removed');
-    assert.deepEqual(await pruneExpired(db), { processed_inbound: 0, job_outbox: 0, notifications: 0, bot_state: 0, support_files: 0 });
+    assert.deepEqual(await pruneExpired(db), { processed_inbound: 0, job_outbox: 0, notifications: 0, bot_state: 0, support_files: 0, activity_log: 0 });
   });
 });
