@@ -96,24 +96,38 @@ export class ActivityExport {
   private async *chunks(sql: string, params: unknown[], when: (at: Date) => string): AsyncGenerator<Buffer> {
     yield Buffer.from(stringify([[...CSV_HEADER]], { ...CSV_OPTIONS, bom: true }), 'utf8');
     const client = await this.deps.db.connect();
-    const cursor = client.query(new Cursor<EntryRow>(sql, params));
     let failure: Error | undefined;
+    // The connection may fail while the consumer holds a chunk and no read is under way (the server
+    // ends it, the network drops): pg reports that as an 'error' event, which must not go unheard.
+    const onError = (err: Error) => {
+      failure ??= err;
+    };
+    client.on('error', onError);
+    const cursor = client.query(new Cursor<EntryRow>(sql, params));
     try {
       for (;;) {
+        if (failure) throw failure;
         const rows = await cursor.read(this.deps.batchRows ?? BATCH_ROWS);
         if (rows.length === 0) return;
         yield Buffer.from(stringify(rows.map((r) => record(r, when)), CSV_OPTIONS), 'utf8');
       }
     } catch (err) {
-      failure = err instanceof Error ? err : new Error(String(err));
+      failure ??= err instanceof Error ? err : new Error(String(err));
       throw err;
     } finally {
+      // A discarded connection keeps its error listener: the broken socket may still report (EPIPE) while it is ended.
       if (failure) {
         // A connection that failed mid-read is discarded, not reused (and a failed cursor is not closed: it would wait forever).
         client.release(failure);
       } else {
         // The end, or an early stop that left the portal open: close it before the connection goes back to the pool.
-        await cursor.close().then(() => client.release(), (err: unknown) => client.release(err instanceof Error ? err : true));
+        await cursor.close().then(
+          () => {
+            client.off('error', onError);
+            client.release();
+          },
+          (err: unknown) => client.release(err instanceof Error ? err : true),
+        );
       }
     }
   }

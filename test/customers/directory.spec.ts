@@ -57,7 +57,7 @@ describe('services/customers/directory', () => {
     });
   }
 
-  it('R12: a refused look-up for keys is recorded with the customer asked for; other refusals are not', async () => {
+  it('R12, R13: a refused look-up for keys is recorded with the customer asked for, one for the activity log as such; other refusals are not', async () => {
     const count = async () => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM activity_log WHERE partner_id = $1 AND outcome = 'forbidden'", [w.a.partnerId])).rows[0]!.n;
     const before = await count();
     await assert.rejects(customers.get(actorOf(w.a, ['global_admin']), 'keys', w.contosoDe.id), ForbiddenError);
@@ -67,8 +67,11 @@ describe('services/customers/directory', () => {
     );
     assert.deepEqual(rows[0], { event: 'key_view', customer_id: w.contosoDe.id });
     await assert.rejects(customers.get(actorOf(w.a, ['sales_agent']), 'buy', w.contosoDe.id), ForbiddenError);
+    assert.equal(await count(), before + 1, 'buying refused: not recorded');
     await assert.rejects(customers.search(actorOf(w.a, ['admin_agent']), 'audit', 'contoso'), ForbiddenError);
-    assert.equal(await count(), before + 1);
+    assert.equal(await count(), before + 2);
+    const { rows: last } = await db.query<{ event: string }>("SELECT event FROM activity_log WHERE partner_id = $1 AND outcome = 'forbidden' ORDER BY id DESC LIMIT 1", [w.a.partnerId]);
+    assert.equal(last[0]!.event, 'log_viewed');
   });
 
   it("never shows another partner's customer, whatever the purpose: by name, GUID, domain or id", async () => {
