@@ -12,12 +12,13 @@
  * the notification at a fake Bot Connector (bench/cancellations.ts). Then support requests end to
  * end — `support <order id>` → Review → Submit through the bot, a worker filing them at the
  * embedded desk and at a fake Zendesk over HTTP, the "filed" notification at a fake Bot Connector
- * (bench/support.ts).
+ * (bench/support.ts). Then the activity log view and export (R13) in this process against 1,000,000
+ * rows per partner (bench/activity.ts).
  *
  * Env: BENCH_DATABASE_URL (default the local test database), BENCH_REDIS_URL (default the local
  * Redis), BENCH_TURNS (default 2000), BENCH_REDEMPTIONS (default 100000), BENCH_SUPPORT_REQUESTS
  * (default 200 per row), BENCH_SUPPORT_BACKLOG (default 500), BENCH_ONLY (turns | downloads |
- * cancellations | support), BENCH_PROFILE (a directory: CPU profiles of the targets). The cancellation and support workers also take
+ * cancellations | support | activity), BENCH_ACTIVITY_ROWS, BENCH_ACTIVITY_CALLS (bench/activity.ts), BENCH_PROFILE (a directory: CPU profiles of the targets). The cancellation and support workers also take
  * OUTBOX_RELAY_INTERVAL_MS, WORKER_CONCURRENCY and DATABASE_POOL_MAX from the environment
  * (services/config.ts; defaults otherwise), the support worker SUPPORT_DESK_TIMEOUT_MS too.
  */
@@ -33,6 +34,7 @@ import { postgresCpuMs, processCpuMs } from './cpu.js';
 import { benchDownloads, type DownloadResult } from './downloads.js';
 import { benchCancellations, printCancellations, type CancellationReport } from './cancellations.js';
 import { benchSupport, printSupport, type SupportReport } from './support.js';
+import { benchActivity, printActivity, type ActivityReport } from './activity.js';
 import { postActivity, teamsMessage, type TurnInput } from './harness.js';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -41,9 +43,9 @@ const TURNS = Number(process.env.BENCH_TURNS ?? 2000);
 const REDEMPTIONS = Number(process.env.BENCH_REDEMPTIONS ?? 100_000);
 const SUPPORT_REQUESTS = Number(process.env.BENCH_SUPPORT_REQUESTS ?? 200);
 const SUPPORT_BACKLOG = Number(process.env.BENCH_SUPPORT_BACKLOG ?? 500);
-/** `turns`, `downloads`, `cancellations` or `support`: run only that part (the others still buy a few orders first, as warm-up). */
+/** `turns`, `downloads`, `cancellations`, `support` or `activity`: run only that part (the others still buy a few orders first, as warm-up). */
 const ONLY = process.env.BENCH_ONLY;
-const runs = (part: 'turns' | 'downloads' | 'cancellations' | 'support') => ONLY === undefined || ONLY === '' || ONLY === part;
+const runs = (part: 'turns' | 'downloads' | 'cancellations' | 'support' | 'activity') => ONLY === undefined || ONLY === '' || ONLY === part;
 const SCHEMA = `bench_${Date.now().toString(36)}`;
 
 interface Result { name: string; concurrency: number; turns: number; seconds: number; p50: number; p99: number; rssMb: number; cpu: CpuPerTurn | null }
@@ -174,6 +176,7 @@ async function main(): Promise<void> {
   let downloads: DownloadResult[] = [];
   let cancellations: CancellationReport | undefined;
   let support: SupportReport | undefined;
+  let activity: ActivityReport | undefined;
   try {
     // Warm-up (JIT, pool connections, user rows), not measured.
     const full = runs('turns');
@@ -188,6 +191,7 @@ async function main(): Promise<void> {
     if (runs('downloads')) downloads = await benchDownloads(db, { botUrl: bot.url, redemptions: REDEMPTIONS });
     if (runs('cancellations')) cancellations = await benchCancellations(db, { botUrl: bot.url, botPid: bot.pid, databaseUrl: DATABASE_URL, schema: SCHEMA, redisUrl: REDIS_URL });
     if (runs('support')) support = await benchSupport(db, { botUrl: bot.url, botPid: bot.pid, databaseUrl: DATABASE_URL, schema: SCHEMA, redisUrl: REDIS_URL, requests: SUPPORT_REQUESTS, backlog: SUPPORT_BACKLOG });
+    if (runs('activity')) activity = await benchActivity(db);
   } finally {
     await db.end();
     await bot.stop();
@@ -214,6 +218,7 @@ async function main(): Promise<void> {
   }
   if (cancellations) printCancellations(cancellations);
   if (support) printSupport(support);
+  if (activity) printActivity(activity);
 }
 
 main().then(
