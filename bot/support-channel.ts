@@ -12,8 +12,9 @@
  * as soon as there is more). Nothing here throws into the turn: an unknown contact is blanks,
  * a file that cannot be looked up is one whose `read` rejects.
  */
-import { TeamsInfo, type Attachment, type TeamsChannelAccount, type TurnContext } from 'botbuilder';
+import { TeamsInfo, type TeamsChannelAccount, type TurnContext } from 'botbuilder';
 import { WebClient } from '@slack/web-api';
+import { isFileAttachment, TEAMS_FILE_DOWNLOAD_INFO } from '../dialogs/input.js';
 import { FileTooLargeError, type ContactDetails, type IncomingFile, type SupportChannel } from '../dialogs/support-channel.js';
 import type { Logger } from '../services/logger.js';
 import { slackProfileOf } from './slack/adapter.js';
@@ -48,8 +49,6 @@ export class UnreadableFileError extends Error {
   }
 }
 
-/** The Teams file a user sent in a personal chat (Microsoft: "Send and receive files using bot"). */
-const FILE_DOWNLOAD_INFO = 'application/vnd.microsoft.teams.file.download.info';
 /** Slack file ids as files.info takes them; anything else in the submit data is forged. */
 const SLACK_FILE_ID = /^F[A-Z0-9]{2,30}$/;
 /** Slack's file input takes at most 10 files. */
@@ -138,7 +137,7 @@ export function createSupportChannel(opts: SupportChannelOptions): SupportChanne
     const credentials = connectorCredentialsOf(ctx);
     const files: IncomingFile[] = [];
     for (const [i, a] of (ctx.activity.attachments ?? []).entries()) {
-      if (a.contentType === FILE_DOWNLOAD_INFO) {
+      if (a.contentType === TEAMS_FILE_DOWNLOAD_INFO) {
         const content = (a.content ?? {}) as { downloadUrl?: unknown; fileType?: unknown };
         const fileType = typeof content.fileType === 'string' ? content.fileType : '';
         const name = a.name || `file-${i + 1}${fileType ? `.${fileType}` : ''}`;
@@ -147,7 +146,7 @@ export function createSupportChannel(opts: SupportChannelOptions): SupportChanne
         else files.push(unreadable(name, 'Teams sent the file without a download URL'));
         continue;
       }
-      if (!isPlainFile(a)) continue;
+      if (!isFileAttachment(a)) continue;
       const url = safeUrl(a.contentUrl);
       const name = a.name || `attachment-${i + 1}.${EXTENSIONS[a.contentType.toLowerCase()] ?? 'bin'}`;
       // An inline image in Teams lives on the connector (serviceUrl) and wants the bot's token, which
@@ -209,16 +208,6 @@ export function createSupportChannel(opts: SupportChannelOptions): SupportChanne
   };
 }
 
-/**
- * A file the user sent rather than a card the bot or a client renders: an http(s) `contentUrl`
- * and a type that is none of Microsoft's card or Teams types (Adaptive, hero, file info, consent…)
- * nor the HTML copy of the message text Teams attaches.
- */
-function isPlainFile(a: Attachment): boolean {
-  const type = (a.contentType || '').toLowerCase();
-  if (type === '' || type.startsWith('application/vnd.microsoft.') || type.startsWith('text/html')) return false;
-  return typeof a.contentUrl === 'string' && /^https?:\/\//i.test(a.contentUrl);
-}
 
 /** An address as Teams may give it; a guest's UPN (`…#EXT#@tenant`) is no mailbox. */
 function looksLikeMailbox(s: string | undefined): s is string {

@@ -69,10 +69,20 @@ export function typedText(ctx: TurnContext): string | null {
   return input.kind === 'command' ? `${input.name} ${input.args}`.trim() || null : null;
 }
 
-/** Teams' own attachments of a message that are not files: its HTML copy of the text, cards. */
-function isFileAttachment(a: Attachment): boolean {
-  const type = a.contentType ?? '';
-  return type !== 'text/html' && type !== 'text/plain' && !type.startsWith('application/vnd.microsoft.card.');
+/** A file sent in a Teams personal chat (Microsoft: "Send and receive files using bot"). */
+export const TEAMS_FILE_DOWNLOAD_INFO = 'application/vnd.microsoft.teams.file.download.info';
+
+/**
+ * A file the user sent, not something a client renders: Teams' file download info, or an upload
+ * with an http(s) `contentUrl` (the Emulator, the Playground, a pasted image) whose type is none of
+ * Microsoft's card types nor the HTML copy of the message text Teams attaches. The one definition:
+ * the runner routes such a message to the running flow, and the channel side reads the same files.
+ */
+export function isFileAttachment(a: Attachment): boolean {
+  const type = (a.contentType || '').toLowerCase();
+  if (type === TEAMS_FILE_DOWNLOAD_INFO) return true;
+  if (type === '' || type.startsWith('application/vnd.microsoft.') || type.startsWith('text/html')) return false;
+  return typeof a.contentUrl === 'string' && /^https?:\/\//i.test(a.contentUrl);
 }
 
 /** Whether the user sent files with this message (Teams: attachments in the chat; the support form takes them). */

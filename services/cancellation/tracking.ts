@@ -131,6 +131,29 @@ function outcomeOf(progress: CancellationProgress): Outcome {
   }
 }
 
+/** Partner Center's code for "the cancellation window has passed", kept as the failure code of such a cancellation. */
+const WINDOW_PASSED_CODE = '900117';
+
+/**
+ * Why a cancellation that did not finish did not (R20), from what `fail` stored — its status and
+ * failure code: the reverse of outcomeOfError, kept beside it (the support flow reads it back).
+ */
+export function failureOfRecord(status: string, failureCode: string | null): CancellationFailure {
+  if (status === 'needs_information') return 'needs_information';
+  if (status === 'timed_out') return 'timed_out';
+  switch (failureCode) {
+    case WINDOW_PASSED_CODE:
+      return 'window_passed';
+    case 'not_cancellable':
+      return 'not_cancellable';
+    case 'order_not_found':
+    case 'cancellation_not_found':
+      return 'not_found';
+    default:
+      return 'failed';
+  }
+}
+
 /** How a backend's refusal reads as the outcome (R20); anything else it throws is transient. */
 function outcomeOfError(err: unknown): Outcome {
   if (!isCommerceError(err)) return { state: 'error', error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
@@ -141,7 +164,7 @@ function outcomeOfError(err: unknown): Outcome {
     case 'cancellation_in_progress':
       return { state: 'pending', accepted: false };
     case 'cancellation_window_passed':
-      return { state: 'failed', reason: 'window_passed', code: '900117', detail };
+      return { state: 'failed', reason: 'window_passed', code: WINDOW_PASSED_CODE, detail };
     case 'not_cancellable':
       return { state: 'failed', reason: 'not_cancellable', code: err.code, detail };
     case 'order_not_found':

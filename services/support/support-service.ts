@@ -18,6 +18,7 @@ import { extname } from 'node:path';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import validator from 'validator';
 import { requireCapability } from '../access/capabilities.js';
+import { failureOfRecord } from '../cancellation/tracking.js';
 import type { Actor } from '../access/roles.js';
 import type { ActivityLog } from '../activity/activity-log.js';
 import type { CancellationFailure } from '../notifications/messages.js';
@@ -208,7 +209,7 @@ export class SupportService {
       market: purchase.market,
       currency: purchase.currency,
       orderTotalMinor: purchase.totalMinor,
-      cancellation: c ? { id: c.id, reason: failureOf(c.status, c.failure_code), code: c.failure_code, detail: c.failure_detail, creditMinor: Number(c.credit_minor) } : null,
+      cancellation: c ? { id: c.id, reason: failureOfRecord(c.status, c.failure_code), code: c.failure_code, detail: c.failure_detail, creditMinor: Number(c.credit_minor) } : null,
       windowClosedAt: window.state === 'passed' ? (window.closedAt ?? null) : null,
     };
   }
@@ -229,7 +230,7 @@ export class SupportService {
     return rows
       .sort((a, b) => b.status_at.getTime() - a.status_at.getTime())
       .slice(0, limit)
-      .map((r) => ({ orderId: r.order_id, title: r.title ?? r.order_id, customerName: r.customer_name, reason: failureOf(r.status, r.failure_code), at: r.status_at.toISOString() }));
+      .map((r) => ({ orderId: r.order_id, title: r.title ?? r.order_id, customerName: r.customer_name, reason: failureOfRecord(r.status, r.failure_code), at: r.status_at.toISOString() }));
   }
 
   /** The amount to pre-fill: what the cancellation would have credited, else the order's total. */
@@ -466,16 +467,6 @@ function viewOf(r: RequestRow): SupportRequestView {
     requestId: r.id, orderId: r.order_id, title: r.title, customerName: r.customer_name, status: r.status,
     ticketNumber: r.ticket_number, ticketUrl: r.ticket_url, requestedAt: r.requested_at.toISOString(), statusAt: r.status_at.toISOString(),
   };
-}
-
-/** A cancellation's end status as the failure the notification named (R20). */
-function failureOf(status: string, code: string | null): CancellationFailure {
-  if (status === 'needs_information') return 'needs_information';
-  if (status === 'timed_out') return 'timed_out';
-  if (code === '900117') return 'window_passed';
-  if (code === 'not_cancellable') return 'not_cancellable';
-  if (code === 'order_not_found' || code === 'cancellation_not_found') return 'not_found';
-  return 'failed';
 }
 
 function extension(name: string): string {

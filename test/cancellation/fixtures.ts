@@ -98,7 +98,8 @@ export async function ledgerStatus(db: Db, orderId: string): Promise<string> {
 
 export async function notificationsOf(db: Db, cancellationId: string) {
   const { rows } = await db.query<{ dedupe_key: string; message: { kind: string } & Record<string, unknown> }>(
-    "SELECT dedupe_key, message FROM notifications WHERE dedupe_key LIKE '%:' || $1 ORDER BY id",
+    // The cancellation's own (cancellation-finished:7, cancellation-delayed:7, …), never another kind's of the same number (support-filed:7).
+    "SELECT dedupe_key, message FROM notifications WHERE dedupe_key ~ ('^cancellation-[a-z_]+:' || $1 || '$') ORDER BY id",
     [cancellationId],
   );
   return rows;
