@@ -6,37 +6,17 @@
  */
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../../services/config.js';
-import { startWorker, type WorkerProcess } from '../../bot/worker.js';
-import { startTestBot, cardText, type TestBot } from '../support/bot-harness.js';
+import { cardText } from '../support/bot-harness.js';
+import { endToEnd } from '../support/end-to-end.js';
 import { createMessageActivity, createPartner, createUser } from '../support/factories.js';
-import { startFakeBotConnector, type FakeBotConnector } from '../fakes/bot-connector.js';
-import { BACKEND_KINDS, TestBackends, eventually, isolatedDb, silentLogger } from '../jobs/support.js';
-import type { Db } from '../../services/db/pool.js';
+import { BACKEND_KINDS, eventually } from '../jobs/support.js';
 
 for (const kind of BACKEND_KINDS) {
   describe(`bot/worker: proactive notification end to end (${kind} queue)`, () => {
-    let isolated: { db: Db; drop: () => Promise<void> };
-    let connector: FakeBotConnector;
-    let bot: TestBot;
-    let worker: WorkerProcess | undefined;
-    const backends = new TestBackends();
-
-    before(async () => {
-      isolated = await isolatedDb(`worker_${kind}`);
-      connector = await startFakeBotConnector();
-      bot = await startTestBot({ db: isolated.db });
-    });
-    after(async () => {
-      await worker?.close(2000);
-      await bot.close();
-      await backends.cleanup();
-      await connector.close();
-      await isolated.drop();
-    });
+    const e2e = endToEnd(`worker_${kind}`);
 
     it('tells a user in Teams that a Global admin gave them a role', async () => {
-      const db = isolated.db;
+      const { db, connector, bot } = e2e;
       const partner = await createPartner(db, 'Notify Partner');
       const admin = await createUser(db, partner, { roles: ['global_admin'], name: 'Gina Admin' });
       const sam = await createUser(db, partner, { roles: [], name: 'Sam Sales' });
@@ -57,8 +37,7 @@ for (const kind of BACKEND_KINDS) {
       const { rows } = await db.query(`SELECT count(*)::int AS n FROM job_outbox WHERE queue = 'notifications' AND enqueued_at IS NULL`);
       assert.equal(rows[0].n, 1);
 
-      const config = loadConfig({ OUTBOX_RELAY_INTERVAL_MS: '100', WORKER_CONCURRENCY: '2', SHUTDOWN_TIMEOUT_MS: '2000' });
-      worker = startWorker({ config, db, jobs: backends.create(kind), logger: silentLogger });
+      e2e.startWorker({}, kind);
 
       const delivered = await eventually(() => connector.delivered().find((a) => a.conversation?.id === samConversation), { what: 'the notification at the connector', timeoutMs: 20_000 });
       const text = cardText([delivered]);

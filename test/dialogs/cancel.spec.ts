@@ -9,14 +9,10 @@ import { strict as assert } from 'node:assert';
 import { randomInt, randomUUID } from 'node:crypto';
 import { parseCancelArgs } from '../../dialogs/cancel.js';
 import { EmbeddedCommerceBackend } from '../../services/commerce/embedded.js';
-import { startWorker, type WorkerProcess } from '../../bot/worker.js';
-import { loadConfig } from '../../services/config.js';
-import { createLogger } from '../../services/logger.js';
-import { seedDemoData, PLAYGROUND_TENANT_ID } from '../../services/seed/demo.js';
-import { startFakeBotConnector, type FakeBotConnector } from '../fakes/bot-connector.js';
-import { TestBackends, eventually, isolatedDb } from '../jobs/support.js';
-import type { Db } from '../../services/db/pool.js';
-import { startTestBot, cardText, type TestBot } from '../support/bot-harness.js';
+import { PLAYGROUND_TENANT_ID } from '../../services/seed/demo.js';
+import { eventually } from '../jobs/support.js';
+import { cardText } from '../support/bot-harness.js';
+import { endToEnd } from '../support/end-to-end.js';
 import { createMessageActivity } from '../support/factories.js';
 import { placeOrder } from '../support/purchases.js';
 import { ALEX, demoTurnTable, MEGAN, type Turn } from '../support/turn-table.js';
@@ -196,28 +192,10 @@ describe('dialogs/cancel (Teams turn table)', function () {
 
 describe('dialogs/cancel end to end: bot, worker and the fake Bot Connector (Postgres queue backend)', function () {
   this.timeout(60_000);
-  const backends = new TestBackends();
-  let isolated: { db: Db; drop: () => Promise<void> };
-  let connector: FakeBotConnector;
-  let bot: TestBot;
-  let worker: WorkerProcess | undefined;
-
-  before(async () => {
-    isolated = await isolatedDb('cancel_e2e');
-    await seedDemoData(isolated.db, { logger: createLogger({ level: 'silent' }) });
-    connector = await startFakeBotConnector();
-    bot = await startTestBot({ db: isolated.db });
-  });
-  after(async () => {
-    await worker?.close(2000);
-    await bot.close();
-    await backends.cleanup();
-    await connector.close();
-    await isolated.drop();
-  });
+  const e2e = endToEnd('cancel_e2e', { seedDemo: true });
 
   it('the notification arrives in the requester\'s chat; orders shows it cancelled with the credit, keys as key not available', async () => {
-    const db = isolated.db;
+    const { db, connector } = e2e;
     const p = await db.query<{ partner_id: string }>("SELECT partner_id FROM partner_channels WHERE channel = 'msteams' AND external_id = $1", [PLAYGROUND_TENANT_ID]);
     const partnerId = Number(p.rows[0]!.partner_id);
     const c = await db.query<{ id: string }>("SELECT id FROM customers WHERE partner_id = $1 AND primary_domain = 'contoso-de.onmicrosoft.com'", [partnerId]);
@@ -226,7 +204,7 @@ describe('dialogs/cancel end to end: bot, worker and the fake Bot Connector (Pos
     const orderId = order.id;
     const personal = `a:${randomUUID()}`;
     const say = async (t: Turn) => {
-      const res = await bot.post('/api/messages', createMessageActivity({ tenantId: PLAYGROUND_TENANT_ID, aadObjectId: ALEX, conversationId: personal, name: 'Alex Wilber', serviceUrl: connector.url, ...t }));
+      const res = await e2e.bot.post('/api/messages', createMessageActivity({ tenantId: PLAYGROUND_TENANT_ID, aadObjectId: ALEX, conversationId: personal, name: 'Alex Wilber', serviceUrl: connector.url, ...t }));
       assert.equal(res.status, 200, res.text);
       return (res.json().activities ?? []) as unknown[];
     };
@@ -241,9 +219,8 @@ describe('dialogs/cancel end to end: bot, worker and the fake Bot Connector (Pos
 
     // The bot goes down before any worker runs: the notification needs only what is stored (the
     // conversation reference, the typed message), not the process the user talked to.
-    await bot.close();
-    const config = loadConfig({ OUTBOX_RELAY_INTERVAL_MS: '100', WORKER_CONCURRENCY: '2', SHUTDOWN_TIMEOUT_MS: '2000', EMBEDDED_CANCELLATION_DELAY_MS: '300' });
-    worker = startWorker({ config, db, jobs: backends.create('postgres'), logger: createLogger({ level: 'silent' }) });
+    await e2e.bot.close();
+    e2e.startWorker({ EMBEDDED_CANCELLATION_DELAY_MS: '300' });
     const delivered = await eventually(
       () => connector.delivered().find((a) => a.conversation?.id === personal && cardText([a]).includes('Cancellation finished')),
       { what: 'the finished notification at the connector', timeoutMs: 30_000 },
@@ -254,7 +231,7 @@ describe('dialogs/cancel end to end: bot, worker and the fake Bot Connector (Pos
     assert.match(text, /No activation key or download link had been issued for this purchase/);
     const status = await db.query<{ status: string }>('SELECT status FROM purchases WHERE order_id = $1', [orderId]);
     assert.equal(status.rows[0]!.status, 'cancelled');
-    bot = await startTestBot({ db: isolated.db });
+    await e2e.restartBot();
     const orders = cardText(await say({ text: 'orders contoso-de.onmicrosoft.com' }));
     assert.match(orders, new RegExp(orderId));
     assert.ok(orders.includes(credit), `orders shows the credit ${credit}: ${orders}`);

@@ -12,21 +12,17 @@ import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startWorker, type WorkerProcess } from '../../bot/worker.js';
 import { ActivityLog } from '../../services/activity/activity-log.js';
-import { loadConfig } from '../../services/config.js';
-import type { Db } from '../../services/db/pool.js';
-import { createLogger } from '../../services/logger.js';
 import { NotificationService } from '../../services/notifications/notifications.js';
-import { seedDemoData, PLAYGROUND_TENANT_ID } from '../../services/seed/demo.js';
+import { PLAYGROUND_TENANT_ID } from '../../services/seed/demo.js';
 import { parseAmount } from '../../services/support/amount.js';
 import { EmbeddedSupportDesk } from '../../services/support/embedded-desk.js';
 import { SupportFiling } from '../../services/support/filing.js';
 import { createCancellationHarness, productWhoseCancellations } from '../cancellation/fixtures.js';
 import { assertValidAdaptiveCard } from '../cards/validate.js';
-import { startFakeBotConnector, type FakeBotConnector } from '../fakes/bot-connector.js';
-import { TestBackends, eventually, isolatedDb, silentLogger } from '../jobs/support.js';
-import { cardText, startTestBot, type TestBot } from '../support/bot-harness.js';
+import { eventually, silentLogger } from '../jobs/support.js';
+import { cardText } from '../support/bot-harness.js';
+import { endToEnd } from '../support/end-to-end.js';
 import { createMessageActivity, createPartner, createUser } from '../support/factories.js';
 import { placeOrder } from '../support/purchases.js';
 import { ALEX, demoTurnTable, MEGAN, type Turn, type TurnOptions } from '../support/turn-table.js';
@@ -574,28 +570,10 @@ describe('dialogs/support (Teams turn table)', function () {
 
 describe('dialogs/support end to end: bot, worker and the fake Bot Connector (Postgres queue backend)', function () {
   this.timeout(60_000);
-  const backends = new TestBackends();
-  let isolated: { db: Db; drop: () => Promise<void> };
-  let connector: FakeBotConnector;
-  let bot: TestBot;
-  let worker: WorkerProcess | undefined;
-
-  before(async () => {
-    isolated = await isolatedDb('support_e2e');
-    await seedDemoData(isolated.db, { logger: createLogger({ level: 'silent' }) });
-    connector = await startFakeBotConnector();
-    bot = await startTestBot({ db: isolated.db });
-  });
-  after(async () => {
-    await worker?.close(2000);
-    await bot.close();
-    await backends.cleanup();
-    await connector.close();
-    await isolated.drop();
-  });
+  const e2e = endToEnd('support_e2e', { seedDemo: true });
 
   it('the failed cancellation\'s Request support button → the form → Submit; the worker files it and the ticket number arrives in the chat; `support list` shows it', async () => {
-    const db = isolated.db;
+    const { db, connector } = e2e;
     const p = await db.query<{ partner_id: string }>("SELECT partner_id FROM partner_channels WHERE channel = 'msteams' AND external_id = $1", [PLAYGROUND_TENANT_ID]);
     const partnerId = Number(p.rows[0]!.partner_id);
     const c = await db.query<{ id: string; tenant_id: string }>("SELECT id, tenant_id FROM customers WHERE partner_id = $1 AND primary_domain = 'contoso-de.onmicrosoft.com'", [partnerId]);
@@ -606,7 +584,7 @@ describe('dialogs/support end to end: bot, worker and the fake Bot Connector (Po
     const personal = `a:${randomUUID()}`;
     connector.setMember({ id: `29:${ALEX}`, name: 'Alex Wilber', aadObjectId: ALEX, email: 'alex.wilber@contoso.example' });
     const say = async (t: Turn) => {
-      const res = await bot.post('/api/messages', createMessageActivity({ tenantId: PLAYGROUND_TENANT_ID, aadObjectId: ALEX, conversationId: personal, name: 'Alex Wilber', serviceUrl: connector.url, ...t }));
+      const res = await e2e.bot.post('/api/messages', createMessageActivity({ tenantId: PLAYGROUND_TENANT_ID, aadObjectId: ALEX, conversationId: personal, name: 'Alex Wilber', serviceUrl: connector.url, ...t }));
       assert.equal(res.status, 200, res.text);
       const activities = (res.json().activities ?? []) as Activities;
       for (const a of activities) for (const att of a.attachments ?? []) assertValidAdaptiveCard(att.content);
@@ -616,8 +594,7 @@ describe('dialogs/support end to end: bot, worker and the fake Bot Connector (Po
     assert.ok(noticeId);
     assert.match(cardText(await say({ value: { action: 'cancel.submit', customerId: c.rows[0]!.id, noticeId, orderId, acknowledged: 'true' } })), /Cancellation submitted/);
 
-    const config = loadConfig({ OUTBOX_RELAY_INTERVAL_MS: '100', WORKER_CONCURRENCY: '2', SHUTDOWN_TIMEOUT_MS: '2000', EMBEDDED_CANCELLATION_DELAY_MS: '300' });
-    worker = startWorker({ config, db, jobs: backends.create('postgres'), logger: createLogger({ level: 'silent' }) });
+    e2e.startWorker({ EMBEDDED_CANCELLATION_DELAY_MS: '300' });
     const failed = await eventually(
       () => connector.delivered().find((a) => a.conversation?.id === personal && cardText([a]).includes('Cancellation not completed')),
       { what: 'the failed-cancellation notification at the connector', timeoutMs: 30_000 },
