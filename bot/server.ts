@@ -23,6 +23,9 @@ import { OrdersDialog } from '../dialogs/orders.js';
 import { SoftwareDialog } from '../dialogs/software.js';
 import { SupportDialog } from '../dialogs/support.js';
 import { CustomerStepDialog } from '../dialogs/customer-step.js';
+import { ActivityDialog } from '../dialogs/activity.js';
+import { createActivityChannel } from './activity-channel.js';
+import { createExportRouter } from './http/exports.js';
 import { EmbeddedArtifactStore, SignedUrlArtifactStore, type ArtifactStore } from '../services/software/artifacts.js';
 import { createDownloadLimiter, createDownloadRouter } from './http/downloads.js';
 import { TeamsPersonalChat } from './teams/personal-chat.js';
@@ -63,21 +66,30 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
   const { config, db, logger } = deps;
   // Download links point to PUBLIC_URL, else to the address this server listens on (known after listen()).
   let listeningUrl = '';
-  const domain = createDomain({ config, db, logger, cipher: await keyCipherFor(config), publicUrl: () => config.publicUrl ?? listeningUrl });
+  const publicUrl = () => config.publicUrl ?? listeningUrl;
+  const domain = createDomain({ config, db, logger, cipher: await keyCipherFor(config), publicUrl });
   const { purchases, customers, software } = domain;
   const teamsAdapter = createTeamsAdapter(config.teams, logger);
   // The support form's contact details and files, as each channel gives them. Files from loopback
   // addresses (the Playground, the Emulator, tests) only in emulator mode — no Teams app id — and never in production.
   const supportChannel = createSupportChannel({ slack: config.slack, allowLoopback: config.env !== 'production' && !config.teams.appId, logger });
+  const personalChat = new TeamsPersonalChat({ db, adapter: teamsAdapter, botAppId: config.teams.appId ?? '', logger });
   const flows: Flow[] = deps.flows
     ? [...deps.flows]
     : [
         { command: 'buy', dialog: new BuyDialog(purchases, customers) },
         { command: 'orders', dialog: new OrdersDialog(purchases) },
-        { command: 'keys', dialog: new SoftwareDialog(software, new TeamsPersonalChat({ db, adapter: teamsAdapter, botAppId: config.teams.appId ?? '', logger })) },
+        { command: 'keys', dialog: new SoftwareDialog(software, personalChat) },
         { command: 'cancel', dialog: new CancelDialog(domain.cancellations) },
         { command: 'roles', dialog: new RolesDialog(domain.roles) },
         { command: 'support', dialog: new SupportDialog(domain.support, supportChannel) },
+        {
+          command: 'activity',
+          dialog: new ActivityDialog({
+            query: domain.activityView.query, exporter: domain.activityView.export, links: domain.activityView.links, customers,
+            channel: createActivityChannel({ slack: config.slack, logger }), personalChat, publicUrl, retentionMonths: config.activityRetentionMonths, logger,
+          }),
+        },
       ];
   // The steps flows begin as child dialogs: the customer step (R1) of buy, orders, keys and cancel.
   const steps = [new CustomerStepDialog(customers)];
@@ -101,6 +113,12 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
     artifacts: artifactStoreFor(config),
     logger,
     limiter: createDownloadLimiter({ perMinute: config.downloadsPerMinute, ...(deps.redis ? { redis: deps.redis, keyPrefix: `${config.queue.prefix}:downloads` } : {}) }),
+  }));
+  app.use(createExportRouter({
+    links: domain.activityView.links,
+    exporter: domain.activityView.export,
+    logger,
+    limiter: createDownloadLimiter({ perMinute: config.downloadsPerMinute, ...(deps.redis ? { redis: deps.redis, keyPrefix: `${config.queue.prefix}:exports` } : {}) }),
   }));
   const slack = createSlackSide({ config: config.slack, expressApp: app, runner, logger });
   if (!slack || slack.socketMode) {

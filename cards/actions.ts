@@ -75,7 +75,23 @@ export type SupportAction =
   /** Submit the reviewed request. */
   | { action: 'support.submit'; reviewId: string };
 
-export type CardAction = StopAction | CommandAction | CustomerStepAction | BuyAction | OrdersAction | SoftwareAction | CancelAction | RolesAction | SupportAction;
+/**
+ * The activity log (R13). The range and filters live in the flow's state; only the paging
+ * cursor travels on a button (opaque, and checked by the service against the range and filters).
+ */
+export type ActivityAction =
+  /** The next page after `cursor`. */
+  | { action: 'activity.next'; cursor: string }
+  /** Show the range and filter form (Slack: a modal). */
+  | { action: 'activity.filters' }
+  /** The form's Apply: `from`, `to` (YYYY-MM-DD), `kind`, `customerId`, `userId` merged in. */
+  | { action: 'activity.apply'; from?: string; to?: string; kind?: string; customerId?: string; userId?: string | number }
+  /** Clear the customer, user and kind filters (the range stays). */
+  | { action: 'activity.clear' }
+  /** Export the whole range (with the filters) as CSV. */
+  | { action: 'activity.export' };
+
+export type CardAction = StopAction | CommandAction | CustomerStepAction | BuyAction | OrdersAction | SoftwareAction | CancelAction | RolesAction | SupportAction | ActivityAction;
 export type CardActionName = CardAction['action'];
 
 /** The typed constructors renderers build buttons and modals with. */
@@ -108,6 +124,12 @@ export const act = {
   supportReview: (draftId: string): SupportAction => ({ action: 'support.review', draftId }),
   supportEdit: (reviewId: string): SupportAction => ({ action: 'support.edit', reviewId }),
   supportSubmit: (reviewId: string): SupportAction => ({ action: 'support.submit', reviewId }),
+  activityNext: (cursor: string): ActivityAction => ({ action: 'activity.next', cursor }),
+  activityFilters: (): ActivityAction => ({ action: 'activity.filters' }),
+  /** Teams merges the form's inputs; the Slack modal merges them the same way. */
+  activityApply: (): ActivityAction => ({ action: 'activity.apply' }),
+  activityClear: (): ActivityAction => ({ action: 'activity.clear' }),
+  activityExport: (): ActivityAction => ({ action: 'activity.export' }),
   rolesPage: (offset: number): RolesAction => ({ action: 'roles.page', offset }),
   rolesPick: (userId: number): RolesAction => ({ action: 'roles.pick', userId }),
   rolesToggle: (userId: number, role: Role, grant: boolean): RolesAction => ({ action: 'roles.toggle', userId, role, grant }),

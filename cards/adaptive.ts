@@ -158,7 +158,19 @@ export interface InputToggle extends InputBase {
   wrap?: boolean;
 }
 
-export type CardInput = InputText | InputNumber | InputChoiceSet | InputToggle;
+/**
+ * A day picker: the host shows a calendar and sends the day as `YYYY-MM-DD` (or '' when it is
+ * left empty). `min` / `max` (also `YYYY-MM-DD`) bound the days the host offers and accepts.
+ */
+export interface InputDate extends InputBase {
+  type: 'Input.Date';
+  value?: string;
+  min?: string;
+  max?: string;
+  placeholder?: string;
+}
+
+export type CardInput = InputText | InputNumber | InputChoiceSet | InputToggle | InputDate;
 
 export type CardElement = TextBlock | RichTextBlock | FactSet | ActionSet | ColumnSet | Container | CardInput;
 
@@ -247,6 +259,10 @@ export function inputNumber(id: string, options: Options<InputNumber> = {}): Inp
 
 export function inputChoiceSet(id: string, choices: Choice[], options: Options<InputChoiceSet> = {}): InputChoiceSet {
   return { type: 'Input.ChoiceSet', id, choices, ...options };
+}
+
+export function inputDate(id: string, options: Options<InputDate> = {}): InputDate {
+  return { type: 'Input.Date', id, ...options };
 }
 
 export function inputToggle(id: string, title: string, options: Options<InputToggle> = {}): InputToggle {

@@ -4,6 +4,7 @@
  * reject a whole message; `slackMessage` makes every action_id unique.
  */
 import { submitDataOf, type CardAction } from './actions.js';
+import { isIsoDay } from './format.js';
 import { encodeSubmitData } from './submit.js';
 
 export const SLACK_LIMITS = {
@@ -153,7 +154,16 @@ export interface FileInputElement {
   max_files?: number;
 }
 
-export type InputElement = PlainTextInputElement | NumberInputElement | StaticSelectElement | CheckboxesElement | FileInputElement;
+/** A day picker; the submission carries the chosen day as `selected_date` (`YYYY-MM-DD`). Slack offers no min or max day. */
+export interface DatepickerElement {
+  type: 'datepicker';
+  action_id: string;
+  /** `YYYY-MM-DD`. */
+  initial_date?: string;
+  placeholder?: PlainText;
+}
+
+export type InputElement = PlainTextInputElement | NumberInputElement | StaticSelectElement | CheckboxesElement | FileInputElement | DatepickerElement;
 
 /** Modal only here: a message with input blocks would need `dispatch_action` handling. */
 export interface InputBlock {
@@ -337,6 +347,20 @@ export function integerInput(actionId: string, options: { min?: number; max?: nu
     ...(options.min !== undefined ? { min_value: String(options.min) } : {}),
     ...(options.max !== undefined ? { max_value: String(options.max) } : {}),
     ...(options.initial !== undefined && options.initial !== null ? { initial_value: String(options.initial) } : {}),
+    ...(options.placeholder ? { placeholder: plain(options.placeholder, SLACK_LIMITS.placeholder) } : {}),
+  };
+}
+
+/**
+ * A day picker. Slack refuses a view whose initial_date is not `YYYY-MM-DD`: an initial day of
+ * any other shape (e.g. what a user typed) is left out, and the picker starts empty.
+ */
+export function datepicker(actionId: string, options: { initialDate?: string | null; placeholder?: string } = {}): DatepickerElement {
+  const initial = options.initialDate;
+  return {
+    type: 'datepicker',
+    action_id: actionId,
+    ...(initial && isIsoDay(initial) ? { initial_date: initial } : {}),
     ...(options.placeholder ? { placeholder: plain(options.placeholder, SLACK_LIMITS.placeholder) } : {}),
   };
 }

@@ -69,6 +69,13 @@ export function formatDate(isoDate: string, locale: Locale): string {
   return format.format(date);
 }
 
+/** `YYYY-MM-DD` naming a day that exists (not 2026-02-30): what the date pickers take and send. */
+export function isIsoDay(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
+}
+
 const instantFormats: { [L in Locale]?: Intl.DateTimeFormat } = {};
 
 /**
@@ -81,6 +88,36 @@ export function formatInstant(iso: string, locale: Locale): string {
   if (!/^\d{4}-\d{2}-\d{2}T/.test(iso) || Number.isNaN(date.getTime())) return iso;
   const format = (instantFormats[locale] ??= new Intl.DateTimeFormat(FORMAT_LOCALE[locale], { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }));
   return `${format.format(date)} UTC`;
+}
+
+/** Formats per locale and IANA zone; a zone Intl does not know is kept as UTC's format. */
+const zonedFormats = new Map<string, Intl.DateTimeFormat>();
+
+function zonedFormat(zone: string, locale: Locale): Intl.DateTimeFormat {
+  const key = `${locale}|${zone}`;
+  let format = zonedFormats.get(key);
+  if (!format) {
+    const options: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeStyle: 'short' };
+    try {
+      format = new Intl.DateTimeFormat(FORMAT_LOCALE[locale], { ...options, timeZone: zone });
+    } catch {
+      format = new Intl.DateTimeFormat(FORMAT_LOCALE[locale], { ...options, timeZone: 'UTC' });
+    }
+    // Only names of a zone's shape are kept, so odd input cannot grow the map.
+    if (/^[A-Za-z0-9_+\-/]{1,64}$/.test(zone)) zonedFormats.set(key, format);
+  }
+  return format;
+}
+
+/**
+ * An instant as the clock showed it in `zone` (an IANA name; one Intl does not know is read
+ * as UTC), without naming the zone — the screen says it once: "Nov 30, 2026, 11:30 PM" /
+ * "30.11.2026, 23:30" for 2026-11-30T22:30:00Z in Europe/Berlin. Unreadable: shown as given.
+ */
+export function formatInstantInZone(iso: string, zone: string, locale: Locale): string {
+  const date = new Date(iso);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(iso) || Number.isNaN(date.getTime())) return iso;
+  return zonedFormat(zone, locale).format(date);
 }
 
 /** "DE" → "Germany" / "Deutschland"; an unknown code is shown as it is. */

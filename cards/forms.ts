@@ -1,10 +1,13 @@
 /**
  * Forms (screens.ts): what a flow asks the user to fill in, rendered per channel — on Slack as
- * a modal (the flow's click opens it; buy.slack.ts, cancel.slack.ts and support.slack.ts build the views), on
+ * a modal (the flow's click opens it; buy.slack.ts, cancel.slack.ts, support.slack.ts and activity.slack.ts build the views), on
  * Teams as a card with the inputs, and as plain text for previews and notifications. A flow
  * shows a form like any screen and never asks which channel it is on.
  */
 import { act } from './actions.js';
+import { activityFilterFormModal } from './activity.slack.js';
+import { activityFilterFormTeams } from './activity.teams.js';
+import { activityFilterFormText } from './activity.text.js';
 import { adaptiveCard, heading, inputNumber, inputText, plainText, submitAction, textBlock, type AdaptiveCardJson, type CardElement } from './adaptive.js';
 import type { SlackModalView } from './blockkit.js';
 import { buyProductSearchModal, buyQuantityModal, buySearchModal } from './buy.slack.js';
@@ -103,5 +106,10 @@ export const FORM_RENDERERS: { [K in FormKind]: FormRenderers<Extract<FormScreen
     teams: supportFormTeams,
     slackModal: supportFormModal,
     text: supportFormText,
+  },
+  activityFilterForm: {
+    teams: activityFilterFormTeams,
+    slackModal: activityFilterFormModal,
+    text: activityFilterFormText,
   },
 };

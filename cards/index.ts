@@ -2,6 +2,9 @@
  * The cards layer's front door: a `Screen` in, a Teams attachment / Slack message /
  * plain text out. Pure functions; nothing here reads configuration or calls a service.
  */
+import { activityExportLinkSlack, activityLogSlack } from './activity.slack.js';
+import { activityExportLinkTeams, activityLogTeams } from './activity.teams.js';
+import { activityExportLinkText, activityLogText } from './activity.text.js';
 import { attachment, type AdaptiveCardAttachment, type AdaptiveCardJson } from './adaptive.js';
 import { plain, section, slackMessage, type SlackMessage, type SlackModalView } from './blockkit.js';
 import { buyConfirmedSlack, buyCustomerSlack, buyProductsSlack, buyReviewSlack, buySkuSlack } from './buy.slack.js';
@@ -43,6 +46,7 @@ export type { SlackBlock, SlackMessage, SlackModalView } from './blockkit.js';
 export { buyProductSearchModal, buyQuantityModal, buySearchModal, quantityModalModel, type BuyQuantityModalModel } from './buy.slack.js';
 export { cancelNoticeModal } from './cancel.slack.js';
 export { supportFormModal } from './support.slack.js';
+export { activityFilterFormModal } from './activity.slack.js';
 export { formatDate, formatMoney } from './format.js';
 export { notificationScreen } from './notifications.js';
 export * from './screens.js';
@@ -84,6 +88,8 @@ const RENDERERS: { [K in ScreenKind]: Renderers<Extract<MessageScreen, { kind: K
   supportList: { teams: supportListTeams, slack: supportListSlack, text: supportListText },
   supportFiled: { teams: supportFiledTeams, slack: supportFiledSlack, text: supportFiledText },
   supportFailed: { teams: supportFailedTeams, slack: supportFailedSlack, text: supportFailedText },
+  activityLog: { teams: activityLogTeams, slack: activityLogSlack, text: activityLogText },
+  activityExportLink: { teams: activityExportLinkTeams, slack: activityExportLinkSlack, text: activityExportLinkText },
 };
 
 // The tables pair each kind with its own renderers; indexing by a union loses that link.

@@ -644,6 +644,92 @@ export interface SupportFailedScreen {
   reason: 'unauthorized' | 'rejected' | 'unavailable';
 }
 
+// --- the activity log (R12, R13) -------------------------------------------------------------
+
+/** What the kind filter selects (services/activity/activity-query.ts). */
+export type ActivityKindView = 'keys' | 'downloads' | 'refusals';
+
+/** One event of the log as the list shows it. */
+export interface ActivityRowView {
+  /** ISO instant; shown in the screen's `zone`. */
+  at: string;
+  event: 'key_view' | 'link_issued' | 'download' | 'link_expired' | 'revoked';
+  /** 'ok', or why it was refused ('expired', 'used_up', 'revoked', 'unknown', 'forbidden', 'not_available', 'undelivered'…). */
+  outcome: string;
+  /** The chat user, when there was one (key views, links issued, refusals in chat). */
+  userName: string | null;
+  /** Downloads: the client's address and user agent as recorded. */
+  ip: string | null;
+  userAgent: string | null;
+  /** The customer's company name, else its id; null when the event names none. */
+  customerName: string | null;
+  productTitle: string | null;
+  orderId: string | null;
+}
+
+/** The range shown, and what the retention cut off. */
+export interface ActivityRangeView {
+  /** First and last calendar day shown, YYYY-MM-DD in `zone`. */
+  from: string;
+  to: string;
+  /** IANA zone the days and times are in. */
+  zone: string;
+  /** The range reached back past the retention: the log keeps `retentionMonths`; the earliest day it can show. */
+  clipped: { retentionMonths: number; earliest: string } | null;
+}
+
+/** The filters in force, named for the reader. */
+export interface ActivityFilterView {
+  customerName: string | null;
+  userName: string | null;
+  kind: ActivityKindView | null;
+}
+
+/** `activity [from] [to]` (R13): the summary line and a page of events, newest first. */
+export interface ActivityLogScreen {
+  kind: 'activityLog';
+  range: ActivityRangeView;
+  filter: ActivityFilterView;
+  summary: { keyViews: number; linksIssued: number; downloads: number; refusals: number; users: number; clients: number };
+  entries: ActivityRowView[];
+  /** 1 for the first page. */
+  page: number;
+  /** The next page's cursor (opaque; checked by the service), or null on the last page. */
+  nextCursor: string | null;
+}
+
+/**
+ * The range and filters to show (Teams: a card with Input.Date and choice sets; Slack: a modal
+ * with datepickers and selects). Apply sends `activity.apply` with `from`, `to` (YYYY-MM-DD),
+ * `kind`, `customerId` and `userId` merged in ('' or absent: no filter).
+ */
+export interface ActivityFilterFormScreen {
+  kind: 'activityFilterForm';
+  /** Prefill, YYYY-MM-DD. */
+  from: string;
+  to: string;
+  /** The latest day a picker offers (today in the user's zone), the earliest (the retention's limit). */
+  maxDate: string;
+  minDate: string;
+  zone: string;
+  /** Customers and users that appear in the log of the range shown (the most recent first, at most CARD_LIMITS.activityChoices). */
+  customers: Array<{ id: string; name: string }>;
+  users: Array<{ id: number; name: string }>;
+  selected: { customerId: string | null; userId: number | null; kind: ActivityKindView | null };
+  /** Why the last Apply was not taken (the dates as typed stay in the pickers). */
+  problem: 'notADate' | 'wrongWayRound' | 'future' | 'tooLong' | null;
+}
+
+/** Teams: the export as a short-lived link (personal chat only: it opens the partner's log). */
+export interface ActivityExportLinkScreen {
+  kind: 'activityExportLink';
+  url: string;
+  /** ISO instant after which the link no longer works. */
+  expiresAt: string;
+  range: ActivityRangeView;
+  filter: ActivityFilterView;
+}
+
 // --- forms ---------------------------------------------------------------------------
 //
 // What a flow asks the user to fill in. A form is a screen like any other for the flow; the
@@ -676,12 +762,12 @@ export interface QuantityFormScreen {
   quantityError: QuantityError | null;
 }
 
-export type FormScreen = CustomerSearchFormScreen | ProductSearchFormScreen | QuantityFormScreen | CancelNoticeFormScreen | SupportFormScreen;
+export type FormScreen = CustomerSearchFormScreen | ProductSearchFormScreen | QuantityFormScreen | CancelNoticeFormScreen | SupportFormScreen | ActivityFilterFormScreen;
 export type FormKind = FormScreen['kind'];
 
 /** The most rows a screen shows: keeps Slack under 50 blocks and Teams under 28 KB. */
 export const CARD_LIMITS = {
-  customers: 20, products: 15, skus: 20, orders: 25, software: 25, softwareVariants: 20, softwareChoices: 50, cancelProducts: 10, cancelOrders: 20, supportStart: 10, supportRequests: 20,
+  customers: 20, products: 15, skus: 20, orders: 25, software: 25, softwareVariants: 20, softwareChoices: 50, cancelProducts: 10, cancelOrders: 20, supportStart: 10, supportRequests: 20, activityEntries: 10, activityChoices: 50,
 } as const;
 
 /** Everything a reply can show, forms included. */
@@ -715,11 +801,13 @@ export type MessageScreen =
   | SupportSubmittedScreen
   | SupportListScreen
   | SupportFiledScreen
-  | SupportFailedScreen;
+  | SupportFailedScreen
+  | ActivityLogScreen
+  | ActivityExportLinkScreen;
 export type ScreenKind = MessageScreen['kind'];
 
 /** Every form kind, once: a form added to the union fails to compile until it is listed. */
-const FORM_KINDS: { readonly [K in FormKind]: true } = { customerSearchForm: true, productSearchForm: true, quantityForm: true, cancelNoticeForm: true, supportForm: true };
+const FORM_KINDS: { readonly [K in FormKind]: true } = { customerSearchForm: true, productSearchForm: true, quantityForm: true, cancelNoticeForm: true, supportForm: true, activityFilterForm: true };
 
 export function isForm(screen: Screen): screen is FormScreen {
   return Object.hasOwn(FORM_KINDS, screen.kind);

@@ -213,6 +213,36 @@ export function parseSupportAction(s: Submitted): ParsedSupportAction | null {
   }
 }
 
+/** An activity-log action with its fields typed (cards/actions.ts ActivityAction), or null. */
+export type ParsedActivityAction =
+  | { action: 'activity.next'; cursor: string }
+  | { action: 'activity.filters' | 'activity.clear' | 'activity.export' }
+  | { action: 'activity.apply'; from: string; to: string; kind: string; customerId: string; userId: string };
+
+/** The pickers' and selects' values: strings (Teams sends numbers as text, Slack modal values are strings); '' when unset. */
+function field(v: unknown, max = MAX_ID): string {
+  return typeof v === 'string' ? v.trim().slice(0, max) : typeof v === 'number' && Number.isFinite(v) ? String(v) : '';
+}
+
+export function parseActivityAction(s: Submitted): ParsedActivityAction | null {
+  const d = s.data;
+  switch (s.action) {
+    case 'activity.next': {
+      // Checked by the service against the range and filters; only its type and size here.
+      const cursor = raw(d.cursor);
+      return cursor !== undefined ? { action: 'activity.next', cursor } : null;
+    }
+    case 'activity.filters':
+    case 'activity.clear':
+    case 'activity.export':
+      return { action: s.action };
+    case 'activity.apply':
+      return { action: 'activity.apply', from: field(d.from, 40), to: field(d.to, 40), kind: field(d.kind, 20), customerId: field(d.customerId), userId: field(d.userId, 20) };
+    default:
+      return null;
+  }
+}
+
 /** For an exhaustive `switch`: a case left out fails to compile here. */
 export function assertNever(value: never): never {
   throw new Error(`unhandled card action ${JSON.stringify(value)}`);

@@ -34,7 +34,7 @@ const ENTRIES: readonly CommandEntry[] = [
   { name: 'orders', capability: 'orders', descriptionKey: 'command.orders', usage: '[customer]', available: true },
   { name: 'keys', capability: 'keys', descriptionKey: 'command.keys', usage: '[customer]', available: true, aliases: ['software'] },
   { name: 'cancel', capability: 'cancel', descriptionKey: 'command.cancel', usage: '[customer] [order id]', available: true },
-  { name: 'activity', capability: 'audit', descriptionKey: 'command.activity', usage: '[from] [to]', available: false },
+  { name: 'activity', capability: 'audit', descriptionKey: 'command.activity', usage: '[from] [to]', available: true },
   { name: 'support', capability: 'support', descriptionKey: 'command.support', usage: '[order id]', available: true },
   { name: 'roles', capability: 'roles', descriptionKey: 'command.roles', usage: '[name]', available: true },
   { name: 'whoami', capability: 'everyone', descriptionKey: 'command.whoami', usage: '', available: true },

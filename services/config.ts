@@ -45,6 +45,7 @@ const schema = z.object({
   EMBEDDED_CANCELLATION_OUTCOME: z.enum(['completes', 'fails', 'needs_information']).default('completes'),
   CANCELLATION_DEADLINE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
   ACTIVITY_RETENTION_MONTHS: z.coerce.number().int().min(3).max(120).default(13),
+  ACTIVITY_EXPORT_LINK_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
   SUPPORT_DESK: z.enum(['embedded', 'zendesk']).default('embedded'),
   ZENDESK_URL: url.optional(),
   ZENDESK_EMAIL: z.string().email('must be the email address of the Zendesk agent the API token belongs to').optional(),
@@ -108,6 +109,8 @@ export interface Config {
   cancellation: { deadlineMinutes: number };
   /** How long the activity log (R12, R13) keeps events: calendar months (Partner Center keeps 90 days). */
   activityRetentionMonths: number;
+  /** Teams: how long the link to an export of the activity log works (Slack uploads the file instead). */
+  activityExportLinkMinutes: number;
   /** Where support requests become tickets (R21): the bot's own desk, or Zendesk's Tickets API; and the files a request may carry. */
   support: {
     desk: { kind: 'embedded' } | { kind: 'zendesk'; url: string; email: string; apiToken: string; timeoutMs: number };
@@ -193,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     commerce: { backend: e.COMMERCE_BACKEND, embeddedCancellation: { delayMs: e.EMBEDDED_CANCELLATION_DELAY_MS, outcome: e.EMBEDDED_CANCELLATION_OUTCOME } },
     cancellation: { deadlineMinutes: e.CANCELLATION_DEADLINE_MINUTES },
     activityRetentionMonths: e.ACTIVITY_RETENTION_MONTHS,
+    activityExportLinkMinutes: e.ACTIVITY_EXPORT_LINK_MINUTES,
     support: {
       desk: e.SUPPORT_DESK === 'zendesk'
         ? { kind: 'zendesk', url: e.ZENDESK_URL!.replace(/\/+$/, ''), email: e.ZENDESK_EMAIL!, apiToken: e.ZENDESK_API_TOKEN!, timeoutMs: e.SUPPORT_DESK_TIMEOUT_MS }

@@ -10,7 +10,10 @@
 import { AccessPolicy } from './access/policy.js';
 import { PartnerDirectory } from './access/directory.js';
 import { RoleAdministration } from './access/role-admin.js';
+import { ActivityExport } from './activity/activity-export.js';
 import { ActivityLog } from './activity/activity-log.js';
+import { ActivityQuery } from './activity/activity-query.js';
+import { ActivityExportLinks } from './activity/export-links.js';
 import { CancellationService } from './cancellation/cancellation-service.js';
 import { EmbeddedCommerceBackend } from './commerce/embedded.js';
 import type { CommerceBackend } from './commerce/port.js';
@@ -48,6 +51,8 @@ export interface Domain {
   /** Support requests (R20, R21): the requesting side; the worker's filing job (./support/filing.ts) files them at `supportDesk`. */
   support: SupportService;
   supportDesk: SupportDesk;
+  /** Reading the activity log (R13): pages and the summary, the CSV export, and Teams' export links. */
+  activityView: { query: ActivityQuery; export: ActivityExport; links: ActivityExportLinks };
 }
 
 /** The configured commerce backend. */
@@ -123,5 +128,10 @@ export function createDomain(opts: { config: Config; db: Db; logger: Logger; pub
       db, ledger, customers, activity, desk: supportDesk, files: { maxFiles: config.support.maxFiles, maxFileBytes: config.support.maxFileBytes },
     }),
     supportDesk,
+    activityView: {
+      query: new ActivityQuery({ db, access, customers }),
+      export: new ActivityExport({ db, access, customers }),
+      links: new ActivityExportLinks({ db, access, customers, linkMinutes: config.activityExportLinkMinutes }),
+    },
   };
 }

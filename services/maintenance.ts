@@ -16,6 +16,8 @@ export interface Retention {
   idleBotStateDays: number;
   /** Files uploaded to a support form that was never submitted. */
   unclaimedSupportFilesDays: number;
+  /** Links to exports of the activity log, days after they expired (the log records their use). */
+  expiredExportLinksDays: number;
   /** The activity log (R12, R13): calendar months (ACTIVITY_RETENTION_MONTHS; Partner Center itself keeps 90 days). */
   activityLogMonths: number;
 }
@@ -26,6 +28,7 @@ export const DEFAULT_RETENTION: Retention = {
   finishedNotificationsDays: 180,
   idleBotStateDays: 90,
   unclaimedSupportFilesDays: 1,
+  expiredExportLinksDays: 7,
   activityLogMonths: 13,
 };
 
@@ -47,6 +50,7 @@ const PRUNES: Prune[] = [
   { table: 'notifications', where: "status IN ('sent', 'failed', 'undeliverable') AND created_at < $1", before: days('finishedNotificationsDays') },
   { table: 'bot_state', where: 'updated_at < $1', before: days('idleBotStateDays') },
   { table: 'support_files', where: 'support_request_id IS NULL AND uploaded_at < $1', before: days('unclaimedSupportFilesDays') },
+  { table: 'activity_exports', where: 'expires_at < $1', before: days('expiredExportLinksDays') },
   { table: 'activity_log', where: 'at < $1', before: (now, r) => monthsBefore(now, r.activityLogMonths) },
 ];
 

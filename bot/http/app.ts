@@ -64,9 +64,10 @@ export function createHttpApp(deps: {
     res.setHeader('x-request-id', id);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      // A download link's path is its secret token (R11): log the route, not the path.
+      // A download or export link's path is its secret token (R11, R13): log the route, not the path.
       // (Express routes case-insensitively: /DOWNLOADS/<token> is a download too.)
-      const path = /^\/downloads\//i.test(req.path) ? '/downloads/[token]' : req.path;
+      const link = /^\/(downloads|exports)\//i.exec(req.path)?.[1];
+      const path = link ? `/${link.toLowerCase()}/[token]` : req.path;
       deps.logger.debug({ correlationId: id, method: req.method, path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'http');
     });
     withCorrelation(id, () => next());

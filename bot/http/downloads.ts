@@ -44,11 +44,12 @@ export function createDownloadLimiter(opts: { perMinute?: number; redis?: Redis;
 const LINK_PATH = '/downloads/[token]';
 
 /** User agents of chat link unfurlers: they fetch every pasted link and must not use up downloads. */
-const PREVIEW_BOTS = /Slackbot-LinkExpanding|Slack-ImgProxy|SkypeUriPreview|Teams link preview|facebookexternalhit|Twitterbot|Discordbot|WhatsApp|LinkedInBot|TelegramBot/i;
+export const PREVIEW_BOTS = /Slackbot-LinkExpanding|Slack-ImgProxy|SkypeUriPreview|Teams link preview|facebookexternalhit|Twitterbot|Discordbot|WhatsApp|LinkedInBot|TelegramBot/i;
 
 const MAX_USER_AGENT = 512;
 
-const SECURITY_HEADERS: Record<string, string> = {
+/** Headers of every answer on a link path: no referrer, no caching, no indexing, no sniffing. */
+export const SECURITY_HEADERS: Record<string, string> = {
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-store',
   'X-Robots-Tag': 'noindex',
@@ -59,6 +60,28 @@ const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'";
 
 type Refusal = Exclude<Redemption, { status: 'ok' }>;
 
+/**
+ * What every request on a link path (a download link, an export link) goes through first: the
+ * security headers, then the client address's budget (429 with Retry-After when it is spent).
+ */
+export function linkGuards(limiter: RateLimiterAbstract): Array<(req: Request, res: Response, next: NextFunction) => void> {
+  return [
+    (_req, res, next) => {
+      res.set(SECURITY_HEADERS);
+      next();
+    },
+    (req, res, next) => {
+      limiter.consume(req.ip ?? 'unknown').then(
+        () => next(),
+        (rejection: unknown) => {
+          const wait = rejection instanceof RateLimiterRes ? Math.ceil(rejection.msBeforeNext / 1000) : 60;
+          res.set('Retry-After', String(wait)).status(429).type('text/plain').send('Too many requests. Try again in a minute.');
+        },
+      );
+    },
+  ];
+}
+
 export function createDownloadRouter(deps: DownloadDeps): Router {
   const router = express.Router();
   // Guessing tokens is hopeless (256 bits), but a flood of them would still cost the database
@@ -67,19 +90,7 @@ export function createDownloadRouter(deps: DownloadDeps): Router {
 
   router
     .route('/downloads/:token')
-    .all((_req: Request, res: Response, next: NextFunction) => {
-      res.set(SECURITY_HEADERS);
-      next();
-    })
-    .all((req: Request, res: Response, next: NextFunction) => {
-      limiter.consume(req.ip ?? 'unknown').then(
-        () => next(),
-        (rejection: unknown) => {
-          const wait = rejection instanceof RateLimiterRes ? Math.ceil(rejection.msBeforeNext / 1000) : 60;
-          res.set('Retry-After', String(wait)).status(429).type('text/plain').send('Too many requests. Try again in a minute.');
-        },
-      );
-    })
+    .all(...linkGuards(limiter))
     .head(async (req: Request, res: Response) => {
       const token = tokenOf(req);
       if (!token) {
@@ -143,7 +154,7 @@ function tokenOf(req: Request): string | null {
   return isTokenShaped(token) ? token : null;
 }
 
-function languageOf(req: Request): Locale {
+export function languageOf(req: Request): Locale {
   return req.acceptsLanguages('en', 'de') === 'de' ? 'de' : 'en';
 }
 
@@ -181,7 +192,7 @@ export function attachmentHeader(fileName: string): string {
 }
 
 /** A copy of an error that is safe to log: no copy of the token in its message or stack. */
-function withoutToken(err: unknown, token: string): unknown {
+export function withoutToken(err: unknown, token: string): unknown {
   const scrub = (text: string): string => text.split(token).join('[token]');
   if (err instanceof Error) {
     const safe = new Error(scrub(err.message));
@@ -196,12 +207,12 @@ function withoutToken(err: unknown, token: string): unknown {
 
 // ---- pages -----------------------------------------------------------------------------
 
-interface Page {
+export interface Page {
   title: string;
   paragraphs: string[];
 }
 
-function sendPage(res: Response, status: number, lang: Locale, page: Page): void {
+export function sendPage(res: Response, status: number, lang: Locale, page: Page): void {
   res.status(status).set({
     'Content-Type': 'text/html; charset=utf-8',
     'Content-Security-Policy': PAGE_CSP,

@@ -49,6 +49,8 @@ export interface SlackUserProfile {
   realName: string | null;
   email: string;
   phone: string;
+  /** The user's IANA time zone ('Europe/Berlin'), '' when Slack does not say. */
+  tz: string;
 }
 
 /** The profile of the user of a Slack turn (set by SlackAdapter.processInbound); undefined on any other turn. */
@@ -185,7 +187,7 @@ export class SlackAdapter extends BotAdapter {
   private async profileOf(userId: string): Promise<SlackUserProfile> {
     const cached = this.profileCache.get(userId);
     if (cached && Date.now() - cached.at < 3_600_000) return cached;
-    const profile: SlackUserProfile = { locale: 'en-US', name: null, realName: null, email: '', phone: '' };
+    const profile: SlackUserProfile = { locale: 'en-US', name: null, realName: null, email: '', phone: '', tz: '' };
     try {
       const info = await this.client.users.info({ user: userId, include_locale: true });
       const user = info.user;
@@ -196,6 +198,7 @@ export class SlackAdapter extends BotAdapter {
       profile.realName = realName || displayName;
       profile.email = user?.profile?.email ?? '';
       profile.phone = user?.profile?.phone ?? '';
+      profile.tz = user?.tz ?? '';
     } catch (err) {
       this.logger.debug({ err }, 'slack users.info failed; using en-US');
     }

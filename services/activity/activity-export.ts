@@ -84,16 +84,16 @@ export class ActivityExport {
    * The range as CSV, newest first, in chunks of about one cursor batch each. Checks first
    * (throws the view's refusals, ForbiddenError for a user without the role, RangeError for
    * a zone that is not an IANA zone); then the rows are read as the chunks are consumed.
-   * For a Node stream: `Readable.from(await exportCsv(…))`.
+   * For a Node stream: `Readable.from(await exportCsv(…))`. `progress.rows` counts the rows read so far.
    */
-  async exportCsv(actor: Actor, req: ActivityExportRequest): Promise<AsyncIterable<Buffer>> {
+  async exportCsv(actor: Actor, req: ActivityExportRequest, progress: { rows: number } = { rows: 0 }): Promise<AsyncIterable<Buffer>> {
     const filter = await checkRequest(this.deps, actor, req.range, req.filter ?? {});
     if (!IANAZone.isValidZone(req.zone)) throw new RangeError(`not an IANA time zone: ${req.zone}`);
     const { where, params } = conditions(actor.partnerId, req.range, filter);
-    return this.chunks(entriesSql(where), params, isoInZone(req.zone));
+    return this.chunks(entriesSql(where), params, isoInZone(req.zone), progress);
   }
 
-  private async *chunks(sql: string, params: unknown[], when: (at: Date) => string): AsyncGenerator<Buffer> {
+  private async *chunks(sql: string, params: unknown[], when: (at: Date) => string, progress: { rows: number }): AsyncGenerator<Buffer> {
     yield Buffer.from(stringify([[...CSV_HEADER]], { ...CSV_OPTIONS, bom: true }), 'utf8');
     const client = await this.deps.db.connect();
     let failure: Error | undefined;
@@ -109,6 +109,7 @@ export class ActivityExport {
         if (failure) throw failure;
         const rows = await cursor.read(this.deps.batchRows ?? BATCH_ROWS);
         if (rows.length === 0) return;
+        progress.rows += rows.length;
         yield Buffer.from(stringify(rows.map((r) => record(r, when)), CSV_OPTIONS), 'utf8');
       }
     } catch (err) {

@@ -23,7 +23,9 @@ export type ActivityEvent =
   | 'cancellation_requested' | 'cancellation_finished' | 'cancellation_failed'
   | 'support_requested' | 'support_filed' | 'support_failed'
   /** R13: the log itself was read (or refused: outcome 'forbidden'). */
-  | 'log_viewed';
+  | 'log_viewed'
+  /** R13: the log was exported (a Slack upload; a Teams link issued or opened), or an export link refused. */
+  | 'log_exported';
 
 export type ActivityOutcome =
   | 'ok' | 'expired' | 'used_up' | 'revoked' | 'unknown' | 'forbidden' | 'not_available' | 'undelivered'

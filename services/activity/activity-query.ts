@@ -14,8 +14,8 @@
  * - A filter naming a customer is checked against the partner's customers (another partner's
  *   reads as unknown).
  *
- * Partly done (issue 11): this is the service; the `activity` command, its cards, the CSV
- * export, the retention job and the benchmark are still to come.
+ * The chat side is dialogs/activity.ts; the CSV export activity-export.ts, Teams' links to it
+ * export-links.ts.
  */
 import { createHash } from 'node:crypto';
 import type { AccessPolicy } from '../access/policy.js';
@@ -166,6 +166,42 @@ export class ActivityQuery {
       keyViews: Number(r.key_views), linksIssued: Number(r.links), downloads: Number(r.downloads), refusals: Number(r.refusals),
       users: Number(r.users), clients: Number(r.clients),
     };
+  }
+
+  /**
+   * What the filter form offers for the range: the customers and users that appear in it, the
+   * most recently seen first, at most `limit` of each (the kind filter and the others left out:
+   * the choices must not shrink to the filter in force).
+   */
+  async choices(actor: Actor, req: { range: ActivityRange; limit?: number }): Promise<{ customerIds: string[]; users: Array<{ id: number; displayName: string | null }> }> {
+    await this.checked(actor, req.range, {});
+    const limit = Math.min(Math.max(1, Math.trunc(req.limit ?? 50)), MAX_PAGE);
+    const { where, params } = conditions(actor.partnerId, req.range, {});
+    params.push(limit);
+    const [customers, users] = await Promise.all([
+      this.deps.db.query<{ customer_id: string }>(
+        `SELECT a.customer_id FROM activity_log a WHERE ${where.join(' AND ')} AND a.customer_id IS NOT NULL
+          GROUP BY a.customer_id ORDER BY max(a.at) DESC LIMIT $${params.length}`,
+        params,
+      ),
+      this.deps.db.query<{ id: string; display_name: string | null }>(
+        `SELECT u.id, u.display_name FROM (SELECT a.user_id, max(a.at) AS last FROM activity_log a WHERE ${where.join(' AND ')} AND a.user_id IS NOT NULL
+            GROUP BY a.user_id ORDER BY last DESC LIMIT $${params.length}) s
+           JOIN users u ON u.id = s.user_id AND u.partner_id = $1 ORDER BY s.last DESC`,
+        params,
+      ),
+    ]);
+    return {
+      customerIds: customers.rows.map((r) => r.customer_id),
+      users: users.rows.map((r) => ({ id: Number(r.id), displayName: r.display_name })),
+    };
+  }
+
+  /** The display name of one of the partner's users (the user filter as the card names it); null when none. */
+  async userName(actor: Actor, userId: number): Promise<string | null> {
+    if (!Number.isSafeInteger(userId)) return null;
+    const { rows } = await this.deps.db.query<{ display_name: string | null }>('SELECT display_name FROM users WHERE id = $1 AND partner_id = $2', [userId, actor.partnerId]);
+    return rows[0]?.display_name ?? null;
   }
 
   private checked(actor: Actor, range: ActivityRange, filter: ActivityFilter): Promise<ActivityFilter> {

@@ -9,21 +9,11 @@ import {
   CANCELLATION_FAILURES, cancellationFailedScreen, cancellationFinishedScreen, cancelNoticeForm, cancelPurchasesScreen, cancelRow, cancelRows,
   cancellationDelayedScreen, cancelScreens, cancelSubmittedScreen, contoso, customerScreen, longCustomer, manyCancelProducts, manyCustomers, proratedOptions,
 } from './fixtures.js';
-import { assertGermanDiffers, objects, slackButtons, teamsSubmits, texts } from './inspect.js';
+import { assertGermanDiffers, lines, objects, slackButtons, teamsSubmits, texts } from './inspect.js';
 import { assertValidAdaptiveCard, assertValidBlockKit, assertValidSlackModal, MAX_MESSAGE_BYTES } from './validate.js';
 
 const teams = (screen: Screen, locale: Locale = 'en') => renderTeams(screen, locale).content;
 const slack = (screen: Screen, locale: Locale = 'en') => renderSlack(screen, locale);
-/** The strings of a card, a RichTextBlock's runs joined into the one line a reader sees. */
-function lines(value: unknown): string[] {
-  if (Array.isArray(value)) return value.flatMap(lines);
-  if (typeof value === 'object' && value !== null) {
-    const o = value as Record<string, unknown>;
-    if (o.type === 'RichTextBlock' && Array.isArray(o.inlines)) return [(o.inlines as Array<{ text: string }>).map((r) => r.text).join('')];
-    return Object.values(o).flatMap(lines);
-  }
-  return typeof value === 'string' ? [value] : [];
-}
 /** What a reader sees: the Teams card, the Slack message (or modal, for a form) and the fallback text. */
 const seen = (screen: Screen, locale: Locale = 'en'): string =>
   [...lines(teams(screen, locale).body), ...texts((isForm(screen) ? renderSlackModal(screen, locale) : slack(screen, locale)).blocks), fallbackText(screen, locale)].join('\n');

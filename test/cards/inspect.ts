@@ -2,6 +2,17 @@
 import { strict as assert } from 'node:assert';
 import { fallbackText, isForm, renderSlack, renderSlackModal, renderTeams, type Screen } from '../../cards/index.js';
 
+/** A card's lines as a reader sees them: a RichTextBlock's runs joined into one line. */
+export function lines(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(lines);
+  if (typeof value === 'object' && value !== null) {
+    const o = value as Record<string, unknown>;
+    if (o.type === 'RichTextBlock' && Array.isArray(o.inlines)) return [(o.inlines as Array<{ text: string }>).map((r) => r.text).join('')];
+    return Object.values(o).flatMap(lines);
+  }
+  return typeof value === 'string' ? [value] : [];
+}
+
 /** Every string value anywhere in a JSON value. */
 export function texts(value: unknown): string[] {
   if (typeof value === 'string') return [value];

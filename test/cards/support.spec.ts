@@ -9,22 +9,12 @@ import {
   cancellationFailedScreen, SUPPORT_FAILURES, supportFacts, supportFailedScreen, supportFiledScreen, supportForm, supportLimits, supportListScreen,
   supportReviewScreen, supportRow, supportScreens, supportStartScreen, supportSubmittedScreen, supportValues, umlauts,
 } from './fixtures.js';
-import { assertGermanDiffers, objects, slackButtons, teamsSubmits, texts } from './inspect.js';
+import { assertGermanDiffers, lines, objects, slackButtons, teamsSubmits, texts } from './inspect.js';
 import { assertValidAdaptiveCard, assertValidBlockKit, assertValidSlackModal, MAX_MESSAGE_BYTES } from './validate.js';
 
 const teams = (screen: Screen, locale: Locale = 'en') => renderTeams(screen, locale).content;
 const slack = (screen: Screen, locale: Locale = 'en') => renderSlack(screen, locale);
 const modal = (form: SupportFormScreen, locale: Locale = 'en') => renderSlackModal(form, locale);
-/** The strings of a card, a RichTextBlock's runs joined into the one line a reader sees. */
-function lines(value: unknown): string[] {
-  if (Array.isArray(value)) return value.flatMap(lines);
-  if (typeof value === 'object' && value !== null) {
-    const o = value as Record<string, unknown>;
-    if (o.type === 'RichTextBlock' && Array.isArray(o.inlines)) return [(o.inlines as Array<{ text: string }>).map((r) => r.text).join('')];
-    return Object.values(o).flatMap(lines);
-  }
-  return typeof value === 'string' ? [value] : [];
-}
 const teamsText = (screen: Screen, locale: Locale = 'en') => lines(teams(screen, locale).body).join('\n');
 const slackText = (screen: Screen, locale: Locale = 'en') => texts((isForm(screen) ? modal(screen as SupportFormScreen, locale) : slack(screen, locale)).blocks).join('\n');
 /** What a reader sees: the Teams card, the Slack message (or modal, for a form) and the fallback text. */

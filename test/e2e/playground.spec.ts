@@ -4,7 +4,8 @@
  * `help`, see the help card, press a button on it and see the answer; buy, get a key,
  * and cancel a purchase — a worker finishes the cancellation and its proactive
  * notification arrives in the Playground's chat; and file a support request from a
- * cancellation that needed more information, whose ticket number arrives the same way. Screenshots go to test-results/ — look
+ * cancellation that needed more information, whose ticket number arrives the same way; open the
+ * activity log and export it. Screenshots go to test-results/ — look
  * at them.
  *
  * Needs Debian's Chromium (/usr/bin/chromium; .ci/run installs it). Without it the test
@@ -22,6 +23,7 @@ import { loadConfig } from '../../services/config.js';
 import type { Db } from '../../services/db/pool.js';
 import { seedDemoData } from '../../services/seed/demo.js';
 import { createLogger } from '../../services/logger.js';
+import { ActivityLog } from '../../services/activity/activity-log.js';
 import { TestBackends, eventually, isolatedDb } from '../jobs/support.js';
 import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { placeOrder } from '../support/purchases.js';
@@ -208,6 +210,36 @@ describe('e2e: Agents Playground → bot (headless Chromium)', function () {
     assert.equal(headers['referrer-policy'], 'no-referrer');
     const { rows: counted } = await db.query<{ download_count: number }>('SELECT download_count FROM download_links WHERE order_id = $1', [order.id]);
     assert.deepEqual(counted.map((r) => r.download_count), [1], 'one download counted');
+  });
+
+  it('opens the activity log (R13): the summary and the events of the last 30 days, then exports it — the link downloads the CSV', async () => {
+    // An event of this test's own (the keys test may not have run): a key view an hour ago.
+    const who = await demo();
+    await new ActivityLog(db).record({ at: new Date(Date.now() - 3_600_000), partnerId: who.partnerId, event: 'key_view', outcome: 'ok', userId: who.userId, customerId: who.customerId });
+    await send(page, 'activity');
+    const logCard = page.locator('.ac-adaptiveCard', { has: page.getByText('Activity log', { exact: true }) }).last();
+    await logCard.waitFor({ timeout: 30_000 });
+    const shown = await logCard.innerText();
+    assert.match(shown, /\d+ key views?/, `the summary line: ${shown}`);
+    assert.match(shown, /Key viewed/);
+    assert.match(shown, /Contoso GmbH/);
+    await page.screenshot({ path: path.join(SHOTS, 'playground-activity-log.png'), fullPage: true });
+
+    await logCard.getByRole('button', { name: 'Export CSV' }).click();
+    const exportCard = page.locator('.ac-adaptiveCard', { has: page.getByText('Activity log export', { exact: true }) }).last();
+    await exportCard.waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(SHOTS, 'playground-activity-export.png'), fullPage: true });
+    const responded = new Promise<Response>((resolve) => page.context().on('response', (r) => {
+      if (r.url().includes('/exports/')) resolve(r);
+    }));
+    await exportCard.getByRole('link', { name: 'Download CSV' }).or(exportCard.getByRole('button', { name: 'Download CSV' })).first().click();
+    const response = await Promise.race([responded, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no export download within 30 s')), 30_000))]);
+    assert.equal(response.status(), 200);
+    const headers = response.headers();
+    assert.match(headers['content-type'] ?? '', /^text\/csv/);
+    assert.match(headers['content-disposition'] ?? '', /^attachment; filename="activity-log_\d{4}-\d{2}-\d{2}_\d{4}-\d{2}-\d{2}\.csv"/);
+    const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM activity_log WHERE partner_id = $1 AND event = 'log_exported' AND outcome = 'ok'", [who.partnerId]);
+    assert.ok(rows[0]!.n >= 2, 'the link issued and its download are recorded');
   });
 
   it('cancels a purchase: the Important notice, Submit only with the acknowledgement, submitted; a worker finishes it and its notification arrives in the chat', async () => {

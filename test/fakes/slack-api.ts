@@ -14,6 +14,9 @@
  *   /api/files.info         { ok, file: { id, name, title, mimetype, filetype, user, size, url_private, url_private_download } }
  *                           for a file given to `addFile`, else { ok: false, error: 'file_not_found' }
  *   /api/conversations.open { ok, channel: { id: 'D<user>' } }
+ *   /api/files.getUploadURLExternal  { ok, upload_url (on the file server), file_id }; the bytes
+ *                           POSTed there are kept in `uploads` (with the length asked for)
+ *   /api/files.completeUploadExternal { ok, files: [{ id, title }] }
  *   any other /api/<method> { ok: true }
  *   any other POST path (a response_url)  { ok: true }
  *
@@ -59,6 +62,16 @@ export interface FakeSlackUser {
   email?: string;
   phone?: string;
   locale?: string;
+}
+
+/** A file uploaded through files.getUploadURLExternal: what was asked for, and the bytes POSTed to its URL. */
+export interface FakeSlackUpload {
+  fileId: string;
+  filename: string;
+  /** The length files.getUploadURLExternal was told. */
+  length: number;
+  /** The bytes received at the upload URL; null until they arrive. */
+  bytes: Buffer | null;
 }
 
 /** A file files.info knows and the file server serves. */
@@ -108,6 +121,8 @@ export interface FakeSlackApi {
   filesUrl: string;
   /** Every request to the file server, in order. */
   downloads: FakeSlackDownload[];
+  /** Files uploaded with files.getUploadURLExternal, by file id. */
+  uploads: Map<string, FakeSlackUpload>;
   /** Forget calls, downloads, queued replies, the script, users and files. */
   reset(): void;
   close(): Promise<void>;
@@ -137,7 +152,8 @@ export async function startFakeSlackApi(opts: { botToken?: string } = {}): Promi
   let counter = 0;
   const users = new Map<string, FakeSlackUser>();
   const files = new Map<string, FakeSlackFile>();
-  const fileServer = await startFileServer(files, opts.botToken ?? FAKE_SLACK_BOT_TOKEN);
+  const uploads = new Map<string, FakeSlackUpload>();
+  const fileServer = await startFileServer(files, opts.botToken ?? FAKE_SLACK_BOT_TOKEN, uploads);
 
   function defaultBody(call: Omit<SlackCall, 'status'>): Record<string, unknown> {
     counter += 1;
@@ -190,6 +206,15 @@ export async function startFakeSlackApi(opts: { botToken?: string } = {}): Promi
       }
       case 'conversations.open':
         return { ok: true, channel: { id: `D${String(p.users ?? 'X').split(',')[0]}` } };
+      case 'files.getUploadURLExternal': {
+        const fileId = `FUP${counter}`;
+        uploads.set(fileId, { fileId, filename: String(p.filename), length: Number(p.length), bytes: null });
+        return { ok: true, upload_url: `${fileServer.url}/upload/${fileId}`, file_id: fileId };
+      }
+      case 'files.completeUploadExternal': {
+        const list = (typeof p.files === 'string' ? JSON.parse(p.files) : p.files) as Array<{ id: string; title?: string }>;
+        return { ok: true, files: list.map((f) => ({ id: f.id, title: f.title })) };
+      }
       default:
         return { ok: true };
     }
@@ -223,10 +248,12 @@ export async function startFakeSlackApi(opts: { botToken?: string } = {}): Promi
     },
     filesUrl: fileServer.url,
     downloads: fileServer.downloads,
+    uploads,
     reset: () => {
       server.controls.reset();
       users.clear();
       files.clear();
+      uploads.clear();
       fileServer.downloads.length = 0;
     },
     close: async () => {
@@ -238,10 +265,28 @@ export async function startFakeSlackApi(opts: { botToken?: string } = {}): Promi
 const FILE_PATH = /^\/files-pri\/TFAKE-([^/]+)\/(?:download\/)?[^/]+$/;
 
 /** The stand-in for files.slack.com: a file's bytes, to the bot token only, in 64 KiB chunks. */
-async function startFileServer(files: Map<string, FakeSlackFile>, botToken: string): Promise<{ url: string; downloads: FakeSlackDownload[]; close(): Promise<void> }> {
+async function startFileServer(
+  files: Map<string, FakeSlackFile>, botToken: string, uploads: Map<string, FakeSlackUpload>,
+): Promise<{ url: string; downloads: FakeSlackDownload[]; close(): Promise<void> }> {
   const downloads: FakeSlackDownload[] = [];
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
+    // An upload URL (files.getUploadURLExternal): it carries its own authorisation, as Slack's does.
+    const uploadId = /^\/upload\/([A-Z0-9]+)$/.exec(path)?.[1];
+    if (uploadId !== undefined) {
+      const upload = uploads.get(uploadId);
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        if (!upload || req.method !== 'POST') {
+          res.writeHead(404).end();
+          return;
+        }
+        upload.bytes = Buffer.concat(chunks);
+        res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${upload.bytes.length}`);
+      });
+      return;
+    }
     const fileId = FILE_PATH.exec(path)?.[1];
     const file = fileId ? files.get(decodeURIComponent(fileId)) : undefined;
     const authorization = req.headers.authorization;

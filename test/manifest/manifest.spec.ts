@@ -132,8 +132,9 @@ describe('manifest/slack', () => {
 
   it('asks for the minimum scopes and points commands and interactivity at /slack/events', () => {
     const m = slackJson();
-    // files:read: the support modal's file input and files.info; users:read.email: the contact's email from users.info.
-    assert.deepEqual([...m.oauth_config.scopes.bot].sort(), ['chat:write', 'commands', 'files:read', 'im:write', 'users:read', 'users:read.email']);
+    // files:read: the support modal's file input and files.info; files:write: the activity log's CSV uploaded into the DM;
+    // users:read.email: the contact's email from users.info.
+    assert.deepEqual([...m.oauth_config.scopes.bot].sort(), ['chat:write', 'commands', 'files:read', 'files:write', 'im:write', 'users:read', 'users:read.email']);
     assert.equal(m.features.slash_commands[0].url, 'https://${BOT_DOMAIN}/slack/events');
     assert.equal(m.settings.interactivity.is_enabled, true);
     assert.equal(m.settings.interactivity.request_url, 'https://${BOT_DOMAIN}/slack/events');

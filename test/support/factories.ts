@@ -45,6 +45,8 @@ export function createMessageActivity(opts: {
   name?: string;
   /** Files sent with the message (Teams: file download info in a personal chat). */
   attachments?: unknown[];
+  /** The client's IANA time zone, as Teams sends it with each activity. */
+  localTimezone?: string;
 }) {
   return {
     type: 'message',
@@ -60,6 +62,7 @@ export function createMessageActivity(opts: {
     ...(opts.text !== undefined ? { text: opts.text } : {}),
     ...(opts.value !== undefined ? { value: opts.value } : {}),
     ...(opts.attachments !== undefined ? { attachments: opts.attachments } : {}),
+    ...(opts.localTimezone !== undefined ? { localTimezone: opts.localTimezone } : {}),
     ...(opts.expectReplies === false ? {} : { deliveryMode: 'expectReplies' }),
   };
 }

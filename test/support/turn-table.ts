@@ -21,7 +21,7 @@ export const ALEX = '00000000-0000-0000-0000-0000000000020'; // demo: Admin agen
 export const MEGAN = '00000000-0000-0000-0000-0000000000021'; // demo: Sales agent
 
 /** What the user sends: typed text or a card's data, the activity's id (a resend repeats it), their locale, files. */
-export type Turn = { text?: string; value?: Record<string, unknown>; id?: string; locale?: string; attachments?: unknown[] };
+export type Turn = { text?: string; value?: Record<string, unknown>; id?: string; locale?: string; attachments?: unknown[]; localTimezone?: string };
 
 export interface TurnOptions {
   conversationType?: 'personal' | 'groupChat';

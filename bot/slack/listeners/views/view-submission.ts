@@ -3,7 +3,7 @@ import type { SlackTurn } from '../../turn.js';
 
 /**
  * What one input of a submitted modal holds, as the string a Teams card would send for it:
- * the typed text, the chosen option's value (a select), the ticked options' values joined
+ * the typed text, the chosen option's value (a select), the picked day (a datepicker), the ticked options' values joined
  * by commas (a checkbox group: one box of value 'true' gives 'true'), or the uploaded files'
  * ids joined by commas (a file input: 'F1,F2'; the flow reads them through files.info, never
  * through the URLs the payload carries). Null when it holds nothing (left empty, nothing
@@ -12,6 +12,8 @@ import type { SlackTurn } from '../../turn.js';
 export function inputValue(input: ViewStateValue): string | null {
   if (typeof input.value === 'string') return input.value;
   if (input.selected_option) return input.selected_option.value;
+  // A datepicker: YYYY-MM-DD, as a Teams Input.Date sends it.
+  if (typeof input.selected_date === 'string' && input.selected_date !== '') return input.selected_date;
   if (Array.isArray(input.selected_options) && input.selected_options.length > 0) return input.selected_options.map((o) => o.value).join(',');
   if (Array.isArray(input.files)) {
     const ids = input.files.map((f) => f.id).filter((id) => typeof id === 'string' && id !== '');
