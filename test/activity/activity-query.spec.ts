@@ -1,8 +1,10 @@
 import { strict as assert } from 'node:assert';
+import { DateTime } from 'luxon';
 import { AccessPolicy } from '../../services/access/policy.js';
 import { ForbiddenError, type Role } from '../../services/access/roles.js';
 import { ActivityLog, type ActivityEntry } from '../../services/activity/activity-log.js';
 import { ActivityQuery, type ActivityRange } from '../../services/activity/activity-query.js';
+import { parseActivityRange } from '../../services/activity/date-range.js';
 import { EmbeddedCommerceBackend } from '../../services/commerce/embedded.js';
 import { CustomerDirectory } from '../../services/customers/directory.js';
 import { isRefusal } from '../../services/refusal.js';
@@ -126,5 +128,20 @@ describe('services/activity — reading the activity log (R13)', () => {
     }
     const { rows } = await db.query("SELECT count(*)::int AS n FROM activity_log WHERE partner_id = $1 AND event = 'log_viewed' AND outcome = 'forbidden'", [p.partnerId]);
     assert.equal(rows[0].n, 3);
+  });
+
+  it('range edges in two time zones, on Postgres: a typed range is whole local days — 23:30 on the last day in, 00:30 the next day out, midnight of the first day in', async () => {
+    const edges = await createPartner(db, 'Activity edges partner');
+    for (const zone of ['Europe/Berlin', 'America/Los_Angeles']) {
+      await db.query('DELETE FROM activity_log WHERE partner_id = $1', [edges.partnerId]);
+      const local = (iso: string) => DateTime.fromISO(iso, { zone }).toJSDate();
+      for (const [when, detail] of [['2026-11-01T00:00', 'first midnight'], ['2026-11-30T23:30', 'last evening'], ['2026-12-01T00:30', 'next day'], ['2026-10-31T23:59', 'day before']] as const) {
+        await activity.record({ at: local(when), partnerId: edges.partnerId, event: 'key_view', outcome: 'ok', userId: edges.userId, detail });
+      }
+      const r = parseActivityRange('1.11.2026 30.11.2026', { zone, locale: 'de-DE', now: new Date('2026-12-07T12:00:00Z'), retentionMonths: 13 });
+      assert.ok(r.ok, zone);
+      const page = await query.page(actorOf(edges, AUDITOR), { range: { from: r.from, to: r.to }, limit: 100 });
+      assert.deepEqual(page.entries.map((e) => e.detail), ['last evening', 'first midnight'], zone);
+    }
   });
 });

@@ -143,6 +143,11 @@ describe('dialogs/activity (Teams turn table)', function () {
     assert.match(await turn({ text: `activity ${iso(future)} ${iso(future.plus({ days: 3 }))}` }), /future/);
     const old = DateTime.now().setZone(BERLIN).minus({ months: 20 });
     assert.match(await turn({ text: `activity ${iso(old)} ${iso(old.plus({ days: 5 }))}` }), /13 months/);
+    // Reaching past the retention: shown from what the log keeps, and said.
+    const across = DateTime.now().setZone(BERLIN).minus({ months: 13, days: 10 });
+    const clipped = await turn({ text: `activity ${iso(across)} ${iso(across.plus({ days: 30 }))}` });
+    assert.match(clipped, /Activity log/);
+    assert.match(clipped, /keeps events for 13 months/);
     // The notice offers the pickers; the flow starts on the last 30 days.
     const notice = await turnRaw({ text: 'activity 32.13.2026' });
     const pick = actionsOf(notice).find((a) => a.action === 'activity.filters');
@@ -157,11 +162,10 @@ describe('dialogs/activity (Teams turn table)', function () {
     assert.equal(inputsOf(wrong).get('from')?.value, iso(lastDay), 'the dates as picked stay in the pickers');
 
     const other = await db.query<{ id: string }>('SELECT id FROM customers WHERE partner_id <> $1 LIMIT 1', [tt.partnerId]);
-    if (other.rows[0]) {
-      const refused = await turn({ value: { action: 'activity.apply', from: iso(firstDay), to: iso(lastDay), kind: 'all', customerId: other.rows[0].id, userId: 'all' } });
-      assert.match(refused, /customer/i);
-      assert.doesNotMatch(refused, /Activity log/);
-    }
+    assert.ok(other.rows[0], 'the demo data has another partner with customers');
+    const refused = await turn({ value: { action: 'activity.apply', from: iso(firstDay), to: iso(lastDay), kind: 'all', customerId: other.rows[0].id, userId: 'all' } });
+    assert.match(refused, /customer/i);
+    assert.doesNotMatch(refused, /Activity log/);
     assert.match(await turn({ value: { action: 'activity.apply', from: iso(firstDay), to: iso(lastDay), kind: 'everything', customerId: 'all', userId: 'all' } }), /no longer works|not valid/);
     assert.match(await turn({ value: { action: 'activity.apply', from: iso(firstDay), to: iso(lastDay), kind: 'all', customerId: 'all', userId: '99999999' } }), /user/i);
     // The range and filters in force are unchanged: Clear shows the first range, all of it.
@@ -182,13 +186,18 @@ describe('dialogs/activity (Teams turn table)', function () {
     assert.match(await turn({ value: next }), /no longer works|not valid/);
   });
 
-  it('R13: a Sales agent is told which roles may, and the refusal is recorded', async () => {
+  it('R13: a Sales agent is told which roles may, and the refusal is recorded; a forged Export card of theirs exports nothing', async () => {
     const before = await logged('log_viewed', 'forbidden');
     const refused = await turn({ text: 'activity' }, MEGAN);
     assert.match(refused, /Global admin/);
     assert.match(refused, /Account admin/);
     assert.doesNotMatch(refused, /Activity log/);
     assert.equal(await logged('log_viewed', 'forbidden'), before + 1);
+    const exportsBefore = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM activity_exports')).rows[0]!.n;
+    const forged = await turnRaw({ value: { action: 'activity.export' } }, MEGAN);
+    assert.match(cardText(forged), /no longer works|not valid/);
+    assert.doesNotMatch(JSON.stringify(forged), /\/exports\//);
+    assert.equal((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM activity_exports')).rows[0]!.n, exportsBefore);
   });
 
   it('Export in the personal chat: a short-lived link; opened, the CSV (BOM, header, every row, formulas neutralised), recorded; expired: 410, recorded', async () => {
