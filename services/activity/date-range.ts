@@ -141,9 +141,11 @@ function isoDay(text: string, zone: string): DateTime | null {
 // Typed words: chrono.
 
 function readTyped(raw: string, locale: string, now: DateTime): Reading {
-  const text = raw.trim();
   const today = now.startOf('day');
+  const text = withRangeWords(raw.trim());
   if (!text) return { ok: true, days: defaultRange(today) };
+  const span = spanOf(text, today);
+  if (span) return { ok: true, days: span };
 
   const first = languageOf(locale);
   const attempts: Array<{ language: Language; reader: Chrono }> = [
@@ -161,6 +163,61 @@ function readTyped(raw: string, locale: string, now: DateTime): Reading {
     if (language === first) unread = results.length > 0 ? rest.join(' ') : text;
   }
   return { ok: false, problem: 'notADate', text: unread };
+}
+
+/**
+ * A range written with a dash or two dots between dates ("1.12.2026-7.12.2026",
+ * "2026-12-01..2026-12-07", "1.11.–30.11.") as two dates chrono reads one by one.
+ */
+function withRangeWords(text: string): string {
+  return text
+    .replace(/\s*\.\.\s*/g, ' to ')
+    .replace(/(\d\.)\s*[-–—]\s*(\d)/g, '$1 to $2')
+    .replace(/(\d{4})\s*[-–—]\s*(\d{1,2}\.)/g, '$1 to $2')
+    .replace(/(\d{4}-\d{2}-\d{2})\s*[-–—]\s*(\d{4}-\d{2}-\d{2})/g, '$1 to $2')
+    .replace(/(\d{4}-\d{2}-\d{2})\s+[–—]\s+/g, '$1 to ');
+}
+
+type SpanUnit = 'days' | 'weeks' | 'months' | 'quarters' | 'years';
+
+const SPAN_UNITS: ReadonlyArray<readonly [RegExp, SpanUnit]> = [
+  [/^(?:days?|tage?n?)$/i, 'days'],
+  [/^(?:weeks?|wochen?)$/i, 'weeks'],
+  [/^(?:months?|monate?n?|monats)$/i, 'months'],
+  [/^(?:quarters?|quartale?n?|quartals)$/i, 'quarters'],
+  [/^(?:years?|jahre?n?|jahres)$/i, 'years'],
+];
+
+const NUMBER_WORDS: Record<string, number> = {
+  a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, twelve: 12,
+  ein: 1, eine: 1, einen: 1, zwei: 2, drei: 3, vier: 4, 'fünf': 5, sechs: 6, sieben: 7, acht: 8, neun: 9, zehn: 10, 'zwölf': 12,
+};
+
+/**
+ * Spans chrono reads as one day: "last 3 months", "letzte 6 Monate", "past 2 weeks" are the
+ * days up to today, that long back (today counts as the first of them); "this week", "diese
+ * Woche", "this quarter", "dieses Jahr" run from the period's first day (weeks start on Monday)
+ * to today; "last quarter" / "letztes Quartal" (without a number) is the previous calendar quarter.
+ */
+function spanOf(text: string, today: DateTime): DayRange | null {
+  const words = text.toLowerCase().replace(/^(?:the|die|den|das|im|in)\s+/, '').split(/\s+/);
+  const unitOf = (word: string | undefined) => SPAN_UNITS.find(([re]) => re.test(word ?? ''))?.[1];
+  if (words.length === 2 && /^(?:this|current|diese[nmrs]?|aktuelle[nmrs]?|laufende[nmrs]?)$/.test(words[0]!)) {
+    const unit = unitOf(words[1]);
+    if (!unit || unit === 'days') return null;
+    const period = unit === 'weeks' ? 'week' : unit === 'months' ? 'month' : unit === 'quarters' ? 'quarter' : 'year';
+    return { first: today.startOf(period), last: today };
+  }
+  if (!LAST_SPAN.test(`${words[0]} `)) return null;
+  if (words.length === 2 && unitOf(words[1]) === 'quarters') {
+    const previous = today.startOf('quarter').minus({ quarters: 1 });
+    return { first: previous, last: previous.endOf('quarter').startOf('day') };
+  }
+  if (words.length !== 3) return null;
+  const count = /^\d{1,4}$/.test(words[1]!) ? Number(words[1]) : NUMBER_WORDS[words[1]!];
+  const unit = unitOf(words[2]);
+  if (!count || !unit) return null;
+  return { first: today.minus({ [unit]: count }).plus({ days: 1 }), last: today };
 }
 
 function languageOf(locale: string): Language {
@@ -266,7 +323,7 @@ function withoutRangeRefiners(reader: Chrono): Chrono {
 function germanReader(): Chrono {
   const reader = withoutRangeRefiners(chrono.de.casual.clone());
   reader.parsers = reader.parsers.filter((parser) => !GERMAN_TIME_PARSERS.has(parser.constructor.name));
-  reader.parsers.push(monthNameParser('de'), currentPeriodParser());
+  reader.parsers.push(monthNameParser('de'), currentPeriodParser(), dayMonthParser());
   return reader;
 }
 
@@ -281,6 +338,7 @@ function englishReader(monthFirst: boolean): Chrono {
   // chrono's year-month-day parser swaps an impossible month with the day ("2026-13-01" is
   // 13 January); dashed dates are left to its ISO parser, which refuses them.
   reader.parsers = reader.parsers.map((parser) => (parser.constructor.name === 'ENYearMonthDayParser' ? notDashed(parser) : parser));
+  reader.parsers.push(dayMonthParser());
   return reader;
 }
 
@@ -313,6 +371,18 @@ function monthNameParser(locale: string): Parser {
       const month = byName.get((match[1] ?? '').toLowerCase());
       if (month === undefined) return null;
       return match[2] ? { month, year: Number(match[2]) } : { month };
+    },
+  };
+}
+
+/** A dotted day and month without a year, as Germans write it ("1.11.", "30.11."): the most recent such day. */
+function dayMonthParser(): Parser {
+  return {
+    pattern: () => /(?<![\d.])(\d{1,2})\.(\d{1,2})\.(?![\d.])/,
+    extract: (_context, match) => {
+      const day = Number(match[1]);
+      const month = Number(match[2]);
+      return day >= 1 && day <= 31 && month >= 1 && month <= 12 ? { day, month } : null;
     },
   };
 }
