@@ -18,7 +18,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { TurnContext } from 'botbuilder';
 import { WebClient } from '@slack/web-api';
-import type { ActivityChannel, OutgoingFile } from '../dialogs/activity-channel.js';
+import { ExportUploadError, type ActivityChannel, type OutgoingFile } from '../dialogs/activity-channel.js';
 import type { Logger } from '../services/logger.js';
 import { slackProfileOf } from './slack/adapter.js';
 import { slackLogger } from './slack/logger.js';
@@ -32,6 +32,9 @@ export interface ActivityChannelOptions {
   /** The fetch that sends the bytes to the upload URL (tests hand in a stub); default the global one. */
   fetch?: typeof fetch;
 }
+
+/** Slack's answers meaning the app may not upload (files:write missing, a token of the wrong kind): retrying cannot help. */
+const SLACK_PERMISSION_ERRORS: ReadonlySet<string> = new Set(['missing_scope', 'not_allowed_token_type', 'no_permission', 'not_authed', 'invalid_auth', 'ekm_access_denied']);
 
 export function createActivityChannel(opts: ActivityChannelOptions): ActivityChannel {
   const timeoutMs = opts.timeoutMs ?? 60_000;
@@ -84,6 +87,10 @@ export function createActivityChannel(opts: ActivityChannelOptions): ActivityCha
         await res.arrayBuffer().catch(() => undefined);
         if (!res.ok) throw new Error(`Slack upload URL answered ${res.status}`);
         await client.files.completeUploadExternal({ files: [{ id: target.file_id, title: file.title }], channel_id: channelId, initial_comment: file.comment() });
+      } catch (err) {
+        const error = (err as { data?: { error?: unknown } }).data?.error;
+        if (typeof error === 'string' && SLACK_PERMISSION_ERRORS.has(error)) throw new ExportUploadError('permission', `Slack: ${error}`);
+        throw err;
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

@@ -86,6 +86,8 @@ export type ActivityAction =
   | { action: 'activity.filters' }
   /** The form's Apply: `from`, `to` (YYYY-MM-DD), `kind`, `customerId`, `userId` merged in. */
   | { action: 'activity.apply'; from?: string; to?: string; kind?: string; customerId?: string; userId?: string | number }
+  /** Back from the form to the list, nothing changed. */
+  | { action: 'activity.back' }
   /** Clear the customer, user and kind filters (the range stays). */
   | { action: 'activity.clear' }
   /** Export the whole range (with the filters) as CSV. */
@@ -129,6 +131,7 @@ export const act = {
   /** Teams merges the form's inputs; the Slack modal merges them the same way. */
   activityApply: (): ActivityAction => ({ action: 'activity.apply' }),
   activityClear: (): ActivityAction => ({ action: 'activity.clear' }),
+  activityBack: (): ActivityAction => ({ action: 'activity.back' }),
   activityExport: (): ActivityAction => ({ action: 'activity.export' }),
   rolesPage: (offset: number): RolesAction => ({ action: 'roles.page', offset }),
   rolesPick: (userId: number): RolesAction => ({ action: 'roles.pick', userId }),

@@ -27,6 +27,8 @@ const EVENT_EMOJI: { readonly [E in ActivityRowView['event']]: string } = {
   download: ':inbox_tray:',
   link_expired: ':hourglass:',
   revoked: ':wastebasket:',
+  log_viewed: ':ledger:',
+  log_exported: ':outbox_tray:',
 };
 
 /** One event: when and what (a refusal marked :no_entry:), then who and customer · product · order in a context line. */

@@ -15,7 +15,7 @@ import {
   entryWhen, entryWho, exportBody, exportValidity, filterText, isRefusal, kindChoices, pageText, pickerDay, problemText, selectedCustomer,
   selectedKind, selectedUser, shownEntries, userChoices, zoneNote,
 } from './activity.text.js';
-import { cancelButton, plainButton } from './buy.teams.js';
+import { plainButton } from './buy.teams.js';
 import { t, type Locale } from './i18n/index.js';
 import type { ActivityExportLinkScreen, ActivityFilterFormScreen, ActivityLogScreen, ActivityRowView } from './screens.js';
 
@@ -63,7 +63,7 @@ function choiceSet(id: string, label: string, choices: Choice[], value: string):
 /**
  * The form as a card. Apply validates the pickers (both required, within min/max) and merges
  * `from`, `to` (YYYY-MM-DD), `kind`, `customerId` and `userId` into `activity.apply`; the
- * "All …" choices send 'all', which the dialog reads as no filter. Cancel works whatever the inputs hold.
+ * "All …" choices send 'all', which the dialog reads as no filter. Back to the list (nothing changed) works whatever the inputs hold.
  */
 export function activityFilterFormTeams(form: ActivityFilterFormScreen, locale: Locale): AdaptiveCardJson {
   const body: CardElement[] = [heading(t(locale, 'activity.form.title'))];
@@ -93,7 +93,7 @@ export function activityFilterFormTeams(form: ActivityFilterFormScreen, locale: 
   );
   return adaptiveCard(body, {
     fallbackText: activityFilterFormText(form, locale),
-    actions: [submitAction(t(locale, 'activity.form.apply'), act.activityApply(), { style: 'positive' }), cancelButton(locale)],
+    actions: [submitAction(t(locale, 'activity.form.apply'), act.activityApply(), { style: 'positive' }), submitAction(t(locale, 'activity.form.back'), act.activityBack(), { associatedInputs: 'none' })],
   });
 }
 

@@ -64,7 +64,7 @@ export function clippedText(range: ActivityRangeView, locale: Locale): string | 
 
 // --- the summary line ------------------------------------------------------------------
 
-type Counted = 'keyViews' | 'linksIssued' | 'downloads' | 'refusals' | 'users' | 'clients';
+type Counted = 'keyViews' | 'linksIssued' | 'downloads' | 'refusals' | 'exports' | 'users' | 'clients';
 
 /** "1 key view" / "3 key views", "1 Schlüsselabruf" / "3 Schlüsselabrufe". */
 function counted(what: Counted, count: number, locale: Locale): string {
@@ -80,6 +80,7 @@ export function summaryText(summary: ActivityLogScreen['summary'], locale: Local
     counted('linksIssued', summary.linksIssued, locale),
     counted('downloads', summary.downloads, locale),
     counted('refusals', summary.refusals, locale),
+    ...(summary.exports > 0 ? [counted('exports', summary.exports, locale)] : []),
     people,
   ].join(' · ');
 }
@@ -95,7 +96,7 @@ export function isRefusal(row: ActivityRowView): boolean {
   return row.outcome !== 'ok';
 }
 
-/** When, in the screen's zone: "Nov 30, 2026, 11:30 PM" / "30.11.2026, 23:30". */
+/** When, in the screen's zone, to the second: "Nov 30, 2026, 11:30:00 PM" / "30.11.2026, 23:30:00". */
 export function entryWhen(row: ActivityRowView, zone: string, locale: Locale): string {
   return formatInstantInZone(row.at, zone, locale);
 }
@@ -116,9 +117,9 @@ export function reasonText(outcome: string, locale: Locale): string {
   return key ? t(locale, key) : t(locale, 'activity.reason.other', { code: shown(outcome, ACTIVITY_SHOWN.reason) || '?' });
 }
 
-/** What happened: "Key viewed", "Download link issued", "Downloaded", "Link expired", "Link revoked"; or "Refused: the link had expired". */
+/** What happened: "Key viewed", "Download link issued", "Downloaded", "Link expired", "Link revoked"; or "Refused (key access): the link had expired". */
 export function entryWhat(row: ActivityRowView, locale: Locale): string {
-  if (isRefusal(row)) return t(locale, 'activity.refused', { reason: reasonText(row.outcome, locale) });
+  if (isRefusal(row)) return t(locale, 'activity.refused', { what: t(locale, `activity.attempt.${row.event}`), reason: reasonText(row.outcome, locale) });
   return t(locale, `activity.event.${row.event}`);
 }
 
@@ -159,14 +160,15 @@ export interface ActivityButton {
 
 /**
  * The log's buttons, always in this order: Next page (only when there is one), Change dates or
- * filters, Clear filters (only when a filter is in force), Export CSV.
+ * filters, Clear filters (only when a filter is in force), Export CSV (only when the page lists events).
  */
 export function activityButtons(screen: ActivityLogScreen, locale: Locale): ActivityButton[] {
   const buttons: ActivityButton[] = [];
   if (screen.nextCursor !== null) buttons.push({ label: t(locale, 'activity.next'), data: act.activityNext(screen.nextCursor), suffix: 'next', primary: true });
   buttons.push({ label: t(locale, 'activity.changeFilters'), data: act.activityFilters(), suffix: 'filters' });
   if (hasFilter(screen.filter)) buttons.push({ label: t(locale, 'activity.clearFilters'), data: act.activityClear(), suffix: 'clear' });
-  buttons.push({ label: t(locale, 'activity.exportCsv'), data: act.activityExport(), suffix: 'export' });
+  // An empty range has nothing to export.
+  if (screen.entries.length > 0) buttons.push({ label: t(locale, 'activity.exportCsv'), data: act.activityExport(), suffix: 'export' });
   return buttons;
 }
 

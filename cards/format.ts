@@ -97,7 +97,8 @@ function zonedFormat(zone: string, locale: Locale): Intl.DateTimeFormat {
   const key = `${locale}|${zone}`;
   let format = zonedFormats.get(key);
   if (!format) {
-    const options: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeStyle: 'short' };
+    // Seconds: an audit trail's events are often seconds apart (a key viewed, its link issued, downloaded).
+    const options: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeStyle: 'medium' };
     try {
       format = new Intl.DateTimeFormat(FORMAT_LOCALE[locale], { ...options, timeZone: zone });
     } catch {
@@ -111,8 +112,8 @@ function zonedFormat(zone: string, locale: Locale): Intl.DateTimeFormat {
 
 /**
  * An instant as the clock showed it in `zone` (an IANA name; one Intl does not know is read
- * as UTC), without naming the zone — the screen says it once: "Nov 30, 2026, 11:30 PM" /
- * "30.11.2026, 23:30" for 2026-11-30T22:30:00Z in Europe/Berlin. Unreadable: shown as given.
+ * as UTC), without naming the zone — the screen says it once: "Nov 30, 2026, 11:30:00 PM" /
+ * "30.11.2026, 23:30:00" for 2026-11-30T22:30:00Z in Europe/Berlin. Unreadable: shown as given.
  */
 export function formatInstantInZone(iso: string, zone: string, locale: Locale): string {
   const date = new Date(iso);

@@ -653,7 +653,8 @@ export type ActivityKindView = 'keys' | 'downloads' | 'refusals';
 export interface ActivityRowView {
   /** ISO instant; shown in the screen's `zone`. */
   at: string;
-  event: 'key_view' | 'link_issued' | 'download' | 'link_expired' | 'revoked';
+  /** Key and download events, and who opened or exported the log itself (or was refused it). */
+  event: 'key_view' | 'link_issued' | 'download' | 'link_expired' | 'revoked' | 'log_viewed' | 'log_exported';
   /** 'ok', or why it was refused ('expired', 'used_up', 'revoked', 'unknown', 'forbidden', 'not_available', 'undelivered'…). */
   outcome: string;
   /** The chat user, when there was one (key views, links issued, refusals in chat). */
@@ -690,7 +691,7 @@ export interface ActivityLogScreen {
   kind: 'activityLog';
   range: ActivityRangeView;
   filter: ActivityFilterView;
-  summary: { keyViews: number; linksIssued: number; downloads: number; refusals: number; users: number; clients: number };
+  summary: { keyViews: number; linksIssued: number; downloads: number; refusals: number; exports: number; users: number; clients: number };
   entries: ActivityRowView[];
   /** 1 for the first page. */
   page: number;

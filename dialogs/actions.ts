@@ -216,7 +216,7 @@ export function parseSupportAction(s: Submitted): ParsedSupportAction | null {
 /** An activity-log action with its fields typed (cards/actions.ts ActivityAction), or null. */
 export type ParsedActivityAction =
   | { action: 'activity.next'; cursor: string }
-  | { action: 'activity.filters' | 'activity.clear' | 'activity.export' }
+  | { action: 'activity.filters' | 'activity.clear' | 'activity.export' | 'activity.back' }
   | { action: 'activity.apply'; from: string; to: string; kind: string; customerId: string; userId: string };
 
 /** The pickers' and selects' values: strings (Teams sends numbers as text, Slack modal values are strings); '' when unset. */
@@ -235,6 +235,7 @@ export function parseActivityAction(s: Submitted): ParsedActivityAction | null {
     case 'activity.filters':
     case 'activity.clear':
     case 'activity.export':
+    case 'activity.back':
       return { action: s.action };
     case 'activity.apply':
       return { action: 'activity.apply', from: field(d.from, 40), to: field(d.to, 40), kind: field(d.kind, 20), customerId: field(d.customerId), userId: field(d.userId, 20) };

@@ -16,11 +16,23 @@ export interface OutgoingFile {
   chunks: AsyncIterable<Buffer>;
 }
 
+/**
+ * An upload the channel refused. `permission`: the app lacks the right to upload (Slack's
+ * files:write scope, a token of the wrong kind) — retrying cannot help, an admin must
+ * reinstall the app; `failed`: anything else (worth another try).
+ */
+export class ExportUploadError extends Error {
+  constructor(readonly kind: 'permission' | 'failed', message: string) {
+    super(message);
+    this.name = 'ExportUploadError';
+  }
+}
+
 export interface ActivityChannel {
   /** The user's IANA time zone as the channel says it; null when it does not. */
   zoneOf(ctx: TurnContext): string | null;
   /** Whether `uploadToDirectMessages` works for this turn's channel (Slack), or the flow sends a link (Teams). */
   canUpload(ctx: TurnContext): boolean;
-  /** Uploads the file into the user's DM with the bot. Rejects when it could not (nothing was posted then). */
+  /** Uploads the file into the user's DM with the bot. Rejects when it could not (nothing was posted then): an ExportUploadError when the channel said why. */
   uploadToDirectMessages(ctx: TurnContext, file: OutgoingFile): Promise<void>;
 }

@@ -32,7 +32,7 @@ import type { Actor } from '../services/access/roles.js';
 import type { CustomerDirectory } from '../services/customers/directory.js';
 import type { Logger } from '../services/logger.js';
 import { monthsBefore } from '../services/maintenance.js';
-import type { ActivityChannel } from './activity-channel.js';
+import { ExportUploadError, type ActivityChannel } from './activity-channel.js';
 import { assertNever, parseActivityAction, type ParsedActivityAction } from './actions.js';
 import { submitted } from './input.js';
 import { orRefuse } from './refusals.js';
@@ -137,6 +137,8 @@ export class ActivityDialog extends Dialog<{ args?: string }> {
         return this.apply(dc, state, action);
       case 'activity.clear':
         state.filter = {};
+        return this.showFirstPage(dc, state);
+      case 'activity.back':
         return this.showFirstPage(dc, state);
       case 'activity.export':
         await this.export(ctx, state);
@@ -284,7 +286,8 @@ export class ActivityDialog extends Dialog<{ args?: string }> {
         });
       } catch (err) {
         this.deps.logger.warn({ err, rows: progress.rows }, 'activity export: upload to the DM failed');
-        await show(ctx, notice('warning', 'activity.export.failed'));
+        const permission = err instanceof ExportUploadError && err.kind === 'permission';
+        await show(ctx, notice('warning', permission ? 'activity.export.noUploadPermission' : 'activity.export.failed'));
         return;
       }
       await this.deps.links.recordUpload(me, request, progress.rows);

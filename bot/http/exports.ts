@@ -40,6 +40,10 @@ export function createExportRouter(deps: ExportRouteDeps): Router {
   router
     .route('/exports/:token')
     .all(...linkGuards(limiter))
+    // Express would answer HEAD with the GET handler: that would count (and record) an opening.
+    .head((_req: Request, res: Response) => {
+      res.set('Allow', 'GET').status(405).end();
+    })
     .get(async (req: Request, res: Response) => {
       const lang = languageOf(req);
       const token: unknown = req.params.token;

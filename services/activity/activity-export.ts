@@ -33,8 +33,16 @@ import { checkRequest, conditions, entriesSql, type ActivityFilter, type Activit
  */
 export const BATCH_ROWS = 500;
 
+/**
+ * The columns. Who: the chat user's name and their id on the channel (`msteams:<AAD object id>`,
+ * `slack:<user id>`), or a download's address and user agent. The customer by name and tenant
+ * ID as the chat shows it (and the bot's own customer id); the order's line item number as Partner
+ * Center counts it (from 0); the link an event concerns (a download ties to the link issued).
+ * Event and outcome as codes, stable for filtering.
+ */
 export const CSV_HEADER = [
-  'When', 'User', 'Client address', 'User agent', 'Event', 'Outcome', 'Customer ID', 'Order ID', 'Line', 'Product ID', 'Product', 'Detail',
+  'When', 'User', 'User ID', 'Client address', 'User agent', 'Event', 'Outcome', 'Customer', 'Customer tenant ID', 'Customer ID', 'Order ID', 'Line item number',
+  'Product ID', 'Product', 'Link ID', 'Detail',
 ] as const;
 
 export interface ActivityExportRequest {
@@ -90,10 +98,34 @@ export class ActivityExport {
     const filter = await checkRequest(this.deps, actor, req.range, req.filter ?? {});
     if (!IANAZone.isValidZone(req.zone)) throw new RangeError(`not an IANA time zone: ${req.zone}`);
     const { where, params } = conditions(actor.partnerId, req.range, filter);
-    return this.chunks(entriesSql(where), params, isoInZone(req.zone), progress);
+    return this.chunks(entriesSql(where), params, isoInZone(req.zone), progress, this.customerNames(actor));
   }
 
-  private async *chunks(sql: string, params: unknown[], when: (at: Date) => string, progress: { rows: number }): AsyncGenerator<Buffer> {
+  /**
+   * The customers' names and tenant ids, looked up once per customer as the rows name them (a
+   * range names a few hundred at most; a million rows cost that many look-ups, not a million).
+   * A customer no longer found is left blank (its id stays in its column).
+   */
+  private customerNames(actor: Actor): (ids: Iterable<string>) => Promise<Map<string, { name: string; tenantId: string }>> {
+    const known = new Map<string, { name: string; tenantId: string }>();
+    return async (ids) => {
+      const missing = [...new Set(ids)].filter((id) => !known.has(id));
+      await Promise.all(missing.map(async (id) => {
+        try {
+          const c = await this.deps.customers.get(actor, 'audit', id);
+          known.set(id, { name: c.companyName, tenantId: c.tenantId });
+        } catch {
+          known.set(id, { name: '', tenantId: '' });
+        }
+      }));
+      return known;
+    };
+  }
+
+  private async *chunks(
+    sql: string, params: unknown[], when: (at: Date) => string, progress: { rows: number },
+    customers: (ids: Iterable<string>) => Promise<Map<string, { name: string; tenantId: string }>>,
+  ): AsyncGenerator<Buffer> {
     yield Buffer.from(stringify([[...CSV_HEADER]], { ...CSV_OPTIONS, bom: true }), 'utf8');
     const client = await this.deps.db.connect();
     let failure: Error | undefined;
@@ -110,7 +142,8 @@ export class ActivityExport {
         const rows = await cursor.read(this.deps.batchRows ?? BATCH_ROWS);
         if (rows.length === 0) return;
         progress.rows += rows.length;
-        yield Buffer.from(stringify(rows.map((r) => record(r, when)), CSV_OPTIONS), 'utf8');
+        const names = await customers(rows.flatMap((r) => (r.customer_id ? [r.customer_id] : [])));
+        yield Buffer.from(stringify(rows.map((r) => record(r, when, names)), CSV_OPTIONS), 'utf8');
       }
     } catch (err) {
       failure ??= err instanceof Error ? err : new Error(String(err));
@@ -134,10 +167,12 @@ export class ActivityExport {
   }
 }
 
-function record(r: EntryRow, when: (at: Date) => string): string[] {
+function record(r: EntryRow, when: (at: Date) => string, customers: Map<string, { name: string; tenantId: string }>): string[] {
   const user = r.user_id === null ? '' : (r.display_name ?? `user ${r.user_id}`);
+  const userId = r.user_channel && r.user_external_id ? `${r.user_channel}:${r.user_external_id}` : '';
+  const customer = r.customer_id ? customers.get(r.customer_id) : undefined;
   return [
-    when(r.at), user, r.ip ?? '', r.user_agent ?? '', r.event, r.outcome, r.customer_id ?? '', r.order_id ?? '',
-    r.line_number === null ? '' : String(r.line_number), r.product_id ?? '', r.title ?? '', r.detail ?? '',
+    when(r.at), user, userId, r.ip ?? '', r.user_agent ?? '', r.event, r.outcome, customer?.name ?? '', customer?.tenantId ?? '', r.customer_id ?? '', r.order_id ?? '',
+    r.line_number === null ? '' : String(r.line_number), r.product_id ?? '', r.title ?? '', r.link_id ?? '', r.detail ?? '',
   ].map(neutraliseFormula);
 }

@@ -28,6 +28,12 @@ import type { ActivityEvent, ActivityOutcome } from './activity-log.js';
 /** The events R13 is about: keys and downloads (cancellations and support requests are in the log too, not in this view). */
 export const KEY_AND_DOWNLOAD_EVENTS: readonly ActivityEvent[] = ['key_view', 'link_issued', 'download', 'link_expired', 'revoked'];
 
+/**
+ * What the view lists: keys and downloads, and the log's own use — who exported it (a Slack upload,
+ * a Teams link issued or opened) and who was refused it — for an auditor must see who read the audit trail.
+ */
+export const VIEW_EVENTS: readonly ActivityEvent[] = [...KEY_AND_DOWNLOAD_EVENTS, 'log_viewed', 'log_exported'];
+
 /** What the kind filter selects: key access (keys viewed, links issued), downloads, or refusals of either. */
 export type ActivityKind = 'keys' | 'downloads' | 'refusals';
 
@@ -68,7 +74,10 @@ export interface ActivitySummary {
   keyViews: number;
   linksIssued: number;
   downloads: number;
+  /** Refused key, link and download attempts, and refused looks at the log itself. */
   refusals: number;
+  /** Exports of the log (Slack uploads, Teams links issued). */
+  exports: number;
   /** Distinct chat users, and distinct download clients (addresses). */
   users: number;
   clients: number;
@@ -150,11 +159,12 @@ export class ActivityQuery {
   async summary(actor: Actor, req: { range: ActivityRange; filter?: ActivityFilter }): Promise<ActivitySummary> {
     const filter = await this.checked(actor, req.range, req.filter ?? {});
     const { where, params } = conditions(actor.partnerId, req.range, filter);
-    const { rows } = await this.deps.db.query<{ key_views: string; links: string; downloads: string; refusals: string; users: string; clients: string }>(
+    const { rows } = await this.deps.db.query<{ key_views: string; links: string; downloads: string; refusals: string; exports: string; users: string; clients: string }>(
       `SELECT count(*) FILTER (WHERE a.event = 'key_view' AND a.outcome = 'ok') AS key_views,
               count(*) FILTER (WHERE a.event = 'link_issued' AND a.outcome = 'ok') AS links,
               count(*) FILTER (WHERE a.event = 'download' AND a.outcome = 'ok') AS downloads,
-              count(*) FILTER (WHERE a.outcome <> 'ok' AND a.event IN ('key_view', 'link_issued', 'download')) AS refusals,
+              count(*) FILTER (WHERE a.outcome <> 'ok' AND a.event IN ('key_view', 'link_issued', 'download', 'log_viewed', 'log_exported')) AS refusals,
+              count(*) FILTER (WHERE a.event = 'log_exported' AND a.outcome = 'ok' AND a.detail NOT LIKE 'teams link opened%') AS exports,
               count(DISTINCT a.user_id) AS users,
               count(DISTINCT a.ip) FILTER (WHERE a.event = 'download') AS clients
          FROM activity_log a
@@ -163,7 +173,7 @@ export class ActivityQuery {
     );
     const r = rows[0]!;
     return {
-      keyViews: Number(r.key_views), linksIssued: Number(r.links), downloads: Number(r.downloads), refusals: Number(r.refusals),
+      keyViews: Number(r.key_views), linksIssued: Number(r.links), downloads: Number(r.downloads), refusals: Number(r.refusals), exports: Number(r.exports),
       users: Number(r.users), clients: Number(r.clients),
     };
   }
@@ -237,14 +247,14 @@ export async function checkRequest(
 
 /** A row of `entriesSql`. */
 export interface EntryRow {
-  id: string; at: Date; event: ActivityEvent; outcome: ActivityOutcome; user_id: string | null; display_name: string | null; ip: string | null;
-  user_agent: string | null; customer_id: string | null; order_id: string | null; line_number: number | null; product_id: string | null; title: string | null; detail: string | null;
+  id: string; at: Date; event: ActivityEvent; outcome: ActivityOutcome; user_id: string | null; display_name: string | null; user_channel: string | null; user_external_id: string | null; ip: string | null;
+  user_agent: string | null; customer_id: string | null; order_id: string | null; line_number: number | null; product_id: string | null; title: string | null; link_id: string | null; detail: string | null;
 }
 
 /** The entries matching `where` (from `conditions`), newest first — the view's pages, the export's whole range. */
 export function entriesSql(where: readonly string[]): string {
-  return `SELECT a.id, a.at, a.event, a.outcome, a.user_id, u.display_name, host(a.ip) AS ip, a.user_agent, a.customer_id, a.order_id, a.line_number,
-                 a.product_id, l.title, a.detail
+  return `SELECT a.id, a.at, a.event, a.outcome, a.user_id, u.display_name, u.channel AS user_channel, u.external_id AS user_external_id, host(a.ip) AS ip,
+                 a.user_agent, a.customer_id, a.order_id, a.line_number, a.product_id, l.title, a.link_id::text AS link_id, a.detail
             FROM activity_log a
             LEFT JOIN users u ON u.id = a.user_id
             LEFT JOIN purchase_lines l ON l.partner_id = a.partner_id AND l.order_id = a.order_id AND l.line_number = a.line_number
@@ -254,7 +264,7 @@ export function entriesSql(where: readonly string[]): string {
 
 /** The WHERE of a partner's key and download events in the range, filtered (the filter checked by `checkRequest`). */
 export function conditions(partnerId: number, range: ActivityRange, filter: ActivityFilter): { where: string[]; params: unknown[] } {
-  const params: unknown[] = [partnerId, range.from, range.to, KEY_AND_DOWNLOAD_EVENTS];
+  const params: unknown[] = [partnerId, range.from, range.to, VIEW_EVENTS];
   const where = ['a.partner_id = $1', 'a.at >= $2', 'a.at < $3', 'a.event = ANY($4::text[])'];
   if (filter.customerId !== undefined) {
     params.push(filter.customerId);

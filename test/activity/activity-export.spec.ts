@@ -91,9 +91,11 @@ describe('services/activity — exporting the activity log as CSV (R13)', () => 
 
     const first = berlin[0]!;
     assert.deepEqual(first, {
-      When: '2026-11-10T13:59:00+01:00', User: 'Test User', 'Client address': '', 'User agent': '', Event: 'key_view', Outcome: 'ok',
-      'Customer ID': customer.id, 'Order ID': '', Line: '', 'Product ID': '', Product: '', Detail: 'Grüße, 東京 — ünïcödé',
+      When: '2026-11-10T13:59:00+01:00', User: 'Test User', 'User ID': first['User ID'], 'Client address': '', 'User agent': '', Event: 'key_view', Outcome: 'ok',
+      Customer: customer.companyName, 'Customer tenant ID': customer.tenantId, 'Customer ID': customer.id, 'Order ID': '', 'Line item number': '', 'Product ID': '', Product: '',
+      'Link ID': '', Detail: 'Grüße, 東京 — ünïcödé',
     });
+    assert.match(first['User ID']!, /^(msteams|slack):\S+$/, 'the user\'s id on the channel');
     const downloads = berlin.filter((r) => r.Event === 'download' && r.Outcome === 'ok');
     assert.deepEqual(downloads.map((r) => [r.User, r['Client address']]).sort(), [['', '203.0.113.7'], ['', '203.0.113.8']]);
   });

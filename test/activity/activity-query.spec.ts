@@ -94,7 +94,7 @@ describe('services/activity — reading the activity log (R13)', () => {
     assert.deepEqual({ user: download.user, ip: download.ip, ua: download.userAgent }, { user: null, ip: download.ip, ua: 'curl/8' });
     assert.match(download.ip ?? '', /^203\.0\.113\.[78]$/);
     assert.equal(page.entries.find((e) => e.event === 'link_issued')?.user?.displayName, 'Test User');
-    assert.deepEqual(await query.summary(auditor(), { range }), { keyViews: 2, linksIssued: 1, downloads: 2, refusals: 2, users: 1, clients: 2 });
+    assert.deepEqual(await query.summary(auditor(), { range }), { keyViews: 2, linksIssued: 1, downloads: 2, refusals: 2, exports: 0, users: 1, clients: 2 });
   });
 
   it('filters: kind (key access, downloads, refusals), user, customer — another partner\'s customer or user is unknown', async () => {

@@ -143,6 +143,21 @@ describe('bot: the activity log over Slack (R13), to the CSV in the DM', functio
     assert.ok(!slack.bot.logs.some((line) => line.includes('/upload/FUP')), 'the upload URL (it carries its own authorisation) is in no log line');
   });
 
+  it('an app without files:write is told to have the app reinstalled (retrying cannot help); nothing recorded', async () => {
+    const list = await command(`activity ${iso(firstDay)} ${iso(lastDay)}`);
+    const before = await logged('log_exported', 'ok');
+    slack.fake.script((call) => (call.method === 'files.getUploadURLExternal' ? { body: { ok: false, error: 'missing_scope', needed: 'files:write' } } : undefined));
+    try {
+      slack.fake.calls.length = 0;
+      await post(createBlockAction({ teamId: TEAM, userId: USER, value: button(list, 'activity.export').value, actionId: 'x', responseUrl: slack.fake.responseUrl(`x/${randomUUID()}`) }));
+      const said = await slack.answer((c) => c.method === undefined && /files:write/.test(texts(c)));
+      assert.match(texts(said), /reinstall/);
+    } finally {
+      slack.fake.script(undefined);
+    }
+    assert.equal(await logged('log_exported', 'ok'), before);
+  });
+
   it('an upload Slack refuses is said, and not recorded as an export', async () => {
     const list = await command(`activity ${iso(firstDay)} ${iso(lastDay)}`);
     const before = await logged('log_exported', 'ok');

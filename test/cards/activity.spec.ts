@@ -40,7 +40,7 @@ function logScreen(over: Partial<ActivityLogScreen> = {}): ActivityLogScreen {
     kind: 'activityLog',
     range: { from: '2026-11-01', to: '2026-11-30', zone: ZONE, clipped: null },
     filter: { customerName: null, userName: null, kind: null },
-    summary: { keyViews: 12, linksIssued: 3, downloads: 5, refusals: 2, users: 4, clients: 2 },
+    summary: { keyViews: 12, linksIssued: 3, downloads: 5, refusals: 2, exports: 0, users: 4, clients: 2 },
     entries: [
       row(),
       DOWNLOAD,
@@ -98,13 +98,21 @@ const longRows = (): ActivityRowView[] =>
     orderId: LONG,
   }));
 
+/** The log's own events: opened, exported, and an opening refused. They name a user, no customer, product or order. */
+const LOG_EVENTS = (): ActivityRowView[] => [
+  row({ at: '2026-11-30T10:00:05Z', event: 'log_viewed', userName: 'Grace Hopper', customerName: null, productTitle: null, orderId: null }),
+  row({ at: '2026-11-30T10:00:00Z', event: 'log_exported', userName: 'Grace Hopper', customerName: null, productTitle: null, orderId: null }),
+  row({ at: '2026-11-30T09:59:58Z', event: 'log_viewed', outcome: 'forbidden', userName: 'Ada Lovelace', customerName: null, productTitle: null, orderId: null }),
+];
+
 const FILTERED = { customerName: 'Contoso Ltd', userName: 'Ada Lovelace', kind: 'refusals' as const };
 
 function activityScreens(): Array<{ name: string; screen: Screen }> {
   return [
     { name: 'log, first page', screen: logScreen() },
     { name: 'log, filtered, page 2 of more, clipped', screen: logScreen({ filter: FILTERED, page: 2, nextCursor: 'cur_2', range: { from: '2025-11-02', to: '2026-11-30', zone: ZONE, clipped: { retentionMonths: 13, earliest: '2025-11-02' } } }) },
-    { name: 'log, empty', screen: logScreen({ entries: [], summary: { keyViews: 0, linksIssued: 0, downloads: 0, refusals: 0, users: 0, clients: 0 } }) },
+    { name: 'log, empty', screen: logScreen({ entries: [], summary: { keyViews: 0, linksIssued: 0, downloads: 0, refusals: 0, exports: 0, users: 0, clients: 0 } }) },
+    { name: 'log, the log\'s own events, exports counted', screen: logScreen({ entries: LOG_EVENTS(), summary: { keyViews: 0, linksIssued: 0, downloads: 0, refusals: 1, exports: 1, users: 2, clients: 0 } }) },
     { name: 'log, one day, an unknown zone', screen: logScreen({ range: { from: '2026-11-30', to: '2026-11-30', zone: 'Mars/Olympus', clipped: null } }) },
     { name: 'log, 10 rows of 500-character values', screen: logScreen({ entries: longRows(), filter: { customerName: LONG, userName: LONG, kind: 'downloads' }, nextCursor: 'c'.repeat(200) }) },
     { name: 'form', screen: formScreen() },
@@ -215,37 +223,69 @@ describe('cards: the activity log (R12, R13)', () => {
     });
 
     it('the summary is pluralised in both languages, and names download clients only when there are some', () => {
-      const one = logScreen({ summary: { keyViews: 1, linksIssued: 1, downloads: 1, refusals: 1, users: 1, clients: 1 } });
+      const one = logScreen({ summary: { keyViews: 1, linksIssued: 1, downloads: 1, refusals: 1, exports: 0, users: 1, clients: 1 } });
       assert.match(fallbackText(one, 'en'), /1 key view · 1 link issued · 1 download · 1 refusal · 1 user and 1 download client$/m);
       assert.match(fallbackText(one, 'de'), /1 Schlüsselabruf · 1 Downloadlink ausgestellt · 1 Download · 1 Ablehnung · 1 Benutzer und 1 Download-Client$/m);
-      const none = logScreen({ entries: [], summary: { keyViews: 0, linksIssued: 0, downloads: 0, refusals: 0, users: 0, clients: 0 } });
+      const none = logScreen({ entries: [], summary: { keyViews: 0, linksIssued: 0, downloads: 0, refusals: 0, exports: 0, users: 0, clients: 0 } });
       assert.match(fallbackText(none, 'en'), /0 key views · 0 links issued · 0 downloads · 0 refusals · 0 users$/m);
       assert.match(fallbackText(none, 'de'), /0 Schlüsselabrufe · 0 Downloadlinks ausgestellt · 0 Downloads · 0 Ablehnungen · 0 Benutzer$/m);
-      const many = logScreen({ summary: { keyViews: 1234, linksIssued: 2, downloads: 0, refusals: 0, users: 2, clients: 0 } });
+      const many = logScreen({ summary: { keyViews: 1234, linksIssued: 2, downloads: 0, refusals: 0, exports: 0, users: 2, clients: 0 } });
       assert.match(fallbackText(many, 'en'), /1,234 key views/);
       assert.match(fallbackText(many, 'de'), /1\.234 Schlüsselabrufe/);
       assert.doesNotMatch(fallbackText(many, 'en'), /client/);
     });
 
-    it('shows each time in the screen\'s zone: 2026-11-30T22:30:00Z is 23:30 on 30.11.2026 in Berlin', () => {
+    it('counts the exports of the log only when there are some, between the refusals and the users', () => {
+      const summaryLine = (text: string, locale: Locale) => text.split('\n').find((l) => l.includes(locale === 'en' ? 'key view' : 'Schlüsselabruf')) ?? '';
+      const three = logScreen({ summary: { keyViews: 12, linksIssued: 3, downloads: 5, refusals: 2, exports: 3, users: 4, clients: 2 } });
+      for (const text of Object.values(channels(three))) assert.match(text, /12 key views · 3 links issued · 5 downloads · 2 refusals · 3 exports of the log · 4 users and 2 download clients/);
+      for (const text of Object.values(channels(three, 'de'))) {
+        assert.match(text, /12 Schlüsselabrufe · 3 Downloadlinks ausgestellt · 5 Downloads · 2 Ablehnungen · 3 Exporte des Protokolls · 4 Benutzer und 2 Download-Clients/);
+      }
+      const one = logScreen({ summary: { keyViews: 1, linksIssued: 1, downloads: 1, refusals: 1, exports: 1, users: 1, clients: 0 } });
+      assert.match(fallbackText(one, 'en'), /^1 key view · 1 link issued · 1 download · 1 refusal · 1 export of the log · 1 user$/m);
+      assert.match(fallbackText(one, 'de'), /^1 Schlüsselabruf · 1 Downloadlink ausgestellt · 1 Download · 1 Ablehnung · 1 Export des Protokolls · 1 Benutzer$/m);
+      const many = logScreen({ summary: { keyViews: 0, linksIssued: 0, downloads: 0, refusals: 0, exports: 1234, users: 1, clients: 0 } });
+      assert.match(fallbackText(many, 'en'), / · 1,234 exports of the log · /);
+      assert.match(fallbackText(many, 'de'), / · 1\.234 Exporte des Protokolls · /);
+      // None: not said at all, on any channel (the Export CSV button is no count).
+      for (const locale of LOCALES) {
+        for (const text of Object.values(channels(logScreen(), locale))) {
+          const line = summaryLine(text, locale);
+          assert.ok(line !== '', text);
+          assert.doesNotMatch(line, /export/i);
+        }
+      }
+      assert.match(fallbackText(logScreen(), 'en'), /· 2 refusals · 4 users and 2 download clients$/m);
+    });
+
+    it('shows each time in the screen\'s zone, to the second: 2026-11-30T22:30:00Z is 23:30:00 on 30.11.2026 in Berlin', () => {
       const screen = logScreen({ entries: [row()] });
-      for (const text of Object.values(channels(screen, 'de'))) assert.match(text, /30\.11\.2026, 23:30 · Schlüssel abgerufen/);
-      for (const text of Object.values(channels(screen, 'en'))) assert.match(text, /Nov 30, 2026, 11:30\s?PM · Key viewed/);
+      for (const text of Object.values(channels(screen, 'de'))) assert.match(text, /30\.11\.2026, 23:30:00 · Schlüssel abgerufen/);
+      for (const text of Object.values(channels(screen, 'en'))) assert.match(text, /Nov 30, 2026, 11:30:00\s?PM · Key viewed/);
+      // Events seconds apart are told apart.
+      const close = logScreen({ entries: [row({ at: '2026-11-30T22:30:07Z' }), row({ at: '2026-11-30T22:30:03Z', event: 'link_issued' })] });
+      for (const text of Object.values(channels(close, 'de'))) {
+        assert.match(text, /30\.11\.2026, 23:30:07 · Schlüssel abgerufen/);
+        assert.match(text, /30\.11\.2026, 23:30:03 · Downloadlink ausgestellt/);
+      }
+      for (const text of Object.values(channels(close, 'en'))) assert.match(text, /Nov 30, 2026, 11:30:07\s?PM · Key viewed/);
       // Summer time, and a day that changes: 22:30 UTC on 1 July is 00:30 on 2 July in Berlin.
       const summer = logScreen({ entries: [row({ at: '2026-07-01T22:30:00Z' })] });
-      assert.match(fallbackText(summer, 'de'), /02\.07\.2026, 00:30/);
+      assert.match(fallbackText(summer, 'de'), /02\.07\.2026, 00:30:00/);
       // Another zone, another clock.
       const ny = logScreen({ entries: [row()], range: { from: '2026-11-30', to: '2026-11-30', zone: 'America/New_York', clipped: null } });
-      assert.match(fallbackText(ny, 'de'), /30\.11\.2026, 17:30/);
+      assert.match(fallbackText(ny, 'de'), /30\.11\.2026, 17:30:00/);
       assert.match(fallbackText(ny, 'en'), /^Nov 30, 2026, times in America\/New_York$/m);
     });
 
     it('formatInstantInZone: an unknown zone is read as UTC, something unreadable is shown as given', () => {
-      assert.equal(formatInstantInZone('2026-11-30T22:30:00Z', ZONE, 'de'), '30.11.2026, 23:30');
-      assert.equal(formatInstantInZone('2026-11-30T22:30:00Z', 'Not/AZone', 'de'), '30.11.2026, 22:30');
-      assert.equal(formatInstantInZone('2026-11-30T22:30:00Z', '', 'de'), '30.11.2026, 22:30');
+      assert.equal(formatInstantInZone('2026-11-30T22:30:00Z', ZONE, 'de'), '30.11.2026, 23:30:00');
+      assert.equal(formatInstantInZone('2026-11-30T22:30:59Z', ZONE, 'de'), '30.11.2026, 23:30:59');
+      assert.equal(formatInstantInZone('2026-11-30T22:30:00Z', 'Not/AZone', 'de'), '30.11.2026, 22:30:00');
+      assert.equal(formatInstantInZone('2026-11-30T22:30:00Z', '', 'de'), '30.11.2026, 22:30:00');
       assert.equal(formatInstantInZone('yesterday', ZONE, 'en'), 'yesterday');
-      assert.match(formatInstantInZone('2026-11-30T22:30:00Z', ZONE, 'en'), /^Nov 30, 2026, 11:30\sPM$/);
+      assert.match(formatInstantInZone('2026-11-30T22:30:00Z', ZONE, 'en'), /^Nov 30, 2026, 11:30:00\sPM$/);
     });
 
     it('says who: the user; for a download the address and the user agent, shortened; "—" when neither', () => {
@@ -272,16 +312,55 @@ describe('cards: the activity log (R12, R13)', () => {
       }
     });
 
+    it('names the log\'s own events: opened and exported, each with its own Slack emoji, in English and German', () => {
+      const screen = logScreen({ entries: LOG_EVENTS() });
+      for (const [channel, text] of Object.entries(channels(screen))) {
+        assert.match(text, /Nov 30, 2026, 11:00:05\s?AM · Activity log opened/, channel);
+        assert.match(text, /Nov 30, 2026, 11:00:00\s?AM · Activity log exported/, channel);
+        assert.match(text, /Grace Hopper/, channel);
+      }
+      for (const [channel, text] of Object.entries(channels(screen, 'de'))) {
+        assert.match(text, /30\.11\.2026, 11:00:05 · Aktivitätsprotokoll geöffnet/, channel);
+        assert.match(text, /30\.11\.2026, 11:00:00 · Aktivitätsprotokoll exportiert/, channel);
+      }
+      for (const locale of LOCALES) {
+        const rows = texts(slack(screen, locale).blocks).filter((s) => /^:[a-z_]+: /.test(s));
+        assert.deepEqual(rows.map((s) => s.split(' ')[0]), [':ledger:', ':outbox_tray:', ':no_entry:'], locale);
+      }
+      // They name a user but no customer, product or order: the row ends with the user, and nothing is marked.
+      const single = logScreen({ entries: [LOG_EVENTS()[0]!] });
+      assert.match(fallbackText(single, 'en'), /· Activity log opened · Grace Hopper$/m);
+      assert.doesNotMatch(fallbackText(single, 'en'), /Contoso|Order /);
+      const blocks = slack(single).blocks;
+      const at = blocks.findIndex((b) => texts(b).some((s) => s.startsWith(':ledger: ')));
+      assert.deepEqual(texts(blocks[at + 1]).filter((s) => s !== 'plain_text' && s !== 'context'), ['Grace Hopper']);
+      assert.ok(!objects(teams(single)).some((o) => o.color === 'Attention'));
+    });
+
+    it('a refused opening of the log: "Refused (activity log): no permission", marked on every channel', () => {
+      const screen = logScreen({ entries: [LOG_EVENTS()[2]!] });
+      for (const text of Object.values(channels(screen))) {
+        assert.match(text, /Nov 30, 2026, 10:59:58\s?AM · /);
+        assert.ok(text.includes('Refused (activity log): no permission'), text);
+      }
+      for (const text of Object.values(channels(screen, 'de'))) assert.ok(text.includes('Abgelehnt (Aktivitätsprotokoll): keine Berechtigung'), text);
+      const run = objects(teams(screen).body).find((o) => o.type === 'TextRun' && typeof o.text === 'string' && o.text.includes('Refused (activity log)'));
+      assert.equal(run?.color, 'Attention');
+      assert.ok(texts(slack(screen).blocks).some((s) => s.startsWith(':no_entry: ') && s.includes('Refused (activity log): no permission')));
+      assert.doesNotMatch(JSON.stringify(slack(screen)), /:ledger:/);
+    });
+
     describe('refusals', () => {
+      // A refused download: says what was attempted, then why.
       const REASONS: Array<[string, string, string]> = [
-        ['expired', 'Refused: the link had expired', 'Abgelehnt: der Link war abgelaufen'],
-        ['used_up', 'Refused: the link had no downloads left', 'Abgelehnt: der Link hatte keine Downloads mehr'],
-        ['revoked', 'Refused: the link had been revoked', 'Abgelehnt: der Link war zurückgezogen worden'],
-        ['unknown', 'Refused: unknown link', 'Abgelehnt: unbekannter Link'],
-        ['forbidden', 'Refused: no permission', 'Abgelehnt: keine Berechtigung'],
-        ['not_available', 'Refused: the key is no longer available', 'Abgelehnt: der Schlüssel ist nicht mehr verfügbar'],
-        ['undelivered', 'Refused: could not be delivered to the personal chat', 'Abgelehnt: konnte nicht in den persönlichen Chat zugestellt werden'],
-        ['timed_out', 'Refused: other reason (timed_out)', 'Abgelehnt: anderer Grund (timed_out)'],
+        ['expired', 'Refused (download): the link had expired', 'Abgelehnt (Download): der Link war abgelaufen'],
+        ['used_up', 'Refused (download): the link had no downloads left', 'Abgelehnt (Download): der Link hatte keine Downloads mehr'],
+        ['revoked', 'Refused (download): the link had been revoked', 'Abgelehnt (Download): der Link war zurückgezogen worden'],
+        ['unknown', 'Refused (download): unknown link', 'Abgelehnt (Download): unbekannter Link'],
+        ['forbidden', 'Refused (download): no permission', 'Abgelehnt (Download): keine Berechtigung'],
+        ['not_available', 'Refused (download): the key is no longer available', 'Abgelehnt (Download): der Schlüssel ist nicht mehr verfügbar'],
+        ['undelivered', 'Refused (download): could not be delivered to the personal chat', 'Abgelehnt (Download): konnte nicht in den persönlichen Chat zugestellt werden'],
+        ['timed_out', 'Refused (download): other reason (timed_out)', 'Abgelehnt (Download): anderer Grund (timed_out)'],
       ];
       for (const [outcome, en, de] of REASONS) {
         it(`${outcome}: "${en}", marked on every channel`, () => {
@@ -295,6 +374,25 @@ describe('cards: the activity log (R12, R13)', () => {
         });
       }
 
+      const ATTEMPTS: Array<[ActivityRowView['event'], string, string]> = [
+        ['key_view', 'key access', 'Schlüsselzugriff'],
+        ['link_issued', 'download link', 'Download-Link'],
+        ['download', 'download', 'Download'],
+        ['link_expired', 'download link', 'Download-Link'],
+        ['revoked', 'download link', 'Download-Link'],
+        ['log_viewed', 'activity log', 'Aktivitätsprotokoll'],
+        ['log_exported', 'activity log export', 'Export des Aktivitätsprotokolls'],
+      ];
+      for (const [event, en, de] of ATTEMPTS) {
+        it(`a refused ${event} says what was attempted: "Refused (${en}): …" / "Abgelehnt (${de}): …"`, () => {
+          const screen = logScreen({ entries: [row({ event, outcome: 'expired' })] });
+          for (const text of Object.values(channels(screen, 'en'))) assert.ok(text.includes(`Refused (${en}): the link had expired`), text);
+          for (const text of Object.values(channels(screen, 'de'))) assert.ok(text.includes(`Abgelehnt (${de}): der Link war abgelaufen`), text);
+          // Not what happened: the event's own name is not shown for a refusal.
+          assert.doesNotMatch(fallbackText(screen, 'en'), new RegExp(template('en', `activity.event.${event}`)));
+        });
+      }
+
       it('an event that went through is not marked', () => {
         const screen = logScreen({ entries: [row(), DOWNLOAD] });
         assert.ok(!objects(teams(screen)).some((o) => o.color === 'Attention'));
@@ -304,7 +402,7 @@ describe('cards: the activity log (R12, R13)', () => {
 
       it('a reason code from outside is shortened', () => {
         const screen = logScreen({ entries: [row({ outcome: `weird_${'z'.repeat(300)}` })] });
-        assert.match(fallbackText(screen, 'en'), /Refused: other reason \(weird_z+…\)/);
+        assert.match(fallbackText(screen, 'en'), /Refused \(key access\): other reason \(weird_z+…\)/);
         assert.ok(!fallbackText(screen, 'en').includes('z'.repeat(60)));
       });
     });
@@ -353,7 +451,10 @@ describe('cards: the activity log (R12, R13)', () => {
         ['a next page and a filter', logScreen({ nextCursor: 'cur_2', filter: FILTERED }), [NEXT, FILTERS, CLEAR, EXPORT], ['Next page', 'Change dates or filters', 'Clear filters', 'Export CSV'], ['Nächste Seite', 'Zeitraum oder Filter ändern', 'Filter entfernen', 'Als CSV exportieren']],
         ['a next page, no filter', logScreen({ nextCursor: 'cur_2' }), [NEXT, FILTERS, EXPORT], ['Next page', 'Change dates or filters', 'Export CSV'], ['Nächste Seite', 'Zeitraum oder Filter ändern', 'Als CSV exportieren']],
         ['the last page, a kind filter only', logScreen({ page: 4, filter: { customerName: null, userName: null, kind: 'keys' } }), [FILTERS, CLEAR, EXPORT], ['Change dates or filters', 'Clear filters', 'Export CSV'], ['Zeitraum oder Filter ändern', 'Filter entfernen', 'Als CSV exportieren']],
-        ['the only page, no filter, nothing found', logScreen({ entries: [] }), [FILTERS, EXPORT], ['Change dates or filters', 'Export CSV'], ['Zeitraum oder Filter ändern', 'Als CSV exportieren']],
+        // An empty range has nothing to export: no Export CSV, the others in their order.
+        ['the only page, no filter, nothing found', logScreen({ entries: [] }), [FILTERS], ['Change dates or filters'], ['Zeitraum oder Filter ändern']],
+        ['a filter, nothing found', logScreen({ entries: [], filter: FILTERED }), [FILTERS, CLEAR], ['Change dates or filters', 'Clear filters'], ['Zeitraum oder Filter ändern', 'Filter entfernen']],
+        ['a single entry, no filter', logScreen({ entries: [row()] }), [FILTERS, EXPORT], ['Change dates or filters', 'Export CSV'], ['Zeitraum oder Filter ändern', 'Als CSV exportieren']],
       ];
       for (const [name, screen, data, en, de] of cases) {
         it(name, () => {
@@ -407,13 +508,19 @@ describe('cards: the activity log (R12, R13)', () => {
       assert.deepEqual(selects, ['all', 'all', 'all']);
     });
 
-    it('Teams: Show merges the inputs into activity.apply; Cancel stops the flow whatever the inputs hold', () => {
+    it('Teams: Show merges the inputs into activity.apply; Back to the list returns to the log whatever the inputs hold', () => {
       const actions = cardActions(formScreen());
-      assert.deepEqual(actions.map((a) => [a.title, a.data, a.style, a.associatedInputs]), [
-        ['Show', { action: 'activity.apply' }, 'positive', undefined],
-        ['Cancel', { action: 'flow.stop' }, undefined, 'none'],
+      assert.deepEqual(actions.map((a) => [a.type, a.title, a.data, a.style, a.associatedInputs]), [
+        ['Action.Submit', 'Show', { action: 'activity.apply' }, 'positive', undefined],
+        ['Action.Submit', 'Back to the list', { action: 'activity.back' }, undefined, 'none'],
       ]);
-      assert.deepEqual(cardActions(formScreen(), 'de').map((a) => a.title), ['Anzeigen', 'Abbrechen']);
+      assert.deepEqual(cardActions(formScreen(), 'de').map((a) => a.title), ['Anzeigen', 'Zurück zur Liste']);
+      // The flow is not stopped from the form any more, and Back sends nothing but its action.
+      assert.doesNotMatch(JSON.stringify(teams(formScreen())), /flow\.stop/);
+      assert.deepEqual(parseSubmitData(JSON.stringify(actions[1]!.data)), { action: 'activity.back' });
+      // With a problem shown and filters chosen, the same two buttons.
+      const busy = formScreen({ selected: { customerId: 'c-fabrikam', userId: 9, kind: 'downloads' }, problem: 'wrongWayRound' });
+      assert.deepEqual(cardActions(busy).map((a) => [a.data, a.associatedInputs]), [[{ action: 'activity.apply' }, undefined], [{ action: 'activity.back' }, 'none']]);
     });
 
     it('Slack: a modal whose inputs are exactly from, to, kind, customerId, userId; Show sends activity.apply with them merged in', () => {
@@ -423,6 +530,9 @@ describe('cards: the activity log (R12, R13)', () => {
       assert.equal(view.submit?.text, 'Show');
       assert.equal(view.close?.text, 'Cancel');
       assert.equal(modal(form, 'de').submit?.text, 'Anzeigen');
+      // The modal's close stays Cancel (closing the modal leaves the log as it was).
+      assert.equal(modal(form, 'de').close?.text, 'Abbrechen');
+      assert.doesNotMatch(JSON.stringify(view), /activity\.back/);
       const blocks = modalInputs(form);
       assert.deepEqual(blocks.map((b) => b.element.action_id), FORM_IDS);
       assert.deepEqual(blocks.map((b) => b.block_id), FORM_IDS);
@@ -566,10 +676,26 @@ describe('cards: the activity log (R12, R13)', () => {
       'activity.refused.invalidCursor': [],
       'activity.refused.invalidRange': [],
     };
+    /** The keys of the log's own events, the attempts a refusal names, the exports count and the form's Back button. */
+    const CARD_KEYS: Record<string, string[]> = {
+      'activity.refused': ['reason', 'what'],
+      'activity.attempt.key_view': [],
+      'activity.attempt.link_issued': [],
+      'activity.attempt.download': [],
+      'activity.attempt.link_expired': [],
+      'activity.attempt.revoked': [],
+      'activity.attempt.log_viewed': [],
+      'activity.attempt.log_exported': [],
+      'activity.event.log_viewed': [],
+      'activity.event.log_exported': [],
+      'activity.count.exports.one': [],
+      'activity.count.exports.other': ['count'],
+      'activity.form.back': [],
+    };
     const placeholders = (text: string) => [...text.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]!).sort();
 
-    it('has every key the dialog uses, in English and German, with exactly its placeholders', () => {
-      for (const [key, params] of Object.entries(DIALOG_KEYS)) {
+    it('has every key the dialog and the log\'s rows use, in English and German, with exactly its placeholders', () => {
+      for (const [key, params] of Object.entries({ ...DIALOG_KEYS, ...CARD_KEYS })) {
         assert.ok(isMessageKey(key), key);
         for (const locale of LOCALES) assert.deepEqual(placeholders(template(locale, key)), params, `${locale} ${key}`);
       }

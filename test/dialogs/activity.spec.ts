@@ -88,7 +88,7 @@ describe('dialogs/activity (Teams turn table)', function () {
     assert.match(text, /10 key views/);
     assert.match(text, /1 download\b/);
     assert.match(text, /1 refusal\b/);
-    assert.match(text, /23:30|11:30 PM/, 'the event at 23:30 local time on the last day is listed, in local time');
+    assert.match(text, /23:30:00|11:30:00\sPM/, 'the event at 23:30 local time on the last day is listed, in local time');
     assert.match(text, /203\.0\.113\.8/);
     const next = actionsOf(first).find((a) => a.action === 'activity.next');
     assert.ok(next, 'twelve events, ten a page: a Next page button');
@@ -121,6 +121,9 @@ describe('dialogs/activity (Teams turn table)', function () {
     assert.ok(JSON.stringify(inputs.get('customerId')).includes(tt.customer.id), 'the customer of the range is offered');
     const apply = actionsOf(form).find((a) => a.action === 'activity.apply');
     assert.ok(apply);
+    const back = actionsOf(form).find((a) => a.action === 'activity.back');
+    assert.ok(back, 'the form goes back to the list without changing anything');
+    assert.match(await turn({ value: back }), /10 key views/);
 
     const downloads = await turn({ value: { ...apply, from: iso(firstDay), to: iso(lastDay), kind: 'downloads', customerId: tt.customer.id, userId: 'all' } });
     assert.match(downloads, new RegExp(tt.customer.name));
@@ -227,6 +230,8 @@ describe('dialogs/activity (Teams turn table)', function () {
     assert.match(preview.headers.get('content-type') ?? '', /text\/html/);
     assert.equal(await logged('log_exported', 'ok'), issuedBefore + 2);
     assert.equal((await fetch(link.replace(/^https?:\/\/[^/]+/, tt.bot.url), { method: 'POST' })).status, 405);
+    assert.equal((await fetch(link.replace(/^https?:\/\/[^/]+/, tt.bot.url), { method: 'HEAD' })).status, 405, 'HEAD neither streams nor counts');
+    assert.equal(await logged('log_exported', 'ok'), issuedBefore + 2);
     const token = link.split('/').pop()!;
     assert.ok(!tt.bot.logs.some((line) => line.includes(token)), 'the token is never logged');
 
@@ -237,6 +242,17 @@ describe('dialogs/activity (Teams turn table)', function () {
     assert.equal(await logged('log_exported', 'expired'), expiredBefore + 1);
     const unknown = await fetch(`${tt.bot.url}/exports/${'A'.repeat(43)}`);
     assert.equal(unknown.status, 404);
+  });
+
+  it('the log\'s own use is in the log: a refused look and an export are listed (newest first) and counted', async () => {
+    await turn({ text: 'activity' }, MEGAN);
+    await turn({ text: 'activity today' });
+    await turnRaw({ value: { action: 'activity.export' } });
+    const today = await turn({ text: 'activity today' });
+    assert.match(today, /Activity log exported/);
+    assert.match(today, /Refused \(activity log\): no permission/);
+    assert.match(today, /Megan Bowen/);
+    assert.match(today, /[1-9]\d* exports? of the log/);
   });
 
   it('an export link stops working when its user loses the role', async () => {
