@@ -6,24 +6,13 @@
  * With credentials in the environment it runs the same pieces against real services.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../services/config.js';
 import { createLogger, logDestination } from '../services/logger.js';
+import { startPlayground } from './playground.js';
 import { installShutdown, openRuntime } from './runtime.js';
 import { startBotServer, type BotServer } from './server.js';
 import { startWorker, type WorkerProcess } from './worker.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-function startPlayground(botUrl: string, port: number, onExit: (code: number | null) => void): ChildProcess {
-  const bin = path.join(ROOT, 'node_modules', '.bin', 'agentsplayground');
-  const child = spawn(bin, ['-e', `${botUrl}/api/messages`, '-c', 'msteams', '-p', String(port), '--disable-telemetry'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  child.on('exit', onExit);
-  return child;
-}
 
 async function main(): Promise<void> {
   const config = loadConfig();
