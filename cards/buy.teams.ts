@@ -18,7 +18,7 @@ import {
 } from './buy.text.js';
 import { t, type Locale, type MessageKey } from './i18n/index.js';
 import {
-  type BuyConfirmedScreen, type BuyCustomerScreen, type BuyProductsScreen, type BuyReviewScreen, type BuySkuScreen,
+  type BuyConfirmedScreen, type BuyCustomerScreen, type BuyProductsScreen, type BuyReviewScreen, type BuySkuScreen, type SkuOption, type TaxNote,
 } from './screens.js';
 
 /** Max characters typed into a search box: longer searches find nothing useful. */
@@ -168,13 +168,15 @@ export function buySkuTeams(screen: BuySkuScreen, locale: Locale): AdaptiveCardJ
 
   // One SKU: nothing to choose, the button carries it. Several: the choice is an input named like the data field.
   const reviewData = act.buyReview(product.productId, skus.length === 1 ? skus[0]!.skuId : undefined);
+  // One range for all the options, or each option with its own (the label then says so).
+  const sameBounds = skus.every((s) => s.minQuantity === skus[0]!.minQuantity && s.maxQuantity === skus[0]!.maxQuantity);
   if (skus.length > 1) {
     const selected = skus.some((s) => s.skuId === screen.selectedSkuId) ? screen.selectedSkuId : null;
     body.push(
       inputChoiceSet(
         'skuId',
         skus.map((s) => ({
-          title: `${shown(s.title, SHOWN.title)} · ${termName(locale, s.term)} · ${priceText(s.unitPriceMinor, s.currency, screen.taxNote, locale)}`,
+          title: skuChoiceTitle(s, screen.taxNote, locale, !sameBounds),
           value: s.skuId,
         })),
         {
@@ -191,7 +193,9 @@ export function buySkuTeams(screen: BuySkuScreen, locale: Locale): AdaptiveCardJ
   }
   body.push(
     inputNumber('quantity', {
-      label: `${t(locale, 'buy.label.quantity')} (${quantityRange(bounds.min, bounds.max, locale)})`,
+      label: sameBounds || skus.length <= 1
+        ? `${t(locale, 'buy.label.quantity')} (${quantityRange(bounds.min, bounds.max, locale)})`
+        : t(locale, 'buy.label.quantityPerOption'),
       placeholder: t(locale, 'buy.sku.quantityPlaceholder'),
       // Client-side check only; the server checks the chosen SKU's own bounds.
       min: bounds.min,
@@ -205,6 +209,19 @@ export function buySkuTeams(screen: BuySkuScreen, locale: Locale): AdaptiveCardJ
     fallbackText: buySkuText(screen, locale),
     actions: [submitAction(t(locale, 'buy.sku.review'), reviewData, { style: 'positive' }), cancelButton(locale)],
   });
+}
+
+/**
+ * An SKU in the drop-down: its title, the term unless the title already names it ("2 Core
+ * License Pack – 1 year"), the price, and its quantity range when the options' ranges differ.
+ */
+export function skuChoiceTitle(s: SkuOption, taxNote: TaxNote, locale: Locale, withRange: boolean): string {
+  const term = termName(locale, s.term);
+  const parts = [shown(s.title, SHOWN.title)];
+  if (!s.title.toLowerCase().includes(term.toLowerCase())) parts.push(term);
+  parts.push(priceText(s.unitPriceMinor, s.currency, taxNote, locale));
+  if (withRange) parts.push(quantityRange(s.minQuantity, s.maxQuantity, locale));
+  return parts.join(' · ');
 }
 
 export function buyReviewTeams(screen: BuyReviewScreen, locale: Locale): AdaptiveCardJson {

@@ -197,6 +197,7 @@ export const de: { readonly [K in MessageKey]: string } = {
   'buy.label.sku': 'SKU',
   'buy.label.term': 'Laufzeit',
   'buy.label.billing': 'Abrechnung',
+  'buy.label.quantityPerOption': 'Menge (im Bereich der gewählten Option)',
   'buy.label.quantity': 'Menge',
   'buy.label.unitPrice': 'Stückpreis',
   'buy.label.total': 'Gesamt',

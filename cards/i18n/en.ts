@@ -194,6 +194,7 @@ export const en = {
   'buy.label.sku': 'SKU',
   'buy.label.term': 'Term',
   'buy.label.billing': 'Billing',
+  'buy.label.quantityPerOption': 'Quantity (within the range of the option you choose)',
   'buy.label.quantity': 'Quantity',
   'buy.label.unitPrice': 'Unit price',
   'buy.label.total': 'Total',

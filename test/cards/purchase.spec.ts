@@ -247,6 +247,18 @@ describe('cards: purchase screens', () => {
       assert.match(texts(teams(skuScreen(), 'en').body).join('\n'), /Choose the SKU and enter the quantity/);
     });
 
+    it('Teams: SKUs whose quantity ranges differ each show their range, and the label says so; a title naming its term does not repeat it (issue 13)', () => {
+      const differ = skuScreen();
+      const choices = (inputs(differ).find((i) => i.id === 'skuId')?.choices ?? []) as Array<{ title: string }>;
+      assert.match(choices[1]!.title, /2–50$/);
+      assert.match(String(inputs(differ).find((i) => i.id === 'quantity')?.label), /range of the option you choose/);
+      const same = skuScreen({ skus: [skuOf(0, { minQuantity: 2, maxQuantity: 50 }), skuOf(1, { minQuantity: 2, maxQuantity: 50, title: '2 Core License Pack – 1 year' })] });
+      assert.equal(inputs(same).find((i) => i.id === 'quantity')?.label, 'Quantity (2–50)');
+      const titles = ((inputs(same).find((i) => i.id === 'skuId')?.choices ?? []) as Array<{ title: string }>).map((c) => c.title);
+      assert.match(titles[1]!, /^2 Core License Pack – 1 year · €/);
+      assert.doesNotMatch(titles[0]!, /\d–\d/, 'one range for all: not repeated on each option');
+    });
+
     it('Slack: one section per SKU with term, billing, bounds, price and a Choose button', () => {
       const screen = skuScreen();
       assert.deepEqual(slackValues(screen).filter((d) => (d as { action: string }).action === 'buy.sku'), [
