@@ -44,6 +44,8 @@ export interface BuyState {
   search?: string | null;
   /** A product named in the command itself: go straight to it when the search finds exactly one. */
   namedProduct?: boolean;
+  /** The kind filters shown with the unfiltered list, kept so a filtered card shows the same buttons in the same order. */
+  kinds?: ProductKind[];
   productId?: string;
   /** The purchase shown on the current review card. */
   pending?: { skuId: string; skuTitle: string; productTitle: string; quantity: number; fingerprint: string; reviewId: string };
@@ -193,9 +195,11 @@ export class BuyDialog extends Dialog<{ args?: string }> {
       state.productId = products[0]!.productId;
       return this.showSku(dc, state, NO_SKU_YET);
     }
-    // Filters: every kind when nothing is filtered (what the market sells), else every kind the
-    // market may buy (R3) — without asking the catalog a second time.
-    const kinds = kind || search ? PRODUCT_KINDS.filter((k) => k !== 'azure_reservation' || !offers.azureReservationsUnavailable) : offers.groups.map((g) => g.kind);
+    // Filters: the kinds the market sells, as the unfiltered list found them — kept, so a filtered
+    // card shows the same buttons in the same place (they moved under the pointer); before any
+    // unfiltered list, every kind the market may buy (R3), without asking the catalog a second time.
+    if (!kind && !search) state.kinds = offers.groups.map((g) => g.kind);
+    const kinds = state.kinds ?? PRODUCT_KINDS.filter((k) => k !== 'azure_reservation' || !offers.azureReservationsUnavailable);
     await show(dc.context, {
       kind: 'buyProducts',
       customer: customerSummary(offers.customer),

@@ -176,6 +176,19 @@ describe('dialogs/buy (Teams turn table)', function () {
     assert.doesNotMatch(text, /Review/);
   });
 
+  it('the kind filter buttons stay where they were when one is pressed (issue 13: they moved under the pointer)', async () => {
+    const kindsOf = (activities: any[]) => JSON.stringify(activities).match(/"action":"buy\.kind","customerId":"[^"]+","kind":"[a-z_]+"/g)?.map((m) => m.split('"kind":"')[1]) ?? [];
+    for (const [domain, name] of [['contoso-de.onmicrosoft.com', 'Contoso GmbH'], ['alpineskihouse-ad.onmicrosoft.com', 'Alpine Ski House SLU'], ['proseware-jp.onmicrosoft.com', 'Proseware K.K.'], ['wingtiptoys-au.onmicrosoft.com', 'Wingtip Toys Pty Ltd']]) {
+      const all = kindsOf(await turnRaw({ text: `buy ${domain}` }));
+      assert.ok(all.length >= 2, `kinds shown: ${all.join()}`);
+      for (const kind of all.filter((k) => k !== 'all')) {
+        assert.deepEqual(kindsOf(await turnRaw({ value: { action: 'buy.kind', customerId: await customerIdOf(name!), kind } })), all, `${domain} ${kind}`);
+      }
+      // And after a search.
+      assert.deepEqual(kindsOf(await turnRaw({ value: { action: 'buy.productSearch', customerId: await customerIdOf(name!), search: 'Server' } })), all, `${domain} search`);
+    }
+  });
+
   it('a product search looks in every kind and always shows the list', async () => {
     await turn({ text: 'buy contoso-de.onmicrosoft.com' });
     await turn({ value: { action: 'buy.kind', customerId: await customerIdOf('Contoso GmbH'), kind: 'azure_reservation' } });
