@@ -1,9 +1,10 @@
 /**
- * What the end-to-end parts of `npm run bench` (./cancellations.ts, ./support.ts) share on the
- * load generator's side: percentiles, a bounded pool of tasks, CPU snapshots from /proc, Teams
- * turns posted to the bot server's /api/messages over keep-alive connections, the worker process
- * and its IPC (the worker's side: ./worker-ipc.ts), the notifications at the fake Bot Connector,
- * what the worker counted during a row, and the tables both print alike.
+ * What the end-to-end parts of `npm run bench` (./cancellations.ts, ./support.ts; ./activity.ts
+ * some of it) share on the load generator's side: percentiles, a bounded pool of tasks, CPU
+ * snapshots from /proc, Teams turns posted to the bot server's /api/messages over keep-alive
+ * connections, the worker process and its IPC (the worker's side: ./worker-ipc.ts), a one-shot
+ * measuring process, the notifications at the fake Bot Connector, what the worker counted during
+ * a row, and the tables both print alike.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -87,6 +88,12 @@ export interface WorkerProcess<Replies extends object = WorkerReplies> {
   stop(): Promise<void>;
 }
 
+/** node's argv for a bench script in a process of its own: the tsx loader, CPU-profiled into BENCH_PROFILE when set. */
+function benchNodeArgs(script: string, args: string[], nodeFlags: string[] = []): string[] {
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [];
+  return [...profile, ...nodeFlags, '--import', 'tsx', script, ...args];
+}
+
 /** Starts `script` (argv `args`) in its own process (CPU-profiled into BENCH_PROFILE when set), once it is READY. */
 export async function startWorkerProcess<Replies extends object = WorkerReplies>(
   name: string,
@@ -94,8 +101,7 @@ export async function startWorkerProcess<Replies extends object = WorkerReplies>
   args: string[],
   opts: { nodeFlags?: string[]; env?: NodeJS.ProcessEnv } = {},
 ): Promise<WorkerProcess<Replies>> {
-  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [];
-  const child = spawn(process.execPath, [...profile, ...(opts.nodeFlags ?? []), '--import', 'tsx', script, ...args], {
+  const child = spawn(process.execPath, benchNodeArgs(script, args, opts.nodeFlags), {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     env: opts.env,
   });
@@ -132,6 +138,29 @@ export async function startWorkerProcess<Replies extends object = WorkerReplies>
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * Runs `script` (argv `args`) once in a process of its own, started as the worker processes are
+ * (the tsx loader; CPU-profiled into BENCH_PROFILE when set), and resolves to what it reported:
+ * the JSON of its stdout's `RESULT <json>` line, once it has exited with 0. Rejects when it exits
+ * otherwise or reports nothing. For what must be measured apart from the load generator, such
+ * as a process's peak RSS (a high-water mark: one process per measurement).
+ */
+export function runBenchProcess<T>(name: string, script: string, args: string[], opts: { nodeFlags?: string[] } = {}): Promise<T> {
+  const child = spawn(process.execPath, benchNodeArgs(script, args, opts.nodeFlags), { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  return new Promise<T>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const m = /^RESULT ([^\n]+)$/m.exec(out);
+      if (code === 0 && m) resolve(JSON.parse(m[1]!) as T);
+      else reject(new Error(`${name} exited with ${code}${m ? '' : ' and reported no RESULT'}`));
+    });
+  });
 }
 
 /** A proactive message at the fake Bot Connector: when (performance.now(), and the epoch for the database's clock), where, and what (its JSON). */

@@ -12,13 +12,16 @@
  * the notification at a fake Bot Connector (bench/cancellations.ts). Then support requests end to
  * end — `support <order id>` → Review → Submit through the bot, a worker filing them at the
  * embedded desk and at a fake Zendesk over HTTP, the "filed" notification at a fake Bot Connector
- * (bench/support.ts). Then the activity log view and export (R13) in this process against 1,000,000
- * rows per partner (bench/activity.ts).
+ * (bench/support.ts). Then the activity log view and export (R13) against 1,000,000 rows per
+ * partner: the plans, pages and summaries in this process, each export in a process of its own
+ * (bench/activity.ts).
  *
  * Env: BENCH_DATABASE_URL (default the local test database), BENCH_REDIS_URL (default the local
  * Redis), BENCH_TURNS (default 2000), BENCH_REDEMPTIONS (default 100000), BENCH_SUPPORT_REQUESTS
  * (default 200 per row), BENCH_SUPPORT_BACKLOG (default 500), BENCH_ONLY (turns | downloads |
- * cancellations | support | activity), BENCH_ACTIVITY_ROWS, BENCH_ACTIVITY_CALLS (bench/activity.ts), BENCH_PROFILE (a directory: CPU profiles of the targets). The cancellation and support workers also take
+ * cancellations | support | activity), BENCH_ACTIVITY_ROWS, BENCH_ACTIVITY_CALLS,
+ * BENCH_ACTIVITY_ROUNDS (bench/activity.ts), BENCH_PROFILE (a directory: CPU profiles of the
+ * targets, the workers and the export process). The cancellation and support workers also take
  * OUTBOX_RELAY_INTERVAL_MS, WORKER_CONCURRENCY and DATABASE_POOL_MAX from the environment
  * (services/config.ts; defaults otherwise), the support worker SUPPORT_DESK_TIMEOUT_MS too.
  */
@@ -191,7 +194,7 @@ async function main(): Promise<void> {
     if (runs('downloads')) downloads = await benchDownloads(db, { botUrl: bot.url, redemptions: REDEMPTIONS });
     if (runs('cancellations')) cancellations = await benchCancellations(db, { botUrl: bot.url, botPid: bot.pid, databaseUrl: DATABASE_URL, schema: SCHEMA, redisUrl: REDIS_URL });
     if (runs('support')) support = await benchSupport(db, { botUrl: bot.url, botPid: bot.pid, databaseUrl: DATABASE_URL, schema: SCHEMA, redisUrl: REDIS_URL, requests: SUPPORT_REQUESTS, backlog: SUPPORT_BACKLOG });
-    if (runs('activity')) activity = await benchActivity(db);
+    if (runs('activity')) activity = await benchActivity(db, { databaseUrl: DATABASE_URL, schema: SCHEMA });
   } finally {
     await db.end();
     await bot.stop();
