@@ -24,6 +24,7 @@ import type { AccessPolicy } from '../access/policy.js';
 import type { Actor } from '../access/roles.js';
 import type { CustomerDirectory } from '../customers/directory.js';
 import type { Db } from '../db/pool.js';
+import { isRefusal } from '../refusal.js';
 import { checkRequest, conditions, entriesSql, type ActivityFilter, type ActivityRange, type EntryRow } from './activity-query.js';
 
 /**
@@ -98,33 +99,38 @@ export class ActivityExport {
     const filter = await checkRequest(this.deps, actor, req.range, req.filter ?? {});
     if (!IANAZone.isValidZone(req.zone)) throw new RangeError(`not an IANA time zone: ${req.zone}`);
     const { where, params } = conditions(actor.partnerId, req.range, filter);
-    return this.chunks(entriesSql(where), params, isoInZone(req.zone), progress, this.customerNames(actor));
+    // Before the cursor holds a connection: looking customers up while it does could wait for a
+    // connection of the same pool (a full pool: every look-up timed out, every name blank).
+    const customers = await this.customerNames(actor, where, params);
+    return this.chunks(entriesSql(where), params, isoInZone(req.zone), progress, customers);
   }
 
   /**
-   * The customers' names and tenant ids, looked up once per customer as the rows name them (a
-   * range names a few hundred at most; a million rows cost that many look-ups, not a million).
-   * A customer no longer found is left blank (its id stays in its column).
+   * The names and tenant ids of the customers the range names (a few hundred at most: one
+   * look-up each, not one per row). A customer the directory no longer knows is left blank (its
+   * id stays in its column); any other failure fails the export before its first byte.
    */
-  private customerNames(actor: Actor): (ids: Iterable<string>) => Promise<Map<string, { name: string; tenantId: string }>> {
+  private async customerNames(actor: Actor, where: readonly string[], params: readonly unknown[]): Promise<Map<string, { name: string; tenantId: string }>> {
+    const { rows } = await this.deps.db.query<{ customer_id: string }>(
+      `SELECT DISTINCT a.customer_id FROM activity_log a WHERE ${where.join(' AND ')} AND a.customer_id IS NOT NULL`,
+      [...params],
+    );
     const known = new Map<string, { name: string; tenantId: string }>();
-    return async (ids) => {
-      const missing = [...new Set(ids)].filter((id) => !known.has(id));
-      await Promise.all(missing.map(async (id) => {
-        try {
-          const c = await this.deps.customers.get(actor, 'audit', id);
-          known.set(id, { name: c.companyName, tenantId: c.tenantId });
-        } catch {
-          known.set(id, { name: '', tenantId: '' });
-        }
-      }));
-      return known;
-    };
+    for (const { customer_id: id } of rows) {
+      try {
+        const c = await this.deps.customers.get(actor, 'audit', id);
+        known.set(id, { name: c.companyName, tenantId: c.tenantId });
+      } catch (err) {
+        if (!isRefusal(err)) throw err;
+        known.set(id, { name: '', tenantId: '' });
+      }
+    }
+    return known;
   }
 
   private async *chunks(
     sql: string, params: unknown[], when: (at: Date) => string, progress: { rows: number },
-    customers: (ids: Iterable<string>) => Promise<Map<string, { name: string; tenantId: string }>>,
+    customers: Map<string, { name: string; tenantId: string }>,
   ): AsyncGenerator<Buffer> {
     yield Buffer.from(stringify([[...CSV_HEADER]], { ...CSV_OPTIONS, bom: true }), 'utf8');
     const client = await this.deps.db.connect();
@@ -142,8 +148,7 @@ export class ActivityExport {
         const rows = await cursor.read(this.deps.batchRows ?? BATCH_ROWS);
         if (rows.length === 0) return;
         progress.rows += rows.length;
-        const names = await customers(rows.flatMap((r) => (r.customer_id ? [r.customer_id] : [])));
-        yield Buffer.from(stringify(rows.map((r) => record(r, when, names)), CSV_OPTIONS), 'utf8');
+        yield Buffer.from(stringify(rows.map((r) => record(r, when, customers)), CSV_OPTIONS), 'utf8');
       }
     } catch (err) {
       failure ??= err instanceof Error ? err : new Error(String(err));

@@ -126,6 +126,18 @@ describe('services/activity — exporting the activity log as CSV (R13)', () => 
     await assert.rejects(exporter.exportCsv(auditor(), { range, zone: 'Mars/Olympus_Mons' }), RangeError);
   });
 
+  it('names the customers even on a pool of one connection (the cursor holds it: names are read before it starts)', async () => {
+    const single = newTestPool(1);
+    try {
+      const rows = parsed(await text(await exporterOn(single, 2).exportCsv(auditor(), { range, zone: 'UTC' })));
+      const named = rows.filter((r) => r['Customer ID'] === customer.id);
+      assert.ok(named.length > 0);
+      assert.ok(named.every((r) => r.Customer === customer.companyName && r['Customer tenant ID'] === customer.tenantId), 'every row names its customer');
+    } finally {
+      await single.end();
+    }
+  });
+
   it('an empty range: the BOM and the header only', async () => {
     const csv = await text(await exporter.exportCsv(auditor(), { range: { from: at(-30), to: at(-10) }, zone: 'UTC' }));
     assert.deepEqual(parsed(csv), []);
