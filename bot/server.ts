@@ -56,10 +56,12 @@ export interface BotServerDeps {
   flows?: readonly Flow[];
 }
 
-function artifactStoreFor(config: Config): ArtifactStore {
+function artifactStoreFor(config: Config, db: Db): ArtifactStore {
   return config.artifactStore
     ? new SignedUrlArtifactStore({ baseUrl: config.artifactStore.url, signingKey: config.artifactStore.signingKey })
-    : new EmbeddedArtifactStore();
+    : new EmbeddedArtifactStore({
+        productTitle: async (productId) => (await db.query<{ title: string }>('SELECT title FROM products WHERE id = $1', [productId])).rows[0]?.title ?? null,
+      });
 }
 
 export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
@@ -110,7 +112,7 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
   app.use(createDownloadRouter({
     redeem: (token, client) => software.redeem(token, client),
     inspect: (token) => software.inspect(token),
-    artifacts: artifactStoreFor(config),
+    artifacts: artifactStoreFor(config, db),
     logger,
     limiter: createDownloadLimiter({ perMinute: config.downloadsPerMinute, ...(deps.redis ? { redis: deps.redis, keyPrefix: `${config.queue.prefix}:downloads` } : {}) }),
   }));

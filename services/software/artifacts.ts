@@ -46,16 +46,20 @@ function fileNameOf(file: ArtifactFile): string {
  * gives the same bytes.
  */
 export class EmbeddedArtifactStore implements ArtifactStore {
-  open(file: ArtifactFile): Promise<ArtifactResponse> {
-    const fileName = fileNameOf(file);
+  /** `productTitle`: the catalog's name of a product, so the stand-in names it as the user knows it (the id alone said nothing). */
+  constructor(private readonly opts: { productTitle?: (productId: string) => Promise<string | null> } = {}) {}
+
+  async open(file: ArtifactFile): Promise<ArtifactResponse> {
+    const title = (await this.opts.productTitle?.(file.productId).catch(() => null))?.trim() || null;
+    const fileName = fileNameOf(title ? { ...file, productId: title } : file);
     const fingerprint = createHash('sha256')
       .update(JSON.stringify([file.productId, file.version, file.language, file.fileType, fileName]))
       .digest('hex');
     const text = [
-      `SIMULATED download of ${file.productId} ${file.version} ${file.language} ${file.fileType}`,
+      `SIMULATED download of ${title ?? file.productId} ${file.version} ${file.language} ${file.fileType}`,
       '',
       'This is not real installation media: it stands in for the file below.',
-      `  Product:   ${file.productId}`,
+      `  Product:   ${title ? `${title} (${file.productId})` : file.productId}`,
       `  Version:   ${file.version}`,
       `  Language:  ${file.language}`,
       `  File type: ${file.fileType}`,
@@ -67,8 +71,8 @@ export class EmbeddedArtifactStore implements ArtifactStore {
       '',
     ].join('\n');
     // Saved as text, named after the file it stands in for: no one mistakes it for an ISO.
-    const savedAs = file.fileName?.trim() ? `${fileName}.SIMULATED.txt` : safeArtifactFileName(file, 'SIMULATED.txt');
-    return Promise.resolve({ kind: 'inline', fileName: savedAs, contentType: 'text/plain; charset=utf-8', body: Buffer.from(text, 'utf8') });
+    const savedAs = file.fileName?.trim() ? `${fileName}.SIMULATED.txt` : safeArtifactFileName(title ? { ...file, productId: title } : file, 'SIMULATED.txt');
+    return { kind: 'inline', fileName: savedAs, contentType: 'text/plain; charset=utf-8', body: Buffer.from(text, 'utf8') };
   }
 }
 

@@ -431,6 +431,19 @@ describe('services/software/artifacts', () => {
       }
     });
 
+    it('names the product by its title when the catalog gives one (issue 13: the id alone said nothing)', async () => {
+      const titled = new EmbeddedArtifactStore({ productTitle: (id) => Promise.resolve(id === FILE.productId ? 'Windows Server 2025 Datacenter' : null) });
+      const res = await titled.open({ ...FILE, fileName: null });
+      assert.ok(res.kind === 'inline');
+      if (res.kind !== 'inline') return;
+      assert.match(res.body.toString('utf8'), /^SIMULATED download of Windows Server 2025 Datacenter Windows Server 2025 English ISO\n/);
+      assert.match(res.body.toString('utf8'), /Product: {3}Windows Server 2025 Datacenter \(DG7GMGF0D5RK\)/);
+      assert.match(res.fileName, /^Windows-Server-2025-Datacenter_/);
+      const failing = new EmbeddedArtifactStore({ productTitle: () => Promise.reject(new Error('db down')) });
+      const fallback = await failing.open(FILE);
+      assert.ok(fallback.kind === 'inline' && fallback.body.toString('utf8').startsWith('SIMULATED download of DG7GMGF0D5RK'), 'the id when the title cannot be had');
+    });
+
     it('builds a safe file name from the parts when the variant has none', async () => {
       const hostile: ArtifactFile = { productId: '../../etc/passwd', version: 'Windows Server 2025 (Preview)', language: 'Deutsch – Österreich', fileType: '64-bit "x"', fileName: null };
       const res = await store.open(hostile);
