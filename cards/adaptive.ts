@@ -14,7 +14,11 @@ export const ADAPTIVE_CARD_VERSION = '1.5';
 export type Spacing = 'None' | 'Small' | 'Default' | 'Medium' | 'Large' | 'ExtraLarge' | 'Padding';
 export type TextSize = 'Small' | 'Default' | 'Medium' | 'Large' | 'ExtraLarge';
 export type TextWeight = 'Lighter' | 'Default' | 'Bolder';
-export type TextColor = 'Default' | 'Dark' | 'Light' | 'Accent' | 'Good' | 'Warning' | 'Attention';
+/**
+ * Text colours the cards may use. Not 'Good': Teams renders it #92c353, about 2.1:1 on white —
+ * below WCAG AA's 4.5:1 for text (issue 13). A good state is said in words, in bold.
+ */
+export type TextColor = 'Default' | 'Dark' | 'Light' | 'Accent' | 'Warning' | 'Attention';
 export type ContainerStyle = 'default' | 'emphasis' | 'good' | 'attention' | 'warning' | 'accent';
 
 interface Layout {

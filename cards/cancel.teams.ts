@@ -29,7 +29,7 @@ import { supportCommandLine } from './support.text.js';
 function orderLine(order: CancellableOrderRow, locale: Locale): CardElement {
   const open = order.window.state === 'open';
   return richText(
-    [textRun(`${cancelOrderLine(order, locale)}: `, { isSubtle: true, size: 'Small' }), textRun(orderState(order, locale), { size: 'Small', color: open ? 'Good' : 'Default' })],
+    [textRun(`${cancelOrderLine(order, locale)}: `, { isSubtle: true, size: 'Small' }), textRun(orderState(order, locale), { size: 'Small', weight: open ? 'Bolder' : 'Default' })],
     { spacing: 'None' },
   );
 }

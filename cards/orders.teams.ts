@@ -11,7 +11,7 @@ function orderRow(order: OrderRow, locale: Locale): CardElement {
     [
       plainText(shown(order.productTitle, SHOWN.title), { weight: 'Bolder' }),
       plainText(orderLine(order, locale), { isSubtle: true, size: 'Small' }, { spacing: 'None' }),
-      plainText(orderStatusLine(order, locale), { color: open ? 'Good' : 'Default' }, { spacing: 'None' }),
+      plainText(orderStatusLine(order, locale), { weight: open ? 'Bolder' : 'Default' }, { spacing: 'None' }),
     ],
     { separator: true, spacing: 'Medium' },
   );

@@ -173,7 +173,7 @@ export function supportSubmittedTeams(screen: SupportSubmittedScreen, locale: Lo
 
 // --- the list ----------------------------------------------------------------------------
 
-const STATUS_COLOR: { readonly [S in SupportRequestRow['status']]: TextColor } = { queued: 'Default', filed: 'Good', failed: 'Attention' };
+const STATUS_COLOR: { readonly [S in SupportRequestRow['status']]: TextColor } = { queued: 'Default', filed: 'Default', failed: 'Attention' };
 
 function requestRow(row: SupportRequestRow, locale: Locale): CardElement {
   // "Request 42 · order ORD-1: Filed as CSP-000042" on one line, the status in colour; the details below.

@@ -20,6 +20,8 @@ describe('test/cards/validate: the checks can fail', () => {
     ['a version above 1.5', (c) => { c.content.version = '1.6'; }, /version 1\.6 is above 1\.5/],
     ['a property newer than 1.5', (c) => { c.content.body[3].actions[0].role = 'Button'; }, /supported in version 1\.6/],
     ['a bad property value', (c) => { c.content.body.push({ type: 'TextBlock', text: 'x', size: 'Huge' }); }, /Invalid value "Huge"/],
+    ['text in the faint "Good" colour', (c) => { c.content.body.push({ type: 'TextBlock', text: 'Active', color: 'Good' }); }, /too faint to read/],
+    ['a text run in the faint "Good" colour', (c) => { c.content.body.push({ type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: 'Filed', color: 'good' }] }); }, /too faint to read/],
     ['duplicate input ids', (c) => { c.content.body.push({ type: 'Input.Text', id: 'a' }, { type: 'Input.Text', id: 'a' }); }, /Duplicate Id/],
     ['submit data without an action', (c) => { c.content.body[3].actions[0].data = { command: 'help' }; }, /must be an object with a string "action"/],
     ['more than 28 KB', (c) => { c.content.body.push({ type: 'TextBlock', text: 'x'.repeat(29 * 1024) }); }, /bytes, above 28672/],

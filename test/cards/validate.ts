@@ -77,6 +77,10 @@ export function assertValidAdaptiveCard(cardOrAttachment: unknown): void {
   }
   if (Array.isArray(card.body) && card.body.length === 0 && !Array.isArray(card.actions)) problems.push('the card is empty');
 
+  // Teams renders the 'Good' text colour #92c353: about 2.1:1 on white, below WCAG AA (4.5:1).
+  walk(card, (o, path) => {
+    if ((o.type === 'TextBlock' || o.type === 'TextRun') && typeof o.color === 'string' && o.color.toLowerCase() === 'good') problems.push(`${path}: text in the "Good" colour is too faint to read (WCAG AA)`);
+  });
   walk(card, (o, path) => {
     if (o.type !== 'Action.Submit') return;
     if (!isObject(o.data) || typeof o.data.action !== 'string' || o.data.action === '') {
