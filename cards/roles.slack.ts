@@ -2,7 +2,7 @@ import { act } from './actions.js';
 import { actions, button, clamp, context, escapeMrkdwn, header, mrkdwn, section, slackMessage, type ButtonElement, type SlackBlock, type SlackMessage } from './blockkit.js';
 import { roleName, t, type Locale } from './i18n/index.js';
 import { type RolesConfirmScreen, type RolesUserScreen, type RolesUsersScreen } from './screens.js';
-import { confirmQuestion, emptyListText, pageLine, rolesConfirmText, rolesUserText, rolesUsersText, userName, userRoles } from './roles.text.js';
+import { confirmQuestion, emptyListText, pageLine, rolesConfirmText, rolesUserText, rolesUsersText, selfRevokeWarning, userName, userRoles } from './roles.text.js';
 
 export function rolesUsersSlack(screen: RolesUsersScreen, locale: Locale): SlackMessage {
   const title = screen.search ? t(locale, 'roles.filtered', { search: clamp(screen.search, 60) }) : t(locale, 'roles.title');
@@ -39,7 +39,9 @@ export function rolesUserSlack(screen: RolesUserScreen, locale: Locale): SlackMe
 }
 
 export function rolesConfirmSlack(screen: RolesConfirmScreen, locale: Locale): SlackMessage {
+  const warning = selfRevokeWarning(screen, locale);
   return slackMessage(rolesConfirmText(screen, locale), [
+    ...(warning ? [section(mrkdwn(`:warning: *${escapeMrkdwn(warning)}*`))] : []),
     section(mrkdwn(`*${escapeMrkdwn(confirmQuestion(screen, locale))}*`)),
     actions([
       button(t(locale, 'roles.confirm'), act.rolesConfirm(screen.user.id, screen.role, screen.grant), 'confirm', 'primary'),

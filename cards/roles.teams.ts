@@ -6,7 +6,7 @@ import {
 import { clamp } from './blockkit.js';
 import { roleName, t, type Locale } from './i18n/index.js';
 import { type RolesConfirmScreen, type RolesUserScreen, type RolesUsersScreen } from './screens.js';
-import { confirmQuestion, emptyListText, pageLine, rolesConfirmText, rolesUserText, rolesUsersText, userName, userRoles } from './roles.text.js';
+import { confirmQuestion, emptyListText, pageLine, rolesConfirmText, rolesUserText, rolesUsersText, selfRevokeWarning, userName, userRoles } from './roles.text.js';
 
 export function rolesUsersTeams(screen: RolesUsersScreen, locale: Locale): AdaptiveCardJson {
   const title = screen.search ? t(locale, 'roles.filtered', { search: clamp(screen.search, 60) }) : t(locale, 'roles.title');
@@ -52,7 +52,10 @@ export function rolesUserTeams(screen: RolesUserScreen, locale: Locale): Adaptiv
 }
 
 export function rolesConfirmTeams(screen: RolesConfirmScreen, locale: Locale): AdaptiveCardJson {
-  return adaptiveCard([textBlock(confirmQuestion(screen, locale), { weight: 'Bolder' })], {
+  const warning = selfRevokeWarning(screen, locale);
+  const body: CardElement[] = warning ? [container([textBlock(warning, { weight: 'Bolder' })], { style: 'warning' })] : [];
+  body.push(textBlock(confirmQuestion(screen, locale), { weight: 'Bolder' }));
+  return adaptiveCard(body, {
     fallbackText: rolesConfirmText(screen, locale),
     actions: [
       submitAction(t(locale, 'roles.confirm'), act.rolesConfirm(screen.user.id, screen.role, screen.grant), { style: 'positive' }),

@@ -33,6 +33,13 @@ export function confirmQuestion(screen: RolesConfirmScreen, locale: Locale): str
   return screen.grant ? t(locale, 'roles.confirmGrant', params) : t(locale, 'roles.confirmRevoke', params);
 }
 
+/** Revoking one's own role: what is lost at once, and who can give it back; null otherwise. */
+export function selfRevokeWarning(screen: RolesConfirmScreen, locale: Locale): string | null {
+  if (!screen.self || screen.grant) return null;
+  return t(locale, screen.role === 'global_admin' ? 'roles.selfRevokeGlobalAdmin' : 'roles.selfRevoke', { role: roleName(locale, screen.role) });
+}
+
 export function rolesConfirmText(screen: RolesConfirmScreen, locale: Locale): string {
-  return confirmQuestion(screen, locale);
+  const warning = selfRevokeWarning(screen, locale);
+  return warning ? `${warning}\n${confirmQuestion(screen, locale)}` : confirmQuestion(screen, locale);
 }

@@ -98,6 +98,8 @@ export interface RolesConfirmScreen {
   user: RoleUserSummary;
   role: Role;
   grant: boolean;
+  /** The user is the one asking: revoking their own role takes effect at once and needs a warning. */
+  self?: boolean;
 }
 
 // --- purchase (R1–R7) and order history ------------------------------------------------

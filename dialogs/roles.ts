@@ -109,7 +109,8 @@ export class RolesDialog extends Dialog<{ args?: string }> {
   private async askConfirm(dc: DialogContext, state: RolesState, change: PendingChange): Promise<DialogTurnResult> {
     state.step = 'confirm';
     state.change = change;
-    await show(dc.context, { kind: 'rolesConfirm', user: state.user!, role: change.role, grant: change.grant });
+    const self = state.user!.id === requireActor(dc.context).userId;
+    await show(dc.context, { kind: 'rolesConfirm', user: state.user!, role: change.role, grant: change.grant, self });
     return Dialog.EndOfTurn;
   }
 

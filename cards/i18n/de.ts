@@ -91,6 +91,8 @@ export const de: { readonly [K in MessageKey]: string } = {
   'roles.revoke': '{role} entziehen',
   'roles.done': 'Fertig',
   'roles.confirmGrant': 'Die Rolle {role} an {name} zuweisen?',
+  'roles.selfRevoke': 'Das ist Ihre eigene Rolle: Nach dem Entzug verlieren Sie sofort, was {role} erlaubt, und eine andere Administration muss sie Ihnen zurückgeben.',
+  'roles.selfRevokeGlobalAdmin': 'Das ist Ihre eigene Rolle Globaler Administrator: Nach dem Entzug können Sie keine Rollen mehr verwalten – nur ein anderer Globaler Administrator kann sie Ihnen zurückgeben.',
   'roles.confirmRevoke': 'Die Rolle {role} von {name} entziehen?',
   'roles.confirm': 'Bestätigen',
   'roles.cancel': 'Abbrechen',

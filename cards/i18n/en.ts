@@ -89,6 +89,8 @@ export const en = {
   'roles.revoke': 'Revoke {role}',
   'roles.done': 'Done',
   'roles.confirmGrant': 'Grant the role {role} to {name}?',
+  'roles.selfRevoke': 'This is your own role: once revoked, you lose what {role} allows at once, and another administrator must give it back.',
+  'roles.selfRevokeGlobalAdmin': 'This is your own Global admin role: once revoked, you can no longer manage roles — only another Global admin can give it back.',
   'roles.confirmRevoke': 'Revoke the role {role} from {name}?',
   'roles.confirm': 'Confirm',
   'roles.cancel': 'Cancel',
