@@ -156,10 +156,17 @@ export function reservationsUnavailableText(screen: BuyProductsScreen, locale: L
 }
 
 /** Why the list is empty: nothing matches, or Azure reservations did and R3 keeps them out. */
+/**
+ * Why the list is empty, as far as the bot knows: a search matched nothing in the catalog this
+ * customer's market may buy (it says nothing of other markets: the product may exist nowhere), a
+ * kind has no products there, or the market has none at all.
+ */
 export function noProductsText(screen: BuyProductsScreen, locale: Locale): string {
-  return screen.azureReservationsUnavailable?.matched
-    ? t(locale, 'buy.products.onlyReservations', { country: countryName(screen.customer.countryCode, locale) })
-    : t(locale, 'buy.products.none');
+  const country = countryName(screen.customer.countryCode, locale);
+  if (screen.azureReservationsUnavailable?.matched) return t(locale, 'buy.products.onlyReservations', { country });
+  if (screen.search) return t(locale, 'buy.products.noneMatching', { search: shown(screen.search, SHOWN.query), country });
+  if (screen.filterKind) return t(locale, 'buy.products.noneOfKind', { kind: kindName(locale, screen.filterKind), country });
+  return t(locale, 'buy.products.none', { country });
 }
 
 /** "Products matching “sql”", "Showing: Software plan", or the general intro. */

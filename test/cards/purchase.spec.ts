@@ -200,7 +200,7 @@ describe('cards: purchase screens', () => {
       const screen = productsScreen({ products: [], search: 'Reserved VM', customer: longCustomer, azureReservationsUnavailable: { listVersion: '2019-11-30', matched: true } });
       const count = (text: string, re: RegExp) => text.split('\n').filter((l) => re.test(l)).length;
       assert.equal(count(seen(screen), /Nothing here that this customer can buy: the Azure reservations that match are not available for customers in Brazil/), 3);
-      assert.doesNotMatch(seen(screen), /No product matches/);
+      assert.doesNotMatch(seen(screen), /matches “Reserved VM”\./);
       assert.match(seen(screen, 'de'), /Nichts davon kann dieser Kunde kaufen: Die passenden Azure-Reservierungen sind für Kunden in Brasilien nicht verfügbar/);
       assert.match(seen({ ...screen, products: productsScreen().products }), /not available for customers in Brazil/, 'with products listed, the R3 line alone');
       assert.doesNotMatch(seen({ ...screen, products: productsScreen().products }), /Nothing here that this customer can buy/);
@@ -209,7 +209,10 @@ describe('cards: purchase screens', () => {
     it('says when nothing matches, quoting the search', () => {
       const all = seen(productsScreen({ products: [], search: 'Oracle' }));
       assert.match(all, /Products matching “Oracle”/);
-      assert.match(all, /No product matches/);
+      assert.match(all, /Nothing in the catalog for customers in Germany matches “Oracle”/);
+      assert.doesNotMatch(all, /customer’s market/, 'it does not claim the product exists elsewhere (issue 13)');
+      assert.match(seen(productsScreen({ products: [], filterKind: 'software_plan' })), /The catalog has no Software plan products for customers in Germany/);
+      assert.match(seen(productsScreen({ products: [] })), /There are no products in the catalog for customers in Germany/);
     });
   });
 
