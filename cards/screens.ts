@@ -825,7 +825,10 @@ export const notices = {
   unknownCommand: (command: string): NoticeScreen => notice('warning', 'notice.unknownCommand', { command }),
   partnerNotOnboarded: (orgId: string): NoticeScreen => notice('warning', 'notice.partnerNotOnboarded', { orgId }),
   forbidden: (roles: readonly Role[]): NoticeScreen => ({ kind: 'notice', tone: 'warning', messageKey: 'notice.forbidden', roles: [...roles] }),
+  /** A submit whose data does not fit the step it reached (tampered, or of an older card of the running flow). */
   invalidSubmit: (): NoticeScreen => notice('warning', 'notice.invalidSubmit'),
+  /** A button of a card whose flow has ended or was replaced: nothing runs that could take it. */
+  staleCard: (): NoticeScreen => notice('warning', 'notice.staleCard'),
   messageTooLong: (limit: number): NoticeScreen => notice('warning', 'notice.messageTooLong', { limit }),
   comingSoon: (command: string): NoticeScreen => notice('info', 'notice.comingSoon', { command }),
   /** `offerSupport`: add the "Request support" button (leave it off while `support` is unavailable). */

@@ -144,7 +144,7 @@ export class DialogRunner {
       case 'submit':
         if (dc.activeDialog) return this.continueFlow(ctx, dc);
         // A submit for a flow that is no longer running (an old card, or cancelled).
-        await show(ctx, notices.invalidSubmit());
+        await show(ctx, notices.staleCard());
         return;
       case 'stop':
         // A Cancel button only ever stops a flow: pressed on an old card with none running, it starts nothing.

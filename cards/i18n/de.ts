@@ -65,7 +65,9 @@ export const de: { readonly [K in MessageKey]: string } = {
   'notice.forbidden':
     'Sie haben dafür keine Berechtigung. Erforderliche Rolle: {roles}. Wenden Sie sich an Ihren globalen Administrator, wenn Sie Zugriff benötigen.',
   'notice.invalidSubmit':
-    'Diese Schaltfläche funktioniert nicht mehr oder die Daten waren ungültig. Es wurde nichts geändert.',
+    'Die Daten dieser Schaltfläche sind in diesem Schritt ungültig. Es wurde nichts geändert. Verwenden Sie die neueste Karte oder geben Sie help ein, um neu zu beginnen.',
+  'notice.staleCard':
+    'Diese Schaltfläche funktioniert nicht mehr: Ihre Aufgabe ist beendet oder wurde durch eine andere ersetzt. Es wurde nichts geändert. Geben Sie help ein, um neu zu beginnen.',
   'notice.messageTooLong': 'Ihre Nachricht ist zu lang. Bitte beschränken Sie sie auf höchstens {limit} Zeichen.',
   'notice.comingSoon': '„{command}“ kommt bald: In dieser Version von CSP Software Desk ist die Funktion noch nicht verfügbar.',
   'notice.error':

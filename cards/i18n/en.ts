@@ -64,7 +64,8 @@ export const en = {
     'and give them this organisation ID (Microsoft tenant ID or Slack team ID): {orgId}',
   'notice.forbidden':
     "You don't have permission to do this. Required role: {roles}. Ask your Global admin if you need access.",
-  'notice.invalidSubmit': 'That button no longer works or the data was not valid. Nothing was changed.',
+  'notice.invalidSubmit': 'That button’s data is not valid at this step. Nothing was changed. Use the newest card, or type help to start again.',
+  'notice.staleCard': 'That button no longer works: its task has ended or another one took its place. Nothing was changed. Type help to start again.',
   'notice.messageTooLong': 'Your message is too long. Please keep it to {limit} characters or fewer.',
   'notice.comingSoon': '“{command}” is coming soon: it is not available yet in this version of CSP Software Desk.',
   'notice.error':

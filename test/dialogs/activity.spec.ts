@@ -187,6 +187,10 @@ describe('dialogs/activity (Teams turn table)', function () {
     await turn({ text: 'whoami' });
     await turn({ text: 'orders' });
     assert.match(await turn({ value: next }), /no longer works|not valid/);
+    // With no flow running at all: the card's task has ended, said as such with a next step (issue 13).
+    await turn({ text: 'stop' });
+    const stale = await turn({ value: next });
+    assert.match(stale, /That button no longer works: its task has ended or another one took its place\. Nothing was changed\. Type help to start again\./);
   });
 
   it('R13: a Sales agent is told which roles may, and the refusal is recorded; a forged Export card of theirs exports nothing', async () => {

@@ -382,8 +382,8 @@ describe('dialogs/support (Teams turn table)', function () {
     const submit = submitOf(reviewed);
     assert.match(await turn({ value: { ...submit, reviewId: randomUUID() } }), stale);
     assert.match(await turn({ value: { action: 'support.edit', reviewId: randomUUID() } }), stale);
-    assert.match(await turn({ value: { ...submit, reviewId: 42 } }), /That button no longer works or the data was not valid/);
-    assert.match(await turn({ value: { action: 'support.submit' } }), /That button no longer works or the data was not valid/);
+    assert.match(await turn({ value: { ...submit, reviewId: 42 } }), /That button’s data is not valid at this step/);
+    assert.match(await turn({ value: { action: 'support.submit' } }), /That button’s data is not valid at this step/);
     // Megan presses Alex's Submit (the card in a chat they share): she has no flow there; Alex's is untouched.
     const group = { conversationType: 'groupChat' as const, conversationId: `19:${randomUUID()}@thread.v2` };
     const inGroup = await turnRaw({ text: `support ${orderId}` }, ALEX, group);
