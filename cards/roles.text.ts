@@ -7,7 +7,8 @@ export function userName(user: RoleUserSummary, locale: Locale): string {
 }
 
 export function userRoles(user: RoleUserSummary, locale: Locale): string {
-  return user.roles.length > 0 ? roleList(locale, user.roles) : t(locale, 'roles.noRoles');
+  const roles = user.roles.length > 0 ? roleList(locale, user.roles) : t(locale, 'roles.noRoles');
+  return user.channel ? `${t(locale, `channel.${user.channel}`)} · ${roles}` : roles;
 }
 
 export function pageLine(screen: RolesUsersScreen, locale: Locale): string {

@@ -73,6 +73,8 @@ export interface RoleUserSummary {
   id: number;
   displayName: string | null;
   roles: Role[];
+  /** Where the user talks to the bot: two people of one name (or a demo user) are told apart by it. */
+  channel?: Channel;
 }
 
 /** `roles`: the partner's users, a page at a time, each with a "Change roles" button. */

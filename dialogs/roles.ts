@@ -8,7 +8,7 @@ import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-di
 import { notices, type RoleUserSummary } from '../cards/index.js';
 import { commandLine } from '../cards/help.text.js';
 import { RoleAdministration, USERS_PAGE_SIZE } from '../services/access/role-admin.js';
-import { ROLES, type Actor, type Role } from '../services/access/roles.js';
+import { ROLES, type Actor, type Channel, type Role } from '../services/access/roles.js';
 import { assertNever, parseRolesAction } from './actions.js';
 import { submitted } from './input.js';
 import { refusalNotice } from './refusals.js';
@@ -33,8 +33,8 @@ interface RolesState {
   change?: PendingChange;
 }
 
-function summary(u: { id: number; displayName: string | null; roles: Role[] }): RoleUserSummary {
-  return { id: u.id, displayName: u.displayName, roles: [...u.roles] };
+function summary(u: { id: number; displayName: string | null; roles: Role[]; channel: Channel }): RoleUserSummary {
+  return { id: u.id, displayName: u.displayName, roles: [...u.roles], channel: u.channel };
 }
 
 export class RolesDialog extends Dialog<{ args?: string }> {

@@ -49,6 +49,17 @@ describe('dialogs/roles (Teams turn table)', () => {
     { name: 'apply', turn: () => ({ value: { action: 'roles.confirm', userId: sam.id, role: 'admin_agent', grant: true } }), expect: /Sam Sales now has the role Admin agent/ },
   ];
 
+  it('the list says where each user talks to the bot, so two of one name (or the demo Slack user) are told apart (issue 13)', async () => {
+    const slackTwin = await createUser(db, partner, { channel: 'slack', roles: ['sales_agent'], name: 'Sam Sales' });
+    try {
+      const list = await turn({ text: 'roles Sam Sales' });
+      assert.match(list, /Microsoft Teams · Sales agent/);
+      assert.match(list, /Slack · Sales agent/);
+    } finally {
+      await db.query('DELETE FROM users WHERE id = $1', [slackTwin.id]);
+    }
+  });
+
   it('grants a role: list → user → confirm → applied', async () => {
     for (const step of steps) assert.match(await turn(step.turn()), step.expect, step.name);
     assert.deepEqual(await rolesOf(sam.id), ['admin_agent', 'sales_agent']);
