@@ -98,7 +98,9 @@ export function buySkuSlack(screen: BuySkuScreen, locale: Locale): SlackMessage 
   if (screen.quantityError) blocks.push(section(plain(`:warning: ${quantityErrorText(screen.quantityError, locale)}`)));
   if (product.description.trim() !== '') blocks.push(section(plain(shown(product.description, SHOWN.description))));
   if (product.azureHybridBenefit) blocks.push(section(mrkdwn(`:bulb: ${escapeMrkdwn(t(locale, 'buy.sku.ahb'))}`)));
-  blocks.push(context([plain(cancellationTermsText(screen.cancellation, product.kind, locale))]));
+  blocks.push(screen.cancellation.cancellable
+    ? context([plain(cancellationTermsText(screen.cancellation, product.kind, locale))])
+    : section(mrkdwn(`:warning: *${escapeMrkdwn(cancellationTermsText(screen.cancellation, product.kind, locale))}*`)));
   const skus = shownSkus(screen);
   if (skus.length === 0) blocks.push(section(plain(`:warning: ${t(locale, 'buy.sku.none')}`)));
   else blocks.push(context([plain(t(locale, 'buy.sku.introSlack'))]));
@@ -122,7 +124,12 @@ export function buyReviewSlack(screen: BuyReviewScreen, locale: Locale): SlackMe
   blocks.push(...labelledFields(reviewFacts(screen, locale)));
   const [totalLabel, total] = reviewTotal(screen, locale);
   blocks.push(section(mrkdwn(`*${escapeMrkdwn(totalLabel)}: ${escapeMrkdwn(total)}*`)));
-  blocks.push(context([plain(cancellationTermsText(screen.cancellation, null, locale)), plain(t(locale, 'buy.review.hint'))]));
+  // A non-refundable purchase is a warning the eye cannot miss, right above Confirm (issue 13).
+  if (!screen.cancellation.cancellable) blocks.push(section(mrkdwn(`:warning: *${escapeMrkdwn(cancellationTermsText(screen.cancellation, null, locale))}*`)));
+  blocks.push(context([
+    ...(screen.cancellation.cancellable ? [plain(cancellationTermsText(screen.cancellation, null, locale))] : []),
+    plain(t(locale, 'buy.review.hint')),
+  ]));
   blocks.push(
     actions([
       button(t(locale, 'buy.review.confirm'), act.buyConfirm(screen.reviewId), 'confirm', 'primary'),

@@ -16,6 +16,7 @@ import {
   moreProducts, noProductsText, priceText, productSubline, quantityRange, productsHeading, quantityBounds, quantityErrorText, reservationsUnavailableText, reviewFacts,
   reviewTotal, shown, shownCustomers, shownProducts, shownSkus, SHOWN, skuPriceLine, skuSubline, termName,
 } from './buy.text.js';
+import type { ProductKind } from '../services/commerce/types.js';
 import { t, type Locale, type MessageKey } from './i18n/index.js';
 import {
   type BuyConfirmedScreen, type BuyCustomerScreen, type BuyProductsScreen, type BuyReviewScreen, type BuySkuScreen, type SkuOption, type TaxNote,
@@ -139,7 +140,7 @@ export function buySkuTeams(screen: BuySkuScreen, locale: Locale): AdaptiveCardJ
   ];
   if (product.description.trim() !== '') body.push(plainText(shown(product.description, SHOWN.description)));
   if (product.azureHybridBenefit) body.push(container([textBlock(t(locale, 'buy.sku.ahb'))], { style: 'good' }));
-  body.push(textBlock(cancellationTermsText(screen.cancellation, product.kind, locale), { isSubtle: true }));
+  body.push(cancellationTermsTeams(screen.cancellation, product.kind, locale));
 
   const skus = shownSkus(screen);
   const bounds = quantityBounds(skus);
@@ -212,6 +213,15 @@ export function buySkuTeams(screen: BuySkuScreen, locale: Locale): AdaptiveCardJ
 }
 
 /**
+ * The cancellation terms: a non-refundable purchase as a warning the eye cannot miss (issue 13:
+ * it was small grey text), a cancellation window as a quiet note.
+ */
+function cancellationTermsTeams(terms: BuySkuScreen['cancellation'], kind: ProductKind | null, locale: Locale): CardElement {
+  const text = cancellationTermsText(terms, kind, locale);
+  return terms.cancellable ? textBlock(text, { isSubtle: true }) : container([textBlock(`⚠ ${text}`, { weight: 'Bolder' })], { style: 'warning' });
+}
+
+/**
  * An SKU in the drop-down: its title, the term unless the title already names it ("2 Core
  * License Pack – 1 year"), the price, and its quantity range when the options' ranges differ.
  */
@@ -231,7 +241,7 @@ export function buyReviewTeams(screen: BuyReviewScreen, locale: Locale): Adaptiv
   body.push(container(reviewFacts(screen, locale).map(([label, value]) => labelled(label, value))));
   const [totalLabel, total] = reviewTotal(screen, locale);
   body.push(plainText(`${totalLabel}: ${total}`, { size: 'Large', weight: 'Bolder' }, { spacing: 'Medium', separator: true }));
-  body.push(textBlock(cancellationTermsText(screen.cancellation, null, locale), { isSubtle: true }));
+  body.push(cancellationTermsTeams(screen.cancellation, null, locale));
   body.push(textBlock(t(locale, 'buy.review.hint'), { isSubtle: true, spacing: 'Small' }));
   return adaptiveCard(body, {
     fallbackText: buyReviewText(screen, locale),

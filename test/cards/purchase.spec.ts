@@ -290,6 +290,18 @@ describe('cards: purchase screens', () => {
       assert.match(seen(reviewScreen({ cancellation: { cancellable: false, windowDays: null } })), /This product cannot be cancelled once bought/);
     });
 
+    it('a purchase that cannot be cancelled is a warning on the SKU and review cards, not small grey text (issue 13); a window stays a quiet note', () => {
+      const final = reviewScreen({ cancellation: { cancellable: false, windowDays: null } });
+      const warned = objects(teams(final).body).find((o) => o.type === 'Container' && o.style === 'warning');
+      assert.ok(warned, 'a warning container on the Teams review card');
+      assert.match(texts(warned).join(' '), /⚠ This product cannot be cancelled once bought/);
+      assert.ok(objects(teams(final).body).some((o) => o.type === 'TextBlock' && o.weight === 'Bolder' && /cannot be cancelled/.test(String(o.text))));
+      assert.match(texts(slack(final).blocks.filter((b) => b.type === 'section')).join('\n'), /:warning: \*This product cannot be cancelled once bought/);
+      const plan = skuScreen({ product: { ...skuScreen().product, kind: 'software_plan', azureHybridBenefit: false }, cancellation: { cancellable: false, windowDays: null } });
+      assert.ok(objects(teams(plan).body).some((o) => o.type === 'Container' && o.style === 'warning' && /cannot be cancelled/.test(texts(o).join(' '))));
+      assert.equal(objects(teams(reviewScreen()).body).filter((o) => o.type === 'Container' && o.style === 'warning').length, 0, 'a cancellable purchase: no warning');
+    });
+
     it('explains a refused quantity with the SKU\'s bounds, for every reason', () => {
       const expected: Record<QuantityErrorReason, RegExp> = {
         not_a_number: /whole number from 2 to 1,050/,
