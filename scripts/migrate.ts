@@ -12,7 +12,11 @@ const config = loadConfig();
 const logger = createLogger({ level: config.logLevel, name: 'migrate' });
 const embedded = config.database.url
   ? undefined
-  : await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.database.embeddedPort, logger });
+  : await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.database.embeddedPort, logger }).catch((err: unknown) => {
+    // Said as what is wrong and what to do (services/db/embedded.ts), not as a stack trace.
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  });
 let exitCode = 0;
 try {
   const applied = await migrate({ url: config.database.url ?? embedded!.url, schema: config.database.schema, logger });
