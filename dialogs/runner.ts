@@ -9,6 +9,7 @@
  */
 import { PrivateConversationState, type TurnContext } from 'botbuilder';
 import { DialogSet, type Dialog, type DialogContext, type DialogState } from 'botbuilder-dialogs';
+import { act } from '../cards/actions.js';
 import { notice, notices } from '../cards/index.js';
 import type { PartnerDirectory, Partner, TurnEntry } from '../services/access/directory.js';
 import type { AccessPolicy } from '../services/access/policy.js';
@@ -173,9 +174,22 @@ export class DialogRunner {
       if (dc.activeDialog && expectsText) return this.continueFlow(ctx, dc);
       await show(ctx, notices.unknownCommand(input.name.slice(0, 40)));
       await showHelp(ctx, actor);
+      await this.remindOpenFlow(ctx, dc);
       return;
     }
     await this.startCommand(ctx, dc, command, input.args, actor, partner);
+  }
+
+  /**
+   * After an answer that is not the running flow's (help, an unknown word): the flow still waits
+   * for its answer — typed text there goes to it (issue 13: "hallo" was searched as a product) —
+   * so the user is told which task is open and how to end it. A flow that has done its work waits
+   * for nothing and is not mentioned.
+   */
+  private async remindOpenFlow(ctx: TurnContext, dc: DialogContext): Promise<void> {
+    const root = dc.stack[dc.stack.length - 1];
+    if (!root || !this.flowIds.has(root.id) || (await this.finished.get(ctx, false))) return;
+    await show(ctx, notice('info', 'notice.flowStillOpen', { command: root.id }, [{ labelKey: 'action.stopTask', data: act.stop() }]));
   }
 
   /** Stop the running flow (and any step it began); a flow that had done its work has nothing left to cancel. */
@@ -214,8 +228,9 @@ export class DialogRunner {
     }
     switch (command.name) {
       case 'help':
-        // Help never interrupts a running flow: its next step still waits for an answer.
+        // Help never interrupts a running flow: its next step still waits for an answer — and says so.
         await showHelp(ctx, actor);
+        await this.remindOpenFlow(ctx, dc);
         return;
       case 'whoami':
         await show(ctx, {

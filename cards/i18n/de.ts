@@ -74,6 +74,8 @@ export const de: { readonly [K in MessageKey]: string } = {
     'Leider ist ein Fehler aufgetreten. Bitte versuchen Sie es erneut. Wenn der Fehler erneut auftritt, wenden Sie sich an ' +
     'Ihren Administrator und geben Sie diese Referenz an: {correlationId}',
   'notice.nothingToCancel': 'Es gibt nichts abzubrechen: Diese Aufgabe ist erledigt und wartet auf keine Antwort.',
+  'notice.flowStillOpen': 'Ihre Aufgabe {command} ist noch offen und wartet auf Ihre Antwort auf ihrer letzten Karte. Geben Sie stop ein, um sie zu beenden.',
+  'action.stopTask': 'Diese Aufgabe beenden',
   'notice.noTaskRunning': 'Diese Abbrechen-Schaltfläche gehört zu einer Aufgabe, die schon beendet ist: Es läuft nichts, und nichts wurde geändert.',
   'notice.cancelled': 'Abgebrochen. Es wurde nichts geändert.',
 

@@ -71,6 +71,8 @@ export const en = {
   'notice.error':
     'Sorry, something went wrong. Please try again. If it happens again, tell your administrator and quote this reference: {correlationId}',
   'notice.nothingToCancel': 'There is nothing to cancel: that task is done and nothing is waiting for an answer.',
+  'notice.flowStillOpen': 'Your {command} task is still open and waits for your answer on its last card. Type stop to end it.',
+  'action.stopTask': 'Stop that task',
   'notice.noTaskRunning': 'That Cancel button belongs to a task that has already ended: nothing is running, and nothing was changed.',
   'notice.cancelled': 'Stopped. Nothing was changed.',
 

@@ -90,8 +90,15 @@ describe('dialogs/roles (Teams turn table)', () => {
 
   it('help in the middle shows help and keeps the flow', async () => {
     for (const step of steps.slice(0, 2)) await turn(step.turn());
-    assert.match(await turn({ text: 'help' }), /CSP Software Desk: help/);
+    const help = await turn({ text: 'help' });
+    assert.match(help, /CSP Software Desk: help/);
+    // Told that the flow still waits, and how to end it (issue 13).
+    assert.match(help, /Your roles task is still open and waits for your answer on its last card\. Type stop to end it\./);
     assert.match(await turn(steps[2]!.turn()), steps[2]!.expect);
+    // A flow that has ended waits for nothing: no reminder.
+    await turn(steps[3]!.turn());
+    assert.match(await turn({ value: { action: 'roles.done' } }), /roles/);
+    assert.doesNotMatch(await turn({ text: 'help' }), /still open/);
   });
 
   it('a tampered confirm (another role than the one shown) changes nothing', async () => {
