@@ -223,7 +223,7 @@ export function buyQuantityModal(model: BuyQuantityModalModel, locale: Locale, d
     section(
       plain(
         `${shown(model.productTitle, SHOWN.title)}\n${shown(sku.title, SHOWN.title)}\n` +
-          `${termName(locale, sku.term)} · ${billingName(locale, sku.billing)}\n${skuPriceLine(sku, model.taxNote, locale)}`,
+          `${termName(locale, sku.term)} · ${billingName(locale, sku.billing, sku.term)}\n${skuPriceLine(sku, model.taxNote, locale)}`,
       ),
     ),
     context([plain(customerLine(model.customer, locale))]),

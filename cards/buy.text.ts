@@ -32,7 +32,12 @@ export function termName(locale: Locale, term: Term): string {
   return t(locale, `term.${term}`);
 }
 
-export function billingName(locale: Locale, billing: BillingCycle): string {
+/**
+ * How it is paid. A single payment for a term of a year or more is "paid upfront for the term",
+ * not "paid once", which reads like perpetual software (issue 13: a 1-year subscription said so).
+ */
+export function billingName(locale: Locale, billing: BillingCycle, term?: Term): string {
+  if (billing === 'one_time' && term !== undefined && term !== 'one_time') return t(locale, 'billing.upfrontForTerm');
   return t(locale, `billing.${billing}`);
 }
 
@@ -209,7 +214,7 @@ export function cancellationTermsText(terms: CancellationTermsView, kind: Produc
 
 /** "1 year · Annually · Quantity 1–100" */
 export function skuSubline(sku: SkuOption, locale: Locale): string {
-  return `${termName(locale, sku.term)} · ${billingName(locale, sku.billing)} · ${t(locale, 'buy.label.quantity')} ${quantityRange(sku.minQuantity, sku.maxQuantity, locale)}`;
+  return `${termName(locale, sku.term)} · ${billingName(locale, sku.billing, sku.term)} · ${t(locale, 'buy.label.quantity')} ${quantityRange(sku.minQuantity, sku.maxQuantity, locale)}`;
 }
 
 export function skuPriceLine(sku: SkuOption, taxNote: TaxNote, locale: Locale): string {
@@ -246,7 +251,7 @@ export function reviewFacts(screen: BuyReviewScreen, locale: Locale): Array<[str
     [t(locale, 'buy.label.product'), shown(screen.productTitle, SHOWN.title)],
     [t(locale, 'buy.label.sku'), shown(screen.skuTitle, SHOWN.title)],
     [t(locale, 'buy.label.term'), termName(locale, screen.term)],
-    [t(locale, 'buy.label.billing'), billingName(locale, screen.billing)],
+    [t(locale, 'buy.label.billing'), billingName(locale, screen.billing, screen.term)],
     [t(locale, 'buy.label.quantity'), formatNumber(screen.quantity, locale)],
     [t(locale, 'buy.label.unitPrice'), priceText(screen.unitPriceMinor, screen.currency, screen.taxNote, locale)],
   ];

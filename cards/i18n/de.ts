@@ -115,6 +115,7 @@ export const de: { readonly [K in MessageKey]: string } = {
   'term.one_time': 'Einmalig',
   'term.P1Y': '1 Jahr',
   'term.P3Y': '3 Jahre',
+  'billing.upfrontForTerm': 'Im Voraus für die gesamte Laufzeit bezahlt',
   'billing.one_time': 'Einmalzahlung',
   'billing.monthly': 'Monatlich',
   'billing.annual': 'Jährlich',

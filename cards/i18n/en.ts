@@ -112,6 +112,7 @@ export const en = {
   'term.one_time': 'One-time',
   'term.P1Y': '1 year',
   'term.P3Y': '3 years',
+  'billing.upfrontForTerm': 'Paid upfront for the whole term',
   'billing.one_time': 'Paid once',
   'billing.monthly': 'Monthly',
   'billing.annual': 'Annually',

@@ -262,6 +262,16 @@ describe('cards: purchase screens', () => {
       assert.doesNotMatch(titles[0]!, /\d–\d/, 'one range for all: not repeated on each option');
     });
 
+    it('a single payment for a term of a year is "paid upfront for the whole term", not "paid once" (issue 13); perpetual software stays "paid once"', () => {
+      const yearly = skuScreen({ skus: [skuOf(0, { term: 'P1Y', billing: 'one_time' }), skuOf(1, { term: 'one_time', billing: 'one_time' })] });
+      const all = texts(slack(yearly).blocks).join('\n');
+      assert.match(all, /1 year · Paid upfront for the whole term/);
+      assert.match(all, /One-time · Paid once/);
+      assert.match(seen(reviewScreen({ term: 'P1Y', billing: 'one_time' })), /Paid upfront for the whole term/);
+      assert.match(seen(reviewScreen({ term: 'P1Y', billing: 'one_time' }), 'de'), /Im Voraus für die gesamte Laufzeit bezahlt/);
+      assert.doesNotMatch(seen(reviewScreen({ term: 'P1Y', billing: 'annual' })), /upfront/);
+    });
+
     it('Slack: one section per SKU with term, billing, bounds, price and a Choose button', () => {
       const screen = skuScreen();
       assert.deepEqual(slackValues(screen).filter((d) => (d as { action: string }).action === 'buy.sku'), [
