@@ -189,6 +189,14 @@ describe('dialogs/buy (Teams turn table)', function () {
     }
   });
 
+  it('`orders <customer id>` finds the customer by the bot\'s own id, not as a tenant ID (issue 13); another partner\'s id is not found', async () => {
+    const own = await turn({ text: `orders ${await customerIdOf('Contoso GmbH')}` });
+    assert.match(own, /Orders of Contoso GmbH/);
+    assert.doesNotMatch(own, /tenant ID/);
+    const other = await db.query<{ id: string }>("SELECT id FROM customers WHERE company_name = 'Woodgrove Bank AG'");
+    assert.doesNotMatch(await turn({ text: `orders ${other.rows[0]!.id}` }), /Orders of Woodgrove/);
+  });
+
   it('a product search looks in every kind and always shows the list', async () => {
     await turn({ text: 'buy contoso-de.onmicrosoft.com' });
     await turn({ value: { action: 'buy.kind', customerId: await customerIdOf('Contoso GmbH'), kind: 'azure_reservation' } });
