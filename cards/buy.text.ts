@@ -109,7 +109,7 @@ export function customerResultText(screen: BuyCustomerScreen, locale: Locale): s
       return t(locale, 'customer.many', { query });
     case 'none':
       // Suggest the other ways to search than the one just tried (R1: name, tenant ID, domain).
-      return t(locale, screen.searchedBy === 'domain' ? 'customer.noneDomain' : screen.searchedBy === 'guid' ? 'customer.noneTenant' : 'customer.none', { query });
+      return t(locale, screen.searchedBy === 'domain' ? 'customer.noneDomain' : screen.searchedBy === 'guid' ? 'customer.noneTenant' : screen.searchedBy === 'idOrGuid' ? 'customer.noneIdOrTenant' : 'customer.none', { query });
     case 'invalidGuid':
       return t(locale, 'customer.invalidGuid', { query });
   }

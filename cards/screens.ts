@@ -146,7 +146,8 @@ export interface BuyCustomerScreen {
   /** More matched than are listed: ask for a more specific search. */
   more?: boolean;
   /** How the search was read (R1), for 'none': the card suggests the other ways to search. */
-  searchedBy?: 'name' | 'guid' | 'domain';
+  /** How the text was read; 'idOrGuid': a GUID looked up as the customer's own id and as a tenant ID (the orders flow). */
+  searchedBy?: 'name' | 'guid' | 'domain' | 'idOrGuid';
 }
 
 export interface ProductOption {

@@ -66,6 +66,7 @@ export class CustomerStepDialog extends Dialog<CustomerStepOptions> {
     if (options?.byId && parseGuid(query)) {
       const byId = await this.byId(dc, flow, query);
       if (byId) return byId;
+      return this.search(dc, flow, query, true);
     }
     return this.search(dc, flow, query);
   }
@@ -102,7 +103,7 @@ export class CustomerStepDialog extends Dialog<CustomerStepOptions> {
   }
 
   /** The customer card asking for a search: first ('prompt'), or again after none matched or a malformed tenant ID. */
-  private async ask(dc: DialogContext, flow: CustomerSearchFlow, query: string | null, result: 'prompt' | 'none' | 'invalidGuid', searchedBy?: 'name' | 'guid' | 'domain'): Promise<DialogTurnResult> {
+  private async ask(dc: DialogContext, flow: CustomerSearchFlow, query: string | null, result: 'prompt' | 'none' | 'invalidGuid', searchedBy?: 'name' | 'guid' | 'domain' | 'idOrGuid'): Promise<DialogTurnResult> {
     await show(dc.context, { kind: 'buyCustomer', flow, query, result, customers: [], ...(searchedBy ? { searchedBy } : {}) });
     expectText(dc.context);
     return Dialog.EndOfTurn;
@@ -113,7 +114,8 @@ export class CustomerStepDialog extends Dialog<CustomerStepOptions> {
    * with it; several → the list to pick from; none or a malformed tenant ID → asks again. A
    * refusal (a role) ends the step without a customer.
    */
-  private async search(dc: DialogContext, flow: CustomerSearchFlow, query: string): Promise<DialogTurnResult> {
+  /** `triedId`: the GUID was looked up as a customer id first and named none (the answer then says both were tried). */
+  private async search(dc: DialogContext, flow: CustomerSearchFlow, query: string, triedId = false): Promise<DialogTurnResult> {
     const found = await orRefuse(dc.context, () => this.customers.search(requireActor(dc.context), PURPOSE[flow], query));
     if (!found) return dc.endDialog();
     if (found.kind === 'one') return this.done(dc, found.customers[0]!);
@@ -122,7 +124,8 @@ export class CustomerStepDialog extends Dialog<CustomerStepOptions> {
       expectText(dc.context);
       return Dialog.EndOfTurn;
     }
-    return this.ask(dc, flow, query, found.kind, found.query.type === 'invalidGuid' ? undefined : found.query.type);
+    const searchedBy = found.query.type === 'invalidGuid' ? undefined : triedId && found.query.type === 'guid' ? 'idOrGuid' : found.query.type;
+    return this.ask(dc, flow, query, found.kind, searchedBy);
   }
 
   /** One customer picked from the list; an id that names none of the partner's customers asks again. */

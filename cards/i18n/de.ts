@@ -141,6 +141,7 @@ export const de: { readonly [K in MessageKey]: string } = {
   'customer.many': 'Mehrere Kunden passen zu „{query}“. Wählen Sie einen aus:',
   'customer.more': 'Nur die ersten {count} werden angezeigt. Suchen Sie genauer, um die anderen zu finden.',
   'customer.noneDomain': 'Kein Kunde hat die Domäne „{query}“. Prüfen Sie sie oder suchen Sie nach Firmenname oder Mandanten-ID.',
+  'customer.noneIdOrTenant': 'Keiner Ihrer Kunden hat die ID oder die Mandanten-ID „{query}“. Prüfen Sie sie oder suchen Sie nach Firmenname oder Domäne.',
   'customer.noneTenant': 'Kein Kunde hat die Mandanten-ID „{query}“. Prüfen Sie sie oder suchen Sie nach Firmenname oder Domäne.',
   'customer.none': 'Kein Kunde passt zu „{query}“. Prüfen Sie die Schreibweise oder suchen Sie nach Mandanten-ID oder Domäne.',
   'customer.invalidGuid':

@@ -138,6 +138,7 @@ export const en = {
   'customer.many': 'Several customers match “{query}”. Select one:',
   'customer.more': 'Only the first {count} are listed. Search more precisely to find the others.',
   'customer.noneDomain': 'No customer has the domain “{query}”. Check it, or search by company name or tenant ID.',
+  'customer.noneIdOrTenant': 'None of your customers has the ID or the tenant ID “{query}”. Check it, or search by company name or domain.',
   'customer.noneTenant': 'No customer has the tenant ID “{query}”. Check it, or search by company name or domain.',
   'customer.none': 'No customer matches “{query}”. Check the spelling, or search by tenant ID or domain.',
   'customer.invalidGuid': '“{query}” is not a valid tenant ID. A tenant ID has 32 hexadecimal digits, like 72f988bf-86f1-41af-91ab-2d7cd011db47.',

@@ -60,8 +60,13 @@ describe('dialogs/buy (Teams turn table)', function () {
     assert.ok(found.length, `a button with action ${action}`);
     return found[0];
   }
+  /** The demo partner's customer of this name (other specs make customers of the same names for partners of their own). */
   async function customerIdOf(name: string): Promise<string> {
-    const { rows } = await db.query('SELECT id FROM customers WHERE company_name = $1', [name]);
+    const { rows } = await db.query(
+      `SELECT c.id FROM customers c JOIN partner_channels pc ON pc.partner_id = c.partner_id AND pc.channel = 'msteams' AND pc.external_id = $2
+        WHERE c.company_name = $1`,
+      [name, PLAYGROUND_TENANT_ID],
+    );
     return String(rows[0].id);
   }
   async function ordersOf(customer: string): Promise<number> {
@@ -194,7 +199,10 @@ describe('dialogs/buy (Teams turn table)', function () {
     assert.match(own, /Orders of Contoso GmbH/);
     assert.doesNotMatch(own, /tenant ID/);
     const other = await db.query<{ id: string }>("SELECT id FROM customers WHERE company_name = 'Woodgrove Bank AG'");
-    assert.doesNotMatch(await turn({ text: `orders ${other.rows[0]!.id}` }), /Orders of Woodgrove/);
+    const refused = await turn({ text: `orders ${other.rows[0]!.id}` });
+    assert.doesNotMatch(refused, /Orders of Woodgrove/);
+    // Both readings were tried, and the answer says so (it said only "tenant ID").
+    assert.match(refused, /None of your customers has the ID or the tenant ID “[0-9a-f-]{36}”/);
   });
 
   it('a product search looks in every kind and always shows the list', async () => {
