@@ -25,13 +25,12 @@ import {
   type ActivityFilterFormScreen, type ActivityFilterView, type ActivityKindView, type ActivityRangeView, type ActivityRowView, type NoticeScreen,
 } from '../cards/index.js';
 import type { ActivityExport, ActivityExportRequest } from '../services/activity/activity-export.js';
-import type { ActivityEntryView, ActivityFilter, ActivityQuery, ActivitySummary } from '../services/activity/activity-query.js';
-import { DEFAULT_MAX_DAYS, parseActivityRange, type ActivityRangeProblem, type PickedRange } from '../services/activity/date-range.js';
+import { customersNamed, type ActivityEntryView, type ActivityFilter, type ActivityQuery, type ActivitySummary } from '../services/activity/activity-query.js';
+import { DEFAULT_MAX_DAYS, parseActivityRange, rangeBounds, type ActivityRangeProblem, type PickedRange } from '../services/activity/date-range.js';
 import { exportFileName, type ActivityExportLinks } from '../services/activity/export-links.js';
 import type { Actor } from '../services/access/roles.js';
 import type { CustomerDirectory } from '../services/customers/directory.js';
 import type { Logger } from '../services/logger.js';
-import { monthsBefore } from '../services/maintenance.js';
 import { ExportUploadError, type ActivityChannel } from './activity-channel.js';
 import { assertNever, parseActivityAction, type ParsedActivityAction } from './actions.js';
 import { submitted } from './input.js';
@@ -157,9 +156,11 @@ export class ActivityDialog extends Dialog<{ args?: string }> {
 
   // ---- the list ----------------------------------------------------------------------------
 
-  private async showFirstPage(dc: DialogContext, state: ActivityState): Promise<DialogTurnResult> {
+  /** `summary`: already counted for this range and filters (Apply checked them with it). */
+  private async showFirstPage(dc: DialogContext, state: ActivityState, summary?: ActivitySummary): Promise<DialogTurnResult> {
     state.page = 1;
     state.cursors = [];
+    state.summary = summary;
     return this.showPage(dc, state, null);
   }
 
@@ -173,7 +174,8 @@ export class ActivityDialog extends Dialog<{ args?: string }> {
     const ctx = dc.context;
     const me = requireActor(ctx);
     const range = rangeOf(state);
-    const kept = cursor !== null ? state.summary : undefined;
+    // Next (a cursor) shows the first page's summary again; so does a first page whose summary Apply counted.
+    const kept = state.summary;
     const shown = await orRefuse(ctx, async () => {
       const [summary, page] = await Promise.all([
         kept ?? this.deps.query.summary(me, { range, filter: state.filter }),
@@ -191,7 +193,7 @@ export class ActivityDialog extends Dialog<{ args?: string }> {
     if (page.next && pageNumber !== null && state.cursors.length < MAX_REMEMBERED_CURSORS && !state.cursors.includes(page.next)) {
       state.cursors[pageNumber - 1] = page.next;
     }
-    const names = await this.customerNames(me, page.entries.map((e) => e.customerId));
+    const names = await customersNamed(this.deps.customers, me, page.entries.map((e) => e.customerId));
     await show(ctx, {
       kind: 'activityLog',
       range: this.rangeView(state),
@@ -215,17 +217,16 @@ export class ActivityDialog extends Dialog<{ args?: string }> {
       finishFlow(ctx);
       return Dialog.EndOfTurn;
     }
-    const names = await this.customerNames(me, choices.customerIds);
-    const now = this.now();
-    const today = isoDay(now, state.zone);
+    const names = await customersNamed(this.deps.customers, me, choices.customerIds);
+    const bounds = this.bounds(state.zone);
     const form: ActivityFilterFormScreen = {
       kind: 'activityFilterForm',
       from: pickedDay(typed?.from) ?? state.days.from,
       to: pickedDay(typed?.to) ?? state.days.to,
-      maxDate: today,
-      minDate: isoDay(monthsBefore(now, this.deps.retentionMonths), state.zone),
+      maxDate: bounds.today,
+      minDate: bounds.earliest,
       zone: state.zone,
-      customers: choices.customerIds.map((id) => ({ id, name: names.get(id) ?? id })),
+      customers: choices.customerIds.map((id) => ({ id, name: names.get(id)?.name ?? id })),
       users: choices.users.map((u) => ({ id: u.id, name: u.displayName ?? t(localeOf(ctx), 'activity.form.unknownUser', { id: u.id }) })),
       selected: { customerId: state.filter.customerId ?? null, userId: state.filter.userId ?? null, kind: state.filter.kind ?? null },
       problem,
@@ -267,8 +268,9 @@ export class ActivityDialog extends Dialog<{ args?: string }> {
       finishFlow(ctx);
       return Dialog.EndOfTurn;
     }
+    // The summary that checked them is the first page's: not counted a second time.
     Object.assign(state, next);
-    return this.showFirstPage(dc, state);
+    return this.showFirstPage(dc, state, checked);
   }
 
   // ---- export ------------------------------------------------------------------------------
@@ -338,40 +340,33 @@ export class ActivityDialog extends Dialog<{ args?: string }> {
 
   /** The whole range lies before what the log keeps. */
   private beforeRetentionNotice(ctx: TurnContext, zone: string): NoticeScreen {
-    const earliest = formatDate(isoDay(monthsBefore(this.now(), this.deps.retentionMonths), zone), localeOf(ctx));
+    const earliest = formatDate(this.bounds(zone).earliest, localeOf(ctx));
     return notice('info', 'activity.range.emptyAfterRetention', { retentionMonths: this.deps.retentionMonths, earliest }, [{ labelKey: 'activity.changeFilters', data: act.activityFilters() }]);
   }
 
+  /** Today and the first day the log keeps, in the zone — by the same rule the range is read with (date-range.ts). */
+  private bounds(zone: string): { today: string; earliest: string } {
+    return rangeBounds(this.now(), zone, this.deps.retentionMonths);
+  }
+
   private rangeView(state: ActivityState): ActivityRangeView {
-    const earliest = isoDay(monthsBefore(this.now(), this.deps.retentionMonths), state.zone);
+    const { earliest } = this.bounds(state.zone);
     return { from: state.days.from, to: state.days.to, zone: state.zone, clipped: state.clipped ? { retentionMonths: this.deps.retentionMonths, earliest } : null };
   }
 
   private async filterView(me: Actor, filter: ActivityFilter): Promise<ActivityFilterView> {
-    const customerName = filter.customerId ? ((await this.customerNames(me, [filter.customerId])).get(filter.customerId) ?? filter.customerId) : null;
+    const customerName = filter.customerId ? ((await customersNamed(this.deps.customers, me, [filter.customerId])).get(filter.customerId)?.name ?? filter.customerId) : null;
     const userName = filter.userId === undefined ? null : ((await this.deps.query.userName(me, filter.userId)) ?? `#${filter.userId}`);
     return { customerName, userName, kind: filter.kind ?? null };
   }
 
-  /** Company names of the customers named (the page's, the form's choices); an id that is no longer a customer stays an id. */
-  private async customerNames(me: Actor, ids: ReadonlyArray<string | null>): Promise<Map<string, string>> {
-    const wanted = [...new Set(ids.filter((id): id is string => typeof id === 'string'))];
-    const found = await Promise.all(wanted.map(async (id) => {
-      try {
-        return [id, (await this.deps.customers.get(me, 'audit', id)).companyName] as const;
-      } catch {
-        return [id, id] as const;
-      }
-    }));
-    return new Map(found);
-  }
 }
 
 function rangeOf(state: ActivityState): { from: Date; to: Date } {
   return { from: new Date(state.from), to: new Date(state.to) };
 }
 
-function rowOf(e: ActivityEntryView, names: Map<string, string>): ActivityRowView {
+function rowOf(e: ActivityEntryView, names: Map<string, { name: string } | null>): ActivityRowView {
   return {
     at: e.at,
     event: e.event as ActivityRowView['event'],
@@ -379,16 +374,10 @@ function rowOf(e: ActivityEntryView, names: Map<string, string>): ActivityRowVie
     userName: e.user ? (e.user.displayName ?? `#${e.user.id}`) : null,
     ip: e.ip,
     userAgent: e.userAgent,
-    customerName: e.customerId ? (names.get(e.customerId) ?? e.customerId) : null,
+    customerName: e.customerId ? (names.get(e.customerId)?.name ?? e.customerId) : null,
     productTitle: e.productTitle ?? e.productId,
     orderId: e.orderId,
   };
-}
-
-/** YYYY-MM-DD of `at` in `zone`. */
-function isoDay(at: Date, zone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
-  return parts;
 }
 
 /** A picker's value, kept for the form when it is a day. */

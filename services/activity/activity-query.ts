@@ -22,7 +22,7 @@ import type { AccessPolicy } from '../access/policy.js';
 import type { Actor } from '../access/roles.js';
 import type { CustomerDirectory } from '../customers/directory.js';
 import type { Db } from '../db/pool.js';
-import { refuse } from '../refusal.js';
+import { isRefusal, refuse } from '../refusal.js';
 import type { ActivityEvent, ActivityOutcome } from './activity-log.js';
 
 /** The events R13 is about: keys and downloads (cancellations and support requests are in the log too, not in this view). */
@@ -243,6 +243,28 @@ export async function checkRequest(
     out.kind = filter.kind;
   }
   return out;
+}
+
+/**
+ * The names and tenant ids of the customers `ids` name, one directory look-up each (the view's
+ * page and form, the export). A customer the directory no longer knows (a refusal) has none —
+ * callers show its id; any other failure is thrown.
+ */
+export async function customersNamed(
+  customers: Pick<CustomerDirectory, 'get'>, actor: Actor, ids: Iterable<string | null>,
+): Promise<Map<string, { name: string; tenantId: string } | null>> {
+  const known = new Map<string, { name: string; tenantId: string } | null>();
+  for (const id of new Set(ids)) {
+    if (id === null || known.has(id)) continue;
+    try {
+      const c = await customers.get(actor, 'audit', id);
+      known.set(id, { name: c.companyName, tenantId: c.tenantId });
+    } catch (err) {
+      if (!isRefusal(err)) throw err;
+      known.set(id, null);
+    }
+  }
+  return known;
 }
 
 /** A row of `entriesSql`. */

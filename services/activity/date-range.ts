@@ -101,7 +101,7 @@ function settle({ first, last }: DayRange, now: DateTime, opts: ActivityRangeOpt
 
   const dayAfter = lastShown.plus({ days: 1 }).startOf('day');
   const to = dayAfter < now ? dayAfter : now;
-  const retained = now.minus({ months: opts.retentionMonths });
+  const retained = retentionStart(now, opts.retentionMonths);
   const clippedByRetention = first < retained;
   // All of it past the retention: an empty range (from = to), still flagged as clipped.
   const from = !clippedByRetention ? first : retained < to ? retained : to;
@@ -113,6 +113,17 @@ function settle({ first, last }: DayRange, now: DateTime, opts: ActivityRangeOpt
     label: { from: labelFrom.toISODate() ?? '', to: lastShown.toISODate() ?? '' },
     clippedByRetention,
   };
+}
+
+/** The first instant the log still keeps: `retentionMonths` calendar months before now, in the zone. */
+function retentionStart(now: DateTime, retentionMonths: number): DateTime {
+  return now.minus({ months: retentionMonths });
+}
+
+/** Calendar days in `zone` (YYYY-MM-DD): today, and the first day the log still keeps — the pickers' bounds, the cards' "events from …". */
+export function rangeBounds(now: Date, zone: string, retentionMonths: number): { today: string; earliest: string } {
+  const local = DateTime.fromJSDate(now, { zone: IANAZone.isValidZone(zone) ? zone : 'UTC' });
+  return { today: local.toISODate() ?? '', earliest: retentionStart(local, retentionMonths).toISODate() ?? '' };
 }
 
 // ---------------------------------------------------------------------------------------

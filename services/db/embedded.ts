@@ -18,14 +18,14 @@ const USER = 'csp';
 const PASSWORD = 'csp-local-only';
 const DATABASE = 'csp';
 
-async function canConnect(url: string): Promise<boolean> {
+/** `ask` on a fresh connection to `url`; null when it cannot connect (or `ask` fails) within a second. */
+async function probe<T>(url: string, ask: (client: pg.Client) => Promise<T>): Promise<T | null> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
   try {
     await client.connect();
-    await client.query('select 1');
-    return true;
+    return await ask(client);
   } catch {
-    return false;
+    return null;
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -51,17 +51,8 @@ async function importWithoutSignalHooks(): Promise<typeof import('embedded-postg
 }
 
 /** The data directory the server at `url` runs on (SHOW data_directory; the embedded user is its superuser). */
-async function dataDirectoryOf(url: string): Promise<string | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
-  try {
-    await client.connect();
-    const { rows } = await client.query<{ data_directory: string }>('SHOW data_directory');
-    return rows[0]?.data_directory ?? null;
-  } catch {
-    return null;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+function dataDirectoryOf(url: string): Promise<string | null> {
+  return probe(url, async (c) => (await c.query<{ data_directory: string }>('SHOW data_directory')).rows[0]?.data_directory ?? null);
 }
 
 function realPath(dir: string): string {
@@ -109,7 +100,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   const databaseDir = path.join(opts.dataDir, 'postgres');
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${DATABASE}`;
   // Another local process (a second `npm start`, or the worker) may already run it — ours only.
-  if (await canConnect(url)) {
+  if ((await probe(url, (c) => c.query('select 1'))) !== null) {
     await assertOwnServer(url, databaseDir, opts.port);
     opts.logger.info({ port: opts.port }, 'embedded Postgres already running; reusing it');
     return { url, stop: () => Promise.resolve() };
