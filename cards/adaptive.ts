@@ -61,8 +61,16 @@ export interface FactSet extends Layout {
   facts: Fact[];
 }
 
+/**
+ * A card button. A step of the card's own task is an `Action.Execute` (Universal Actions): Teams
+ * sends it as an `adaptiveCard/action` invoke and the answer takes the card's place, so a task
+ * keeps one card (issue 13). A button that starts another task (`command`: "View orders", help's
+ * buttons) is an `Action.Submit`: its answer is a new card below, and the card clicked stays.
+ */
 export interface SubmitAction {
-  type: 'Action.Submit';
+  type: 'Action.Execute' | 'Action.Submit';
+  /** Action.Execute: the action's name (Teams reports it as the invoke's `verb`); the flows read `data`. */
+  verb?: string;
   title: string;
   data: CardAction;
   style?: 'default' | 'positive' | 'destructive';
@@ -230,7 +238,8 @@ export function factSet(facts: Fact[], layout: Layout = {}): FactSet {
 }
 
 export function submitAction(title: string, data: CardAction, options: Options<SubmitAction> = {}): SubmitAction {
-  return { type: 'Action.Submit', title, data, ...options };
+  if (data.action === 'command') return { type: 'Action.Submit', title, data, ...options };
+  return { type: 'Action.Execute', verb: data.action, title, data, ...options };
 }
 
 export function openUrlAction(title: string, url: string, options: Pick<OpenUrlAction, 'style'> = {}): OpenUrlAction {

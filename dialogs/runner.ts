@@ -19,7 +19,7 @@ import type { PrefetchedStorage } from './prefetched-storage.js';
 import { showHelp } from './help.js';
 import { hasFiles, inputOf } from './input.js';
 import { refusalNotice } from './refusals.js';
-import { ACTOR_KEY, show } from './ui.js';
+import { ACTOR_KEY, answerAsNewMessages, show } from './ui.js';
 
 /**
  * Who is speaking in this turn, as the channel adapter saw it: a TurnEntry whose tenant /
@@ -153,6 +153,9 @@ export class DialogRunner {
         await show(ctx, notice('info', 'notice.noTaskRunning'));
         return;
       case 'command':
+        // A new task (a typed command, or a button that runs one: "View orders") gets a card of
+        // its own: the card clicked stays as it was.
+        answerAsNewMessages(ctx);
         // Files sent with a few words ("here is the invoice") belong to the running flow (the support form takes them).
         if (dc.activeDialog && hasFiles(ctx.activity)) return this.continueFlow(ctx, dc);
         break;

@@ -4,7 +4,7 @@
  * `channelData.slack`), a form as a Slack modal or a Teams card. Dialogs never build
  * channel payloads themselves, and never ask which channel they are on.
  */
-import type { TurnContext } from 'botbuilder';
+import type { Activity, TurnContext } from 'botbuilder';
 import { fallbackText, isForm, renderSlack, renderSlackModal, renderTeams, type Screen } from '../cards/index.js';
 import { resolveLocale, type Locale } from '../cards/i18n/index.js';
 import type { Actor } from '../services/access/roles.js';
@@ -31,6 +31,43 @@ export function isSlack(ctx: TurnContext): boolean {
 }
 
 /**
+ * A turn that answers a click on one of the bot's own cards (a step of the task the card shows):
+ * its first answer takes that card's place instead of adding a card below it, so a task keeps one
+ * card that moves through its steps (issue 13), and the answer is where the user clicked. The
+ * channel marks such a turn (`answerInPlace`): Slack sends that answer through the click's
+ * response_url with `replace_original` (channelData `replacesClicked`); Teams holds it for the
+ * `adaptiveCard/action` invoke response (`takeAnswerInPlace`).
+ *
+ * Any later screen of the turn is a new message, as in any other turn (the list a refusal sends
+ * the user back to, a "sent to your personal chat" after the keys went there). A turn that starts
+ * a command is not in place: the card clicked stays, and the new task gets a card of its own.
+ */
+const IN_PLACE = Symbol('csp.inPlace');
+
+interface InPlaceSlot {
+  answered: boolean;
+  /** Teams: the answer for the invoke response. */
+  held: Partial<Activity> | undefined;
+}
+
+export function answerInPlace(ctx: TurnContext): void {
+  ctx.turnState.set(IN_PLACE, { answered: false, held: undefined } satisfies InPlaceSlot);
+}
+
+/** The turn starts a new task after all (a command), or failed: its answers are new messages. */
+export function answerAsNewMessages(ctx: TurnContext): void {
+  ctx.turnState.delete(IN_PLACE);
+}
+
+/** Teams: the answer that takes the clicked card's place (undefined when the turn had none for it). */
+export function takeAnswerInPlace(ctx: TurnContext): Partial<Activity> | undefined {
+  const slot = ctx.turnState.get<InPlaceSlot | undefined>(IN_PLACE);
+  const held = slot?.held;
+  if (slot) slot.held = undefined;
+  return held;
+}
+
+/**
  * `keep`: a result the user must find later (an order confirmation). On Slack it goes to
  * the user's DM with the bot instead of an ephemeral answer, which disappears.
  */
@@ -41,15 +78,29 @@ export async function show(ctx: TurnContext, screen: Screen, opts: { keep?: bool
     await ctx.sendActivity({ type: 'message', channelData: { slackModal: renderSlackModal(screen, locale) } });
     return;
   }
+  const activity = messageOf(ctx, screen, locale, opts);
+  const slot = ctx.turnState.get<InPlaceSlot | undefined>(IN_PLACE);
+  if (!slot || slot.answered) {
+    await ctx.sendActivity(activity);
+    return;
+  }
+  slot.answered = true;
+  if (isSlack(ctx)) {
+    await ctx.sendActivity({ ...activity, channelData: { ...(activity.channelData as object), replacesClicked: true } });
+    return;
+  }
+  slot.held = activity;
+}
+
+function messageOf(ctx: TurnContext, screen: Screen, locale: Locale, opts: { keep?: boolean }): Partial<Activity> {
   if (isSlack(ctx)) {
     const message = renderSlack(screen, locale);
-    await ctx.sendActivity({ type: 'message', text: message.text, channelData: { slack: message, ...(opts.keep ? { keep: true } : {}) } });
-    return;
+    return { type: 'message', text: message.text, channelData: { slack: message, ...(opts.keep ? { keep: true } : {}) } };
   }
   const card = renderTeams(screen, locale);
   // The card carries the screen's text as its fallbackText already: the summary (previews,
   // notifications) reuses it instead of rendering the text a second time.
-  await ctx.sendActivity({ type: 'message', attachments: [card], summary: card.content.fallbackText ?? fallbackText(screen, locale) });
+  return { type: 'message', attachments: [card], summary: card.content.fallbackText ?? fallbackText(screen, locale) };
 }
 
 /**

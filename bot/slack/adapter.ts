@@ -16,6 +16,7 @@ import {
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../services/logger.js';
 import type { TurnIdentity } from '../../dialogs/runner.js';
+import { answerInPlace } from '../../dialogs/ui.js';
 
 export interface SlackInbound {
   kind: 'command' | 'action' | 'view';
@@ -26,7 +27,13 @@ export interface SlackInbound {
   userName: string | null;
   text?: string;
   value?: unknown;
+  /**
+   * Where the answer goes: the response_url of the click (or of the click that opened the modal
+   * now submitted). A click's answer replaces the message clicked (the task's one card).
+   */
   responseUrl?: string;
+  /** The message clicked was ephemeral (only the user sees it; it disappears on reload). */
+  ephemeralOrigin?: boolean;
   triggerId?: string;
   /** A stable id of this request (trigger_id / action_ts): a retried request is dropped. */
   requestKey: string | undefined;
@@ -114,6 +121,9 @@ export class SlackAdapter extends BotAdapter {
       reference: { teamId: inbound.teamId, userId: inbound.userId },
       requestKey: inbound.requestKey ? `${inbound.teamId}|${inbound.requestKey}` : undefined,
     };
+    // A click on one of our messages (or a modal opened by one, submitted): the answer takes the
+    // message's place, so a task keeps one message that moves through its steps (issue 13).
+    if (inbound.kind !== 'command' && inbound.responseUrl) answerInPlace(ctx);
     await this.runMiddleware(ctx, (c) => logic(c, who));
   }
 
@@ -125,13 +135,17 @@ export class SlackAdapter extends BotAdapter {
         responses.push({ id: '' });
         continue;
       }
-      const data = activity.channelData as { slack?: SlackMessage; slackModal?: Record<string, unknown>; keep?: boolean } | undefined;
+      const data = activity.channelData as { slack?: SlackMessage; slackModal?: Record<string, unknown>; keep?: boolean; replacesClicked?: boolean } | undefined;
       if (data?.slackModal) {
         responses.push({ id: await this.openModal(inbound, data.slackModal) });
         continue;
       }
       const slack = data?.slack;
       const message: SlackMessage = slack ?? { text: activity.text ?? '' };
+      if (data?.replacesClicked) {
+        responses.push({ id: await this.replaceClicked(ctx, inbound, message, data.keep === true) });
+        continue;
+      }
       if (data?.keep) {
         // Kept: a DM with the bot (channel = user id), not an ephemeral answer that disappears.
         const r = await this.client.chat.postMessage({ channel: inbound.userId, text: message.text, blocks: message.blocks as never });
@@ -141,6 +155,30 @@ export class SlackAdapter extends BotAdapter {
       responses.push({ id: await this.deliver(ctx, inbound, message) });
     }
     return responses;
+  }
+
+  /**
+   * A click's answer, in the clicked message's place (through its response_url). A kept answer
+   * (an order confirmation) must outlive an ephemeral message: it goes to the user's DM with the
+   * bot as well, unless the message clicked was a lasting one in that DM.
+   */
+  private async replaceClicked(ctx: TurnContext, inbound: SlackInbound, message: SlackMessage, keep: boolean): Promise<string> {
+    const inLastingDm = inbound.ephemeralOrigin === false && (inbound.channelId ?? '').startsWith('D');
+    if (keep && !inLastingDm) await this.client.chat.postMessage({ channel: inbound.userId, text: message.text, blocks: message.blocks as never });
+    const uses = ctx.turnState.get<number>(RESPONSE_URL_USES);
+    // Slack takes five answers per response_url: past them, a new message rather than none.
+    if (!inbound.responseUrl || uses >= 5) return this.deliver(ctx, inbound, message);
+    ctx.turnState.set(RESPONSE_URL_USES, uses + 1);
+    const res = await this.fetchImpl(inbound.responseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ replace_original: true, text: message.text, blocks: message.blocks }),
+    });
+    if (res.ok) return '';
+    // The message clicked is gone, or too old (a response_url lives 30 minutes): a new one instead, never silence.
+    this.logger.warn({ status: res.status }, 'slack: replacing the clicked message failed; answering with a new one');
+    ctx.turnState.set(RESPONSE_URL_USES, 5);
+    return this.deliver(ctx, inbound, message);
   }
 
   private async deliver(ctx: TurnContext, inbound: SlackInbound, message: SlackMessage): Promise<string> {
@@ -167,7 +205,7 @@ export class SlackAdapter extends BotAdapter {
   /** A modal needs the trigger_id of the click that asked for it (valid 3 s, once). */
   private async openModal(inbound: SlackInbound, view: Record<string, unknown>): Promise<string> {
     if (!inbound.triggerId) throw new Error('SlackAdapter: a modal can only open in answer to a command or a click');
-    const r = await this.client.views.open({ trigger_id: inbound.triggerId, view: view as never });
+    const r = await this.client.views.open({ trigger_id: inbound.triggerId, view: withOrigin(view, inbound) as never });
     return r.view?.id ?? '';
   }
 
@@ -207,4 +245,41 @@ export class SlackAdapter extends BotAdapter {
     this.profileCache.set(userId, entry);
     return entry;
   }
+}
+
+/** The key of the clicked message's reply address in a modal's private_metadata (see `originOf`). */
+export const MODAL_ORIGIN_KEY = '_origin';
+
+export interface ModalOrigin {
+  responseUrl: string;
+  channelId: string | undefined;
+  ephemeral: boolean | undefined;
+}
+
+/**
+ * A modal opened by a click on a message carries that message's response_url (with its channel)
+ * in its private_metadata, which only Slack and the app see: the submission's answer then takes
+ * the message's place, as a click's does. A modal opened by a slash command has nothing to replace.
+ */
+function withOrigin(view: Record<string, unknown>, inbound: SlackInbound): Record<string, unknown> {
+  if (inbound.kind !== 'action' || !inbound.responseUrl || typeof view.private_metadata !== 'string') return view;
+  const metadata = JSON.parse(view.private_metadata || '{}') as Record<string, unknown>;
+  const origin: ModalOrigin = { responseUrl: inbound.responseUrl, channelId: inbound.channelId, ephemeral: inbound.ephemeralOrigin };
+  const withIt = JSON.stringify({ ...metadata, [MODAL_ORIGIN_KEY]: origin });
+  // Slack's limit for private_metadata: without room for the origin, the answer is a new message.
+  return withIt.length <= 3000 ? { ...view, private_metadata: withIt } : view;
+}
+
+/** The origin a submitted modal's metadata carries (taken out of the submit data), or undefined. */
+export function takeModalOrigin(data: Record<string, unknown>): ModalOrigin | undefined {
+  const raw = data[MODAL_ORIGIN_KEY];
+  delete data[MODAL_ORIGIN_KEY];
+  if (!raw || typeof raw !== 'object') return undefined;
+  const o = raw as Record<string, unknown>;
+  if (typeof o.responseUrl !== 'string' || !/^https?:\/\//.test(o.responseUrl)) return undefined;
+  return {
+    responseUrl: o.responseUrl,
+    channelId: typeof o.channelId === 'string' ? o.channelId : undefined,
+    ephemeral: typeof o.ephemeral === 'boolean' ? o.ephemeral : undefined,
+  };
 }

@@ -2,8 +2,13 @@
  * Teams activities → a turn of the shared dialog runner. Thin: it only reads who is
  * speaking from the activity.
  */
-import { TeamsActivityHandler, TurnContext, type Activity } from 'botbuilder';
+import { TeamsActivityHandler, TurnContext, type Activity, type InvokeResponse } from 'botbuilder';
+import { notice, renderTeams } from '../../cards/index.js';
+import { ADAPTIVE_CARD_CONTENT_TYPE } from '../../cards/adaptive.js';
+import { CARD_ACTION_INVOKE } from '../../dialogs/input.js';
 import type { DialogRunner, TurnIdentity } from '../../dialogs/runner.js';
+import { answerInPlace, localeOf, takeAnswerInPlace } from '../../dialogs/ui.js';
+import type { Logger } from '../../services/logger.js';
 
 export function teamsIdentity(activity: Activity): TurnIdentity {
   const channelData = (activity.channelData ?? {}) as { tenant?: { id?: string } };
@@ -29,7 +34,10 @@ export function teamsIdentity(activity: Activity): TurnIdentity {
 }
 
 export class TeamsBot extends TeamsActivityHandler {
-  constructor(private readonly runner: DialogRunner) {
+  constructor(
+    private readonly runner: DialogRunner,
+    private readonly logger: Logger,
+  ) {
     super();
     this.onMessage(async (ctx, next) => {
       // botbuilder reads activity.text unguarded: a card submit can carry a mention and no text.
@@ -44,5 +52,33 @@ export class TeamsBot extends TeamsActivityHandler {
       }
       await next();
     });
+  }
+
+  /**
+   * A click on an Action.Execute button (a step of the card's task): the turn runs as any other,
+   * and its last screen answers the invoke, which Teams shows in the clicked card's place — for
+   * the user who clicked (issue 13). In a personal chat, where that user is everyone who sees the
+   * card, the message is updated too, so the card stays changed on their other devices and after a
+   * reload. In a group chat or channel the others keep the card as it was: the task is the acting
+   * user's own (each user has their own flow), and a key is never in a shared view (R11).
+   */
+  protected override async onInvokeActivity(ctx: TurnContext): Promise<InvokeResponse> {
+    if (ctx.activity.name !== CARD_ACTION_INVOKE) return super.onInvokeActivity(ctx);
+    answerInPlace(ctx);
+    await this.runner.run(ctx, teamsIdentity(ctx.activity));
+    const answer = takeAnswerInPlace(ctx);
+    // Nothing to put in the card's place (a click already answered, or a button that started another
+    // task below): the invoke still needs a card, and an empty answer would blank the clicked one.
+    const card: unknown = answer?.attachments?.[0]?.content ?? renderTeams(notice('info', 'notice.answeredBelow'), localeOf(ctx)).content;
+    const replyToId = ctx.activity.replyToId;
+    if (answer && replyToId && (ctx.activity.conversation.conversationType ?? 'personal') === 'personal') {
+      try {
+        await ctx.updateActivity({ ...answer, id: replyToId });
+      } catch (err) {
+        // The invoke's answer already shows the new card; only its copy on other devices is stale.
+        this.logger.warn({ err, activityId: replyToId }, 'teams: updating the clicked card failed; the invoke answer shows it');
+      }
+    }
+    return { status: 200, body: { statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value: card } };
   }
 }

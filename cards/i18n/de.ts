@@ -73,6 +73,7 @@ export const de: { readonly [K in MessageKey]: string } = {
   'notice.error':
     'Leider ist ein Fehler aufgetreten. Bitte versuchen Sie es erneut. Wenn der Fehler erneut auftritt, wenden Sie sich an ' +
     'Ihren Administrator und geben Sie diese Referenz an: {correlationId}',
+  'notice.answeredBelow': 'Beantwortet: Die Antwort steht in einer neuen Nachricht darunter.',
   'notice.nothingToCancel': 'Es gibt nichts abzubrechen: Diese Aufgabe ist erledigt und wartet auf keine Antwort.',
   'notice.flowStillOpen': 'Ihre Aufgabe {command} ist noch offen und wartet auf Ihre Antwort auf ihrer letzten Karte. Geben Sie stop ein, um sie zu beenden.',
   'action.stopTask': 'Diese Aufgabe beenden',

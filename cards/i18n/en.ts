@@ -70,6 +70,7 @@ export const en = {
   'notice.comingSoon': '“{command}” is coming soon: it is not available yet in this version of CSP Software Desk.',
   'notice.error':
     'Sorry, something went wrong. Please try again. If it happens again, tell your administrator and quote this reference: {correlationId}',
+  'notice.answeredBelow': 'Answered: the answer is in a new message below.',
   'notice.nothingToCancel': 'There is nothing to cancel: that task is done and nothing is waiting for an answer.',
   'notice.flowStillOpen': 'Your {command} task is still open and waits for your answer on its last card. Type stop to end it.',
   'action.stopTask': 'Stop that task',

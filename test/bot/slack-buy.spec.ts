@@ -90,7 +90,9 @@ describe('bot: buying over Slack', function () {
       view,
       values: { [quantityBlock.block_id]: { quantity: { type: 'number_input', value: '16' } } },
     }));
-    const review = await slack.answer((c) => c.method === 'chat.postMessage' && /Confirm/.test(JSON.stringify(c.params.blocks)));
+    // One message per task: the review takes the place of the SKU message whose Choose opened the modal.
+    const review = await slack.answer((c) => c.path.endsWith('r/3') && /Confirm/.test(JSON.stringify(c.params.blocks)));
+    assert.equal(review.params.replace_original, true, 'the review replaces the SKU message');
     assertValidBlockKit({ text: review.params.text, blocks: review.params.blocks });
     const confirm = buttons(review).find((b) => JSON.parse(b.value).action === 'buy.confirm');
     assert.ok(confirm);
@@ -100,6 +102,11 @@ describe('bot: buying over Slack', function () {
     const done = await slack.answer((c) => c.method === 'chat.postMessage');
     assert.equal(done.params.channel, USER, 'the confirmation is kept in the DM');
     assert.match(JSON.stringify(done.params.blocks), /[A-Z0-9]{12}/);
+    // And the ephemeral review becomes the confirmation, without a live Confirm.
+    const replaced = await slack.answer((c) => c.path.endsWith('r/4'));
+    assert.equal(replaced.params.replace_original, true);
+    assert.match(JSON.stringify(replaced.params.blocks), /[A-Z0-9]{12}/);
+    assert.ok(!buttons(replaced).some((b) => JSON.parse(b.value).action === 'buy.confirm'), 'no Confirm left on the confirmation');
     assert.equal(await orders(), before + 1);
 
     // Slack retries the same request: no second order.
@@ -164,7 +171,8 @@ describe('bot: buying over Slack', function () {
     const opened = await slack.answer((c) => c.method === 'views.open');
     const view = opened.params.view;
     assertValidSlackModal(view);
-    assert.deepEqual(JSON.parse(view.private_metadata), { action: 'orders.search' });
+    // The modal remembers the message whose click opened it: the submission's answer takes its place.
+    assert.deepEqual(JSON.parse(view.private_metadata), { action: 'orders.search', _origin: { responseUrl: fake.responseUrl('s/2'), channelId: 'C0TEST0001', ephemeral: true } });
     const queryBlock = view.blocks.find((b: any) => b.type === 'input' && b.element?.action_id === 'query');
     await post(createViewSubmission({
       teamId: DEMO_PARTNER.slackTeamId,
@@ -172,7 +180,8 @@ describe('bot: buying over Slack', function () {
       view,
       values: { [queryBlock.block_id]: { query: { type: 'plain_text_input', value: 'contoso-de.onmicrosoft.com' } } },
     }));
-    const list = await slack.answer((c) => c.method === 'chat.postMessage' && /Orders of Contoso GmbH/.test(JSON.stringify(c.params.blocks)));
+    const list = await slack.answer((c) => c.path.endsWith('s/2') && /Orders of Contoso GmbH/.test(JSON.stringify(c.params.blocks)));
+    assert.equal(list.params.replace_original, true, 'the list replaces the customer card');
     assertValidBlockKit({ text: list.params.text, blocks: list.params.blocks });
   });
 
@@ -189,7 +198,7 @@ describe('bot: buying over Slack', function () {
     assert.equal(JSON.parse(view.private_metadata).action, 'buy.productSearch');
     const searchBlock = view.blocks.find((b: any) => b.type === 'input' && b.element?.action_id === 'search');
     await post(createViewSubmission({ teamId: DEMO_PARTNER.slackTeamId, userId: USER, view, values: { [searchBlock.block_id]: { search: { type: 'plain_text_input', value: 'SQL Server' } } } }));
-    const list = await slack.answer((c) => c.method === 'chat.postMessage' && /SQL Server/.test(JSON.stringify(c.params.blocks)));
+    const list = await slack.answer((c) => c.path.endsWith('p/2') && /SQL Server/.test(JSON.stringify(c.params.blocks)));
     assertValidBlockKit({ text: list.params.text, blocks: list.params.blocks });
     assert.doesNotMatch(JSON.stringify(list.params.blocks), /Windows Server Datacenter/, 'only what matches the search');
   });

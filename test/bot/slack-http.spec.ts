@@ -94,6 +94,7 @@ describe('bot: Slack over /slack/events', () => {
     assert.equal(res.status, 200);
     const [reply] = await waitForCalls(fake, (c) => c.path.endsWith(path));
     assert.match(textOf(reply!), /Slack Partner/);
+    assert.equal(reply!.params.replace_original, false, 'a button that runs a command leaves its message and answers below');
   });
 
   it('answers a tampered button value politely and changes nothing', async () => {
@@ -115,6 +116,7 @@ describe('bot: Slack over /slack/events', () => {
     const [user] = await waitForCalls(fake, (c) => c.path.endsWith('resp/pick'));
     assertValidBlockKit({ text: user!.params.text, blocks: user!.params.blocks });
     assert.match(textOf(user!), /Grant Admin agent/);
+    assert.equal(user!.params.replace_original, true, 'a step of the task takes the place of the message clicked');
   });
 
   it('runs a modal submission (view_submission) through the same flow, answering in the user’s DM', async () => {

@@ -511,8 +511,8 @@ describe('cards: the activity log (R12, R13)', () => {
     it('Teams: Show merges the inputs into activity.apply; Back to the list returns to the log whatever the inputs hold', () => {
       const actions = cardActions(formScreen());
       assert.deepEqual(actions.map((a) => [a.type, a.title, a.data, a.style, a.associatedInputs]), [
-        ['Action.Submit', 'Show', { action: 'activity.apply' }, 'positive', undefined],
-        ['Action.Submit', 'Back to the list', { action: 'activity.back' }, undefined, 'none'],
+        ['Action.Execute', 'Show', { action: 'activity.apply' }, 'positive', undefined],
+        ['Action.Execute', 'Back to the list', { action: 'activity.back' }, undefined, 'none'],
       ]);
       assert.deepEqual(cardActions(formScreen(), 'de').map((a) => a.title), ['Anzeigen', 'Zurück zur Liste']);
       // The flow is not stopped from the form any more, and Back sends nothing but its action.

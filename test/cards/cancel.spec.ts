@@ -21,7 +21,7 @@ const slackValues = (screen: Screen, locale: Locale = 'en'): Array<Record<string
 const submits = (screen: Screen, locale: Locale = 'en') => teamsSubmits(teams(screen, locale)) as Array<Record<string, unknown>>;
 /** A card's Action.Submit elements (title, data, associatedInputs, style). */
 const submitActions = (screen: Screen, locale: Locale = 'en') =>
-  objects(teams(screen, locale)).filter((o) => o.type === 'Action.Submit') as Array<{ title: string; data: Record<string, unknown>; associatedInputs?: string; style?: string }>;
+  objects(teams(screen, locale)).filter((o) => (o.type === 'Action.Submit' || o.type === 'Action.Execute')) as Array<{ title: string; data: Record<string, unknown>; associatedInputs?: string; style?: string }>;
 const inputs = (screen: Screen, locale: Locale = 'en') => objects(teams(screen, locale).body).filter((o) => typeof o.type === 'string' && o.type.startsWith('Input.'));
 const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8');
 /** Counts the lines of `text` that match. */

@@ -35,9 +35,9 @@ export function objects(value: unknown): Array<Record<string, unknown>> {
   return out;
 }
 
-/** All Action.Submit data in a card, in document order. */
+/** The data of every button that posts back (Action.Execute or Action.Submit) in a card, in document order. */
 export function teamsSubmits(card: unknown): unknown[] {
-  return objects(card).filter((o) => o.type === 'Action.Submit').map((o) => o.data);
+  return objects(card).filter((o) => o.type === 'Action.Execute' || o.type === 'Action.Submit').map((o) => o.data);
 }
 
 export interface SlackButton {

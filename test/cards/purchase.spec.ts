@@ -31,7 +31,7 @@ const inputs = (screen: Screen, locale: Locale = 'en') => objects(teams(screen, 
 
 /** A card's Action.Submit elements (title, data, associatedInputs, style). */
 function submitActions(screen: Screen, locale: Locale = 'en'): Array<{ title: string; data: Record<string, unknown>; associatedInputs?: string; style?: string }> {
-  return objects(teams(screen, locale)).filter((o) => o.type === 'Action.Submit') as never;
+  return objects(teams(screen, locale)).filter((o) => (o.type === 'Action.Submit' || o.type === 'Action.Execute')) as never;
 }
 
 /** Amounts with a currency symbol, as Intl writes them in en-US and de-DE. */

@@ -153,7 +153,7 @@ describe('cards/software', () => {
       const expected = [{ action: 'software.item', orderId: available.orderId, lineNumber: available.lineNumber }];
       assert.deepEqual(submits(screen).filter((d) => d.action === 'software.item'), expected);
       assert.deepEqual(slackValues(screen).filter((d) => d.action === 'software.item'), expected);
-      assert.ok(objects(teams(screen)).some((o) => o.type === 'Action.Submit' && o.title === 'Keys and downloads'));
+      assert.ok(objects(teams(screen)).some((o) => (o.type === 'Action.Submit' || o.type === 'Action.Execute') && o.title === 'Keys and downloads'));
       assert.ok(slackButtons(slack(screen, 'de')).some((b) => b.text.text === 'Schlüssel und Downloads'));
       // Cancel works on the list like on the purchase screens.
       assert.ok(submits(screen).some((d) => d.action === 'flow.stop'));
@@ -217,7 +217,7 @@ describe('cards/software', () => {
     });
 
     it('Teams: "Get keys and downloads" carries the purchase; Teams merges the picks into it', () => {
-      const actions = objects(teams(choicesScreen())).filter((o) => o.type === 'Action.Submit');
+      const actions = objects(teams(choicesScreen())).filter((o) => (o.type === 'Action.Submit' || o.type === 'Action.Execute'));
       const get = actions.find((a) => (a.data as { action: string }).action === 'software.get')!;
       assert.equal(get.title, 'Get keys and downloads');
       assert.deepEqual(get.data, { action: 'software.get', orderId: available.orderId, lineNumber: available.lineNumber });

@@ -25,7 +25,7 @@ const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8
 
 type SubmitLike = { type: string; title: string; data?: Record<string, unknown>; url?: string; associatedInputs?: string; style?: string };
 /** A card's actions (Action.Submit and Action.OpenUrl), in document order. */
-const cardActions = (screen: Screen, locale: Locale = 'en') => objects(teams(screen, locale)).filter((o) => o.type === 'Action.Submit' || o.type === 'Action.OpenUrl') as SubmitLike[];
+const cardActions = (screen: Screen, locale: Locale = 'en') => objects(teams(screen, locale)).filter((o) => o.type === 'Action.Submit' || o.type === 'Action.Execute' || o.type === 'Action.OpenUrl') as SubmitLike[];
 const submits = (screen: Screen, locale: Locale = 'en') => teamsSubmits(teams(screen, locale)) as Array<Record<string, unknown>>;
 /** The submit data of a Slack message's buttons (link buttons carry none). */
 const slackValues = (screen: Screen, locale: Locale = 'en') =>
@@ -179,7 +179,7 @@ describe('cards: support requests (R20, R21)', () => {
 
     it('Teams: Review (positive) merges the inputs into support.review with the draft id; Cancel works whatever they hold', () => {
       const [review, cancel] = cardActions(supportForm());
-      assert.deepEqual([review?.type, review?.title, review?.style, review?.data], ['Action.Submit', 'Review', 'positive', { action: 'support.review', draftId: 'draft-5c1e' }]);
+      assert.deepEqual([review?.type, review?.title, review?.style, review?.data], ['Action.Execute', 'Review', 'positive', { action: 'support.review', draftId: 'draft-5c1e' }]);
       assert.notEqual(review?.associatedInputs, 'none', 'Review must take the inputs along');
       assert.deepEqual([cancel?.title, cancel?.data, cancel?.associatedInputs], ['Cancel', { action: 'flow.stop' }, 'none']);
       assert.deepEqual(cardActions(supportForm(), 'de').map((a) => a.title), ['Überprüfen', 'Abbrechen']);

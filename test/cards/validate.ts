@@ -48,7 +48,8 @@ function walk(value: unknown, visit: (o: Record<string, unknown>, path: string) 
  * Accepts a Teams attachment (`{contentType, content}`) or a bare card. Checks: parses
  * with no parse or validation event (unknown element/action types, bad property values,
  * properties newer than 1.5, duplicate ids…), `version` ≤ 1.5, JSON ≤ 28 KB, and every
- * Action.Submit carries object data with a string `action` (the project's convention).
+ * Action.Execute / Action.Submit carries object data with a string `action` (the project's convention);
+ * an Action.Execute's verb is that action, and only a `command` (a new task) is an Action.Submit.
  */
 export function assertValidAdaptiveCard(cardOrAttachment: unknown): void {
   const problems: string[] = [];
@@ -82,11 +83,15 @@ export function assertValidAdaptiveCard(cardOrAttachment: unknown): void {
     if ((o.type === 'TextBlock' || o.type === 'TextRun') && typeof o.color === 'string' && o.color.toLowerCase() === 'good') problems.push(`${path}: text in the "Good" colour is too faint to read (WCAG AA)`);
   });
   walk(card, (o, path) => {
-    if (o.type !== 'Action.Submit') return;
+    if (o.type !== 'Action.Submit' && o.type !== 'Action.Execute') return;
     if (!isObject(o.data) || typeof o.data.action !== 'string' || o.data.action === '') {
-      problems.push(`${path}: Action.Submit data must be an object with a string "action"`);
+      problems.push(`${path}: ${o.type} data must be an object with a string "action"`);
+    } else if (o.type === 'Action.Execute' && o.verb !== o.data.action) {
+      problems.push(`${path}: Action.Execute verb ${String(o.verb)} is not its action ${o.data.action}`);
+    } else if ((o.type === 'Action.Submit') !== (o.data.action === 'command')) {
+      problems.push(`${path}: ${o.data.action} must be ${o.data.action === 'command' ? 'an Action.Submit (a new task)' : 'an Action.Execute (a step of the card\'s task)'}`);
     }
-    if (typeof o.title !== 'string' || o.title.trim() === '') problems.push(`${path}: Action.Submit without a title`);
+    if (typeof o.title !== 'string' || o.title.trim() === '') problems.push(`${path}: ${o.type} without a title`);
   });
 
   if (problems.length > 0) fail('Adaptive Card', problems, card);

@@ -52,7 +52,7 @@ describe('dialogs/buy (Teams turn table)', function () {
     const walk = (n: any): void => {
       if (Array.isArray(n)) return n.forEach(walk);
       if (n && typeof n === 'object') {
-        if (n.type === 'Action.Submit' && n.data?.action === action) found.push(n.data);
+        if ((n.type === 'Action.Submit' || n.type === 'Action.Execute') && n.data?.action === action) found.push(n.data);
         Object.values(n).forEach(walk);
       }
     };

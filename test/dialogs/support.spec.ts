@@ -57,7 +57,7 @@ function buttonData(activities: Activities, action: string, match: Record<string
     if (Array.isArray(node)) return node.forEach(walk);
     const o = node as Record<string, unknown>;
     const data = o.data as Record<string, unknown> | undefined;
-    if (o.type === 'Action.Submit' && data && data.action === action && Object.entries(match).every(([k, v]) => data[k] === v)) {
+    if ((o.type === 'Action.Submit' || o.type === 'Action.Execute') && data && data.action === action && Object.entries(match).every(([k, v]) => data[k] === v)) {
       found = data;
       return;
     }

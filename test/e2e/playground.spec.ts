@@ -147,7 +147,8 @@ describe('e2e: Agents Playground → bot (headless Chromium)', function () {
     await page.screenshot({ path: path.join(SHOTS, 'playground-whoami.png'), fullPage: true });
   });
 
-  it('buys something: product for customer → SKU and quantity on the card → review → confirm → order id', async () => {
+  it('buys something: product for customer → SKU and quantity on the card → review → confirm → order id, all on one card', async () => {
+    const cardsBefore = await page.locator('.ac-adaptiveCard').count();
     await send(page, 'buy Windows Server Datacenter for contoso-de.onmicrosoft.com');
     await page.getByText('Choose the SKU and enter the quantity').first().waitFor({ timeout: 30_000 });
     const skuCard = page.locator('.ac-adaptiveCard').last();
@@ -173,6 +174,9 @@ describe('e2e: Agents Playground → bot (headless Chromium)', function () {
         WHERE c.primary_domain = 'contoso-de.onmicrosoft.com' ORDER BY o.purchased_at DESC LIMIT 1`,
     );
     assert.ok(await page.getByText(rows[0].id as string).first().isVisible(), 'the new order id is on the confirmation card');
+    // Issue 13: each step took the place of the one before — the purchase left one card, the confirmation.
+    assert.equal(await page.locator('.ac-adaptiveCard').count(), cardsBefore + 1, 'one card for the whole purchase');
+    assert.equal(await page.locator('.ac-adaptiveCard', { hasText: 'Review your purchase' }).count(), 0, 'no review card with a live Confirm is left');
   });
 
   it('gets a key and a download link for a purchase, and the link downloads the file', async () => {
@@ -278,8 +282,9 @@ describe('e2e: Agents Playground → bot (headless Chromium)', function () {
     const submittedText = await submitted.innerText();
     assert.ok(submittedText.includes(`Expected credit on your next invoice: ${creditToday}.`), `the submitted card names the credit ${creditToday}: ${submittedText}`);
     assert.match(submittedText, /I will send you a message when it has finished/);
-    // The unacknowledged Submit never reached the bot: it answered once, to the acknowledged one.
-    assert.equal(await notice.count(), 1, 'no second notice: the first Submit was not sent');
+    // The unacknowledged Submit never reached the bot: it answered once, to the acknowledged one, in the notice's place.
+    assert.equal(await notice.count(), 0, 'the notice became the submitted card');
+    assert.equal(await submitted.count(), 1);
     assert.deepEqual(await cancellations(), ['requested']);
     assert.equal(await purchaseStatus(), 'cancelling');
     await page.screenshot({ path: path.join(SHOTS, 'playground-cancel-submitted.png'), fullPage: true });
@@ -350,9 +355,10 @@ describe('e2e: Agents Playground → bot (headless Chromium)', function () {
     await form.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SHOTS, 'playground-support-form.png'), fullPage: true });
     await form.getByRole('button', { name: 'Review' }).click();
-    const corrected = cardsOf('Support request').nth(1);
+    // The form comes back in its own place, saying what is wrong with the phone.
+    const corrected = cardsOf('Support request').filter({ hasText: /phone number/i });
     await corrected.waitFor({ timeout: 30_000 });
-    assert.match(await corrected.innerText(), /phone/i, 'the second form says what is wrong with the phone');
+    assert.equal(await cardsOf('Support request').count(), 1, 'one form card');
     await corrected.getByLabel(/^Contact phone/).fill('+49 30 1234567');
     await corrected.getByRole('button', { name: 'Review' }).click();
 

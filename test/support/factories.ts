@@ -67,6 +67,23 @@ export function createMessageActivity(opts: {
   };
 }
 
+/**
+ * A click on an Action.Execute button as Teams sends it: an `adaptiveCard/action` invoke whose
+ * `value.action.data` is the button's data with the card's inputs merged in, `replyToId` the card's
+ * message. Answered in the HTTP response (the invoke response), other messages through `serviceUrl`.
+ */
+export function createCardActionInvoke(opts: Omit<Parameters<typeof createMessageActivity>[0], 'text' | 'value' | 'expectReplies'> & { data?: unknown; value?: unknown; replyToId?: string }) {
+  const { data, value, replyToId, ...rest } = opts;
+  const data_ = data as { action?: unknown } | undefined;
+  return {
+    ...createMessageActivity({ ...rest, expectReplies: false }),
+    type: 'invoke',
+    name: 'adaptiveCard/action',
+    replyToId: replyToId ?? 'card-1',
+    value: value !== undefined ? value : { action: { type: 'Action.Execute', verb: data_?.action, data }, trigger: 'manual' },
+  };
+}
+
 /** Headers of a request signed the way Slack signs it (v0 HMAC-SHA256 of `v0:ts:body`). */
 export function slackSignature(secret: string, body: string, timestamp = Math.floor(Date.now() / 1000)) {
   const sig = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
@@ -91,14 +108,14 @@ export function createSlashCommand(opts: { teamId: string; userId: string; text:
 }
 
 /** A button click (block_actions); `url`: a link button (Slack reports its clicks too). */
-export function createBlockAction(opts: { teamId: string; userId: string; value: string; responseUrl: string; actionId?: string; channelId?: string; url?: string }) {
+export function createBlockAction(opts: { teamId: string; userId: string; value: string; responseUrl: string; actionId?: string; channelId?: string; url?: string; ephemeral?: boolean }) {
   const payload = {
     type: 'block_actions',
     team: { id: opts.teamId, domain: 'test' },
     user: { id: opts.userId, username: 'tester', name: 'tester', team_id: opts.teamId },
     api_app_id: 'A0TEST',
     token: 'deprecated',
-    container: { type: 'message', message_ts: '1.2', channel_id: opts.channelId ?? 'C0TEST0001', is_ephemeral: true },
+    container: { type: 'message', message_ts: '1.2', channel_id: opts.channelId ?? 'C0TEST0001', is_ephemeral: opts.ephemeral ?? true },
     trigger_id: `${Date.now()}.${Math.floor(Math.random() * 1e9)}.${randomUUID().slice(0, 8)}`,
     channel: { id: opts.channelId ?? 'C0TEST0001', name: 'general' },
     response_url: opts.responseUrl,

@@ -24,6 +24,7 @@ export function blockAction(turn: SlackTurn) {
       // The JSON string as sent; validated with the other submit data in dialogs/input.ts.
       value: raw ?? { action: '' },
       responseUrl: body.response_url,
+      ephemeralOrigin: body.container?.is_ephemeral === true,
       triggerId: body.trigger_id,
       requestKey: `${body.trigger_id}|${action.action_id}`,
     });

@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewStateValue, ViewSubmitAction } from '@slack/bolt';
+import { takeModalOrigin } from '../../adapter.js';
 import type { SlackTurn } from '../../turn.js';
 
 /**
@@ -43,10 +44,13 @@ export function viewSubmission(turn: SlackTurn) {
         if (v !== null) data[field] = v;
       }
     }
+    // The message whose click opened the modal: the answer takes its place.
+    const origin = takeModalOrigin(data);
     await turn({
       kind: 'view',
       teamId: body.team?.id ?? body.user.team_id ?? '',
-      channelId: undefined,
+      channelId: origin?.channelId,
+      ...(origin ? { responseUrl: origin.responseUrl, ...(origin.ephemeral !== undefined ? { ephemeralOrigin: origin.ephemeral } : {}) } : {}),
       userId: body.user.id,
       userName: body.user.name ?? null,
       value: data,

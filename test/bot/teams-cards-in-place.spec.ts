@@ -1,0 +1,150 @@
+/**
+ * Issue 13: a task keeps one card on Teams. A step's button is an Action.Execute; its invoke is
+ * answered with the next card (Teams shows it in the clicked card's place), in a personal chat the
+ * card's message is updated too, and a button that starts another task posts a new card.
+ */
+import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
+import { createLogger } from '../../services/logger.js';
+import { seedDemoData, PLAYGROUND_TENANT_ID } from '../../services/seed/demo.js';
+import { startTestBot, cardText, type TestBot } from '../support/bot-harness.js';
+import { testDb } from '../support/db.js';
+import { createCardActionInvoke, createMessageActivity } from '../support/factories.js';
+import { startFakeBotConnector, type FakeBotConnector } from '../fakes/bot-connector.js';
+import { assertValidAdaptiveCard } from '../cards/validate.js';
+import { teamsSubmits } from '../cards/inspect.js';
+
+const ALEX = '00000000-0000-0000-0000-0000000000020'; // demo: Admin agent + Global admin
+const WS_DATACENTER = 'DG7GMGF0D7FV';
+const CARD = 'application/vnd.microsoft.card.adaptive';
+
+describe('bot: Teams cards that update in place (issue 13)', function () {
+  this.timeout(30_000);
+  const db = testDb();
+  let bot: TestBot;
+  let connector: FakeBotConnector;
+  let conversationId: string;
+
+  before(async () => {
+    await seedDemoData(db, { logger: createLogger({ level: 'silent' }) });
+    bot = await startTestBot();
+    connector = await startFakeBotConnector();
+  });
+  after(async () => {
+    await bot.close();
+    await connector.close();
+  });
+  beforeEach(() => {
+    conversationId = `a:${randomUUID()}`;
+    connector.reset();
+  });
+
+  async function type(text: string, conversationType: 'personal' | 'groupChat' = 'personal'): Promise<any[]> {
+    const res = await bot.post('/api/messages', createMessageActivity({ tenantId: PLAYGROUND_TENANT_ID, aadObjectId: ALEX, conversationId, conversationType, name: 'Alex Wilber', text }));
+    assert.equal(res.status, 200, res.text);
+    return res.json().activities;
+  }
+  /** Click: the invoke's answer (status and body). */
+  async function click(data: unknown, opts: { conversationType?: 'personal' | 'groupChat'; replyToId?: string; value?: unknown } = {}) {
+    const activity = createCardActionInvoke({
+      tenantId: PLAYGROUND_TENANT_ID, aadObjectId: ALEX, conversationId, name: 'Alex Wilber', serviceUrl: connector.url,
+      conversationType: opts.conversationType ?? 'personal', replyToId: opts.replyToId ?? 'card-1', data, ...(opts.value !== undefined ? { value: opts.value } : {}),
+    });
+    const res = await bot.post('/api/messages', activity);
+    return { status: res.status, body: res.json() };
+  }
+  /** The card an invoke answered with, checked to be a valid card of the typed invoke response. */
+  function answered(res: { status: number; body: any }): any {
+    assert.equal(res.status, 200);
+    assert.equal(res.body.statusCode, 200);
+    assert.equal(res.body.type, CARD);
+    assertValidAdaptiveCard(res.body.value);
+    return res.body.value;
+  }
+  const dataOf = (card: unknown, action: string) => teamsSubmits(card).find((d: any) => d.action === action) as Record<string, unknown> | undefined;
+  const text = (card: unknown) => cardText([{ attachments: [{ content: card }] }]);
+  const orders = async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM orders')).rows[0]!.n;
+
+  it('a purchase moves through one card: each step answers the click with the next card, and the personal chat\'s message is updated to it', async () => {
+    const [list] = await type('buy contoso-de.onmicrosoft.com');
+    const product = teamsSubmits(list.attachments[0].content).find((d: any) => d.action === 'buy.product' && d.productId === WS_DATACENTER);
+    assert.ok(product, 'the product list has the product as a step button');
+
+    const sku = answered(await click(product, { replyToId: 'card-1' }));
+    assert.match(text(sku), /Windows Server/);
+    const review = dataOf(sku, 'buy.review');
+    assert.ok(review);
+    // The clicked card's message is updated to the same card; nothing new is posted.
+    const put = connector.requests.find((r) => r.method === 'PUT');
+    assert.equal(put?.activityId, 'card-1');
+    assert.equal(put?.conversationId, conversationId);
+    assert.deepEqual(put?.body.attachments[0].content, sku);
+    assert.equal(connector.requests.filter((r) => r.method === 'POST').length, 0, 'no new message');
+
+    const reviewCard = answered(await click({ ...review, skuId: '0001', quantity: '16' }));
+    const confirm = dataOf(reviewCard, 'buy.confirm');
+    assert.ok(confirm, 'the review has Confirm');
+    const before = await orders();
+    const done = answered(await click(confirm));
+    assert.match(text(done), /[A-Z0-9]{12}/, 'the order id');
+    assert.equal(dataOf(done, 'buy.confirm'), undefined, 'a finished purchase keeps no live Confirm');
+    assert.equal(await orders(), before + 1);
+    assert.equal(connector.requests.filter((r) => r.method === 'PUT').length, 3, 'each step updated the one card');
+    assert.equal(connector.requests.filter((r) => r.method === 'POST').length, 0);
+
+    // Confirm clicked again (another device showing the old review): the same order, no second one.
+    const again = answered(await click(confirm));
+    assert.match(text(again), /already/i);
+    assert.equal(await orders(), before + 1);
+  });
+
+  it('in a group chat the click is answered for the one who clicked only: the shared message is left as it was', async () => {
+    const [list] = await type('buy contoso-de.onmicrosoft.com', 'groupChat');
+    const product = teamsSubmits(list.attachments[0].content).find((d: any) => d.action === 'buy.product');
+    const sku = answered(await click(product, { conversationType: 'groupChat' }));
+    assert.ok(dataOf(sku, 'buy.review'));
+    assert.equal(connector.requests.filter((r) => r.method === 'PUT').length, 0, 'the shared card is not updated for everyone');
+  });
+
+  it('a click whose task has ended is answered in the clicked card\'s place, saying so; nothing changes', async () => {
+    const before = await orders();
+    const stale = answered(await click({ action: 'buy.confirm', reviewId: 'an-old-review.1' }));
+    assert.match(text(stale), /no longer works/);
+    assert.equal(dataOf(stale, 'buy.confirm'), undefined);
+    assert.equal(await orders(), before);
+  });
+
+  it('Cancel on a step card turns it into the record of the cancelled task, without live buttons', async () => {
+    const [list] = await type('buy contoso-de.onmicrosoft.com');
+    const stop = teamsSubmits(list.attachments[0].content).find((d: any) => d.action === 'flow.stop');
+    assert.ok(stop, 'the card has Cancel');
+    const cancelled = answered(await click(stop));
+    assert.match(text(cancelled), /Stopped\. Nothing was changed/);
+    assert.deepEqual(teamsSubmits(cancelled).filter((d: any) => d.action !== 'command'), [], 'no step buttons left');
+  });
+
+  it('a malformed click (no action, data not an object, a forged action) gets the invalid-submit card, 200, and changes nothing', async () => {
+    const before = await orders();
+    for (const value of [{}, { action: null }, { action: { type: 'Action.Execute', data: 'buy.confirm' } }, { action: { type: 'Action.Execute', data: { action: 'buy.confirm', reviewId: { $ne: 1 } } } }, 'text']) {
+      const card = answered(await click(undefined, { value }));
+      assert.match(text(card), /could not be read|nothing was changed/i, JSON.stringify(value));
+    }
+    assert.equal(await orders(), before);
+  });
+
+  it('when the message cannot be updated the click is still answered with the card (and the failure logged)', async () => {
+    const [list] = await type('buy contoso-de.onmicrosoft.com');
+    const product = teamsSubmits(list.attachments[0].content).find((d: any) => d.action === 'buy.product');
+    connector.script((r) => (r.method === 'PUT' ? { status: 404, body: { error: { code: 'NotFound' } } } : undefined));
+    const sku = answered(await click(product, { replyToId: 'gone' }));
+    assert.ok(dataOf(sku, 'buy.review'));
+    assert.ok(bot.logs.some((l) => l.includes('updating the clicked card failed')));
+  });
+
+  it('a button that starts another task (View orders: an Action.Submit) leaves the clicked card and posts a new one', async () => {
+    const res = await bot.post('/api/messages', createMessageActivity({ tenantId: PLAYGROUND_TENANT_ID, aadObjectId: ALEX, conversationId, value: { action: 'command', command: 'orders', args: 'contoso-de.onmicrosoft.com' } }));
+    const activities = res.json().activities;
+    assert.equal(activities.length, 1);
+    assert.match(cardText(activities), /Orders of Contoso GmbH/);
+  });
+});
