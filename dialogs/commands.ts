@@ -37,6 +37,7 @@ const ENTRIES: readonly CommandEntry[] = [
   { name: 'activity', capability: 'audit', descriptionKey: 'command.activity', usage: '[from] [to]', available: true },
   { name: 'support', capability: 'support', descriptionKey: 'command.support', usage: '[order id]', available: true },
   { name: 'roles', capability: 'roles', descriptionKey: 'command.roles', usage: '[name]', available: true },
+  { name: 'language', capability: 'everyone', descriptionKey: 'command.language', usage: '[en|de|auto]', available: true, aliases: ['sprache'] },
   { name: 'whoami', capability: 'everyone', descriptionKey: 'command.whoami', usage: '', available: true },
 ];
 

@@ -18,6 +18,7 @@ import { findCommand, type CommandSpec } from './commands.js';
 import type { PrefetchedStorage } from './prefetched-storage.js';
 import { showHelp } from './help.js';
 import { hasFiles, inputOf } from './input.js';
+import { runLanguage } from './language.js';
 import { refusalNotice } from './refusals.js';
 import { ACTOR_KEY, answerAsNewMessages, show } from './ui.js';
 
@@ -234,6 +235,9 @@ export class DialogRunner {
         // Help never interrupts a running flow: its next step still waits for an answer — and says so.
         await showHelp(ctx, actor);
         await this.remindOpenFlow(ctx, dc);
+        return;
+      case 'language':
+        await runLanguage(ctx, this.deps.directory, actor, args);
         return;
       case 'whoami':
         await show(ctx, {

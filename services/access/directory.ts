@@ -56,6 +56,7 @@ export class PartnerDirectory {
     // all run, referenced or not; every CTE sees the same snapshot.)
     const { rows } = await this.db.query<{
       partner_id: string; partner_name: string; user_id: string; display_name: string | null; roles: string[] | null; first_delivery: boolean;
+      preferred_locale: string | null;
       state_document: Record<string, unknown> | null; state_etag: string | null;
     }>({
       // Named: every turn runs it, so each connection plans it once.
@@ -64,7 +65,7 @@ export class PartnerDirectory {
          SELECT pc.partner_id, pa.name FROM partner_channels pc JOIN partners pa ON pa.id = pc.partner_id
           WHERE pc.channel = $1 AND pc.external_id = $2),
        cur AS (
-         SELECT u.id, u.display_name, u.locale, u.last_seen_at FROM users u JOIN p ON u.partner_id = p.partner_id
+         SELECT u.id, u.display_name, u.locale, u.preferred_locale, u.last_seen_at FROM users u JOIN p ON u.partner_id = p.partner_id
           WHERE u.channel = $1 AND u.external_id = $3),
        upd AS (
          UPDATE users u SET display_name = COALESCE($4, u.display_name), locale = $5, last_seen_at = now()
@@ -100,6 +101,7 @@ export class PartnerDirectory {
          RETURNING 1)
        SELECT p.partner_id, p.name AS partner_name, usr.id AS user_id, usr.display_name,
               (SELECT array_agg(r.role ORDER BY r.role) FROM user_roles r WHERE r.user_id = usr.id) AS roles,
+              (SELECT preferred_locale FROM cur) AS preferred_locale,
               ($9::text IS NULL OR EXISTS (SELECT 1 FROM seen)) AS first_delivery,
               st.document AS state_document, st.etag AS state_etag
          FROM p CROSS JOIN usr LEFT JOIN bot_state st ON st.key = $10::text`,
@@ -120,11 +122,21 @@ export class PartnerDirectory {
         externalId: entry.userExternalId,
         displayName: row.display_name,
         roles: (row.roles ?? []).filter(isRole),
-        locale: entry.locale,
+        // The language chosen in chat (`language de`) over the client's.
+        locale: row.preferred_locale ?? entry.locale,
       },
       firstDelivery: row.first_delivery,
       state: row.state_document && row.state_etag !== null ? { document: row.state_document, etag: String(row.state_etag) } : null,
     };
+  }
+
+  /**
+   * The language the user chose in chat (`language de`), which wins over their client's from the
+   * next turn on, in every answer and notification; null goes back to the client's. Their own only:
+   * the actor is the user whose preference changes.
+   */
+  async setPreferredLocale(actor: Actor, locale: 'en' | 'de' | null): Promise<void> {
+    await this.db.query('UPDATE users SET preferred_locale = $3 WHERE id = $1 AND partner_id = $2', [actor.userId, actor.partnerId, locale]);
   }
 
   /**

@@ -68,7 +68,7 @@ export function createDeliverNotification(deps: NotificationDeliveryDeps): JobPr
   return async function deliverNotification(job: QueueJob<'notifications'>, token?: string): Promise<DeliveryOutcome> {
     const { notificationId } = job.data;
     const { rows } = await deps.db.query<NotificationRow>(
-      `SELECT n.id, n.status, n.message, n.payload, n.conversation_ref_id, u.locale,
+      `SELECT n.id, n.status, n.message, n.payload, n.conversation_ref_id, COALESCE(u.preferred_locale, u.locale) AS locale,
               r.channel, r.conversation_id, r.reference, r.active, r.inactive_reason
          FROM notifications n JOIN conversation_refs r ON r.id = n.conversation_ref_id
          LEFT JOIN users u ON u.id = r.user_id

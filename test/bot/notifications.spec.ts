@@ -68,6 +68,17 @@ describe('bot/notifications: rendered at delivery', () => {
     assert.match(cardText(delivered), /Gina Admin gave you the role Admin agent in CSP Software Desk\. Type help to see what you can do now\./);
   });
 
+  it('speaks the language the recipient chose in chat (`language de`) over their client\'s', async () => {
+    const partnerId = await createPartner(db);
+    const userId = await createUser(db, partnerId, 'msteams');
+    await db.query("UPDATE users SET locale = 'en-US', preferred_locale = 'de' WHERE id = $1", [userId]);
+    const ref = await createTeamsRef(db, { partnerId, userId, serviceUrl: connector.url });
+    const { notificationId } = await inTransaction(db, (tx) => new NotificationService().notify(tx, { partnerId, conversationRefId: ref.id, message: GRANTED, dedupeKey: `preferred-language-${ref.id}` }));
+    const job = { data: { notificationId }, attemptsMade: 0, opts: { attempts: 1 } } as unknown as QueueJob<'notifications'>;
+    assert.equal(await deliver(job, 'token'), 'sent');
+    assert.match(cardText(connector.delivered().filter((a) => a.conversation?.id === ref.conversationId)), /Gina Admin hat Ihnen in CSP Software Desk die Rolle Administrator-Agent zugewiesen/);
+  });
+
   it('a row written by an earlier version (a rendered payload, no message) is delivered as it was stored', async () => {
     const partnerId = await createPartner(db);
     const ref = await createTeamsRef(db, { partnerId, serviceUrl: connector.url });
