@@ -819,6 +819,14 @@ export function isForm(screen: Screen): screen is FormScreen {
   return Object.hasOwn(FORM_KINDS, screen.kind);
 }
 
+/**
+ * Screens that carry a secret (R9–R11: an activation key, a download link, an export link): never
+ * stored, not even as the answer a resent request gets again.
+ */
+export function holdsSecret(screen: Screen): boolean {
+  return screen.kind === 'softwareKeys' || screen.kind === 'activityExportLink';
+}
+
 export function notice(tone: NoticeTone, messageKey: MessageKey, params?: MessageParams, actions?: NoticeAction[]): NoticeScreen {
   return { kind: 'notice', tone, messageKey, ...(params ? { params } : {}), ...(actions ? { actions } : {}) };
 }

@@ -20,7 +20,7 @@ import { showHelp } from './help.js';
 import { hasFiles, inputOf } from './input.js';
 import { runLanguage } from './language.js';
 import { refusalNotice } from './refusals.js';
-import { ACTOR_KEY, answerAsNewMessages, show } from './ui.js';
+import { ACTOR_KEY, answerAsNewMessages, answersTravelWithRequest, replay, repliesOf, show, type TurnReply } from './ui.js';
 
 /**
  * Who is speaking in this turn, as the channel adapter saw it: a TurnEntry whose tenant /
@@ -108,15 +108,27 @@ export class DialogRunner {
     const { actor, partner } = entered;
     ctx.turnState.set(ACTOR_KEY, actor);
     ctx.turnState.set(PARTNER_KEY, partner);
-    if (!entered.firstDelivery) return; // A resend or retry of a request already handled: never repeat its effect.
+    // A resend or retry of a request already handled: never repeat its effect. Where the first answer
+    // travelled in the response (which the resend says was lost), it is given again.
+    if (!entered.firstDelivery) return this.answerResend(ctx, entered.priorReply);
     const turn = async () => {
       await this.route(ctx, actor, partner);
       await this.conversationState.saveChanges(ctx, false);
+      if (who.requestKey && answersTravelWithRequest(ctx)) {
+        const replies = repliesOf(ctx);
+        if (replies.length > 0) await this.deps.directory.recordReply(who.channel, who.requestKey, replies);
+      }
     };
     if (!stateKey) return turn();
     // The state enterTurn read in its round trip answers the state's first read in this turn.
     const state = entered.state ? { ...entered.state.document, eTag: entered.state.etag } : null;
     await this.deps.storage.run(new Map([[stateKey, state]]), turn);
+  }
+
+  private async answerResend(ctx: TurnContext, priorReply: unknown[] | null): Promise<void> {
+    if (priorReply) return replay(ctx, priorReply as TurnReply[]);
+    // The first delivery stored no answer (still running, or it failed): a click still needs a card.
+    if (ctx.activity.type === 'invoke') await show(ctx, notice('info', 'notice.alreadyReceived'));
   }
 
   /** A new member (the bot installed, a user added): greet them once. */

@@ -5,7 +5,7 @@
  * channel payloads themselves, and never ask which channel they are on.
  */
 import type { Activity, TurnContext } from 'botbuilder';
-import { fallbackText, isForm, renderSlack, renderSlackModal, renderTeams, type Screen } from '../cards/index.js';
+import { fallbackText, holdsSecret, isForm, notice, renderSlack, renderSlackModal, renderTeams, type Screen } from '../cards/index.js';
 import { resolveLocale, type Locale } from '../cards/i18n/index.js';
 import type { Actor } from '../services/access/roles.js';
 
@@ -79,17 +79,63 @@ export async function show(ctx: TurnContext, screen: Screen, opts: { keep?: bool
     return;
   }
   const activity = messageOf(ctx, screen, locale, opts);
+  const inPlace = await send(ctx, activity);
+  if (answersTravelWithRequest(ctx)) {
+    const kept = holdsSecret(screen) ? messageOf(ctx, notice('info', 'notice.secretNotRepeated'), locale, {}) : activity;
+    repliesOf(ctx).push({ inPlace, activity: kept });
+  }
+}
+
+/** Sends one answer: in the clicked card's place when it is the first of an in-place turn (true), else as a new message. */
+async function send(ctx: TurnContext, activity: Partial<Activity>): Promise<boolean> {
   const slot = ctx.turnState.get<InPlaceSlot | undefined>(IN_PLACE);
   if (!slot || slot.answered) {
     await ctx.sendActivity(activity);
-    return;
+    return false;
   }
   slot.answered = true;
-  if (isSlack(ctx)) {
-    await ctx.sendActivity({ ...activity, channelData: { ...(activity.channelData as object), replacesClicked: true } });
-    return;
+  if (isSlack(ctx)) await ctx.sendActivity({ ...activity, channelData: { ...(activity.channelData as object), replacesClicked: true } });
+  else slot.held = activity;
+  return true;
+}
+
+/** One answer of a turn, as a resend of its request gets it again. */
+export interface TurnReply {
+  inPlace: boolean;
+  activity: Partial<Activity>;
+}
+
+const REPLIES = Symbol('csp.replies');
+
+/**
+ * Whether this turn's answers travel in the response to the request itself — a Teams card click's
+ * invoke response, the body of an expectReplies turn (the Playground, Direct Line clients) — so
+ * that a resend of the request, whose first response was lost, needs them again. Answers posted to
+ * the conversation (Teams' normal delivery, Slack) have reached it already: a resend gets nothing,
+ * as a second copy would only repeat them.
+ */
+export function answersTravelWithRequest(ctx: TurnContext): boolean {
+  return !isSlack(ctx) && (ctx.activity.type === 'invoke' || ctx.activity.deliveryMode === 'expectReplies');
+}
+
+/** The answers this turn gave (kept only where `answersTravelWithRequest`; secrets replaced by a notice). */
+export function repliesOf(ctx: TurnContext): TurnReply[] {
+  let replies = ctx.turnState.get<TurnReply[] | undefined>(REPLIES);
+  if (!replies) ctx.turnState.set(REPLIES, (replies = []));
+  return replies;
+}
+
+/** A resent request: the answers its first delivery gave, again, each where it went then. */
+export async function replay(ctx: TurnContext, replies: readonly TurnReply[]): Promise<void> {
+  for (const reply of replies) {
+    const slot = ctx.turnState.get<InPlaceSlot | undefined>(IN_PLACE);
+    if (reply.inPlace && slot && !slot.answered) {
+      slot.answered = true;
+      slot.held = reply.activity;
+    } else {
+      await ctx.sendActivity(reply.activity);
+    }
   }
-  slot.held = activity;
 }
 
 function messageOf(ctx: TurnContext, screen: Screen, locale: Locale, opts: { keep?: boolean }): Partial<Activity> {

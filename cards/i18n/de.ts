@@ -85,6 +85,8 @@ export const de: { readonly [K in MessageKey]: string } = {
     'Leider ist ein Fehler aufgetreten. Bitte versuchen Sie es erneut. Wenn der Fehler erneut auftritt, wenden Sie sich an ' +
     'Ihren Administrator und geben Sie diese Referenz an: {correlationId}',
   'notice.answeredBelow': 'Beantwortet: Die Antwort steht in einer neuen Nachricht darunter.',
+  'notice.secretNotRepeated': 'Diese Antwort enthielt einen Aktivierungsschlüssel oder einen Link; für eine wiederholte Anfrage werden sie nicht erneut gezeigt. Fordern Sie sie mit keys neu an.',
+  'notice.alreadyReceived': 'Bereits erhalten: Dieser Klick wird nur einmal bearbeitet.',
   'notice.nothingToCancel': 'Es gibt nichts abzubrechen: Diese Aufgabe ist erledigt und wartet auf keine Antwort.',
   'notice.flowStillOpen': 'Ihre Aufgabe {command} ist noch offen und wartet auf Ihre Antwort auf ihrer letzten Karte. Geben Sie stop ein, um sie zu beenden.',
   'action.stopTask': 'Diese Aufgabe beenden',

@@ -82,6 +82,8 @@ export const en = {
   'notice.error':
     'Sorry, something went wrong. Please try again. If it happens again, tell your administrator and quote this reference: {correlationId}',
   'notice.answeredBelow': 'Answered: the answer is in a new message below.',
+  'notice.secretNotRepeated': 'This answer held an activation key or a link, which are not shown again for a repeated request. Ask for them again with keys.',
+  'notice.alreadyReceived': 'Already received: this click is handled only once.',
   'notice.nothingToCancel': 'There is nothing to cancel: that task is done and nothing is waiting for an answer.',
   'notice.flowStillOpen': 'Your {command} task is still open and waits for your answer on its last card. Type stop to end it.',
   'action.stopTask': 'Stop that task',

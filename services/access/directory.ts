@@ -36,6 +36,11 @@ export interface EnteredTurn {
   actor: Actor;
   /** False when this request was handled before (a resend or a retry): repeat no effect. */
   firstDelivery: boolean;
+  /**
+   * On a resend (`firstDelivery` false): what the first delivery answered, when its answer travels
+   * in the response to the request (recordReply); null when it stored none or has not finished.
+   */
+  priorReply: unknown[] | null;
   /** The stored dialog state under `stateKey` (null: none yet, or no key asked for). */
   state: { document: Record<string, unknown>; etag: string } | null;
 }
@@ -56,7 +61,7 @@ export class PartnerDirectory {
     // all run, referenced or not; every CTE sees the same snapshot.)
     const { rows } = await this.db.query<{
       partner_id: string; partner_name: string; user_id: string; display_name: string | null; roles: string[] | null; first_delivery: boolean;
-      preferred_locale: string | null;
+      preferred_locale: string | null; prior_reply: unknown[] | null;
       state_document: Record<string, unknown> | null; state_etag: string | null;
     }>({
       // Named: every turn runs it, so each connection plans it once.
@@ -103,6 +108,7 @@ export class PartnerDirectory {
               (SELECT array_agg(r.role ORDER BY r.role) FROM user_roles r WHERE r.user_id = usr.id) AS roles,
               (SELECT preferred_locale FROM cur) AS preferred_locale,
               ($9::text IS NULL OR EXISTS (SELECT 1 FROM seen)) AS first_delivery,
+              (SELECT pi.reply FROM processed_inbound pi WHERE pi.channel = $1 AND pi.request_key = $9) AS prior_reply,
               st.document AS state_document, st.etag AS state_etag
          FROM p CROSS JOIN usr LEFT JOIN bot_state st ON st.key = $10::text`,
       values: [
@@ -126,8 +132,17 @@ export class PartnerDirectory {
         locale: row.preferred_locale ?? entry.locale,
       },
       firstDelivery: row.first_delivery,
+      priorReply: row.first_delivery ? null : row.prior_reply,
       state: row.state_document && row.state_etag !== null ? { document: row.state_document, etag: String(row.state_etag) } : null,
     };
+  }
+
+  /**
+   * What a turn answered, kept with its request id so a resend of the request, whose first
+   * response was lost, is answered the same (never run again). The caller leaves secrets out.
+   */
+  async recordReply(channel: Channel, requestKey: string, reply: readonly unknown[]): Promise<void> {
+    await this.db.query({ name: 'access.recordReply', text: 'UPDATE processed_inbound SET reply = $3::jsonb WHERE channel = $1 AND request_key = $2', values: [channel, requestKey, JSON.stringify(reply)] });
   }
 
   /**

@@ -98,6 +98,30 @@ describe('bot: Teams cards that update in place (issue 13)', function () {
     assert.equal(await orders(), before + 1);
   });
 
+  it('a resent click (the same invoke id: its response was lost) gets the same card again and changes nothing', async () => {
+    const [list] = await type('buy contoso-de.onmicrosoft.com');
+    const product = teamsSubmits(list.attachments[0].content).find((d: any) => d.action === 'buy.product' && d.productId === WS_DATACENTER);
+    const sku = answered(await click(product));
+    const review = answered(await click({ ...dataOf(sku, 'buy.review'), skuId: '0001', quantity: '16' }));
+    const confirm = createCardActionInvoke({
+      tenantId: PLAYGROUND_TENANT_ID, aadObjectId: ALEX, conversationId, name: 'Alex Wilber', serviceUrl: connector.url, data: dataOf(review, 'buy.confirm'),
+    });
+    assert.ok(dataOf(review, 'buy.confirm'), 'the review has Confirm');
+    const before = await orders();
+    const first = answered(await bot.post('/api/messages', confirm).then((r) => ({ status: r.status, body: r.json() })));
+    const again = answered(await bot.post('/api/messages', confirm).then((r) => ({ status: r.status, body: r.json() })));
+    assert.match(text(first), /Order placed/);
+    assert.deepEqual(again, first);
+    assert.equal(await orders(), before + 1);
+  });
+
+  it('a resent message in normal delivery (its answers were posted to the conversation) is not answered twice', async () => {
+    const activity = createMessageActivity({ tenantId: PLAYGROUND_TENANT_ID, aadObjectId: ALEX, conversationId, text: 'whoami', serviceUrl: connector.url, expectReplies: false });
+    assert.equal((await bot.post('/api/messages', activity)).status, 200);
+    assert.equal((await bot.post('/api/messages', activity)).status, 200);
+    assert.equal(connector.requests.filter((r) => r.method === 'POST').length, 1, 'one answer posted');
+  });
+
   it('in a group chat the click is answered for the one who clicked only: the shared message is left as it was', async () => {
     const [list] = await type('buy contoso-de.onmicrosoft.com', 'groupChat');
     const product = teamsSubmits(list.attachments[0].content).find((d: any) => d.action === 'buy.product');

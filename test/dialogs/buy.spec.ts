@@ -105,14 +105,17 @@ describe('dialogs/buy (Teams turn table)', function () {
     assert.equal(await ordersOf('Contoso GmbH'), before + 1);
   });
 
-  it('a Teams resend of the confirm (same activity id) creates no second order', async () => {
+  it('a Teams resend of the confirm (same activity id) creates no second order, and is answered with the first answer (issue 13)', async () => {
     const review = await toReview(8);
     const confirm = submitOf(review, 'buy.confirm');
     const before = await ordersOf('Contoso GmbH');
     const id = randomUUID();
-    await turnRaw({ value: confirm, id });
+    const first = await turnRaw({ value: confirm, id });
+    assert.match(cardText(first), /Order placed/);
     const res = await bot.post('/api/messages', createMessageActivity({ tenantId: PLAYGROUND_TENANT_ID, aadObjectId: ALEX, conversationId, id, value: confirm }));
     assert.equal(res.status, 200);
+    // The first answer travelled in the response body (expectReplies): the resend, whose response that was, gets it again.
+    assert.deepEqual(res.json().activities.map((a: any) => a.attachments), first.map((a: any) => a.attachments));
     assert.equal(await ordersOf('Contoso GmbH'), before + 1);
   });
 

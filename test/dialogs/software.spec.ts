@@ -25,6 +25,23 @@ describe('dialogs/software (Teams turn table)', function () {
     (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM activity_log WHERE partner_id = $1 AND event = $2 AND outcome = $3', [tt.partnerId, event, outcome])).rows[0]!.n;
   const linksOf = async (orderId: string) => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM download_links WHERE order_id = $1', [orderId])).rows[0]!.n;
 
+  it('a resend of the request that showed a key is answered without it: no key or link is stored to answer it again (R11)', async () => {
+    const orderId = await buy();
+    await turn({ text: `keys ${tt.customer.domain}` });
+    await turn({ value: { action: 'software.item', orderId, lineNumber: 0 } });
+    const id = randomUUID();
+    const get = { value: { action: 'software.get', orderId, lineNumber: 0, version: 'Windows Server 2025', language: 'de-DE', fileType: 'ISO' }, id };
+    assert.match(await turn(get), PRODUCT_KEY, 'the first answer shows the key');
+    const again = await turn(get);
+    assert.doesNotMatch(again, PRODUCT_KEY);
+    assert.doesNotMatch(again, /\/downloads\//);
+    assert.match(again, /not shown again for a repeated request/);
+    const { rows } = await db.query<{ reply: unknown }>("SELECT reply FROM processed_inbound WHERE request_key LIKE '%' || $1", [id]);
+    assert.equal(rows.length, 1);
+    assert.doesNotMatch(JSON.stringify(rows[0]!.reply), PRODUCT_KEY);
+    assert.doesNotMatch(JSON.stringify(rows[0]!.reply), /\/downloads\//);
+  });
+
   it('lists the software, offers only the product\'s versions/languages/file types, gives a key and a link that downloads the file', async () => {
     const orderId = await buy();
     const list = await turn({ text: `keys ${tt.customer.domain}` });
