@@ -14,8 +14,12 @@ import type { CustomerSearchFlow, SubmitData } from './screens.js';
 
 /** Any flow: stop the running flow (the Cancel buttons). With no flow running it starts nothing. */
 export type StopAction = { action: 'flow.stop' };
-/** Run a command as if typed (help's buttons, "View orders"). */
-export type CommandAction = { action: 'command'; command: string; args?: string };
+/**
+ * Run a command as if typed (help's buttons, "View orders"): a new task, answered below the card.
+ * `inPlace`: the command's answer takes the card's place instead (the language card's choices,
+ * whose card would otherwise go on saying the old language).
+ */
+export type CommandAction = { action: 'command'; command: string; args?: string; inPlace?: true };
 
 /** The customer step (R1) of the flow `F`: search (Teams: the card's box; Slack: a modal) or pick one of a list. */
 export type CustomerStepAction<F extends CustomerSearchFlow = CustomerSearchFlow> =
@@ -100,6 +104,7 @@ export type CardActionName = CardAction['action'];
 export const act = {
   stop: (): StopAction => ({ action: 'flow.stop' }),
   command: (command: string, args?: string): CommandAction => ({ action: 'command', command, ...(args !== undefined ? { args } : {}) }),
+  commandInPlace: (command: string, args?: string): CommandAction => ({ ...act.command(command, args), inPlace: true }),
   customerSearch: <F extends CustomerSearchFlow>(flow: F): CustomerStepAction<F> => ({ action: `${flow}.search` }),
   customerPick: <F extends CustomerSearchFlow>(flow: F, customerId: string): CustomerStepAction<F> => ({ action: `${flow}.customer`, customerId }),
   buyKind: (customerId: string, kind: ProductKind | 'all'): BuyAction => ({ action: 'buy.kind', customerId, kind }),

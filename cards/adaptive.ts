@@ -65,7 +65,8 @@ export interface FactSet extends Layout {
  * A card button. A step of the card's own task is an `Action.Execute` (Universal Actions): Teams
  * sends it as an `adaptiveCard/action` invoke and the answer takes the card's place, so a task
  * keeps one card (issue 13). A button that starts another task (`command`: "View orders", help's
- * buttons) is an `Action.Submit`: its answer is a new card below, and the card clicked stays.
+ * buttons) is an `Action.Submit`: its answer is a new card below, and the card clicked stays —
+ * unless the command answers in place (`inPlace`: the language card's choices).
  */
 export interface SubmitAction {
   type: 'Action.Execute' | 'Action.Submit';
@@ -238,7 +239,7 @@ export function factSet(facts: Fact[], layout: Layout = {}): FactSet {
 }
 
 export function submitAction(title: string, data: CardAction, options: Options<SubmitAction> = {}): SubmitAction {
-  if (data.action === 'command') return { type: 'Action.Submit', title, data, ...options };
+  if (data.action === 'command' && !data.inPlace) return { type: 'Action.Submit', title, data, ...options };
   return { type: 'Action.Execute', verb: data.action, title, data, ...options };
 }
 

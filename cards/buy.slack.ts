@@ -55,7 +55,8 @@ export function buyCustomerSlack(screen: BuyCustomerScreen, locale: Locale): Sla
   if (moreCustomers(screen)) blocks.push(context([plain(t(locale, 'customer.more', { count: customers.length }))]));
   blocks.push(commandHint(locale, 'customer.slackHint', slackSearchCommand(flow, locale)));
   // Search opens the search as a modal (a message takes no typed input).
-  blocks.push(actions([button(t(locale, 'customer.search'), act.customerSearch(flow), 'search', 'primary'), cancelButton(locale)]));
+  // In the cancel flow "Cancel" would read as cancelling a purchase: there it closes.
+  blocks.push(actions([button(t(locale, 'customer.search'), act.customerSearch(flow), 'search', 'primary'), cancelButton(locale, flow === 'cancel' ? 'cancel.close' : 'buy.cancel')]));
   return slackMessage(buyCustomerText(screen, locale), blocks);
 }
 

@@ -79,7 +79,8 @@ export function buyCustomerTeams(screen: BuyCustomerScreen, locale: Locale): Ada
     }),
     actionSet([submitAction(t(locale, 'customer.search'), act.customerSearch(flow), { style: 'positive' })]),
   );
-  return adaptiveCard(body, { fallbackText: buyCustomerText(screen, locale), actions: [cancelButton(locale)] });
+  // In the cancel flow "Cancel" would read as cancelling a purchase: there it closes.
+  return adaptiveCard(body, { fallbackText: buyCustomerText(screen, locale), actions: [cancelButton(locale, flow === 'cancel' ? 'cancel.close' : 'buy.cancel')] });
 }
 
 export function buyProductsTeams(screen: BuyProductsScreen, locale: Locale): AdaptiveCardJson {

@@ -845,7 +845,8 @@ export const notices = {
   /** `offerSupport`: add the "Request support" button (leave it off while `support` is unavailable). */
   error: (correlationId: string, offerSupport = true): NoticeScreen =>
     notice('error', 'notice.error', { correlationId }, offerSupport ? [{ labelKey: 'action.support', data: act.command('support') }] : undefined),
-  cancelled: (): NoticeScreen => notice('info', 'notice.cancelled'),
+  /** `command`: the task stopped ("Stopped your buy task."), when known. */
+  cancelled: (command?: string): NoticeScreen => (command ? notice('info', 'notice.cancelledTask', { command }) : notice('info', 'notice.cancelled')),
 };
 
 /** The purchase service's refusals (services/purchase/errors.ts), worded for the user. */

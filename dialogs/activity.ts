@@ -146,6 +146,9 @@ export class ActivityDialog extends Dialog<{ args?: string }> {
       case 'activity.back':
         return this.showFirstPage(dc, state);
       case 'activity.export':
+        // The log keeps its place (the click's answer goes there first, issue 13): the export's
+        // answer — a link, "preparing" — comes below it, and the log can still be paged.
+        await this.showPage(dc, state, currentCursor(state), state.page);
         await this.export(ctx, state);
         finishFlow(ctx);
         return Dialog.EndOfTurn;
@@ -327,7 +330,7 @@ export class ActivityDialog extends Dialog<{ args?: string }> {
     await show(ctx, notice(sent === 'sent' ? 'info' : 'warning', sent === 'sent' ? 'activity.export.sentToPersonalChat' : 'activity.export.failed'));
   }
 
-  // ---- helpers -----------------------------------------------------------------------------
+    // ---- helpers -----------------------------------------------------------------------------
 
   private zoneOf(ctx: TurnContext): string {
     const zone = this.deps.channel.zoneOf(ctx);
@@ -399,4 +402,9 @@ function rangeProblemNotice(problem: ActivityRangeProblem, text: string | undefi
     default:
       return assertNever(problem);
   }
+}
+
+/** The cursor the page on show was read from: none for the first, else the one the page before it gave out. */
+function currentCursor(state: ActivityState): string | null {
+  return state.page > 1 ? (state.cursors[state.page - 2] ?? null) : null;
 }

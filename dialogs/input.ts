@@ -14,13 +14,20 @@ import type { Activity, Attachment, TurnContext } from 'botbuilder';
 export const MAX_TEXT_LENGTH = 2000;
 
 export type TurnInput =
-  | { kind: 'command'; name: string; args: string }
-  /** A Cancel button: stop the running flow — never a command, so an old card's Cancel starts nothing. */
-  | { kind: 'stop' }
-  | { kind: 'submit'; action: string; data: Record<string, string | number | boolean> }
+  /** `inPlace`: a button whose command answers in its card's place (the language card's choices). */
+  | { kind: 'command'; name: string; args: string; inPlace?: boolean }
+  /**
+   * A Cancel button: stop the running flow — never a command, so an old card's Cancel starts nothing.
+   * `task`: the task whose card the button is on (dialogs/ui.ts stamps it), when it says.
+   */
+  | { kind: 'stop'; task?: string }
+  | { kind: 'submit'; action: string; data: Record<string, string | number | boolean>; task?: string }
   | { kind: 'empty' }
   | { kind: 'tooLong'; limit: number }
   | { kind: 'badSubmit' };
+
+/** The form of a task id the runner gives out (and dialogs/ui.ts stamps on a task's buttons). */
+export const TASK_ID = /^[a-z0-9]{6,16}$/;
 
 /** A Teams card button the card keeps its place for (`Action.Execute`): an invoke whose data is `value.action.data`. */
 export const CARD_ACTION_INVOKE = 'adaptiveCard/action';
@@ -40,15 +47,17 @@ export function parseTurnInput(activity: Partial<Activity>): TurnInput {
   if (value !== undefined && value !== null && !(typeof value === 'object' && Object.keys(value).length === 0)) {
     const parsed = parseSubmitData(value);
     if (!parsed) return { kind: 'badSubmit' };
-    const { action, ...data } = parsed;
-    if (action === 'flow.stop') return { kind: 'stop' };
+    const { action, task, ...data } = parsed;
+    if (task !== undefined && (typeof task !== 'string' || !TASK_ID.test(task))) return { kind: 'badSubmit' };
+    const ofTask = task === undefined ? {} : { task };
+    if (action === 'flow.stop') return { kind: 'stop', ...ofTask };
     if (action === 'command') {
       const name = data.command;
       if (typeof name !== 'string' || !/^[a-z]{1,32}$/.test(name)) return { kind: 'badSubmit' };
       const args = typeof data.args === 'string' ? data.args : '';
-      return { kind: 'command', name, args };
+      return { kind: 'command', name, args, ...(data.inPlace === true ? { inPlace: true } : {}) };
     }
-    return { kind: 'submit', action, data };
+    return { kind: 'submit', action, data, ...ofTask };
   }
   const text = typeof activity.text === 'string' ? activity.text : '';
   if (text.length > MAX_TEXT_LENGTH) return { kind: 'tooLong', limit: MAX_TEXT_LENGTH };

@@ -20,9 +20,10 @@ const WORDS: Record<string, Locale | 'auto'> = {
 };
 
 const CHOICES = [
-  { labelKey: 'action.language.en', data: act.command('language', 'en') },
-  { labelKey: 'action.language.de', data: act.command('language', 'de') },
-  { labelKey: 'action.language.auto', data: act.command('language', 'auto') },
+  // In place: the card saying which language is in use becomes the answer (it would go on saying the old one).
+  { labelKey: 'action.language.en', data: act.commandInPlace('language', 'en') },
+  { labelKey: 'action.language.de', data: act.commandInPlace('language', 'de') },
+  { labelKey: 'action.language.auto', data: act.commandInPlace('language', 'auto') },
 ] as const;
 
 export async function runLanguage(ctx: TurnContext, directory: PartnerDirectory, actor: Actor, args: string): Promise<void> {

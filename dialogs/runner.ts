@@ -7,6 +7,7 @@
  * over PostgresStorage, so each user of a group chat has their own), never in process
  * memory.
  */
+import { randomBytes } from 'node:crypto';
 import { PrivateConversationState, type TurnContext } from 'botbuilder';
 import { DialogSet, type Dialog, type DialogContext, type DialogState } from 'botbuilder-dialogs';
 import { act } from '../cards/actions.js';
@@ -20,7 +21,7 @@ import { showHelp } from './help.js';
 import { hasFiles, inputOf } from './input.js';
 import { runLanguage } from './language.js';
 import { refusalNotice } from './refusals.js';
-import { ACTOR_KEY, answerAsNewMessages, answersTravelWithRequest, replay, repliesOf, show, type TurnReply } from './ui.js';
+import { ACTOR_KEY, answerAsNewMessages, setTask, answersTravelWithRequest, replay, repliesOf, show, type TurnReply } from './ui.js';
 
 /**
  * Who is speaking in this turn, as the channel adapter saw it: a TurnEntry whose tenant /
@@ -74,6 +75,8 @@ export class DialogRunner {
   private readonly dialogState;
   private readonly expectsText;
   private readonly finished;
+  /** The running flow's task id, given out when it started (its cards' buttons carry it). */
+  private readonly taskId;
   private readonly dialogs: DialogSet;
   private readonly flowIds = new Set<string>();
   /**
@@ -88,6 +91,7 @@ export class DialogRunner {
     this.dialogState = this.conversationState.createProperty<DialogState>('dialogState');
     this.expectsText = this.conversationState.createProperty<boolean>('expectsText');
     this.finished = this.conversationState.createProperty<boolean>('flowFinished');
+    this.taskId = this.conversationState.createProperty<string>('taskId');
     this.dialogs = new DialogSet(this.dialogState);
     for (const flow of deps.flows ?? []) {
       this.dialogs.add(flow.dialog);
@@ -143,6 +147,16 @@ export class DialogRunner {
     const dc = await this.dialogs.createContext(ctx);
     this.memoryScopes ??= ctx.turnState.get(DIALOG_STATE_MANAGER_CONFIGURATION);
     const expectsText = await this.expectsText.get(ctx, false);
+    const task = dc.activeDialog ? await this.taskId.get(ctx) : undefined;
+    setTask(ctx, task);
+    // A step button names its task: one from a card of another task (ended, replaced, or another
+    // user's in a group chat) never drives the flow running now, whatever its action.
+    if ((input.kind === 'submit' || input.kind === 'stop') && input.task !== undefined && input.task !== task) {
+      // A Cancel of an ended task stops nothing — least of all the task running now.
+      const stale = input.kind === 'submit' ? notices.staleCard() : notice('info', dc.activeDialog ? 'notice.staleStop' : 'notice.noTaskRunning');
+      await show(ctx, stale);
+      return;
+    }
 
     switch (input.kind) {
       case 'tooLong':
@@ -167,8 +181,8 @@ export class DialogRunner {
         return;
       case 'command':
         // A new task (a typed command, or a button that runs one: "View orders") gets a card of
-        // its own: the card clicked stays as it was.
-        answerAsNewMessages(ctx);
+        // its own: the card clicked stays as it was — unless the button answers in its place.
+        if (!input.inPlace) answerAsNewMessages(ctx);
         // Files sent with a few words ("here is the invoice") belong to the running flow (the support form takes them).
         if (dc.activeDialog && hasFiles(ctx.activity)) return this.continueFlow(ctx, dc);
         break;
@@ -203,17 +217,23 @@ export class DialogRunner {
    * for nothing and is not mentioned.
    */
   private async remindOpenFlow(ctx: TurnContext, dc: DialogContext): Promise<void> {
-    const root = dc.stack[dc.stack.length - 1];
+    const root = dc.stack[0]; // The flow the command started (the stack grows at its end: a step it began is above it).
     if (!root || !this.flowIds.has(root.id) || (await this.finished.get(ctx, false))) return;
     await show(ctx, notice('info', 'notice.flowStillOpen', { command: root.id }, [{ labelKey: 'action.stopTask', data: act.stop() }]));
   }
 
   /** Stop the running flow (and any step it began); a flow that had done its work has nothing left to cancel. */
   private async stopFlow(ctx: TurnContext, dc: DialogContext): Promise<void> {
-    const finished = await this.finished.get(ctx, false);
+    // A flow that has done its work waits for nothing, and its card's buttons (the log's Next page,
+    // a second Confirm answered with the order) keep working: there is nothing to stop.
+    if (await this.finished.get(ctx, false)) {
+      await show(ctx, notice('info', 'notice.nothingToCancel'));
+      return;
+    }
+    const root = dc.stack[0]; // The flow the command started (the stack grows at its end: a step it began is above it).
     await dc.cancelAllDialogs();
     await this.afterStep(ctx);
-    await show(ctx, finished ? notice('info', 'notice.nothingToCancel') : notices.cancelled());
+    await show(ctx, notices.cancelled(root && this.flowIds.has(root.id) ? root.id : undefined));
   }
 
   /** Run the flow's next step, remembering whether that step now waits for typed text. */
@@ -265,8 +285,11 @@ export class DialogRunner {
       await show(ctx, notices.comingSoon(command.name));
       return;
     }
-    // Starting a flow replaces whatever flow was running (each command starts afresh).
+    // Starting a flow replaces whatever flow was running (each command starts afresh), as a new task.
     await dc.cancelAllDialogs();
+    const newTask = randomBytes(6).toString('hex');
+    await this.taskId.set(ctx, newTask);
+    setTask(ctx, newTask);
     await dc.beginDialog(command.name, { args });
     await this.afterStep(ctx);
   }

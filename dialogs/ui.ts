@@ -75,7 +75,10 @@ export async function show(ctx: TurnContext, screen: Screen, opts: { keep?: bool
   const locale = localeOf(ctx);
   if (isSlack(ctx) && isForm(screen)) {
     // A Slack message cannot take typed input: the form is a modal, opened by this turn's click.
-    await ctx.sendActivity({ type: 'message', channelData: { slackModal: renderSlackModal(screen, locale) } });
+    const modal = renderSlackModal(screen, locale);
+    const task = ctx.turnState.get<string | undefined>(TASK);
+    if (task) stampAll(modal, task);
+    await ctx.sendActivity({ type: 'message', channelData: { slackModal: modal } });
     return;
   }
   const activity = messageOf(ctx, screen, locale, opts);
@@ -138,12 +141,66 @@ export async function replay(ctx: TurnContext, replies: readonly TurnReply[]): P
   }
 }
 
+const TASK = Symbol('csp.task');
+
+/**
+ * The task (a running flow, by the id the runner gave it when it started) this turn's screens
+ * belong to: every step button they carry is stamped with it, so a click on a card of an ended or
+ * replaced task — or of another user's task in a group chat — is told apart from one on the
+ * task's own card, and never drives the task running now (issue 13).
+ */
+export function setTask(ctx: TurnContext, task: string | undefined): void {
+  if (task) ctx.turnState.set(TASK, task);
+  else ctx.turnState.delete(TASK);
+}
+
+/** Adds `task` to a button's submit data (never a command's: it starts a task of its own). */
+function stamped(data: unknown, task: string): Record<string, unknown> | null {
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return null;
+  const d = data as Record<string, unknown>;
+  if (typeof d.action !== 'string' || d.action === 'command') return null;
+  return { ...d, task };
+}
+
+/** The same, for submit data as JSON text (Slack button values, a modal's private_metadata), kept within `max` characters. */
+function stampedJson(json: string, task: string, max: number): string | null {
+  if (!json.startsWith('{')) return null;
+  try {
+    const data = stamped(JSON.parse(json), task);
+    const out = data ? JSON.stringify(data) : null;
+    return out && out.length <= max ? out : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Walks a rendered card or Block Kit message and stamps every step button in it. */
+function stampAll(node: unknown, task: string): void {
+  if (Array.isArray(node)) {
+    for (const item of node) stampAll(item, task);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  const o = node as Record<string, unknown>;
+  if (o.type === 'Action.Execute') {
+    const data = stamped(o.data, task);
+    if (data) o.data = data;
+  }
+  // Slack: a button's or an option's value (SLACK's limit: 2000 characters); a modal's private_metadata (3000).
+  if (typeof o.value === 'string') o.value = stampedJson(o.value, task, 2000) ?? o.value;
+  if (typeof o.private_metadata === 'string') o.private_metadata = stampedJson(o.private_metadata, task, 3000) ?? o.private_metadata;
+  for (const value of Object.values(o)) if (value && typeof value === 'object') stampAll(value, task);
+}
+
 function messageOf(ctx: TurnContext, screen: Screen, locale: Locale, opts: { keep?: boolean }): Partial<Activity> {
+  const task = ctx.turnState.get<string | undefined>(TASK);
   if (isSlack(ctx)) {
     const message = renderSlack(screen, locale);
+    if (task) stampAll(message.blocks, task);
     return { type: 'message', text: message.text, channelData: { slack: message, ...(opts.keep ? { keep: true } : {}) } };
   }
   const card = renderTeams(screen, locale);
+  if (task) stampAll(card.content, task);
   // The card carries the screen's text as its fallbackText already: the summary (previews,
   // notifications) reuses it instead of rendering the text a second time.
   return { type: 'message', attachments: [card], summary: card.content.fallbackText ?? fallbackText(screen, locale) };

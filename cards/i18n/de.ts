@@ -15,10 +15,10 @@ export const de: { readonly [K in MessageKey]: string } = {
   'command.roles': 'Verwalten, wer welche Rolle in CSP Software Desk hat',
   'command.whoami': 'Ihren Namen, Ihre Organisation und Ihre Rollen anzeigen',
   'command.language': 'Die Sprache wählen, in der ich Ihnen antworte: Englisch oder Deutsch',
-  'language.current.chosen': 'Ich antworte Ihnen auf {language}, wie Sie es gewählt haben. Wählen Sie eine andere, oder folgen Sie der Sprache von Teams oder Slack:',
-  'language.current.client': 'Ich antworte Ihnen auf {language}, der Sprache Ihres Teams oder Slack. Um eine andere zu wählen:',
+  'language.current.chosen': 'Ich antworte Ihnen auf {language}, wie Sie es gewählt haben. Wählen Sie eine andere, oder folgen Sie der Sprache Ihres Teams- oder Slack-Clients:',
+  'language.current.client': 'Ich antworte Ihnen auf {language}, der Sprache Ihres Teams- oder Slack-Clients. Um eine andere zu wählen:',
   'language.set': 'Ab jetzt antworte ich Ihnen auf Deutsch, im Chat und in Benachrichtigungen.',
-  'language.followClient': 'Ab jetzt antworte ich Ihnen in der Sprache Ihres Teams oder Slack (jetzt Deutsch).',
+  'language.followClient': 'Ab jetzt antworte ich Ihnen in der Sprache Ihres Teams- oder Slack-Clients (jetzt Deutsch).',
   'language.unknown': 'Ich spreche Englisch und Deutsch: Geben Sie language en, language de oder language auto ein (auto folgt der Sprache von Teams oder Slack).',
   'language.name.en': 'Englisch',
   'language.name.de': 'Deutsch',
@@ -78,7 +78,7 @@ export const de: { readonly [K in MessageKey]: string } = {
   'notice.invalidSubmit':
     'Die Daten dieser Schaltfläche sind in diesem Schritt ungültig. Es wurde nichts geändert. Verwenden Sie die neueste Karte oder geben Sie help ein, um neu zu beginnen.',
   'notice.staleCard':
-    'Diese Schaltfläche funktioniert nicht mehr: Ihre Aufgabe ist beendet oder wurde durch eine andere ersetzt. Es wurde nichts geändert. Geben Sie help ein, um neu zu beginnen.',
+    'Diese Schaltfläche funktioniert nicht mehr: Ihre Aufgabe ist beendet, wurde durch eine neuere ersetzt, oder sie ist nicht Ihre. Es wurde nichts geändert. Geben Sie help ein, um neu zu beginnen.',
   'notice.messageTooLong': 'Ihre Nachricht ist zu lang. Bitte beschränken Sie sie auf höchstens {limit} Zeichen.',
   'notice.comingSoon': '„{command}“ kommt bald: In dieser Version von CSP Software Desk ist die Funktion noch nicht verfügbar.',
   'notice.error':
@@ -90,7 +90,9 @@ export const de: { readonly [K in MessageKey]: string } = {
   'notice.nothingToCancel': 'Es gibt nichts abzubrechen: Diese Aufgabe ist erledigt und wartet auf keine Antwort.',
   'notice.flowStillOpen': 'Ihre Aufgabe {command} ist noch offen und wartet auf Ihre Antwort auf ihrer letzten Karte. Geben Sie stop ein, um sie zu beenden.',
   'action.stopTask': 'Diese Aufgabe beenden',
+  'notice.staleStop': 'Diese Abbrechen-Schaltfläche gehört zu einer beendeten Aufgabe: Es wurde nichts abgebrochen, Ihre aktuelle Aufgabe läuft weiter.',
   'notice.noTaskRunning': 'Diese Abbrechen-Schaltfläche gehört zu einer Aufgabe, die schon beendet ist: Es läuft nichts, und nichts wurde geändert.',
+  'notice.cancelledTask': 'Ihre Aufgabe {command} wurde abgebrochen. Es wurde nichts geändert.',
   'notice.cancelled': 'Abgebrochen. Es wurde nichts geändert.',
 
   'roles.title': 'Benutzer und Rollen',

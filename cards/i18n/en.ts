@@ -17,9 +17,9 @@ export const en = {
   'command.whoami': 'Show your name, organisation and roles',
   'command.language': 'Choose the language I answer you in: English or German',
   'language.current.chosen': 'I answer you in {language}, as you chose. Choose another, or follow your Teams or Slack language:',
-  'language.current.client': 'I answer you in {language}, the language of your Teams or Slack. To choose another:',
+  'language.current.client': 'I answer you in {language}, the language of your Teams or Slack client. To choose another:',
   'language.set': 'From now on I answer you in English, in chat and in notifications.',
-  'language.followClient': 'From now on I answer you in the language of your Teams or Slack (now English).',
+  'language.followClient': 'From now on I answer you in the language of your Teams or Slack client (now English).',
   'language.unknown': 'I speak English and German: type language en, language de, or language auto to follow your Teams or Slack language.',
   'language.name.en': 'English',
   'language.name.de': 'German',
@@ -76,7 +76,7 @@ export const en = {
   'notice.forbidden':
     "You don't have permission to do this. Required role: {roles}. Ask your Global admin if you need access.",
   'notice.invalidSubmit': 'That button’s data is not valid at this step. Nothing was changed. Use the newest card, or type help to start again.',
-  'notice.staleCard': 'That button no longer works: its task has ended or another one took its place. Nothing was changed. Type help to start again.',
+  'notice.staleCard': 'That button no longer works: its task has ended, a newer one took its place, or it is not yours. Nothing was changed. Type help to start again.',
   'notice.messageTooLong': 'Your message is too long. Please keep it to {limit} characters or fewer.',
   'notice.comingSoon': '“{command}” is coming soon: it is not available yet in this version of CSP Software Desk.',
   'notice.error':
@@ -87,7 +87,9 @@ export const en = {
   'notice.nothingToCancel': 'There is nothing to cancel: that task is done and nothing is waiting for an answer.',
   'notice.flowStillOpen': 'Your {command} task is still open and waits for your answer on its last card. Type stop to end it.',
   'action.stopTask': 'Stop that task',
+  'notice.staleStop': 'That Cancel button belongs to a task that has ended: nothing was stopped, and your current task goes on.',
   'notice.noTaskRunning': 'That Cancel button belongs to a task that has already ended: nothing is running, and nothing was changed.',
+  'notice.cancelledTask': 'Stopped your {command} task. Nothing was changed.',
   'notice.cancelled': 'Stopped. Nothing was changed.',
 
   'roles.title': 'Users and roles',

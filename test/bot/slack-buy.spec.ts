@@ -172,7 +172,9 @@ describe('bot: buying over Slack', function () {
     const view = opened.params.view;
     assertValidSlackModal(view);
     // The modal remembers the message whose click opened it: the submission's answer takes its place.
-    assert.deepEqual(JSON.parse(view.private_metadata), { action: 'orders.search', _origin: { responseUrl: fake.responseUrl('s/2'), channelId: 'C0TEST0001', ephemeral: true } });
+    const metadata = JSON.parse(view.private_metadata);
+    assert.deepEqual(metadata, { action: 'orders.search', task: metadata.task, _origin: { responseUrl: fake.responseUrl('s/2'), channelId: 'C0TEST0001', ephemeral: true } });
+    assert.match(metadata.task, /^[a-f0-9]{12}$/, 'and the task whose card it came from');
     const queryBlock = view.blocks.find((b: any) => b.type === 'input' && b.element?.action_id === 'query');
     await post(createViewSubmission({
       teamId: DEMO_PARTNER.slackTeamId,

@@ -15,6 +15,7 @@ import { assertValidAdaptiveCard } from '../cards/validate.js';
 import { teamsSubmits } from '../cards/inspect.js';
 
 const ALEX = '00000000-0000-0000-0000-0000000000020'; // demo: Admin agent + Global admin
+const MEGAN = '00000000-0000-0000-0000-0000000000021'; // demo: Sales agent
 const WS_DATACENTER = 'DG7GMGF0D7FV';
 const CARD = 'application/vnd.microsoft.card.adaptive';
 
@@ -39,15 +40,16 @@ describe('bot: Teams cards that update in place (issue 13)', function () {
     connector.reset();
   });
 
-  async function type(text: string, conversationType: 'personal' | 'groupChat' = 'personal'): Promise<any[]> {
-    const res = await bot.post('/api/messages', createMessageActivity({ tenantId: PLAYGROUND_TENANT_ID, aadObjectId: ALEX, conversationId, conversationType, name: 'Alex Wilber', text }));
+  async function type(text: string, conversationType: 'personal' | 'groupChat' = 'personal', who = ALEX): Promise<any[]> {
+    const res = await bot.post('/api/messages', createMessageActivity({ tenantId: PLAYGROUND_TENANT_ID, aadObjectId: who, conversationId, conversationType, name: who === ALEX ? 'Alex Wilber' : 'Megan Bowen', text }));
     assert.equal(res.status, 200, res.text);
     return res.json().activities;
   }
   /** Click: the invoke's answer (status and body). */
-  async function click(data: unknown, opts: { conversationType?: 'personal' | 'groupChat'; replyToId?: string; value?: unknown } = {}) {
+  async function click(data: unknown, opts: { conversationType?: 'personal' | 'groupChat'; replyToId?: string; value?: unknown; who?: string } = {}) {
+    const who = opts.who ?? ALEX;
     const activity = createCardActionInvoke({
-      tenantId: PLAYGROUND_TENANT_ID, aadObjectId: ALEX, conversationId, name: 'Alex Wilber', serviceUrl: connector.url,
+      tenantId: PLAYGROUND_TENANT_ID, aadObjectId: who, conversationId, name: who === ALEX ? 'Alex Wilber' : 'Megan Bowen', serviceUrl: connector.url,
       conversationType: opts.conversationType ?? 'personal', replyToId: opts.replyToId ?? 'card-1', data, ...(opts.value !== undefined ? { value: opts.value } : {}),
     });
     const res = await bot.post('/api/messages', activity);
@@ -143,7 +145,7 @@ describe('bot: Teams cards that update in place (issue 13)', function () {
     const stop = teamsSubmits(list.attachments[0].content).find((d: any) => d.action === 'flow.stop');
     assert.ok(stop, 'the card has Cancel');
     const cancelled = answered(await click(stop));
-    assert.match(text(cancelled), /Stopped\. Nothing was changed/);
+    assert.match(text(cancelled), /Stopped your \w+ task\. Nothing was changed/);
     assert.deepEqual(teamsSubmits(cancelled).filter((d: any) => d.action !== 'command'), [], 'no step buttons left');
   });
 
@@ -170,5 +172,59 @@ describe('bot: Teams cards that update in place (issue 13)', function () {
     const activities = res.json().activities;
     assert.equal(activities.length, 1);
     assert.match(cardText(activities), /Orders of Contoso GmbH/);
+  });
+
+  describe('a click on a card of another task never drives the task running now (the trial\'s findings)', () => {
+    const cardOf = (activities: any[]) => activities[0].attachments[0].content;
+
+    it('Cancel on an old card, while another task runs: nothing is stopped, and the running task goes on', async () => {
+      const oldBuy = cardOf(await type('buy contoso'));
+      const keys = cardOf(await type('keys contoso-de.onmicrosoft.com'));
+      const answer = answered(await click(dataOf(oldBuy, 'flow.stop')));
+      assert.match(text(answer), /belongs to a task that has ended: nothing was stopped, and your current task goes on/);
+      const item = dataOf(keys, 'software.item');
+      assert.ok(item, 'the keys list has a purchase to pick');
+      assert.match(text(answered(await click(item))), /Keys and downloads|version/i, 'the keys task still answers');
+    });
+
+    it('a step on an old card of the same kind (two buys): refused as stale, the newer card still works, no second card posted', async () => {
+      const first = cardOf(await type('buy contoso'));
+      const second = cardOf(await type('buy contoso'));
+      connector.reset();
+      const stale = answered(await click(dataOf(first, 'buy.customer')));
+      assert.match(text(stale), /That button no longer works/);
+      assert.equal(connector.requests.filter((r) => r.method === 'POST').length, 0, 'no card posted below');
+      assert.match(text(answered(await click(dataOf(second, 'buy.customer')))), /Buy for/);
+    });
+
+    it('in a group chat, another user\'s click on a live card is refused for them (not theirs); the owner\'s task goes on', async () => {
+      const alexCard = cardOf(await type('buy contoso-de.onmicrosoft.com', 'groupChat'));
+      const product = teamsSubmits(alexCard).find((d: any) => d.action === 'buy.product');
+      await type('orders', 'groupChat', MEGAN);
+      const megan = answered(await click(product, { conversationType: 'groupChat', who: MEGAN }));
+      assert.match(text(megan), /no longer works: its task has ended, a newer one took its place, or it is not yours/);
+      assert.ok(dataOf(answered(await click(product, { conversationType: 'groupChat' })), 'buy.review'), 'Alex goes on');
+    });
+
+    it('the language card\'s choices answer in its place, in the language chosen', async () => {
+      const card = cardOf(await type('language'));
+      const german = teamsSubmits(card).find((d: any) => d.args === 'de');
+      const answer = answered(await click(german));
+      assert.match(text(answer), /Ab jetzt antworte ich Ihnen auf Deutsch/);
+      assert.equal(connector.requests.filter((r) => r.method === 'POST').length, 0, 'no new card: the old one would go on saying English');
+      await click(teamsSubmits(answer).find((d: any) => d.args === 'auto') ?? { action: 'command', command: 'language', args: 'auto', inPlace: true });
+    });
+
+    it('typed stop while the activity log is open: nothing to stop, and its buttons still work; Export keeps the log in its place', async () => {
+      // Something in the log: Megan (Sales agent) refused the log is itself an event.
+      await type('activity', 'personal', MEGAN);
+      const log = cardOf(await type('activity'));
+      assert.ok(dataOf(log, 'activity.export'), 'the log has events to export');
+      assert.match(cardText(await type('stop')), /nothing to cancel/);
+      const exported = answered(await click(dataOf(log, 'activity.export')));
+      assert.match(text(exported), /Activity log/, 'the log stays where it was');
+      const below = connector.requests.filter((r) => r.method === 'POST').map((r) => r.body);
+      assert.match(cardText(below), /Activity log export|Download CSV/, 'the export link comes below');
+    });
   });
 });

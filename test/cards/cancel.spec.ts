@@ -82,6 +82,14 @@ describe('cards: cancelling a purchase (R14–R20)', () => {
       assert.match(texts(slack(screen, 'de').blocks).join('\n'), /`\/csp cancel \[Kunde\]`/);
     });
 
+    it('its stop button reads "Close": "Cancel" would read as cancelling a purchase (the trial)', () => {
+      const screen = customerScreen({ flow: 'cancel', query: 'Fabrikam', result: 'many', customers: manyCustomers.slice(0, 2) });
+      const stopTitles = (card: unknown) => objects(card).filter((o) => (o.data as { action?: string } | undefined)?.action === 'flow.stop').map((o) => o.title);
+      assert.deepEqual(stopTitles(teams(screen)), ['Close']);
+      assert.deepEqual(slack(screen).blocks.flatMap((b: any) => b.elements ?? []).filter((e: any) => e.value && JSON.parse(e.value).action === 'flow.stop').map((e: any) => e.text.text), ['Close']);
+      assert.deepEqual(stopTitles(teams(customerScreen({ flow: 'buy' }))), ['Cancel'], 'elsewhere it stays Cancel');
+    });
+
     it('the Slack search modal sends cancel.search with the query and names the flow', () => {
       for (const locale of LOCALES) {
         const view = buySearchModal(locale, { action: 'cancel.search' }, 'Conto');

@@ -181,16 +181,19 @@ describe('dialogs/activity (Teams turn table)', function () {
     const tampered = Buffer.from(JSON.stringify(['2020-01-01T00:00:00.000Z', '1', 'forged'])).toString('base64url');
     assert.match(await turn({ value: { action: 'activity.next', cursor: tampered } }), /not one I gave out/);
     assert.match(await turn({ value: { action: 'activity.next', cursor: 'not a cursor!' } }), /not one I gave out/);
-    // The same cursor after the range changed belongs to another range.
+    // The old card's Next, after a new log was opened: a button of another task (issue 13).
     await turn({ text: 'activity last 7 days' });
-    assert.match(await turn({ value: next }), /not one I gave out/);
+    assert.match(await turn({ value: next }), /no longer works/);
+    // The same cursor without its card's task (forged): the service refuses it as another range's.
+    const { task: _task, ...forged } = next;
+    assert.match(await turn({ value: forged }), /not one I gave out/);
     await turn({ text: 'whoami' });
     await turn({ text: 'orders' });
     assert.match(await turn({ value: next }), /no longer works|not valid/);
     // With no flow running at all: the card's task has ended, said as such with a next step (issue 13).
     await turn({ text: 'stop' });
     const stale = await turn({ value: next });
-    assert.match(stale, /That button no longer works: its task has ended or another one took its place\. Nothing was changed\. Type help to start again\./);
+    assert.match(stale, /That button no longer works: its task has ended, a newer one took its place, or it is not yours\. Nothing was changed\. Type help to start again\./);
   });
 
   it('R13: a Sales agent is told which roles may, and the refusal is recorded; a forged Export card of theirs exports nothing', async () => {

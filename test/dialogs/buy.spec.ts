@@ -125,11 +125,16 @@ describe('dialogs/buy (Teams turn table)', function () {
     { name: 'sku', run: async () => { await turn({ text: 'buy contoso-de.onmicrosoft.com' }); await turn({ value: { action: 'buy.product', productId: WS_DATACENTER } }); } },
     { name: 'review', run: () => toReview() },
   ];
+  it('help while the customer step (a step the buy flow began) waits names the buy task, not the step', async () => {
+    await turn({ text: 'buy Contoso' });
+    assert.match(await turn({ text: 'help' }), /Your buy task is still open and waits for your answer on its last card/);
+  });
+
   for (const step of steps) {
     it(`cancel at the ${step.name} step ends the flow and buys nothing`, async () => {
       const before = await ordersOf('Contoso GmbH');
       await step.run();
-      assert.match(await turn({ text: 'cancel' }), /Stopped\. Nothing was changed\./);
+      assert.match(await turn({ text: 'cancel' }), /Stopped your \w+ task\. Nothing was changed\./);
       assert.equal(await ordersOf('Contoso GmbH'), before);
     });
   }
@@ -311,8 +316,9 @@ describe('dialogs/buy (Teams turn table)', function () {
   it("the Cancel button only ever stops a flow: on an old card with no flow running it starts nothing", async () => {
     const review = await toReview(8);
     const stop = submitOf(review, 'flow.stop');
-    assert.deepEqual(stop, { action: 'flow.stop' });
-    assert.match(await turn({ value: stop }), /Stopped\. Nothing was changed\./);
+    assert.deepEqual(stop, { action: 'flow.stop', task: stop.task });
+    assert.match(String(stop.task), /^[a-f0-9]{12}$/, 'the Cancel of the task whose card it is');
+    assert.match(await turn({ value: stop }), /Stopped your \w+ task\. Nothing was changed\./);
     // The same old card's Cancel again: nothing runs, nothing starts (not the purchase-cancellation command either).
     const again = await turnRaw({ value: stop });
     assert.match(cardText(again), /belongs to a task that has already ended: nothing is running, and nothing was changed/);
@@ -329,7 +335,8 @@ describe('dialogs/buy (Teams turn table)', function () {
     const input = JSON.stringify(card.body);
     assert.match(input, /"type":"Input.Number","id":"quantity"/);
     assert.match(input, /"min":8,"max":1000/);
-    assert.deepEqual(submitOf(form, 'buy.review'), { action: 'buy.review', productId: WS_DATACENTER, skuId: '0001' });
+    const review = submitOf(form, 'buy.review');
+    assert.deepEqual(review, { action: 'buy.review', productId: WS_DATACENTER, skuId: '0001', task: review.task });
     assert.match(await turn({ value: { ...submitOf(form, 'buy.review'), quantity: '8' } }), /Confirm purchase/);
   });
 

@@ -40,11 +40,11 @@ describe('dialogs/language: the language chosen in chat', function () {
 
   it('without an argument: the language in use and the three choices', async () => {
     const answer = await say(ada, 'language');
-    assert.match(cardText(answer), /I answer you in English, the language of your Teams or Slack/);
+    assert.match(cardText(answer), /I answer you in English, the language of your Teams or Slack client/);
     assert.deepEqual(teamsSubmits(answer[0].attachments[0].content), [
-      { action: 'command', command: 'language', args: 'en' },
-      { action: 'command', command: 'language', args: 'de' },
-      { action: 'command', command: 'language', args: 'auto' },
+      { action: 'command', command: 'language', args: 'en', inPlace: true },
+      { action: 'command', command: 'language', args: 'de', inPlace: true },
+      { action: 'command', command: 'language', args: 'auto', inPlace: true },
     ]);
   });
 
@@ -60,7 +60,7 @@ describe('dialogs/language: the language chosen in chat', function () {
   it('language auto: follows the client again (English here), and `sprache deutsch` is read too', async () => {
     await say(ada, 'sprache deutsch');
     assert.equal(await preference(ada), 'de');
-    assert.match(cardText(await say(ada, 'language auto')), /language of your Teams or Slack \(now English\)/);
+    assert.match(cardText(await say(ada, 'language auto')), /language of your Teams or Slack client \(now English\)/);
     assert.equal(await preference(ada), null);
     assert.match(cardText(await say(ada, 'whoami')), /Your account/);
     // A German client is followed again.
