@@ -84,8 +84,14 @@ export async function show(ctx: TurnContext, screen: Screen, opts: { keep?: bool
   const activity = messageOf(ctx, screen, locale, opts);
   const inPlace = await send(ctx, activity);
   if (answersTravelWithRequest(ctx)) {
-    const kept = holdsSecret(screen) ? messageOf(ctx, notice('info', 'notice.secretNotRepeated'), locale, {}) : activity;
-    repliesOf(ctx).push({ inPlace, activity: kept });
+    // The screen, not its rendering (a tenth of the size): a resend renders it again.
+    const task = ctx.turnState.get<string | undefined>(TASK);
+    repliesOf(ctx).push({
+      inPlace,
+      screen: holdsSecret(screen) ? notice('info', 'notice.secretNotRepeated') : screen,
+      ...(opts.keep ? { keep: true } : {}),
+      ...(task ? { task } : {}),
+    });
   }
 }
 
@@ -102,10 +108,13 @@ async function send(ctx: TurnContext, activity: Partial<Activity>): Promise<bool
   return true;
 }
 
-/** One answer of a turn, as a resend of its request gets it again. */
+/** One answer of a turn, as a resend of its request gets it again: the screen and where it went. */
 export interface TurnReply {
   inPlace: boolean;
-  activity: Partial<Activity>;
+  screen: Screen;
+  keep?: true;
+  /** The task its buttons were stamped with. */
+  task?: string;
 }
 
 const REPLIES = Symbol('csp.replies');
@@ -130,13 +139,16 @@ export function repliesOf(ctx: TurnContext): TurnReply[] {
 
 /** A resent request: the answers its first delivery gave, again, each where it went then. */
 export async function replay(ctx: TurnContext, replies: readonly TurnReply[]): Promise<void> {
+  const locale = localeOf(ctx);
   for (const reply of replies) {
+    setTask(ctx, reply.task);
+    const activity = messageOf(ctx, reply.screen, locale, reply.keep ? { keep: true } : {});
     const slot = ctx.turnState.get<InPlaceSlot | undefined>(IN_PLACE);
     if (reply.inPlace && slot && !slot.answered) {
       slot.answered = true;
-      slot.held = reply.activity;
+      slot.held = activity;
     } else {
-      await ctx.sendActivity(reply.activity);
+      await ctx.sendActivity(activity);
     }
   }
 }
