@@ -95,7 +95,7 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
       ];
   // The steps flows begin as child dialogs: the customer step (R1) of buy, orders, keys and cancel.
   const steps = [new CustomerStepDialog(customers)];
-  const runner = new DialogRunner({ storage: new PrefetchedStorage(new PostgresStorage(db)), directory: domain.partners, access: domain.access, flows, steps });
+  const runner = new DialogRunner({ storage: new PrefetchedStorage(new PostgresStorage(db)), directory: domain.partners, access: domain.access, flows, steps, logger });
   const teamsBot = new TeamsBot(runner, logger);
   const app = createHttpApp({
     trustProxy: config.trustProxy,

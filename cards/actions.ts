@@ -21,6 +21,14 @@ export type StopAction = { action: 'flow.stop' };
  */
 export type CommandAction = { action: 'command'; command: string; args?: string; inPlace?: true };
 
+/**
+ * Whether a button starts a task of its own (a command, answered below its card, and never part of
+ * the card's task) — as opposed to a step of the card's task, answered in the card's place.
+ */
+export function startsNewTask(data: { action: string; inPlace?: unknown }): boolean {
+  return data.action === 'command' && data.inPlace !== true;
+}
+
 /** The customer step (R1) of the flow `F`: search (Teams: the card's box; Slack: a modal) or pick one of a list. */
 export type CustomerStepAction<F extends CustomerSearchFlow = CustomerSearchFlow> =
   | { action: `${F}.search`; query?: string }

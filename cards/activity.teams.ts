@@ -7,7 +7,7 @@
  */
 import { act } from './actions.js';
 import {
-  adaptiveCard, container, heading, inputChoiceSet, inputDate, openUrlAction, plainText, richText, submitAction, textBlock, textRun,
+  adaptiveCard, container, heading, inputChoiceSet, inputDate, openUrlAction, plainText, richText, cardButton, textBlock, textRun,
   type AdaptiveAction, type AdaptiveCardJson, type CardElement, type Choice,
 } from './adaptive.js';
 import {
@@ -93,7 +93,7 @@ export function activityFilterFormTeams(form: ActivityFilterFormScreen, locale: 
   );
   return adaptiveCard(body, {
     fallbackText: activityFilterFormText(form, locale),
-    actions: [submitAction(t(locale, 'activity.form.apply'), act.activityApply(), { style: 'positive' }), submitAction(t(locale, 'activity.form.back'), act.activityBack(), { associatedInputs: 'none' })],
+    actions: [cardButton(t(locale, 'activity.form.apply'), act.activityApply(), { style: 'positive' }), cardButton(t(locale, 'activity.form.back'), act.activityBack(), { associatedInputs: 'none' })],
   });
 }
 

@@ -5,7 +5,7 @@
  * `plainText` (a RichTextBlock of TextRuns, which hosts never parse as markdown), so a
  * typed `[link](…)` or `**` stays literal.
  */
-import type { CardAction } from './actions.js';
+import { startsNewTask, type CardAction } from './actions.js';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 export const ADAPTIVE_CARD_SCHEMA = 'http://adaptivecards.io/schemas/adaptive-card.json';
@@ -68,7 +68,7 @@ export interface FactSet extends Layout {
  * buttons) is an `Action.Submit`: its answer is a new card below, and the card clicked stays —
  * unless the command answers in place (`inPlace`: the language card's choices).
  */
-export interface SubmitAction {
+export interface CardButton {
   type: 'Action.Execute' | 'Action.Submit';
   /** Action.Execute: the action's name (Teams reports it as the invoke's `verb`); the flows read `data`. */
   verb?: string;
@@ -92,7 +92,7 @@ export interface OpenUrlAction {
 }
 
 /** An action element of a card. */
-export type AdaptiveAction = SubmitAction | OpenUrlAction;
+export type AdaptiveAction = CardButton | OpenUrlAction;
 
 export interface ActionSet extends Layout {
   type: 'ActionSet';
@@ -238,8 +238,8 @@ export function factSet(facts: Fact[], layout: Layout = {}): FactSet {
   return { type: 'FactSet', facts, ...layout };
 }
 
-export function submitAction(title: string, data: CardAction, options: Options<SubmitAction> = {}): SubmitAction {
-  if (data.action === 'command' && !data.inPlace) return { type: 'Action.Submit', title, data, ...options };
+export function cardButton(title: string, data: CardAction, options: Options<CardButton> = {}): CardButton {
+  if (startsNewTask(data)) return { type: 'Action.Submit', title, data, ...options };
   return { type: 'Action.Execute', verb: data.action, title, data, ...options };
 }
 

@@ -7,8 +7,8 @@
 import { act, type CardAction } from './actions.js';
 import {
   actionSet, adaptiveCard, column, columnSet, container, heading, inputChoiceSet, inputNumber, inputText, labelled, plainText,
-  submitAction, textBlock,
-  type AdaptiveAction, type AdaptiveCardJson, type CardElement, type SubmitAction,
+  cardButton, textBlock,
+  type AdaptiveAction, type AdaptiveCardJson, type CardElement, type CardButton,
 } from './adaptive.js';
 import {
   buyConfirmedText, buyCustomerText, buyProductsText, buyReviewText, buySkuText, cancellationTermsText, confirmedFacts, confirmedTitle,
@@ -26,17 +26,17 @@ import {
 const SEARCH_MAX_LENGTH = 200;
 
 /** A button that ignores (and does not validate) the card's inputs. */
-export function plainButton(title: string, data: CardAction, style?: SubmitAction['style']): SubmitAction {
-  return submitAction(title, data, { associatedInputs: 'none', ...(style ? { style } : {}) });
+export function plainButton(title: string, data: CardAction, style?: CardButton['style']): CardButton {
+  return cardButton(title, data, { associatedInputs: 'none', ...(style ? { style } : {}) });
 }
 
 /** The button that stops the flow (flow.stop); `label` where "Cancel" would be ambiguous (the cancel flow). */
-export function cancelButton(locale: Locale, label: MessageKey = 'buy.cancel'): SubmitAction {
+export function cancelButton(locale: Locale, label: MessageKey = 'buy.cancel'): CardButton {
   return plainButton(t(locale, label), act.stop());
 }
 
 /** One row of a list: literal lines on the left, a button on the right. */
-export function row(lines: CardElement[], button: SubmitAction): CardElement {
+export function row(lines: CardElement[], button: CardButton): CardElement {
   return columnSet(
     [
       column(lines, { width: 'stretch' }),
@@ -77,7 +77,7 @@ export function buyCustomerTeams(screen: BuyCustomerScreen, locale: Locale): Ada
       ...(screen.query && screen.result !== 'many' ? { value: screen.query.slice(0, SEARCH_MAX_LENGTH) } : {}),
       spacing: 'Medium',
     }),
-    actionSet([submitAction(t(locale, 'customer.search'), act.customerSearch(flow), { style: 'positive' })]),
+    actionSet([cardButton(t(locale, 'customer.search'), act.customerSearch(flow), { style: 'positive' })]),
   );
   // In the cancel flow "Cancel" would read as cancelling a purchase: there it closes.
   return adaptiveCard(body, { fallbackText: buyCustomerText(screen, locale), actions: [cancelButton(locale, flow === 'cancel' ? 'cancel.close' : 'buy.cancel')] });
@@ -107,7 +107,7 @@ export function buyProductsTeams(screen: BuyProductsScreen, locale: Locale): Ada
       maxLength: SEARCH_MAX_LENGTH,
       ...(screen.search ? { value: screen.search.slice(0, SEARCH_MAX_LENGTH) } : {}),
     }),
-    actionSet([submitAction(t(locale, 'buy.search'), act.buyProductSearch(customerId))]),
+    actionSet([cardButton(t(locale, 'buy.search'), act.buyProductSearch(customerId))]),
   );
 
   body.push(plainText(productsHeading(screen, locale), { weight: 'Bolder' }, { spacing: 'Large' }));
@@ -209,7 +209,7 @@ export function buySkuTeams(screen: BuySkuScreen, locale: Locale): AdaptiveCardJ
   );
   return adaptiveCard(body, {
     fallbackText: buySkuText(screen, locale),
-    actions: [submitAction(t(locale, 'buy.sku.review'), reviewData, { style: 'positive' }), cancelButton(locale)],
+    actions: [cardButton(t(locale, 'buy.sku.review'), reviewData, { style: 'positive' }), cancelButton(locale)],
   });
 }
 

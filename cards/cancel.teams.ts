@@ -6,7 +6,7 @@
  */
 import { act } from './actions.js';
 import {
-  adaptiveCard, container, heading, inputChoiceSet, inputToggle, labelled, plainText, richText, textBlock, textRun, submitAction,
+  adaptiveCard, container, heading, inputChoiceSet, inputToggle, labelled, plainText, richText, textBlock, textRun, cardButton,
   type AdaptiveAction, type AdaptiveCardJson, type CardElement,
 } from './adaptive.js';
 import { cancelButton, plainButton, row } from './buy.teams.js';
@@ -114,7 +114,7 @@ export function cancelNoticeTeams(form: CancelNoticeFormScreen, locale: Locale):
     );
     // With one order it is baked in; with several Teams merges the choice as `orderId`.
     const submit = act.cancelSubmit(form.customer.id, form.noticeId, options.length === 1 ? one.orderId : undefined);
-    actions.push(submitAction(t(locale, 'cancel.notice.submit'), submit, { style: 'destructive' }));
+    actions.push(cardButton(t(locale, 'cancel.notice.submit'), submit, { style: 'destructive' }));
   }
   actions.push(cancelButton(locale, 'cancel.keep'));
   return adaptiveCard(body, { fallbackText: cancelNoticeText(form, locale), actions });

@@ -8,7 +8,7 @@ import { act } from './actions.js';
 import { activityFilterFormModal } from './activity.slack.js';
 import { activityFilterFormTeams } from './activity.teams.js';
 import { activityFilterFormText } from './activity.text.js';
-import { adaptiveCard, heading, inputNumber, inputText, plainText, submitAction, textBlock, type AdaptiveCardJson, type CardElement } from './adaptive.js';
+import { adaptiveCard, heading, inputNumber, inputText, plainText, cardButton, textBlock, type AdaptiveCardJson, type CardElement } from './adaptive.js';
 import type { SlackModalView } from './blockkit.js';
 import { buyProductSearchModal, buyQuantityModal, buySearchModal } from './buy.slack.js';
 import { buyCustomerTeams } from './buy.teams.js';
@@ -30,7 +30,7 @@ function customerPrompt(form: CustomerSearchFormScreen) {
 }
 
 function cancel(locale: Locale) {
-  return submitAction(t(locale, 'buy.cancel'), act.stop(), { associatedInputs: 'none' });
+  return cardButton(t(locale, 'buy.cancel'), act.stop(), { associatedInputs: 'none' });
 }
 
 function productSearchTeams(form: ProductSearchFormScreen, locale: Locale): AdaptiveCardJson {
@@ -40,7 +40,7 @@ function productSearchTeams(form: ProductSearchFormScreen, locale: Locale): Adap
       plainText(customerLine(form.customer, locale), { isSubtle: true }, { spacing: 'None' }),
       inputText('search', { label: t(locale, 'buy.products.searchLabel'), placeholder: t(locale, 'buy.products.searchPlaceholder'), maxLength: SEARCH_MAX_LENGTH }),
     ],
-    { fallbackText: productSearchText(form, locale), actions: [submitAction(t(locale, 'buy.search'), act.buyProductSearch(form.customer.id), { style: 'positive' }), cancel(locale)] },
+    { fallbackText: productSearchText(form, locale), actions: [cardButton(t(locale, 'buy.search'), act.buyProductSearch(form.customer.id), { style: 'positive' }), cancel(locale)] },
   );
 }
 
@@ -62,7 +62,7 @@ function quantityTeams(form: QuantityFormScreen, locale: Locale): AdaptiveCardJs
   );
   return adaptiveCard(body, {
     fallbackText: quantityText(form, locale),
-    actions: [submitAction(t(locale, 'buy.sku.review'), act.buyReview(form.productId, sku.skuId), { style: 'positive' }), cancel(locale)],
+    actions: [cardButton(t(locale, 'buy.sku.review'), act.buyReview(form.productId, sku.skuId), { style: 'positive' }), cancel(locale)],
   });
 }
 

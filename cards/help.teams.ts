@@ -1,6 +1,6 @@
 import { act } from './actions.js';
 import {
-  actionSet, adaptiveCard, column, columnSet, container, heading, plainText, submitAction, textBlock, textRun, richText,
+  actionSet, adaptiveCard, column, columnSet, container, heading, plainText, cardButton, textBlock, textRun, richText,
   type AdaptiveCardJson, type CardElement,
 } from './adaptive.js';
 import { commandLine, helpText } from './help.text.js';
@@ -9,7 +9,7 @@ import { type HelpCommand, type HelpScreen } from './screens.js';
 
 function commandRow(command: HelpCommand, screen: HelpScreen, locale: Locale): CardElement {
   const side = command.available
-    ? actionSet([submitAction(command.name, act.command(command.name))])
+    ? actionSet([cardButton(command.name, act.command(command.name))])
     : plainText(t(locale, 'help.comingSoon'), { isSubtle: true, italic: true });
   return columnSet(
     [

@@ -1,5 +1,5 @@
 import {
-  actionSet, adaptiveCard, container, plainText, submitAction,
+  actionSet, adaptiveCard, container, plainText, cardButton,
   type AdaptiveCardJson, type CardElement, type ContainerStyle, type TextColor,
 } from './adaptive.js';
 import { t, type Locale } from './i18n/index.js';
@@ -18,7 +18,7 @@ export function noticeTeams(screen: NoticeScreen, locale: Locale): AdaptiveCardJ
   const items: CardElement[] = [plainText(noticeMessage(screen, locale), { color: style.color })];
   const body: CardElement[] = [container(items, { style: style.container })];
   if (screen.actions && screen.actions.length > 0) {
-    body.push(actionSet(screen.actions.map((a) => submitAction(t(locale, a.labelKey), a.data))));
+    body.push(actionSet(screen.actions.map((a) => cardButton(t(locale, a.labelKey), a.data))));
   }
   return adaptiveCard(body, { fallbackText: noticeText(screen, locale) });
 }

@@ -1,5 +1,5 @@
 import { act } from './actions.js';
-import { adaptiveCard, container, heading, plainText, submitAction, textBlock, type AdaptiveCardJson, type AdaptiveAction, type CardElement } from './adaptive.js';
+import { adaptiveCard, container, heading, plainText, cardButton, textBlock, type AdaptiveCardJson, type AdaptiveAction, type CardElement } from './adaptive.js';
 import { shown, SHOWN } from './buy.text.js';
 import { t, type Locale } from './i18n/index.js';
 import { hasNext, hasPrevious, orderLine, ordersText, ordersTitle, orderStatusLine, pageText, shownOrders } from './orders.text.js';
@@ -28,7 +28,7 @@ export function ordersTeams(screen: OrdersScreen, locale: Locale): AdaptiveCardJ
   if (screen.totalPages > 1) body.push(plainText(pageText(screen, locale), { isSubtle: true }, { spacing: 'Medium' }));
   const paging: AdaptiveAction[] = [];
   const customerId = screen.customer.id;
-  if (hasPrevious(screen)) paging.push(submitAction(t(locale, 'orders.previous'), act.ordersPage(customerId, screen.page - 1)));
-  if (hasNext(screen)) paging.push(submitAction(t(locale, 'orders.next'), act.ordersPage(customerId, screen.page + 1)));
+  if (hasPrevious(screen)) paging.push(cardButton(t(locale, 'orders.previous'), act.ordersPage(customerId, screen.page - 1)));
+  if (hasNext(screen)) paging.push(cardButton(t(locale, 'orders.next'), act.ordersPage(customerId, screen.page + 1)));
   return adaptiveCard(body, { fallbackText: ordersText(screen, locale), actions: paging });
 }

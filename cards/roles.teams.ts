@@ -1,6 +1,6 @@
 import { act } from './actions.js';
 import {
-  actionSet, adaptiveCard, column, columnSet, container, factSet, heading, plainText, submitAction, textBlock,
+  actionSet, adaptiveCard, column, columnSet, container, factSet, heading, plainText, cardButton, textBlock,
   type AdaptiveCardJson, type AdaptiveAction, type CardElement,
 } from './adaptive.js';
 import { clamp } from './blockkit.js';
@@ -22,7 +22,7 @@ export function rolesUsersTeams(screen: RolesUsersScreen, locale: Locale): Adapt
         columnSet(
           [
             column([plainText(userName(u, locale), { weight: 'Bolder' }), plainText(userRoles(u, locale), { isSubtle: true }, { spacing: 'None' })], { width: 'stretch' }),
-            column([actionSet([submitAction(t(locale, 'roles.change'), act.rolesPick(u.id))])], { width: 'auto', verticalContentAlignment: 'Center' }),
+            column([actionSet([cardButton(t(locale, 'roles.change'), act.rolesPick(u.id))])], { width: 'auto', verticalContentAlignment: 'Center' }),
           ],
           { separator: true, spacing: 'Medium' },
         ),
@@ -31,8 +31,8 @@ export function rolesUsersTeams(screen: RolesUsersScreen, locale: Locale): Adapt
   );
   body.push(plainText(pageLine(screen, locale), { isSubtle: true }));
   const paging: AdaptiveAction[] = [];
-  if (screen.offset > 0) paging.push(submitAction(t(locale, 'roles.previous'), act.rolesPage(Math.max(0, screen.offset - screen.pageSize))));
-  if (screen.offset + screen.users.length < screen.total) paging.push(submitAction(t(locale, 'roles.next'), act.rolesPage(screen.offset + screen.pageSize)));
+  if (screen.offset > 0) paging.push(cardButton(t(locale, 'roles.previous'), act.rolesPage(Math.max(0, screen.offset - screen.pageSize))));
+  if (screen.offset + screen.users.length < screen.total) paging.push(cardButton(t(locale, 'roles.next'), act.rolesPage(screen.offset + screen.pageSize)));
   return adaptiveCard(body, { fallbackText: rolesUsersText(screen, locale), ...(paging.length ? { actions: paging } : {}) });
 }
 
@@ -44,11 +44,11 @@ export function rolesUserTeams(screen: RolesUserScreen, locale: Locale): Adaptiv
       screen.allRoles.map((role) => {
         const has = screen.user.roles.includes(role);
         const label = has ? t(locale, 'roles.revoke', { role: roleName(locale, role) }) : t(locale, 'roles.grant', { role: roleName(locale, role) });
-        return actionSet([submitAction(label, act.rolesToggle(screen.user.id, role, !has), has ? { style: 'destructive' } : {})], { spacing: 'Small' });
+        return actionSet([cardButton(label, act.rolesToggle(screen.user.id, role, !has), has ? { style: 'destructive' } : {})], { spacing: 'Small' });
       }),
     ),
   ];
-  return adaptiveCard(body, { fallbackText: rolesUserText(screen, locale), actions: [submitAction(t(locale, 'roles.done'), act.rolesDone())] });
+  return adaptiveCard(body, { fallbackText: rolesUserText(screen, locale), actions: [cardButton(t(locale, 'roles.done'), act.rolesDone())] });
 }
 
 export function rolesConfirmTeams(screen: RolesConfirmScreen, locale: Locale): AdaptiveCardJson {
@@ -58,8 +58,8 @@ export function rolesConfirmTeams(screen: RolesConfirmScreen, locale: Locale): A
   return adaptiveCard(body, {
     fallbackText: rolesConfirmText(screen, locale),
     actions: [
-      submitAction(t(locale, 'roles.confirm'), act.rolesConfirm(screen.user.id, screen.role, screen.grant), { style: 'positive' }),
-      submitAction(t(locale, 'roles.cancel'), act.stop()),
+      cardButton(t(locale, 'roles.confirm'), act.rolesConfirm(screen.user.id, screen.role, screen.grant), { style: 'positive' }),
+      cardButton(t(locale, 'roles.cancel'), act.stop()),
     ],
   });
 }

@@ -5,9 +5,9 @@
  */
 import { act, type CardAction } from './actions.js';
 import {
-  actionSet, adaptiveCard, column, columnSet, container, heading, inputChoiceSet, labelled, plainText, submitAction, textBlock, textRun,
+  actionSet, adaptiveCard, column, columnSet, container, heading, inputChoiceSet, labelled, plainText, cardButton, textBlock, textRun,
   richText,
-  type AdaptiveCardJson, type CardElement, type RichTextBlock, type SubmitAction, type TextBlock, type TextRun,
+  type AdaptiveCardJson, type CardElement, type RichTextBlock, type CardButton, type TextBlock, type TextRun,
 } from './adaptive.js';
 import { shown, SHOWN } from './buy.text.js';
 import { t, type Locale, type MessageKey } from './i18n/index.js';
@@ -20,11 +20,11 @@ import {
 } from './software.text.js';
 
 /** A button that ignores (and does not validate) the card's inputs. */
-function plainButton(title: string, data: CardAction, style?: SubmitAction['style']): SubmitAction {
-  return submitAction(title, data, { associatedInputs: 'none', ...(style ? { style } : {}) });
+function plainButton(title: string, data: CardAction, style?: CardButton['style']): CardButton {
+  return cardButton(title, data, { associatedInputs: 'none', ...(style ? { style } : {}) });
 }
 
-function cancelButton(locale: Locale): SubmitAction {
+function cancelButton(locale: Locale): CardButton {
   return plainButton(t(locale, 'buy.cancel'), act.stop());
 }
 
@@ -110,7 +110,7 @@ export function softwareChoicesTeams(screen: SoftwareChoicesScreen, locale: Loca
   return adaptiveCard(body, {
     fallbackText: softwareChoicesText(screen, locale),
     // associatedInputs 'auto': Teams checks the pickers and merges them into `get`.
-    actions: [submitAction(t(locale, 'software.choices.get'), get, { style: 'positive' }), cancelButton(locale)],
+    actions: [cardButton(t(locale, 'software.choices.get'), get, { style: 'positive' }), cancelButton(locale)],
   });
 }
 
@@ -148,10 +148,10 @@ function keyText(key: string): CardElement {
 }
 
 /** The Download button: the only place the URL appears (never in submit data). */
-function downloadAction(title: string, url: string): SubmitAction {
+function downloadAction(title: string, url: string): CardButton {
   const action: OpenUrlAction = { type: 'Action.OpenUrl', title, url, style: 'positive' };
   // adaptive.ts types card actions as Action.Submit only; the object model validates this one in the tests.
-  return action as unknown as SubmitAction;
+  return action as unknown as CardButton;
 }
 
 export function softwareKeysTeams(screen: SoftwareKeysScreen, locale: Locale): AdaptiveCardJson {

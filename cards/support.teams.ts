@@ -7,7 +7,7 @@
  */
 import { act } from './actions.js';
 import {
-  actionSet, adaptiveCard, column, columnSet, container, heading, inputChoiceSet, inputText, labelled, openUrlAction, plainText, richText, submitAction, textBlock, textRun,
+  actionSet, adaptiveCard, column, columnSet, container, heading, inputChoiceSet, inputText, labelled, openUrlAction, plainText, richText, cardButton, textBlock, textRun,
   type AdaptiveAction, type AdaptiveCardJson, type CardElement, type TextColor,
 } from './adaptive.js';
 import { cancelButton, plainButton } from './buy.teams.js';
@@ -135,7 +135,7 @@ export function supportFormTeams(form: SupportFormScreen, locale: Locale): Adapt
   return adaptiveCard(body, {
     fallbackText: supportFormText(form, locale),
     // Review validates the inputs (the host's isRequired) and merges them; Cancel must work whatever they hold.
-    actions: [submitAction(t(locale, 'support.form.review'), act.supportReview(form.draftId), { style: 'positive' }), cancelButton(locale)],
+    actions: [cardButton(t(locale, 'support.form.review'), act.supportReview(form.draftId), { style: 'positive' }), cancelButton(locale)],
   });
 }
 

@@ -1,5 +1,5 @@
 import { act } from './actions.js';
-import { actionSet, adaptiveCard, heading, submitAction, textBlock, type AdaptiveCardJson } from './adaptive.js';
+import { actionSet, adaptiveCard, heading, cardButton, textBlock, type AdaptiveCardJson } from './adaptive.js';
 import { t, type Locale } from './i18n/index.js';
 import { type WelcomeScreen } from './screens.js';
 import { welcomeText, welcomeTitle } from './welcome.text.js';
@@ -10,7 +10,7 @@ export function welcomeTeams(screen: WelcomeScreen, locale: Locale): AdaptiveCar
       heading(welcomeTitle(screen, locale)),
       textBlock(t(locale, 'welcome.text')),
       textBlock(t(locale, 'welcome.next'), { spacing: 'Small' }),
-      actionSet([submitAction(t(locale, 'action.help'), act.command('help'), { style: 'positive' })]),
+      actionSet([cardButton(t(locale, 'action.help'), act.command('help'), { style: 'positive' })]),
     ],
     { fallbackText: welcomeText(screen, locale) },
   );

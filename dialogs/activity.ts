@@ -68,6 +68,8 @@ interface ActivityState {
   /** The page shown (1 = the first) and the cursors of the pages after it, as given out: cursors[n - 1] opens page n + 1. */
   page: number;
   cursors: string[];
+  /** The page on show, as it was read: its cursor (null: the first) and number (null: a cursor not given out here). */
+  shown?: { cursor: string | null; page: number | null };
   /**
    * The summary line of the range and filters, as the first page counted it: Next shows it again
    * instead of counting the range once more (30 ms for 30 days of a busy partner, near a second
@@ -148,7 +150,7 @@ export class ActivityDialog extends Dialog<{ args?: string }> {
       case 'activity.export':
         // The log keeps its place (the click's answer goes there first, issue 13): the export's
         // answer — a link, "preparing" — comes below it, and the log can still be paged.
-        await this.showPage(dc, state, currentCursor(state), state.page);
+        await this.showPage(dc, state, state.shown?.cursor ?? null, state.shown ? state.shown.page : 1);
         await this.export(ctx, state);
         finishFlow(ctx);
         return Dialog.EndOfTurn;
@@ -192,6 +194,7 @@ export class ActivityDialog extends Dialog<{ args?: string }> {
     }
     const { summary, page } = shown;
     state.summary = summary;
+    state.shown = { cursor, page: pageNumber };
     if (pageNumber !== null) state.page = pageNumber;
     if (page.next && pageNumber !== null && state.cursors.length < MAX_REMEMBERED_CURSORS && !state.cursors.includes(page.next)) {
       state.cursors[pageNumber - 1] = page.next;
@@ -330,7 +333,7 @@ export class ActivityDialog extends Dialog<{ args?: string }> {
     await show(ctx, notice(sent === 'sent' ? 'info' : 'warning', sent === 'sent' ? 'activity.export.sentToPersonalChat' : 'activity.export.failed'));
   }
 
-    // ---- helpers -----------------------------------------------------------------------------
+  // ---- helpers -----------------------------------------------------------------------------
 
   private zoneOf(ctx: TurnContext): string {
     const zone = this.deps.channel.zoneOf(ctx);
@@ -402,9 +405,4 @@ function rangeProblemNotice(problem: ActivityRangeProblem, text: string | undefi
     default:
       return assertNever(problem);
   }
-}
-
-/** The cursor the page on show was read from: none for the first, else the one the page before it gave out. */
-function currentCursor(state: ActivityState): string | null {
-  return state.page > 1 ? (state.cursors[state.page - 2] ?? null) : null;
 }

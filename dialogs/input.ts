@@ -29,21 +29,10 @@ export type TurnInput =
 /** The form of a task id the runner gives out (and dialogs/ui.ts stamps on a task's buttons). */
 export const TASK_ID = /^[a-z0-9]{6,16}$/;
 
-/** A Teams card button the card keeps its place for (`Action.Execute`): an invoke whose data is `value.action.data`. */
-export const CARD_ACTION_INVOKE = 'adaptiveCard/action';
-
-/** The submit data of a card click: a message's `value` (Action.Submit, Slack), or an Action.Execute invoke's `action.data`. */
-function submittedValue(activity: Partial<Activity>): unknown {
-  if (activity.type !== 'invoke') return activity.value;
-  if (activity.name !== CARD_ACTION_INVOKE) return null;
-  const action: unknown = (activity.value as { action?: unknown } | null | undefined)?.action;
-  const data = action && typeof action === 'object' ? (action as { data?: unknown }).data : undefined;
-  // An invoke always carries data; one without any is malformed, never typed text.
-  return data ?? 'no data';
-}
-
 export function parseTurnInput(activity: Partial<Activity>): TurnInput {
-  const value: unknown = submittedValue(activity);
+  // A message's `value` (Action.Submit, Slack); a Teams Action.Execute invoke's data, which the
+  // Teams bot put there (bot/teams/bot.ts).
+  const value: unknown = activity.value;
   if (value !== undefined && value !== null && !(typeof value === 'object' && Object.keys(value).length === 0)) {
     const parsed = parseSubmitData(value);
     if (!parsed) return { kind: 'badSubmit' };

@@ -30,7 +30,7 @@ export async function runLanguage(ctx: TurnContext, directory: PartnerDirectory,
   const word = args.trim().toLowerCase();
   if (word === '') {
     const locale = localeOf(ctx);
-    const chosen = locale !== resolveLocale(ctx.activity.locale);
+    const chosen = actor.preferredLocale != null;
     await show(ctx, notice('info', chosen ? 'language.current.chosen' : 'language.current.client', { language: t(locale, languageName(locale)) }, [...CHOICES]));
     return;
   }
@@ -42,7 +42,7 @@ export async function runLanguage(ctx: TurnContext, directory: PartnerDirectory,
   await directory.setPreferredLocale(actor, choice === 'auto' ? null : choice);
   // This answer already speaks the new language: the actor of the turn is read again by localeOf.
   const locale = choice === 'auto' ? resolveLocale(ctx.activity.locale) : choice;
-  ctx.turnState.set(ACTOR_KEY, { ...actor, locale } satisfies Actor);
+  ctx.turnState.set(ACTOR_KEY, { ...actor, locale, preferredLocale: choice === 'auto' ? null : choice } satisfies Actor);
   await show(ctx, notice('info', choice === 'auto' ? 'language.followClient' : 'language.set'));
 }
 

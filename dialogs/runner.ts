@@ -15,6 +15,7 @@ import { notice, notices } from '../cards/index.js';
 import type { PartnerDirectory, Partner, TurnEntry } from '../services/access/directory.js';
 import type { AccessPolicy } from '../services/access/policy.js';
 import type { Actor } from '../services/access/roles.js';
+import type { Logger } from '../services/logger.js';
 import { findCommand, type CommandSpec } from './commands.js';
 import type { PrefetchedStorage } from './prefetched-storage.js';
 import { showHelp } from './help.js';
@@ -64,7 +65,12 @@ export interface DialogRunnerDeps {
   flows?: readonly Flow[];
   /** Dialogs the flows begin as a step of their own (the customer step), by id; no command starts them. */
   steps?: readonly Dialog[];
+  logger: Logger;
 }
+
+/** How long a resent click waits for its first delivery's answer to be kept (Teams gives an invoke 5 s). */
+const RESEND_WAIT_MS = 3000;
+const RESEND_POLL_MS = 100;
 
 /** Where botbuilder-dialogs' DialogStateManager looks for its configuration in the turn state. */
 const DIALOG_STATE_MANAGER_CONFIGURATION = 'DialogStateManagerConfiguration';
@@ -114,14 +120,11 @@ export class DialogRunner {
     ctx.turnState.set(PARTNER_KEY, partner);
     // A resend or retry of a request already handled: never repeat its effect. Where the first answer
     // travelled in the response (which the resend says was lost), it is given again.
-    if (!entered.firstDelivery) return this.answerResend(ctx, entered.priorReply);
+    if (!entered.firstDelivery) return this.answerResend(ctx, who, entered.priorReply);
     const turn = async () => {
       await this.route(ctx, actor, partner);
       await this.conversationState.saveChanges(ctx, false);
-      if (who.requestKey && answersTravelWithRequest(ctx)) {
-        const replies = repliesOf(ctx);
-        if (replies.length > 0) await this.deps.directory.recordReply(who.channel, who.requestKey, replies);
-      }
+      if (who.requestKey && answersTravelWithRequest(ctx)) await this.keepReply(who.channel, who.requestKey, repliesOf(ctx));
     };
     if (!stateKey) return turn();
     // The state enterTurn read in its round trip answers the state's first read in this turn.
@@ -129,9 +132,27 @@ export class DialogRunner {
     await this.deps.storage.run(new Map([[stateKey, state]]), turn);
   }
 
-  private async answerResend(ctx: TurnContext, priorReply: unknown[] | null): Promise<void> {
-    if (priorReply) return replay(ctx, priorReply as TurnReply[]);
-    // The first delivery stored no answer (still running, or it failed): a click still needs a card.
+  /** Kept for a resend of the request; the turn's work is done, so failing to keep it fails nothing. */
+  private async keepReply(channel: TurnIdentity['channel'], requestKey: string, replies: readonly TurnReply[]): Promise<void> {
+    if (replies.length === 0) return;
+    try {
+      await this.deps.directory.recordReply(channel, requestKey, replies);
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'could not keep a turn\'s answer for a resend; a resend will be told it was received');
+    }
+  }
+
+  private async answerResend(ctx: TurnContext, who: TurnIdentity, priorReply: unknown[] | null): Promise<void> {
+    let reply = priorReply;
+    if (!reply && ctx.activity.type === 'invoke' && who.requestKey) {
+      // A click resent while its first delivery still runs: its answer is kept when that finishes.
+      for (let waited = 0; !reply && waited < RESEND_WAIT_MS; waited += RESEND_POLL_MS) {
+        await new Promise((r) => setTimeout(r, RESEND_POLL_MS));
+        reply = await this.deps.directory.replyOf(who.channel, who.requestKey);
+      }
+    }
+    if (reply) return replay(ctx, reply as TurnReply[]);
+    // No answer kept (the first delivery failed, or is still running): a click still needs a card.
     if (ctx.activity.type === 'invoke') await show(ctx, notice('info', 'notice.alreadyReceived'));
   }
 

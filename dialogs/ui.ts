@@ -59,12 +59,15 @@ export function answerAsNewMessages(ctx: TurnContext): void {
   ctx.turnState.delete(IN_PLACE);
 }
 
-/** Teams: the answer that takes the clicked card's place (undefined when the turn had none for it). */
-export function takeAnswerInPlace(ctx: TurnContext): Partial<Activity> | undefined {
-  const slot = ctx.turnState.get<InPlaceSlot | undefined>(IN_PLACE);
-  const held = slot?.held;
-  if (slot) slot.held = undefined;
-  return held;
+/**
+ * Teams: the answer for a card click's invoke — the one held to take the clicked card's place; when
+ * the turn had none (its answers went below, or it was a resend with nothing kept), a notice saying
+ * so, since an invoke must be answered with a card and an empty one would blank the clicked card.
+ */
+export function invokeAnswer(ctx: TurnContext): { activity: Partial<Activity>; inPlace: boolean } {
+  const held = ctx.turnState.get<InPlaceSlot | undefined>(IN_PLACE)?.held;
+  if (held) return { activity: held, inPlace: true };
+  return { activity: messageOf(ctx, notice('info', 'notice.answeredBelow'), localeOf(ctx), {}), inPlace: false };
 }
 
 /**
@@ -75,15 +78,13 @@ export async function show(ctx: TurnContext, screen: Screen, opts: { keep?: bool
   const locale = localeOf(ctx);
   if (isSlack(ctx) && isForm(screen)) {
     // A Slack message cannot take typed input: the form is a modal, opened by this turn's click.
-    const modal = renderSlackModal(screen, locale);
-    const task = ctx.turnState.get<string | undefined>(TASK);
-    if (task) stampAll(modal, task);
-    await ctx.sendActivity({ type: 'message', channelData: { slackModal: modal } });
+    await ctx.sendActivity({ type: 'message', channelData: { slackModal: stampedForTask(ctx, renderSlackModal(screen, locale)) } });
     return;
   }
-  const activity = messageOf(ctx, screen, locale, opts);
-  const inPlace = await send(ctx, activity);
-  if (answersTravelWithRequest(ctx)) {
+  const inPlace = await send(ctx, messageOf(ctx, screen, locale, opts));
+  // Kept for a resend only what travels in the response: all of an expectReplies turn's answers,
+  // a click's in-place one (its other answers were posted, and are not posted twice).
+  if (answersTravelWithRequest(ctx) && (inPlace || ctx.activity.type !== 'invoke')) {
     // The screen, not its rendering (a tenth of the size): a resend renders it again.
     const task = ctx.turnState.get<string | undefined>(TASK);
     repliesOf(ctx).push({
@@ -130,26 +131,21 @@ export function answersTravelWithRequest(ctx: TurnContext): boolean {
   return !isSlack(ctx) && (ctx.activity.type === 'invoke' || ctx.activity.deliveryMode === 'expectReplies');
 }
 
-/** The answers this turn gave (kept only where `answersTravelWithRequest`; secrets replaced by a notice). */
+/** The answers this turn gave that a resend gets again (see `show`; secrets replaced by a notice). */
 export function repliesOf(ctx: TurnContext): TurnReply[] {
   let replies = ctx.turnState.get<TurnReply[] | undefined>(REPLIES);
   if (!replies) ctx.turnState.set(REPLIES, (replies = []));
   return replies;
 }
 
-/** A resent request: the answers its first delivery gave, again, each where it went then. */
+/** A resent request: the answers its first delivery kept, again, each where it went then. */
 export async function replay(ctx: TurnContext, replies: readonly TurnReply[]): Promise<void> {
   const locale = localeOf(ctx);
   for (const reply of replies) {
     setTask(ctx, reply.task);
     const activity = messageOf(ctx, reply.screen, locale, reply.keep ? { keep: true } : {});
-    const slot = ctx.turnState.get<InPlaceSlot | undefined>(IN_PLACE);
-    if (reply.inPlace && slot && !slot.answered) {
-      slot.answered = true;
-      slot.held = activity;
-    } else {
-      await ctx.sendActivity(activity);
-    }
+    if (reply.inPlace) await send(ctx, activity);
+    else await ctx.sendActivity(activity);
   }
 }
 
@@ -166,7 +162,7 @@ export function setTask(ctx: TurnContext, task: string | undefined): void {
   else ctx.turnState.delete(TASK);
 }
 
-/** Adds `task` to a button's submit data (never a command's: it starts a task of its own). */
+/** Adds `task` to a step button's submit data (a command's runs a task of its own, or none). */
 function stamped(data: unknown, task: string): Record<string, unknown> | null {
   if (!data || typeof data !== 'object' || Array.isArray(data)) return null;
   const d = data as Record<string, unknown>;
@@ -174,19 +170,29 @@ function stamped(data: unknown, task: string): Record<string, unknown> | null {
   return { ...d, task };
 }
 
-/** The same, for submit data as JSON text (Slack button values, a modal's private_metadata), kept within `max` characters. */
-function stampedJson(json: string, task: string, max: number): string | null {
-  if (!json.startsWith('{')) return null;
+/**
+ * The same, for submit data as JSON text (a Slack button's value, a modal's private_metadata). Our
+ * data is always an object with an action; within Slack's limit (`max`), which the renderers leave
+ * ample room under (cards/submit.ts) — a value at the limit stays as it was, its stale check off.
+ */
+function stampedJson(json: string, task: string, max: number): string {
+  if (!json.startsWith('{')) return json;
   try {
     const data = stamped(JSON.parse(json), task);
-    const out = data ? JSON.stringify(data) : null;
-    return out && out.length <= max ? out : null;
+    const out = data ? JSON.stringify(data) : json;
+    return out.length <= max ? out : json;
   } catch {
-    return null;
+    return json;
   }
 }
 
-/** Walks a rendered card or Block Kit message and stamps every step button in it. */
+/** Stamps every step button of a rendered card, message or modal with the turn's task, if it has one. */
+function stampedForTask<T>(ctx: TurnContext, rendered: T): T {
+  const task = ctx.turnState.get<string | undefined>(TASK);
+  if (task) stampAll(rendered, task);
+  return rendered;
+}
+
 function stampAll(node: unknown, task: string): void {
   if (Array.isArray(node)) {
     for (const item of node) stampAll(item, task);
@@ -194,25 +200,20 @@ function stampAll(node: unknown, task: string): void {
   }
   if (!node || typeof node !== 'object') return;
   const o = node as Record<string, unknown>;
-  if (o.type === 'Action.Execute') {
-    const data = stamped(o.data, task);
-    if (data) o.data = data;
-  }
-  // Slack: a button's or an option's value (SLACK's limit: 2000 characters); a modal's private_metadata (3000).
-  if (typeof o.value === 'string') o.value = stampedJson(o.value, task, 2000) ?? o.value;
-  if (typeof o.private_metadata === 'string') o.private_metadata = stampedJson(o.private_metadata, task, 3000) ?? o.private_metadata;
+  // Teams: an Action.Execute's data. Slack: a button's value (2000 characters at most), a modal's private_metadata (3000).
+  if (o.type === 'Action.Execute') o.data = stamped(o.data, task) ?? o.data;
+  if (o.type === 'button' && typeof o.value === 'string') o.value = stampedJson(o.value, task, 2000);
+  if (o.type === 'modal' && typeof o.private_metadata === 'string') o.private_metadata = stampedJson(o.private_metadata, task, 3000);
   for (const value of Object.values(o)) if (value && typeof value === 'object') stampAll(value, task);
 }
 
 function messageOf(ctx: TurnContext, screen: Screen, locale: Locale, opts: { keep?: boolean }): Partial<Activity> {
-  const task = ctx.turnState.get<string | undefined>(TASK);
   if (isSlack(ctx)) {
     const message = renderSlack(screen, locale);
-    if (task) stampAll(message.blocks, task);
+    stampedForTask(ctx, message.blocks);
     return { type: 'message', text: message.text, channelData: { slack: message, ...(opts.keep ? { keep: true } : {}) } };
   }
-  const card = renderTeams(screen, locale);
-  if (task) stampAll(card.content, task);
+  const card = stampedForTask(ctx, renderTeams(screen, locale));
   // The card carries the screen's text as its fallbackText already: the summary (previews,
   // notifications) reuses it instead of rendering the text a second time.
   return { type: 'message', attachments: [card], summary: card.content.fallbackText ?? fallbackText(screen, locale) };

@@ -165,34 +165,13 @@ export class SlackAdapter extends BotAdapter {
   private async replaceClicked(ctx: TurnContext, inbound: SlackInbound, message: SlackMessage, keep: boolean): Promise<string> {
     const inLastingDm = inbound.ephemeralOrigin === false && (inbound.channelId ?? '').startsWith('D');
     if (keep && !inLastingDm) await this.client.chat.postMessage({ channel: inbound.userId, text: message.text, blocks: message.blocks as never });
-    const uses = ctx.turnState.get<number>(RESPONSE_URL_USES);
-    // Slack takes five answers per response_url: past them, a new message rather than none.
-    if (!inbound.responseUrl || uses >= 5) return this.deliver(ctx, inbound, message);
-    ctx.turnState.set(RESPONSE_URL_USES, uses + 1);
-    const res = await this.fetchImpl(inbound.responseUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ replace_original: true, text: message.text, blocks: message.blocks }),
-    });
-    if (res.ok) return '';
-    // The message clicked is gone, or too old (a response_url lives 30 minutes): a new one instead, never silence.
-    this.logger.warn({ status: res.status }, 'slack: replacing the clicked message failed; answering with a new one');
-    ctx.turnState.set(RESPONSE_URL_USES, 5);
+    if (await this.viaResponseUrl(ctx, inbound, { replace_original: true, text: message.text, blocks: message.blocks })) return '';
     return this.deliver(ctx, inbound, message);
   }
 
+  /** A new message: ephemeral through the response_url while it lasts, else chat.postEphemeral — or chat.postMessage in a DM. */
   private async deliver(ctx: TurnContext, inbound: SlackInbound, message: SlackMessage): Promise<string> {
-    const uses = ctx.turnState.get<number>(RESPONSE_URL_USES);
-    if (inbound.responseUrl && uses < 5) {
-      ctx.turnState.set(RESPONSE_URL_USES, uses + 1);
-      const res = await this.fetchImpl(inbound.responseUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks }),
-      });
-      if (!res.ok) throw new Error(`Slack response_url answered ${res.status}`);
-      return '';
-    }
+    if (await this.viaResponseUrl(ctx, inbound, { response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks })) return '';
     const channel = inbound.channelId ?? inbound.userId;
     if (channel.startsWith('D') || channel === inbound.userId) {
       const r = await this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks as never });
@@ -200,6 +179,22 @@ export class SlackAdapter extends BotAdapter {
     }
     const r = await this.client.chat.postEphemeral({ channel, user: inbound.userId, text: message.text, blocks: message.blocks as never });
     return r.message_ts ?? '';
+  }
+
+  /**
+   * Posts to the request's response_url: false when there is none, its five uses are spent, or it
+   * refused (the message gone, the URL older than 30 minutes) — the caller then posts otherwise,
+   * never leaving the user without an answer.
+   */
+  private async viaResponseUrl(ctx: TurnContext, inbound: SlackInbound, body: Record<string, unknown>): Promise<boolean> {
+    const uses = ctx.turnState.get<number>(RESPONSE_URL_USES);
+    if (!inbound.responseUrl || uses >= 5) return false;
+    ctx.turnState.set(RESPONSE_URL_USES, uses + 1);
+    const res = await this.fetchImpl(inbound.responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (res.ok) return true;
+    this.logger.warn({ status: res.status, replace: body.replace_original === true }, 'slack: the response_url refused the answer; posting it otherwise');
+    ctx.turnState.set(RESPONSE_URL_USES, 5);
+    return false;
   }
 
   /** A modal needs the trigger_id of the click that asked for it (valid 3 s, once). */
@@ -247,7 +242,7 @@ export class SlackAdapter extends BotAdapter {
   }
 }
 
-/** The key of the clicked message's reply address in a modal's private_metadata (see `originOf`). */
+/** The key of the clicked message's reply address in a modal's private_metadata (see `withOrigin`, `takeModalOrigin`). */
 export const MODAL_ORIGIN_KEY = '_origin';
 
 export interface ModalOrigin {
@@ -263,7 +258,12 @@ export interface ModalOrigin {
  */
 function withOrigin(view: Record<string, unknown>, inbound: SlackInbound): Record<string, unknown> {
   if (inbound.kind !== 'action' || !inbound.responseUrl || typeof view.private_metadata !== 'string') return view;
-  const metadata = JSON.parse(view.private_metadata || '{}') as Record<string, unknown>;
+  let metadata: Record<string, unknown>;
+  try {
+    metadata = JSON.parse(view.private_metadata || '{}') as Record<string, unknown>;
+  } catch {
+    return view;
+  }
   const origin: ModalOrigin = { responseUrl: inbound.responseUrl, channelId: inbound.channelId, ephemeral: inbound.ephemeralOrigin };
   const withIt = JSON.stringify({ ...metadata, [MODAL_ORIGIN_KEY]: origin });
   // Slack's limit for private_metadata: without room for the origin, the answer is a new message.

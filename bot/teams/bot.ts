@@ -3,11 +3,11 @@
  * speaking from the activity.
  */
 import { TeamsActivityHandler, TurnContext, type Activity, type InvokeResponse } from 'botbuilder';
-import { notice, renderTeams } from '../../cards/index.js';
+import { renderTeams } from '../../cards/index.js';
 import { ADAPTIVE_CARD_CONTENT_TYPE } from '../../cards/adaptive.js';
-import { CARD_ACTION_INVOKE } from '../../dialogs/input.js';
 import type { DialogRunner, TurnIdentity } from '../../dialogs/runner.js';
-import { answerInPlace, localeOf, takeAnswerInPlace } from '../../dialogs/ui.js';
+import { answerInPlace, conversationIsPrivate, invokeAnswer, localeOf } from '../../dialogs/ui.js';
+import { turnErrorNotice } from '../turn-error.js';
 import type { Logger } from '../../services/logger.js';
 
 export function teamsIdentity(activity: Activity): TurnIdentity {
@@ -56,7 +56,7 @@ export class TeamsBot extends TeamsActivityHandler {
 
   /**
    * A click on an Action.Execute button (a step of the card's task): the turn runs as any other,
-   * and its last screen answers the invoke, which Teams shows in the clicked card's place — for
+   * and its first screen answers the invoke, which Teams shows in the clicked card's place — for
    * the user who clicked (issue 13). In a personal chat, where that user is everyone who sees the
    * card, the message is updated too, so the card stays changed on their other devices and after a
    * reload. In a group chat or channel the others keep the card as it was: the task is the acting
@@ -64,21 +64,41 @@ export class TeamsBot extends TeamsActivityHandler {
    */
   protected override async onInvokeActivity(ctx: TurnContext): Promise<InvokeResponse> {
     if (ctx.activity.name !== CARD_ACTION_INVOKE) return super.onInvokeActivity(ctx);
+    // The flows read a click's data as a message's value: Action.Execute carries it in action.data.
+    // An invoke without it is malformed (answered as an invalid submit), never typed text.
+    ctx.activity.value = cardActionData(ctx.activity.value) ?? 'malformed';
     answerInPlace(ctx);
-    await this.runner.run(ctx, teamsIdentity(ctx.activity));
-    const answer = takeAnswerInPlace(ctx);
-    // Nothing to put in the card's place (a click already answered, or a button that started another
-    // task below): the invoke still needs a card, and an empty answer would blank the clicked one.
-    const card: unknown = answer?.attachments?.[0]?.content ?? renderTeams(notice('info', 'notice.answeredBelow'), localeOf(ctx)).content;
+    try {
+      await this.runner.run(ctx, teamsIdentity(ctx.activity));
+    } catch (err) {
+      // Answered in the clicked card's place with what went wrong (the message itself keeps the
+      // card, to be tried again); an unanswered invoke would be a 501 and an error on the card.
+      return invokeCard(renderTeams(turnErrorNotice(ctx, err, this.logger), localeOf(ctx)).content);
+    }
+    const { activity, inPlace } = invokeAnswer(ctx);
     const replyToId = ctx.activity.replyToId;
-    if (answer && replyToId && (ctx.activity.conversation.conversationType ?? 'personal') === 'personal') {
+    if (inPlace && replyToId && conversationIsPrivate(ctx)) {
       try {
-        await ctx.updateActivity({ ...answer, id: replyToId });
+        await ctx.updateActivity({ ...activity, id: replyToId });
       } catch (err) {
         // The invoke's answer already shows the new card; only its copy on other devices is stale.
         this.logger.warn({ err, activityId: replyToId }, 'teams: updating the clicked card failed; the invoke answer shows it');
       }
     }
-    return { status: 200, body: { statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value: card } };
+    return invokeCard(activity.attachments?.[0]?.content);
   }
+}
+
+/** A Teams card button the card keeps its place for (`Action.Execute`) arrives as this invoke. */
+export const CARD_ACTION_INVOKE = 'adaptiveCard/action';
+
+/** The data of an Action.Execute invoke (`value.action.data`), or undefined when it carries none. */
+function cardActionData(value: unknown): unknown {
+  const action: unknown = (value as { action?: unknown } | null | undefined)?.action;
+  return action && typeof action === 'object' ? ((action as { data?: unknown }).data ?? undefined) : undefined;
+}
+
+/** The typed invoke response of a card click: the card Teams shows in the clicked one's place. */
+function invokeCard(card: unknown): InvokeResponse {
+  return { status: 200, body: { statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value: card } };
 }

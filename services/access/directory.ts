@@ -130,6 +130,7 @@ export class PartnerDirectory {
         roles: (row.roles ?? []).filter(isRole),
         // The language chosen in chat (`language de`) over the client's.
         locale: row.preferred_locale ?? entry.locale,
+        preferredLocale: row.preferred_locale,
       },
       firstDelivery: row.first_delivery,
       priorReply: row.first_delivery ? null : row.prior_reply,
@@ -143,6 +144,12 @@ export class PartnerDirectory {
    */
   async recordReply(channel: Channel, requestKey: string, reply: readonly unknown[]): Promise<void> {
     await this.db.query({ name: 'access.recordReply', text: 'UPDATE processed_inbound SET reply = $3::jsonb WHERE channel = $1 AND request_key = $2', values: [channel, requestKey, JSON.stringify(reply)] });
+  }
+
+  /** What the first delivery of a request answered (recordReply), or null: none kept, or not finished. */
+  async replyOf(channel: Channel, requestKey: string): Promise<unknown[] | null> {
+    const { rows } = await this.db.query<{ reply: unknown[] | null }>('SELECT reply FROM processed_inbound WHERE channel = $1 AND request_key = $2', [channel, requestKey]);
+    return rows[0]?.reply ?? null;
   }
 
   /**

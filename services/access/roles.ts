@@ -28,7 +28,10 @@ export interface Actor {
   externalId: string;
   displayName: string | null;
   roles: readonly Role[];
+  /** The language to answer in: the one they chose in chat, else their client's. */
   locale: string;
+  /** The language they chose in chat (`language de`), when they chose one. */
+  preferredLocale?: string | null;
 }
 
 /** Thrown by a service when the actor lacks every one of the required roles: the `forbidden` refusal. */

@@ -9,7 +9,7 @@ import sinon from 'sinon';
 import type { WebClient } from '@slack/web-api';
 import { SlackAdapter, type SlackInbound } from '../../bot/slack/adapter.js';
 import { notice } from '../../cards/index.js';
-import { show } from '../../dialogs/ui.js';
+import { answerAsNewMessages, show } from '../../dialogs/ui.js';
 import { createLogger } from '../../services/logger.js';
 
 describe('bot/slack/adapter: answers in the clicked message\'s place (issue 13)', () => {
@@ -48,10 +48,30 @@ describe('bot/slack/adapter: answers in the clicked message\'s place (issue 13)'
     assert.equal(posted[1]!.body.response_type, 'ephemeral');
   });
 
-  it('a slash command (and a click the runner turns into a command) never replaces', async () => {
+  it('a slash command never replaces, nor does a click the runner turns into a command (answerAsNewMessages)', async () => {
     const { adapter, posted } = setup();
     await adapter.processInbound(inbound({ kind: 'command' }), async (ctx) => show(ctx, first));
-    assert.deepEqual(posted.map((p) => p.body.replace_original), [false]);
+    await adapter.processInbound(inbound({ responseUrl: 'https://hooks.slack.test/r/2' }), async (ctx) => {
+      answerAsNewMessages(ctx);
+      await show(ctx, first);
+    });
+    assert.deepEqual(posted.map((p) => p.body.replace_original), [false, false]);
+  });
+
+  it('past the response_url\'s five uses, answers are new ephemeral messages (chat.postEphemeral), none lost', async () => {
+    const { adapter, client, posted } = setup();
+    await adapter.processInbound(inbound(), async (ctx) => {
+      for (let i = 0; i < 7; i++) await show(ctx, i === 0 ? first : second);
+    });
+    assert.deepEqual(posted.map((p) => p.body.replace_original), [true, false, false, false, false]);
+    assert.equal(client.chat.postEphemeral.callCount, 2);
+  });
+
+  it('a kept answer whose message cannot be replaced: in the DM, and a new ephemeral message', async () => {
+    const { adapter, client } = setup(410);
+    await adapter.processInbound(inbound(), async (ctx) => show(ctx, first, { keep: true }));
+    assert.equal(client.chat.postMessage.callCount, 1, 'the DM copy');
+    assert.equal(client.chat.postEphemeral.callCount, 1, 'and where it was clicked');
   });
 
   it('a kept answer (an order confirmation) clicked in a channel: in the DM as well, since the ephemeral message disappears', async () => {
@@ -75,6 +95,6 @@ describe('bot/slack/adapter: answers in the clicked message\'s place (issue 13)'
     assert.equal(posted.length, 1);
     assert.equal(client.chat.postEphemeral.callCount, 1);
     assert.equal(client.chat.postEphemeral.firstCall.args[0].channel, 'C1');
-    assert.ok(logs.some((l) => l.includes('replacing the clicked message failed')));
+    assert.ok(logs.some((l) => l.includes('the response_url refused the answer')));
   });
 });

@@ -12,7 +12,10 @@ import { testDb } from '../support/db.js';
 import { createCardActionInvoke, createMessageActivity } from '../support/factories.js';
 import { startFakeBotConnector, type FakeBotConnector } from '../fakes/bot-connector.js';
 import { assertValidAdaptiveCard } from '../cards/validate.js';
-import { teamsSubmits } from '../cards/inspect.js';
+import { objects, teamsSubmits } from '../cards/inspect.js';
+import sinon from 'sinon';
+import { PartnerDirectory } from '../../services/access/directory.js';
+import { eventually } from '../jobs/support.js';
 
 const ALEX = '00000000-0000-0000-0000-0000000000020'; // demo: Admin agent + Global admin
 const MEGAN = '00000000-0000-0000-0000-0000000000021'; // demo: Sales agent
@@ -153,7 +156,7 @@ describe('bot: Teams cards that update in place (issue 13)', function () {
     const before = await orders();
     for (const value of [{}, { action: null }, { action: { type: 'Action.Execute', data: 'buy.confirm' } }, { action: { type: 'Action.Execute', data: { action: 'buy.confirm', reviewId: { $ne: 1 } } } }, 'text']) {
       const card = answered(await click(undefined, { value }));
-      assert.match(text(card), /could not be read|nothing was changed/i, JSON.stringify(value));
+      assert.match(text(card), /That button’s data is not valid at this step\. Nothing was changed\./, JSON.stringify(value));
     }
     assert.equal(await orders(), before);
   });
@@ -167,11 +170,75 @@ describe('bot: Teams cards that update in place (issue 13)', function () {
     assert.ok(bot.logs.some((l) => l.includes('updating the clicked card failed')));
   });
 
-  it('a button that starts another task (View orders: an Action.Submit) leaves the clicked card and posts a new one', async () => {
-    const res = await bot.post('/api/messages', createMessageActivity({ tenantId: PLAYGROUND_TENANT_ID, aadObjectId: ALEX, conversationId, value: { action: 'command', command: 'orders', args: 'contoso-de.onmicrosoft.com' } }));
-    const activities = res.json().activities;
-    assert.equal(activities.length, 1);
-    assert.match(cardText(activities), /Orders of Contoso GmbH/);
+  it('a button that starts another task (View orders on the confirmation: an Action.Submit) leaves the clicked card and posts a new one', async () => {
+    const [list] = await type('buy contoso-de.onmicrosoft.com');
+    const product = teamsSubmits(list.attachments[0].content).find((d: any) => d.action === 'buy.product' && d.productId === WS_DATACENTER);
+    const review = answered(await click({ ...dataOf(answered(await click(product)), 'buy.review'), skuId: '0001', quantity: '16' }));
+    const done = answered(await click(dataOf(review, 'buy.confirm')));
+    const viewOrders = objects(done).find((o) => o.title === 'View orders');
+    assert.equal(viewOrders?.type, 'Action.Submit', 'a new task: a message, not an invoke');
+    connector.reset();
+    const res = await bot.post('/api/messages', createMessageActivity({ tenantId: PLAYGROUND_TENANT_ID, aadObjectId: ALEX, conversationId, value: viewOrders.data }));
+    assert.match(cardText(res.json().activities), /Orders of Contoso GmbH/);
+    assert.equal(connector.requests.filter((r) => r.method === 'PUT').length, 0, 'the confirmation is left as it was');
+  });
+
+  it('a resent Export click gets the log again in place, and posts nothing a second time', async () => {
+    await type('activity', 'personal', MEGAN);
+    const log = (await type('activity'))[0].attachments[0].content;
+    const exportClick = createCardActionInvoke({ tenantId: PLAYGROUND_TENANT_ID, aadObjectId: ALEX, conversationId, name: 'Alex Wilber', serviceUrl: connector.url, data: dataOf(log, 'activity.export') });
+    const first = answered(await bot.post('/api/messages', exportClick).then((r) => ({ status: r.status, body: r.json() })));
+    const posted = connector.requests.filter((r) => r.method === 'POST').length;
+    assert.ok(posted >= 1, 'the export link went below');
+    const again = answered(await bot.post('/api/messages', exportClick).then((r) => ({ status: r.status, body: r.json() })));
+    assert.deepEqual(again, first);
+    assert.equal(connector.requests.filter((r) => r.method === 'POST').length, posted, 'nothing posted again (no second link)');
+  });
+
+  it('a click resent while its first delivery still runs waits for that answer (bounded) instead of a dead end', async () => {
+    const slow = sinon.stub(PartnerDirectory.prototype, 'recordReply').callsFake(async function (this: PartnerDirectory, ...args) {
+      await new Promise((r) => setTimeout(r, 600));
+      return slow.wrappedMethod.apply(this, args);
+    });
+    try {
+      const [list] = await type('buy contoso-de.onmicrosoft.com');
+      const product = teamsSubmits(list.attachments[0].content).find((d: any) => d.action === 'buy.product');
+      const invoke = createCardActionInvoke({ tenantId: PLAYGROUND_TENANT_ID, aadObjectId: ALEX, conversationId, name: 'Alex Wilber', serviceUrl: connector.url, data: product });
+      const post = () => bot.post('/api/messages', invoke).then((r) => ({ status: r.status, body: r.json() }));
+      const firstP = post();
+      // The resend starts once the first has taken the request id (its reply is kept 600 ms later).
+      await eventually(async () => (await db.query('SELECT 1 FROM processed_inbound WHERE request_key LIKE $1', [`%|${invoke.id}`])).rowCount === 1, { what: 'the first delivery under way' });
+      const [first, again] = await Promise.all([firstP, post()]);
+      assert.ok(dataOf(answered(first), 'buy.review'));
+      assert.deepEqual(answered(again), answered(first));
+    } finally {
+      slow.restore();
+    }
+  });
+
+  it('a turn that fails on a click answers the invoke with what went wrong (not a 501), and the message keeps its card', async () => {
+    const boom = sinon.stub(PartnerDirectory.prototype, 'setPreferredLocale').rejects(new Error('database went away'));
+    try {
+      const card = (await type('language'))[0].attachments[0].content;
+      connector.reset();
+      const answer = answered(await click(teamsSubmits(card).find((d: any) => d.args === 'de')));
+      assert.match(text(answer), /went wrong/i);
+      assert.equal(connector.requests.filter((r) => r.method === 'PUT').length, 0, 'the message keeps the card, to be tried again');
+    } finally {
+      boom.restore();
+    }
+  });
+
+  it('a reply that cannot be kept for a resend fails nothing: the click is answered', async () => {
+    const lost = sinon.stub(PartnerDirectory.prototype, 'recordReply').rejects(new Error('disk full'));
+    try {
+      const [list] = await type('buy contoso-de.onmicrosoft.com');
+      const product = teamsSubmits(list.attachments[0].content).find((d: any) => d.action === 'buy.product');
+      assert.ok(dataOf(answered(await click(product)), 'buy.review'));
+      assert.ok(bot.logs.some((l) => l.includes('could not keep a turn')));
+    } finally {
+      lost.restore();
+    }
   });
 
   describe('a click on a card of another task never drives the task running now (the trial\'s findings)', () => {
@@ -207,12 +274,13 @@ describe('bot: Teams cards that update in place (issue 13)', function () {
     });
 
     it('the language card\'s choices answer in its place, in the language chosen', async () => {
-      const card = cardOf(await type('language'));
+      const someone = randomUUID(); // a user of this test's own: the choice stays with them
+      const card = cardOf(await type('language', 'personal', someone));
       const german = teamsSubmits(card).find((d: any) => d.args === 'de');
-      const answer = answered(await click(german));
+      assert.equal(objects(card).find((o) => o.title === 'Deutsch')?.type, 'Action.Execute', 'an in-place command');
+      const answer = answered(await click(german, { who: someone }));
       assert.match(text(answer), /Ab jetzt antworte ich Ihnen auf Deutsch/);
       assert.equal(connector.requests.filter((r) => r.method === 'POST').length, 0, 'no new card: the old one would go on saying English');
-      await click(teamsSubmits(answer).find((d: any) => d.args === 'auto') ?? { action: 'command', command: 'language', args: 'auto', inPlace: true });
     });
 
     it('typed stop while the activity log is open: nothing to stop, and its buttons still work; Export keeps the log in its place', async () => {

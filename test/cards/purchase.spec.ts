@@ -3,7 +3,7 @@ import {
   buyProductSearchModal, buyQuantityModal, buySearchModal, CARD_LIMITS, fallbackText, parseSubmitData, quantityModalModel, renderSlack,
   renderTeams, type Locale, type QuantityErrorReason, type Screen,
 } from '../../cards/index.js';
-import type { SubmitAction } from '../../cards/adaptive.js';
+import type { CardButton } from '../../cards/adaptive.js';
 import { LOCALES } from '../../cards/i18n/index.js';
 import type { CancellationWindowView, QuantityErrorReason as CardReason, TaxNote } from '../../cards/screens.js';
 import type { QuantityRejection, TaxNote as ServiceTaxNote } from '../../services/commerce/rules.js';
@@ -337,7 +337,7 @@ describe('cards: purchase screens', () => {
         assert.match(all, part);
       }
       // Both are submits (a card's actions may also be links).
-      const [confirm, cancel] = teams(screen).actions! as SubmitAction[];
+      const [confirm, cancel] = teams(screen).actions! as CardButton[];
       assert.deepEqual(confirm?.data, { action: 'buy.confirm', reviewId: 'r3' });
       assert.equal(confirm?.style, 'positive');
       assert.equal(confirm?.title, 'Confirm purchase');

@@ -7,6 +7,7 @@
  * its UMD bundle in `dist/` does, without a DOM.
  */
 import { AssertionError } from 'node:assert';
+import { startsNewTask } from '../../cards/actions.js';
 import { createRequire } from 'node:module';
 import type * as ACTypes from 'adaptivecards';
 
@@ -88,7 +89,7 @@ export function assertValidAdaptiveCard(cardOrAttachment: unknown): void {
       problems.push(`${path}: ${o.type} data must be an object with a string "action"`);
     } else if (o.type === 'Action.Execute' && o.verb !== o.data.action) {
       problems.push(`${path}: Action.Execute verb ${String(o.verb)} is not its action ${o.data.action}`);
-    } else if ((o.type === 'Action.Submit') !== (o.data.action === 'command' && o.data.inPlace !== true)) {
+    } else if ((o.type === 'Action.Submit') !== startsNewTask(o.data as { action: string })) {
       problems.push(`${path}: ${o.data.action} must be ${o.data.action === 'command' ? 'an Action.Submit (a new task)' : 'an Action.Execute (a step of the card\'s task)'}`);
     }
     if (typeof o.title !== 'string' || o.title.trim() === '') problems.push(`${path}: ${o.type} without a title`);

@@ -12,7 +12,7 @@ import { testDb } from '../support/db.js';
 import { createMessageActivity } from '../support/factories.js';
 import { teamsSubmits } from '../cards/inspect.js';
 
-describe('dialogs/language: the language chosen in chat', function () {
+describe('bot: the language chosen in chat (language [en|de|auto])', function () {
   this.timeout(30_000);
   const db = testDb();
   let bot: TestBot;
@@ -65,6 +65,12 @@ describe('dialogs/language: the language chosen in chat', function () {
     assert.match(cardText(await say(ada, 'whoami')), /Your account/);
     // A German client is followed again.
     assert.match(cardText(await say(ada, 'whoami', 'de-DE')), /Ihr Konto/);
+  });
+
+  it('a language chosen that is also the client\'s is still the user\'s choice: said as chosen, and kept when the client changes', async () => {
+    await say(ada, 'language en');
+    assert.match(cardText(await say(ada, 'language')), /I answer you in English, as you chose/);
+    assert.match(cardText(await say(ada, 'whoami', 'de-DE')), /Your account/, 'a German client now: still English, as chosen');
   });
 
   it('a language the bot does not speak is answered with the choices, and changes nothing', async () => {
