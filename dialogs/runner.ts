@@ -22,7 +22,7 @@ import { showHelp } from './help.js';
 import { hasFiles, inputOf } from './input.js';
 import { runLanguage } from './language.js';
 import { refusalNotice } from './refusals.js';
-import { ACTOR_KEY, answerAsNewMessages, setTask, answersTravelWithRequest, replay, repliesOf, show, type TurnReply } from './ui.js';
+import { ACTOR_KEY, answerAsNewMessages, cardsOf, retire, setTask, answersTravelWithRequest, replay, repliesOf, show, type TurnReply } from './ui.js';
 
 /**
  * Who is speaking in this turn, as the channel adapter saw it: a TurnEntry whose tenant /
@@ -68,6 +68,13 @@ export interface DialogRunnerDeps {
   logger: Logger;
 }
 
+/** The message holding a task's card (Teams), with the task and the command that started it. */
+interface TaskCard {
+  task: string;
+  id: string;
+  command: string;
+}
+
 /** How long a resent click waits for its first delivery's answer to be kept (Teams gives an invoke 5 s). */
 const RESEND_WAIT_MS = 3000;
 const RESEND_POLL_MS = 100;
@@ -83,6 +90,8 @@ export class DialogRunner {
   private readonly finished;
   /** The running flow's task id, given out when it started (its cards' buttons carry it). */
   private readonly taskId;
+  /** Teams: the message holding the running task's card, to retire when the task moves on without it. */
+  private readonly taskCard;
   private readonly dialogs: DialogSet;
   private readonly flowIds = new Set<string>();
   /**
@@ -98,6 +107,7 @@ export class DialogRunner {
     this.expectsText = this.conversationState.createProperty<boolean>('expectsText');
     this.finished = this.conversationState.createProperty<boolean>('flowFinished');
     this.taskId = this.conversationState.createProperty<string>('taskId');
+    this.taskCard = this.conversationState.createProperty<TaskCard>('taskCard');
     this.dialogs = new DialogSet(this.dialogState);
     for (const flow of deps.flows ?? []) {
       this.dialogs.add(flow.dialog);
@@ -122,7 +132,9 @@ export class DialogRunner {
     // travelled in the response (which the resend says was lost), it is given again.
     if (!entered.firstDelivery) return this.answerResend(ctx, who, entered.priorReply);
     const turn = async () => {
+      const before = { card: await this.taskCard.get(ctx), finished: await this.finished.get(ctx, false) };
       await this.route(ctx, actor, partner);
+      await this.followTaskCard(ctx, before);
       await this.conversationState.saveChanges(ctx, false);
       if (who.requestKey && answersTravelWithRequest(ctx)) await this.keepReply(who.channel, who.requestKey, repliesOf(ctx));
     };
@@ -130,6 +142,33 @@ export class DialogRunner {
     // The state enterTurn read in its round trip answers the state's first read in this turn.
     const state = entered.state ? { ...entered.state.document, eTag: entered.state.etag } : null;
     await this.deps.storage.run(new Map([[stateKey, state]]), turn);
+  }
+
+  /**
+   * One card per task, across turns (issue 13): when the running task's card was not the one
+   * answered in place — the task went on below it (typed text), ended (`stop`), or a new task took
+   * its place — the old card becomes a record of it without buttons (Teams, after the turn:
+   * `cardToRetire`). A task that had done its work keeps its card as its record (a confirmation,
+   * the log on show).
+   */
+  private async followTaskCard(ctx: TurnContext, before: { card: TaskCard | undefined; finished: boolean }): Promise<void> {
+    const { stepCard, clicked } = cardsOf(ctx);
+    const task = await this.taskId.get(ctx);
+    const stack = (await this.dialogState.get(ctx))?.dialogStack ?? [];
+    const root = stack[0]?.id;
+    const running = root !== undefined && this.flowIds.has(root);
+    const old = before.card;
+    if (old && !before.finished && old.id !== clicked && old.id !== stepCard && (stepCard || !running || task !== old.task)) {
+      const record = !running
+        ? notice('info', 'record.ended', { command: old.command })
+        : task !== old.task
+          ? notice('info', 'record.replaced', { command: old.command })
+          : notice('info', 'record.continuesBelow', { command: old.command });
+      retire(ctx, old.id, record);
+    }
+    if (!running) await this.taskCard.delete(ctx);
+    else if (stepCard && task) await this.taskCard.set(ctx, { task, id: stepCard, command: root });
+    else if (old && old.task !== task) await this.taskCard.delete(ctx);
   }
 
   /** Kept for a resend of the request; the turn's work is done, so failing to keep it fails nothing. */

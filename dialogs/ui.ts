@@ -78,10 +78,14 @@ export async function show(ctx: TurnContext, screen: Screen, opts: { keep?: bool
   const locale = localeOf(ctx);
   if (isSlack(ctx) && isForm(screen)) {
     // A Slack message cannot take typed input: the form is a modal, opened by this turn's click.
-    await ctx.sendActivity({ type: 'message', channelData: { slackModal: stampedForTask(ctx, renderSlackModal(screen, locale)) } });
+    const modal = renderSlackModal(screen, locale);
+    stampForTask(ctx, modal);
+    await ctx.sendActivity({ type: 'message', channelData: { slackModal: modal } });
     return;
   }
-  const inPlace = await send(ctx, messageOf(ctx, screen, locale, opts));
+  const activity = messageOf(ctx, screen, locale, opts);
+  const { inPlace, id } = await send(ctx, activity);
+  if (!isSlack(ctx)) noteCards(ctx, screen, activity, inPlace, id);
   // Kept for a resend only what travels in the response: all of an expectReplies turn's answers,
   // a click's in-place one (its other answers were posted, and are not posted twice).
   if (answersTravelWithRequest(ctx) && (inPlace || ctx.activity.type !== 'invoke')) {
@@ -96,17 +100,59 @@ export async function show(ctx: TurnContext, screen: Screen, opts: { keep?: bool
   }
 }
 
-/** Sends one answer: in the clicked card's place when it is the first of an in-place turn (true), else as a new message. */
-async function send(ctx: TurnContext, activity: Partial<Activity>): Promise<boolean> {
+/**
+ * Sends one answer: in the clicked card's place when it is the first of an in-place turn, else as a
+ * new message; with the id of the message that holds it (the clicked one, or the one posted) when
+ * the channel says.
+ */
+async function send(ctx: TurnContext, activity: Partial<Activity>): Promise<{ inPlace: boolean; id: string | undefined }> {
   const slot = ctx.turnState.get<InPlaceSlot | undefined>(IN_PLACE);
   if (!slot || slot.answered) {
-    await ctx.sendActivity(activity);
-    return false;
+    const sent = await ctx.sendActivity(activity);
+    return { inPlace: false, id: sent?.id || undefined };
   }
   slot.answered = true;
   if (isSlack(ctx)) await ctx.sendActivity({ ...activity, channelData: { ...(activity.channelData as object), replacesClicked: true } });
   else slot.held = activity;
-  return true;
+  return { inPlace: true, id: ctx.activity.replyToId };
+}
+
+/**
+ * Teams: which messages this turn's cards are in, for the runner to retire a task's older card when
+ * the task moves to a new message, ends or is replaced (`retire`). A step card — a screen whose
+ * buttons carry the task — is the task's card; the clicked card, answered in place, is consumed
+ * whatever it became.
+ */
+interface TurnCards {
+  stepCard?: string;
+  clicked?: string;
+}
+
+const CARDS = Symbol('csp.cards');
+
+function noteCards(ctx: TurnContext, screen: Screen, activity: Partial<Activity>, inPlace: boolean, id: string | undefined): void {
+  if (!id) return;
+  const cards = cardsOf(ctx);
+  if (inPlace) cards.clicked = id;
+  if (screen.kind !== 'notice' && STEP_CARDS.has(activity)) cards.stepCard = id;
+}
+
+export function cardsOf(ctx: TurnContext): TurnCards {
+  let cards = ctx.turnState.get<TurnCards | undefined>(CARDS);
+  if (!cards) ctx.turnState.set(CARDS, (cards = {}));
+  return cards;
+}
+
+const RETIRE = Symbol('csp.retire');
+
+/** Asks the channel to replace an older card of a task with a record of it, without buttons (done by the Teams bot after the turn). */
+export function retire(ctx: TurnContext, messageId: string, record: Screen): void {
+  ctx.turnState.set(RETIRE, { id: messageId, activity: messageOf(ctx, record, localeOf(ctx), {}) });
+}
+
+/** The card to retire after this turn, if any (`retire`). */
+export function cardToRetire(ctx: TurnContext): { id: string; activity: Partial<Activity> } | undefined {
+  return ctx.turnState.get<{ id: string; activity: Partial<Activity> } | undefined>(RETIRE);
 }
 
 /** One answer of a turn, as a resend of its request gets it again: the screen and where it went. */
@@ -186,37 +232,48 @@ function stampedJson(json: string, task: string, max: number): string {
   }
 }
 
-/** Stamps every step button of a rendered card, message or modal with the turn's task, if it has one. */
-function stampedForTask<T>(ctx: TurnContext, rendered: T): T {
+/** Stamps every step button of a rendered card, message or modal with the turn's task, if it has one; how many it stamped. */
+function stampForTask(ctx: TurnContext, rendered: unknown): number {
   const task = ctx.turnState.get<string | undefined>(TASK);
-  if (task) stampAll(rendered, task);
-  return rendered;
+  return task ? stampAll(rendered, task) : 0;
 }
 
-function stampAll(node: unknown, task: string): void {
-  if (Array.isArray(node)) {
-    for (const item of node) stampAll(item, task);
-    return;
-  }
-  if (!node || typeof node !== 'object') return;
+function stampAll(node: unknown, task: string): number {
+  if (Array.isArray(node)) return node.reduce((n: number, item) => n + stampAll(item, task), 0);
+  if (!node || typeof node !== 'object') return 0;
   const o = node as Record<string, unknown>;
+  let n = 0;
   // Teams: an Action.Execute's data. Slack: a button's value (2000 characters at most), a modal's private_metadata (3000).
-  if (o.type === 'Action.Execute') o.data = stamped(o.data, task) ?? o.data;
-  if (o.type === 'button' && typeof o.value === 'string') o.value = stampedJson(o.value, task, 2000);
-  if (o.type === 'modal' && typeof o.private_metadata === 'string') o.private_metadata = stampedJson(o.private_metadata, task, 3000);
-  for (const value of Object.values(o)) if (value && typeof value === 'object') stampAll(value, task);
+  if (o.type === 'Action.Execute') {
+    const data = stamped(o.data, task);
+    if (data) [o.data, n] = [data, n + 1];
+  }
+  const [field, max] = o.type === 'button' ? (['value', 2000] as const) : o.type === 'modal' ? (['private_metadata', 3000] as const) : [null, 0];
+  const json = field ? o[field] : undefined;
+  if (field && typeof json === 'string') {
+    const out = stampedJson(json, task, max);
+    if (out !== json) [o[field], n] = [out, n + 1];
+  }
+  for (const value of Object.values(o)) if (value && typeof value === 'object') n += stampAll(value, task);
+  return n;
 }
+
+/** Rendered messages with a button of the turn's task: its step cards (see `noteCards`). */
+const STEP_CARDS = new WeakSet<Partial<Activity>>();
 
 function messageOf(ctx: TurnContext, screen: Screen, locale: Locale, opts: { keep?: boolean }): Partial<Activity> {
   if (isSlack(ctx)) {
     const message = renderSlack(screen, locale);
-    stampedForTask(ctx, message.blocks);
+    stampForTask(ctx, message.blocks);
     return { type: 'message', text: message.text, channelData: { slack: message, ...(opts.keep ? { keep: true } : {}) } };
   }
-  const card = stampedForTask(ctx, renderTeams(screen, locale));
+  const card = renderTeams(screen, locale);
+  const steps = stampForTask(ctx, card);
   // The card carries the screen's text as its fallbackText already: the summary (previews,
   // notifications) reuses it instead of rendering the text a second time.
-  return { type: 'message', attachments: [card], summary: card.content.fallbackText ?? fallbackText(screen, locale) };
+  const activity: Partial<Activity> = { type: 'message', attachments: [card], summary: card.content.fallbackText ?? fallbackText(screen, locale) };
+  if (steps > 0) STEP_CARDS.add(activity);
+  return activity;
 }
 
 /**

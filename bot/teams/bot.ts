@@ -6,7 +6,7 @@ import { TeamsActivityHandler, TurnContext, type Activity, type InvokeResponse }
 import { renderTeams } from '../../cards/index.js';
 import { ADAPTIVE_CARD_CONTENT_TYPE } from '../../cards/adaptive.js';
 import type { DialogRunner, TurnIdentity } from '../../dialogs/runner.js';
-import { answerInPlace, conversationIsPrivate, invokeAnswer, localeOf } from '../../dialogs/ui.js';
+import { answerInPlace, cardToRetire, conversationIsPrivate, invokeAnswer, localeOf } from '../../dialogs/ui.js';
 import { turnErrorNotice } from '../turn-error.js';
 import type { Logger } from '../../services/logger.js';
 
@@ -43,6 +43,7 @@ export class TeamsBot extends TeamsActivityHandler {
       // botbuilder reads activity.text unguarded: a card submit can carry a mention and no text.
       if (typeof ctx.activity.text === 'string') TurnContext.removeRecipientMention(ctx.activity);
       await this.runner.run(ctx, teamsIdentity(ctx.activity));
+      await this.retireOldCard(ctx);
       await next();
     });
     this.onMembersAdded(async (ctx, next) => {
@@ -52,6 +53,17 @@ export class TeamsBot extends TeamsActivityHandler {
       }
       await next();
     });
+  }
+
+  /** A task's older card, turned into a record of it (the runner's `retire`); a failure leaves it as it was, its buttons refused when clicked. */
+  private async retireOldCard(ctx: TurnContext): Promise<void> {
+    const old = cardToRetire(ctx);
+    if (!old) return;
+    try {
+      await ctx.updateActivity({ ...old.activity, id: old.id });
+    } catch (err) {
+      this.logger.warn({ err, activityId: old.id }, 'teams: retiring an older card of a task failed; its buttons stay, refused as stale');
+    }
   }
 
   /**
@@ -75,6 +87,7 @@ export class TeamsBot extends TeamsActivityHandler {
       // card, to be tried again); an unanswered invoke would be a 501 and an error on the card.
       return invokeCard(renderTeams(turnErrorNotice(ctx, err, this.logger), localeOf(ctx)).content);
     }
+    await this.retireOldCard(ctx);
     const { activity, inPlace } = invokeAnswer(ctx);
     const replyToId = ctx.activity.replyToId;
     if (inPlace && replyToId && conversationIsPrivate(ctx)) {

@@ -93,6 +93,9 @@ export const de: { readonly [K in MessageKey]: string } = {
   'notice.staleStop': 'Diese Abbrechen-Schaltfläche gehört zu einer beendeten Aufgabe: Es wurde nichts abgebrochen, Ihre aktuelle Aufgabe läuft weiter.',
   'notice.noTaskRunning': 'Diese Abbrechen-Schaltfläche gehört zu einer Aufgabe, die schon beendet ist: Es läuft nichts, und nichts wurde geändert.',
   'notice.cancelledTask': 'Ihre Aufgabe {command} wurde abgebrochen. Es wurde nichts geändert.',
+  'record.ended': 'Diese Aufgabe {command} ist beendet; ihre letzte Antwort steht darunter.',
+  'record.replaced': 'Diese Aufgabe {command} wurde für eine neuere Aufgabe darunter verlassen. Hier wurde nichts mehr getan.',
+  'record.continuesBelow': 'Diese Aufgabe {command} geht darunter weiter.',
   'notice.cancelled': 'Abgebrochen. Es wurde nichts geändert.',
 
   'roles.title': 'Benutzer und Rollen',

@@ -90,6 +90,9 @@ export const en = {
   'notice.staleStop': 'That Cancel button belongs to a task that has ended: nothing was stopped, and your current task goes on.',
   'notice.noTaskRunning': 'That Cancel button belongs to a task that has already ended: nothing is running, and nothing was changed.',
   'notice.cancelledTask': 'Stopped your {command} task. Nothing was changed.',
+  'record.ended': 'This {command} task has ended; its last answer is below.',
+  'record.replaced': 'This {command} task was left for a newer task below. Nothing more was done here.',
+  'record.continuesBelow': 'This {command} task continues below.',
   'notice.cancelled': 'Stopped. Nothing was changed.',
 
   'roles.title': 'Users and roles',

@@ -295,4 +295,60 @@ describe('bot: Teams cards that update in place (issue 13)', function () {
       assert.match(cardText(below), /Activity log export|Download CSV/, 'the export link comes below');
     });
   });
+
+  describe('a task\'s older card becomes a record of it, without buttons, when the task moves on without it (normal delivery)', () => {
+    /** Typed as Teams delivers it: answers posted to the (fake) connector, which gives each an id. */
+    async function typeLive(text: string): Promise<void> {
+      const res = await bot.post('/api/messages', createMessageActivity({ tenantId: PLAYGROUND_TENANT_ID, aadObjectId: ALEX, conversationId, name: 'Alex Wilber', text, serviceUrl: connector.url, expectReplies: false }));
+      assert.equal(res.status, 200, res.text);
+    }
+    const posted = () => connector.requests.filter((r) => r.method === 'POST' && r.body?.attachments);
+    const updates = () => connector.requests.filter((r) => r.method === 'PUT');
+    // Each posted message gets an id of this test's counting: the n-th is `posted-n`.
+    let n = 0;
+    beforeEach(() => {
+      n = 0;
+      connector.script((r) => (r.method === 'POST' ? { status: 200, body: { id: `posted-${++n}` } } : undefined));
+    });
+    const lastPostedId = () => `posted-${n}`;
+
+    it('a new task: the old task\'s card says it was left, and has no buttons left', async () => {
+      await typeLive('buy contoso');
+      assert.equal(posted().length, 1);
+      const buyCard = connector.requests.find((r) => r.method === 'POST')!;
+      await typeLive('keys contoso-de.onmicrosoft.com');
+      const [retired] = updates();
+      assert.ok(retired, 'the buy card was updated');
+      assert.equal(retired.conversationId, conversationId);
+      assert.match(cardText([retired.body]), /This buy task was left for a newer task below/);
+      assert.deepEqual(teamsSubmits(retired.body.attachments[0].content), [], 'no buttons');
+      assert.ok(buyCard);
+    });
+
+    it('typed text that moves the task on: the old card says it continues below; typed stop: the card says the task ended', async () => {
+      await typeLive('buy contoso');
+      await typeLive('fabrikam'); // the customer step asked for a search term
+      assert.match(cardText([updates()[0]!.body]), /This buy task continues below/);
+      const searchCard = lastPostedId();
+      await typeLive('stop');
+      const ended = updates().at(-1)!;
+      assert.equal(ended.activityId, searchCard, 'the newest card of the task');
+      assert.match(cardText([ended.body]), /This buy task has ended; its last answer is below/);
+    });
+
+    it('help in the middle leaves the card alone; so does a new task after one that had done its work (its card is its record)', async () => {
+      await typeLive('buy contoso-de.onmicrosoft.com');
+      await typeLive('help');
+      await typeLive('whoami');
+      assert.equal(updates().length, 0, 'help and whoami are no step of the task');
+      // The purchase, clicked through on its card (posted-1) to the confirmation.
+      const product = teamsSubmits(posted()[0]!.body.attachments[0].content).find((d: any) => d.action === 'buy.product' && d.productId === WS_DATACENTER);
+      const sku = answered(await click(product, { replyToId: 'posted-1' }));
+      const review = answered(await click({ ...dataOf(sku, 'buy.review'), skuId: '0001', quantity: '16' }, { replyToId: 'posted-1' }));
+      assert.match(text(answered(await click(dataOf(review, 'buy.confirm'), { replyToId: 'posted-1' }))), /Order placed/);
+      const before = updates().length;
+      await typeLive('activity');
+      assert.equal(updates().length, before, 'the confirmation stays as it is');
+    });
+  });
 });
