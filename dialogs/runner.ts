@@ -7,7 +7,6 @@
  * over PostgresStorage, so each user of a group chat has their own), never in process
  * memory.
  */
-import { randomBytes } from 'node:crypto';
 import { PrivateConversationState, type TurnContext } from 'botbuilder';
 import { DialogSet, type Dialog, type DialogContext, type DialogState } from 'botbuilder-dialogs';
 import { act } from '../cards/actions.js';
@@ -22,7 +21,8 @@ import { showHelp } from './help.js';
 import { hasFiles, inputOf } from './input.js';
 import { runLanguage } from './language.js';
 import { refusalNotice } from './refusals.js';
-import { ACTOR_KEY, answerAsNewMessages, cardsOf, retire, setTask, answersTravelWithRequest, replay, repliesOf, show, type TurnReply } from './ui.js';
+import { rootFlow, Tasks } from './tasks.js';
+import { ACTOR_KEY, answerAsNewMessages, answersTravelWithRequest, replay, repliesOf, show, type TurnReply } from './ui.js';
 
 /**
  * Who is speaking in this turn, as the channel adapter saw it: a TurnEntry whose tenant /
@@ -68,13 +68,6 @@ export interface DialogRunnerDeps {
   logger: Logger;
 }
 
-/** The message holding a task's card (Teams), with the task and the command that started it. */
-interface TaskCard {
-  task: string;
-  id: string;
-  command: string;
-}
-
 /** How long a resent click waits for its first delivery's answer to be kept (Teams gives an invoke 5 s). */
 const RESEND_WAIT_MS = 3000;
 const RESEND_POLL_MS = 100;
@@ -88,10 +81,8 @@ export class DialogRunner {
   private readonly dialogState;
   private readonly expectsText;
   private readonly finished;
-  /** The running flow's task id, given out when it started (its cards' buttons carry it). */
-  private readonly taskId;
-  /** Teams: the message holding the running task's card, to retire when the task moves on without it. */
-  private readonly taskCard;
+  /** The running flow's task: its id (its cards' buttons carry it) and its card (dialogs/tasks.ts). */
+  private readonly tasks: Tasks;
   private readonly dialogs: DialogSet;
   private readonly flowIds = new Set<string>();
   /**
@@ -106,13 +97,12 @@ export class DialogRunner {
     this.dialogState = this.conversationState.createProperty<DialogState>('dialogState');
     this.expectsText = this.conversationState.createProperty<boolean>('expectsText');
     this.finished = this.conversationState.createProperty<boolean>('flowFinished');
-    this.taskId = this.conversationState.createProperty<string>('taskId');
-    this.taskCard = this.conversationState.createProperty<TaskCard>('taskCard');
     this.dialogs = new DialogSet(this.dialogState);
     for (const flow of deps.flows ?? []) {
       this.dialogs.add(flow.dialog);
       this.flowIds.add(flow.command);
     }
+    this.tasks = new Tasks(this.conversationState, this.dialogState, this.flowIds);
     for (const step of deps.steps ?? []) this.dialogs.add(step);
   }
 
@@ -132,9 +122,9 @@ export class DialogRunner {
     // travelled in the response (which the resend says was lost), it is given again.
     if (!entered.firstDelivery) return this.answerResend(ctx, who, entered.priorReply);
     const turn = async () => {
-      const before = { card: await this.taskCard.get(ctx), finished: await this.finished.get(ctx, false) };
+      const before = await this.tasks.before(ctx, await this.finished.get(ctx, false));
       await this.route(ctx, actor, partner);
-      await this.followTaskCard(ctx, before);
+      await this.tasks.follow(ctx, before);
       await this.conversationState.saveChanges(ctx, false);
       if (who.requestKey && answersTravelWithRequest(ctx)) await this.keepReply(who.channel, who.requestKey, repliesOf(ctx));
     };
@@ -142,33 +132,6 @@ export class DialogRunner {
     // The state enterTurn read in its round trip answers the state's first read in this turn.
     const state = entered.state ? { ...entered.state.document, eTag: entered.state.etag } : null;
     await this.deps.storage.run(new Map([[stateKey, state]]), turn);
-  }
-
-  /**
-   * One card per task, across turns (issue 13): when the running task's card was not the one
-   * answered in place — the task went on below it (typed text), ended (`stop`), or a new task took
-   * its place — the old card becomes a record of it without buttons (Teams, after the turn:
-   * `cardToRetire`). A task that had done its work keeps its card as its record (a confirmation,
-   * the log on show).
-   */
-  private async followTaskCard(ctx: TurnContext, before: { card: TaskCard | undefined; finished: boolean }): Promise<void> {
-    const { stepCard, clicked } = cardsOf(ctx);
-    const task = await this.taskId.get(ctx);
-    const stack = (await this.dialogState.get(ctx))?.dialogStack ?? [];
-    const root = stack[0]?.id;
-    const running = root !== undefined && this.flowIds.has(root);
-    const old = before.card;
-    if (old && !before.finished && old.id !== clicked && old.id !== stepCard && (stepCard || !running || task !== old.task)) {
-      const record = !running
-        ? notice('info', 'record.ended', { command: old.command })
-        : task !== old.task
-          ? notice('info', 'record.replaced', { command: old.command })
-          : notice('info', 'record.continuesBelow', { command: old.command });
-      retire(ctx, old.id, record);
-    }
-    if (!running) await this.taskCard.delete(ctx);
-    else if (stepCard && task) await this.taskCard.set(ctx, { task, id: stepCard, command: root });
-    else if (old && old.task !== task) await this.taskCard.delete(ctx);
   }
 
   /** Kept for a resend of the request; the turn's work is done, so failing to keep it fails nothing. */
@@ -207,8 +170,7 @@ export class DialogRunner {
     const dc = await this.dialogs.createContext(ctx);
     this.memoryScopes ??= ctx.turnState.get(DIALOG_STATE_MANAGER_CONFIGURATION);
     const expectsText = await this.expectsText.get(ctx, false);
-    const task = dc.activeDialog ? await this.taskId.get(ctx) : undefined;
-    setTask(ctx, task);
+    const task = await this.tasks.enter(ctx, dc.activeDialog !== undefined);
     // A step button names its task: one from a card of another task (ended, replaced, or another
     // user's in a group chat) never drives the flow running now, whatever its action.
     if ((input.kind === 'submit' || input.kind === 'stop') && input.task !== undefined && input.task !== task) {
@@ -277,9 +239,9 @@ export class DialogRunner {
    * for nothing and is not mentioned.
    */
   private async remindOpenFlow(ctx: TurnContext, dc: DialogContext): Promise<void> {
-    const root = dc.stack[0]; // The flow the command started (the stack grows at its end: a step it began is above it).
-    if (!root || !this.flowIds.has(root.id) || (await this.finished.get(ctx, false))) return;
-    await show(ctx, notice('info', 'notice.flowStillOpen', { command: root.id }, [{ labelKey: 'action.stopTask', data: act.stop() }]));
+    const root = rootFlow({ dialogStack: dc.stack }, this.flowIds);
+    if (!root || (await this.finished.get(ctx, false))) return;
+    await show(ctx, notice('info', 'notice.flowStillOpen', { command: root }, [{ labelKey: 'action.stopTask', data: act.stop() }]));
   }
 
   /** Stop the running flow (and any step it began); a flow that had done its work has nothing left to cancel. */
@@ -290,10 +252,10 @@ export class DialogRunner {
       await show(ctx, notice('info', 'notice.nothingToCancel'));
       return;
     }
-    const root = dc.stack[0]; // The flow the command started (the stack grows at its end: a step it began is above it).
+    const root = rootFlow({ dialogStack: dc.stack }, this.flowIds);
     await dc.cancelAllDialogs();
     await this.afterStep(ctx);
-    await show(ctx, notices.cancelled(root && this.flowIds.has(root.id) ? root.id : undefined));
+    await show(ctx, notices.cancelled(root));
   }
 
   /** Run the flow's next step, remembering whether that step now waits for typed text. */
@@ -347,9 +309,7 @@ export class DialogRunner {
     }
     // Starting a flow replaces whatever flow was running (each command starts afresh), as a new task.
     await dc.cancelAllDialogs();
-    const newTask = randomBytes(6).toString('hex');
-    await this.taskId.set(ctx, newTask);
-    setTask(ctx, newTask);
+    await this.tasks.start(ctx);
     await dc.beginDialog(command.name, { args });
     await this.afterStep(ctx);
   }
