@@ -36,7 +36,7 @@ export function isSlack(ctx: TurnContext): boolean {
  * card that moves through its steps (issue 13), and the answer is where the user clicked. The
  * channel marks such a turn (`answerInPlace`): Slack sends that answer through the click's
  * response_url with `replace_original` (channelData `replacesClicked`); Teams holds it for the
- * `adaptiveCard/action` invoke response (`takeAnswerInPlace`).
+ * `adaptiveCard/action` invoke response (`invokeAnswer`).
  *
  * Any later screen of the turn is a new message, as in any other turn (the list a refusal sends
  * the user back to, a "sent to your personal chat" after the keys went there). A turn that starts
