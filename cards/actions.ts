@@ -68,9 +68,7 @@ export type CancelAction =
   /** Step 3: cancel an order of this product (the notice form follows). */
   | { action: 'cancel.product'; customerId: string; productId: string }
   /** Step 5: Submit; the form's inputs `orderId` and `acknowledged` ('true' when on) are merged in. */
-  | { action: 'cancel.submit'; customerId: string; noticeId: string; orderId?: string; acknowledged?: string | boolean }
-  /** After a submit: cancel another order of the same customer (back to step 2). */
-  | { action: 'cancel.another'; customerId: string };
+  | { action: 'cancel.submit'; customerId: string; noticeId: string; orderId?: string; acknowledged?: string | boolean };
 
 /**
  * Support requests (R21). The form's inputs (impact, title, description, refundReason, amount,
@@ -133,7 +131,6 @@ export const act = {
   cancelSubmit: (customerId: string, noticeId: string, orderId?: string): CancelAction => ({
     action: 'cancel.submit', customerId, noticeId, ...(orderId !== undefined ? { orderId } : {}),
   }),
-  cancelAnother: (customerId: string): CancelAction => ({ action: 'cancel.another', customerId }),
   supportOrder: (orderId: string): SupportAction => ({ action: 'support.order', orderId }),
   /** Teams merges the form's inputs; the Slack modal merges them the same way. */
   supportReview: (draftId: string): SupportAction => ({ action: 'support.review', draftId }),

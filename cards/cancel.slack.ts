@@ -104,7 +104,7 @@ export function cancelSubmittedSlack(screen: CancelSubmittedScreen, locale: Loca
   blocks.push(section(mrkdwn(`*${escapeMrkdwn(submittedCredit(screen, locale))}*`)));
   blocks.push(
     actions([
-      button(anotherLabel(locale), act.cancelAnother(screen.customer.id), 'another'),
+      button(anotherLabel(locale), act.command('cancel', screen.customer.id), 'another'),
       button(t(locale, 'buy.viewOrders'), act.command('orders', screen.customer.id), 'orders'),
     ]),
   );

@@ -130,7 +130,7 @@ export function cancelSubmittedTeams(screen: CancelSubmittedScreen, locale: Loca
   body.push(plainText(submittedCredit(screen, locale), { weight: 'Bolder' }, { spacing: 'Medium' }));
   return adaptiveCard(body, {
     fallbackText: cancelSubmittedText(screen, locale),
-    actions: [plainButton(anotherLabel(locale), act.cancelAnother(screen.customer.id)), plainButton(t(locale, 'buy.viewOrders'), act.command('orders', screen.customer.id))],
+    actions: [plainButton(anotherLabel(locale), act.command('cancel', screen.customer.id)), plainButton(t(locale, 'buy.viewOrders'), act.command('orders', screen.customer.id))],
   });
 }
 

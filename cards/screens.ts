@@ -65,6 +65,8 @@ export interface NoticeScreen {
   roles?: Role[];
   /** Instants (ISO) to put into placeholders of the same name, formatted for the reader (in UTC, saying so). */
   instants?: Record<string, string>;
+  /** The task (the command that started it: 'buy') to name in the `{task}` placeholder, in the reader's words ("purchase", "Kauf"). */
+  task?: string;
   actions?: NoticeAction[];
 }
 
@@ -846,7 +848,7 @@ export const notices = {
   error: (correlationId: string, offerSupport = true): NoticeScreen =>
     notice('error', 'notice.error', { correlationId }, offerSupport ? [{ labelKey: 'action.support', data: act.command('support') }] : undefined),
   /** `command`: the task stopped ("Stopped your buy task."), when known. */
-  cancelled: (command?: string): NoticeScreen => (command ? notice('info', 'notice.cancelledTask', { command }) : notice('info', 'notice.cancelled')),
+  cancelled: (command?: string): NoticeScreen => (command ? { ...notice('info', 'notice.cancelledTask'), task: command } : notice('info', 'notice.cancelled')),
 };
 
 /** The purchase service's refusals (services/purchase/errors.ts), worded for the user. */

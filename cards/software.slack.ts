@@ -15,18 +15,19 @@ import { t, type Locale } from './i18n/index.js';
 import { type SoftwareChoicesScreen, type SoftwareKeysScreen, type SoftwareListScreen } from './screens.js';
 import {
   againText, expiryText, hasChoices, itemContext, keysFacts, missingText, moreSoftware, moreVariants, shownSoftware, shownVariants,
-  softwareChoicesText, softwareEmptyText, softwareKeysText, softwareLine, softwareListText, softwareStatusLine, softwareTitle, variantText,
+  softwareChoicesText, softwareEmptyText, softwareIntroKey, softwareKeysText, softwareLine, softwareListText, softwareStatusLine, softwareTitle, variantText,
 } from './software.text.js';
 
 function cancelButton(locale: Locale): ButtonElement {
-  return button(t(locale, 'buy.cancel'), act.stop(), 'cancel');
+  // "Close": next to "Cancelled · Key not available", "Cancel" reads as cancelling a purchase.
+  return button(t(locale, 'cancel.close'), act.stop(), 'cancel');
 }
 
 export function softwareListSlack(screen: SoftwareListScreen, locale: Locale): SlackMessage {
   const blocks: SlackBlock[] = [header(softwareTitle(screen, locale))];
   const items = shownSoftware(screen);
   if (items.length === 0) blocks.push(section(plain(softwareEmptyText(screen, locale))));
-  else blocks.push(context([plain(t(locale, 'software.intro'))]));
+  else blocks.push(context([plain(t(locale, softwareIntroKey(items)))]));
   // 25 items at most: one section each, 4 blocks around them — well under Slack's 50.
   for (const item of items) {
     const text = plain(`${shown(item.title, SHOWN.title)}\n${softwareLine(item, locale)}\n${item.keyAvailable ? '🔑' : '⛔'} ${softwareStatusLine(item, locale)}`);

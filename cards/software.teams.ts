@@ -16,7 +16,7 @@ import { type SoftwareChoicesScreen, type SoftwareKeysScreen, type SoftwareListS
 import {
   againText, expiryText, hasChoices, initialChoice, itemContext, keysFacts, missingText, moreSoftware, moreVariants, pickerValues,
   SHOWN_CHOICE, shownSoftware, shownVariants, softwareChoicesText, softwareEmptyText, softwareKeysText, softwareLine, softwareListText,
-  softwareStatusLine, softwareTitle, someCombinationsMissing, variantText,
+  softwareIntroKey, softwareStatusLine, softwareTitle, someCombinationsMissing, variantText,
 } from './software.text.js';
 
 /** A button that ignores (and does not validate) the card's inputs. */
@@ -25,7 +25,8 @@ function plainButton(title: string, data: CardAction, style?: CardButton['style'
 }
 
 function cancelButton(locale: Locale): CardButton {
-  return plainButton(t(locale, 'buy.cancel'), act.stop());
+  // "Close": next to "Cancelled · Key not available", "Cancel" reads as cancelling a purchase.
+  return plainButton(t(locale, 'cancel.close'), act.stop());
 }
 
 // --- list ---------------------------------------------------------------------------------
@@ -50,7 +51,7 @@ export function softwareListTeams(screen: SoftwareListScreen, locale: Locale): A
   const items = shownSoftware(screen);
   if (items.length === 0) body.push(plainText(softwareEmptyText(screen, locale), {}, { spacing: 'Small' }));
   else {
-    body.push(textBlock(t(locale, 'software.intro'), { isSubtle: true, spacing: 'Small' }));
+    body.push(textBlock(t(locale, softwareIntroKey(items)), { isSubtle: true, spacing: 'Small' }));
     body.push(container(items.map((item) => itemRow(item, locale))));
   }
   if (moreSoftware(screen)) body.push(textBlock(t(locale, 'software.more', { count: items.length }), { isSubtle: true }));

@@ -51,7 +51,7 @@ export function softwareEmptyText(screen: SoftwareListScreen, locale: Locale): s
 
 export function softwareListText(screen: SoftwareListScreen, locale: Locale): string {
   const items = shownSoftware(screen);
-  const lines = [softwareTitle(screen, locale), items.length === 0 ? softwareEmptyText(screen, locale) : t(locale, 'software.intro')];
+  const lines = [softwareTitle(screen, locale), items.length === 0 ? softwareEmptyText(screen, locale) : t(locale, softwareIntroKey(items))];
   for (const item of items) {
     lines.push(`• ${shown(item.title, SHOWN.title)}: ${softwareLine(item, locale)}; ${softwareStatusLine(item, locale)}`);
   }
@@ -152,4 +152,9 @@ export function softwareKeysText(screen: SoftwareKeysScreen, locale: Locale): st
   for (const [label, value] of keysFacts(screen, locale)) lines.push(`${label}: ${value}`);
   lines.push(expiryText(screen, locale), t(locale, 'software.keys.private'));
   return lines.join('\n');
+}
+
+/** The list's hint: how to get a key, or — when no purchase listed has one (all cancelled) — that none is available. */
+export function softwareIntroKey(items: readonly { keyAvailable: boolean }[]): 'software.intro' | 'software.introNoneAvailable' {
+  return items.some((i) => i.keyAvailable) ? 'software.intro' : 'software.introNoneAvailable';
 }

@@ -142,8 +142,6 @@ export function parseCancelAction(s: Submitted): CancelAction | null {
       const acknowledged = d.acknowledged === true || d.acknowledged === 'true';
       return { action: 'cancel.submit', customerId, noticeId, ...optional('orderId', text(d.orderId)), acknowledged };
     }
-    case 'cancel.another':
-      return { action: 'cancel.another', customerId };
     default:
       return null;
   }

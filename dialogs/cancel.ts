@@ -156,8 +156,6 @@ export class CancelDialog extends Dialog<{ args?: string }> {
           return this.showNotice(dc, state, { productId: action.productId });
         case 'cancel.submit':
           return this.submit(dc, state, action);
-        case 'cancel.another':
-          return this.showList(dc, state, state.customerId);
         default:
           return assertNever(action);
       }
@@ -239,7 +237,8 @@ export class CancelDialog extends Dialog<{ args?: string }> {
       currency: c.currency,
       existing: result.status === 'existing',
     }, { keep: true });
-    // Submitted: `cancel` now has nothing to undo; the flow stays open for "cancel another order".
+    // Submitted: `cancel` now has nothing to undo. The card is its record: "Cancel another order" is
+    // a new task below it (`cancel <customer id>`), not a step in this card's place.
     finishFlow(ctx);
     return Dialog.EndOfTurn;
   }

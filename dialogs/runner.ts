@@ -10,7 +10,7 @@
 import { PrivateConversationState, type TurnContext } from 'botbuilder';
 import { DialogSet, type Dialog, type DialogContext, type DialogState } from 'botbuilder-dialogs';
 import { act } from '../cards/actions.js';
-import { notice, notices } from '../cards/index.js';
+import { notice, notices, type NoticeScreen } from '../cards/index.js';
 import type { PartnerDirectory, Partner, TurnEntry } from '../services/access/directory.js';
 import type { AccessPolicy } from '../services/access/policy.js';
 import type { Actor } from '../services/access/roles.js';
@@ -158,6 +158,18 @@ export class DialogRunner {
     if (ctx.activity.type === 'invoke') await show(ctx, notice('info', 'notice.alreadyReceived'));
   }
 
+  /**
+   * A step of another task's card: refused, naming that task ("an earlier purchase") when its
+   * action says which (`buy.confirm`; the keys flow's are `software.*`), with a button to start one
+   * anew — the card it replaces may have been a record the user still wanted (an older log).
+   */
+  private staleCardNotice(action: string): NoticeScreen {
+    const prefix = action.split('.')[0] ?? '';
+    const command = prefix === 'software' ? 'keys' : prefix;
+    if (!this.flowIds.has(command)) return notices.staleCard();
+    return { ...notice('warning', 'notice.staleCardOf', undefined, [{ labelKey: 'action.startAgain', data: act.command(command) }]), task: command };
+  }
+
   /** A new member (the bot installed, a user added): greet them once. */
   async welcome(ctx: TurnContext, displayName: string | null): Promise<void> {
     await show(ctx, { kind: 'welcome', displayName });
@@ -175,7 +187,7 @@ export class DialogRunner {
     // user's in a group chat) never drives the flow running now, whatever its action.
     if ((input.kind === 'submit' || input.kind === 'stop') && input.task !== undefined && input.task !== task) {
       // A Cancel of an ended task stops nothing — least of all the task running now.
-      const stale = input.kind === 'submit' ? notices.staleCard() : notice('info', dc.activeDialog ? 'notice.staleStop' : 'notice.noTaskRunning');
+      const stale = input.kind === 'submit' ? this.staleCardNotice(input.action) : notice('info', dc.activeDialog ? 'notice.staleStop' : 'notice.noTaskRunning');
       await show(ctx, stale);
       return;
     }
@@ -241,7 +253,7 @@ export class DialogRunner {
   private async remindOpenFlow(ctx: TurnContext, dc: DialogContext): Promise<void> {
     const root = rootFlow({ dialogStack: dc.stack }, this.flowIds);
     if (!root || (await this.finished.get(ctx, false))) return;
-    await show(ctx, notice('info', 'notice.flowStillOpen', { command: root }, [{ labelKey: 'action.stopTask', data: act.stop() }]));
+    await show(ctx, { ...notice('info', 'notice.flowStillOpen', undefined, [{ labelKey: 'action.stopTask', data: act.stop() }]), task: root });
   }
 
   /** Stop the running flow (and any step it began); a flow that had done its work has nothing left to cancel. */

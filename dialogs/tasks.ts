@@ -69,7 +69,7 @@ export class Tasks {
     const old = before.card;
     if (old && !before.finished && old.id !== clicked && old.id !== stepCard && (stepCard || !root || task !== old.task)) {
       const key = !root ? 'record.ended' : task !== old.task ? 'record.replaced' : 'record.continuesBelow';
-      retire(ctx, old.id, notice('info', key, { command: old.command }));
+      retire(ctx, old.id, { ...notice('info', key), task: old.command });
     }
     if (!root) await this.taskCard.delete(ctx);
     else if (stepCard && task) await this.taskCard.set(ctx, { task, id: stepCard, command: root });

@@ -124,10 +124,12 @@ describe('bot: cancelling over Slack, to the notification in the DM', function (
     await post(body, { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' });
 
     // "Cancel another order" lists the customer's purchases again, with this one in progress.
-    const another = buttons(submitted).find((b) => JSON.parse(b.value).action === 'cancel.another');
+    const another = buttons(submitted).find((b) => JSON.parse(b.value).command === 'cancel');
     assert.ok(another, 'a Cancel another order button');
     await click(another, 'c/3');
-    assert.match(texts(await answer((c) => c.path.endsWith('c/3'))), /Cancellation in progress/);
+    const list = await answer((c) => c.path.endsWith('c/3'));
+    assert.match(texts(list), /Cancellation in progress/);
+    assert.equal(list.params.replace_original, false, 'a new task below: the confirmation stays as the record');
 
     fake.calls.length = 0;
     const config = loadConfig({ ...slackEnv(fake), OUTBOX_RELAY_INTERVAL_MS: '100', WORKER_CONCURRENCY: '2', SHUTDOWN_TIMEOUT_MS: '2000', EMBEDDED_CANCELLATION_DELAY_MS: '300' });

@@ -148,7 +148,7 @@ describe('bot: Teams cards that update in place (issue 13)', function () {
     const stop = teamsSubmits(list.attachments[0].content).find((d: any) => d.action === 'flow.stop');
     assert.ok(stop, 'the card has Cancel');
     const cancelled = answered(await click(stop));
-    assert.match(text(cancelled), /Stopped your \w+ task\. Nothing was changed/);
+    assert.match(text(cancelled), /Stopped your [\w ]+\. Nothing was changed/);
     assert.deepEqual(teamsSubmits(cancelled).filter((d: any) => d.action !== 'command'), [], 'no step buttons left');
   });
 
@@ -269,7 +269,8 @@ describe('bot: Teams cards that update in place (issue 13)', function () {
       const product = teamsSubmits(alexCard).find((d: any) => d.action === 'buy.product');
       await type('orders', 'groupChat', MEGAN);
       const megan = answered(await click(product, { conversationType: 'groupChat', who: MEGAN }));
-      assert.match(text(megan), /no longer works: its task has ended, a newer one took its place, or it is not yours/);
+      assert.match(text(megan), /no longer works: it belongs to an earlier purchase, which has ended or is not yours/);
+      assert.deepEqual(teamsSubmits(megan), [{ action: 'command', command: 'buy' }], 'Start again: a purchase of her own');
       assert.ok(dataOf(answered(await click(product, { conversationType: 'groupChat' })), 'buy.review'), 'Alex goes on');
     });
 
@@ -320,7 +321,7 @@ describe('bot: Teams cards that update in place (issue 13)', function () {
       const [retired] = updates();
       assert.ok(retired, 'the buy card was updated');
       assert.equal(retired.conversationId, conversationId);
-      assert.match(cardText([retired.body]), /This buy task was left for a newer task below/);
+      assert.match(cardText([retired.body]), /This purchase was left for a newer task below/);
       assert.deepEqual(teamsSubmits(retired.body.attachments[0].content), [], 'no buttons');
       assert.ok(buyCard);
     });
@@ -328,12 +329,12 @@ describe('bot: Teams cards that update in place (issue 13)', function () {
     it('typed text that moves the task on: the old card says it continues below; typed stop: the card says the task ended', async () => {
       await typeLive('buy contoso');
       await typeLive('fabrikam'); // the customer step asked for a search term
-      assert.match(cardText([updates()[0]!.body]), /This buy task continues below/);
+      assert.match(cardText([updates()[0]!.body]), /This purchase continues below/);
       const searchCard = lastPostedId();
       await typeLive('stop');
       const ended = updates().at(-1)!;
       assert.equal(ended.activityId, searchCard, 'the newest card of the task');
-      assert.match(cardText([ended.body]), /This buy task has ended; its last answer is below/);
+      assert.match(cardText([ended.body]), /This purchase has ended; its last answer is below/);
     });
 
     it('help in the middle leaves the card alone; so does a new task after one that had done its work (its card is its record)', async () => {

@@ -4,6 +4,8 @@ import { de } from '../../cards/i18n/de.js';
 import { en } from '../../cards/i18n/en.js';
 import { isMessageKey, messageKeys, resolveLocale, roleName, t, template, LOCALES } from '../../cards/i18n/index.js';
 import { ROLES } from '../../services/access/roles.js';
+import { notice } from '../../cards/index.js';
+import { noticeMessage, taskName } from '../../cards/notice.text.js';
 
 const placeholders = (text: string): string[] => [...text.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]!).sort();
 
@@ -56,5 +58,15 @@ describe('cards/i18n', () => {
     }
     assert.equal(roleName('en', 'admin_agent'), 'Admin agent');
     assert.equal(roleName('de', 'admin_agent'), 'Administrator-Agent');
+  });
+
+  it('names every flow\'s task in the reader\'s words in a notice ({task}), never by its English command word', () => {
+    const flows = COMMANDS.filter((c) => !['help', 'whoami', 'language'].includes(c.name)).map((c) => c.name);
+    for (const command of flows) {
+      for (const locale of LOCALES) assert.ok(isMessageKey(`task.${command}`) && taskName(locale, command) !== command, `${locale}: task.${command}`);
+    }
+    const record = { ...notice('info', 'record.continuesBelow'), task: 'buy' };
+    assert.equal(noticeMessage(record, 'en'), 'This purchase continues below.');
+    assert.equal(noticeMessage(record, 'de'), 'Kauf: geht unten weiter.');
   });
 });

@@ -98,6 +98,7 @@ function softwareScreens(): Array<{ name: string; screen: Screen }> {
 
 const teams = (screen: Screen, locale: Locale = 'en') => renderTeams(screen, locale).content;
 const slack = (screen: Screen, locale: Locale = 'en') => renderSlack(screen, locale);
+const count = (text: string, re: RegExp): number => (text.match(new RegExp(re.source, 'g')) ?? []).length;
 const seen = (screen: Screen, locale: Locale = 'en'): string => [...texts(teams(screen, locale).body), ...texts(slack(screen, locale).blocks), fallbackText(screen, locale)].join('\n');
 const slackValues = (screen: Screen, locale: Locale = 'en'): Array<Record<string, unknown>> => slackButtons(slack(screen, locale)).map((b) => JSON.parse(b.value) as Record<string, unknown>);
 const submits = (screen: Screen, locale: Locale = 'en') => teamsSubmits(teams(screen, locale)) as Array<Record<string, unknown>>;
@@ -157,6 +158,19 @@ describe('cards/software', () => {
       assert.ok(slackButtons(slack(screen, 'de')).some((b) => b.text.text === 'Schlüssel und Downloads'));
       // Cancel works on the list like on the purchase screens.
       assert.ok(submits(screen).some((d) => d.action === 'flow.stop'));
+    });
+
+    it('the stop button reads "Close" (next to "Cancelled", "Cancel" read as cancelling a purchase); with no key available the hint says so instead of pointing at a button', () => {
+      const stops = (screen: Screen) => [
+        ...objects(teams(screen)).filter((o) => (o.data as { action?: string } | undefined)?.action === 'flow.stop').map((o) => o.title),
+        ...slackButtons(slack(screen)).filter((b) => JSON.parse(b.value).action === 'flow.stop').map((b) => b.text.text),
+      ];
+      assert.deepEqual(stops(listScreen()), ['Close', 'Close']);
+      assert.match(seen(listScreen()), /Select Keys and downloads/);
+      const none = listScreen({ items: [cancelled, cancelling] });
+      assert.equal(count(seen(none), /None of these purchases has a key available/), 3, 'Teams, Slack and the text');
+      assert.doesNotMatch(seen(none), /Select Keys and downloads/);
+      assert.match(seen(none, 'de'), /Keiner dieser Käufe hat einen verfügbaren Schlüssel/);
     });
 
     it('shows "key not available" with the status for cancelled and cancelling purchases, in both languages', () => {

@@ -193,7 +193,8 @@ describe('dialogs/activity (Teams turn table)', function () {
     // With no flow running at all: the card's task has ended, said as such with a next step (issue 13).
     await turn({ text: 'stop' });
     const stale = await turn({ value: next });
-    assert.match(stale, /That button no longer works: its task has ended, a newer one took its place, or it is not yours\. Nothing was changed\. Type help to start again\./);
+    // Named as the log it came from, with a way to open one anew (the card it replaces was an older log).
+    assert.match(stale, /That button no longer works: it belongs to an earlier activity log, which has ended or is not yours\. Nothing was changed\.\nStart again/);
   });
 
   it('R13: a Sales agent is told which roles may, and the refusal is recorded; a forged Export card of theirs exports nothing', async () => {

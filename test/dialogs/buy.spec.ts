@@ -127,14 +127,14 @@ describe('dialogs/buy (Teams turn table)', function () {
   ];
   it('help while the customer step (a step the buy flow began) waits names the buy task, not the step', async () => {
     await turn({ text: 'buy Contoso' });
-    assert.match(await turn({ text: 'help' }), /Your buy task is still open and waits for your answer on its last card/);
+    assert.match(await turn({ text: 'help' }), /Your purchase is still open and waits for your answer on its last card/);
   });
 
   for (const step of steps) {
     it(`cancel at the ${step.name} step ends the flow and buys nothing`, async () => {
       const before = await ordersOf('Contoso GmbH');
       await step.run();
-      assert.match(await turn({ text: 'cancel' }), /Stopped your \w+ task\. Nothing was changed\./);
+      assert.match(await turn({ text: 'cancel' }), /Stopped your [\w ]+\. Nothing was changed\./);
       assert.equal(await ordersOf('Contoso GmbH'), before);
     });
   }
@@ -318,7 +318,7 @@ describe('dialogs/buy (Teams turn table)', function () {
     const stop = submitOf(review, 'flow.stop');
     assert.deepEqual(stop, { action: 'flow.stop', task: stop.task });
     assert.match(String(stop.task), /^[a-f0-9]{12}$/, 'the Cancel of the task whose card it is');
-    assert.match(await turn({ value: stop }), /Stopped your \w+ task\. Nothing was changed\./);
+    assert.match(await turn({ value: stop }), /Stopped your [\w ]+\. Nothing was changed\./);
     // The same old card's Cancel again: nothing runs, nothing starts (not the purchase-cancellation command either).
     const again = await turnRaw({ value: stop });
     assert.match(cardText(again), /belongs to a task that has already ended: nothing is running, and nothing was changed/);

@@ -75,7 +75,7 @@ describe('dialogs/roles (Teams turn table)', () => {
   for (let at = 1; at < steps.length; at++) {
     it(`cancel after step "${steps[at - 1]!.name}" ends the flow and changes nothing`, async () => {
       for (const step of steps.slice(0, at)) await turn(step.turn());
-      assert.match(await turn({ text: 'cancel' }), /Stopped your \w+ task\. Nothing was changed\./);
+      assert.match(await turn({ text: 'cancel' }), /Stopped your [\w ]+\. Nothing was changed\./);
       // The next step's submit now belongs to no flow.
       assert.match(await turn(steps[at]!.turn()), /Nothing was changed/);
       assert.deepEqual(await rolesOf(sam.id), ['sales_agent']);
@@ -84,7 +84,7 @@ describe('dialogs/roles (Teams turn table)', () => {
 
   it('cancel from the confirmation card’s button (a submit without text)', async () => {
     for (const step of steps.slice(0, 3)) await turn(step.turn());
-    assert.match(await turn({ value: { action: 'command', command: 'cancel' } }), /Stopped your \w+ task\. Nothing was changed/);
+    assert.match(await turn({ value: { action: 'command', command: 'cancel' } }), /Stopped your [\w ]+\. Nothing was changed/);
     assert.deepEqual(await rolesOf(sam.id), ['sales_agent']);
   });
 
@@ -93,7 +93,7 @@ describe('dialogs/roles (Teams turn table)', () => {
     const help = await turn({ text: 'help' });
     assert.match(help, /CSP Software Desk: help/);
     // Told that the flow still waits, and how to end it (issue 13).
-    assert.match(help, /Your roles task is still open and waits for your answer on its last card\. Type stop to end it\./);
+    assert.match(help, /Your role change is still open and waits for your answer on its last card\. Type stop to end it\./);
     assert.match(await turn(steps[2]!.turn()), steps[2]!.expect);
     // A flow that has ended waits for nothing: no reminder.
     await turn(steps[3]!.turn());

@@ -399,7 +399,7 @@ describe('dialogs/support (Teams turn table)', function () {
   it('`cancel` and `stop` at each step (start, form, review) stop the flow and change nothing; after Submit a bare `cancel` has nothing to undo', async () => {
     const orderId = await tt.buy(WS_DATACENTER, 8);
     alexIsKnown();
-    const stopped = /Stopped your \w+ task\. Nothing was changed\./;
+    const stopped = /Stopped your [\w ]+\. Nothing was changed\./;
     for (const how of [{ text: 'cancel' }, { text: 'stop' }, { value: { action: 'flow.stop' } }] satisfies Turn[]) {
       const what = JSON.stringify(how);
       const start = await turnRaw({ text: 'support' });
