@@ -313,7 +313,7 @@ export const de: { readonly [K in MessageKey]: string } = {
     'Simulierter Schlüssel – kein Microsoft-Produktschlüssel. Er stammt aus dem Demokatalog und aktiviert nichts.',
   'software.keys.expiry': 'Der Downloadlink funktioniert bis {date} oder für {downloads} Downloads, je nachdem, was zuerst eintritt.',
   'software.keys.again':
-    'Später einen neuen Link nötig? Rufen Sie Schlüssel und Downloads erneut ab: Jedes Mal gibt es weitere zwei Wochen oder {downloads} Downloads.',
+    'Später einen neuen Link nötig? Fragen Sie erneut mit keys und wählen Sie diesen Kauf: Jedes Mal gibt es weitere zwei Wochen oder {downloads} Downloads.',
   'software.keys.private': 'Senden Sie dies dem Kunden vertraulich; posten Sie es nicht in einem Kanal.',
   'software.keys.link': 'Download-Link für den Kunden (wenn Sie ihn selbst öffnen, verbraucht das einen seiner Downloads):',
   'software.keys.summary':

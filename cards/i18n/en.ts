@@ -303,7 +303,7 @@ export const en = {
   'software.keys.download': 'Download',
   'software.keys.simulated': 'Simulated key — not a Microsoft product key. It comes from the demo catalog and activates nothing.',
   'software.keys.expiry': 'The download link works until {date} or for {downloads} downloads, whichever comes first.',
-  'software.keys.again': 'Need a fresh link later? Get keys and downloads again: each time gives another two weeks or {downloads} downloads.',
+  'software.keys.again': 'Need a fresh link later? Ask again with keys and choose this purchase: each time gives another two weeks or {downloads} downloads.',
   'software.keys.private': 'Send this to the customer privately; do not post it in a channel.',
   'software.keys.link': 'Download link for the customer (opening it yourself uses one of its downloads):',
   'software.keys.summary': 'Your activation key and download link for {title} are in this message. They are not repeated in notifications.',

@@ -314,7 +314,8 @@ describe('cards/software', () => {
       assert.deepEqual(open.map((o) => [o.title, o.url]), [['Download', URL]]);
       const all = texts(card.body).join('\n');
       assert.match(all, /works until Mar 19, 2025, 2:03\sPM UTC or for 50 downloads, whichever comes first\./);
-      assert.match(all, /Get keys and downloads again/);
+      // The card that had the button is this one now (issue 13): the way back is the command.
+      assert.match(all, /Ask again with keys and choose this purchase/);
       assert.match(all, /Send this to the customer privately; do not post it in a channel\./);
       assert.match(fallbackText(keysScreen(), 'en'), /Order: ORD-2025-100000 · quantity 10 · bought on Mar 1, 2025\nProduct version: 2022\nLanguage: German\nFile type\/OS: ISO \(x64\)/);
       assert.doesNotMatch(all, /Simulated key/);
