@@ -1,6 +1,8 @@
 /**
- * Teams activities → a turn of the shared dialog runner. Thin: it only reads who is
- * speaking from the activity.
+ * Teams activities → a turn of the shared dialog runner. Thin: it reads who is speaking from the
+ * activity, answers a card click's invoke with the card the turn put in the clicked one's place, and
+ * updates the messages the turn asks to change (the clicked card in a personal chat, a task's older
+ * card retired) — Teams' side of dialogs/ui.ts.
  */
 import { TeamsActivityHandler, TurnContext, type Activity, type InvokeResponse } from 'botbuilder';
 import { renderTeams } from '../../cards/index.js';
@@ -58,11 +60,15 @@ export class TeamsBot extends TeamsActivityHandler {
   /** A task's older card, turned into a record of it (the runner's `retire`); a failure leaves it as it was, its buttons refused when clicked. */
   private async retireOldCard(ctx: TurnContext): Promise<void> {
     const old = cardToRetire(ctx);
-    if (!old) return;
+    if (old) await this.updateCard(ctx, old.id, old.activity, 'retiring an older card of a task failed; its buttons stay, refused as stale');
+  }
+
+  /** Updates one of the bot's messages; a failure is logged (`failed` says what it leaves), never the turn's. */
+  private async updateCard(ctx: TurnContext, id: string, activity: Partial<Activity>, failed: string): Promise<void> {
     try {
-      await ctx.updateActivity({ ...old.activity, id: old.id });
+      await ctx.updateActivity({ ...activity, id });
     } catch (err) {
-      this.logger.warn({ err, activityId: old.id }, 'teams: retiring an older card of a task failed; its buttons stay, refused as stale');
+      this.logger.warn({ err, activityId: id }, `teams: ${failed}`);
     }
   }
 
@@ -91,12 +97,8 @@ export class TeamsBot extends TeamsActivityHandler {
     const { activity, inPlace } = invokeAnswer(ctx);
     const replyToId = ctx.activity.replyToId;
     if (inPlace && replyToId && conversationIsPrivate(ctx)) {
-      try {
-        await ctx.updateActivity({ ...activity, id: replyToId });
-      } catch (err) {
-        // The invoke's answer already shows the new card; only its copy on other devices is stale.
-        this.logger.warn({ err, activityId: replyToId }, 'teams: updating the clicked card failed; the invoke answer shows it');
-      }
+      // The invoke's answer shows the new card anyway; only its copy on other devices would be stale.
+      await this.updateCard(ctx, replyToId, activity, 'updating the clicked card failed; the invoke answer shows it');
     }
     return invokeCard(activity.attachments?.[0]?.content);
   }
