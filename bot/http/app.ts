@@ -77,11 +77,14 @@ export function createHttpApp(deps: {
     res.json({ status: 'ok' });
   });
 
+  // Ready means "can serve users" (issue 14): turns, grants and keys need Postgres; the queue only
+  // carries work the outbox keeps in Postgres until it is back. So Postgres down is 503 (take this
+  // bot out), the queue down is 200 'degraded' (keep it in; jobs wait in the outbox) — a load
+  // balancer would otherwise take every bot out on a Redis blip. Each check waits READINESS_CHECK_MS at most.
   app.get('/readyz', async (_req, res) => {
-    const checks = await Promise.allSettled([deps.readiness.postgres(), deps.readiness.queue()]);
-    const [pg, queue] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : 'unavailable'));
-    const ready = pg === 'ok' && queue === 'ok';
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', postgres: pg, queue });
+    const [pg, queue] = await Promise.all([withinReadinessTime(() => deps.readiness.postgres()), withinReadinessTime(() => deps.readiness.queue())]);
+    const status = pg !== 'ok' ? 'not ready' : queue !== 'ok' ? 'degraded' : 'ready';
+    res.status(pg === 'ok' ? 200 : 503).json({ status, postgres: pg, queue });
   });
 
   app.post(
@@ -134,4 +137,22 @@ export function finishHttpApp(app: Application, logger: Logger): void {
     if (status >= 500) logger.error({ err }, 'http request failed');
     if (!res.headersSent) res.status(status).json({ error: status >= 500 ? 'internal error' : 'bad request' });
   });
+}
+
+/** How long /readyz waits for one check: a hanging Redis or Postgres answers 'unavailable', not a hanging probe. */
+export const READINESS_CHECK_MS = 1000;
+
+async function withinReadinessTime(check: () => Promise<void>): Promise<'ok' | 'unavailable'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('readiness check timed out')), READINESS_CHECK_MS);
+  });
+  try {
+    await Promise.race([check(), timeout]);
+    return 'ok';
+  } catch {
+    return 'unavailable';
+  } finally {
+    clearTimeout(timer);
+  }
 }

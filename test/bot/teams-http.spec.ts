@@ -193,20 +193,49 @@ describe('bot: Teams authentication', () => {
 
 describe('bot: health', () => {
   let bot: TestBot;
-  let queueUp = true;
+  let queue: 'up' | 'down' | 'hanging' = 'up';
+  let postgresUp = true;
   before(async () => {
-    bot = await startTestBot({ queuePing: () => (queueUp ? Promise.resolve() : Promise.reject(new Error('down'))) });
+    // The run's database, with the readiness probe's `SELECT 1` failing while `postgresUp` is false.
+    const db = testDb();
+    const probed = new Proxy(db, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (prop !== 'query' || typeof value !== 'function') return value;
+        return (...args: unknown[]) => (args[0] === 'SELECT 1' && !postgresUp ? Promise.reject(new Error('down')) : (value as (...a: unknown[]) => unknown).apply(target, args));
+      },
+    });
+    bot = await startTestBot({
+      db: probed,
+      queuePing: () => (queue === 'up' ? Promise.resolve() : queue === 'down' ? Promise.reject(new Error('down')) : new Promise<void>(() => {})),
+    });
   });
   after(async () => bot.close());
+  afterEach(() => {
+    queue = 'up';
+    postgresUp = true;
+  });
 
   it('/healthz is up and /readyz reports Postgres and the queue', async () => {
     assert.equal((await fetch(`${bot.url}/healthz`)).status, 200);
     const ready = await fetch(`${bot.url}/readyz`);
     assert.equal(ready.status, 200);
     assert.deepEqual(await ready.json(), { status: 'ready', postgres: 'ok', queue: 'ok' });
-    queueUp = false;
-    const notReady = await fetch(`${bot.url}/readyz`);
-    assert.equal(notReady.status, 503);
-    assert.equal(((await notReady.json())).queue, 'unavailable');
+  });
+
+  it('the queue down or hanging: still ready to serve users (200, degraded) — jobs wait in the outbox (issue 14)', async () => {
+    for (const state of ['down', 'hanging'] as const) {
+      queue = state;
+      const res = await fetch(`${bot.url}/readyz`);
+      assert.equal(res.status, 200, state);
+      assert.deepEqual(await res.json(), { status: 'degraded', postgres: 'ok', queue: 'unavailable' }, state);
+    }
+  });
+
+  it('Postgres down: not ready (503), whatever the queue says', async () => {
+    postgresUp = false;
+    const res = await fetch(`${bot.url}/readyz`);
+    assert.equal(res.status, 503);
+    assert.deepEqual(await res.json(), { status: 'not ready', postgres: 'unavailable', queue: 'ok' });
   });
 });
