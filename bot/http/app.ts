@@ -25,6 +25,9 @@ const activityShape = z.object({
   from: z.object({ id: z.string().min(1).max(512) }).passthrough(),
   conversation: z.object({ id: z.string().min(1).max(1024) }).passthrough(),
   recipient: z.object({ id: z.string().max(512) }).passthrough().optional(),
+  // A locale that is not one (a number, an object) is dropped, not trusted: the turn — and its
+  // error card — then speaks the default language instead of failing before it can answer (issue 14).
+  locale: z.string().max(64).optional().catch(undefined),
 }).passthrough();
 
 export const MAX_ACTIVITY_BYTES = 256 * 1024;

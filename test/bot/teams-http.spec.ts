@@ -160,6 +160,14 @@ describe('bot: Teams over /api/messages', () => {
         assert.equal(res.status, 400, body);
       }
     });
+    it('a locale that is not a string is dropped: the turn answers (in English) instead of failing before it can (issue 14)', async () => {
+      for (const locale of [123, { tag: 'de-DE' }, ['de'], null]) {
+        const activity = { ...createMessageActivity({ tenantId: partner.tenantId, aadObjectId: admin.externalId, text: 'whoami' }), locale };
+        const res = await bot.post('/api/messages', activity);
+        assert.equal(res.status, 200, JSON.stringify(locale));
+        assert.match(cardText(res.json().activities), /Your account/, JSON.stringify(locale));
+      }
+    });
     it('413 on an oversized body', async () => {
       const res = await bot.post('/api/messages', { type: 'message', text: 'x'.repeat(300 * 1024) });
       assert.equal(res.status, 413);
