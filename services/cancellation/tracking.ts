@@ -30,14 +30,13 @@
  * (a worker killed twice mid-run, Redis losing its data) is found by `sweep()`, which the worker
  * runs every few minutes: a live cancellation whose next look is long overdue gets a new job.
  */
-import { DelayedError } from 'bullmq';
 import type { ActivityLog } from '../activity/activity-log.js';
 import { isCommerceError } from '../commerce/errors.js';
 import type { CommerceBackend } from '../commerce/port.js';
 import type { CancellationProgress } from '../commerce/types.js';
 import { inTransaction, type Db, type Queryable } from '../db/pool.js';
 import { enqueueInTx } from '../jobs/outbox.js';
-import { JOB_NAMES, QUEUES, RetryLaterError, type JobProcessor, type QueueJob } from '../jobs/queues.js';
+import { delayJob, JOB_NAMES, QUEUES, type JobProcessor } from '../jobs/queues.js';
 import type { PurchaseLedger } from '../ledger/purchase-ledger.js';
 import type { Logger } from '../logger.js';
 import type { CancellationFailure, NotificationMessage } from '../notifications/messages.js';
@@ -381,9 +380,3 @@ export class CancellationTracker {
   }
 }
 
-/** Back to the delayed set for `ms` without using an attempt. */
-async function delayJob(job: QueueJob<'cancellation-tracking'>, token: string | undefined, ms: number): Promise<never> {
-  if (!token) throw new RetryLaterError('cannot delay a job without its lock token', ms);
-  await job.moveToDelayed(Date.now() + ms, token);
-  throw new DelayedError();
-}

@@ -12,6 +12,7 @@
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import {
+  DelayedError,
   Queue,
   Worker,
   withBackend,
@@ -89,6 +90,17 @@ export class RetryLaterError extends Error {
     super(message, options);
     this.name = 'RetryLaterError';
   }
+}
+
+/**
+ * Puts a running job back in the delayed set for `ms` without using up an attempt (BullMQ's
+ * moveToDelayed under the job's lock, then DelayedError). Without the lock token (a processor
+ * called directly), a RetryLaterError for the same wait.
+ */
+export async function delayJob(job: QueueJob, token: string | undefined, ms: number): Promise<never> {
+  if (!token) throw new RetryLaterError('cannot delay a job without its lock token', ms);
+  await job.moveToDelayed(Date.now() + ms, token);
+  throw new DelayedError();
 }
 
 export function retryAfterBackoff(attemptsMade: number, _type?: string, err?: Error, job?: MinimalJob): number {

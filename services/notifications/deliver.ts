@@ -18,10 +18,10 @@
  * backoff honours it; gone → the conversation reference is deactivated, the
  * notification is undeliverable, UnrecoverableError; rejected → failed, UnrecoverableError.
  */
-import { DelayedError, UnrecoverableError } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
 import type { Db } from '../db/pool.js';
 import type { Logger } from '../logger.js';
-import { RetryLaterError, type JobProcessor, type QueueJob } from '../jobs/queues.js';
+import { delayJob, RetryLaterError, type JobProcessor, type QueueJob } from '../jobs/queues.js';
 import { DeliveryError, type ChannelSender, type NotificationChannel, type NotificationPayload } from './channel-sender.js';
 import type { DeliveryRateLimiter, DeliveryTarget } from './rate-limit.js';
 import { NotificationError, validatePayload, type NotificationStatus } from './notifications.js';
@@ -101,7 +101,7 @@ export function createDeliverNotification(deps: NotificationDeliveryDeps): JobPr
 
     const decision = await deps.rateLimiter.acquire(deliveryTarget(n));
     if (!decision.ok) {
-      await delay(job, token, decision.retryInMs);
+      await delayJob(job, token, decision.retryInMs);
     }
 
     // Claim: only one run sends at a time; a run that finds the lease taken waits it out.
@@ -120,7 +120,7 @@ export function createDeliverNotification(deps: NotificationDeliveryDeps): JobPr
       const current = now.rows[0];
       if (!current) return 'missing';
       if (current.status !== 'queued') return `already-${current.status}`;
-      await delay(job, token, Math.max(Number(current.wait_ms ?? 0), 100));
+      await delayJob(job, token, Math.max(Number(current.wait_ms ?? 0), 100));
     }
 
     let messageId: string | undefined;
@@ -147,12 +147,6 @@ function deliveryTarget(n: NotificationRow): DeliveryTarget {
   return { channel: 'slack', teamId: ref.teamId, channelId: ref.channelId ?? ref.userId ?? n.conversation_id };
 }
 
-/** Put the job back in the delayed set without using up an attempt. */
-async function delay(job: QueueJob<'notifications'>, token: string | undefined, ms: number): Promise<never> {
-  if (!token) throw new RetryLaterError('cannot delay a job without its lock token', ms);
-  await job.moveToDelayed(Date.now() + ms, token);
-  throw new DelayedError();
-}
 
 async function finish(db: Db, id: string, status: 'failed' | 'undeliverable', error: string): Promise<void> {
   await db.query('UPDATE notifications SET status = $2, last_error = $3, lease_until = NULL WHERE id = $1 AND status = $4', [id, status, error.slice(0, 1000), 'queued']);

@@ -3,12 +3,14 @@
  * download link's deadline, mark it expired and record that in the activity log (R12).
  * Bookkeeping only — every download checks the deadline itself in SQL, so a late or
  * lost job can never let a download through. Idempotent: a repeated or late run changes
- * nothing; a run before the deadline (clock skew, a job moved early) is retried then.
+ * nothing; a run before the deadline (clock skew, a job moved early) is put back until the
+ * deadline without using up an attempt (it was re-delayed by at most 10 minutes, and failed for
+ * good once its attempts were spent — issue 14).
  */
 import { insertActivityFrom } from '../activity/activity-log.js';
 import type { Db } from '../db/pool.js';
 import type { Logger } from '../logger.js';
-import { RetryLaterError, type JobProcessor, type QueueJob } from '../jobs/queues.js';
+import { delayJob, type JobProcessor, type QueueJob } from '../jobs/queues.js';
 
 export type ExpiryOutcome =
   | { status: 'expired' | 'alreadyExpired' | 'revoked' | 'missing' }
@@ -46,9 +48,9 @@ export async function expireDownloadLink(db: Db, linkId: string, now: Date): Pro
 
 export function createExpireLinkProcessor(deps: { db: Db; logger: Logger; now?: () => Date }): JobProcessor<'link-expiry'> {
   const now = deps.now ?? (() => new Date());
-  return async function expireLink(job: QueueJob<'link-expiry'>): Promise<ExpiryOutcome> {
+  return async function expireLink(job: QueueJob<'link-expiry'>, token?: string): Promise<ExpiryOutcome> {
     const outcome = await expireDownloadLink(deps.db, String(job.data.downloadLinkId), now());
-    if (outcome.status === 'notDue') throw new RetryLaterError('link not due yet', outcome.dueInMs);
+    if (outcome.status === 'notDue') return delayJob(job, token, outcome.dueInMs);
     deps.logger.debug({ linkId: job.data.downloadLinkId, outcome: outcome.status }, 'link expiry');
     return outcome;
   };

@@ -99,7 +99,7 @@ describe('services/software/link-expiry', () => {
     }
   });
 
-  it('the processor throws RetryLaterError (retry when due) before the deadline, and returns the outcome after', async () => {
+  it('the processor, called without the job\'s lock token, throws RetryLaterError (retry when due) before the deadline, and returns the outcome after', async () => {
     const link = await issueLink('Processor GmbH');
     const clock = { now: new Date(link.expiresAt.getTime() - 60_000) };
     const processor = createExpireLinkProcessor({ db, logger: silentLogger, now: () => clock.now });
@@ -148,6 +148,32 @@ describe('services/software/link-expiry', () => {
         assert.deepEqual((await completed(second)).returnvalue, { status: 'alreadyExpired' });
         assert.equal((await expiryRows(link.linkId)).length, 1, 'no second activity row');
         assert.deepEqual((await linkRow(db, link.linkId)).expired_at, row.expired_at);
+      } finally {
+        await worker.close();
+      }
+    });
+
+    it('a job that runs before its link\'s deadline waits until the deadline without using up an attempt (one attempt is enough; issue 14)', async () => {
+      const link = await issueLink('BullMQ Early GmbH');
+      await db.query("UPDATE download_links SET expires_at = now() + interval '1500 milliseconds' WHERE id = $1", [link.linkId]);
+      const backend = backends.create('redis');
+      const queue = backend.queue(QUEUES.linkExpiry);
+      const worker = backend.worker(QUEUES.linkExpiry, createExpireLinkProcessor({ db, logger: silentLogger }), { concurrency: 1 });
+      try {
+        const jobId = `link-expiry-${link.linkId}-early`;
+        // No delay: it runs at once, 1.5 s early — and may fail only once (attempts: 1).
+        await queue.add(JOB_NAMES['link-expiry'], { downloadLinkId: link.linkId }, { jobId, attempts: 1 });
+        await eventually(async () => (await (await queue.getJob(jobId))?.getState()) === 'delayed', { what: 'the early job delayed' });
+        assert.equal((await linkRow(db, link.linkId)).expired_at, null, 'not expired before its deadline');
+        const job = await eventually(async () => {
+          const j = await queue.getJob(jobId);
+          const state = await j?.getState();
+          if (state === 'failed') throw new Error(`the early job failed: ${j?.failedReason}`);
+          return state === 'completed' ? j : null;
+        }, { what: 'the job completed at the deadline' });
+        assert.deepEqual(job.returnvalue, { status: 'expired' });
+        const row = await linkRow(db, link.linkId);
+        assert.ok(row.expired_at instanceof Date && row.expired_at.getTime() >= row.expires_at.getTime(), 'expired at (not before) the deadline');
       } finally {
         await worker.close();
       }
