@@ -61,8 +61,33 @@ export function createSlackSide(opts: {
           endpoints: '/slack/events',
           app: opts.expressApp,
           logger: slackLogger(logger, 'slack-bolt'),
+          // A signed request Bolt cannot make sense of (payload=null, no user, a view_submission
+          // without its view…) was a 500 with nothing logged: a 400, and a line saying what it was.
+          processEventErrorHandler: async ({ error, request, response }) => {
+            const type = payloadTypeOf((request as { body?: unknown }).body);
+            if (response.headersSent) {
+              logger.error({ err: error, type }, 'slack: a request failed after it was acknowledged');
+              return false;
+            }
+            logger.warn({ err: error, type }, 'slack: refused a request it could not read (400)');
+            response.writeHead(400, { 'content-type': 'application/json; charset=utf-8' });
+            response.end(JSON.stringify({ error: 'malformed Slack request' }));
+            await Promise.resolve();
+            return true;
+          },
         }),
       });
+  // Payload types without a listener here (shortcuts, message actions, view_closed, block_suggestion,
+  // Events API callbacks) are acknowledged at once and logged: Bolt held them 3 s, then answered 404.
+  app.use(async (args) => {
+    const body = args.body as { type?: unknown; command?: unknown };
+    if (typeof body.command === 'string' || body.type === 'block_actions' || body.type === 'view_submission') {
+      await args.next();
+      return;
+    }
+    logger.info({ type: payloadTypeOf(body) }, 'slack: acknowledged a request the bot does not handle');
+    if ('ack' in args && typeof args.ack === 'function') await args.ack();
+  });
 
   const adapter = new SlackAdapter(app.client, logger);
   adapter.onTurnError = (ctx, error) => reportTurnError(ctx, error, logger);
@@ -90,4 +115,13 @@ export function createSlackSide(opts: {
       await Promise.allSettled([...inFlight]);
     },
   };
+}
+
+/** What kind of Slack request a body is, for a log line (never its content). */
+function payloadTypeOf(body: unknown): string {
+  if (!body || typeof body !== 'object') return 'unreadable';
+  const b = body as { type?: unknown; command?: unknown; payload?: unknown };
+  if (typeof b.command === 'string') return 'slash_command';
+  if (typeof b.type === 'string') return b.type.slice(0, 40);
+  return typeof b.payload === 'string' ? 'unreadable payload' : 'unknown';
 }

@@ -188,6 +188,39 @@ describe('bot: Slack over /slack/events', () => {
       assert.equal(fake.calls.filter((c) => /forged|stale/.test(c.path)).length, 0);
     });
   });
+
+  describe('signed requests it cannot use (issue 14)', () => {
+    const signedPost = (payload: string) => {
+      const body = new URLSearchParams({ payload }).toString();
+      return bot.post('/slack/events', body, { ...FORM, ...slackSignature(SECRET, body) });
+    };
+    const team = () => ({ id: partner.slackTeamId });
+
+    it('a payload it cannot read (null, no user, channel null, a view_submission without its view): 400 at once, logged, nothing runs', async () => {
+      const before = bot.logs.length;
+      for (const payload of [
+        'null',
+        JSON.stringify({ type: 'block_actions', team: team(), actions: [{ action_id: 'x', value: '{}' }], response_url: fake.responseUrl('bad/1'), trigger_id: '1.2' }),
+        JSON.stringify({ type: 'block_actions', team: team(), user: { id: admin.externalId }, channel: null, actions: [{ action_id: 'x', value: '{}' }], response_url: fake.responseUrl('bad/2'), trigger_id: '1.2' }),
+        JSON.stringify({ type: 'view_submission', team: team(), user: { id: admin.externalId } }),
+      ]) {
+        const res = await signedPost(payload);
+        assert.equal(res.status, 400, payload);
+        assert.match(res.text, /malformed Slack request/);
+      }
+      assert.equal(bot.logs.slice(before).filter((l) => l.includes('refused a request it could not read')).length, 4);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(fake.calls.filter((c) => /bad\//.test(c.path)).length, 0, 'no answer posted');
+    });
+
+    it('a payload type without a listener (shortcut, message_action, view_closed, block_suggestion): acknowledged (200), not held until Bolt\'s 404', async () => {
+      for (const type of ['shortcut', 'message_action', 'view_closed', 'block_suggestion']) {
+        const res = await signedPost(JSON.stringify({ type, team: team(), user: { id: admin.externalId }, callback_id: 'x', trigger_id: '1.2', view: { id: 'V1' }, action_id: 'x', value: 'a' }));
+        assert.equal(res.status, 200, type);
+      }
+      assert.ok(bot.logs.some((l) => l.includes('acknowledged a request the bot does not handle') && l.includes('view_closed')));
+    });
+  });
 });
 
 describe('bot: Slack not configured', () => {
