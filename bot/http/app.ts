@@ -24,13 +24,45 @@ const activityShape = z.object({
   serviceUrl: z.string().max(2048).optional(),
   from: z.object({ id: z.string().min(1).max(512) }).passthrough(),
   conversation: z.object({ id: z.string().min(1).max(1024) }).passthrough(),
-  recipient: z.object({ id: z.string().max(512) }).passthrough().optional(),
+  // Every activity Teams sends a bot names the bot as its recipient; the turn reads it (mentions, references).
+  recipient: z.object({ id: z.string().max(512) }).passthrough(),
   // A locale that is not one (a number, an object) is dropped, not trusted: the turn — and its
   // error card — then speaks the default language instead of failing before it can answer (issue 14).
   locale: z.string().max(64).optional().catch(undefined),
 }).passthrough();
 
 export const MAX_ACTIVITY_BYTES = 256 * 1024;
+
+/**
+ * What the turn reads, made safe to use and to store (issue 14): text Postgres cannot hold (NUL,
+ * a lone surrogate half) is cleaned in every string, and list items Teams never sends as anything
+ * but objects (`entities`, `membersAdded`/`membersRemoved`) are dropped when they are not — such an
+ * activity used to reach the turn and fail inside it with an error card.
+ */
+function storable(activity: Record<string, unknown>): Record<string, unknown> {
+  const cleaned = cleanStrings(activity) as Record<string, unknown>;
+  for (const field of ['entities', 'membersAdded', 'membersRemoved']) {
+    const list = cleaned[field];
+    if (list === undefined) continue;
+    const objects = Array.isArray(list) ? list.filter((item): item is Record<string, unknown> => item !== null && typeof item === 'object' && !Array.isArray(item)) : [];
+    cleaned[field] = field === 'entities' ? objects : objects.filter((member) => typeof member.id === 'string');
+  }
+  return cleaned;
+}
+
+/** NUL, and a UTF-16 surrogate half without its other half: JSON carries them, Postgres text cannot. */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this finds
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function cleanStrings(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(UNSTORABLE, (c) => (c === '\u0000' ? '' : '\ufffd'));
+  if (Array.isArray(value)) return value.map(cleanStrings);
+  if (value && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    for (const key of Object.keys(o)) o[key] = cleanStrings(o[key]);
+  }
+  return value;
+}
 
 /** The activity's timestamps as Dates, the raw strings kept beside them (as botbuilder's validateAndFixActivity does). */
 function withDates(activity: Activity): Activity {
@@ -101,7 +133,7 @@ export function createHttpApp(deps: {
         return;
       }
       // What botbuilder's CloudAdapter.process does after its own checks, on the activity checked above.
-      const activity = withDates(parsed.data as unknown as Activity);
+      const activity = withDates(storable(parsed.data) as unknown as Activity);
       const authHeader = req.header('authorization') ?? '';
       try {
         const answer = await deps.teamsAdapter.runTurn(authHeader, activity, (ctx) => deps.teamsBot.run(ctx));

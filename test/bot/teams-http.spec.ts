@@ -160,6 +160,33 @@ describe('bot: Teams over /api/messages', () => {
         assert.equal(res.status, 400, body);
       }
     });
+    it('parseable but malformed activities get a clear answer at the edge, never an error inside the turn (issue 14)', async () => {
+      const base = () => createMessageActivity({ tenantId: partner.tenantId, aadObjectId: admin.externalId, text: 'whoami' }) as any;
+      const errorsSince = (n: number) => bot.logs.slice(n).filter((l) => /"level":(50|60)/.test(l));
+      // What Postgres cannot store (NUL, a lone surrogate half), in names, ids and text: cleaned, and the turn answers.
+      for (const [what, activity] of [
+        ['NUL in the name', { ...base(), from: { ...base().from, name: 'Ada\u0000 Admin' } }],
+        ['a lone surrogate in the conversation id', { ...base(), conversation: { ...base().conversation, id: `a:${randomUUID()}\ud800` } }],
+        ['NUL in the text', { ...base(), text: 'who\u0000ami' }],
+        ['entities that are not objects', { ...base(), entities: [1, 'clientInfo', null] }],
+      ] as const) {
+        const before = bot.logs.length;
+        const res = await bot.post('/api/messages', JSON.stringify(activity));
+        assert.equal(res.status, 200, what);
+        assert.match(cardText(res.json().activities), /Your account/, what);
+        assert.deepEqual(errorsSince(before), [], what);
+      }
+      // membersAdded: [null] — nobody to greet, nothing fails.
+      const before = bot.logs.length;
+      const update = await bot.post('/api/messages', { ...base(), type: 'conversationUpdate', membersAdded: [null, 7] });
+      assert.equal(update.status, 200);
+      assert.deepEqual(errorsSince(before), []);
+      // No recipient: not an activity Teams sends a bot — 400, naming the field.
+      const { recipient: _recipient, ...noRecipient } = base();
+      const res = await bot.post('/api/messages', noRecipient);
+      assert.equal(res.status, 400);
+      assert.match(res.text, /recipient/);
+    });
     it('a locale that is not a string is dropped: the turn answers (in English) instead of failing before it can (issue 14)', async () => {
       for (const locale of [123, { tag: 'de-DE' }, ['de'], null]) {
         const activity = { ...createMessageActivity({ tenantId: partner.tenantId, aadObjectId: admin.externalId, text: 'whoami' }), locale };
