@@ -30,6 +30,7 @@ import { EmbeddedArtifactStore, SignedUrlArtifactStore, type ArtifactStore } fro
 import { createDownloadLimiter, createDownloadRouter } from './http/downloads.js';
 import { TeamsPersonalChat } from './teams/personal-chat.js';
 import { createHttpApp, finishHttpApp } from './http/app.js';
+import { createDrain } from './http/drain.js';
 import { PostgresStorage } from './postgres-storage.js';
 import { createSlackSide, type SlackSide } from './slack/app.js';
 import { createSupportChannel } from './support-channel.js';
@@ -97,7 +98,9 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
   const steps = [new CustomerStepDialog(customers)];
   const runner = new DialogRunner({ storage: new PrefetchedStorage(new PostgresStorage(db)), directory: domain.partners, access: domain.access, flows, steps, logger });
   const teamsBot = new TeamsBot(runner, logger);
+  const drain = createDrain();
   const app = createHttpApp({
+    drain,
     trustProxy: config.trustProxy,
     teamsAdapter,
     teamsBot,
@@ -148,6 +151,8 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
     teamsAdapter,
     slack,
     close: async (timeoutMs = config.shutdownTimeoutMs) => {
+      // New requests, kept-alive connections' too, are turned away from here on (503); those in flight finish.
+      drain.begin();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const bound = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());

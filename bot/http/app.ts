@@ -8,6 +8,7 @@ import express, { type Application, type NextFunction, type Request, type Respon
 import type { Activity, ActivityHandler } from 'botbuilder';
 import { AuthenticationError } from 'botframework-connector';
 import { z } from 'zod';
+import type { Drain } from './drain.js';
 import type { TeamsAdapter } from '../teams/adapter.js';
 import { withCorrelation, type Logger } from '../../services/logger.js';
 
@@ -84,8 +85,11 @@ export function createHttpApp(deps: {
   logger: Logger;
   /** Express 'trust proxy' (config TRUST_PROXY). */
   trustProxy?: boolean | number | string;
+  /** Stops taking requests at shutdown (bot/http/drain.ts): its middleware goes first. */
+  drain?: Drain;
 }): Application {
   const app = express();
+  if (deps.drain) app.use(deps.drain.middleware);
   app.disable('x-powered-by');
   // No ETag: Express would hash every reply body (the replies of an expectReplies turn
   // included) for a cache validator nobody uses on this server.
