@@ -52,6 +52,7 @@ const PRUNES: Prune[] = [
   { table: 'support_files', where: 'support_request_id IS NULL AND uploaded_at < $1', before: days('unclaimedSupportFilesDays') },
   { table: 'activity_exports', where: 'expires_at < $1', before: days('expiredExportLinksDays') },
   { table: 'activity_log', where: 'at < $1', before: (now, r) => monthsBefore(now, r.activityLogMonths) },
+  { table: 'unknown_token_attempts', where: 'window_start < $1', before: (now, r) => monthsBefore(now, r.activityLogMonths) },
 ];
 
 /** Deletes what is past its retention; returns the number of rows removed per table. */

@@ -105,6 +105,23 @@ export class ActivityLog {
   constructor(private readonly db: Queryable) {}
 
   /** Writes one entry — in `q` (a transaction's client) when given, so it commits or rolls back with it. */
+  /**
+   * A download with a well-formed token of no link: counted per client address and 10-minute
+   * window (unknown_token_attempts), not one row each — guesses must not flood the log (issue 14).
+   */
+  async recordUnknownToken(attempt: { at: Date; ip: string | null | undefined; userAgent: string | null | undefined }): Promise<void> {
+    await this.db.query({
+      name: 'activity.unknownToken',
+      text: `INSERT INTO unknown_token_attempts (ip, window_start, attempts, first_at, last_at, last_user_agent)
+             VALUES ($1, date_bin('10 minutes', $2::timestamptz, TIMESTAMPTZ '2000-01-01'), 1, $2, $2, $3)
+             ON CONFLICT (ip, window_start) DO UPDATE
+               SET attempts = unknown_token_attempts.attempts + 1,
+                   last_at = GREATEST(unknown_token_attempts.last_at, EXCLUDED.last_at),
+                   last_user_agent = EXCLUDED.last_user_agent`,
+      values: [normaliseIp(attempt.ip) ?? 'unknown', attempt.at, clampUserAgent(attempt.userAgent)],
+    });
+  }
+
   async record(entry: ActivityEntry, q: Queryable = this.db): Promise<void> {
     const orderId = orderIdOrNull(entry.orderId);
     await q.query(RECORD_SQL, [

@@ -440,7 +440,7 @@ export class SoftwareService {
     const link = await this.linkByHash(req.hash);
     const where = { ip: req.ip, userAgent: req.userAgent };
     if (!link) {
-      await this.activity.record({ at: now, partnerId: null, event: 'download', outcome: 'unknown', ...where });
+      await this.activity.recordUnknownToken({ at: now, ...where });
       return { status: 'unknown' };
     }
     // Not granted yet usable by this read: its last downloads went to requests ahead of it in the burst.

@@ -30,6 +30,8 @@ describe('services/maintenance', () => {
     );
     // The activity log keeps 13 calendar months by default: an event of 14 months ago goes, one of 12 stays.
     await db.query(`INSERT INTO activity_log (at, partner_id, event, outcome) VALUES (now() - interval '14 months', $1, 'download', 'ok'), (now() - interval '12 months', $1, 'download', 'ok')`, [user!.partner_id]);
+    await db.query(`INSERT INTO unknown_token_attempts (ip, window_start, attempts, first_at, last_at) VALUES
+      ('192.0.2.1', now() - interval '14 months', 3, now() - interval '14 months', now() - interval '14 months'), ('192.0.2.1', now(), 1, now(), now())`);
     // Export links: one expired eight days ago (gone), one expired yesterday (kept a week).
     await db.query(
       `INSERT INTO activity_exports (partner_id, user_id, token_hash, range_from, range_to, zone, created_at, expires_at)
@@ -38,12 +40,12 @@ describe('services/maintenance', () => {
       [user!.partner_id, user!.id, randomBytes(32), randomBytes(32)],
     );
     const removed = await pruneExpired(db);
-    assert.deepEqual(removed, { processed_inbound: 1, job_outbox: 1, notifications: 0, bot_state: 1, support_files: 1, activity_exports: 1, activity_log: 1 });
+    assert.deepEqual(removed, { processed_inbound: 1, job_outbox: 1, notifications: 0, bot_state: 1, support_files: 1, activity_exports: 1, activity_log: 1, unknown_token_attempts: 1 });
     assert.equal((await db.query('SELECT 1 FROM activity_exports WHERE partner_id = $1', [user!.partner_id])).rows.length, 1);
     assert.equal((await db.query('SELECT 1 FROM activity_log')).rows.length, 1);
     assert.deepEqual((await db.query('SELECT draft_key FROM support_files')).rows.map((r) => r.draft_key), ['open']);
     const left = await db.query(`SELECT job_id FROM job_outbox ORDER BY job_id`);
     assert.deepEqual(left.rows.map((r) => r.job_id), ['new-done', 'old-pending'], 'an intent not yet enqueued is never removed');
-    assert.deepEqual(await pruneExpired(db), { processed_inbound: 0, job_outbox: 0, notifications: 0, bot_state: 0, support_files: 0, activity_exports: 0, activity_log: 0 });
+    assert.deepEqual(await pruneExpired(db), { processed_inbound: 0, job_outbox: 0, notifications: 0, bot_state: 0, support_files: 0, activity_exports: 0, activity_log: 0, unknown_token_attempts: 0 });
   });
 });

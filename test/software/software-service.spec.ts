@@ -474,15 +474,19 @@ describe('services/software/software-service', () => {
       assert.equal((await linkRow(db, r.linkId)).download_count, 0);
     });
 
-    it('answers unknown to a well-formed token of no link, and records it with partner_id NULL', async () => {
+    it('answers unknown to a well-formed token of no link, and counts it per address and 10-minute window — never a log row per guess (issue 14)', async () => {
       const ua = `probe-${randomBytes(4).toString('hex')}`;
       const forged = randomBytes(32).toString('base64url');
+      const attemptsOf = async (ip: string) =>
+        (await db.query<{ attempts: number; last_user_agent: string; first_at: Date }>('SELECT attempts, last_user_agent, first_at FROM unknown_token_attempts WHERE ip = $1', [ip])).rows;
       assert.deepEqual(await service.redeem(forged, { ip: '198.51.100.23', userAgent: ua }), { status: 'unknown' });
-      const rows = await activityByUserAgent(db, ua);
-      assert.deepEqual(
-        rows.map((a) => [a.event, a.outcome, a.partner_id, a.ip, a.link_id, a.customer_id, a.order_id, a.at.getTime()]),
-        [['download', 'unknown', null, '198.51.100.23', null, null, null, T0.getTime()]],
-      );
+      assert.deepEqual(await attemptsOf('198.51.100.23'), [{ attempts: 1, last_user_agent: ua, first_at: T0 }]);
+      // A flood of guesses from one address: one row, counted; another address: a row of its own.
+      for (let i = 0; i < 40; i++) await service.redeem(randomBytes(32).toString('base64url'), { ip: '198.51.100.23', userAgent: ua });
+      await service.redeem(randomBytes(32).toString('base64url'), { ip: '203.0.113.99', userAgent: ua });
+      assert.deepEqual((await attemptsOf('198.51.100.23')).map((r) => r.attempts), [41]);
+      assert.deepEqual((await attemptsOf('203.0.113.99')).map((r) => r.attempts), [1]);
+      assert.deepEqual(await activityByUserAgent(db, ua), [], 'no activity_log row for a guess');
       assert.ok(!(await storedText(db)).some((t) => t.includes(forged)), 'the forged token is not stored');
     });
 
