@@ -41,7 +41,7 @@ export const MAX_ACTIVITY_BYTES = 256 * 1024;
  * activity used to reach the turn and fail inside it with an error card.
  */
 function storable(activity: Record<string, unknown>): Record<string, unknown> {
-  const cleaned = cleanStrings(activity) as Record<string, unknown>;
+  const cleaned = cleanStrings(activity, 0) as Record<string, unknown>;
   for (const field of ['entities', 'membersAdded', 'membersRemoved']) {
     const list = cleaned[field];
     if (list === undefined) continue;
@@ -55,14 +55,36 @@ function storable(activity: Record<string, unknown>): Record<string, unknown> {
 // eslint-disable-next-line no-control-regex -- NUL is exactly what this finds
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-function cleanStrings(value: unknown): unknown {
+/** Deeper than any activity Teams sends: a body nested past it is refused (it would exhaust the stack). */
+export const MAX_ACTIVITY_DEPTH = 32;
+
+class TooDeep extends Error {}
+
+/** Every string (keys too) with what Postgres cannot store cleaned out; throws TooDeep past MAX_ACTIVITY_DEPTH. */
+function cleanStrings(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return value.replace(UNSTORABLE, (c) => (c === '\u0000' ? '' : '\ufffd'));
-  if (Array.isArray(value)) return value.map(cleanStrings);
-  if (value && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    for (const key of Object.keys(o)) o[key] = cleanStrings(o[key]);
-  }
-  return value;
+  if (!value || typeof value !== 'object') return value;
+  if (depth >= MAX_ACTIVITY_DEPTH) throw new TooDeep();
+  if (Array.isArray(value)) return value.map((item) => cleanStrings(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[cleanStrings(key, depth) as string] = cleanStrings(item, depth + 1);
+  return out;
+}
+
+/**
+ * The ids the turn keys users, conversations and requests by must be stored as sent: one holding
+ * NUL or a lone surrogate half is refused, not rewritten (two such ids would merge into one).
+ */
+function unstorableId(body: Record<string, unknown>): string | null {
+  const ids: Array<[string, unknown]> = [
+    ['id', body.id],
+    ['from.id', (body.from as Record<string, unknown> | undefined)?.id],
+    ['from.aadObjectId', (body.from as Record<string, unknown> | undefined)?.aadObjectId],
+    ['conversation.id', (body.conversation as Record<string, unknown> | undefined)?.id],
+    ['recipient.id', (body.recipient as Record<string, unknown> | undefined)?.id],
+  ];
+  for (const [name, id] of ids) if (typeof id === 'string' && new RegExp(UNSTORABLE.source).test(id)) return name;
+  return null;
 }
 
 /** The activity's timestamps as Dates, the raw strings kept beside them (as botbuilder's validateAndFixActivity does). */
@@ -89,7 +111,6 @@ export function createHttpApp(deps: {
   drain?: Drain;
 }): Application {
   const app = express();
-  if (deps.drain) app.use(deps.drain.middleware);
   app.disable('x-powered-by');
   // No ETag: Express would hash every reply body (the replies of an expectReplies turn
   // included) for a cache validator nobody uses on this server.
@@ -111,6 +132,8 @@ export function createHttpApp(deps: {
     });
     withCorrelation(id, () => next());
   });
+  // After the request log (a shutdown's 503s are logged too), before every route.
+  if (deps.drain) app.use(deps.drain.middleware);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -136,8 +159,21 @@ export function createHttpApp(deps: {
         res.status(400).json({ error: 'not a Bot Framework activity', detail: `${issue.path.join('.') || 'body'}: ${issue.message}` });
         return;
       }
+      const badId = unstorableId(parsed.data);
+      if (badId) {
+        res.status(400).json({ error: 'not a Bot Framework activity', detail: `${badId}: holds a NUL or an unpaired surrogate` });
+        return;
+      }
+      let cleaned: Record<string, unknown>;
+      try {
+        cleaned = storable(parsed.data);
+      } catch (err) {
+        if (!(err instanceof TooDeep)) throw err;
+        res.status(400).json({ error: 'not a Bot Framework activity', detail: `nested deeper than ${MAX_ACTIVITY_DEPTH} levels` });
+        return;
+      }
       // What botbuilder's CloudAdapter.process does after its own checks, on the activity checked above.
-      const activity = withDates(storable(parsed.data) as unknown as Activity);
+      const activity = withDates(cleaned as unknown as Activity);
       const authHeader = req.header('authorization') ?? '';
       try {
         const answer = await deps.teamsAdapter.runTurn(authHeader, activity, (ctx) => deps.teamsBot.run(ctx));

@@ -80,8 +80,10 @@ export function createSlackSide(opts: {
   // Payload types without a listener here (shortcuts, message actions, view_closed, block_suggestion,
   // Events API callbacks) are acknowledged at once and logged: Bolt held them 3 s, then answered 404.
   app.use(async (args) => {
-    const body = args.body as { type?: unknown; command?: unknown };
-    if (typeof body.command === 'string' || body.type === 'block_actions' || body.type === 'view_submission') {
+    const body = args.body as { type?: unknown; command?: unknown; actions?: unknown };
+    // A block_actions without an action would never reach the listener (Bolt's action matching drops it).
+    const action = body.type === 'block_actions' && Array.isArray(body.actions) && body.actions.length > 0;
+    if (typeof body.command === 'string' || action || body.type === 'view_submission') {
       await args.next();
       return;
     }

@@ -104,7 +104,6 @@ const RECORD_SQL = `INSERT INTO activity_log (${ACTIVITY_COLUMNS.join(', ')})
 export class ActivityLog {
   constructor(private readonly db: Queryable) {}
 
-  /** Writes one entry — in `q` (a transaction's client) when given, so it commits or rolls back with it. */
   /**
    * A download with a well-formed token of no link: counted per client address and 10-minute
    * window (unknown_token_attempts), not one row each — guesses must not flood the log (issue 14).
@@ -113,15 +112,16 @@ export class ActivityLog {
     await this.db.query({
       name: 'activity.unknownToken',
       text: `INSERT INTO unknown_token_attempts (ip, window_start, attempts, first_at, last_at, last_user_agent)
-             VALUES ($1, date_bin('10 minutes', $2::timestamptz, TIMESTAMPTZ '2000-01-01'), 1, $2, $2, $3)
+             VALUES ($1, date_bin('10 minutes', $2::timestamptz, TIMESTAMPTZ '2000-01-01 00:00+00'), 1, $2, $2, $3)
              ON CONFLICT (ip, window_start) DO UPDATE
                SET attempts = unknown_token_attempts.attempts + 1,
                    last_at = GREATEST(unknown_token_attempts.last_at, EXCLUDED.last_at),
                    last_user_agent = EXCLUDED.last_user_agent`,
-      values: [normaliseIp(attempt.ip) ?? 'unknown', attempt.at, clampUserAgent(attempt.userAgent)],
+      values: [guesserOf(attempt.ip), attempt.at, clampUserAgent(attempt.userAgent)],
     });
   }
 
+  /** Writes one entry — in `q` (a transaction's client) when given, so it commits or rolls back with it. */
   async record(entry: ActivityEntry, q: Queryable = this.db): Promise<void> {
     const orderId = orderIdOrNull(entry.orderId);
     await q.query(RECORD_SQL, [
@@ -130,4 +130,21 @@ export class ActivityLog {
       entry.linkId ?? null, normaliseIp(entry.ip), clampUserAgent(entry.userAgent), entry.detail?.slice(0, MAX_DETAIL_LENGTH) ?? null,
     ]);
   }
+}
+
+/**
+ * Whom guesses are counted for: an IPv4 address (an IPv4-mapped IPv6 one unmapped), or an IPv6
+ * client's /64 — it can take a new address of its network for every guess; 'unknown' without one.
+ */
+export function guesserOf(ip: string | null | undefined): string {
+  const address = normaliseIp(ip);
+  if (!address) return 'unknown';
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (isIP(address) !== 6) return address;
+  const [head, tail = ''] = address.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }

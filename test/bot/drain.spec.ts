@@ -44,19 +44,24 @@ describe('bot/http/drain: shutting down without taking new work', () => {
     });
   }
 
-  it('before: requests are served on kept-alive connections; after begin(): the one in flight finishes and closes its connection, a new one gets 503 shutting down', async () => {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  it('after begin(): a request on an idle kept-alive connection gets 503 shutting down; the one in flight finishes and closes its connection', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+    const sockets = new Set<unknown>();
+    agent.on('free', (socket) => sockets.add(socket));
     try {
-      assert.equal((await get('/fast', agent)).connection, 'keep-alive');
+      // Two connections: one busy with the slow request, one kept alive and idle.
       const inFlight = get('/slow', agent);
       await eventually(() => started === 1, { what: 'the slow request in flight' });
+      assert.equal((await get('/fast', agent)).connection, 'keep-alive');
+      assert.equal(sockets.size, 1, 'one idle kept-alive connection');
       drain.begin();
+      const turnedAway = await get('/fast', agent);
+      assert.deepEqual([turnedAway.status, turnedAway.connection], [503, 'close'], 'refused on the kept-alive connection');
+      assert.match(turnedAway.body, /shutting down/);
+      assert.equal(sockets.size, 1, 'no new connection was opened for it');
       release();
       const finished = await inFlight;
       assert.deepEqual([finished.status, finished.connection], [200, 'close'], 'finished, and its connection closed');
-      const turnedAway = await get('/fast', agent);
-      assert.deepEqual([turnedAway.status, turnedAway.connection], [503, 'close']);
-      assert.match(turnedAway.body, /shutting down/);
     } finally {
       agent.destroy();
     }

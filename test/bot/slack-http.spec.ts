@@ -218,6 +218,9 @@ describe('bot: Slack over /slack/events', () => {
         const res = await signedPost(JSON.stringify({ type, team: team(), user: { id: admin.externalId }, callback_id: 'x', trigger_id: '1.2', view: { id: 'V1' }, action_id: 'x', value: 'a' }));
         assert.equal(res.status, 200, type);
       }
+      // A block_actions without an action: acknowledged too (no listener could take it).
+      const empty = await signedPost(JSON.stringify({ type: 'block_actions', team: team(), user: { id: admin.externalId }, actions: [], response_url: fake.responseUrl('bad/3'), trigger_id: '1.2' }));
+      assert.equal(empty.status, 200);
       assert.ok(bot.logs.some((l) => l.includes('acknowledged a request the bot does not handle') && l.includes('view_closed')));
     });
   });

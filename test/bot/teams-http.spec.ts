@@ -166,8 +166,9 @@ describe('bot: Teams over /api/messages', () => {
       // What Postgres cannot store (NUL, a lone surrogate half), in names, ids and text: cleaned, and the turn answers.
       for (const [what, activity] of [
         ['NUL in the name', { ...base(), from: { ...base().from, name: 'Ada\u0000 Admin' } }],
-        ['a lone surrogate in the conversation id', { ...base(), conversation: { ...base().conversation, id: `a:${randomUUID()}\ud800` } }],
+        ['a lone surrogate in the conversation name', { ...base(), conversation: { ...base().conversation, name: 'Team \ud800' } }],
         ['NUL in the text', { ...base(), text: 'who\u0000ami' }],
+        ['NUL in a key of channelData', { ...base(), channelData: { ...base().channelData, 'x\u0000y': 1 } }],
         ['entities that are not objects', { ...base(), entities: [1, 'clientInfo', null] }],
       ] as const) {
         const before = bot.logs.length;
@@ -181,6 +182,20 @@ describe('bot: Teams over /api/messages', () => {
       const update = await bot.post('/api/messages', { ...base(), type: 'conversationUpdate', membersAdded: [null, 7] });
       assert.equal(update.status, 200);
       assert.deepEqual(errorsSince(before), []);
+      // An id holding what Postgres cannot store is refused, not rewritten (two such ids would become one).
+      for (const [field, activity] of [
+        ['from.id', { ...base(), from: { ...base().from, id: '29:\u0000' } }],
+        ['conversation.id', { ...base(), conversation: { ...base().conversation, id: `a:${randomUUID()}\ud800` } }],
+      ] as const) {
+        const refused = await bot.post('/api/messages', JSON.stringify(activity));
+        assert.equal(refused.status, 400, field);
+        assert.match(refused.text, new RegExp(field.replace('.', '\\.')));
+      }
+      // Nested past any activity Teams sends (it would exhaust the stack): 400, before the turn.
+      const deep = JSON.stringify({ ...base(), value: 'DEEP' }).replace('"DEEP"', '['.repeat(5000) + ']'.repeat(5000));
+      const tooDeep = await bot.post('/api/messages', deep);
+      assert.equal(tooDeep.status, 400);
+      assert.match(tooDeep.text, /nested deeper/);
       // No recipient: not an activity Teams sends a bot — 400, naming the field.
       const { recipient: _recipient, ...noRecipient } = base();
       const res = await bot.post('/api/messages', noRecipient);
@@ -188,7 +203,7 @@ describe('bot: Teams over /api/messages', () => {
       assert.match(res.text, /recipient/);
     });
     it('a locale that is not a string is dropped: the turn answers (in English) instead of failing before it can (issue 14)', async () => {
-      for (const locale of [123, { tag: 'de-DE' }, ['de'], null]) {
+      for (const locale of [123, { tag: 'de-DE' }, ['de']]) {
         const activity = { ...createMessageActivity({ tenantId: partner.tenantId, aadObjectId: admin.externalId, text: 'whoami' }), locale };
         const res = await bot.post('/api/messages', activity);
         assert.equal(res.status, 200, JSON.stringify(locale));

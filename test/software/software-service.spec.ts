@@ -486,6 +486,9 @@ describe('services/software/software-service', () => {
       await service.redeem(randomBytes(32).toString('base64url'), { ip: '203.0.113.99', userAgent: ua });
       assert.deepEqual((await attemptsOf('198.51.100.23')).map((r) => r.attempts), [41]);
       assert.deepEqual((await attemptsOf('203.0.113.99')).map((r) => r.attempts), [1]);
+      // IPv6: a client may take a new address of its /64 for every guess — counted for the /64.
+      for (const host of ['1', 'abcd::2', 'ffff:0:0:3']) await service.redeem(randomBytes(32).toString('base64url'), { ip: `2001:db8:7:9:${host.includes('::') || host.split(':').length > 1 ? host : `::${host}`}`.replace(':::', '::'), userAgent: ua });
+      assert.deepEqual((await attemptsOf('2001:db8:7:9::/64')).map((r) => r.attempts), [3]);
       assert.deepEqual(await activityByUserAgent(db, ua), [], 'no activity_log row for a guess');
       assert.ok(!(await storedText(db)).some((t) => t.includes(forged)), 'the forged token is not stored');
     });
