@@ -160,13 +160,12 @@ export class DialogRunner {
 
   /**
    * A step of another task's card: refused, naming that task ("an earlier purchase") when its
-   * action says which (`buy.confirm`; the keys flow's are `software.*`), with a button to start one
-   * anew — the card it replaces may have been a record the user still wanted (an older log).
+   * action says which (`buy.confirm`; the keys flow's `software.*`, the command's alias), with a
+   * button to start one anew — the card it replaces may have been a record the user still wanted.
    */
   private staleCardNotice(action: string): NoticeScreen {
-    const prefix = action.split('.')[0] ?? '';
-    const command = prefix === 'software' ? 'keys' : prefix;
-    if (!this.flowIds.has(command)) return notices.staleCard();
+    const command = findCommand(action.split('.')[0] ?? '')?.name;
+    if (!command || !this.flowIds.has(command)) return notices.staleCard();
     return { ...notice('warning', 'notice.staleCardOf', undefined, [{ labelKey: 'action.startAgain', data: act.command(command) }]), task: command };
   }
 

@@ -83,9 +83,9 @@ export async function show(ctx: TurnContext, screen: Screen, opts: { keep?: bool
     await ctx.sendActivity({ type: 'message', channelData: { slackModal: modal } });
     return;
   }
-  const activity = messageOf(ctx, screen, locale, opts);
+  const { activity, steps } = rendered(ctx, screen, locale, opts);
   const { inPlace, id } = await send(ctx, activity);
-  if (!isSlack(ctx)) noteCards(ctx, screen, activity, inPlace, id);
+  if (!isSlack(ctx)) noteCards(ctx, inPlace, screen.kind !== 'notice' && steps > 0, id);
   // Kept for a resend only what travels in the response: all of an expectReplies turn's answers,
   // a click's in-place one (its other answers were posted, and are not posted twice).
   if (answersTravelWithRequest(ctx) && (inPlace || ctx.activity.type !== 'invoke')) {
@@ -130,11 +130,11 @@ interface TurnCards {
 
 const CARDS = Symbol('csp.cards');
 
-function noteCards(ctx: TurnContext, screen: Screen, activity: Partial<Activity>, inPlace: boolean, id: string | undefined): void {
+function noteCards(ctx: TurnContext, inPlace: boolean, stepCard: boolean, id: string | undefined): void {
   if (!id) return;
   const cards = cardsOf(ctx);
   if (inPlace) cards.clicked = id;
-  if (screen.kind !== 'notice' && STEP_CARDS.has(activity)) cards.stepCard = id;
+  if (stepCard) cards.stepCard = id;
 }
 
 export function cardsOf(ctx: TurnContext): TurnCards {
@@ -258,22 +258,22 @@ function stampAll(node: unknown, task: string): number {
   return n;
 }
 
-/** Rendered messages with a button of the turn's task: its step cards (see `noteCards`). */
-const STEP_CARDS = new WeakSet<Partial<Activity>>();
-
 function messageOf(ctx: TurnContext, screen: Screen, locale: Locale, opts: { keep?: boolean }): Partial<Activity> {
+  return rendered(ctx, screen, locale, opts).activity;
+}
+
+/** The screen as the channel's message, its task's buttons stamped; `steps`: how many it has (a step card has some). */
+function rendered(ctx: TurnContext, screen: Screen, locale: Locale, opts: { keep?: boolean }): { activity: Partial<Activity>; steps: number } {
   if (isSlack(ctx)) {
     const message = renderSlack(screen, locale);
-    stampForTask(ctx, message.blocks);
-    return { type: 'message', text: message.text, channelData: { slack: message, ...(opts.keep ? { keep: true } : {}) } };
+    const steps = stampForTask(ctx, message.blocks);
+    return { activity: { type: 'message', text: message.text, channelData: { slack: message, ...(opts.keep ? { keep: true } : {}) } }, steps };
   }
   const card = renderTeams(screen, locale);
   const steps = stampForTask(ctx, card);
   // The card carries the screen's text as its fallbackText already: the summary (previews,
   // notifications) reuses it instead of rendering the text a second time.
-  const activity: Partial<Activity> = { type: 'message', attachments: [card], summary: card.content.fallbackText ?? fallbackText(screen, locale) };
-  if (steps > 0) STEP_CARDS.add(activity);
-  return activity;
+  return { activity: { type: 'message', attachments: [card], summary: card.content.fallbackText ?? fallbackText(screen, locale) }, steps };
 }
 
 /**

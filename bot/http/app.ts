@@ -54,6 +54,8 @@ function storable(activity: Record<string, unknown>): Record<string, unknown> {
 /** NUL, and a UTF-16 surrogate half without its other half: JSON carries them, Postgres text cannot. */
 // eslint-disable-next-line no-control-regex -- NUL is exactly what this finds
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/** The same, to test a string for (a global regex keeps state between tests). */
+const HAS_UNSTORABLE = new RegExp(UNSTORABLE.source);
 
 /** Deeper than any activity Teams sends: a body nested past it is refused (it would exhaust the stack). */
 export const MAX_ACTIVITY_DEPTH = 32;
@@ -83,7 +85,7 @@ function unstorableId(body: Record<string, unknown>): string | null {
     ['conversation.id', (body.conversation as Record<string, unknown> | undefined)?.id],
     ['recipient.id', (body.recipient as Record<string, unknown> | undefined)?.id],
   ];
-  for (const [name, id] of ids) if (typeof id === 'string' && new RegExp(UNSTORABLE.source).test(id)) return name;
+  for (const [name, id] of ids) if (typeof id === 'string' && HAS_UNSTORABLE.test(id)) return name;
   return null;
 }
 
