@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../services/config.js';
 import { createLogger, logDestination, type Logger } from '../services/logger.js';
 import type { Db } from '../services/db/pool.js';
+import { ProcessLiveness } from '../services/db/liveness.js';
 import { createDomain, keyCipherFor } from '../services/domain.js';
 import { DialogRunner, type Flow } from '../dialogs/runner.js';
 import { PrefetchedStorage } from '../dialogs/prefetched-storage.js';
@@ -96,7 +97,9 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
       ];
   // The steps flows begin as child dialogs: the customer step (R1) of buy, orders, keys and cancel.
   const steps = [new CustomerStepDialog(customers)];
-  const runner = new DialogRunner({ storage: new PrefetchedStorage(new PostgresStorage(db)), directory: domain.partners, access: domain.access, flows, steps, logger });
+  // While this process lives it owns its turns in flight; once it is gone, a redelivery runs them again.
+  const liveness = await ProcessLiveness.hold(db, logger);
+  const runner = new DialogRunner({ storage: new PrefetchedStorage(new PostgresStorage(db)), directory: domain.partners, access: domain.access, flows, steps, logger, liveness });
   const teamsBot = new TeamsBot(runner, logger);
   const drain = createDrain();
   const app = createHttpApp({
@@ -159,6 +162,8 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
       await Promise.race([Promise.all([closed, slack?.drain()]), bound]);
       server.closeAllConnections();
       if (slack?.socketMode) await slack.app.stop();
+      // Last: the turns cut off above are run again when their channel redelivers them.
+      await liveness.close();
     },
   };
 }

@@ -14,6 +14,7 @@ import { notice, notices, type NoticeScreen } from '../cards/index.js';
 import type { PartnerDirectory, Partner, TurnEntry } from '../services/access/directory.js';
 import type { AccessPolicy } from '../services/access/policy.js';
 import type { Actor } from '../services/access/roles.js';
+import type { ProcessLiveness } from '../services/db/liveness.js';
 import type { Logger } from '../services/logger.js';
 import { findCommand, type CommandSpec } from './commands.js';
 import type { PrefetchedStorage } from './prefetched-storage.js';
@@ -66,6 +67,8 @@ export interface DialogRunnerDeps {
   /** Dialogs the flows begin as a step of their own (the customer step), by id; no command starts them. */
   steps?: readonly Dialog[];
   logger: Logger;
+  /** This process's liveness lock: a turn it leaves unfinished (killed mid-way) runs again on redelivery elsewhere. */
+  liveness?: Pick<ProcessLiveness, 'id'>;
 }
 
 /** How long a resent click waits for its first delivery's answer to be kept (Teams gives an invoke 5 s). */
@@ -75,8 +78,22 @@ const RESEND_POLL_MS = 100;
 /** Where botbuilder-dialogs' DialogStateManager looks for its configuration in the turn state. */
 const DIALOG_STATE_MANAGER_CONFIGURATION = 'DialogStateManagerConfiguration';
 
+const PARTNER_SCOPE = Symbol('csp.partnerScope');
+
+/**
+ * Dialog state per partner, conversation *and user*: in a group chat or channel each user has their
+ * own flow, and a request that claims another tenant or team (emulator mode trusts what it is sent)
+ * with a user's conversation id never reaches that user's state (issue 14).
+ */
+class PartnerConversationState extends PrivateConversationState {
+  override getStorageKey(ctx: TurnContext): string | undefined {
+    const key = super.getStorageKey(ctx);
+    const partner = ctx.turnState.get<string | undefined>(PARTNER_SCOPE);
+    return key && partner ? `${partner}/${key}` : undefined;
+  }
+}
+
 export class DialogRunner {
-  /** Per conversation *and user*: in a group chat or channel each user has their own flow. */
   private readonly conversationState: PrivateConversationState;
   private readonly dialogState;
   private readonly expectsText;
@@ -93,7 +110,7 @@ export class DialogRunner {
   private memoryScopes: unknown;
 
   constructor(private readonly deps: DialogRunnerDeps) {
-    this.conversationState = new PrivateConversationState(deps.storage);
+    this.conversationState = new PartnerConversationState(deps.storage);
     this.dialogState = this.conversationState.createProperty<DialogState>('dialogState');
     this.expectsText = this.conversationState.createProperty<boolean>('expectsText');
     this.finished = this.conversationState.createProperty<boolean>('flowFinished');
@@ -107,9 +124,11 @@ export class DialogRunner {
   }
 
   async run(ctx: TurnContext, who: TurnIdentity): Promise<void> {
+    ctx.turnState.set(PARTNER_SCOPE, who.partnerExternalId);
     const stateKey = this.conversationState.getStorageKey(ctx);
+    const owner = this.deps.liveness?.id;
     const entered = who.partnerExternalId
-      ? await this.deps.directory.enterTurn({ ...who, partnerExternalId: who.partnerExternalId, ...(stateKey ? { stateKey } : {}) })
+      ? await this.deps.directory.enterTurn({ ...who, partnerExternalId: who.partnerExternalId, ...(stateKey ? { stateKey } : {}), ...(owner ? { owner } : {}) })
       : null;
     if (!entered) {
       await show(ctx, notices.partnerNotOnboarded(who.partnerExternalId ?? '—'));
@@ -126,21 +145,32 @@ export class DialogRunner {
       await this.route(ctx, actor, partner);
       await this.tasks.follow(ctx, before);
       await this.conversationState.saveChanges(ctx, false);
-      if (who.requestKey && answersTravelWithRequest(ctx)) await this.keepReply(who.channel, who.requestKey, repliesOf(ctx));
     };
-    if (!stateKey) return turn();
     // The state enterTurn read in its round trip answers the state's first read in this turn.
     const state = entered.state ? { ...entered.state.document, eTag: entered.state.etag } : null;
-    await this.deps.storage.run(new Map([[stateKey, state]]), turn);
+    const run = () => (stateKey ? this.deps.storage.run(new Map([[stateKey, state]]), turn) : turn());
+    if (!who.requestKey) return run();
+    const { channel, requestKey } = who;
+    try {
+      await run();
+    } catch (err) {
+      // Its error is answered (the turn error handler); a redelivery may try it again.
+      await this.deps.directory.releaseTurn(channel, requestKey, owner).catch((releaseErr: unknown) => this.deps.logger.warn({ err: releaseErr }, 'could not release a failed turn\'s request id; a redelivery is dropped as a duplicate'));
+      throw err;
+    }
+    await this.finishTurn(channel, requestKey, answersTravelWithRequest(ctx) ? repliesOf(ctx) : null);
   }
 
-  /** Kept for a resend of the request; the turn's work is done, so failing to keep it fails nothing. */
-  private async keepReply(channel: TurnIdentity['channel'], requestKey: string, replies: readonly TurnReply[]): Promise<void> {
-    if (replies.length === 0) return;
+  /**
+   * Marks the request's turn done, with its answer kept for a resend where it travels in the
+   * response. The turn's work is done, so failing to mark it fails nothing: a redelivery is then
+   * run again only if this process is gone by then.
+   */
+  private async finishTurn(channel: TurnIdentity['channel'], requestKey: string, replies: readonly TurnReply[] | null): Promise<void> {
     try {
-      await this.deps.directory.recordReply(channel, requestKey, replies);
+      await this.deps.directory.finishTurn(channel, requestKey, replies?.length ? replies : null);
     } catch (err) {
-      this.deps.logger.warn({ err }, 'could not keep a turn\'s answer for a resend; a resend will be told it was received');
+      this.deps.logger.warn({ err }, 'could not mark a turn finished (nor keep its answer for a resend); a resend will be told it was received');
     }
   }
 

@@ -31,7 +31,8 @@ export function teamsIdentity(activity: Activity): TurnIdentity {
     conversationId: activity.conversation.id,
     conversationType: activity.conversation.conversationType ?? 'personal',
     reference,
-    requestKey: activity.id ? `${activity.conversation.id}|${activity.id}` : undefined,
+    // Per tenant too: a request claiming another tenant never marks this one's activity as handled.
+    requestKey: activity.id ? `${tenantId ?? ''}|${activity.conversation.id}|${activity.id}` : undefined,
   };
 }
 

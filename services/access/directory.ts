@@ -5,6 +5,7 @@
  */
 import type { Db, Queryable } from '../db/pool.js';
 import { inTransaction } from '../db/pool.js';
+import { LIVENESS_LOCK_CLASS } from '../db/liveness.js';
 import { isRole, type Actor, type Channel } from './roles.js';
 
 export interface Partner {
@@ -29,16 +30,24 @@ export interface TurnEntry {
   requestKey: string | undefined;
   /** The turn's dialog-state key (bot_state.key): its document is read in the same round trip. */
   stateKey?: string;
+  /**
+   * The liveness lock id of the process running the turn (services/db/liveness.ts). With it, a
+   * redelivery of a turn that never finished (`finishTurn`) and whose owner is gone runs again.
+   */
+  owner?: number;
 }
 
 export interface EnteredTurn {
   partner: Partner;
   actor: Actor;
-  /** False when this request was handled before (a resend or a retry): repeat no effect. */
+  /**
+   * False when this request was handled before (a resend or a retry): repeat no effect. True for
+   * a redelivery of a turn cut off mid-way (its process died before `finishTurn`): it runs again.
+   */
   firstDelivery: boolean;
   /**
    * On a resend (`firstDelivery` false): what the first delivery answered, when its answer travels
-   * in the response to the request (recordReply); null when it stored none or has not finished.
+   * in the response to the request (finishTurn); null when it stored none or has not finished.
    */
   priorReply: unknown[] | null;
   /** The stored dialog state under `stateKey` (null: none yet, or no key asked for). */
@@ -100,9 +109,13 @@ export class PartnerDirectory {
          ON CONFLICT (channel, conversation_id) DO NOTHING
          RETURNING id),
        seen AS (
-         INSERT INTO processed_inbound (channel, request_key)
-         SELECT $1, $9 FROM p WHERE $9::text IS NOT NULL
-         ON CONFLICT DO NOTHING
+         INSERT INTO processed_inbound AS pi (channel, request_key, owner)
+         SELECT $1, $9, $11 FROM p WHERE $9::text IS NOT NULL
+         -- Taken over only when the turn never finished and its owner is gone: the try-lock
+         -- succeeds only when no live process holds the owner's liveness lock.
+         ON CONFLICT (channel, request_key) DO UPDATE SET owner = EXCLUDED.owner, received_at = now()
+          WHERE pi.finished_at IS NULL AND pi.owner IS NOT NULL AND EXCLUDED.owner IS NOT NULL AND pi.owner <> EXCLUDED.owner
+            AND pg_try_advisory_xact_lock(${LIVENESS_LOCK_CLASS}, pi.owner)
          RETURNING 1)
        SELECT p.partner_id, p.name AS partner_name, usr.id AS user_id, usr.display_name,
               (SELECT array_agg(r.role ORDER BY r.role) FROM user_roles r WHERE r.user_id = usr.id) AS roles,
@@ -114,6 +127,7 @@ export class PartnerDirectory {
       values: [
         entry.channel, entry.partnerExternalId, entry.userExternalId, entry.displayName, entry.locale,
         entry.conversationId, entry.conversationType, JSON.stringify(entry.reference), entry.requestKey ?? null, entry.stateKey ?? null,
+        entry.owner ?? null,
       ],
     });
     const row = rows[0];
@@ -139,14 +153,27 @@ export class PartnerDirectory {
   }
 
   /**
-   * What a turn answered, kept with its request id so a resend of the request, whose first
-   * response was lost, is answered the same (never run again). The caller leaves secrets out.
+   * The turn of a request is done: a redelivery from here on is a resend, never run again. `reply`:
+   * what it answered, where the answer travels in the response to the request, kept so a resend
+   * whose first response was lost is answered the same. The caller leaves secrets out.
    */
-  async recordReply(channel: Channel, requestKey: string, reply: readonly unknown[]): Promise<void> {
-    await this.db.query({ name: 'access.recordReply', text: 'UPDATE processed_inbound SET reply = $3::jsonb WHERE channel = $1 AND request_key = $2', values: [channel, requestKey, JSON.stringify(reply)] });
+  async finishTurn(channel: Channel, requestKey: string, reply: readonly unknown[] | null): Promise<void> {
+    await this.db.query({
+      name: 'access.finishTurn',
+      text: 'UPDATE processed_inbound SET finished_at = now(), reply = COALESCE($3::jsonb, reply) WHERE channel = $1 AND request_key = $2',
+      values: [channel, requestKey, reply ? JSON.stringify(reply) : null],
+    });
   }
 
-  /** What the first delivery of a request answered (recordReply), or null: none kept, or not finished. */
+  /**
+   * The turn of a request failed (its error was answered): a redelivery may run it again. Only
+   * this owner's claim is dropped — never one another process took over meanwhile.
+   */
+  async releaseTurn(channel: Channel, requestKey: string, owner: number | undefined): Promise<void> {
+    await this.db.query('DELETE FROM processed_inbound WHERE channel = $1 AND request_key = $2 AND finished_at IS NULL AND owner IS NOT DISTINCT FROM $3', [channel, requestKey, owner ?? null]);
+  }
+
+  /** What the first delivery of a request answered (finishTurn), or null: none kept, or not finished. */
   async replyOf(channel: Channel, requestKey: string): Promise<unknown[] | null> {
     const { rows } = await this.db.query<{ reply: unknown[] | null }>('SELECT reply FROM processed_inbound WHERE channel = $1 AND request_key = $2', [channel, requestKey]);
     return rows[0]?.reply ?? null;

@@ -5,42 +5,15 @@
  */
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
-import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { RUN_ID, TEST_DATABASE_URL, TEST_QUEUE_PREFIX, TEST_REDIS_URL } from '../setup.js';
+import { freePort, runEntry, until, type Proc } from '../support/processes.js';
 
-const TSX = path.resolve('node_modules/.bin/tsx');
 const SCHEMA = `p_${RUN_ID}`;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-interface Proc { child: ChildProcess; output: () => string; exited: Promise<number | null> }
-
 function run(entry: string, env: Record<string, string>): Proc {
-  let out = '';
-  const child = spawn(TSX, [entry], { env: { ...process.env, NODE_ENV: 'production', MicrosoftAppId: '11111111-2222-3333-4444-555555555555', MicrosoftAppPassword: 'not-a-real-secret', KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'), PUBLIC_URL: 'https://desk.example.com', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => out, exited };
-}
-
-async function until(what: string, fn: () => boolean | Promise<boolean>, proc: Proc, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} did not happen; output:\n${proc.output()}`);
+  return runEntry(entry, { NODE_ENV: 'production', MicrosoftAppId: '11111111-2222-3333-4444-555555555555', MicrosoftAppPassword: 'not-a-real-secret', KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'), PUBLIC_URL: 'https://desk.example.com', LOG_LEVEL: 'info', ...env });
 }
 
 describe('processes: bot and worker entry points', function () {

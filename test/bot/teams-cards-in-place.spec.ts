@@ -196,7 +196,7 @@ describe('bot: Teams cards that update in place (issue 13)', function () {
   });
 
   it('a click resent while its first delivery still runs waits for that answer (bounded) instead of a dead end', async () => {
-    const slow = sinon.stub(PartnerDirectory.prototype, 'recordReply').callsFake(async function (this: PartnerDirectory, ...args) {
+    const slow = sinon.stub(PartnerDirectory.prototype, 'finishTurn').callsFake(async function (this: PartnerDirectory, ...args) {
       await new Promise((r) => setTimeout(r, 600));
       return slow.wrappedMethod.apply(this, args);
     });
@@ -230,12 +230,12 @@ describe('bot: Teams cards that update in place (issue 13)', function () {
   });
 
   it('a reply that cannot be kept for a resend fails nothing: the click is answered', async () => {
-    const lost = sinon.stub(PartnerDirectory.prototype, 'recordReply').rejects(new Error('disk full'));
+    const lost = sinon.stub(PartnerDirectory.prototype, 'finishTurn').rejects(new Error('disk full'));
     try {
       const [list] = await type('buy contoso-de.onmicrosoft.com');
       const product = teamsSubmits(list.attachments[0].content).find((d: any) => d.action === 'buy.product');
       assert.ok(dataOf(answered(await click(product)), 'buy.review'));
-      assert.ok(bot.logs.some((l) => l.includes('could not keep a turn')));
+      assert.ok(bot.logs.some((l) => l.includes('could not mark a turn finished')));
     } finally {
       lost.restore();
     }

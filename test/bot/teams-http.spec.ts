@@ -24,7 +24,7 @@ describe('bot: Teams over /api/messages', () => {
   });
   after(async () => bot.close());
 
-  async function say(user: { externalId: string }, opts: { text?: string; value?: unknown; locale?: string; id?: string; tenantId?: string }) {
+  async function say(user: { externalId: string }, opts: { text?: string; value?: unknown; locale?: string; id?: string; tenantId?: string; conversationId?: string }) {
     const res = await bot.post('/api/messages', createMessageActivity({ tenantId: opts.tenantId ?? partner.tenantId, aadObjectId: user.externalId, ...opts }));
     assert.equal(res.status, 200, res.text);
     const body = res.json();
@@ -138,6 +138,20 @@ describe('bot: Teams over /api/messages', () => {
     const again = await say(admin, { text: 'whoami', id });
     assert.ok(first.activities.length > 0);
     assert.deepEqual(again.activities.map((a: any) => a.attachments), first.activities.map((a: any) => a.attachments));
+  });
+
+  it('a request claiming another tenant with a user\'s conversation and activity ids neither reaches that user\'s flow nor counts as their resend (issue 14)', async () => {
+    const other = await createPartner(db, 'Claiming Partner');
+    // Emulator mode trusts the tenant it is sent: the same user and conversation ids, another tenant.
+    await createUser(db, other, { roles: ['global_admin'], externalId: admin.externalId });
+    const conversationId = `a:${randomUUID()}`;
+    const id = randomUUID();
+    assert.match(cardText((await say(admin, { text: 'buy', conversationId, id })).activities), /choose the customer/);
+    const claimed = cardText((await say(admin, { text: 'whoami', conversationId, id, tenantId: other.tenantId })).activities);
+    assert.match(claimed, /Claiming Partner/, 'run as the claiming tenant, not answered with the first tenant\'s kept answer');
+    await say(admin, { text: 'cancel', conversationId, tenantId: other.tenantId });
+    const searched = cardText((await say(admin, { text: 'contoso', conversationId })).activities);
+    assert.match(searched, /No customer matches “contoso”/, 'the first tenant\'s purchase still runs: the search term went to its customer step');
   });
 
   it('keeps one partner from seeing another (a user of partner B is recognised as partner B)', async () => {

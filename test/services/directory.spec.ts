@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { PartnerDirectory, type TurnEntry } from '../../services/access/directory.js';
+import { ProcessLiveness } from '../../services/db/liveness.js';
+import { createLogger } from '../../services/logger.js';
 import { testDb } from '../support/db.js';
 import { createPartner } from '../support/factories.js';
 
@@ -91,6 +93,54 @@ describe('services/access/directory', () => {
     assert.equal((await directory.enterTurn(e))!.firstDelivery, true);
     assert.equal((await directory.enterTurn(e))!.firstDelivery, false);
     assert.equal((await directory.enterTurn({ ...e, requestKey: undefined }))!.firstDelivery, true, 'no request id: nothing to compare');
+  });
+
+  describe('a turn cut off mid-way (issue 14): its redelivery runs again once the process running it is gone, never while it lives, never once it finished', () => {
+    const holders: ProcessLiveness[] = [];
+    const hold = async () => {
+      const l = await ProcessLiveness.hold(db, createLogger({ level: 'silent' }));
+      holders.push(l);
+      return l;
+    };
+    after(async () => Promise.all(holders.map((l) => l.close())));
+
+    it('taken over from a dead owner, by one redelivery only', async () => {
+      const p = await createPartner(db);
+      const [a, b, c] = [await hold(), await hold(), await hold()];
+      const e = entry(p);
+      assert.equal((await directory.enterTurn({ ...e, owner: a.id }))!.firstDelivery, true);
+      assert.equal((await directory.enterTurn({ ...e, owner: b.id }))!.firstDelivery, false, 'its owner lives: a turn in flight');
+      assert.equal((await directory.enterTurn({ ...e, owner: a.id }))!.firstDelivery, false, 'the owner itself: the same turn in flight');
+      await a.close();
+      const [byB, byC] = await Promise.all([directory.enterTurn({ ...e, owner: b.id }), directory.enterTurn({ ...e, owner: c.id })]);
+      assert.deepEqual([byB!.firstDelivery, byC!.firstDelivery].sort(), [false, true], 'the owner is gone: exactly one redelivery takes the turn over');
+      const taker = byB!.firstDelivery ? b : c;
+      const { rows } = await db.query('SELECT owner, finished_at FROM processed_inbound WHERE request_key = $1', [e.requestKey]);
+      assert.deepEqual(rows, [{ owner: taker.id, finished_at: null }]);
+    });
+
+    it('never once finished, whether or not its owner lives; a failed turn is released for a retry', async () => {
+      const p = await createPartner(db);
+      const [a, b] = [await hold(), await hold()];
+      const e = entry(p);
+      assert.equal((await directory.enterTurn({ ...e, owner: a.id }))!.firstDelivery, true);
+      await directory.finishTurn('msteams', e.requestKey!, null);
+      await a.close();
+      assert.equal((await directory.enterTurn({ ...e, owner: b.id }))!.firstDelivery, false, 'finished: a resend, not run again');
+
+      const failed = entry(p);
+      assert.equal((await directory.enterTurn({ ...failed, owner: b.id }))!.firstDelivery, true);
+      await directory.releaseTurn('msteams', failed.requestKey!, b.id);
+      assert.equal((await directory.enterTurn({ ...failed, owner: b.id }))!.firstDelivery, true, 'released: a redelivery runs it again');
+    });
+
+    it('a request recorded without an owner is never taken over', async () => {
+      const p = await createPartner(db);
+      const b = await hold();
+      const e = entry(p);
+      assert.equal((await directory.enterTurn(e))!.firstDelivery, true);
+      assert.equal((await directory.enterTurn({ ...e, owner: b.id }))!.firstDelivery, false);
+    });
   });
 
   it('stores nothing for a tenant that is not onboarded', async () => {

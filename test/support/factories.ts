@@ -18,9 +18,9 @@ export async function createPartner(db: Db, name = 'Test Partner'): Promise<Test
   return { id, tenantId, slackTeamId };
 }
 
-export async function createUser(db: Db, partner: TestPartner, opts: { channel?: 'msteams' | 'slack'; roles?: Role[]; name?: string } = {}) {
+export async function createUser(db: Db, partner: TestPartner, opts: { channel?: 'msteams' | 'slack'; roles?: Role[]; name?: string; externalId?: string } = {}) {
   const channel = opts.channel ?? 'msteams';
-  const externalId = channel === 'slack' ? `U${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}` : randomUUID();
+  const externalId = opts.externalId ?? (channel === 'slack' ? `U${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}` : randomUUID());
   const { rows } = await db.query<{ id: string }>(
     'INSERT INTO users (partner_id, channel, external_id, display_name) VALUES ($1, $2, $3, $4) RETURNING id',
     [partner.id, channel, externalId, opts.name ?? 'Test User'],
