@@ -10,7 +10,7 @@ import { loadConfig, type Config } from '../services/config.js';
 import { createLogger, logDestination, type Logger } from '../services/logger.js';
 import type { Db } from '../services/db/pool.js';
 import type { JobBackend } from '../services/jobs/queues.js';
-import { OutboxRelay } from '../services/jobs/outbox.js';
+import { markJobSettled, OutboxRelay, requeueLostJobs } from '../services/jobs/outbox.js';
 import { startWorkers } from '../services/jobs/worker-host.js';
 import { createDeliverNotification } from '../services/notifications/deliver.js';
 import { PostgresDeliveryRateLimiter } from '../services/notifications/rate-limit.js';
@@ -56,7 +56,7 @@ export function startWorker(deps: { config: Config; db: Db; jobs: JobBackend; lo
       'cancellation-tracking': tracker.processor(),
       'support-tickets': filing.processor(),
     },
-    { concurrency: config.queue.concurrency, logger },
+    { concurrency: config.queue.concurrency, logger, settled: (queue, jobId) => markJobSettled(db, queue, jobId) },
   );
   // Listening: an intent committed by any process (a bot's submit, this worker's jobs) is relayed at once.
   const relay = new OutboxRelay({ db, backend: jobs, logger, intervalMs: config.queue.outboxRelayIntervalMs, listen: true });
@@ -64,6 +64,8 @@ export function startWorker(deps: { config: Config; db: Db; jobs: JobBackend; lo
   const housekeeping = every(3_600_000, () => pruneExpired(db, new Date(), { ...DEFAULT_RETENTION, activityLogMonths: config.activityRetentionMonths }).then((removed) => logger.debug({ removed }, 'housekeeping')), 'housekeeping failed; next try in an hour', logger);
   // Cancellations whose tracking job was lost (failed for good, stalled twice, gone with Redis's data) get a new one.
   const sweeping = every(5 * 60_000, () => tracker.sweep().then(() => undefined), 'the cancellation sweep failed; next try in five minutes', logger);
+  // Any job intent relayed but never settled whose job the queue lost (Redis restarted empty) is relayed again.
+  const outboxSweeping = every(5 * 60_000, () => requeueLostJobs(db, jobs, logger).then(() => undefined), 'the outbox sweep failed; next try in five minutes', logger);
   // Support requests whose filing job was lost likewise.
   const supportSweeping = every(5 * 60_000, () => filing.sweep().then(() => undefined), 'the support-request sweep failed; next try in five minutes', logger);
   logger.info({ queues: [...workers.workers.keys()], concurrency: config.queue.concurrency, backend: jobs.kind }, 'worker running');
@@ -73,6 +75,7 @@ export function startWorker(deps: { config: Config; db: Db; jobs: JobBackend; lo
       await housekeeping.stop();
       await sweeping.stop();
       await supportSweeping.stop();
+      await outboxSweeping.stop();
       await relay.stop();
       const { forced } = await workers.close(timeoutMs);
       if (forced) logger.warn('jobs still running at shutdown were handed back (their locks expire and another worker retries them)');

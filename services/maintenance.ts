@@ -8,8 +8,8 @@ import type { Db } from './db/pool.js';
 export interface Retention {
   /** Ids of handled inbound requests: only resends and retries within minutes matter. */
   processedInboundDays: number;
-  /** Job intents already handed to the queue. */
-  enqueuedOutboxDays: number;
+  /** Job intents whose job has settled (completed or failed for good); until then the sweep may need them. */
+  settledOutboxDays: number;
   /** Delivered or given-up notifications (their dedupe keys go with them). */
   finishedNotificationsDays: number;
   /** Dialog state of conversations nobody has touched since (an abandoned flow). */
@@ -24,7 +24,7 @@ export interface Retention {
 
 export const DEFAULT_RETENTION: Retention = {
   processedInboundDays: 7,
-  enqueuedOutboxDays: 7,
+  settledOutboxDays: 7,
   finishedNotificationsDays: 180,
   idleBotStateDays: 90,
   unclaimedSupportFilesDays: 1,
@@ -46,7 +46,7 @@ const days = (key: Exclude<keyof Retention, 'activityLogMonths'>) => (now: Date,
 
 const PRUNES: Prune[] = [
   { table: 'processed_inbound', where: 'received_at < $1', before: days('processedInboundDays') },
-  { table: 'job_outbox', where: 'enqueued_at < $1', before: days('enqueuedOutboxDays') },
+  { table: 'job_outbox', where: 'done_at < $1', before: days('settledOutboxDays') },
   { table: 'notifications', where: "status IN ('sent', 'failed', 'undeliverable') AND created_at < $1", before: days('finishedNotificationsDays') },
   { table: 'bot_state', where: 'updated_at < $1', before: days('idleBotStateDays') },
   { table: 'support_files', where: 'support_request_id IS NULL AND uploaded_at < $1', before: days('unclaimedSupportFilesDays') },

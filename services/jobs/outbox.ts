@@ -275,3 +275,55 @@ export class OutboxRelay {
 function errorText(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
+
+/**
+ * The job of an intent has settled — completed, or failed for good — so the sweep below leaves
+ * it alone and housekeeping may prune it. A job that was not relayed from the outbox matches nothing.
+ */
+export async function markJobSettled(db: Queryable, queue: QueueName, jobId: string): Promise<void> {
+  await db.query({ name: 'outbox.settled', text: 'UPDATE job_outbox SET done_at = now() WHERE queue = $1 AND job_id = $2 AND done_at IS NULL', values: [queue, jobId] });
+}
+
+/** What the sweep needs of a job backend (a JobBackend fits): whether a queue still holds a job. */
+export interface JobLookup {
+  queue(name: QueueName): { getJob(jobId: string): Promise<unknown> };
+}
+
+/** A just-relayed intent is given this long before the sweep looks for its job. */
+const SWEEP_GRACE = '1 minute';
+
+/**
+ * Intents relayed but never settled whose job the queue no longer holds — Redis lost its data (a
+ * restart without persistence, a failover) — are made pending again, and the relay adds them anew:
+ * idempotent by job id, a delayed one delayed to its `delay_until` again. A queue that cannot be
+ * asked fails the sweep (tried again next time); it never counts as "lost". Returns the counts.
+ */
+export async function requeueLostJobs(db: Db, backend: JobLookup, logger: Logger, batchSize = 500): Promise<{ checked: number; requeued: number }> {
+  let checked = 0;
+  let requeued = 0;
+  for (let after = '0'; ; ) {
+    const { rows } = await db.query<{ id: string; queue: string; job_id: string }>(
+      `SELECT id, queue, job_id FROM job_outbox
+        WHERE enqueued_at IS NOT NULL AND done_at IS NULL AND enqueued_at < now() - interval '${SWEEP_GRACE}' AND id > $1
+        ORDER BY id LIMIT $2`,
+      [after, batchSize],
+    );
+    if (rows.length === 0) break;
+    after = rows[rows.length - 1]!.id;
+    checked += rows.length;
+    const held = await Promise.all(rows.map((r) => (isQueueName(r.queue) ? backend.queue(r.queue).getJob(r.job_id) : Promise.resolve(true))));
+    const lost = rows.filter((_, i) => !held[i]).map((r) => r.id);
+    if (lost.length === 0) continue;
+    const { rowCount } = await db.query(
+      `WITH reset AS (
+         UPDATE job_outbox SET enqueued_at = NULL, requeued = requeued + 1
+          WHERE id = ANY($1::bigint[]) AND enqueued_at IS NOT NULL AND done_at IS NULL
+         RETURNING 1)
+       SELECT pg_notify('${OUTBOX_CHANNEL}', current_schema()) FROM reset`,
+      [lost],
+    );
+    requeued += rowCount ?? 0;
+  }
+  if (requeued > 0) logger.warn({ checked, requeued }, 'outbox: the queue had lost jobs (Redis restarted without its data?); relaying them again');
+  return { checked, requeued };
+}

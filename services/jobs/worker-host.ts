@@ -20,7 +20,13 @@ export interface RunningWorkers {
 export function startWorkers(
   backend: Pick<JobBackend, 'worker'>,
   processors: Processors,
-  opts: { concurrency: number; logger: Logger; lockDuration?: number },
+  opts: {
+    concurrency: number;
+    logger: Logger;
+    lockDuration?: number;
+    /** A job completed or failed for good (the outbox's markJobSettled); a failure to record it is logged, never the job's. */
+    settled?: (queue: QueueName, jobId: string) => Promise<void>;
+  },
 ): RunningWorkers {
   const workers = new Map<QueueName, JobWorker>();
   // Processor runs in flight, so shutdown can wait for them without trusting worker.close(),
@@ -29,8 +35,16 @@ export function startWorkers(
   for (const [queue, processor] of Object.entries(processors) as Array<[QueueName, JobProcessor | undefined]>) {
     if (!processor) continue;
     const logger = opts.logger.child({ queue });
+    const settled = (jobId: string | undefined) => {
+      if (!opts.settled || !jobId) return Promise.resolve();
+      return opts.settled(queue, jobId).catch((err: unknown) => logger.warn({ err, jobId }, 'could not record a settled job; the outbox sweep may relay it again (processors are idempotent)'));
+    };
     const run: JobProcessor = (job, token) => {
-      const p = withCorrelation(`job:${queue}:${job.id}`, () => runJob(queue, processor, job, token, logger));
+      const p = withCorrelation(`job:${queue}:${job.id}`, async () => {
+        const result = await runJob(queue, processor, job, token, logger);
+        await settled(job.id);
+        return result;
+      });
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p)).catch(() => undefined);
       return p;
@@ -39,7 +53,9 @@ export function startWorkers(
     worker.on('failed', (job, err) => {
       if (!job) return;
       const final = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
-      if (final) logger.error({ jobId: job.id, attemptsMade: job.attemptsMade, err }, 'job failed for good');
+      if (!final) return;
+      logger.error({ jobId: job.id, attemptsMade: job.attemptsMade, err }, 'job failed for good');
+      void settled(job.id);
     });
     workers.set(queue, worker);
   }

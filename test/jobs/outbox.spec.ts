@@ -3,7 +3,8 @@ import pg from 'pg';
 import sinon from 'sinon';
 import type { Db } from '../../services/db/pool.js';
 import { inTransaction } from '../../services/db/pool.js';
-import { OutboxRelay, enqueueInTx, type OutboxTarget } from '../../services/jobs/outbox.js';
+import { OutboxRelay, enqueueInTx, markJobSettled, requeueLostJobs, type OutboxTarget } from '../../services/jobs/outbox.js';
+import { startWorkers } from '../../services/jobs/worker-host.js';
 import { OUTBOX_CHANNEL, OutboxWakeup } from '../../services/jobs/outbox-wakeup.js';
 import { QUEUES, type JobBackend, type QueueName } from '../../services/jobs/queues.js';
 import { BACKEND_KINDS, TestBackends, closedPort, eventually, isolatedDb, silentLogger, uniquePrefix } from './support.js';
@@ -276,6 +277,58 @@ describe('services/jobs/outbox', function () {
           await relay.stop();
         }
       });
+
+      it('the sweep relays again what the queue lost (its data gone), delayed to the same deadline; a job still held or settled is left alone (issue 14)', async () => {
+        const backend = backends.create(kind);
+        const relay = new OutboxRelay({ db, backend, logger: silentLogger });
+        const deadline = new Date(Date.now() + 14 * 86_400_000);
+        for (const id of ['1', '2', '3']) {
+          await enqueueInTx(db, { queue: QUEUES.linkExpiry, name: 'expire', jobId: `link-${id}`, data: { downloadLinkId: id }, delayUntil: deadline });
+        }
+        assert.equal((await relay.runOnce()).enqueued, 3);
+        // Relayed over a minute ago (the sweep's grace); link-3's job has settled.
+        await db.query("UPDATE job_outbox SET enqueued_at = now() - interval '2 minutes'");
+        await markJobSettled(db, QUEUES.linkExpiry, 'link-3');
+        const q = backend.queue(QUEUES.linkExpiry);
+        assert.deepEqual(await requeueLostJobs(db, backend, silentLogger), { checked: 2, requeued: 0 }, 'both open jobs still held: nothing to do');
+        // The queue loses its data (Redis restarted without persistence).
+        await q.obliterate({ force: true });
+        assert.deepEqual(await requeueLostJobs(db, backend, silentLogger), { checked: 2, requeued: 2 });
+        assert.equal((await relay.runOnce()).enqueued, 2);
+        for (const id of ['link-1', 'link-2']) {
+          assert.equal(await q.getJobState(id), 'delayed');
+          const job = await q.getJob(id);
+          assert.ok(Math.abs(job!.timestamp + job!.delay - deadline.getTime()) < 5000, `${id} runs at its deadline`);
+        }
+        assert.equal(await q.getJob('link-3'), undefined, 'a settled job is never relayed again');
+        assert.deepEqual(await requeueLostJobs(db, backend, silentLogger), { checked: 0, requeued: 0 }, 'just relayed: within the grace');
+        const { rows } = await db.query('SELECT job_id, requeued FROM job_outbox ORDER BY job_id');
+        assert.deepEqual(rows, [{ job_id: 'link-1', requeued: 1 }, { job_id: 'link-2', requeued: 1 }, { job_id: 'link-3', requeued: 0 }]);
+      });
     });
   }
+
+  it('the worker host marks a job settled when it completes, or fails for good; not when it will be tried again', async () => {
+    const backend = backends.create('redis', { jobOptions: { notifications: { attempts: 2, backoff: { type: 'fixed', delay: 10 } } } });
+    const relay = new OutboxRelay({ db, backend, logger: silentLogger });
+    for (const id of ['ok', 'bad']) {
+      await enqueueInTx(db, { queue: QUEUES.notifications, name: 'deliver', jobId: `n-${id}`, data: { notificationId: id } });
+    }
+    await relay.runOnce();
+    const attempts: string[] = [];
+    const running = startWorkers(backend, {
+      notifications: (job) => {
+        attempts.push(job.id!);
+        return job.id === 'n-bad' ? Promise.reject(new Error('provider down')) : Promise.resolve('sent');
+      },
+    }, { concurrency: 2, logger: silentLogger, settled: (queue, jobId) => markJobSettled(db, queue, jobId) });
+    try {
+      const settledOf = async () => (await db.query<{ job_id: string }>('SELECT job_id FROM job_outbox WHERE done_at IS NOT NULL ORDER BY job_id')).rows.map((r) => r.job_id);
+      await eventually(async () => (await settledOf()).length === 2, { what: 'both settled' });
+      assert.deepEqual(await settledOf(), ['n-bad', 'n-ok']);
+      assert.equal(attempts.filter((a) => a === 'n-bad').length, 2, 'settled only after its last attempt');
+    } finally {
+      await running.close(1000);
+    }
+  });
 });

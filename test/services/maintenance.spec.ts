@@ -15,8 +15,10 @@ describe('services/maintenance', () => {
     const { db } = isolated;
     const old = "now() - interval '30 days'";
     await db.query(`INSERT INTO processed_inbound (channel, request_key, received_at) VALUES ('msteams', 'old', ${old}), ('msteams', 'new', now())`);
-    await db.query(`INSERT INTO job_outbox (queue, job_name, job_id, data, enqueued_at) VALUES
-      ('notifications', 'n', 'old-done', '{}', ${old}), ('notifications', 'n', 'old-pending', '{}', NULL), ('notifications', 'n', 'new-done', '{}', now())`);
+    // Settled a month ago: goes. Relayed a month ago but waiting still (a link's expiry), never relayed, settled now: stay.
+    await db.query(`INSERT INTO job_outbox (queue, job_name, job_id, data, enqueued_at, done_at) VALUES
+      ('notifications', 'n', 'old-done', '{}', ${old}, ${old}), ('link-expiry', 'n', 'old-waiting', '{}', ${old}, NULL),
+      ('notifications', 'n', 'old-pending', '{}', NULL, NULL), ('notifications', 'n', 'new-done', '{}', now(), now())`);
     await db.query(`INSERT INTO bot_state (key, document, updated_at) VALUES ('abandoned-${randomUUID()}', '{}', now() - interval '100 days'), ('live', '{}', now())`);
     // Files of a support form never submitted (a day old) go; those of a fresh draft stay.
     const { rows: [user] } = await db.query<{ id: string; partner_id: string }>(
@@ -45,7 +47,7 @@ describe('services/maintenance', () => {
     assert.equal((await db.query('SELECT 1 FROM activity_log')).rows.length, 1);
     assert.deepEqual((await db.query('SELECT draft_key FROM support_files')).rows.map((r) => r.draft_key), ['open']);
     const left = await db.query(`SELECT job_id FROM job_outbox ORDER BY job_id`);
-    assert.deepEqual(left.rows.map((r) => r.job_id), ['new-done', 'old-pending'], 'an intent not yet enqueued is never removed');
+    assert.deepEqual(left.rows.map((r) => r.job_id), ['new-done', 'old-pending', 'old-waiting'], 'an intent not yet enqueued, or whose job has not settled, is never removed');
     assert.deepEqual(await pruneExpired(db), { processed_inbound: 0, job_outbox: 0, notifications: 0, bot_state: 0, support_files: 0, activity_exports: 0, activity_log: 0, unknown_token_attempts: 0 });
   });
 });
