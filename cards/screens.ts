@@ -853,7 +853,6 @@ export const notices = {
 
 /** The purchase service's refusals (services/purchase/errors.ts), worded for the user. */
 export const purchaseNotices = {
-  customerNotFound: (): NoticeScreen => notice('warning', 'buy.refused.customerNotFound'),
   productNotFound: (): NoticeScreen => notice('warning', 'buy.refused.productNotFound'),
   skuNotFound: (): NoticeScreen => notice('warning', 'buy.refused.skuNotFound'),
   /** `market`: the market's name as the service gives it. */

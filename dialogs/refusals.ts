@@ -12,7 +12,8 @@ import { show } from './ui.js';
 
 const NOTICES: { [C in RefusalCode]: (refusal: RefusalOf<C>) => NoticeScreen } = {
   forbidden: (r) => notices.forbidden(r.requiredRoles),
-  customer_not_found: () => purchaseNotices.customerNotFound(),
+  // Any flow's (keys, cancel, support, the log): not worded as the purchase's.
+  customer_not_found: () => notice('warning', 'notice.customerNotFound'),
   // purchase (R1–R7)
   product_not_found: () => purchaseNotices.productNotFound(),
   sku_not_found: () => purchaseNotices.skuNotFound(),

@@ -70,6 +70,7 @@ export const de: { readonly [K in MessageKey]: string } = {
   'action.support': 'Supportanfrage stellen',
 
   'notice.unknownCommand': 'Den Befehl „{command}“ kenne ich nicht. Das kann ich für Sie tun:',
+  'notice.customerNotFound': 'Dieser Kunde wurde in Ihrer Organisation nicht gefunden. Es wurde nichts geändert.',
   'notice.partnerNotOnboarded':
     'Ihre Organisation ist noch nicht für CSP Software Desk eingerichtet. Bitten Sie Ihren Administrator, sie einzurichten, ' +
     'und nennen Sie ihm diese Organisations-ID (Microsoft-Mandanten-ID oder Slack-Team-ID): {orgId}',
@@ -319,7 +320,6 @@ export const de: { readonly [K in MessageKey]: string } = {
   'software.keys.summary':
     'Ihr Aktivierungsschlüssel und Ihr Downloadlink für {title} stehen in dieser Nachricht. In Benachrichtigungen werden sie nicht wiederholt.',
 
-  'buy.refused.customerNotFound': 'Dieser Kunde wurde in Ihrer Organisation nicht gefunden. Es wurde nichts gekauft.',
   'buy.refused.productNotFound': 'Dieses Produkt gibt es (nicht mehr). Es wurde nichts gekauft.',
   'buy.refused.skuNotFound': 'Diese SKU des Produkts gibt es (nicht mehr). Es wurde nichts gekauft.',
   'buy.refused.notSoldInMarket': '„{product}“ wird im Markt des Kunden ({market}) nicht verkauft. Es wurde nichts gekauft.',

@@ -70,6 +70,7 @@ export const en = {
   'action.support': 'Request support',
 
   'notice.unknownCommand': "I don't know the command “{command}”. Here is what I can do:",
+  'notice.customerNotFound': 'That customer was not found in your organisation. Nothing was changed.',
   'notice.partnerNotOnboarded':
     'Your organisation is not set up for CSP Software Desk yet. Please ask your administrator to onboard it ' +
     'and give them this organisation ID (Microsoft tenant ID or Slack team ID): {orgId}',
@@ -308,7 +309,6 @@ export const en = {
   'software.keys.link': 'Download link for the customer (opening it yourself uses one of its downloads):',
   'software.keys.summary': 'Your activation key and download link for {title} are in this message. They are not repeated in notifications.',
 
-  'buy.refused.customerNotFound': 'That customer was not found in your organisation. Nothing was bought.',
   'buy.refused.productNotFound': 'That product does not exist (any more). Nothing was bought.',
   'buy.refused.skuNotFound': 'That SKU of the product does not exist (any more). Nothing was bought.',
   'buy.refused.notSoldInMarket': '“{product}” is not sold in the customer’s market ({market}). Nothing was bought.',

@@ -167,7 +167,8 @@ describe('dialogs/activity (Teams turn table)', function () {
     const other = await db.query<{ id: string }>('SELECT id FROM customers WHERE partner_id <> $1 LIMIT 1', [tt.partnerId]);
     assert.ok(other.rows[0], 'the demo data has another partner with customers');
     const refused = await turn({ value: { action: 'activity.apply', from: iso(firstDay), to: iso(lastDay), kind: 'all', customerId: other.rows[0].id, userId: 'all' } });
-    assert.match(refused, /customer/i);
+    assert.match(refused, /customer was not found in your organisation\. Nothing was changed/);
+    assert.doesNotMatch(refused, /Nothing was bought/, 'worded for any flow, not the purchase\'s (issue 14)');
     assert.doesNotMatch(refused, /Activity log/);
     assert.match(await turn({ value: { action: 'activity.apply', from: iso(firstDay), to: iso(lastDay), kind: 'everything', customerId: 'all', userId: 'all' } }), /no longer works|not valid/);
     assert.match(await turn({ value: { action: 'activity.apply', from: iso(firstDay), to: iso(lastDay), kind: 'all', customerId: 'all', userId: '99999999' } }), /user/i);
