@@ -4,6 +4,7 @@
  * self-contained HTML in English or German. The token is a secret (R11): it is never
  * logged, never echoed, and never leaks through a Referer header.
  */
+import { posix } from 'node:path';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
@@ -25,8 +26,14 @@ export interface DownloadDeps {
   artifacts: ArtifactStore;
   logger: Logger;
   /** The 429 budget per client address (default: createDownloadLimiter() — per process, DOWNLOADS_PER_MINUTE a minute). */
-  limiter?: RateLimiterAbstract;
+  limiter?: LinkBudget;
 }
+
+/** What a link path asks of its budget (a rate-limiter-flexible limiter fits). */
+export type LinkBudget = Pick<RateLimiterAbstract, 'consume'>;
+
+/** After Redis failed a budget check, how long the process's own budget answers alone before Redis is asked again. */
+export const SHARED_BUDGET_PAUSE_MS = 10_000;
 
 /**
  * The download budget per client address and minute. With `redis` (REDIS_URL) the budget is
@@ -34,10 +41,38 @@ export interface DownloadDeps {
  * process falls back to a budget of its own rather than refusing or letting everything through.
  * Without it: per process (one process, e.g. `npm start`).
  */
-export function createDownloadLimiter(opts: { perMinute?: number; redis?: Redis; keyPrefix?: string } = {}): RateLimiterAbstract {
+export function createDownloadLimiter(opts: { perMinute?: number; redis?: Redis; keyPrefix?: string } = {}): LinkBudget {
   const budget = { points: opts.perMinute ?? DOWNLOADS_PER_MINUTE, duration: 60 };
-  if (!opts.redis) return new RateLimiterMemory(budget);
-  return new RateLimiterRedis({ ...budget, storeClient: opts.redis, keyPrefix: opts.keyPrefix ?? 'csp:downloads', insuranceLimiter: new RateLimiterMemory(budget) });
+  const local = new RateLimiterMemory(budget);
+  if (!opts.redis) return local;
+  const shared = new RateLimiterRedis({ ...budget, storeClient: opts.redis, keyPrefix: opts.keyPrefix ?? 'csp:downloads' });
+  return new SharedBudget(shared, local);
+}
+
+/**
+ * The shared budget, and the process's own while Redis fails. A failed check (Redis down, or hanging
+ * until its command timeout) sends the next SHARED_BUDGET_PAUSE_MS of requests straight to the local
+ * budget: while Redis hangs, one request waits for the timeout, not every download (issue 14).
+ */
+class SharedBudget implements LinkBudget {
+  private failedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly shared: RateLimiterRedis,
+    private readonly local: RateLimiterMemory,
+  ) {}
+
+  async consume(key: string | number, points?: number): Promise<RateLimiterRes> {
+    if (Date.now() - this.failedAt < SHARED_BUDGET_PAUSE_MS) return this.local.consume(key, points);
+    try {
+      return await this.shared.consume(key, points);
+    } catch (err) {
+      // A spent budget is an answer; anything else is Redis failing.
+      if (err instanceof RateLimiterRes) throw err;
+      this.failedAt = Date.now();
+      return this.local.consume(key, points);
+    }
+  }
 }
 
 /** What logs say instead of the path: the token never reaches a log line. */
@@ -64,7 +99,7 @@ type Refusal = Exclude<Redemption, { status: 'ok' }>;
  * What every request on a link path (a download link, an export link) goes through first: the
  * security headers, then the client address's budget (429 with Retry-After when it is spent).
  */
-export function linkGuards(limiter: RateLimiterAbstract): Array<(req: Request, res: Response, next: NextFunction) => void> {
+export function linkGuards(limiter: LinkBudget): Array<(req: Request, res: Response, next: NextFunction) => void> {
   return [
     (_req, res, next) => {
       res.set(SECURITY_HEADERS);
@@ -82,12 +117,34 @@ export function linkGuards(limiter: RateLimiterAbstract): Array<(req: Request, r
   ];
 }
 
+/** The paths of links (download and export links), lower-cased, as they are routed. */
+const LINK_PATHS = ['/downloads/', '/exports/'];
+
+/**
+ * A path that names a link path in another spelling — `//downloads/…`, `/./downloads/…`,
+ * `/%2e/downloads/…` — is not routed to it (its answer is the generic 404), but it may carry a
+ * token all the same: its answer gets the link headers too (no referrer, no caching) (issue 14).
+ */
+function linkPathSpellings(req: Request, res: Response, next: NextFunction): void {
+  let path = req.path;
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // Not percent-encoding: read as it is.
+  }
+  const normal = posix.normalize(path.replace(/\/+/g, '/')).toLowerCase();
+  if (LINK_PATHS.some((p) => normal.startsWith(p))) res.set(SECURITY_HEADERS);
+  next();
+}
+
 export function createDownloadRouter(deps: DownloadDeps): Router {
   const router = express.Router();
   // Guessing tokens is hopeless (256 bits), but a flood of them would still cost the database
   // work and fill the activity log: each client address gets a budget per minute.
   const limiter = deps.limiter ?? createDownloadLimiter();
 
+  // However a link path is spelt, its answer carries the link headers, a 404 included.
+  router.use(linkPathSpellings);
   router
     .route('/downloads/:token')
     .all(...linkGuards(limiter))

@@ -8,19 +8,18 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import express, { type Request, type Response, type Router } from 'express';
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { t, type Locale } from '../../cards/i18n/index.js';
 import type { ActivityExport } from '../../services/activity/activity-export.js';
 import { isExportTokenShaped, type ActivityExportLinks } from '../../services/activity/export-links.js';
 import type { Logger } from '../../services/logger.js';
-import { attachmentHeader, createDownloadLimiter, languageOf, linkGuards, PREVIEW_BOTS, sendPage, withoutToken, type Page } from './downloads.js';
+import { attachmentHeader, createDownloadLimiter, languageOf, linkGuards, PREVIEW_BOTS, sendPage, withoutToken, type LinkBudget, type Page } from './downloads.js';
 
 export interface ExportRouteDeps {
   links: Pick<ActivityExportLinks, 'redeem'>;
   exporter: Pick<ActivityExport, 'exportCsv'>;
   logger: Logger;
   /** Requests per client address and minute before 429 (default: the download links' budget). */
-  limiter?: RateLimiterAbstract;
+  limiter?: LinkBudget;
 }
 
 /** What logs say instead of the path. */

@@ -1,12 +1,12 @@
+import net from 'node:net';
 import { strict as assert } from 'node:assert';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import express from 'express';
 import { Redis } from 'ioredis';
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import sinon from 'sinon';
-import { createDownloadLimiter, createDownloadRouter, attachmentHeader, type DownloadDeps } from '../../bot/http/downloads.js';
+import { createDownloadLimiter, createDownloadRouter, attachmentHeader, type DownloadDeps, type LinkBudget } from '../../bot/http/downloads.js';
 import { createLogger } from '../../services/logger.js';
 import { EmbeddedArtifactStore, SignedUrlArtifactStore, type ArtifactFile, type ArtifactStore } from '../../services/software/artifacts.js';
 import type { DownloadClient, Redemption } from '../../services/software/types.js';
@@ -80,7 +80,7 @@ describe('bot/http/downloads', () => {
   afterEach(() => sandbox.restore());
 
   /** A download server of its own ("a bot process") with the given limiter. */
-  async function serverWith(limiter: RateLimiterAbstract): Promise<{ url: string; close: () => Promise<void> }> {
+  async function serverWith(limiter: LinkBudget): Promise<{ url: string; close: () => Promise<void> }> {
     const app = express();
     app.use(createDownloadRouter({ ...deps, limiter }));
     const listening = app.listen(0, '127.0.0.1');
@@ -119,6 +119,39 @@ describe('bot/http/downloads', () => {
     } finally {
       await down.close();
       redis.disconnect();
+    }
+  });
+
+  it('while Redis hangs, one download waits for its command timeout, not each of them: the others use the local budget at once (issue 14)', async () => {
+    // A Redis that shakes hands and then answers nothing (as one stopped mid-traffic); it counts the commands left hanging.
+    let commands = 0;
+    const hanging = net.createServer((socket) => socket.on('data', (d) => {
+      for (const [, name] of d.toString().matchAll(/^\*\d+\r\n\$\d+\r\n([^\r]+)\r\n/gm)) {
+        const command = name!.toLowerCase();
+        if (command === 'hello') socket.write('-NOPROTO unsupported protocol version\r\n');
+        else if (command === 'client') socket.write('+OK\r\n');
+        else if (command === 'info') socket.write('$9\r\nloading:0\r\n');
+        else commands += 1;
+      }
+    }));
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    // As the bot connects its rate-limit client (bot/server.ts), with a shorter command timeout.
+    const redis = new Redis({ host: '127.0.0.1', port: (hanging.address() as AddressInfo).port, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 300 });
+    redis.on('error', () => undefined);
+    await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+    const server = await serverWith(createDownloadLimiter({ perMinute: 100, redis, keyPrefix: `${TEST_QUEUE_PREFIX}:downloads:hang` }));
+    try {
+      const statuses = [];
+      for (let i = 0; i < 5; i++) statuses.push((await fetch(server.url)).status);
+      assert.deepEqual(statuses, [200, 200, 200, 200, 200], 'served from the local budget');
+      assert.ok(commands >= 1, 'the first download asked Redis');
+      const asked = commands;
+      for (let i = 0; i < 5; i++) await fetch(server.url);
+      assert.equal(commands, asked, 'the next downloads did not wait on Redis again');
+    } finally {
+      await server.close();
+      redis.disconnect();
+      await new Promise<void>((resolve) => hanging.close(() => resolve()));
     }
   });
 
@@ -378,6 +411,26 @@ describe('bot/http/downloads', () => {
       sinon.assert.notCalled(inspect);
       sinon.assert.notCalled(redeem);
     });
+  });
+
+  it('a link path spelt otherwise (//downloads/…, /./downloads/…, /%2e/exports/…) is not a link, and its 404 carries the link headers too (issue 14)', async () => {
+    const { port } = new URL(base);
+    // Raw paths: fetch would normalise them.
+    const get = (path: string) => new Promise<http.IncomingMessage>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port, path }, (res) => {
+        res.resume();
+        resolve(res);
+      }).on('error', reject);
+    });
+    for (const path of [`//downloads/${newToken()}`, `/./downloads/${newToken()}`, `/%2e/exports/${newToken()}`, `/x/../DOWNLOADS/${newToken()}`]) {
+      const res = await get(path);
+      assert.equal(res.statusCode, 404, path);
+      assert.equal(res.headers['referrer-policy'], 'no-referrer', path);
+      assert.equal(res.headers['cache-control'], 'no-store', path);
+    }
+    assert.equal(redeem.callCount + inspect.callCount, 0, 'never looked up');
+    const other = await get('/healthz');
+    assert.equal(other.headers['referrer-policy'], undefined, 'other paths are left alone');
   });
 
   it('answers 405 with Allow for other methods, without touching the link', async () => {
