@@ -14,12 +14,17 @@
  * embedded desk and at a fake Zendesk over HTTP, the "filed" notification at a fake Bot Connector
  * (bench/support.ts). Then the activity log view and export (R13) against 1,000,000 rows per
  * partner: the plans, pages and summaries in this process, each export in a process of its own
- * (bench/activity.ts).
+ * (bench/activity.ts). Then the Slack path — signed `/csp help`, `/csp buy <customer>` and the
+ * block actions of clicks on the buy card (a product, then the SKU card's Cancel), sent to
+ * /slack/events of the bot server with Slack on (a target of its own, against a fake Slack Web
+ * API in this process), at 1 and 50 concurrent requesters: acknowledgement latency, answer
+ * latency at the response_url, requests/s and Slack calls per request (bench/slack.ts).
  *
  * Env: BENCH_DATABASE_URL (default the local test database), BENCH_REDIS_URL (default the local
  * Redis), BENCH_TURNS (default 2000), BENCH_REDEMPTIONS (default 100000), BENCH_SUPPORT_REQUESTS
- * (default 200 per row), BENCH_SUPPORT_BACKLOG (default 500), BENCH_ONLY (turns | downloads |
- * cancellations | support | activity), BENCH_ACTIVITY_ROWS, BENCH_ACTIVITY_CALLS,
+ * (default 200 per row), BENCH_SUPPORT_BACKLOG (default 500), BENCH_SLACK_REQUESTS (default 2000
+ * per row), BENCH_ONLY (turns | downloads | cancellations | support | activity | slack),
+ * BENCH_ACTIVITY_ROWS, BENCH_ACTIVITY_CALLS,
  * BENCH_ACTIVITY_ROUNDS (bench/activity.ts), BENCH_PROFILE (a directory: CPU profiles of the
  * targets, the workers and the export process). The cancellation and support workers also take
  * OUTBOX_RELAY_INTERVAL_MS, WORKER_CONCURRENCY and DATABASE_POOL_MAX from the environment
@@ -38,6 +43,7 @@ import { benchDownloads, type DownloadResult } from './downloads.js';
 import { benchCancellations, printCancellations, type CancellationReport } from './cancellations.js';
 import { benchSupport, printSupport, type SupportReport } from './support.js';
 import { benchActivity, printActivity, type ActivityReport } from './activity.js';
+import { benchSlack, printSlack, type SlackReport } from './slack.js';
 import { postActivity, teamsMessage, type TurnInput } from './harness.js';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -46,9 +52,10 @@ const TURNS = Number(process.env.BENCH_TURNS ?? 2000);
 const REDEMPTIONS = Number(process.env.BENCH_REDEMPTIONS ?? 100_000);
 const SUPPORT_REQUESTS = Number(process.env.BENCH_SUPPORT_REQUESTS ?? 200);
 const SUPPORT_BACKLOG = Number(process.env.BENCH_SUPPORT_BACKLOG ?? 500);
-/** `turns`, `downloads`, `cancellations`, `support` or `activity`: run only that part (the others still buy a few orders first, as warm-up). */
+const SLACK_REQUESTS = Number(process.env.BENCH_SLACK_REQUESTS ?? 2000);
+/** `turns`, `downloads`, `cancellations`, `support`, `activity` or `slack`: run only that part (the others still buy a few orders first, as warm-up). */
 const ONLY = process.env.BENCH_ONLY;
-const runs = (part: 'turns' | 'downloads' | 'cancellations' | 'support' | 'activity') => ONLY === undefined || ONLY === '' || ONLY === part;
+const runs = (part: 'turns' | 'downloads' | 'cancellations' | 'support' | 'activity' | 'slack') => ONLY === undefined || ONLY === '' || ONLY === part;
 const SCHEMA = `bench_${Date.now().toString(36)}`;
 
 interface Result { name: string; concurrency: number; turns: number; seconds: number; p50: number; p99: number; rssMb: number; cpu: CpuPerTurn | null }
@@ -143,9 +150,9 @@ const echoScenario: Scenario = async (send) => {
  */
 interface Target { url: string; pid: number; agent: http.Agent; stop: () => Promise<void> }
 
-/** Start a benchmark target (bench/target.ts) in its own process. */
-async function startTarget(kind: 'csp' | 'echo'): Promise<Target> {
-  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []), '--import', 'tsx', 'bench/target.ts', kind, DATABASE_URL, SCHEMA], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Start a benchmark target (bench/target.ts) in its own process; `args` after the database's (the bot's Slack settings). */
+async function startTarget(kind: 'csp' | 'echo', args: string[] = []): Promise<Target> {
+  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []), '--import', 'tsx', 'bench/target.ts', kind, DATABASE_URL, SCHEMA, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -180,6 +187,7 @@ async function main(): Promise<void> {
   let cancellations: CancellationReport | undefined;
   let support: SupportReport | undefined;
   let activity: ActivityReport | undefined;
+  let slack: SlackReport | undefined;
   try {
     // Warm-up (JIT, pool connections, user rows), not measured.
     const full = runs('turns');
@@ -195,6 +203,7 @@ async function main(): Promise<void> {
     if (runs('cancellations')) cancellations = await benchCancellations(db, { botUrl: bot.url, botPid: bot.pid, databaseUrl: DATABASE_URL, schema: SCHEMA, redisUrl: REDIS_URL });
     if (runs('support')) support = await benchSupport(db, { botUrl: bot.url, botPid: bot.pid, databaseUrl: DATABASE_URL, schema: SCHEMA, redisUrl: REDIS_URL, requests: SUPPORT_REQUESTS, backlog: SUPPORT_BACKLOG });
     if (runs('activity')) activity = await benchActivity(db, { databaseUrl: DATABASE_URL, schema: SCHEMA });
+    if (runs('slack')) slack = await benchSlack(db, { startBot: (s) => startTarget('csp', [s.apiUrl, s.signingSecret]), requests: SLACK_REQUESTS });
   } finally {
     await db.end();
     await bot.stop();
@@ -222,6 +231,7 @@ async function main(): Promise<void> {
   if (cancellations) printCancellations(cancellations);
   if (support) printSupport(support);
   if (activity) printActivity(activity);
+  if (slack) printSlack(slack);
 }
 
 main().then(

@@ -3,6 +3,9 @@
  * loop): `csp` — the real bot server on real Postgres; `echo` — a bare echo bot on the same
  * CloudAdapter and Express (the framework's floor). Prints `READY <url>` when listening;
  * stops on SIGTERM.
+ *
+ * argv: `<kind> <database url> <schema> [<Slack API url> <signing secret>]` — with the last two,
+ * the `csp` bot has Slack on (`/slack/events`, its Web API calls to that URL: ./slack.ts).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +16,7 @@ import { createLogger } from '../services/logger.js';
 import { createPool } from '../services/db/pool.js';
 import { startBotServer } from '../bot/server.js';
 
-const [kind, databaseUrl = '', schema = 'public'] = process.argv.slice(2);
+const [kind, databaseUrl = '', schema = 'public', slackApiUrl, slackSigningSecret] = process.argv.slice(2);
 
 async function echo(): Promise<void> {
   const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
@@ -34,7 +37,8 @@ async function csp(): Promise<void> {
   const logger = createLogger({ level: 'silent' });
   const db = createPool({ url: databaseUrl, schema, max: 20 });
   // One load generator on one address: no per-address download budget.
-  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '1000', DOWNLOADS_PER_MINUTE: '1000000' });
+  const slack = slackApiUrl && slackSigningSecret ? { SLACK_API_URL: slackApiUrl, SLACK_SIGNING_SECRET: slackSigningSecret, SLACK_BOT_TOKEN: 'xoxb-bench' } : {};
+  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '1000', DOWNLOADS_PER_MINUTE: '1000000', ...slack });
   const bot = await startBotServer({ config, db, logger, queuePing: () => Promise.resolve() });
   console.log(`READY ${bot.url}`);
   process.on('SIGTERM', () => {
