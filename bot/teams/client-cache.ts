@@ -22,6 +22,7 @@ import {
   type UserTokenClient,
 } from 'botframework-connector';
 import type { Activity } from 'botframework-schema';
+import { exponentialRetryPolicy, throttlingRetryPolicy, type PipelinePolicy } from '@azure/core-rest-pipeline';
 
 /** A few entries per Bot Connector region and app: the bound only stops growth from odd input. */
 const MAX_ENTRIES = 64;
@@ -51,8 +52,43 @@ class CachedConnectorFactory extends ConnectorFactory {
   }
 
   create(serviceUrl: string, audience?: string): Promise<ConnectorClient> {
-    return this.cache.get(`${this.callerId}|${serviceUrl}|${audience ?? ''}`, () => this.inner.create(serviceUrl, audience));
+    return this.cache.get(`${this.callerId}|${serviceUrl}|${audience ?? ''}`, async () => {
+      const client = await this.inner.create(serviceUrl, audience);
+      retryWithinATurn(client);
+      return client;
+    });
   }
+}
+
+/** Retries of a turn's reply: a 5xx or a 429 is tried again at most this often, within seconds. */
+const TURN_RETRIES = 2;
+const TURN_RETRY_MAX_DELAY_MS = 2000;
+
+/** The part of a ConnectorClient's HTTP pipeline (@azure/core-rest-pipeline) that holds its retry policy. */
+export interface ClientPipeline {
+  removePolicy(p: { name: string }): unknown;
+  addPolicy(policy: PipelinePolicy, options?: { phase?: 'Retry' }): void;
+  getOrderedPolicies(): Array<{ name: string }>;
+}
+
+/** The pipeline of a ConnectorClient; it is in a private field of botbuilder's ServiceClientContext, so it may be missing. */
+export function pipelineOf(client: unknown): ClientPipeline | undefined {
+  const pipeline = (client as { client?: { pipeline?: ClientPipeline } } | undefined)?.client?.pipeline;
+  return pipeline && pipeline.getOrderedPolicies().some((p) => p.name === 'defaultRetryPolicy') ? pipeline : undefined;
+}
+
+/**
+ * The SDK's default retry policy tries a reply up to 3 more times with growing pauses — for a
+ * connection refused or a name that does not resolve too, which held a turn's request 10–13 s
+ * when its serviceUrl was unreachable (issue 14). A turn's client retries a 5xx or a 429 twice
+ * within seconds, and gives up on a connection error at once.
+ */
+function retryWithinATurn(client: ConnectorClient): void {
+  const pipeline = pipelineOf(client);
+  if (!pipeline) return;
+  pipeline.removePolicy({ name: 'defaultRetryPolicy' });
+  pipeline.addPolicy(throttlingRetryPolicy({ maxRetries: TURN_RETRIES }), { phase: 'Retry' });
+  pipeline.addPolicy(exponentialRetryPolicy({ maxRetries: TURN_RETRIES, maxRetryDelayInMs: TURN_RETRY_MAX_DELAY_MS }), { phase: 'Retry' });
 }
 
 export class ClientCachingAuthentication extends BotFrameworkAuthentication {

@@ -14,6 +14,7 @@
  */
 import type { Activity, Attachment, ConversationReference, TurnContext } from 'botbuilder';
 import type { Logger } from '../../services/logger.js';
+import { pipelineOf } from './client-cache.js';
 import { DeliveryError, isRetryableStatus, parseRetryAfter, type ChannelSender, type NotificationPayload, type StoredReference } from '../../services/notifications/channel-sender.js';
 
 /** The part of botbuilder's CloudAdapter this sender uses. */
@@ -48,11 +49,8 @@ export class TeamsSender implements ChannelSender {
   }
 
   private disableSdkRetries(context: TurnContext): void {
-    const connector = context.turnState.get<
-      { client?: { pipeline?: { removePolicy(p: { name: string }): unknown; getOrderedPolicies(): Array<{ name: string }> } } } | undefined
-    >(this.deps.adapter.ConnectorClientKey);
-    const pipeline = connector?.client?.pipeline;
-    if (pipeline && pipeline.getOrderedPolicies().some((p) => p.name === 'defaultRetryPolicy')) {
+    const pipeline = pipelineOf(context.turnState.get(this.deps.adapter.ConnectorClientKey));
+    if (pipeline) {
       pipeline.removePolicy({ name: 'defaultRetryPolicy' });
     } else if (!this.warnedAboutRetryPolicy) {
       this.warnedAboutRetryPolicy = true;

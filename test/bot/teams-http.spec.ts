@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
+import net, { type AddressInfo } from 'node:net';
+import { connectorReplies, startFakeBotConnector } from '../fakes/bot-connector.js';
 import { startTestBot, cardText, type TestBot } from '../support/bot-harness.js';
 import { testDb } from '../support/db.js';
 import { createMessageActivity, createPartner, createUser, type TestPartner } from '../support/factories.js';
@@ -152,6 +154,30 @@ describe('bot: Teams over /api/messages', () => {
     await say(admin, { text: 'cancel', conversationId, tenantId: other.tenantId });
     const searched = cardText((await say(admin, { text: 'contoso', conversationId })).activities);
     assert.match(searched, /No customer matches “contoso”/, 'the first tenant\'s purchase still runs: the search term went to its customer step');
+  });
+
+  it('a reply to a serviceUrl that refuses connections is not retried (it held the request 10–13 s); one that answers 503 is, twice (issue 14)', async () => {
+    // Takes each connection and drops it at once (ECONNRESET), counting them.
+    let connections = 0;
+    const refusing = net.createServer((socket) => {
+      connections += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    const connector = await startFakeBotConnector();
+    try {
+      const send = (serviceUrl: string) => bot.post('/api/messages', createMessageActivity({ tenantId: partner.tenantId, aadObjectId: admin.externalId, text: 'help', serviceUrl, expectReplies: false }));
+      const refused = await send(`http://127.0.0.1:${(refusing.address() as AddressInfo).port}/`);
+      assert.ok(refused.status < 600);
+      assert.equal(connections, 2, 'the help card and the error notice: one connection each, no retries');
+      connector.script(() => connectorReplies.status(503));
+      await send(connector.url);
+      const posts = connector.requests.filter((r) => r.method === 'POST');
+      assert.equal(posts.length, 6, 'the help card and the error notice: each tried 3 times');
+    } finally {
+      await connector.close();
+      await new Promise<void>((resolve) => refusing.close(() => resolve()));
+    }
   });
 
   it('keeps one partner from seeing another (a user of partner B is recognised as partner B)', async () => {
