@@ -9,6 +9,7 @@ import { createPool, type Db } from '../services/db/pool.js';
 import { migrate } from '../services/db/migrate.js';
 import { startEmbeddedPostgres } from '../services/db/embedded.js';
 import { PartnerDirectory } from '../services/access/directory.js';
+import { ProcessLiveness } from '../services/db/liveness.js';
 import { seedDemoData } from '../services/seed/demo.js';
 import { createJobBackend, type JobBackend } from '../services/jobs/queues.js';
 
@@ -16,6 +17,8 @@ export interface Runtime {
   db: Db;
   databaseUrl: string;
   jobs: JobBackend;
+  /** This process's liveness lock (services/db/liveness.ts): the worker's delivery leases name it. */
+  liveness: ProcessLiveness;
   queuePing: () => Promise<void>;
   close(): Promise<void>;
 }
@@ -28,15 +31,18 @@ export async function openRuntime(config: Config, logger: Logger, opts: { role: 
   const db = createPool({ url: databaseUrl, schema: config.database.schema, max: config.database.poolMax, applicationName: `csp-desk-${opts.role}` });
   if (config.seedDemoData) await seedDemoData(db, { logger });
   await new PartnerDirectory(db).bootstrapGlobalAdmins(config.bootstrapGlobalAdmins);
+  const liveness = await ProcessLiveness.hold(db, logger);
   const jobs = createJobBackend({ redisUrl: config.queue.redisUrl, postgresUrl: databaseUrl, prefix: config.queue.prefix, logger });
   logger.info({ queue: config.queue.redisUrl ? 'redis' : 'postgres (BullMQ Postgres backend)', database: embedded ? 'embedded' : 'external' }, 'runtime ready');
   return {
     db,
     databaseUrl,
     jobs,
+    liveness,
     queuePing: () => jobs.ping(),
     close: async () => {
       await jobs.close();
+      await liveness.close();
       await db.end();
       await embedded?.stop();
     },

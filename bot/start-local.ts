@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   stopWhenOrphaned();
   const bot = await startBotServer({ config, db: runtime.db, logger, queuePing: runtime.queuePing });
   running.bot = bot;
-  running.worker = startWorker({ config, db: runtime.db, jobs: runtime.jobs, logger });
+  running.worker = startWorker({ config, db: runtime.db, jobs: runtime.jobs, logger, liveness: runtime.liveness });
   const botUrl = bot.url.replace('127.0.0.1', 'localhost');
   running.playground = startPlayground(bot.url, config.playgroundPort, (code) => {
     if (!running.stopping) logger.warn({ code }, 'the Agents Playground stopped; the bot keeps running (npm run playground restarts it)');

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { loadConfig, type Config } from '../services/config.js';
 import { createLogger, logDestination, type Logger } from '../services/logger.js';
 import type { Db } from '../services/db/pool.js';
+import type { ProcessLiveness } from '../services/db/liveness.js';
 import type { JobBackend } from '../services/jobs/queues.js';
 import { markJobSettled, OutboxRelay, requeueLostJobs } from '../services/jobs/outbox.js';
 import { startWorkers } from '../services/jobs/worker-host.js';
@@ -30,7 +31,14 @@ export interface WorkerProcess {
   close(timeoutMs?: number): Promise<void>;
 }
 
-export function startWorker(deps: { config: Config; db: Db; jobs: JobBackend; logger: Logger }): WorkerProcess {
+export function startWorker(deps: {
+  config: Config;
+  db: Db;
+  jobs: JobBackend;
+  logger: Logger;
+  /** The process's liveness lock: a delivery lease of a worker killed mid-delivery is free at once. */
+  liveness?: Pick<ProcessLiveness, 'id'>;
+}): WorkerProcess {
   const { config, db, jobs, logger } = deps;
   // The domain the bot uses, less the activation-key cipher (the worker shows no keys): the
   // cancellation tracking job revokes keys (no cipher needed) and asks the commerce backend.
@@ -51,7 +59,9 @@ export function startWorker(deps: { config: Config; db: Db; jobs: JobBackend; lo
   const workers = startWorkers(
     jobs,
     {
-      notifications: createDeliverNotification({ db, senders, render: renderNotification, rateLimiter: new PostgresDeliveryRateLimiter(db), logger }),
+      notifications: createDeliverNotification({
+        db, senders, render: renderNotification, rateLimiter: new PostgresDeliveryRateLimiter(db), logger, ...(deps.liveness ? { liveness: deps.liveness } : {}),
+      }),
       'link-expiry': createExpireLinkProcessor({ db, logger }),
       'cancellation-tracking': tracker.processor(),
       'support-tickets': filing.processor(),
@@ -113,7 +123,7 @@ async function main(): Promise<void> {
     await running.worker?.close();
     await runtime.close();
   });
-  running.worker = startWorker({ config, db: runtime.db, jobs: runtime.jobs, logger });
+  running.worker = startWorker({ config, db: runtime.db, jobs: runtime.jobs, logger, liveness: runtime.liveness });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

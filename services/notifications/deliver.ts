@@ -8,9 +8,13 @@
  * - a delivery holds a lease on the row while it sends, so a second run of the same job
  *   (a stalled job recovered while the first run is still going) waits instead of
  *   sending in parallel;
- * - the row is marked `sent` right after the send succeeds.
- * What remains is the window between the provider accepting the message and that UPDATE
- * (a crash exactly there resends once) — neither Teams nor Slack accept an idempotency key.
+ * - the row is marked `sent` right after the send succeeds;
+ * - the lease names its worker (`liveness`): when that worker is killed mid-delivery, the next
+ *   run (BullMQ hands a stalled job out again within its stalled-check interval) takes the
+ *   lease at once instead of waiting out its two minutes.
+ * What remains is the window between the provider accepting the message and that UPDATE: a
+ * worker killed there sends it once more — the provider call itself (a Teams or Slack round
+ * trip) plus one UPDATE. Neither Teams nor Slack accept an idempotency key for a new message.
  *
  * Rate limits: when the conversation's window is full the job moves itself to the
  * delayed set for as long as the limiter says (no attempt is used up). Failures:
@@ -20,6 +24,7 @@
  */
 import { UnrecoverableError } from 'bullmq';
 import type { Db } from '../db/pool.js';
+import { LIVENESS_LOCK_CLASS, type ProcessLiveness } from '../db/liveness.js';
 import type { Logger } from '../logger.js';
 import { delayJob, RetryLaterError, type JobProcessor, type QueueJob } from '../jobs/queues.js';
 import { DeliveryError, type ChannelSender, type NotificationChannel, type NotificationPayload } from './channel-sender.js';
@@ -41,6 +46,8 @@ export interface NotificationDeliveryDeps {
   logger: Logger;
   /** How long a delivery may hold the row before another run may take over (default 2 min). */
   leaseMs?: number;
+  /** This worker's liveness lock: a lease whose holder is gone is free at once, not when it runs out. */
+  liveness?: Pick<ProcessLiveness, 'id'>;
 }
 
 export type DeliveryOutcome = 'sent' | 'already-sent' | 'already-failed' | 'already-undeliverable' | 'missing';
@@ -104,13 +111,16 @@ export function createDeliverNotification(deps: NotificationDeliveryDeps): JobPr
       await delayJob(job, token, decision.retryInMs);
     }
 
-    // Claim: only one run sends at a time; a run that finds the lease taken waits it out.
+    // Claim: only one run sends at a time; a run that finds the lease taken waits it out — unless
+    // the worker holding it is gone (killed mid-delivery): then the lease is free now.
     const claim = await deps.db.query<{ attempts: number }>(
       `UPDATE notifications
-          SET attempts = attempts + 1, lease_until = now() + make_interval(secs => $2::double precision / 1000)
-        WHERE id = $1 AND status = 'queued' AND (lease_until IS NULL OR lease_until <= now())
+          SET attempts = attempts + 1, lease_until = now() + make_interval(secs => $2::double precision / 1000), lease_owner = $3
+        WHERE id = $1 AND status = 'queued'
+          AND (lease_until IS NULL OR lease_until <= now()
+               OR (lease_owner IS NOT NULL AND $3::int IS NOT NULL AND lease_owner <> $3 AND pg_try_advisory_xact_lock(${LIVENESS_LOCK_CLASS}, lease_owner)))
         RETURNING attempts`,
-      [n.id, leaseMs],
+      [n.id, leaseMs, deps.liveness?.id ?? null],
     );
     if (claim.rowCount === 0) {
       const now = await deps.db.query<{ status: NotificationStatus; wait_ms: string | null }>(

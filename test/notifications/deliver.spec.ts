@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import sinon from 'sinon';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import type { Db } from '../../services/db/pool.js';
+import { ProcessLiveness } from '../../services/db/liveness.js';
 import { inTransaction } from '../../services/db/pool.js';
 import { OutboxRelay } from '../../services/jobs/outbox.js';
 import { QUEUES, RETRY_AFTER_BACKOFF, type JobBackend } from '../../services/jobs/queues.js';
@@ -297,3 +299,61 @@ for (const kind of BACKEND_KINDS) {
     });
   });
 }
+
+describe('notification delivery: a worker killed mid-delivery (issue 14)', function () {
+  this.timeout(30_000);
+  const service = new NotificationService();
+  const holders: ProcessLiveness[] = [];
+  let db: Db;
+  let drop: () => Promise<void>;
+  let connector: FakeBotConnector;
+
+  before(async () => {
+    ({ db, drop } = await isolatedDb('deliver_lease'));
+    connector = await startFakeBotConnector();
+  });
+  after(async () => {
+    await Promise.all(holders.map((l) => l.close()));
+    await connector.close();
+    await drop();
+  });
+
+  it('the next run takes the lease of a worker that is gone at once; one whose worker lives is waited for', async () => {
+    const hold = async () => {
+      const l = await ProcessLiveness.hold(db, silentLogger);
+      holders.push(l);
+      return l;
+    };
+    const [killed, alive, next] = [await hold(), await hold(), await hold()];
+    const partnerId = await createPartner(db);
+    const ref = await createTeamsRef(db, { partnerId, serviceUrl: connector.url });
+    const deliver = createDeliverNotification({
+      db, logger: silentLogger, liveness: next, render: () => ({ text: 'cancellation finished' }),
+      rateLimiter: { acquire: () => Promise.resolve({ ok: true }) },
+      senders: { msteams: new TeamsSender({ adapter: new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})), botAppId: '', logger: silentLogger }) },
+    });
+    const leasedBy = async (owner: ProcessLiveness) => {
+      const message = { kind: 'roleChanged', grant: true, role: 'admin_agent', by: 'lease' } as const;
+      const { notificationId } = await inTransaction(db, (client) => service.notify(client, { partnerId, conversationRefId: ref.id, message, dedupeKey: `lease-${owner.id}` }));
+      // A delivery under way: its lease has most of its two minutes left.
+      await db.query("UPDATE notifications SET attempts = 1, lease_until = now() + interval '110 seconds', lease_owner = $2 WHERE id = $1", [notificationId, owner.id]);
+      return notificationId;
+    };
+    const job = (notificationId: string) => {
+      const moveToDelayed = sinon.stub().resolves();
+      return { job: { id: `notify-${notificationId}`, data: { notificationId }, attemptsMade: 1, opts: { attempts: 8 }, moveToDelayed } as never, moveToDelayed };
+    };
+
+    const orphaned = await leasedBy(killed);
+    await killed.close();
+    const run = job(orphaned);
+    assert.equal(await deliver(run.job, 'lock-token'), 'sent', 'sent now, not after the lease');
+    assert.equal(run.moveToDelayed.callCount, 0);
+
+    const held = await leasedBy(alive);
+    const waiting = job(held);
+    await assert.rejects(deliver(waiting.job, 'lock-token'), (err: Error) => err.name === 'DelayedError');
+    assert.ok(waiting.moveToDelayed.calledOnce, 'parked until the live worker\'s lease runs out');
+    assert.equal(connector.requests.filter((r) => r.method === 'POST').length, 1, 'one message: the orphaned one');
+  });
+});
