@@ -62,6 +62,7 @@ const schema = z.object({
   MicrosoftAppPassword: z.string().optional(),
   MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
   MicrosoftAppTenantId: z.string().optional(),
+  ToBotFromChannelOpenIdMetadataUrl: url.optional(),
 
   SLACK_SIGNING_SECRET: z.string().min(8).optional(),
   SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)').optional(),
@@ -118,7 +119,14 @@ export interface Config {
     maxFileBytes: number;
   };
   queue: { redisUrl: string | undefined; prefix: string; concurrency: number; outboxRelayIntervalMs: number };
-  teams: { appId: string | undefined; appPassword: string | undefined; appType: Env['MicrosoftAppType']; appTenantId: string | undefined };
+  teams: {
+    appId: string | undefined;
+    appPassword: string | undefined;
+    appType: Env['MicrosoftAppType'];
+    appTenantId: string | undefined;
+    /** Where the Bot Framework channel's signing keys are found (ToBotFromChannelOpenIdMetadataUrl); unset: botbuilder's, the public cloud's. */
+    openIdMetadataUrl?: string | undefined;
+  };
   slack: { signingSecret: string | undefined; botToken: string | undefined; appToken: string | undefined; apiUrl: string | undefined };
   /** Base URL of this server as customers reach it: download links are `<publicUrl>/downloads/<token>`. Unset: the address the bot listens on. */
   publicUrl: string | undefined;
@@ -184,8 +192,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   // The API token travels in every request's Authorization header: never in clear text (but to a local stand-in).
-  if (e.ZENDESK_URL && !/^https:\/\//i.test(e.ZENDESK_URL) && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/i.test(e.ZENDESK_URL)) {
+  if (e.ZENDESK_URL && !isHttpsOrLoopback(e.ZENDESK_URL)) {
     throw new ConfigError('ZENDESK_URL', '— must be https:// (http only for a local stand-in on 127.0.0.1 or localhost)');
+  }
+  // Tokens are checked with the keys this names: fetched in clear text, anyone on the path could let themselves in.
+  if (e.ToBotFromChannelOpenIdMetadataUrl && !isHttpsOrLoopback(e.ToBotFromChannelOpenIdMetadataUrl)) {
+    throw new ConfigError('ToBotFromChannelOpenIdMetadataUrl', '— must be https:// (http only for a local stand-in on 127.0.0.1 or localhost)');
   }
   return {
     env: e.NODE_ENV,
@@ -205,7 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxFileBytes: e.SUPPORT_MAX_FILE_MB * 1024 * 1024,
     },
     queue: { redisUrl: e.REDIS_URL, prefix: e.QUEUE_PREFIX, concurrency: e.WORKER_CONCURRENCY, outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS },
-    teams: { appId: e.MicrosoftAppId, appPassword: e.MicrosoftAppPassword, appType: e.MicrosoftAppType, appTenantId: e.MicrosoftAppTenantId },
+    teams: { appId: e.MicrosoftAppId, appPassword: e.MicrosoftAppPassword, appType: e.MicrosoftAppType, appTenantId: e.MicrosoftAppTenantId, openIdMetadataUrl: e.ToBotFromChannelOpenIdMetadataUrl },
     slack: { signingSecret: e.SLACK_SIGNING_SECRET, botToken: e.SLACK_BOT_TOKEN, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL },
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     keyEncryptionKey: e.KEY_ENCRYPTION_KEY,
@@ -218,6 +230,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     playgroundPort: e.PLAYGROUND_PORT,
   };
+}
+
+/** https://, or http:// to a local stand-in (127.0.0.1, localhost, [::1]). */
+function isHttpsOrLoopback(value: string): boolean {
+  return /^https:\/\//i.test(value) || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/i.test(value);
 }
 
 /** The names loadConfig reads — used by the test that keeps `.env.example` complete. */

@@ -6,10 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Application, type NextFunction, type Request, type Response } from 'express';
 import type { Activity, ActivityHandler } from 'botbuilder';
-import { AuthenticationError } from 'botframework-connector';
 import { z } from 'zod';
 import type { Drain } from './drain.js';
-import type { TeamsAdapter } from '../teams/adapter.js';
+import { SigningKeysUnavailable, TeamsAuthRejected, type TeamsAdapter } from '../teams/adapter.js';
 import { withCorrelation, type Logger } from '../../services/logger.js';
 
 export interface Readiness {
@@ -183,8 +182,16 @@ export function createHttpApp(deps: {
         if (answer?.body) res.send(answer.body);
         res.end();
       } catch (err) {
-        if (err instanceof AuthenticationError) {
-          res.status(401).json({ error: 'unauthorized' });
+        // Refused and unavailable are answered in a word: what failed (the key endpoint, its
+        // error) is for the operator's log, not for whoever sent the request.
+        if (err instanceof TeamsAuthRejected) {
+          deps.logger.warn({ reason: err.reason, channelId: activity.channelId }, 'teams request refused: not authenticated');
+          res.status(401).set('WWW-Authenticate', 'Bearer').type('text/plain').send('Unauthorized');
+          return;
+        }
+        if (err instanceof SigningKeysUnavailable) {
+          deps.logger.error({ err }, 'teams request not checked: the Bot Framework signing keys cannot be fetched');
+          res.status(503).set('Retry-After', '30').type('text/plain').send('Service Unavailable');
           return;
         }
         deps.logger.error({ err }, 'teams turn failed');
