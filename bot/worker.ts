@@ -66,7 +66,7 @@ export function startWorker(deps: {
       'cancellation-tracking': tracker.processor(),
       'support-tickets': filing.processor(),
     },
-    { concurrency: config.queue.concurrency, logger, settled: (queue, jobId) => markJobSettled(db, queue, jobId) },
+    { concurrency: config.queue.concurrency, logger, lockDuration: config.queue.jobLockMs, settled: (queue, jobId) => markJobSettled(db, queue, jobId) },
   );
   // Listening: an intent committed by any process (a bot's submit, this worker's jobs) is relayed at once.
   const relay = new OutboxRelay({ db, backend: jobs, logger, intervalMs: config.queue.outboxRelayIntervalMs, listen: true });
@@ -75,7 +75,7 @@ export function startWorker(deps: {
   // Cancellations whose tracking job was lost (failed for good, stalled twice, gone with Redis's data) get a new one.
   const sweeping = every(5 * 60_000, () => tracker.sweep().then(() => undefined), 'the cancellation sweep failed; next try in five minutes', logger);
   // Any job intent relayed but never settled whose job the queue lost (Redis restarted empty) is relayed again.
-  const outboxSweeping = every(5 * 60_000, () => requeueLostJobs(db, jobs, logger).then(() => undefined), 'the outbox sweep failed; next try in five minutes', logger);
+  const outboxSweeping = every(config.queue.outboxSweepIntervalMs, () => requeueLostJobs(db, jobs, logger).then(() => undefined), 'the outbox sweep failed; it runs again at its next interval', logger);
   // Support requests whose filing job was lost likewise.
   const supportSweeping = every(5 * 60_000, () => filing.sweep().then(() => undefined), 'the support-request sweep failed; next try in five minutes', logger);
   logger.info({ queues: [...workers.workers.keys()], concurrency: config.queue.concurrency, backend: jobs.kind }, 'worker running');

@@ -89,6 +89,8 @@ const schema = z.object({
   SEED_DEMO_DATA: bool.optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
+  JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  OUTBOX_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).max(3_600_000).default(300_000),
   PLAYGROUND_PORT: z.coerce.number().int().min(1024).max(65535).default(56150),
 });
 
@@ -118,7 +120,7 @@ export interface Config {
     maxFiles: number;
     maxFileBytes: number;
   };
-  queue: { redisUrl: string | undefined; prefix: string; concurrency: number; outboxRelayIntervalMs: number };
+  queue: { redisUrl: string | undefined; prefix: string; concurrency: number; outboxRelayIntervalMs: number; outboxSweepIntervalMs: number; jobLockMs: number };
   teams: {
     appId: string | undefined;
     appPassword: string | undefined;
@@ -216,7 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxFiles: e.SUPPORT_MAX_FILES,
       maxFileBytes: e.SUPPORT_MAX_FILE_MB * 1024 * 1024,
     },
-    queue: { redisUrl: e.REDIS_URL, prefix: e.QUEUE_PREFIX, concurrency: e.WORKER_CONCURRENCY, outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS },
+    queue: { redisUrl: e.REDIS_URL, prefix: e.QUEUE_PREFIX, concurrency: e.WORKER_CONCURRENCY, outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS, outboxSweepIntervalMs: e.OUTBOX_SWEEP_INTERVAL_MS, jobLockMs: e.JOB_LOCK_MS },
     teams: { appId: e.MicrosoftAppId, appPassword: e.MicrosoftAppPassword, appType: e.MicrosoftAppType, appTenantId: e.MicrosoftAppTenantId, openIdMetadataUrl: e.ToBotFromChannelOpenIdMetadataUrl },
     slack: { signingSecret: e.SLACK_SIGNING_SECRET, botToken: e.SLACK_BOT_TOKEN, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL },
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),

@@ -115,7 +115,7 @@ export class PartnerDirectory {
          -- succeeds only when no live process holds the owner's liveness lock.
          ON CONFLICT (channel, request_key) DO UPDATE SET owner = EXCLUDED.owner, received_at = now()
           WHERE pi.finished_at IS NULL AND pi.owner IS NOT NULL AND EXCLUDED.owner IS NOT NULL AND pi.owner <> EXCLUDED.owner
-            AND pg_try_advisory_xact_lock(${LIVENESS_LOCK_CLASS}, pi.owner)
+            AND pg_try_advisory_xact_lock_shared(${LIVENESS_LOCK_CLASS}, pi.owner)
          RETURNING 1)
        SELECT p.partner_id, p.name AS partner_name, usr.id AS user_id, usr.display_name,
               (SELECT array_agg(r.role ORDER BY r.role) FROM user_roles r WHERE r.user_id = usr.id) AS roles,

@@ -2,9 +2,11 @@
  * This process's liveness, as Postgres sees it: a session advisory lock, held on a connection
  * of its own for as long as the process lives. When the process dies — kill -9, a crash, the end
  * of a shutdown that cut its last turns — Postgres ends the session and the lock goes with it.
- * Another process asks whether an owner is alive with `pg_try_advisory_xact_lock(CLASS, id)` in
- * its own statement: it gets the lock only if the owner no longer holds it (issue 14: a turn cut
+ * Another process asks whether an owner is alive with `pg_try_advisory_xact_lock_shared(CLASS, id)`
+ * in its own statement: it gets the lock only if the owner no longer holds it (issue 14: a turn cut
  * off mid-way runs again when the channel redelivers it; one still running elsewhere does not).
+ * Shared, so that several such questions about the same dead owner at once (its turns, its
+ * deliveries) do not take each other for the owner.
  *
  * The connection is one more than the pool's. If it drops (Postgres restarted), the lock is gone
  * until it reconnects and takes it again: meanwhile this process's turns in flight look ownerless

@@ -49,7 +49,8 @@ export function startWorkers(
       void p.finally(() => inFlight.delete(p)).catch(() => undefined);
       return p;
     };
-    const worker = backend.worker(queue, run, { concurrency: opts.concurrency, ...(opts.lockDuration ? { lockDuration: opts.lockDuration } : {}) });
+    // A job of a worker that died is handed out again once its lock expires, found by the next stalled check.
+    const worker = backend.worker(queue, run, { concurrency: opts.concurrency, ...(opts.lockDuration ? { lockDuration: opts.lockDuration, stalledInterval: opts.lockDuration } : {}) });
     worker.on('failed', (job, err) => {
       if (!job) return;
       const final = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);

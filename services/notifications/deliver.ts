@@ -118,7 +118,7 @@ export function createDeliverNotification(deps: NotificationDeliveryDeps): JobPr
           SET attempts = attempts + 1, lease_until = now() + make_interval(secs => $2::double precision / 1000), lease_owner = $3
         WHERE id = $1 AND status = 'queued'
           AND (lease_until IS NULL OR lease_until <= now()
-               OR (lease_owner IS NOT NULL AND $3::int IS NOT NULL AND lease_owner <> $3 AND pg_try_advisory_xact_lock(${LIVENESS_LOCK_CLASS}, lease_owner)))
+               OR (lease_owner IS NOT NULL AND $3::int IS NOT NULL AND lease_owner <> $3 AND pg_try_advisory_xact_lock_shared(${LIVENESS_LOCK_CLASS}, lease_owner)))
         RETURNING attempts`,
       [n.id, leaseMs, deps.liveness?.id ?? null],
     );

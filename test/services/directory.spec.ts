@@ -119,6 +119,16 @@ describe('services/access/directory', () => {
       assert.deepEqual(rows, [{ owner: taker.id, finished_at: null }]);
     });
 
+    it('several turns of one dead owner, redelivered at once: each is taken over (the questions do not take each other for the owner)', async () => {
+      const p = await createPartner(db);
+      const [a, b] = [await hold(), await hold()];
+      const entries = Array.from({ length: 8 }, () => entry(p));
+      for (const e of entries) assert.equal((await directory.enterTurn({ ...e, owner: a.id }))!.firstDelivery, true);
+      await a.close();
+      const again = await Promise.all(entries.map((e) => directory.enterTurn({ ...e, owner: b.id })));
+      assert.deepEqual(again.map((t) => t!.firstDelivery), entries.map(() => true));
+    });
+
     it('never once finished, whether or not its owner lives; a failed turn is released for a retry', async () => {
       const p = await createPartner(db);
       const [a, b] = [await hold(), await hold()];
