@@ -13,11 +13,12 @@ import type { PartnerDirectory } from '../services/access/directory.js';
 import type { Actor } from '../services/access/roles.js';
 import { ACTOR_KEY, localeOf, show } from './ui.js';
 
-const WORDS: Record<string, Locale | 'auto'> = {
-  en: 'en', english: 'en', englisch: 'en',
-  de: 'de', deutsch: 'de', german: 'de',
-  auto: 'auto', client: 'auto', teams: 'auto', slack: 'auto',
-};
+/** A Map, not an object literal: `language __proto__` or `language constructor` found Object.prototype's (issue 14). */
+const WORDS: ReadonlyMap<string, Locale | 'auto'> = new Map([
+  ['en', 'en'], ['english', 'en'], ['englisch', 'en'],
+  ['de', 'de'], ['deutsch', 'de'], ['german', 'de'],
+  ['auto', 'auto'], ['client', 'auto'], ['teams', 'auto'], ['slack', 'auto'],
+]);
 
 const CHOICES = [
   // In place: the card saying which language is in use becomes the answer (it would go on saying the old one).
@@ -34,7 +35,7 @@ export async function runLanguage(ctx: TurnContext, directory: PartnerDirectory,
     await show(ctx, notice('info', chosen ? 'language.current.chosen' : 'language.current.client', { language: t(locale, languageName(locale)) }, [...CHOICES]));
     return;
   }
-  const choice = WORDS[word];
+  const choice = WORDS.get(word);
   if (!choice) {
     await show(ctx, notice('warning', 'language.unknown', undefined, [...CHOICES]));
     return;

@@ -10,66 +10,87 @@ import { z } from 'zod';
 import type { Drain } from './drain.js';
 import { SigningKeysUnavailable, TeamsAuthRejected, type TeamsAdapter } from '../teams/adapter.js';
 import { withCorrelation, type Logger } from '../../services/logger.js';
+import { cleanStrings, isRecord, TooDeep, unstorable } from '../../services/db/storable.js';
 
 export interface Readiness {
   postgres(): Promise<void>;
   queue(): Promise<void>;
 }
 
-/** The least an activity must have for the bot to do anything with it. */
+/** A text field the reply echoes back to the connector, which refuses any other type in it. */
+const text = z.string().nullish();
+/**
+ * A conversation id becomes a header of every reply (x-ms-conversation-id): one Node cannot put in a
+ * header (a control character, anything past Latin-1) would fail the reply inside the turn.
+ */
+const HEADER_SAFE = /^[\t\x20-\x7e\x80-\xff]+$/;
+
+/**
+ * The least an activity must have for the bot to do anything with it, and the type of every field
+ * the turn or its replies read (issue 14: a field of another type failed inside the turn instead).
+ */
 const activityShape = z.object({
-  type: z.string().min(1).max(64),
+  // Activity types and channel ids are words ('conversationUpdate', 'msteams'): one of NULs only is none.
+  type: z.string().regex(/^[A-Za-z]{1,64}$/, 'not an activity type'),
   id: z.string().max(512).optional(),
-  channelId: z.string().min(1).max(64),
-  serviceUrl: z.string().max(2048).optional(),
-  from: z.object({ id: z.string().min(1).max(512) }).passthrough(),
-  conversation: z.object({ id: z.string().min(1).max(1024) }).passthrough(),
+  name: z.string().max(256).nullish(),
+  channelId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'not a channel id'),
+  // Where replies go: an http(s) URL, or none when every reply is in the answer (see `needsServiceUrl`).
+  serviceUrl: z.string().max(2048).refine(isHttpUrl, 'not an http(s) URL').optional(),
+  deliveryMode: text,
+  from: z.object({ id: z.string().min(1).max(512), name: text, aadObjectId: text, role: text }).passthrough(),
+  conversation: z.object({
+    id: z.string().min(1).max(1024).regex(HEADER_SAFE, 'holds a character no HTTP header can carry'),
+    name: text, conversationType: text, tenantId: text, aadObjectId: text, role: text,
+    isGroup: z.boolean().nullish(),
+  }).passthrough(),
   // Every activity Teams sends a bot names the bot as its recipient; the turn reads it (mentions, references).
-  recipient: z.object({ id: z.string().max(512) }).passthrough(),
+  recipient: z.object({ id: z.string().max(512), name: text, aadObjectId: text, role: text }).passthrough(),
   // A locale that is not one (a number, an object) is dropped, not trusted: the turn — and its
   // error card — then speaks the default language instead of failing before it can answer (issue 14).
   locale: z.string().max(64).optional().catch(undefined),
-}).passthrough();
+}).passthrough()
+  .refine((a) => a.serviceUrl !== undefined || !needsServiceUrl(a), { path: ['serviceUrl'], message: 'required: this activity is answered through the connector' })
+  .refine((a) => a.type !== 'invoke' || ANSWERED_INVOKES.has(a.name ?? ''), { path: ['name'], message: 'not an invoke this bot answers' });
+
+/** The invokes the bot answers: a card's Action.Execute. Teams sends no other to an app whose manifest declares none. */
+const ANSWERED_INVOKES: ReadonlySet<string> = new Set(['adaptiveCard/action']);
+
+/** Whether some reply goes through the connector (to serviceUrl): all but a message answered in the response body (expectReplies). */
+function needsServiceUrl(a: { type: string; deliveryMode?: string | null }): boolean {
+  return a.type === 'invoke' || a.deliveryMode !== 'expectReplies';
+}
+
+function isHttpUrl(url: string): boolean {
+  return URL.canParse(url) && ['http:', 'https:'].includes(new URL(url).protocol);
+}
 
 export const MAX_ACTIVITY_BYTES = 256 * 1024;
 
 /**
  * What the turn reads, made safe to use and to store (issue 14): text Postgres cannot hold (NUL,
- * a lone surrogate half) is cleaned in every string, and list items Teams never sends as anything
- * but objects (`entities`, `membersAdded`/`membersRemoved`) are dropped when they are not — such an
- * activity used to reach the turn and fail inside it with an error card.
+ * a lone surrogate half) is cleaned in every string, and what Teams never sends but objects of a
+ * kind is dropped when it is not: list items of `entities` (a string type; a mention names whom it
+ * mentions, as botbuilder's getMentions reads them), `attachments` (a string contentType),
+ * `membersAdded`/`membersRemoved` (an id); `channelData` that is no object (botbuilder reads
+ * its fields unguarded) is an empty one. Such an activity used to reach the turn and fail inside it.
  */
 function storable(activity: Record<string, unknown>): Record<string, unknown> {
-  const cleaned = cleanStrings(activity, 0) as Record<string, unknown>;
-  for (const field of ['entities', 'membersAdded', 'membersRemoved']) {
+  const cleaned = cleanStrings(activity) as Record<string, unknown>;
+  const kept: Record<string, (item: Record<string, unknown>) => boolean> = {
+    entities: (e) => typeof e.type === 'string' && (e.type.toLowerCase() !== 'mention' || (isRecord(e.mentioned) && typeof (e.text ?? '') === 'string')),
+    attachments: (a) => typeof a.contentType === 'string',
+    membersAdded: (m) => typeof m.id === 'string',
+    membersRemoved: (m) => typeof m.id === 'string',
+  };
+  for (const [field, keep] of Object.entries(kept)) {
     const list = cleaned[field];
-    if (list === undefined) continue;
-    const objects = Array.isArray(list) ? list.filter((item): item is Record<string, unknown> => item !== null && typeof item === 'object' && !Array.isArray(item)) : [];
-    cleaned[field] = field === 'entities' ? objects : objects.filter((member) => typeof member.id === 'string');
+    if (list === undefined || list === null) continue;
+    cleaned[field] = Array.isArray(list) ? list.filter((item) => isRecord(item) && keep(item)) : [];
   }
+  if (cleaned.channelData !== undefined && !isRecord(cleaned.channelData)) cleaned.channelData = {};
+  if (cleaned.channelId === 'msteams' && cleaned.channelData === undefined) cleaned.channelData = {};
   return cleaned;
-}
-
-/** NUL, and a UTF-16 surrogate half without its other half: JSON carries them, Postgres text cannot. */
-// eslint-disable-next-line no-control-regex -- NUL is exactly what this finds
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-/** The same, to test a string for (a global regex keeps state between tests). */
-const HAS_UNSTORABLE = new RegExp(UNSTORABLE.source);
-
-/** Deeper than any activity Teams sends: a body nested past it is refused (it would exhaust the stack). */
-export const MAX_ACTIVITY_DEPTH = 32;
-
-class TooDeep extends Error {}
-
-/** Every string (keys too) with what Postgres cannot store cleaned out; throws TooDeep past MAX_ACTIVITY_DEPTH. */
-function cleanStrings(value: unknown, depth: number): unknown {
-  if (typeof value === 'string') return value.replace(UNSTORABLE, (c) => (c === '\u0000' ? '' : '\ufffd'));
-  if (!value || typeof value !== 'object') return value;
-  if (depth >= MAX_ACTIVITY_DEPTH) throw new TooDeep();
-  if (Array.isArray(value)) return value.map((item) => cleanStrings(item, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[cleanStrings(key, depth) as string] = cleanStrings(item, depth + 1);
-  return out;
 }
 
 /**
@@ -84,7 +105,7 @@ function unstorableId(body: Record<string, unknown>): string | null {
     ['conversation.id', (body.conversation as Record<string, unknown> | undefined)?.id],
     ['recipient.id', (body.recipient as Record<string, unknown> | undefined)?.id],
   ];
-  for (const [name, id] of ids) if (typeof id === 'string' && HAS_UNSTORABLE.test(id)) return name;
+  for (const [name, id] of ids) if (unstorable(id)) return name;
   return null;
 }
 
@@ -170,7 +191,7 @@ export function createHttpApp(deps: {
         cleaned = storable(parsed.data);
       } catch (err) {
         if (!(err instanceof TooDeep)) throw err;
-        res.status(400).json({ error: 'not a Bot Framework activity', detail: `nested deeper than ${MAX_ACTIVITY_DEPTH} levels` });
+        res.status(400).json({ error: 'not a Bot Framework activity', detail: err.message });
         return;
       }
       // What botbuilder's CloudAdapter.process does after its own checks, on the activity checked above.

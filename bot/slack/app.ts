@@ -5,7 +5,8 @@
  */
 import { App, ExpressReceiver } from '@slack/bolt';
 import { slackLogger } from './logger.js';
-import type { Application } from 'express';
+import type { Application, Request, Response } from 'express';
+import { checkSlackRequest, typeOf, type SlackVerdict } from './edge.js';
 import { withCorrelation, type Logger } from '../../services/logger.js';
 import type { Config } from '../../services/config.js';
 import type { DialogRunner } from '../../dialogs/runner.js';
@@ -56,15 +57,14 @@ export function createSlackSide(opts: {
     ? new App({ ...common, socketMode: true, appToken: config.appToken })
     : new App({
         ...common,
-        receiver: new ExpressReceiver({
+        receiver: new CheckedReceiver(logger, {
           signingSecret: config.signingSecret,
           endpoints: '/slack/events',
           app: opts.expressApp,
           logger: slackLogger(logger, 'slack-bolt'),
-          // A signed request Bolt cannot make sense of (payload=null, no user, a view_submission
-          // without its view…) was a 500 with nothing logged: a 400, and a line saying what it was.
+          // What Bolt still cannot make sense of after the edge check: a 400 and a line saying what it was.
           processEventErrorHandler: async ({ error, request, response }) => {
-            const type = payloadTypeOf((request as { body?: unknown }).body);
+            const type = typeOf((request as { body?: unknown }).body);
             if (response.headersSent) {
               logger.error({ err: error, type }, 'slack: a request failed after it was acknowledged');
               return false;
@@ -77,17 +77,16 @@ export function createSlackSide(opts: {
           },
         }),
       });
-  // Payload types without a listener here (shortcuts, message actions, view_closed, block_suggestion,
-  // Events API callbacks) are acknowledged at once and logged: Bolt held them 3 s, then answered 404.
+  // Over HTTP the receiver has checked the request before Bolt sees it. In Socket Mode this is the
+  // check: what the listeners cannot take is acknowledged (Slack would retry an unanswered one) and
+  // logged; a request that needed cleaning is refused too, as it cannot be changed here.
   app.use(async (args) => {
-    const body = args.body as { type?: unknown; command?: unknown; actions?: unknown };
-    // A block_actions without an action would never reach the listener (Bolt's action matching drops it).
-    const action = body.type === 'block_actions' && Array.isArray(body.actions) && body.actions.length > 0;
-    if (typeof body.command === 'string' || action || body.type === 'view_submission') {
+    const verdict = checkSlackRequest(args.body);
+    if (verdict.kind === 'take' && (!socketMode || JSON.stringify(verdict.body) === JSON.stringify(args.body))) {
       await args.next();
       return;
     }
-    logger.info({ type: payloadTypeOf(body) }, 'slack: acknowledged a request the bot does not handle');
+    logVerdict(logger, verdict.kind === 'take' ? { kind: 'refuse', type: verdict.type, detail: 'holds text Postgres cannot store' } : verdict);
     if ('ack' in args && typeof args.ack === 'function') await args.ack();
   });
 
@@ -119,11 +118,33 @@ export function createSlackSide(opts: {
   };
 }
 
-/** What kind of Slack request a body is, for a log line (never its content). */
-function payloadTypeOf(body: unknown): string {
-  if (!body || typeof body !== 'object') return 'unreadable';
-  const b = body as { type?: unknown; command?: unknown; payload?: unknown };
-  if (typeof b.command === 'string') return 'slash_command';
-  if (typeof b.type === 'string') return b.type.slice(0, 40);
-  return typeof b.payload === 'string' ? 'unreadable payload' : 'unknown';
+/**
+ * Bolt's HTTP receiver with the edge check (bot/slack/edge.ts) between the signature check and Bolt:
+ * a request no listener takes is acknowledged at once, one that is not what Slack sends is refused,
+ * and the rest goes on cleaned.
+ */
+class CheckedReceiver extends ExpressReceiver {
+  constructor(
+    private readonly log: Logger,
+    options: ConstructorParameters<typeof ExpressReceiver>[0],
+  ) {
+    super(options);
+  }
+
+  override async requestHandler(req: Request, res: Response): Promise<void> {
+    const verdict = checkSlackRequest(req.body);
+    if (verdict.kind === 'take') {
+      req.body = verdict.body;
+      await super.requestHandler(req, res);
+      return;
+    }
+    logVerdict(this.log, verdict);
+    if (verdict.kind === 'ignore') res.status(200).end();
+    else res.status(400).json({ error: 'malformed Slack request', detail: verdict.detail });
+  }
+}
+
+function logVerdict(logger: Logger, verdict: Exclude<SlackVerdict, { kind: 'take' }>): void {
+  if (verdict.kind === 'ignore') logger.info({ type: verdict.type }, 'slack: acknowledged a request the bot does not handle');
+  else logger.warn({ type: verdict.type, detail: verdict.detail }, 'slack: refused a request it could not read (400)');
 }

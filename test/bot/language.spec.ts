@@ -80,4 +80,13 @@ describe('bot: the language chosen in chat (language [en|de|auto])', function ()
     assert.equal(teamsSubmits(answer[0].attachments[0].content).length, 3);
     assert.equal(await preference(ada), 'de');
   });
+
+  it('a name every object has (__proto__, constructor) is no language: answered with the choices, nothing stored (issue 14)', async () => {
+    await say(ada, 'language de');
+    for (const word of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const answer = await say(ada, `language ${word}`);
+      assert.match(cardText(answer), /Ich spreche Englisch und Deutsch/, word);
+      assert.equal(await preference(ada), 'de', word);
+    }
+  });
 });

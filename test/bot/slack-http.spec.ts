@@ -223,6 +223,86 @@ describe('bot: Slack over /slack/events', () => {
       assert.equal(empty.status, 200);
       assert.ok(bot.logs.some((l) => l.includes('acknowledged a request the bot does not handle') && l.includes('view_closed')));
     });
+
+    it('whatever Bolt cannot sort, or no listener takes, is acknowledged at once (it was held 3 s, then 404 and an error line) (issue 14, found by the fuzz suite)', async () => {
+      const signedJson = (json: unknown) => {
+        const body = JSON.stringify(json);
+        return bot.post('/slack/events', body, { 'content-type': 'application/json', ...slackSignature(SECRET, body) });
+      };
+      const signedForm = (fields: Record<string, string>) => {
+        const body = new URLSearchParams(fields).toString();
+        return bot.post('/slack/events', body, { ...FORM, ...slackSignature(SECRET, body) });
+      };
+      const before = bot.logs.length;
+      for (const [what, res] of [
+        ['app_rate_limited (Slack\'s own, JSON)', await signedJson({ type: 'app_rate_limited', token: 'x', team_id: partner.slackTeamId, minute_rate_limited: 1 })],
+        ['an event callback (no Events API listener)', await signedJson({ type: 'event_callback', team_id: partner.slackTeamId, event: { type: 'app_mention', user: admin.externalId, text: 'help', channel: 'C0TEST0001' } })],
+        ['a payload of no known type', await signedPost(JSON.stringify({ type: 'unknown', team: team(), user: { id: admin.externalId } }))],
+        ['a payload of no type at all', await signedPost('{}')],
+        ['another slash command', await signedForm({ ...Object.fromEntries(new URLSearchParams(createSlashCommand({ teamId: partner.slackTeamId, userId: admin.externalId, text: 'help', responseUrl: fake.responseUrl('bad/other') }))), command: '/other' })],
+      ] as const) {
+        assert.equal(res.status, 200, `${what}: ${res.text}`);
+      }
+      assert.deepEqual(bot.logs.slice(before).filter((l) => /"level":(50|60)/.test(l)), []);
+      assert.equal(fake.calls.filter((c) => /bad\//.test(c.path)).length, 0, 'nothing answered');
+    });
+
+    it('a request that is not what Slack sends is refused at once, naming the field, and nothing runs or is stored (issue 14, found by the fuzz suite)', async () => {
+      const command = (fields: Record<string, string | undefined>) => {
+        const all: Record<string, string | undefined> = { ...Object.fromEntries(new URLSearchParams(createSlashCommand({ teamId: partner.slackTeamId, userId: admin.externalId, text: 'whoami', responseUrl: fake.responseUrl('bad/cmd') }))), ...fields };
+        const body = new URLSearchParams(Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined)).toString();
+        return bot.post('/slack/events', body, { ...FORM, ...slackSignature(SECRET, body) });
+      };
+      const click = (change: (p: any) => void) => {
+        const payload = JSON.parse(new URLSearchParams(createBlockAction({ teamId: partner.slackTeamId, userId: admin.externalId, value: JSON.stringify({ action: 'command', command: 'whoami', args: '' }), responseUrl: fake.responseUrl('bad/click') })).get('payload')!);
+        change(payload);
+        return signedPost(JSON.stringify(payload));
+      };
+      const modal = (change: (p: any) => void) => {
+        const payload = JSON.parse(new URLSearchParams(createViewSubmission({ teamId: partner.slackTeamId, userId: admin.externalId, view: { private_metadata: '{"action":"command","command":"whoami"}' }, values: {} })).get('payload')!);
+        change(payload);
+        return signedPost(JSON.stringify(payload));
+      };
+      const usersBefore = (await db.query<{ n: string }>('SELECT count(*) AS n FROM users')).rows[0]!.n;
+      const before = bot.logs.length;
+      for (const [field, res] of [
+        ['user_id', await command({ user_id: undefined })],
+        ['user_id', await command({ user_id: '' })],
+        ['team_id', await command({ team_id: 'T\u0000' })],
+        ['response_url', await command({ response_url: 'not-a-url' })],
+        ['trigger_id', await command({ trigger_id: 'z'.repeat(3000) })],
+        ['actions.0', await click((p) => { p.actions = [null]; })],
+        ['actions.0.action_id', await click((p) => { p.actions[0].action_id = 'z'.repeat(3000); })],
+        ['channel.id', await click((p) => { p.channel = { id: 7 }; })],
+        ['user.id', await click((p) => { p.user = { name: 'nobody' }; })],
+        ['response_url', await click((p) => { p.response_url = 'javascript:alert(1)'; })],
+        ['user.id', await modal((p) => { p.user = { id: {} }; })],
+        ['view.state', await modal((p) => { delete p.view.state; })],
+        ['view.state.values', await modal((p) => { p.view.state.values = { b1: { quantity: null } }; })],
+        ['body', await signedPost('[]')],
+      ] as const) {
+        assert.equal(res.status, 400, `${field}: ${res.text}`);
+        assert.match(res.json().detail, new RegExp(`^${field.replace('.', '\\.')}`), field);
+      }
+      assert.deepEqual(bot.logs.slice(before).filter((l) => /"level":(50|60)/.test(l)), []);
+      assert.ok(bot.logs.slice(before).filter((l) => l.includes('refused a request it could not read')).length >= 14);
+      await new Promise((r) => setImmediate(r));
+      assert.equal(fake.calls.filter((c) => /bad\//.test(c.path)).length, 0, 'nothing answered');
+      assert.equal((await db.query<{ n: string }>('SELECT count(*) AS n FROM users')).rows[0]!.n, usersBefore);
+    });
+
+    it('what Postgres cannot store in a request the listeners take (NUL in the text, in a button\'s value) is cleaned, and the turn answers (issue 14, found by the fuzz suite)', async () => {
+      const before = bot.logs.length;
+      const { res, path } = await slash(admin, 'who\u0000ami');
+      assert.equal(res.status, 200);
+      const [answer] = await waitForCalls(fake, (c) => c.path.includes(path));
+      assert.match(textOf(answer!), /Slack Partner/);
+      const payload = JSON.parse(new URLSearchParams(createBlockAction({ teamId: partner.slackTeamId, userId: admin.externalId, value: JSON.stringify({ action: 'command', command: 'who\u0000ami' }), responseUrl: fake.responseUrl('nul/click') })).get('payload')!);
+      assert.equal((await signedPost(JSON.stringify(payload))).status, 200);
+      const [clicked] = await waitForCalls(fake, (c) => c.path.includes('nul/click'));
+      assert.match(textOf(clicked!), /Slack Partner/);
+      assert.deepEqual(bot.logs.slice(before).filter((l) => /"level":(50|60)/.test(l)), []);
+    });
   });
 });
 

@@ -4,7 +4,7 @@ import net, { type AddressInfo } from 'node:net';
 import { connectorReplies, startFakeBotConnector } from '../fakes/bot-connector.js';
 import { startTestBot, cardText, type TestBot } from '../support/bot-harness.js';
 import { testDb } from '../support/db.js';
-import { createMessageActivity, createPartner, createUser, type TestPartner } from '../support/factories.js';
+import { createCardActionInvoke, createMessageActivity, createPartner, createUser, type TestPartner } from '../support/factories.js';
 import { assertValidAdaptiveCard } from '../cards/validate.js';
 
 function cardsOf(body: any): any[] {
@@ -189,6 +189,14 @@ describe('bot: Teams over /api/messages', () => {
   });
 
   describe('bad requests', () => {
+    /** The activity (whoami, in some way malformed) is answered, and nothing is logged as an error. */
+    async function answersWhoami(what: string, activity: unknown): Promise<void> {
+      const before = bot.logs.length;
+      const res = await bot.post('/api/messages', JSON.stringify(activity));
+      assert.equal(res.status, 200, what);
+      assert.match(cardText(res.json().activities), /Your account/, what);
+      assert.deepEqual(bot.logs.slice(before).filter((l) => /"level":(50|60)/.test(l)), [], what);
+    }
     it('400 on malformed JSON', async () => {
       const res = await bot.post('/api/messages', '{"type": "message",');
       assert.equal(res.status, 400);
@@ -210,13 +218,7 @@ describe('bot: Teams over /api/messages', () => {
         ['NUL in the text', { ...base(), text: 'who\u0000ami' }],
         ['NUL in a key of channelData', { ...base(), channelData: { ...base().channelData, 'x\u0000y': 1 } }],
         ['entities that are not objects', { ...base(), entities: [1, 'clientInfo', null] }],
-      ] as const) {
-        const before = bot.logs.length;
-        const res = await bot.post('/api/messages', JSON.stringify(activity));
-        assert.equal(res.status, 200, what);
-        assert.match(cardText(res.json().activities), /Your account/, what);
-        assert.deepEqual(errorsSince(before), [], what);
-      }
+      ] as const) await answersWhoami(what, activity);
       // membersAdded: [null] — nobody to greet, nothing fails.
       const before = bot.logs.length;
       const update = await bot.post('/api/messages', { ...base(), type: 'conversationUpdate', membersAdded: [null, 7] });
@@ -241,6 +243,61 @@ describe('bot: Teams over /api/messages', () => {
       const res = await bot.post('/api/messages', noRecipient);
       assert.equal(res.status, 400);
       assert.match(res.text, /recipient/);
+    });
+    it('fields the turn and its replies read are checked at the edge: 400 naming the field, nothing stored; lists and channelData cleaned (issue 14, found by the fuzz suite)', async () => {
+      const base = () => createMessageActivity({ tenantId: partner.tenantId, aadObjectId: admin.externalId, text: 'whoami' }) as any;
+      const errorsSince = (n: number) => bot.logs.slice(n).filter((l) => /"level":(50|60)/.test(l));
+      const invoke = () => createCardActionInvoke({ tenantId: partner.tenantId, aadObjectId: admin.externalId, data: { action: 'command', command: 'whoami', args: '' } }) as any;
+      const withoutServiceUrl = () => {
+        const { serviceUrl: _s, ...rest } = invoke();
+        return rest;
+      };
+      const usersBefore = (await db.query<{ n: string }>('SELECT count(*) AS n FROM users')).rows[0]!.n;
+      // Refused: the replies would go to botbuilder's default (the public Bot Framework) or fail to
+      // serialise; a conversation id past Latin-1 cannot be a header; a type of NULs is none.
+      for (const [field, activity] of [
+        ['serviceUrl', withoutServiceUrl()],
+        ['serviceUrl', { ...invoke(), serviceUrl: 'ftp://127.0.0.1/' }],
+        ['serviceUrl', { ...base(), deliveryMode: undefined, serviceUrl: 'not a url' }],
+        ['conversation.id', { ...base(), conversation: { ...base().conversation, id: 'a:💥' } }],
+        ['conversation.id', { ...base(), conversation: { ...base().conversation, id: 'a:\u0007' } }],
+        ['conversation.isGroup', { ...base(), conversation: { ...base().conversation, isGroup: 'yes' } }],
+        ['from.name', { ...base(), from: { ...base().from, name: 7 } }],
+        ['from.aadObjectId', { ...base(), from: { ...base().from, aadObjectId: false } }],
+        ['recipient.name', { ...base(), recipient: { ...base().recipient, name: {} } }],
+        ['type', { ...base(), type: '\u0000' }],
+        ['channelId', { ...base(), channelId: '\u0000\u0000' }],
+        ['name', { ...invoke(), name: 'task/fetch' }],
+        ['name', { ...invoke(), name: undefined }],
+      ] as const) {
+        const before = bot.logs.length;
+        const res = await bot.post('/api/messages', JSON.stringify(activity));
+        assert.equal(res.status, 400, `${field}: ${res.text}`);
+        assert.match(res.json().detail, new RegExp(`^${field.replace('.', '\\.')}:`), field);
+        assert.deepEqual(errorsSince(before), [], field);
+      }
+      const usersAfter = (await db.query<{ n: string }>('SELECT count(*) AS n FROM users')).rows[0]!.n;
+      assert.equal(usersAfter, usersBefore);
+      // Cleaned, and the turn answers: what Teams never sends but as objects of a kind is dropped.
+      for (const [what, activity] of [
+        ['attachments [null]', { ...base(), attachments: [null] }],
+        ['attachments not a list', { ...base(), attachments: 'x' }],
+        ['an attachment whose contentType is a number', { ...base(), attachments: [{ contentType: 5 }] }],
+        ['an entity without a type', { ...base(), entities: [{}] }],
+        ['a mention without whom it mentions', { ...base(), entities: [{ type: 'mention', text: '<at>x</at>' }] }],
+        ['channelData a string', { ...base(), channelData: 'x' }],
+      ] as const) await answersWhoami(what, activity);
+      // A step waiting for typed text reads the attachments (files for the support form): [null] there too.
+      const conversationId = `a:${randomUUID()}`;
+      await say(admin, { text: 'buy', conversationId });
+      const before = bot.logs.length;
+      const typed = await bot.post('/api/messages', { ...createMessageActivity({ tenantId: partner.tenantId, aadObjectId: admin.externalId, text: 'contoso', conversationId }), attachments: [null, { contentType: 5 }] });
+      assert.equal(typed.status, 200);
+      assert.deepEqual(errorsSince(before), []);
+      // A Teams messageUpdate without channelData (botbuilder reads channelData.eventType): nothing fails.
+      const update = await bot.post('/api/messages', { ...base(), type: 'messageUpdate', channelData: undefined });
+      assert.equal(update.status, 200);
+      assert.deepEqual(errorsSince(before), []);
     });
     it('a locale that is not a string is dropped: the turn answers (in English) instead of failing before it can (issue 14)', async () => {
       for (const locale of [123, { tag: 'de-DE' }, ['de']]) {
