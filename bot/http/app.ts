@@ -32,11 +32,11 @@ const HEADER_SAFE = /^[\t\x20-\x7e\x80-\xff]+$/;
 const activityShape = z.object({
   // Activity types and channel ids are words ('conversationUpdate', 'msteams'): one of NULs only is none.
   type: z.string().regex(/^[A-Za-z]{1,64}$/, 'not an activity type'),
-  id: z.string().max(512).optional(),
+  id: z.string().max(512).nullish(),
   name: z.string().max(256).nullish(),
   channelId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'not a channel id'),
   // Where replies go: an http(s) URL, or none when every reply is in the answer (see `needsServiceUrl`).
-  serviceUrl: z.string().max(2048).refine(isHttpUrl, 'not an http(s) URL').optional(),
+  serviceUrl: z.string().max(2048).refine(isHttpUrl, 'not an http(s) URL').nullish(),
   deliveryMode: text,
   from: z.object({ id: z.string().min(1).max(512), name: text, aadObjectId: text, role: text }).passthrough(),
   conversation: z.object({
@@ -50,7 +50,7 @@ const activityShape = z.object({
   // error card — then speaks the default language instead of failing before it can answer (issue 14).
   locale: z.string().max(64).optional().catch(undefined),
 }).passthrough()
-  .refine((a) => a.serviceUrl !== undefined || !needsServiceUrl(a), { path: ['serviceUrl'], message: 'required: this activity is answered through the connector' })
+  .refine((a) => (a.serviceUrl !== undefined && a.serviceUrl !== null) || !needsServiceUrl(a), { path: ['serviceUrl'], message: 'required: this activity is answered through the connector' })
   .refine((a) => a.type !== 'invoke' || ANSWERED_INVOKES.has(a.name ?? ''), { path: ['name'], message: 'not an invoke this bot answers' });
 
 /** The invokes the bot answers: a card's Action.Execute. Teams sends no other to an app whose manifest declares none. */
@@ -175,15 +175,24 @@ export function createHttpApp(deps: {
     '/api/messages',
     express.json({ limit: MAX_ACTIVITY_BYTES, strict: true, type: () => true }),
     async (req: Request, res: Response) => {
+      // Refused before the turn (and before authentication): one info line with what kind of
+      // activity it was — protocol fields only, never its content — so that an activity Teams starts
+      // sending (a new invoke, after a manifest change) is seen being refused.
+      const refuse = (detail: string) => {
+        const body = isRecord(req.body) ? req.body : {};
+        const word = (v: unknown) => (typeof v === 'string' ? v.slice(0, 64) : undefined);
+        deps.logger.info({ type: word(body.type), name: word(body.name), channelId: word(body.channelId), detail: detail.slice(0, 200) }, 'teams: refused an activity (400)');
+        res.status(400).json({ error: 'not a Bot Framework activity', detail });
+      };
       const parsed = activityShape.safeParse(req.body);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
-        res.status(400).json({ error: 'not a Bot Framework activity', detail: `${issue.path.join('.') || 'body'}: ${issue.message}` });
+        refuse(`${issue.path.join('.') || 'body'}: ${issue.message}`);
         return;
       }
       const badId = unstorableId(parsed.data);
       if (badId) {
-        res.status(400).json({ error: 'not a Bot Framework activity', detail: `${badId}: holds a NUL or an unpaired surrogate` });
+        refuse(`${badId}: holds a NUL or an unpaired surrogate`);
         return;
       }
       let cleaned: Record<string, unknown>;
@@ -191,7 +200,7 @@ export function createHttpApp(deps: {
         cleaned = storable(parsed.data);
       } catch (err) {
         if (!(err instanceof TooDeep)) throw err;
-        res.status(400).json({ error: 'not a Bot Framework activity', detail: err.message });
+        refuse(err.message);
         return;
       }
       // What botbuilder's CloudAdapter.process does after its own checks, on the activity checked above.

@@ -77,16 +77,18 @@ export function createSlackSide(opts: {
           },
         }),
       });
-  // Over HTTP the receiver has checked the request before Bolt sees it. In Socket Mode this is the
-  // check: what the listeners cannot take is acknowledged (Slack would retry an unanswered one) and
-  // logged; a request that needed cleaning is refused too, as it cannot be changed here.
+  // Over HTTP the receiver has checked (and cleaned) the request before Bolt sees it. In Socket
+  // Mode this is the check: what the listeners cannot take is acknowledged (Slack would send an
+  // unanswered one again) and logged; what they take is cleaned in place (Bolt's `payload`,
+  // `action`, `view` and `command` are references into the body).
   app.use(async (args) => {
     const verdict = checkSlackRequest(args.body);
-    if (verdict.kind === 'take' && (!socketMode || JSON.stringify(verdict.body) === JSON.stringify(args.body))) {
+    if (verdict.kind === 'take') {
+      if (socketMode) verdict.clean(args.body as unknown as Record<string, unknown>);
       await args.next();
       return;
     }
-    logVerdict(logger, verdict.kind === 'take' ? { kind: 'refuse', type: verdict.type, detail: 'holds text Postgres cannot store' } : verdict);
+    logVerdict(logger, verdict);
     if ('ack' in args && typeof args.ack === 'function') await args.ack();
   });
 

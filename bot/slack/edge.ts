@@ -11,10 +11,11 @@
  *             URL, a modal without its state…): 400 naming the field, and logged.
  */
 import { z } from 'zod';
-import { cleanStrings, isRecord, TooDeep, unstorable } from '../../services/db/storable.js';
+import { cleanStrings, cleanStringsInPlace, isRecord, MAX_REQUEST_DEPTH, TooDeep, unstorable } from '../../services/db/storable.js';
 
 export type SlackVerdict =
-  | { kind: 'take'; body: Record<string, unknown>; type: string }
+  /** `body` is a cleaned copy; `clean(original)` does the same cleaning in place (Socket Mode). */
+  | { kind: 'take'; body: Record<string, unknown>; type: string; clean: (original: Record<string, unknown>) => void }
   | { kind: 'ignore'; type: string }
   | { kind: 'refuse'; type: string; detail: string };
 
@@ -35,7 +36,8 @@ const command = z.object({
 }).passthrough();
 
 const blockActions = z.object({
-  team: team.optional(),
+  // null in an org-wide install (Bolt: "team property will be null"): the user's team_id is used then.
+  team: team.nullish(),
   user,
   channel: z.object({ id: slackId }).passthrough().optional(),
   container: z.object({ is_ephemeral: z.boolean().optional() }).passthrough().optional(),
@@ -99,7 +101,16 @@ function shaped(schema: z.ZodType, body: Record<string, unknown>, type: string):
     return { kind: 'refuse', type, detail: `${issue.path.join('.') || 'body'}: ${issue.message}` };
   }
   try {
-    return { kind: 'take', type, body: withCleanJson(cleanStrings(body) as Record<string, unknown>) };
+    const copy = withCleanJson(cleanStrings(body) as Record<string, unknown>);
+    return {
+      kind: 'take',
+      type,
+      body: copy,
+      clean: (original) => {
+        cleanStringsInPlace(original);
+        withCleanJson(original);
+      },
+    };
   } catch (err) {
     if (!(err instanceof TooDeep)) throw err;
     return { kind: 'refuse', type, detail: err.message };
@@ -114,10 +125,19 @@ function shaped(schema: z.ZodType, body: Record<string, unknown>, type: string):
 function withCleanJson(body: Record<string, unknown>): Record<string, unknown> {
   const clean = (holder: unknown, key: string) => {
     if (!isRecord(holder) || typeof holder[key] !== 'string') return;
+    let parsed: unknown;
     try {
-      holder[key] = JSON.stringify(cleanStrings(JSON.parse(holder[key])));
+      parsed = JSON.parse(holder[key]);
     } catch {
-      // Not JSON (or nested too deep): the flow refuses it as it is.
+      return; // Not JSON: the flow refuses it as it is.
+    }
+    // Rewritten only when it spells what Postgres cannot store: any other value stays as sent, byte
+    // for byte (a round trip through JSON would change big numbers, `1.0`, `__proto__` keys).
+    if (!holdsUnstorable(parsed)) return;
+    try {
+      holder[key] = JSON.stringify(cleanStrings(parsed));
+    } catch {
+      // Nested too deep: the flow refuses it as it is.
     }
   };
   for (const action of Array.isArray(body.actions) ? body.actions : []) {
@@ -126,6 +146,13 @@ function withCleanJson(body: Record<string, unknown>): Record<string, unknown> {
   }
   clean(body.view, 'private_metadata');
   return body;
+}
+
+/** Whether a string anywhere in `value` (keys too) holds what Postgres cannot store. */
+function holdsUnstorable(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return unstorable(value);
+  if (!value || typeof value !== 'object' || depth > MAX_REQUEST_DEPTH) return false;
+  return Object.entries(value).some(([key, item]) => unstorable(key) || holdsUnstorable(item, depth + 1));
 }
 
 /** What kind of Slack request a body is, for a log line (never its content). */

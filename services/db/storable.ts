@@ -31,8 +31,29 @@ export function cleanStrings(value: unknown, depth = 0): unknown {
   if (depth >= MAX_REQUEST_DEPTH) throw new TooDeep();
   if (Array.isArray(value)) return value.map((item) => cleanStrings(item, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[cleanStrings(key, depth) as string] = cleanStrings(item, depth + 1);
+  for (const [key, item] of Object.entries(value)) {
+    // Defined, not assigned: assigning `__proto__` would set the copy's prototype, and what was sent
+    // under that key would be read through inheritance (`value.command` of `{"__proto__":{"command":…}}`).
+    Object.defineProperty(out, cleanStrings(key, depth) as string, { value: cleanStrings(item, depth + 1), enumerable: true, writable: true, configurable: true });
+  }
   return out;
+}
+
+/**
+ * `value`'s strings (keys too) cleaned where they are, for a body others already hold references
+ * into (Bolt's `payload`, `action`, `view` in Socket Mode). Only for a value `cleanStrings` took
+ * (it bounds the depth).
+ */
+export function cleanStringsInPlace(value: unknown): void {
+  if (!value || typeof value !== 'object') return;
+  const node = value as Record<string, unknown>;
+  for (const [key, item] of Object.entries(node)) {
+    const cleaned = typeof item === 'string' ? (cleanStrings(item) as string) : item;
+    if (typeof item === 'object') cleanStringsInPlace(item);
+    const cleanKey = Array.isArray(node) ? key : (cleanStrings(key) as string);
+    if (cleanKey !== key) delete node[key];
+    if (cleanKey !== key || cleaned !== item) Object.defineProperty(node, cleanKey, { value: cleaned, enumerable: true, writable: true, configurable: true });
+  }
 }
 
 /** A plain object (not null, not a list). */

@@ -291,6 +291,23 @@ describe('bot: Slack over /slack/events', () => {
       assert.equal((await db.query<{ n: string }>('SELECT count(*) AS n FROM users')).rows[0]!.n, usersBefore);
     });
 
+    it('real shapes are taken: a click with team null (an org-wide install) or from a modal (no channel, no response_url) (issue 14, review)', async () => {
+      const before = bot.logs.length;
+      const orgWide = JSON.parse(new URLSearchParams(createBlockAction({ teamId: partner.slackTeamId, userId: admin.externalId, value: JSON.stringify({ action: 'command', command: 'whoami' }), responseUrl: fake.responseUrl('org/click') })).get('payload')!);
+      orgWide.team = null;
+      orgWide.user.team_id = partner.slackTeamId;
+      assert.equal((await signedPost(JSON.stringify(orgWide))).status, 200);
+      const [answer] = await waitForCalls(fake, (c) => c.path.includes('org/click'));
+      assert.match(textOf(answer!), /Slack Partner/);
+      const inModal = JSON.parse(new URLSearchParams(createBlockAction({ teamId: partner.slackTeamId, userId: admin.externalId, value: JSON.stringify({ action: 'command', command: 'whoami' }), responseUrl: fake.responseUrl('unused') })).get('payload')!);
+      delete inModal.channel;
+      delete inModal.response_url;
+      inModal.container = { type: 'view', view_id: 'V0MODAL01' };
+      inModal.view = { id: 'V0MODAL01', hash: '1.abc', type: 'modal', state: { values: {} } };
+      assert.equal((await signedPost(JSON.stringify(inModal))).status, 200);
+      assert.deepEqual(bot.logs.slice(before).filter((l) => /"level":(50|60)/.test(l) || l.includes('refused a request')), []);
+    });
+
     it('what Postgres cannot store in a request the listeners take (NUL in the text, in a button\'s value) is cleaned, and the turn answers (issue 14, found by the fuzz suite)', async () => {
       const before = bot.logs.length;
       const { res, path } = await slash(admin, 'who\u0000ami');

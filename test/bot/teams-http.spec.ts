@@ -299,6 +299,26 @@ describe('bot: Teams over /api/messages', () => {
       assert.equal(update.status, 200);
       assert.deepEqual(errorsSince(before), []);
     });
+    it('real Teams shapes the bot does not act on pass the edge (200, nothing logged as an error); a refusal is one info line naming the kind, not the content (issue 14, review)', async () => {
+      const base = () => createMessageActivity({ tenantId: partner.tenantId, aadObjectId: admin.externalId, text: 'whoami' }) as any;
+      const before = bot.logs.length;
+      for (const [what, activity] of [
+        ['messageReaction', { ...base(), type: 'messageReaction', text: undefined, reactionsAdded: [{ type: 'like' }], replyToId: '1:abc' }],
+        ['installationUpdate', { ...base(), type: 'installationUpdate', text: undefined, action: 'add' }],
+        ['a channel conversationUpdate (isGroup true, a team)', { ...base(), type: 'conversationUpdate', text: undefined, conversation: { ...base().conversation, id: '19:abc@thread.tacv2', conversationType: 'channel', isGroup: true }, channelData: { ...base().channelData, team: { id: '19:team@thread.tacv2' }, eventType: 'channelCreated', channel: { id: '19:new@thread.tacv2' } } }],
+        ['from.role null, serviceUrl null on an expectReplies message', { ...base(), from: { ...base().from, role: null }, serviceUrl: null }],
+      ] as const) {
+        const res = await bot.post('/api/messages', JSON.stringify(activity));
+        assert.equal(res.status, 200, `${what}: ${res.text}`);
+      }
+      assert.deepEqual(bot.logs.slice(before).filter((l) => /"level":(50|60)/.test(l)), []);
+      const signin = await bot.post('/api/messages', { ...base(), type: 'invoke', name: 'signin/verifyState', value: { state: 'secret-ish-123' }, deliveryMode: undefined });
+      assert.equal(signin.status, 400);
+      const refused = bot.logs.slice(before).filter((l) => l.includes('teams: refused an activity (400)'));
+      assert.equal(refused.length, 1);
+      assert.match(refused[0]!, /"name":"signin\/verifyState"/);
+      assert.doesNotMatch(refused[0]!, /secret-ish-123|whoami/);
+    });
     it('a locale that is not a string is dropped: the turn answers (in English) instead of failing before it can (issue 14)', async () => {
       for (const locale of [123, { tag: 'de-DE' }, ['de']]) {
         const activity = { ...createMessageActivity({ tenantId: partner.tenantId, aadObjectId: admin.externalId, text: 'whoami' }), locale };

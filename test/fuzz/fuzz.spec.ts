@@ -33,6 +33,8 @@ const RUNS = intFromEnv('FUZZ_RUNS', 200);
 const REPLAY_PATH = process.env.FUZZ_PATH;
 /** Per property: past it no new case starts (the cases run so far count; a failure is still reported). */
 const TIME_BUDGET_MS = 20_000;
+/** Fewer cases than this in the time budget fail the property (it would prove little). */
+const MIN_RUNS = 50;
 /** Slack wants its answer within 3 s; a request still open after this hangs. */
 const REQUEST_TIMEOUT_MS = 10_000;
 const DEMO_SLACK_TEAM = 'T0DEMO0001';
@@ -53,6 +55,9 @@ async function checkProperty<Ts>(title: string, property: fc.IAsyncProperty<Ts>)
     ...(REPLAY_PATH ? { path: REPLAY_PATH } : {}),
     plugins: [fc.interruptAfterTimeLimit(TIME_BUDGET_MS)],
   });
+  // Cut short by the time budget before it tried enough cases: too slow to prove anything.
+  const floor = Math.min(RUNS, MIN_RUNS);
+  if (!details.failed && details.numRuns < floor && !REPLAY_PATH) throw new Error(`${title}: only ${details.numRuns} cases ran within ${TIME_BUDGET_MS} ms (at least ${floor} wanted)`);
   if (!details.failed) return;
   const path = details.counterexamplePath ? ` FUZZ_PATH=${details.counterexamplePath}` : '';
   const replay = `FUZZ_SEED=${details.seed}${path} npx mocha --no-config --node-option import=tsx --require test/setup.ts --timeout 20000 --exit ${SPEC_FILE} --grep ${JSON.stringify(title)}`;
