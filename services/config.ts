@@ -19,6 +19,8 @@ const bool = z
 
 const url = z.string().url();
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** `channel:partnerExternalId:userExternalId`, e.g. `msteams:<tenant-guid>:<aad-object-id>` */
 const bootstrapAdmin = z
   .string()
@@ -41,6 +43,13 @@ const schema = z.object({
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
 
   COMMERCE_BACKEND: z.enum(['embedded']).default('embedded'),
+  PARTNER_CENTER_TENANT_ID: z.string().regex(GUID, 'must be the partner\'s Entra tenant id (a GUID)').transform((v) => v.toLowerCase()).optional(),
+  PARTNER_CENTER_APP_ID: z.string().regex(GUID, 'must be the application (client) id of the app registration (a GUID)').transform((v) => v.toLowerCase()).optional(),
+  PARTNER_CENTER_APP_SECRET: z.string().min(1).optional(),
+  PARTNER_CENTER_CERTIFICATE_PATH: z.string().min(1).optional(),
+  PARTNER_CENTER_API_URL: url.default('https://api.partnercenter.microsoft.com'),
+  PARTNER_CENTER_LOGIN_URL: url.default('https://login.microsoftonline.com'),
+  PARTNER_CENTER_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(30_000),
   EMBEDDED_CANCELLATION_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).default(8000),
   EMBEDDED_CANCELLATION_OUTCOME: z.enum(['completes', 'fails', 'needs_information']).default('completes'),
   CANCELLATION_DEADLINE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
@@ -108,6 +117,13 @@ export interface Config {
     /** The embedded backend's cancellations: they finish `delayMs` after the request, with `outcome` unless the product sets its own. */
     embeddedCancellation: { delayMs: number; outcome: Env['EMBEDDED_CANCELLATION_OUTCOME'] };
   };
+  /**
+   * The partner's Partner Center account (issue 12; the backend on it is being built — today the
+   * consent script and the API client use it): the partner's tenant, the app registration of the
+   * Secure Application Model and its credential, and where the API and Entra ID's token endpoint are
+   * (a local stand-in in tests). Undefined when PARTNER_CENTER_TENANT_ID is not set.
+   */
+  partnerCenter: PartnerCenterConfig | undefined;
   /** How long after the backend took a cancellation the requester is told that it takes longer (it is followed on). */
   cancellation: { deadlineMinutes: number };
   /** How long the activity log (R12, R13) keeps events: calendar months (Partner Center keeps 90 days). */
@@ -147,6 +163,15 @@ export interface Config {
   seedDemoData: boolean;
   shutdownTimeoutMs: number;
   playgroundPort: number;
+}
+
+export interface PartnerCenterConfig {
+  tenantId: string;
+  appId: string;
+  credential: { kind: 'secret'; secret: string } | { kind: 'certificate'; path: string };
+  apiUrl: string;
+  loginUrl: string;
+  timeoutMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -197,6 +222,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.ZENDESK_URL && !isHttpsOrLoopback(e.ZENDESK_URL)) {
     throw new ConfigError('ZENDESK_URL', '— must be https:// (http only for a local stand-in on 127.0.0.1 or localhost)');
   }
+  if (e.PARTNER_CENTER_TENANT_ID || e.PARTNER_CENTER_APP_ID || e.PARTNER_CENTER_APP_SECRET || e.PARTNER_CENTER_CERTIFICATE_PATH) {
+    for (const name of ['PARTNER_CENTER_TENANT_ID', 'PARTNER_CENTER_APP_ID'] as const) {
+      if (!e[name]) throw new ConfigError(name, '— required when any PARTNER_CENTER_* credential is set');
+    }
+    if (!e.PARTNER_CENTER_APP_SECRET === !e.PARTNER_CENTER_CERTIFICATE_PATH) {
+      throw new ConfigError('PARTNER_CENTER_APP_SECRET', '— set either it or PARTNER_CENTER_CERTIFICATE_PATH (the app registration\'s credential), not both');
+    }
+  }
+  // Bearer tokens, refresh tokens and the app's credential travel to these: never in clear text (but to a local stand-in).
+  for (const name of ['PARTNER_CENTER_API_URL', 'PARTNER_CENTER_LOGIN_URL'] as const) {
+    if (!isHttpsOrLoopback(e[name])) throw new ConfigError(name, '— must be https:// (http only for a local stand-in on 127.0.0.1 or localhost)');
+  }
   // Tokens are checked with the keys this names: fetched in clear text, anyone on the path could let themselves in.
   if (e.ToBotFromChannelOpenIdMetadataUrl && !isHttpsOrLoopback(e.ToBotFromChannelOpenIdMetadataUrl)) {
     throw new ConfigError('ToBotFromChannelOpenIdMetadataUrl', '— must be https:// (http only for a local stand-in on 127.0.0.1 or localhost)');
@@ -208,6 +245,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(e.DATA_DIR),
     database: { url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolMax: e.DATABASE_POOL_MAX, embeddedPort: e.EMBEDDED_POSTGRES_PORT },
     commerce: { backend: e.COMMERCE_BACKEND, embeddedCancellation: { delayMs: e.EMBEDDED_CANCELLATION_DELAY_MS, outcome: e.EMBEDDED_CANCELLATION_OUTCOME } },
+    partnerCenter: e.PARTNER_CENTER_TENANT_ID
+      ? {
+          tenantId: e.PARTNER_CENTER_TENANT_ID,
+          appId: e.PARTNER_CENTER_APP_ID!,
+          credential: e.PARTNER_CENTER_APP_SECRET ? { kind: 'secret', secret: e.PARTNER_CENTER_APP_SECRET } : { kind: 'certificate', path: path.resolve(e.PARTNER_CENTER_CERTIFICATE_PATH!) },
+          apiUrl: e.PARTNER_CENTER_API_URL.replace(/\/+$/, ''),
+          loginUrl: e.PARTNER_CENTER_LOGIN_URL.replace(/\/+$/, ''),
+          timeoutMs: e.PARTNER_CENTER_TIMEOUT_MS,
+        }
+      : undefined,
     cancellation: { deadlineMinutes: e.CANCELLATION_DEADLINE_MINUTES },
     activityRetentionMonths: e.ACTIVITY_RETENTION_MONTHS,
     activityExportLinkMinutes: e.ACTIVITY_EXPORT_LINK_MINUTES,

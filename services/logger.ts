@@ -2,7 +2,8 @@
  * Structured logging (pino). Secrets never reach a log line: fields whose name says
  * secret (password, token, authorization, …) are redacted at any depth and in any case,
  * and every string is scrubbed of things that look like a secret (Slack tokens, bearer
- * tokens, download-link tokens, activation keys, passwords in connection URLs).
+ * tokens, download-link tokens, activation keys, passwords in connection URLs, OAuth tokens
+ * and client credentials in form bodies and JSON, bare JWTs).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type Logger, type DestinationStream } from 'pino';
@@ -26,6 +27,12 @@ const SECRET_PATTERNS: Array<[RegExp, string]> = [
   [/\b[A-Z0-9]{5}(?:-[A-Z0-9]{5}){4}\b/g, '[REDACTED-KEY]'],
   [/(postgres(?:ql)?:\/\/[^:/\s]+:)[^@\s]+@/g, '$1[REDACTED]@'],
   [/(rediss?:\/\/[^:/\s]*:)[^@\s]+@/g, '$1[REDACTED]@'],
+  // OAuth form bodies and query strings (Entra ID's token endpoint): refresh_token=…, client_secret=…, client_assertion=…
+  [/\b((?:refresh|access|id)_token|client_secret|client_assertion|code_verifier)=[^&\s"'<>]+/gi, '$1=[REDACTED]'],
+  // The same fields in JSON ("refresh_token":"…"), also when the JSON is itself inside a JSON string (\"refresh_token\":\"…\").
+  [/(\\?"(?:(?:refresh|access|id)_token|client_secret|client_assertion)\\?"\s*:\s*\\?")(?:[^"\\]|\\[^"])*/gi, '$1[REDACTED]'],
+  // A bare JWT (access token, id token, client assertion): header.payload.signature, base64url.
+  [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, '[REDACTED-JWT]'],
 ];
 
 export function scrubSecrets(text: string): string {
@@ -35,7 +42,7 @@ export function scrubSecrets(text: string): string {
 }
 
 /** A key whose value is a secret at any depth, whatever its case (`Authorization`, `signingSecret`…). */
-const SECRET_KEY = /password|passwd|passphrase|secret|token|authorization|cookie|activation_?key|download_?(token|url)|api_?key|private_?key|^key$|^pass$/i;
+const SECRET_KEY = /password|passwd|passphrase|secret|token|authorization|cookie|activation_?key|download_?(token|url)|api_?key|private_?key|client_?assertion|^key$|^pass$/i;
 
 function scrubDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrubSecrets(value);

@@ -65,6 +65,7 @@
  *   (error bodies `{ error, description, details }`; some errors answer `text/plain`).
  * - Limits: see ZENDESK_LIMITS.
  */
+import { describeNetworkError, parseJsonText, parseRetryAfterMs } from '../http/answers.js';
 import type { Logger } from '../logger.js';
 import {
   SupportDeskError,
@@ -271,7 +272,7 @@ export class ZendeskDesk implements SupportDesk {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       const text = await res.text();
-      return { status: res.status, headers: res.headers, json: parseJson(text), text };
+      return { status: res.status, headers: res.headers, json: parseJsonText(text), text };
     } catch (err) {
       const name = err instanceof Error ? err.name : '';
       const message =
@@ -288,7 +289,7 @@ export class ZendeskDesk implements SupportDesk {
     const { status } = answer;
     const said = this.scrub(summariseZendeskError(answer));
     const because = said ? `: ${said}` : '';
-    const retryAfterMs = parseRetryAfter(answer.headers.get('retry-after'));
+    const retryAfterMs = parseRetryAfterMs(answer.headers.get('retry-after'));
     const make = (kind: SupportDeskErrorKind, message: string, details: { retryAfterMs?: number } = {}) =>
       new SupportDeskError(kind, truncate(message, MESSAGE_MAX), { status, ...details });
     let error: SupportDeskError;
@@ -317,19 +318,6 @@ export class ZendeskDesk implements SupportDesk {
     for (const secret of this.secrets) out = out.split(secret).join('[REDACTED]');
     return out;
   }
-}
-
-/**
- * Retry-After as milliseconds: delay-seconds ("7") or an HTTP date (RFC 9110 §10.2.3);
- * undefined when absent or unreadable. A date in the past is 0.
- */
-export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const v = value.trim();
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.ceil(Number(v) * 1000);
-  const at = Date.parse(v);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
 }
 
 /**
@@ -376,23 +364,6 @@ function readTicket(value: unknown): ZendeskTicket | null {
     status: typeof status === 'string' && status ? status : 'new',
     external_id: typeof externalId === 'string' ? externalId : null,
   };
-}
-
-function parseJson(text: string): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** `fetch failed` says nothing; its cause (ECONNREFUSED, ENOTFOUND…) does. */
-function describeNetworkError(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause = (err as { cause?: unknown }).cause;
-  const code = cause && typeof cause === 'object' ? (cause as { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? `${err.message} (${code})` : err.message;
 }
 
 function truncate(text: string, max: number): string {

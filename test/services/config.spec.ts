@@ -53,6 +53,29 @@ describe('services/config', () => {
     assert.deepEqual(loadConfig({ ARTIFACT_STORE_URL: 'https://files.example.com', ARTIFACT_STORE_SIGNING_KEY: 's'.repeat(32) }).artifactStore, { url: 'https://files.example.com', signingKey: 's'.repeat(32) });
   });
 
+  it('Partner Center: unset by default; the tenant and app ids with exactly one credential; the bad variable named; https but for a local stand-in (issue 12)', () => {
+    assert.equal(loadConfig({}).partnerCenter, undefined);
+    const tenant = '1B4C2D3E-0000-4000-8000-00000000000A';
+    const app = '2c5d3e4f-0000-4000-8000-00000000000b';
+    const ok = loadConfig({ PARTNER_CENTER_TENANT_ID: tenant, PARTNER_CENTER_APP_ID: app, PARTNER_CENTER_APP_SECRET: 's3cret', PARTNER_CENTER_API_URL: 'http://127.0.0.1:4100/' });
+    assert.deepEqual(ok.partnerCenter, {
+      tenantId: tenant.toLowerCase(), appId: app, credential: { kind: 'secret', secret: 's3cret' },
+      apiUrl: 'http://127.0.0.1:4100', loginUrl: 'https://login.microsoftonline.com', timeoutMs: 30_000,
+    });
+    const cert = loadConfig({ PARTNER_CENTER_TENANT_ID: tenant, PARTNER_CENTER_APP_ID: app, PARTNER_CENTER_CERTIFICATE_PATH: 'pc.pem' }).partnerCenter!;
+    assert.equal(cert.credential.kind, 'certificate');
+    const named = (env: Record<string, string>, variable: string) =>
+      assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && e.variable === variable, JSON.stringify(env));
+    named({ PARTNER_CENTER_TENANT_ID: 'contoso' }, 'PARTNER_CENTER_TENANT_ID');
+    named({ PARTNER_CENTER_TENANT_ID: tenant, PARTNER_CENTER_APP_SECRET: 'x' }, 'PARTNER_CENTER_APP_ID');
+    named({ PARTNER_CENTER_APP_SECRET: 'x', PARTNER_CENTER_APP_ID: app }, 'PARTNER_CENTER_TENANT_ID');
+    named({ PARTNER_CENTER_TENANT_ID: tenant, PARTNER_CENTER_APP_ID: app }, 'PARTNER_CENTER_APP_SECRET');
+    named({ PARTNER_CENTER_TENANT_ID: tenant, PARTNER_CENTER_APP_ID: app, PARTNER_CENTER_APP_SECRET: 'x', PARTNER_CENTER_CERTIFICATE_PATH: 'pc.pem' }, 'PARTNER_CENTER_APP_SECRET');
+    named({ PARTNER_CENTER_API_URL: 'http://partner.example.com' }, 'PARTNER_CENTER_API_URL');
+    named({ PARTNER_CENTER_LOGIN_URL: 'http://login.example.com' }, 'PARTNER_CENTER_LOGIN_URL');
+    named({ PARTNER_CENTER_TIMEOUT_MS: '10' }, 'PARTNER_CENTER_TIMEOUT_MS');
+  });
+
   it('parses bootstrap Global admins', () => {
     const c = loadConfig({ BOOTSTRAP_GLOBAL_ADMINS: 'msteams:tenant-1:aad-1, slack:T1:U1' });
     assert.deepEqual(c.bootstrapGlobalAdmins, [

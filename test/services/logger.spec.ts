@@ -71,6 +71,29 @@ describe('services/logger', () => {
     assert.match(out, /"client":"\[pg client\]"/);
   });
 
+  it('scrubs OAuth tokens and client credentials from form bodies, JSON and bare JWTs (Entra ID\'s token endpoint)', () => {
+    const { logger, text } = capture();
+    const form = 'grant_type=refresh_token&resource=https%3A%2F%2Fapi.partnercenter.microsoft.com&client_id=0b9d7a53&refresh_token=1.AXoAformRt-_42&scope=openid&client_secret=S3cr~etForm.9';
+    const assertion = 'client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJ4In0.c2lnbmF0dXJlQXNz';
+    const json = '{"token_type":"Bearer","expires_in":"3599","access_token":"eyJ0eXAiOiJKV1QifQ.eyJ1cG4iOiJhIn0.atSig","refresh_token":"1.AXoAjsonRt\\/x"}';
+    const nested = JSON.stringify({ body: '{"refresh_token":"1.AXoAnestedRt","id_token":"idTokNested"}' });
+    logger.warn({ sent: form }, `token endpoint said ${json}`);
+    logger.error(new Error(`failed: ${assertion}`), 'exchange failed');
+    logger.info({ answer: nested, clientAssertion: 'bare-assertion-value' }, 'answer');
+    logger.info(`header eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJ0aWQiOiJ0In0.bareJwtSignature seen`);
+    const out = text();
+    for (const secret of ['1.AXoAformRt-_42', 'S3cr~etForm.9', 'c2lnbmF0dXJlQXNz', 'eyJhdWQiOiJ4In0', 'atSig', '1.AXoAjsonRt', '1.AXoAnestedRt', 'idTokNested', 'bare-assertion-value', 'bareJwtSignature']) {
+      assert.ok(!out.includes(secret), `${secret} leaked: ${out}`);
+    }
+    assert.match(out, /grant_type=refresh_token&resource=/, 'the rest of the form stays readable');
+    assert.match(out, /refresh_token=\[REDACTED\]/);
+    assert.match(out, /\\"expires_in\\":\\"3599\\"/);
+    assert.equal(
+      scrubSecrets('{"refresh_token":"rt","access_token":"at","scope":"openid"}'),
+      '{"refresh_token":"[REDACTED]","access_token":"[REDACTED]","scope":"openid"}',
+    );
+  });
+
   it('keeps ordinary text intact', () => {
     assert.equal(scrubSecrets('order 3F8A2C91 for contoso.onmicrosoft.com'), 'order 3F8A2C91 for contoso.onmicrosoft.com');
   });

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../services/logger.js';
 import { SupportDeskError, type SupportDeskErrorKind, type TicketRequest } from '../../services/support/desk.js';
-import { parseRetryAfter, summariseZendeskError, ZendeskDesk, type ZendeskDeskOptions } from '../../services/support/zendesk-desk.js';
+import { parseRetryAfterMs as parseRetryAfter } from '../../services/http/answers.js';
+import { summariseZendeskError, ZendeskDesk, type ZendeskDeskOptions } from '../../services/support/zendesk-desk.js';
 import { startFakeZendesk, zendeskReplies, type FakeZendesk } from '../fakes/zendesk.js';
 
 /** A support request as the filing job hands it over. */
