@@ -48,6 +48,8 @@ import {
   type TokenEndpointOptions,
 } from '../services/partner-center/auth.js';
 import { PartnerCenterAuthError } from '../services/partner-center/contracts.js';
+import { PartnerCenterError } from '../services/partner-center/errors.js';
+import { PartnerCenterHttp } from '../services/partner-center/http.js';
 import { PartnerCenterTokenStore } from '../services/partner-center/token-store.js';
 import { KeyDecryptError } from '../services/software/key-crypto.js';
 
@@ -63,7 +65,8 @@ const USAGE = `Usage: npm run partner-center:consent [-- options]
                            -Scopes 'https://api.partnercenter.microsoft.com/user_impersonation'
                            -UseAuthorizationCode   (then: $token.RefreshToken)
   --account <upn>          With --refresh-token-stdin: who consented (read from the token otherwise).
-  --check                  Exchange the stored refresh token once and say whether consent works.
+  --check                  Exchange the stored refresh token once, read one customer from Partner
+                           Center with it, and say whether consent works (and why not).
   --help                   This text.
 
 Configuration (environment): PARTNER_CENTER_TENANT_ID, PARTNER_CENTER_APP_ID, and
@@ -172,7 +175,7 @@ async function main(argv: string[]): Promise<number> {
   return withStore(config, logger, async (store) => {
     switch (options.mode) {
       case 'check':
-        return check(store, endpoint);
+        return check(store, endpoint, settings.apiUrl);
       case 'stdin': {
         const refreshToken = await readSecret('Paste the refresh token and press Enter (it is not shown): ');
         if (!refreshToken) throw new ConsentFailure('No refresh token was given on standard input.');
@@ -224,7 +227,11 @@ async function tryAndStore(store: PartnerCenterTokenStore, endpoint: TokenEndpoi
 }
 
 /** `--check`: one exchange of the stored token, through the bot's own token source (which records a failure and stores a rotation). */
-async function check(store: PartnerCenterTokenStore, endpoint: TokenEndpointOptions): Promise<number> {
+/**
+ * Whether the stored consent works: Entra ID exchanges the refresh token, and Partner Center
+ * answers the account (one customer read: it needs an Admin or Sales agent role there).
+ */
+async function check(store: PartnerCenterTokenStore, endpoint: TokenEndpointOptions, apiUrl: string): Promise<number> {
   const tenant = endpoint.partnerTenantId;
   let stored;
   try {
@@ -239,15 +246,28 @@ async function check(store: PartnerCenterTokenStore, endpoint: TokenEndpointOpti
   }
   console.log(`Partner tenant ${tenant}: consented by ${stored.account ?? 'an unnamed account'} on ${stored.consentedAt.toISOString()}${stored.rotatedAt ? `, token last renewed ${stored.rotatedAt.toISOString()}` : ''}.`);
   if (stored.lastError && stored.lastErrorAt) console.log(`Last failure (${stored.lastErrorAt.toISOString()}): ${stored.lastError}`);
+  const tokens = new RefreshTokenAccessTokens({ ...endpoint, store });
   try {
-    const accessToken = await new RefreshTokenAccessTokens({ ...endpoint, store }).accessToken();
+    const accessToken = await tokens.accessToken();
     const claims = jwt.decode(accessToken, { json: true });
     const until = typeof claims?.exp === 'number' ? ` (valid until ${new Date(claims.exp * 1000).toISOString()})` : '';
     console.log(`Consent works: Entra ID issued a Partner Center access token${accountIn(accessToken) ? ` for ${accountIn(accessToken)}` : ''}${until}.`);
-    return 0;
   } catch (err) {
     if (!(err instanceof PartnerCenterAuthError)) throw err;
     console.log(`Consent does not work (${err.kind}${err.aadCode ? `, ${err.aadCode}` : ''}): ${err.message}`);
+    return 1;
+  }
+  try {
+    const http = new PartnerCenterHttp({ baseUrl: apiUrl, tokens, timeoutMs: endpoint.timeoutMs, maxRetries: 1 });
+    await http.request({ method: 'GET', path: '/customers', query: { size: 1 }, correlationId: randomUUID() });
+    console.log(`Partner Center (${apiUrl}) answers this account: it can read the partner's customers.`);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof PartnerCenterError)) throw err;
+    const why = err.kind === 'unauthorized' || err.kind === 'forbidden'
+      ? 'the account needs an Admin agent role in Partner Center (Account settings → User management), and the app the delegated permission "Microsoft Partner Center → user_impersonation" with admin consent'
+      : 'try again later; if it persists, check PARTNER_CENTER_API_URL';
+    console.log(`Partner Center refused or did not answer (${err.kind}${err.status ? `, HTTP ${err.status}` : ''}${err.code ? `, code ${err.code}` : ''}): ${why}.`);
     return 1;
   }
 }
