@@ -3,7 +3,7 @@
  * answering with the shapes documented in shared/research/partner-center-api.md. Point the client
  * at it with `new PartnerCenterHttp({ baseUrl: fake.url, tokens })`.
  *
- * Routes (ROUTES below; later slices add catalog, carts, orders and the cancelling PATCH there):
+ * Routes (ROUTES below; later slices add catalog and carts there):
  *   GET /v1/customers?size=N[&filter={"Field":"CompanyName"|"Domain","Value":…,"Operator":"starts_with"}]
  *       200 { totalCount, items: [{ id, companyProfile: { tenantId, domain, companyName }, relationshipToPartner }],
  *             links: { self, next? }, attributes: { objectType: "Collection" } } (§2.4, §3.1), in the
@@ -21,6 +21,30 @@
  *   GET /v1/customers/{id}/profiles/billing
  *       200 the billing profile; 404 for an unknown id and for a customer added
  *       `withoutBillingProfile`; 403 for another partner's tenant.
+ *   GET /v1/customers/{id}/orders/{orderId}
+ *       200 the order as order-resources.md / cancel-software-purchases.md show it (id, alternateId,
+ *       referenceCustomerId, billingCycle "one_time", transactionType, lineItems, currencyCode,
+ *       creationDate, status, links, client, attributes), seeded with `addOrder`; 404 code 20000
+ *       ("Order Id not found", error-codes.md) for an unknown order or another customer's; 403
+ *       for another partner's tenant, as for GET /v1/customers/{id}.
+ *   PATCH /v1/customers/{id}/orders/{orderId}  (cancel-software-purchases.md, research notes §3.5)
+ *       body `{ id?, status: "cancelled", lineItems: [{ lineItemNumber, offerId }] }`: 400 (code 0,
+ *       as for `status: "none"` in the documented example) for another status, no or empty
+ *       lineItems, a line the order does not have, an offerId that is not the line's, or an `id`
+ *       that is not the path's. A PATCH with an MS-RequestId the fake has answered before gets
+ *       that answer again, with no second effect (headers.md: the request id is for
+ *       idempotency). Otherwise the order's cancellation mode (`addOrder({ cancellation })`,
+ *       `cancellationMode(orderId, mode)`) decides:
+ *       - immediate (the default): the lines are at quantity 0 in the 200 answer; the order's
+ *         status becomes "cancelled" when all its lines are, else stays "completed";
+ *       - pending (`{ mode: 'pending', reads: n }`): 200 with the order unchanged; the n-th GET of
+ *         the order after it is the first that shows the lines at quantity 0 (a cancellation
+ *         that stays pending, then completes). Until then another PATCH of the order (another
+ *         request id) is 409 800014 "There is a pending adjustment requested for this order";
+ *       - refuse (`{ mode: 'refuse', reply }`): that reply, no effect — `cancellationRefusals`
+ *         has the documented codes in the classic envelope (900117, 800061, 800063, 800019,
+ *         800077, 800014, 800060).
+ *       Every cancellation carried out or accepted is in `cancellations` (order, MS-RequestId, lines).
  *   anything else
  *       404 in the classic envelope.
  * Every route first checks `Authorization: Bearer …`: none → 401 with code 800001 ("Partner Token
@@ -39,7 +63,8 @@
  * names: `ms-requestid`, `ms-correlationid`, `authorization`, `ms-continuationtoken`…), parsed
  * body — with the status it was answered with (0: dropped). `reset()` forgets calls, customers,
  * other partners' tenants, continuation tokens, revoked tokens, queued replies, the script and
- * the page size cap.
+ * the page size cap, and orders, their cancellation modes, the cancellations and the answered
+ * request ids.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -48,7 +73,7 @@ import { parseJsonBody, type FakeReply, type FakeScript, type RawRequest } from 
 
 /** A request the fake received: as the harness reads one, with its route and answer. */
 export interface PartnerCenterCall extends RawRequest {
-  /** The route's name (`customers.list`, `customers.get`, `customers.billingProfile`), else 'unknown'. */
+  /** The route's name (`customers.list`, `customers.get`, `customers.billingProfile`, `orders.get`, `orders.patch`), else 'unknown'. */
   kind: string;
   /** The JSON body parsed; undefined when there is none. */
   body: any;
@@ -116,6 +141,84 @@ export interface PartnerCenterBillingProfileJson {
   attributes: { etag: string; objectType: 'CustomerBillingProfile' };
 }
 
+/** A line of an order to add. */
+export interface FakeOrderLineSeed {
+  lineItemNumber: number;
+  offerId: string;
+  /** `Software <offerId>` when left out. */
+  friendlyName?: string;
+  quantity: number;
+  /** 'P3Y' when left out (the documented example's software subscription). */
+  termDuration?: string;
+}
+
+/** How the fake answers a PATCH that cancels lines of an order (see the module comment). */
+export type FakeCancellationMode =
+  | { mode: 'immediate' }
+  /** The `reads`-th GET of the order after the PATCH (≥ 1) is the first that shows the lines at quantity 0. */
+  | { mode: 'pending'; reads: number }
+  /** This answer (e.g. one of `cancellationRefusals`), and no effect. */
+  | { mode: 'refuse'; reply: PartnerCenterReply };
+
+/** An order to add; what is left out is made up. */
+export interface FakeOrderSeed {
+  /** The customer's tenant id; it need not have been added with `addCustomer`. */
+  customerId: string;
+  /** A Partner Center-like id (32 characters of base64url) when left out. */
+  id?: string;
+  /** Now when left out. */
+  creationDate?: Date | string;
+  lineItems: FakeOrderLineSeed[];
+  /** 'immediate' when left out. */
+  cancellation?: FakeCancellationMode;
+}
+
+/** A link of an answer's `links` (utility-resources.md). */
+interface PartnerCenterLinkJson {
+  uri: string;
+  method: string;
+  headers: [];
+}
+
+/** An order line as cancel-software-purchases.md shows it. */
+export interface PartnerCenterOrderLineJson {
+  lineItemNumber: number;
+  offerId: string;
+  termDuration: string;
+  transactionType: 'New';
+  friendlyName: string;
+  quantity: number;
+}
+
+/** An order as GET /v1/customers/{id}/orders/{orderId} answers it (order-resources.md, cancel-software-purchases.md). */
+export interface PartnerCenterOrderJson {
+  id: string;
+  alternateId: string;
+  referenceCustomerId: string;
+  billingCycle: 'one_time';
+  transactionType: 'UserPurchase';
+  lineItems: PartnerCenterOrderLineJson[];
+  currencyCode: string;
+  currencySymbol: string;
+  creationDate: string;
+  /** 'cancelled' once every line is at quantity 0, else 'completed'. */
+  status: 'completed' | 'cancelled';
+  links: { self: PartnerCenterLinkJson; provisioningStatus: PartnerCenterLinkJson; patchOperation: PartnerCenterLinkJson };
+  client: { marketplaceCountry: string; deviceFamily: string; name: string };
+  attributes: { objectType: 'Order' };
+}
+
+/** A cancellation the fake carried out (immediate) or accepted (pending): one per effect. */
+export interface FakeOrderCancellation {
+  customerId: string;
+  orderId: string;
+  /** The PATCH's MS-RequestId (undefined: it had none). */
+  requestId: string | undefined;
+  lineItemNumbers: number[];
+  /** pending until the order's lines drop to quantity 0. */
+  state: 'done' | 'pending';
+}
+
 export interface FakePartnerCenter {
   /** The fake's origin: PartnerCenterHttp's `baseUrl`. */
   url: string;
@@ -129,6 +232,13 @@ export interface FakePartnerCenter {
   addOtherPartnersTenant(id?: string): string;
   /** Pages of the customer list hold at most `n` customers, whatever `size` asks; undefined: as asked. */
   maxPageSize(n: number | undefined): void;
+  /** The orders, in the order they were added, as they stand now (a cancellation changes them in place). */
+  orders: PartnerCenterOrderJson[];
+  addOrder(seed: FakeOrderSeed): PartnerCenterOrderJson;
+  /** How later PATCHes that cancel lines of the order are answered. */
+  cancellationMode(orderId: string, mode: FakeCancellationMode): void;
+  /** Every cancellation carried out or accepted, in order (a PATCH answered from its MS-RequestId adds none). */
+  cancellations: FakeOrderCancellation[];
   /** Answer the next requests with these replies, in order, before any route or script. */
   enqueue(...replies: PartnerCenterReply[]): void;
   /** The next `n` requests get `reply`. */
@@ -188,6 +298,29 @@ export const partnerCenterReplies = {
   dropConnection: (): PartnerCenterReply => ({ drop: true }),
 };
 
+/** Partner Center's refusals of an order PATCH that cancels (error-codes.md, research notes §2.5), in the classic envelope. */
+export const cancellationRefusals = {
+  /** 400 900117. */
+  windowPassed: (days = 30): PartnerCenterReply =>
+    partnerCenterReplies.classicError(400, 900117, `You have passed your ${days}-day cancellation window. We are unable to cancel your purchase`),
+  /** 400 800061. */
+  orderNotCancellable: (): PartnerCenterReply => partnerCenterReplies.classicError(400, 800061, 'Order cannot be cancelled'),
+  /** 400 800063. */
+  useSubscriptionPatch: (orderId: string, customerId: string): PartnerCenterReply =>
+    partnerCenterReplies.classicError(400, 800063, `This order ${orderId} cannot be cancelled. Use PATCH /customers/${customerId}/subscriptions/<subscriptionId> to suspend subscriptions`),
+  /** 403 800019. */
+  sandboxOnly: (): PartnerCenterReply =>
+    partnerCenterReplies.classicError(403, 800019, 'Non-Sandbox tenants are not allowed to cancel purchases other than software subscriptions and perpetual software'),
+  /** 403 800077. */
+  seatBasedSaas: (): PartnerCenterReply =>
+    partnerCenterReplies.classicError(403, 800077, 'Cancelling of seat-based SaaS is not supported via patch order. Use patch subscription instead.'),
+  /** 409 800014. */
+  pendingAdjustment: (): PartnerCenterReply => partnerCenterReplies.classicError(409, 800014, 'There is a pending adjustment requested for this order'),
+  /** 409 800060. */
+  orderInProgress: (): PartnerCenterReply =>
+    partnerCenterReplies.classicError(409, 800060, 'Your order is in progress. Please check your order history for recent orders in few minutes'),
+};
+
 /** A route of the fake: `kind` names it in `calls`; `pattern`'s groups are handed to `answer`. */
 interface Route {
   kind: string;
@@ -225,6 +358,13 @@ export async function startFakePartnerCenter(opts: { customers?: FakeCustomerSee
   let queued: PartnerCenterReply[] = [];
   let scriptFn: PartnerCenterScript | undefined;
   let versionInLinks = true;
+  const orders: PartnerCenterOrderJson[] = [];
+  const cancellationModes = new Map<string, FakeCancellationMode>();
+  /** Accepted, not yet done: per order id, the lines and how many GETs are left until they drop to 0. */
+  const pendingCancellations = new Map<string, { cancellation: FakeOrderCancellation; readsLeft: number }>();
+  const cancellations: FakeOrderCancellation[] = [];
+  /** MS-RequestId → the answer a PATCH with it was given. */
+  const answeredPatches = new Map<string, PartnerCenterReply>();
 
   function addCustomer(seed: FakeCustomerSeed): PartnerCenterCustomerJson {
     const id = seed.id ?? randomUUID();
@@ -275,6 +415,110 @@ export async function startFakePartnerCenter(opts: { customers?: FakeCustomerSee
   function customerById(id: string): PartnerCenterCustomerJson | undefined {
     const wanted = decodeURIComponent(id).toLowerCase();
     return customers.find((c) => c.id.toLowerCase() === wanted);
+  }
+
+  function addOrder(seed: FakeOrderSeed): PartnerCenterOrderJson {
+    const id = seed.id ?? randomBytes(24).toString('base64url');
+    const customerId = seed.customerId.toLowerCase();
+    const self = `/customers/${customerId}/orders/${id}`;
+    const order: PartnerCenterOrderJson = {
+      id,
+      alternateId: randomBytes(6).toString('hex'),
+      referenceCustomerId: customerId,
+      billingCycle: 'one_time',
+      transactionType: 'UserPurchase',
+      lineItems: seed.lineItems.map((l) => ({
+        lineItemNumber: l.lineItemNumber,
+        offerId: l.offerId,
+        termDuration: l.termDuration ?? 'P3Y',
+        transactionType: 'New',
+        friendlyName: l.friendlyName ?? `Software ${l.offerId}`,
+        quantity: l.quantity,
+      })),
+      currencyCode: 'USD',
+      currencySymbol: '$',
+      creationDate: new Date(seed.creationDate ?? Date.now()).toISOString(),
+      status: 'completed',
+      links: {
+        self: { uri: self, method: 'GET', headers: [] },
+        provisioningStatus: { uri: `${self}/provisioningstatus`, method: 'GET', headers: [] },
+        patchOperation: { uri: self, method: 'PATCH', headers: [] },
+      },
+      client: { marketplaceCountry: 'US', deviceFamily: 'UniversalStore-PartnerCenter', name: 'Partner Center API' },
+      attributes: { objectType: 'Order' },
+    };
+    settleStatus(order);
+    orders.push(order);
+    if (seed.cancellation) cancellationModes.set(id, seed.cancellation);
+    return order;
+  }
+
+  /** cancel-software-purchases.md: the order is cancelled when all its lines are, else completed. */
+  function settleStatus(order: PartnerCenterOrderJson): void {
+    order.status = order.lineItems.length > 0 && order.lineItems.every((l) => l.quantity === 0) ? 'cancelled' : 'completed';
+  }
+
+  function cancelLines(order: PartnerCenterOrderJson, lineItemNumbers: number[]): void {
+    for (const line of order.lineItems) if (lineItemNumbers.includes(line.lineItemNumber)) line.quantity = 0;
+    settleStatus(order);
+  }
+
+  /** The route's answer for an order of a customer: 403 for another partner's tenant, 404 (20000) for an unknown order or another customer's. */
+  function orderAnswer(customerId: string, orderId: string, reply: (order: PartnerCenterOrderJson) => PartnerCenterReply): PartnerCenterReply {
+    const customer = decodeURIComponent(customerId).toLowerCase();
+    if (otherPartnersTenants.has(customer)) return forbidden(`Customer ${customerId} is not associated with this partner`);
+    const wanted = decodeURIComponent(orderId);
+    const order = orders.find((o) => o.id === wanted && o.referenceCustomerId === customer);
+    return order ? reply(order) : partnerCenterReplies.classicError(404, 20000, 'Order Id not found');
+  }
+
+  /** A GET of the order: a pending cancellation comes one read closer to done. */
+  function getOrder(order: PartnerCenterOrderJson): PartnerCenterReply {
+    const pending = pendingCancellations.get(order.id);
+    if (pending && --pending.readsLeft <= 0) {
+      pendingCancellations.delete(order.id);
+      cancelLines(order, pending.cancellation.lineItemNumbers);
+      pending.cancellation.state = 'done';
+    }
+    return { body: structuredClone(order) };
+  }
+
+  /** A PATCH of the order (cancel-software-purchases.md): answered once per MS-RequestId. */
+  function patchOrder(call: PartnerCenterSeen, order: PartnerCenterOrderJson): PartnerCenterReply {
+    const requestId = typeof call.headers['ms-requestid'] === 'string' ? call.headers['ms-requestid'] : undefined;
+    const earlier = requestId === undefined ? undefined : answeredPatches.get(requestId);
+    if (earlier) return structuredClone(earlier);
+    const reply = cancelOrder(call, order, requestId);
+    if (requestId !== undefined) answeredPatches.set(requestId, structuredClone(reply));
+    return reply;
+  }
+
+  function cancelOrder(call: PartnerCenterSeen, order: PartnerCenterOrderJson, requestId: string | undefined): PartnerCenterReply {
+    const body = call.body as { id?: unknown; status?: unknown; lineItems?: unknown } | undefined;
+    if (!body || typeof body !== 'object') return badRequest('The request body is not a valid order');
+    if (body.id !== undefined && body.id !== order.id) return badRequest(`The order id ${JSON.stringify(body.id)} does not match the order ${order.id}`);
+    if (typeof body.status !== 'string' || body.status.toLowerCase() !== 'cancelled') return badRequest(`The provided value '${String(body.status)}' is not a valid OrderStatus.`);
+    if (!Array.isArray(body.lineItems) || body.lineItems.length === 0) return badRequest('The order update names no line items');
+    const lineItemNumbers: number[] = [];
+    for (const item of body.lineItems as Array<{ lineItemNumber?: unknown; offerId?: unknown } | null>) {
+      const line = order.lineItems.find((l) => l.lineItemNumber === item?.lineItemNumber);
+      if (!line) return badRequest(`The order has no line item ${String(item?.lineItemNumber)}`);
+      if (item?.offerId !== line.offerId) return badRequest(`The offer id ${String(item?.offerId)} is not the offer of line item ${line.lineItemNumber}`);
+      lineItemNumbers.push(line.lineItemNumber);
+    }
+
+    const mode = cancellationModes.get(order.id) ?? { mode: 'immediate' };
+    if (mode.mode === 'refuse') return structuredClone(mode.reply);
+    if (pendingCancellations.has(order.id)) return cancellationRefusals.pendingAdjustment();
+    const cancellation: FakeOrderCancellation = { customerId: order.referenceCustomerId, orderId: order.id, requestId, lineItemNumbers, state: 'done' };
+    cancellations.push(cancellation);
+    if (mode.mode === 'pending') {
+      cancellation.state = 'pending';
+      pendingCancellations.set(order.id, { cancellation, readsLeft: Math.max(1, mode.reads) });
+    } else {
+      cancelLines(order, lineItemNumbers);
+    }
+    return { body: structuredClone(order) };
   }
 
   /** The filter query parameter (get-a-customer-by-name.md); a string is a refusal. */
@@ -349,6 +593,18 @@ export async function startFakePartnerCenter(opts: { customers?: FakeCustomerSee
         customerAnswer(id!, (customer) =>
           withoutBillingProfile.has(customer.id.toLowerCase()) ? notFound(`The billing profile of customer ${id} was not found`) : { body: customer.billingProfile },
         ),
+    },
+    {
+      kind: 'orders.get',
+      method: 'GET',
+      pattern: /^\/v1\/customers\/([^/]+)\/orders\/([^/]+)$/,
+      answer: (_call, [customerId, orderId]) => orderAnswer(customerId!, orderId!, getOrder),
+    },
+    {
+      kind: 'orders.patch',
+      method: 'PATCH',
+      pattern: /^\/v1\/customers\/([^/]+)\/orders\/([^/]+)$/,
+      answer: (call, [customerId, orderId]) => orderAnswer(customerId!, orderId!, (order) => patchOrder(call, order)),
     },
   ];
 
@@ -448,6 +704,12 @@ export async function startFakePartnerCenter(opts: { customers?: FakeCustomerSee
     linksWithoutVersion: (on) => {
       versionInLinks = !on;
     },
+    orders,
+    addOrder,
+    cancellationMode: (orderId, mode) => {
+      cancellationModes.set(orderId, mode);
+    },
+    cancellations,
     reset: () => {
       calls.length = 0;
       customers.length = 0;
@@ -459,6 +721,11 @@ export async function startFakePartnerCenter(opts: { customers?: FakeCustomerSee
       queued = [];
       scriptFn = undefined;
       versionInLinks = true;
+      orders.length = 0;
+      cancellationModes.clear();
+      pendingCancellations.clear();
+      cancellations.length = 0;
+      answeredPatches.clear();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
     },
