@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { parseGuid } from './commerce/rules.js';
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, detail: string) {
@@ -19,7 +20,8 @@ const bool = z
 
 const url = z.string().url();
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A GUID, as the commerce rules read one (lower-cased, braces or none). */
+const guid = (message: string) => z.string().refine((v) => parseGuid(v) !== null, message).transform((v) => parseGuid(v)!);
 
 /** `channel:partnerExternalId:userExternalId`, e.g. `msteams:<tenant-guid>:<aad-object-id>` */
 const bootstrapAdmin = z
@@ -43,8 +45,8 @@ const schema = z.object({
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
 
   COMMERCE_BACKEND: z.enum(['embedded']).default('embedded'),
-  PARTNER_CENTER_TENANT_ID: z.string().regex(GUID, 'must be the partner\'s Entra tenant id (a GUID)').transform((v) => v.toLowerCase()).optional(),
-  PARTNER_CENTER_APP_ID: z.string().regex(GUID, 'must be the application (client) id of the app registration (a GUID)').transform((v) => v.toLowerCase()).optional(),
+  PARTNER_CENTER_TENANT_ID: guid('must be the partner\'s Entra tenant id (a GUID)').optional(),
+  PARTNER_CENTER_APP_ID: guid('must be the application (client) id of the app registration (a GUID)').optional(),
   PARTNER_CENTER_APP_SECRET: z.string().min(1).optional(),
   PARTNER_CENTER_CERTIFICATE_PATH: z.string().min(1).optional(),
   PARTNER_CENTER_API_URL: url.default('https://api.partnercenter.microsoft.com'),

@@ -77,20 +77,23 @@ export function createSlackSide(opts: {
           },
         }),
       });
-  // Over HTTP the receiver has checked (and cleaned) the request before Bolt sees it. In Socket
-  // Mode this is the check: what the listeners cannot take is acknowledged (Slack would send an
-  // unanswered one again) and logged; what they take is cleaned in place (Bolt's `payload`,
-  // `action`, `view` and `command` are references into the body).
-  app.use(async (args) => {
-    const verdict = checkSlackRequest(args.body);
-    if (verdict.kind === 'take') {
-      if (socketMode) verdict.clean(args.body as unknown as Record<string, unknown>);
-      await args.next();
-      return;
-    }
-    logVerdict(logger, verdict);
-    if ('ack' in args && typeof args.ack === 'function') await args.ack();
-  });
+  // Over HTTP the receiver has checked (and cleaned) the request before Bolt sees it: checking it
+  // again here would copy every body twice. In Socket Mode this is the check: what the listeners
+  // cannot take is acknowledged (Slack would send an unanswered one again) and logged; what they
+  // take is cleaned in place (Bolt's `payload`, `action`, `view` and `command` are references into
+  // the body).
+  if (socketMode) {
+    app.use(async (args) => {
+      const verdict = checkSlackRequest(args.body);
+      if (verdict.kind === 'take') {
+        verdict.clean(args.body as unknown as Record<string, unknown>);
+        await args.next();
+        return;
+      }
+      logVerdict(logger, verdict);
+      if ('ack' in args && typeof args.ack === 'function') await args.ack();
+    });
+  }
 
   const adapter = new SlackAdapter(app.client, logger);
   adapter.onTurnError = (ctx, error) => reportTurnError(ctx, error, logger);

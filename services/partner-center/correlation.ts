@@ -17,14 +17,13 @@
  *   theirs and pass it to every call of that operation.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { parseGuid } from '../commerce/rules.js';
 import { currentCorrelationId } from '../logger.js';
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function partnerCenterCorrelationId(): string {
   const turn = currentCorrelationId();
   if (!turn) return randomUUID();
-  return GUID.test(turn) ? turn.toLowerCase() : guidFrom(turn);
+  return parseGuid(turn) ?? guidFrom(turn);
 }
 
 /** A version-4-shaped GUID from the SHA-256 of `text` (see the module comment). */

@@ -45,7 +45,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describeNetworkError, parseJsonText, parseRetryAfterMs } from '../http/answers.js';
-import type { Logger } from '../logger.js';
+import { scrubSecrets, type Logger } from '../logger.js';
 import type { AccessTokens } from './contracts.js';
 import { PartnerCenterError, partnerCenterErrorKind, readPartnerCenterFault, type PartnerCenterErrorKind, type PartnerCenterFault } from './errors.js';
 
@@ -375,13 +375,10 @@ function contentType(res: Response): string {
   return res.headers.get('content-type')?.split(';')[0]?.trim() || 'no content-type';
 }
 
-/** A JWT (an Entra ID access token is one), wherever it came from. */
-const JWT = /\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
-
-/** The tokens this operation sent, and anything shaped like a token (an older one echoed back). */
+/** The tokens this operation sent, and anything shaped like a secret (an older token echoed back): the logger's scrubbing. */
 function scrub(text: string, secrets: Set<string>): string {
   let out = text;
   // Too short a string would scrub innocent text; real tokens are long JWTs.
   for (const secret of secrets) if (secret.length >= 8) out = out.split(secret).join('[REDACTED]');
-  return out.replace(JWT, '[REDACTED]').replace(/(Bearer\s+)\S+/gi, '$1[REDACTED]');
+  return scrubSecrets(out);
 }

@@ -12,6 +12,7 @@
  * Nothing here logs; no error message carries a token.
  */
 import type { Db } from '../db/pool.js';
+import { parseGuid } from '../commerce/rules.js';
 import { scrubSecrets } from '../logger.js';
 import type { KeyCipher } from '../software/key-crypto.js';
 
@@ -49,7 +50,6 @@ export interface RefreshTokenStore {
   recordFailure(partnerTenantId: string, code: string, message: string): Promise<void>;
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** The column's limits (migration 0019). */
 const ACCOUNT_MAX = 320;
 const LAST_ERROR_MAX = 500;
@@ -70,8 +70,8 @@ export interface TokenRow {
 
 /** The tenant id as stored: a lower-case GUID. Throws a RangeError (naming no secret) for anything else. */
 export function normalizePartnerTenantId(partnerTenantId: string): string {
-  const id = partnerTenantId.trim().toLowerCase();
-  if (!GUID.test(id)) throw new RangeError(`not a partner tenant id (a GUID): ${JSON.stringify(partnerTenantId.slice(0, 60))}`);
+  const id = parseGuid(partnerTenantId);
+  if (!id) throw new RangeError(`not a partner tenant id (a GUID): ${JSON.stringify(partnerTenantId.slice(0, 60))}`);
   return id;
 }
 
