@@ -72,6 +72,12 @@ export interface TokenEndpointOptions {
   now?: () => number;
   /** The pause before the one retry after a network error or a 5xx; 500 ms when left out. */
   retryDelayMs?: number;
+  /**
+   * The v1 `resource` (audience) the access tokens are for; PARTNER_CENTER_RESOURCE when left out.
+   * Another Partner API host takes its own: the price sheets (https://api.partner.microsoft.com,
+   * ./catalog.ts) need a second source built with that one over the same stored refresh token.
+   */
+  resource?: string;
 }
 
 export interface RefreshTokenAccessTokensOptions extends TokenEndpointOptions {
@@ -289,7 +295,7 @@ async function attempt(opts: TokenEndpointOptions, refreshToken: string): Promis
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const form = new URLSearchParams({
     grant_type: 'refresh_token',
-    resource: PARTNER_CENTER_RESOURCE,
+    resource: opts.resource ?? PARTNER_CENTER_RESOURCE,
     client_id: opts.appId,
     refresh_token: refreshToken,
     scope: 'openid',

@@ -45,6 +45,25 @@
  *         has the documented codes in the classic envelope (900117, 800061, 800063, 800019,
  *         800077, 800014, 800060).
  *       Every cancellation carried out or accepted is in `cancellations` (order, MS-RequestId, lines).
+ *   GET /v1/customers/{id}/orders[?include_price=true]
+ *       200 the customer's orders as a collection (get-all-of-a-customer-s-orders.md), oldest first;
+ *       with include_price each line has `pricing { listPrice, price, extendedPrice }` (the SDK's
+ *       OrderLineItem.pricing; `offerPrice` sets a unit price, else 100.00); 403 for another
+ *       partner's tenant, 404 for an unknown customer.
+ *   POST /v1/customers/{id}/carts  (create-a-cart.md, cart-resources.md)
+ *       body `{ lineItems: [{ id, catalogItemId, quantity, billingCycle, termDuration? }] }`: 201 the
+ *       cart (id, timestamps, expirationTimestamp a week on, lineItems with orderGroup "0",
+ *       status "Active"); a line whose catalogItemId is not `product:sku:availability` or whose
+ *       offer `cartLineError` names gets that `error { errorCode, errorDescription }` (201 still);
+ *       400 for a body without lines; 403/404 as for the customer. Once per MS-RequestId.
+ *   POST /v1/customers/{id}/carts/{cartId}/checkout  (checkout-a-cart.md)
+ *       201 `{ orders, orderErrors }`: by `checkoutMode` — orders (default): one order (status
+ *       "pending", lines numbered from 0 in cart order, offerId = catalogItemId) added to `orders`
+ *       (it reads "completed" afterwards); partial: the lines of the named offers are left out and
+ *       reported in `orderErrors` `{ orderGroupId: "1", code, description }` (an order only for the
+ *       rest, if any); refuse: that reply, no effect. 404 for an unknown cart, 400 (800xxx-like code
+ *       0) for a cart checked out already. Once per MS-RequestId: a repeat gets the first answer and
+ *       makes nothing. Every checkout that made orders is in `checkouts`.
  *   anything else
  *       404 in the classic envelope.
  * Every route first checks `Authorization: Bearer …`: none → 401 with code 800001 ("Partner Token
@@ -69,6 +88,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createFakeCatalog, type FakeCatalog } from './partner-center-catalog.js';
 import { parseJsonBody, type FakeReply, type FakeScript, type RawRequest } from './harness.js';
 
 /** A request the fake received: as the harness reads one, with its route and answer. */
@@ -208,6 +228,46 @@ export interface PartnerCenterOrderJson {
   attributes: { objectType: 'Order' };
 }
 
+/** How the fake answers a checkout (see the module comment). */
+export type FakeCheckoutMode =
+  | { mode: 'orders' }
+  /** The lines of these offers (`product:sku` or a full catalogItemId) are not bought: orderErrors `{ code, description }`. */
+  | { mode: 'partial'; failOffers: string[]; code: number; description: string }
+  | { mode: 'refuse'; reply: PartnerCenterReply };
+
+/** A cart as create-a-cart.md answers it. */
+export interface PartnerCenterCartJson {
+  id: string;
+  creationTimestamp: string;
+  lastModifiedTimestamp: string;
+  expirationTimestamp: string;
+  lastModifiedUser: string;
+  lineItems: Array<{
+    id: number;
+    catalogItemId: string;
+    friendlyName: string;
+    quantity: number;
+    currencyCode: string;
+    billingCycle: string;
+    termDuration?: string;
+    participants: [];
+    provisioningContext: Record<string, string>;
+    orderGroup: string;
+    error?: { errorCode: number; errorDescription: string };
+  }>;
+  status: 'Active' | 'Ordered';
+  links: { self: PartnerCenterLinkJson };
+  attributes: { objectType: 'Cart' };
+}
+
+/** A checkout the fake carried out. */
+export interface FakeCheckout {
+  customerId: string;
+  cartId: string;
+  requestId: string | undefined;
+  orderIds: string[];
+}
+
 /** A cancellation the fake carried out (immediate) or accepted (pending): one per effect. */
 export interface FakeOrderCancellation {
   customerId: string;
@@ -239,6 +299,18 @@ export interface FakePartnerCenter {
   cancellationMode(orderId: string, mode: FakeCancellationMode): void;
   /** Every cancellation carried out or accepted, in order (a PATCH answered from its MS-RequestId adds none). */
   cancellations: FakeOrderCancellation[];
+  /** Carts made, by id. */
+  carts: Map<string, PartnerCenterCartJson & { customerId: string }>;
+  /** The answer a cart line for this offer (`product:sku`) gets from now on: `error { errorCode, errorDescription }`. */
+  cartLineError(offer: string, error: { errorCode: number; errorDescription: string } | undefined): void;
+  /** How checkouts are answered from now on (default: orders). */
+  checkoutMode(mode: FakeCheckoutMode): void;
+  /** Every checkout that made orders (a repeat answered from its MS-RequestId adds none). */
+  checkouts: FakeCheckout[];
+  /** The unit price (decimal, in the order's currency) listed with include_price for this offer (`product:sku`); 100.00 when unset. */
+  offerPrice(offer: string, price: number): void;
+  /** Products, SKUs, availabilities and price sheets (./partner-center-catalog.ts). */
+  catalog: FakeCatalog;
   /** Answer the next requests with these replies, in order, before any route or script. */
   enqueue(...replies: PartnerCenterReply[]): void;
   /** The next `n` requests get `reply`. */
@@ -322,11 +394,22 @@ export const cancellationRefusals = {
 };
 
 /** A route of the fake: `kind` names it in `calls`; `pattern`'s groups are handed to `answer`. */
-interface Route {
+/** A route of the fake: the first whose method and pattern match the path answers. */
+export interface FakePartnerCenterRoute {
   kind: string;
   method: string;
   pattern: RegExp;
   answer(call: PartnerCenterSeen, params: string[]): PartnerCenterReply;
+}
+type Route = FakePartnerCenterRoute;
+
+/**
+ * A part of the fake kept in its own module (the catalog: ./partner-center-catalog.ts): its
+ * routes are matched after the fake's own, `reset` runs with the fake's.
+ */
+export interface FakePartnerCenterPart {
+  routes: FakePartnerCenterRoute[];
+  reset(): void;
 }
 
 interface CustomerQuery {
@@ -365,6 +448,14 @@ export async function startFakePartnerCenter(opts: { customers?: FakeCustomerSee
   const cancellations: FakeOrderCancellation[] = [];
   /** MS-RequestId → the answer a PATCH with it was given. */
   const answeredPatches = new Map<string, PartnerCenterReply>();
+  const catalog = createFakeCatalog();
+  const carts = new Map<string, PartnerCenterCartJson & { customerId: string }>();
+  const cartLineErrors = new Map<string, { errorCode: number; errorDescription: string }>();
+  let checkoutModeNow: FakeCheckoutMode = { mode: 'orders' };
+  const checkouts: FakeCheckout[] = [];
+  const offerPrices = new Map<string, number>();
+  /** `POST path` + MS-RequestId → the answer it was given. */
+  const answeredWrites = new Map<string, PartnerCenterReply>();
 
   function addCustomer(seed: FakeCustomerSeed): PartnerCenterCustomerJson {
     const id = seed.id ?? randomUUID();
@@ -521,6 +612,107 @@ export async function startFakePartnerCenter(opts: { customers?: FakeCustomerSee
     return { body: structuredClone(order) };
   }
 
+  /** A write answered once per MS-RequestId (headers.md): a repeat gets the first answer and has no effect. */
+  function once(call: PartnerCenterSeen, write: () => PartnerCenterReply): PartnerCenterReply {
+    const requestId = typeof call.headers['ms-requestid'] === 'string' ? call.headers['ms-requestid'] : undefined;
+    const key = requestId === undefined ? undefined : `${call.method} ${call.path} ${requestId}`;
+    const earlier = key === undefined ? undefined : answeredWrites.get(key);
+    if (earlier) return structuredClone(earlier);
+    const reply = write();
+    if (key !== undefined) answeredWrites.set(key, structuredClone(reply));
+    return reply;
+  }
+
+  /** 403 for another partner's tenant, 404 for an unknown customer, else the reply. */
+  function ofCustomer(id: string, reply: (customerId: string) => PartnerCenterReply): PartnerCenterReply {
+    return customerAnswer(id, (customer) => reply(customer.id.toLowerCase()));
+  }
+
+  function offerOf(catalogItemId: string): string {
+    return catalogItemId.split(':').slice(0, 2).join(':').toUpperCase();
+  }
+
+  function createCart(call: PartnerCenterSeen, customerId: string): PartnerCenterReply {
+    const body = call.body as { lineItems?: unknown } | undefined;
+    if (!body || !Array.isArray(body.lineItems) || body.lineItems.length === 0) return badRequest('The cart has no line items');
+    const now = new Date();
+    const id = randomUUID();
+    const lineItems: PartnerCenterCartJson['lineItems'] = [];
+    for (const [i, raw] of (body.lineItems as Array<Record<string, unknown> | null>).entries()) {
+      const catalogItemId = typeof raw?.catalogItemId === 'string' ? raw.catalogItemId : '';
+      const quantity = typeof raw?.quantity === 'number' ? raw.quantity : 0;
+      if (!Number.isInteger(quantity) || quantity < 1) return badRequest(`The quantity of line item ${i} is not valid`);
+      const shaped = /^[A-Z0-9]{12}:[A-Z0-9]{4}:[A-Z0-9]{12}$/i.test(catalogItemId);
+      const error = shaped ? cartLineErrors.get(offerOf(catalogItemId)) : { errorCode: 400, errorDescription: `The catalog item ${catalogItemId} is not valid` };
+      lineItems.push({
+        id: typeof raw?.id === 'number' ? raw.id : i,
+        catalogItemId,
+        friendlyName: `Software ${catalogItemId}`,
+        quantity,
+        currencyCode: 'USD',
+        billingCycle: typeof raw?.billingCycle === 'string' ? raw.billingCycle : 'one_time',
+        ...(typeof raw?.termDuration === 'string' ? { termDuration: raw.termDuration } : {}),
+        participants: [],
+        provisioningContext: {},
+        orderGroup: '0',
+        ...(error ? { error: { ...error } } : {}),
+      });
+    }
+    const cart: PartnerCenterCartJson & { customerId: string } = {
+      id,
+      creationTimestamp: now.toISOString(),
+      lastModifiedTimestamp: now.toISOString(),
+      expirationTimestamp: new Date(now.getTime() + 7 * 86_400_000).toISOString(),
+      lastModifiedUser: 'admin@partner.onmicrosoft.com',
+      lineItems,
+      status: 'Active',
+      links: { self: { uri: `/customers/${customerId}/carts/${id}`, method: 'GET', headers: [] } },
+      attributes: { objectType: 'Cart' },
+      customerId,
+    };
+    carts.set(id, cart);
+    const { customerId: _owner, ...json } = cart;
+    return { status: 201, body: structuredClone(json) };
+  }
+
+  function checkout(call: PartnerCenterSeen, customerId: string, cartId: string): PartnerCenterReply {
+    const cart = carts.get(decodeURIComponent(cartId));
+    if (!cart || cart.customerId !== customerId) return notFound(`Cart ${cartId} was not found`);
+    if (cart.status === 'Ordered') return badRequest(`Cart ${cartId} has been checked out already`);
+    const mode = checkoutModeNow;
+    if (mode.mode === 'refuse') return structuredClone(mode.reply);
+    const failing = (offer: string) => mode.mode === 'partial' && mode.failOffers.some((f) => offer.toUpperCase().startsWith(f.toUpperCase()));
+    const buying = cart.lineItems.filter((l) => !l.error && !failing(l.catalogItemId));
+    const orderErrors: Array<{ orderGroupId: string; code: number; description: string }> = [];
+    if (mode.mode === 'partial' && buying.length < cart.lineItems.length) orderErrors.push({ orderGroupId: '1', code: mode.code, description: mode.description });
+    const made: PartnerCenterOrderJson[] = [];
+    if (buying.length > 0) {
+      const order = addOrder({
+        customerId,
+        lineItems: buying.map((l, n) => ({ lineItemNumber: n, offerId: l.catalogItemId, friendlyName: l.friendlyName, quantity: l.quantity, termDuration: l.termDuration ?? '' })),
+      });
+      made.push(order);
+    }
+    cart.status = 'Ordered';
+    checkouts.push({ customerId, cartId: cart.id, requestId: typeof call.headers['ms-requestid'] === 'string' ? call.headers['ms-requestid'] : undefined, orderIds: made.map((o) => o.id) });
+    // Software orders start pending (checkout-a-cart.md); the stored order reads "completed" afterwards.
+    return { status: 201, body: { orders: made.map((o) => ({ ...structuredClone(o), status: 'pending' })), orderErrors } };
+  }
+
+  function listOrders(call: PartnerCenterSeen, customerId: string): PartnerCenterReply {
+    const items = orders.filter((o) => o.referenceCustomerId === customerId).map((o) => {
+      const json = structuredClone(o) as PartnerCenterOrderJson & { lineItems: Array<PartnerCenterOrderLineJson & { pricing?: unknown }> };
+      if (call.query.include_price === 'true') {
+        for (const line of json.lineItems) {
+          const price = offerPrices.get(offerOf(line.offerId)) ?? 100;
+          line.pricing = { listPrice: price, price, extendedPrice: Math.round(price * line.quantity * 100) / 100 };
+        }
+      }
+      return json;
+    });
+    return { body: { totalCount: items.length, items, links: {}, attributes: { objectType: 'Collection' } } };
+  }
+
   /** The filter query parameter (get-a-customer-by-name.md); a string is a refusal. */
   function readFilter(raw: string | undefined): CustomerQuery['filter'] | string {
     if (raw === undefined) return undefined;
@@ -595,6 +787,24 @@ export async function startFakePartnerCenter(opts: { customers?: FakeCustomerSee
         ),
     },
     {
+      kind: 'orders.list',
+      method: 'GET',
+      pattern: /^\/v1\/customers\/([^/]+)\/orders\/?$/,
+      answer: (call, [id]) => ofCustomer(id!, (customerId) => listOrders(call, customerId)),
+    },
+    {
+      kind: 'carts.create',
+      method: 'POST',
+      pattern: /^\/v1\/customers\/([^/]+)\/carts\/?$/,
+      answer: (call, [id]) => once(call, () => ofCustomer(id!, (customerId) => createCart(call, customerId))),
+    },
+    {
+      kind: 'carts.checkout',
+      method: 'POST',
+      pattern: /^\/v1\/customers\/([^/]+)\/carts\/([^/]+)\/checkout$/,
+      answer: (call, [id, cartId]) => once(call, () => ofCustomer(id!, (customerId) => checkout(call, customerId, cartId!))),
+    },
+    {
       kind: 'orders.get',
       method: 'GET',
       pattern: /^\/v1\/customers\/([^/]+)\/orders\/([^/]+)$/,
@@ -609,7 +819,7 @@ export async function startFakePartnerCenter(opts: { customers?: FakeCustomerSee
   ];
 
   function match(method: string, path: string): { route: Route; params: string[] } | undefined {
-    for (const route of ROUTES) {
+    for (const route of [...ROUTES, ...catalog.routes]) {
       if (route.method !== method) continue;
       const m = route.pattern.exec(path);
       if (m) return { route, params: m.slice(1) };
@@ -710,6 +920,19 @@ export async function startFakePartnerCenter(opts: { customers?: FakeCustomerSee
       cancellationModes.set(orderId, mode);
     },
     cancellations,
+    carts,
+    cartLineError: (offer, error) => {
+      if (error) cartLineErrors.set(offer.toUpperCase(), error);
+      else cartLineErrors.delete(offer.toUpperCase());
+    },
+    checkoutMode: (mode) => {
+      checkoutModeNow = mode;
+    },
+    checkouts,
+    offerPrice: (offer, price) => {
+      offerPrices.set(offer.toUpperCase(), price);
+    },
+    catalog,
     reset: () => {
       calls.length = 0;
       customers.length = 0;
@@ -726,6 +949,13 @@ export async function startFakePartnerCenter(opts: { customers?: FakeCustomerSee
       pendingCancellations.clear();
       cancellations.length = 0;
       answeredPatches.clear();
+      catalog.reset();
+      carts.clear();
+      cartLineErrors.clear();
+      checkoutModeNow = { mode: 'orders' };
+      checkouts.length = 0;
+      offerPrices.clear();
+      answeredWrites.clear();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
     },
