@@ -14,7 +14,8 @@ import { loadConfig, type Config } from '../services/config.js';
 import { createLogger, logDestination, type Logger } from '../services/logger.js';
 import type { Db } from '../services/db/pool.js';
 import { ProcessLiveness } from '../services/db/liveness.js';
-import { createDomain, keyCipherFor } from '../services/domain.js';
+import { createDomain, keyCipherFor, openCommerce } from '../services/domain.js';
+import type { CommerceBackend } from '../services/commerce/port.js';
 import { DialogRunner, type Flow } from '../dialogs/runner.js';
 import { PrefetchedStorage } from '../dialogs/prefetched-storage.js';
 import { CancelDialog } from '../dialogs/cancel.js';
@@ -56,6 +57,8 @@ export interface BotServerDeps {
   /** Redis (REDIS_URL): the download budget is shared by all bot processes; else per process. */
   redis?: Redis;
   flows?: readonly Flow[];
+  /** The commerce backend `openCommerce` opened (start-local shares one with the worker); opened here when left out. */
+  commerce?: CommerceBackend;
 }
 
 function artifactStoreFor(config: Config, db: Db): ArtifactStore {
@@ -71,7 +74,8 @@ export async function startBotServer(deps: BotServerDeps): Promise<BotServer> {
   // Download links point to PUBLIC_URL, else to the address this server listens on (known after listen()).
   let listeningUrl = '';
   const publicUrl = () => config.publicUrl ?? listeningUrl;
-  const domain = createDomain({ config, db, logger, cipher: await keyCipherFor(config), publicUrl });
+  const commerce = deps.commerce ?? (await openCommerce({ config, db, logger })).commerce;
+  const domain = createDomain({ config, db, logger, cipher: await keyCipherFor(config), publicUrl, commerce });
   const { purchases, customers, software } = domain;
   const teamsAdapter = createTeamsAdapter(config.teams, logger);
   // The support form's contact details and files, as each channel gives them. Files from loopback

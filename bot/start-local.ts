@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../services/config.js';
+import { openCommerce } from '../services/domain.js';
 import { createLogger, logDestination } from '../services/logger.js';
 import { startPlayground } from './playground.js';
 import { installShutdown, openRuntime } from './runtime.js';
@@ -28,9 +29,10 @@ async function main(): Promise<void> {
     await runtime.close();
   });
   stopWhenOrphaned();
-  const bot = await startBotServer({ config, db: runtime.db, logger, queuePing: runtime.queuePing });
+  const commerce = await openCommerce({ config, db: runtime.db, logger });
+  const bot = await startBotServer({ config, db: runtime.db, logger, queuePing: runtime.queuePing, commerce: commerce.commerce });
   running.bot = bot;
-  running.worker = startWorker({ config, db: runtime.db, jobs: runtime.jobs, logger, liveness: runtime.liveness });
+  running.worker = startWorker({ config, db: runtime.db, jobs: runtime.jobs, logger, liveness: runtime.liveness, commerce });
   const botUrl = bot.url.replace('127.0.0.1', 'localhost');
   running.playground = startPlayground(bot.url, config.playgroundPort, (code) => {
     if (!running.stopping) logger.warn({ code }, 'the Agents Playground stopped; the bot keeps running (npm run playground restarts it)');

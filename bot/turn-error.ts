@@ -2,11 +2,29 @@ import type { TurnContext } from 'botbuilder';
 import { notices, type NoticeScreen } from '../cards/index.js';
 import { answerAsNewMessages, show } from '../dialogs/ui.js';
 import { currentCorrelationId, type Logger } from '../services/logger.js';
+import { PartnerCenterAuthError } from '../services/partner-center/contracts.js';
+import { PartnerCenterError } from '../services/partner-center/errors.js';
+import { PurchaseInProgressError } from '../services/partner-center/orders.js';
 
-/** A failed turn, logged with its correlation id; the notice to tell the user (with a "Request support" button). */
+/**
+ * A failed turn, logged with its correlation id; the notice to tell the user: Partner Center not
+ * answering (the user may simply repeat: purchases and cancellations are idempotent), its consent
+ * to be renewed by the operator, or anything else (with a "Request support" button).
+ */
 export function turnErrorNotice(ctx: TurnContext, error: unknown, logger: Logger): NoticeScreen {
   const correlationId = currentCorrelationId() ?? ctx.activity.id ?? 'unknown';
-  logger.error({ err: error, channel: ctx.activity.channelId, activityType: ctx.activity.type }, 'turn failed');
+  const log = { err: error, channel: ctx.activity.channelId, activityType: ctx.activity.type };
+  if (error instanceof PartnerCenterAuthError && error.kind !== 'unavailable') {
+    // The token source logged the operator's error line already (naming the consent command).
+    logger.warn(log, 'turn failed: Partner Center consent');
+    return notices.backendConsent(correlationId);
+  }
+  const transient = error instanceof PartnerCenterError && ['throttled', 'unavailable', 'timeout', 'unauthorized'].includes(error.kind);
+  if (transient || error instanceof PartnerCenterAuthError || error instanceof PurchaseInProgressError) {
+    logger.warn(log, 'turn failed: Partner Center did not answer');
+    return notices.backendUnavailable(correlationId);
+  }
+  logger.error(log, 'turn failed');
   return notices.error(correlationId);
 }
 

@@ -16,7 +16,9 @@ import { startWorkers } from '../services/jobs/worker-host.js';
 import { createDeliverNotification } from '../services/notifications/deliver.js';
 import { PostgresDeliveryRateLimiter } from '../services/notifications/rate-limit.js';
 import { CancellationTracker } from '../services/cancellation/tracking.js';
-import { createDomain } from '../services/domain.js';
+import type { CommerceBackend } from '../services/commerce/port.js';
+import { createDomain, openCommerce } from '../services/domain.js';
+import type { PartnerCenterConnection } from '../services/partner-center/connect.js';
 import { DEFAULT_RETENTION, pruneExpired } from '../services/maintenance.js';
 import { createExpireLinkProcessor } from '../services/software/link-expiry.js';
 import { SupportFiling } from '../services/support/filing.js';
@@ -24,6 +26,9 @@ import { renderNotification } from './notifications.js';
 import { SlackSender } from './slack/sender.js';
 import { createTeamsAdapter } from './teams/adapter.js';
 import { TeamsSender } from './teams/sender.js';
+
+/** How often the worker looks for Partner Center markets whose cached catalog is due. */
+const CATALOG_CHECK_INTERVAL_MS = 15 * 60_000;
 
 export interface WorkerProcess {
   relay: OutboxRelay;
@@ -38,11 +43,13 @@ export function startWorker(deps: {
   logger: Logger;
   /** The process's liveness lock: a delivery lease of a worker killed mid-delivery is free at once. */
   liveness?: Pick<ProcessLiveness, 'id'>;
+  /** What `openCommerce` opened (required for COMMERCE_BACKEND=partner-center: its catalog is refreshed here). */
+  commerce?: { commerce: CommerceBackend; partnerCenter?: PartnerCenterConnection };
 }): WorkerProcess {
   const { config, db, jobs, logger } = deps;
   // The domain the bot uses, less the activation-key cipher (the worker shows no keys): the
   // cancellation tracking job revokes keys (no cipher needed) and asks the commerce backend.
-  const domain = createDomain({ config, db, logger });
+  const domain = createDomain({ config, db, logger, ...(deps.commerce ? { commerce: deps.commerce.commerce } : {}) });
   const tracker = new CancellationTracker({
     db, commerce: domain.commerce, ledger: domain.ledger, software: domain.software, notifications: domain.notifications, activity: domain.activity,
     logger: logger.child({ component: 'cancellations' }), deadlineMinutes: config.cancellation.deadlineMinutes,
@@ -76,6 +83,11 @@ export function startWorker(deps: {
   const sweeping = every(5 * 60_000, () => tracker.sweep().then(() => undefined), 'the cancellation sweep failed; next try in five minutes', logger);
   // Any job intent relayed but never settled whose job the queue lost (Redis restarted empty) is relayed again.
   const outboxSweeping = every(config.queue.outboxSweepIntervalMs, () => requeueLostJobs(db, jobs, logger).then(() => undefined), 'the outbox sweep failed; it runs again at its next interval', logger);
+  // Partner Center: every market whose cached catalog passed its staleness bound (PARTNER_CENTER_CATALOG_REFRESH_HOURS), or a new customer's market never read, is read again.
+  const partnerCenter = deps.commerce?.partnerCenter;
+  const catalogRefreshing = partnerCenter
+    ? every(CATALOG_CHECK_INTERVAL_MS, () => partnerCenter.refreshDueMarkets().then(() => undefined), 'the Partner Center catalog refresh failed; next try in 15 minutes', logger)
+    : undefined;
   // Support requests whose filing job was lost likewise.
   const supportSweeping = every(5 * 60_000, () => filing.sweep().then(() => undefined), 'the support-request sweep failed; next try in five minutes', logger);
   logger.info({ queues: [...workers.workers.keys()], concurrency: config.queue.concurrency, backend: jobs.kind }, 'worker running');
@@ -85,6 +97,7 @@ export function startWorker(deps: {
       await housekeeping.stop();
       await sweeping.stop();
       await supportSweeping.stop();
+      await catalogRefreshing?.stop();
       await outboxSweeping.stop();
       await relay.stop();
       const { forced } = await workers.close(timeoutMs);
@@ -123,7 +136,7 @@ async function main(): Promise<void> {
     await running.worker?.close();
     await runtime.close();
   });
-  running.worker = startWorker({ config, db: runtime.db, jobs: runtime.jobs, logger, liveness: runtime.liveness });
+  running.worker = startWorker({ config, db: runtime.db, jobs: runtime.jobs, logger, liveness: runtime.liveness, commerce: await openCommerce({ config, db: runtime.db, logger }) });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

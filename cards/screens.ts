@@ -847,6 +847,10 @@ export const notices = {
   /** `offerSupport`: add the "Request support" button (leave it off while `support` is unavailable). */
   error: (correlationId: string, offerSupport = true): NoticeScreen =>
     notice('error', 'notice.error', { correlationId }, offerSupport ? [{ labelKey: 'action.support', data: act.command('support') }] : undefined),
+  /** Partner Center did not answer (down, slow, throttling): the user may repeat what they did. */
+  backendUnavailable: (correlationId: string): NoticeScreen => notice('error', 'notice.backendUnavailable', { correlationId }),
+  /** The Partner Center consent expired or was revoked: only the operator can renew it. */
+  backendConsent: (correlationId: string): NoticeScreen => notice('error', 'notice.backendConsent', { correlationId }),
   /** `command`: the task stopped ("Stopped your buy task."), when known. */
   cancelled: (command?: string): NoticeScreen => (command ? { ...notice('info', 'notice.cancelledTask'), task: command } : notice('info', 'notice.cancelled')),
 };
@@ -863,6 +867,9 @@ export const purchaseNotices = {
       ? notice('warning', 'buy.refused.reservationUnavailableVersion', { market, version: listVersion })
       : notice('warning', 'buy.refused.reservationUnavailable', { market }),
   amountTooLarge: (): NoticeScreen => notice('warning', 'buy.refused.amountTooLarge'),
+  notPurchasable: (product: string): NoticeScreen => notice('warning', 'buy.refused.notPurchasable', { product }),
+  prerequisite: (product: string, prerequisite: string): NoticeScreen => notice('warning', 'buy.refused.prerequisite', { product, prerequisite }),
+  backendRefused: (code: string, description: string): NoticeScreen => notice('warning', 'buy.refused.backendRefused', { code, description }),
   /** A confirm (or other) card of a purchase that has ended, or of another user. */
   staleCard: (): NoticeScreen => notice('warning', 'buy.refused.staleCard'),
 };

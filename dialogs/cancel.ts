@@ -44,8 +44,8 @@ interface CancelState {
   notice?: { noticeId: string; productId: string; orderIds: string[] };
 }
 
-/** Shaped like an order id: 10–64 letters, digits and dashes (Partner Center's and the embedded backend's are 12). */
-const ORDER_ID_SHAPE = /^[A-Za-z0-9][A-Za-z0-9-]{9,63}$/;
+/** Shaped like an order id: 10–128 letters, digits, dashes and underscores (the embedded backend's are 12, Partner Center's longer and case-sensitive). */
+const ORDER_ID_SHAPE = /^[A-Za-z0-9][A-Za-z0-9_-]{9,127}$/;
 const FILLER = new Set(['order', 'orders', 'for', 'of', 'the', 'customer', 'bestellung', 'für', 'fuer', 'von', 'kunde']);
 const GUID_LIKE = /^\{?[0-9a-f]{8}-/i;
 

@@ -22,6 +22,9 @@ const NOTICES: { [C in RefusalCode]: (refusal: RefusalOf<C>) => NoticeScreen } =
   // A refused quantity is shown on the SKU card itself; met anywhere else, the card was stale.
   invalid_quantity: () => purchaseNotices.staleCard(),
   amount_too_large: () => purchaseNotices.amountTooLarge(),
+  not_purchasable: (r) => purchaseNotices.notPurchasable(r.productId),
+  purchase_prerequisite: (r) => purchaseNotices.prerequisite(r.productId, r.prerequisite),
+  purchase_refused: (r) => purchaseNotices.backendRefused(r.backendCode, r.description),
   idempotency_conflict: () => purchaseNotices.staleCard(),
   invalid_request: () => purchaseNotices.staleCard(),
   // keys and downloads (R8–R12, R19)

@@ -44,7 +44,7 @@ const schema = z.object({
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
 
-  COMMERCE_BACKEND: z.enum(['embedded']).default('embedded'),
+  COMMERCE_BACKEND: z.enum(['embedded', 'partner-center']).default('embedded'),
   PARTNER_CENTER_TENANT_ID: guid('must be the partner\'s Entra tenant id (a GUID)').optional(),
   PARTNER_CENTER_APP_ID: guid('must be the application (client) id of the app registration (a GUID)').optional(),
   PARTNER_CENTER_APP_SECRET: z.string().min(1).optional(),
@@ -52,6 +52,13 @@ const schema = z.object({
   PARTNER_CENTER_API_URL: url.default('https://api.partnercenter.microsoft.com'),
   PARTNER_CENTER_LOGIN_URL: url.default('https://login.microsoftonline.com'),
   PARTNER_CENTER_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(30_000),
+  PARTNER_CENTER_PRICESHEET_URL: url.default('https://api.partner.microsoft.com'),
+  PARTNER_CENTER_CATALOG_MARKETS: z
+    .string()
+    .default('')
+    .transform((v) => [...new Set(v.split(',').map((m) => m.trim().toUpperCase()).filter((m) => m !== ''))])
+    .refine((list) => list.every((m) => /^[A-Z]{2}$/.test(m)), 'must be a comma-separated list of ISO 3166-1 alpha-2 country codes (e.g. DE,AT,CH)'),
+  PARTNER_CENTER_CATALOG_REFRESH_HOURS: z.coerce.number().min(1).max(168).default(24),
   EMBEDDED_CANCELLATION_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).default(8000),
   EMBEDDED_CANCELLATION_OUTCOME: z.enum(['completes', 'fails', 'needs_information']).default('completes'),
   CANCELLATION_DEADLINE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
@@ -113,15 +120,14 @@ export interface Config {
   http: { host: string; port: number };
   dataDir: string;
   database: { url: string | undefined; schema: string; poolMax: number; embeddedPort: number };
-  /** Which commerce backend the bot buys through: 'embedded' (its own Postgres tables, the demo catalog); Partner Center is a later issue. */
+  /** Which commerce backend the bot buys through: 'embedded' (its own Postgres tables, the demo catalog) or 'partner-center' (the partner's Partner Center account, `partnerCenter`). */
   commerce: {
     backend: Env['COMMERCE_BACKEND'];
     /** The embedded backend's cancellations: they finish `delayMs` after the request, with `outcome` unless the product sets its own. */
     embeddedCancellation: { delayMs: number; outcome: Env['EMBEDDED_CANCELLATION_OUTCOME'] };
   };
   /**
-   * The partner's Partner Center account (issue 12; the backend on it is being built — today the
-   * consent script and the API client use it): the partner's tenant, the app registration of the
+   * The partner's Partner Center account (COMMERCE_BACKEND=partner-center, the consent script): the partner's tenant, the app registration of the
    * Secure Application Model and its credential, and where the API and Entra ID's token endpoint are
    * (a local stand-in in tests). Undefined when PARTNER_CENTER_TENANT_ID is not set.
    */
@@ -174,6 +180,12 @@ export interface PartnerCenterConfig {
   apiUrl: string;
   loginUrl: string;
   timeoutMs: number;
+  /** The price sheet API (api.partner.microsoft.com: another host and token audience than the REST API). */
+  priceSheetUrl: string;
+  /** Markets whose catalog is kept cached whether or not a customer is billed there yet (the customers' own markets always are). */
+  catalogMarkets: string[];
+  /** How old a market's cached catalog may grow before the refresh job reads it again (the staleness bound). */
+  catalogRefreshMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -224,6 +236,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.ZENDESK_URL && !isHttpsOrLoopback(e.ZENDESK_URL)) {
     throw new ConfigError('ZENDESK_URL', '— must be https:// (http only for a local stand-in on 127.0.0.1 or localhost)');
   }
+  if (e.COMMERCE_BACKEND === 'partner-center' && !e.PARTNER_CENTER_TENANT_ID) {
+    throw new ConfigError('PARTNER_CENTER_TENANT_ID', '— required when COMMERCE_BACKEND=partner-center (with PARTNER_CENTER_APP_ID and its secret or certificate)');
+  }
   if (e.PARTNER_CENTER_TENANT_ID || e.PARTNER_CENTER_APP_ID || e.PARTNER_CENTER_APP_SECRET || e.PARTNER_CENTER_CERTIFICATE_PATH) {
     for (const name of ['PARTNER_CENTER_TENANT_ID', 'PARTNER_CENTER_APP_ID'] as const) {
       if (!e[name]) throw new ConfigError(name, '— required when any PARTNER_CENTER_* credential is set');
@@ -233,7 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   // Bearer tokens, refresh tokens and the app's credential travel to these: never in clear text (but to a local stand-in).
-  for (const name of ['PARTNER_CENTER_API_URL', 'PARTNER_CENTER_LOGIN_URL'] as const) {
+  for (const name of ['PARTNER_CENTER_API_URL', 'PARTNER_CENTER_LOGIN_URL', 'PARTNER_CENTER_PRICESHEET_URL'] as const) {
     if (!isHttpsOrLoopback(e[name])) throw new ConfigError(name, '— must be https:// (http only for a local stand-in on 127.0.0.1 or localhost)');
   }
   // Tokens are checked with the keys this names: fetched in clear text, anyone on the path could let themselves in.
@@ -255,6 +270,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           apiUrl: e.PARTNER_CENTER_API_URL.replace(/\/+$/, ''),
           loginUrl: e.PARTNER_CENTER_LOGIN_URL.replace(/\/+$/, ''),
           timeoutMs: e.PARTNER_CENTER_TIMEOUT_MS,
+          priceSheetUrl: e.PARTNER_CENTER_PRICESHEET_URL.replace(/\/+$/, ''),
+          catalogMarkets: e.PARTNER_CENTER_CATALOG_MARKETS,
+          catalogRefreshMs: e.PARTNER_CENTER_CATALOG_REFRESH_HOURS * 3_600_000,
         }
       : undefined,
     cancellation: { deadlineMinutes: e.CANCELLATION_DEADLINE_MINUTES },

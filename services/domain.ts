@@ -19,6 +19,7 @@ import { EmbeddedCommerceBackend } from './commerce/embedded.js';
 import type { CommerceBackend } from './commerce/port.js';
 import type { Config } from './config.js';
 import { CustomerDirectory } from './customers/directory.js';
+import { connectPartnerCenter, type PartnerCenterConnection } from './partner-center/connect.js';
 import type { Db } from './db/pool.js';
 import type { Logger } from './logger.js';
 import { PurchaseLedger } from './ledger/purchase-ledger.js';
@@ -55,12 +56,26 @@ export interface Domain {
   activityView: { query: ActivityQuery; export: ActivityExport; links: ActivityExportLinks };
 }
 
-/** The configured commerce backend. */
+/**
+ * The configured commerce backend when it needs nothing but the database (embedded). Partner
+ * Center needs its stored consent and its partner read first: `openCommerce`.
+ */
 export function commerceBackendFor(config: Config, db: Db): CommerceBackend {
   switch (config.commerce.backend) {
     case 'embedded':
       return new EmbeddedCommerceBackend(db, { cancellation: config.commerce.embeddedCancellation });
+    case 'partner-center':
+      throw new Error('COMMERCE_BACKEND=partner-center: open the backend with openCommerce() and pass it to createDomain');
   }
+}
+
+/** The configured commerce backend, and — Partner Center — the connection the worker refreshes the catalog through. */
+export async function openCommerce(opts: { config: Config; db: Db; logger: Logger }): Promise<{ commerce: CommerceBackend; partnerCenter?: PartnerCenterConnection }> {
+  const { config, db, logger } = opts;
+  if (config.commerce.backend !== 'partner-center') return { commerce: commerceBackendFor(config, db) };
+  const partnerCenter = await connectPartnerCenter({ config, db, logger, cipher: await keyCipherFor(config) });
+  logger.info({ partnerId: partnerCenter.partnerId }, 'commerce backend: Partner Center');
+  return { commerce: partnerCenter.backend, partnerCenter };
 }
 
 /** The configured support desk (SUPPORT_DESK): the bot's own ticket records, or Zendesk. */
@@ -99,12 +114,13 @@ const NO_KEYS_HERE: KeyCipher = {
  * `publicUrl`: where customers reach the bot's download links (a function: the bot learns
  * its port only once listening; the worker issues no links and leaves it to the config).
  * `cipher`: the activation-key cipher, for the process that shows keys (`keyCipherFor`).
+ * `commerce`: the backend `openCommerce` opened (required for Partner Center).
  */
-export function createDomain(opts: { config: Config; db: Db; logger: Logger; publicUrl?: () => string; cipher?: KeyCipher }): Domain {
+export function createDomain(opts: { config: Config; db: Db; logger: Logger; publicUrl?: () => string; cipher?: KeyCipher; commerce?: CommerceBackend }): Domain {
   const { config, db, logger } = opts;
   const activity = new ActivityLog(db);
   const access = new AccessPolicy({ activity });
-  const commerce = commerceBackendFor(config, db);
+  const commerce = opts.commerce ?? commerceBackendFor(config, db);
   const customers = new CustomerDirectory({ commerce, access });
   const ledger = new PurchaseLedger(db);
   const notifications = new NotificationService();

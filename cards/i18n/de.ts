@@ -323,6 +323,14 @@ export const de: { readonly [K in MessageKey]: string } = {
   'buy.refused.productNotFound': 'Dieses Produkt gibt es (nicht mehr). Es wurde nichts gekauft.',
   'buy.refused.skuNotFound': 'Diese SKU des Produkts gibt es (nicht mehr). Es wurde nichts gekauft.',
   'buy.refused.notSoldInMarket': '„{product}“ wird im Markt des Kunden ({market}) nicht verkauft. Es wurde nichts gekauft.',
+  'buy.refused.notPurchasable': 'Partner Center verkauft „{product}“ diesem Kunden derzeit nicht, obwohl der Katalog es führte. Es wurde nichts gekauft.',
+  'buy.refused.prerequisite':
+    '„{product}“ erfordert vor dem Kauf einen Schritt in Partner Center ({prerequisite}), den dieser Bot nicht ausführt. Kaufen Sie es in Partner Center. Es wurde nichts gekauft.',
+  'buy.refused.backendRefused': 'Partner Center hat den Kauf abgelehnt: {description} (Code {code}). Es wurde nichts gekauft.',
+  'notice.backendUnavailable':
+    'Partner Center antwortet gerade nicht. Es ist nichts geschehen, worüber Sie nicht informiert wurden: Versuchen Sie es in einigen Minuten erneut – ein wiederholter Kauf oder eine wiederholte Stornierung wird nie doppelt ausgeführt. Referenz: {correlationId}',
+  'notice.backendConsent':
+    'Die Verbindung zu Partner Center muss von Ihrem Administrator erneuert werden (npm run partner-center:consent). Es ist nichts geschehen. Referenz: {correlationId}',
   'buy.refused.reservationUnavailable': 'Azure-Reservierungen sind für Kunden in {market} nicht verfügbar. Es wurde nichts gekauft.',
   'buy.refused.reservationUnavailableVersion':
     'Azure-Reservierungen sind für Kunden in {market} nicht verfügbar (Liste der Märkte ohne Verfügbarkeit, Stand {version}). Es wurde nichts gekauft.',

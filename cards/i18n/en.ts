@@ -315,6 +315,14 @@ export const en = {
   'buy.refused.reservationUnavailable': 'Azure reservations are not available for customers in {market}. Nothing was bought.',
   'buy.refused.reservationUnavailableVersion':
     'Azure reservations are not available for customers in {market} (list of unavailable markets as of {version}). Nothing was bought.',
+  'buy.refused.notPurchasable': 'Partner Center does not sell “{product}” to this customer at the moment, although the catalog listed it. Nothing was bought.',
+  'buy.refused.prerequisite':
+    '“{product}” needs a step in Partner Center before it can be bought ({prerequisite}), which this bot does not take. Buy it in Partner Center. Nothing was bought.',
+  'buy.refused.backendRefused': 'Partner Center refused the purchase: {description} (code {code}). Nothing was bought.',
+  'notice.backendUnavailable':
+    'Partner Center is not answering right now. Nothing was done that you were not told about: try again in a few minutes — a purchase or cancellation you repeat is never made twice. Reference: {correlationId}',
+  'notice.backendConsent':
+    'The connection to Partner Center has to be renewed by your administrator (npm run partner-center:consent). Nothing was done. Reference: {correlationId}',
   'buy.refused.amountTooLarge': 'The total is too large for one order. Please order a smaller quantity. Nothing was bought.',
   'buy.refused.staleCard': 'This card belongs to a purchase that has ended or to someone else. Nothing was bought.',
   // Pages of GET /downloads/<token>: read by the partner's customer, so no bot jargon.

@@ -148,8 +148,9 @@ export class CancellationService {
    */
   async knownOrderId(actor: Actor, words: readonly string[]): Promise<string> {
     requireCapability(actor, 'cancel');
-    const ids = words.map((w) => String(w).trim().toUpperCase()).filter((w) => isOrderIdShaped(w)).slice(0, 10);
-    if (ids.length === 0) return '';
+    const shaped = words.map((w) => String(w).trim()).filter((w) => isOrderIdShaped(w)).slice(0, 10);
+    if (shaped.length === 0) return '';
+    const ids = await this.deps.ledger.canonicalOrderIds(actor.partnerId, shaped);
     const known = await this.deps.ledger.existing(actor.partnerId, ids, CANCELLABLE_KINDS);
     return ids.find((id) => known.has(id)) ?? '';
   }
@@ -203,8 +204,9 @@ export class CancellationService {
     const noticeId = typeof req.noticeId === 'string' ? req.noticeId.trim() : '';
     if (noticeId === '' || noticeId.length > MAX_NOTICE_ID_LENGTH) throw refuse({ code: 'stale_notice' });
     const customer = await this.deps.customers.get(actor, 'cancel', req.customerId);
-    const orderId = typeof req.orderId === 'string' ? req.orderId.trim().toUpperCase() : '';
-    if (!isOrderIdShaped(orderId)) throw refuse({ code: 'order_not_found', orderId: String(req.orderId ?? '').slice(0, 64) });
+    const typed = typeof req.orderId === 'string' ? req.orderId.trim() : '';
+    if (!isOrderIdShaped(typed)) throw refuse({ code: 'order_not_found', orderId: String(req.orderId ?? '').slice(0, 64) });
+    const [orderId = typed] = await this.deps.ledger.canonicalOrderIds(actor.partnerId, [typed]);
     // A notice already submitted answers with what it did, acknowledged or not (a resend of the same submit).
     const earlier = await this.existing(actor, noticeId, orderId, customer);
     if (earlier) return { status: 'existing', cancellation: earlier };
@@ -263,8 +265,9 @@ export class CancellationService {
 
   /** The partner's software purchase `orderId` (order_not_found for a malformed id, another partner's order, or one with no software). */
   private async softwarePurchase(actor: Actor, orderId: string): Promise<Purchase> {
-    const id = typeof orderId === 'string' ? orderId.trim().toUpperCase() : '';
-    if (!isOrderIdShaped(id)) throw refuse({ code: 'order_not_found', orderId: String(orderId ?? '').slice(0, 64) });
+    const typed = typeof orderId === 'string' ? orderId.trim() : '';
+    if (!isOrderIdShaped(typed)) throw refuse({ code: 'order_not_found', orderId: String(orderId ?? '').slice(0, 64) });
+    const [id = typed] = await this.deps.ledger.canonicalOrderIds(actor.partnerId, [typed]);
     const purchase = await this.deps.ledger.get(actor.partnerId, id);
     if (!purchase || !purchase.lines.some((l) => CANCELLABLE_KINDS.includes(l.productKind))) throw refuse({ code: 'order_not_found', orderId: id });
     return purchase;

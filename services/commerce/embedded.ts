@@ -377,8 +377,68 @@ async function orderByKey(db: Queryable, partnerId: number, key: string): Promis
   return rows[0] ? toOrder(rows[0]) : null;
 }
 
+/**
+ * The checks every backend makes of a purchase before reading anything: an idempotency key of
+ * 1–200 characters, 1–MAX_ORDER_LINES lines, no SKU twice. The key trimmed, the ids upper case.
+ */
+export function checkOrderRequest(req: CreateOrderRequest): { key: string; lines: Array<SkuRef & { quantity: number }> } {
+  const key = typeof req.idempotencyKey === 'string' ? req.idempotencyKey.trim() : '';
+  if (key.length === 0 || key.length > 200) {
+    throw new CommerceError({ code: 'invalid_idempotency_key' }, 'A purchase needs an idempotency key of 1–200 characters.');
+  }
+  if (!Array.isArray(req.lines) || req.lines.length === 0) throw new CommerceError({ code: 'empty_order' }, 'The order has no products.');
+  if (req.lines.length > MAX_ORDER_LINES) {
+    throw new CommerceError({ code: 'too_many_lines', max: MAX_ORDER_LINES }, `An order can hold at most ${MAX_ORDER_LINES} products.`);
+  }
+  const lines = req.lines.map((l) => ({ productId: normaliseId(String(l.productId ?? '')), skuId: normaliseId(String(l.skuId ?? '')), quantity: l.quantity }));
+  const seen = new Set<string>();
+  lines.forEach((l, lineIndex) => {
+    const id = `${l.productId}:${l.skuId}`;
+    if (seen.has(id)) throw new CommerceError({ code: 'duplicate_line', lineIndex }, `${id} is in the order twice; change its quantity instead.`);
+    seen.add(id);
+  });
+  return { key, lines };
+}
+
+/**
+ * A line priced from the catalog's answer for its SKU in the customer's market, or the
+ * CommerceError that says why it cannot be bought there (the same refusals in every backend).
+ */
+export function priceLine(found: SkuInMarket | null, line: SkuRef & { quantity: number }, lineIndex: number, market: string): PricedLine {
+  const where = { lineIndex, productId: line.productId, skuId: line.skuId };
+  if (!found) throw new CommerceError({ code: 'product_not_found', ...where }, `Product ${line.productId} does not exist.`);
+  const { product, sku, price } = found;
+  if (!sku) throw new CommerceError({ code: 'sku_not_found', ...where }, `Product ${line.productId} has no SKU ${line.skuId}.`);
+  const check = validateQuantity(sku, line.quantity);
+  if (!check.ok) {
+    throw new CommerceError(
+      { code: 'invalid_quantity', ...where, reason: check.reason, min: check.min, max: check.max },
+      `Quantity for ${product.title} must be a whole number from ${check.min} to ${check.max}.`,
+    );
+  }
+  if (product.kind === 'azure_reservation' && found.reservationBlockedBy !== null) {
+    throw new CommerceError(
+      { code: 'azure_reservation_unavailable', ...where, market, listVersion: found.reservationBlockedBy },
+      `Azure reservations are not available in the customer's market (${market}).`,
+    );
+  }
+  if (!price) throw new CommerceError({ code: 'price_unavailable', ...where, market }, `${product.title} is not sold in the customer's market (${market}).`);
+  return {
+    productId: product.id,
+    skuId: sku.skuId,
+    productKind: product.kind,
+    title: `${product.title} – ${sku.title}`,
+    quantity: check.quantity,
+    term: sku.term,
+    billing: sku.billing,
+    unitPriceMinor: price.unitPriceMinor,
+    lineTotalMinor: lineTotal(price.unitPriceMinor, check.quantity),
+    cancellation: product.cancellation,
+  };
+}
+
 /** The same key must mean the same purchase; anything else is a caller bug worth refusing. */
-function assertSamePurchase(existing: Order, req: CreateOrderRequest, lines: Array<SkuRef & { quantity: number }>): void {
+export function assertSamePurchase(existing: Order, req: CreateOrderRequest, lines: Array<SkuRef & { quantity: number }>): void {
   const same =
     existing.customerId === parseGuid(req.customerId) &&
     existing.lines.length === lines.length &&
@@ -394,7 +454,7 @@ function referenceOf(order: Order): Record<string, unknown> {
 }
 
 /** A line priced from the catalog, before it is numbered and stored. */
-type PricedLine = Omit<OrderLine, 'lineNumber'>;
+export type PricedLine = Omit<OrderLine, 'lineNumber'>;
 
 /** How the embedded backend's cancellations end (config EMBEDDED_CANCELLATION_OUTCOME; per product products.demo_cancellation_outcome). */
 export const CANCELLATION_OUTCOMES = ['completes', 'fails', 'needs_information'] as const;
@@ -549,13 +609,25 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
   }
 
   async listProducts(opts: { market: string; kind?: ProductKind; search?: string; productId?: string }): Promise<Offer[]> {
-    const market = normaliseId(opts.market);
+    return (await this.marketOffers(opts.market, opts)).offers;
+  }
+
+  /**
+   * What `market` may buy, as `customerOffers` answers it for a customer billed there (one
+   * round trip): the Partner Center backend, whose customers live in Partner Center, reads its
+   * cached catalog (these tables) through it.
+   */
+  async marketOffers(
+    marketCode: string,
+    filter: { kind?: ProductKind; search?: string; productId?: string } = {},
+  ): Promise<Pick<CustomerOffers, 'offers' | 'reservationBlockedBy' | 'reservationsHidden'>> {
+    const market = normaliseId(marketCode);
     const { rows } = await this.db.query<OfferRow>({
       name: 'commerce.marketOffers',
       text: offersSql(MARKET_ANCHOR, 2),
-      values: [market, this.now(), ...offerFilter(opts)],
+      values: [market, this.now(), ...offerFilter(filter)],
     });
-    return toOffers(rows, market);
+    return { offers: toOffers(rows, market), reservationBlockedBy: rows[0]?.reservation_blocked_by ?? null, reservationsHidden: rows[0]?.reservations_hidden ?? false };
   }
 
   async getSkuInMarket(ref: SkuRef, market: string): Promise<SkuInMarket | null> {
@@ -584,21 +656,7 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
   }
 
   async createOrder(partnerId: number, req: CreateOrderRequest): Promise<CreateOrderResult> {
-    const key = typeof req.idempotencyKey === 'string' ? req.idempotencyKey.trim() : '';
-    if (key.length === 0 || key.length > 200) {
-      throw new CommerceError({ code: 'invalid_idempotency_key' }, 'A purchase needs an idempotency key of 1–200 characters.');
-    }
-    if (!Array.isArray(req.lines) || req.lines.length === 0) throw new CommerceError({ code: 'empty_order' }, 'The order has no products.');
-    if (req.lines.length > MAX_ORDER_LINES) {
-      throw new CommerceError({ code: 'too_many_lines', max: MAX_ORDER_LINES }, `An order can hold at most ${MAX_ORDER_LINES} products.`);
-    }
-    const lines = req.lines.map((l) => ({ productId: normaliseId(l.productId), skuId: normaliseId(l.skuId), quantity: l.quantity }));
-    const seen = new Set<string>();
-    lines.forEach((l, lineIndex) => {
-      const id = `${l.productId}:${l.skuId}`;
-      if (seen.has(id)) throw new CommerceError({ code: 'duplicate_line', lineIndex }, `${id} is in the order twice; change its quantity instead.`);
-      seen.add(id);
-    });
+    const { key, lines } = checkOrderRequest(req);
 
     // No transaction: one read prices the order, and the one statement that writes it (order
     // and lines together) is atomic. The idempotency key is checked by that write (a unique
@@ -689,38 +747,7 @@ export class EmbeddedCommerceBackend implements CommerceBackend {
     const market = customer.country_code;
     const priced = lines.map((line, lineIndex): PricedLine => {
       const row = rows[lineIndex]!;
-      const where = { lineIndex, productId: line.productId, skuId: line.skuId };
-      if (row.product_id === null) throw new CommerceError({ code: 'product_not_found', ...where }, `Product ${line.productId} does not exist.`);
-      if (row.sku_id === null) throw new CommerceError({ code: 'sku_not_found', ...where }, `Product ${line.productId} has no SKU ${line.skuId}.`);
-      const check = validateQuantity({ minQuantity: row.min_quantity, maxQuantity: row.max_quantity }, line.quantity);
-      if (!check.ok) {
-        throw new CommerceError(
-          { code: 'invalid_quantity', ...where, reason: check.reason, min: check.min, max: check.max },
-          `Quantity for ${row.product_title} must be a whole number from ${check.min} to ${check.max}.`,
-        );
-      }
-      if (row.kind === 'azure_reservation' && row.reservation_blocked_by !== null) {
-        throw new CommerceError(
-          { code: 'azure_reservation_unavailable', ...where, market, listVersion: row.reservation_blocked_by },
-          `Azure reservations are not available in the customer's market (${market}).`,
-        );
-      }
-      if (row.unit_price_minor === null) {
-        throw new CommerceError({ code: 'price_unavailable', ...where, market }, `${row.product_title} is not sold in the customer's market (${market}).`);
-      }
-      const unitPriceMinor = toSafeInt(row.unit_price_minor);
-      return {
-        productId: row.product_id,
-        skuId: row.sku_id,
-        productKind: row.kind,
-        title: `${row.product_title} – ${row.sku_title}`,
-        quantity: check.quantity,
-        term: row.term,
-        billing: row.billing,
-        unitPriceMinor,
-        lineTotalMinor: lineTotal(unitPriceMinor, check.quantity),
-        cancellation: policyOf(row),
-      };
+      return priceLine(row.product_id === null ? null : toSkuInMarket(row), line, lineIndex, market);
     });
     return { customer, priced };
   }

@@ -29,6 +29,15 @@ export type CommerceRefusal =
   | { code: 'invalid_idempotency_key' }
   /** A total does not fit in a safe integer of minor units. */
   | { code: 'amount_overflow' }
+  /**
+   * Partner Center (at purchase time) does not sell the SKU to this customer, though the cached
+   * catalog did (withdrawn since, or not for this customer); `partnerCenterCode` its cart error code, if any.
+   */
+  | ({ code: 'not_purchasable'; partnerCenterCode: string } & LineRef)
+  /** The SKU needs a step before it can be bought that this product does not take (Partner Center: InventoryCheck, AzureSubscriptionRegistration). */
+  | ({ code: 'purchase_prerequisite'; prerequisite: string } & LineRef)
+  /** The backend refused the purchase itself (Partner Center: a checkout without an order, its code and description); nothing was bought. */
+  | { code: 'purchase_refused'; partnerCenterCode: string; description: string }
   /** The caller's `accept` turned the priced draft down (e.g. the price changed since the review); nothing was bought. */
   | { code: 'draft_not_accepted' }
   // --- cancelling (requestCancellation, cancellationStatus) ---

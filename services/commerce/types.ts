@@ -206,6 +206,12 @@ export interface CreateOrderResult {
   created: boolean;
   /** The backend's own reference to the order (opaque JSON; the bot's ledger keeps it for the backend). */
   reference: Record<string, unknown>;
+  /**
+   * The purchase went through only in part (Partner Center: a checkout answering `orders` and
+   * `orderErrors`, or several orders for several order groups): the further orders made, and
+   * the lines (indexes into the request) that were not bought, with the backend's reason.
+   */
+  partial?: { otherOrders: Order[]; notBought: Array<{ lineIndexes: number[]; code: string; message: string }> };
 }
 
 export interface OrderPage {

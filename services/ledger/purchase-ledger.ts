@@ -17,9 +17,13 @@ import type { BillingCycle, CancellationPolicy, Order, OrderLine, OrderStatus, P
 /** The bot's view of a purchase: bought, a cancellation under way, or cancelled (R18, R19). */
 export type PurchaseStatus = 'active' | 'cancelling' | 'cancelled';
 
-/** What any backend's order id looks like (purchases.order_id): 1–64 letters, digits and hyphens. */
+/**
+ * What any backend's order id looks like (purchases.order_id): 1–128 letters, digits, hyphens and
+ * underscores — the embedded backend's 12 upper-case alphanumerics, Partner Center's case-sensitive
+ * ids ("2y6dF_rVgDAXMxypQPPnTquuXhKVK_3N1").
+ */
 export function isOrderIdShaped(id: unknown): id is string {
-  return typeof id === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(id);
+  return typeof id === 'string' && /^[A-Za-z0-9_-]{1,128}$/.test(id);
 }
 
 /** How an order list words a purchase's status (the backends' order statuses). */
@@ -186,6 +190,25 @@ export class PurchaseLedger {
     if (missing.length === 0) return known;
     for (const order of missing) await this.record({ order, backend, backendRef: { orderId: order.id } });
     return read();
+  }
+
+  /**
+   * Order ids as a user typed them (any case) in the spelling the ledger keeps: a typed id that
+   * matches one of the partner's purchases whatever its case is that purchase's id (its own
+   * spelling when several differ only in case), any other is upper-cased (the embedded backend's
+   * spelling). Services resolve typed ids with it before anything else reads them.
+   */
+  async canonicalOrderIds(partnerId: number, typed: readonly string[]): Promise<string[]> {
+    const ids = typed.map((t) => String(t).trim());
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<{ order_id: string }>(
+      'SELECT order_id FROM purchases WHERE partner_id = $1 AND upper(order_id) = ANY($2::text[])',
+      [partnerId, ids.map((id) => id.toUpperCase())],
+    );
+    return ids.map((id) => {
+      const matches = rows.filter((r) => r.order_id.toUpperCase() === id.toUpperCase()).map((r) => r.order_id);
+      return matches.find((m) => m === id) ?? matches[0] ?? id.toUpperCase();
+    });
   }
 
   /** One purchase of the partner, with its lines; null when unknown or another partner's. */

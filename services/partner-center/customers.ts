@@ -55,6 +55,7 @@ import { PartnerCenterError } from './errors.js';
 import type { PartnerCenterHttp } from './http.js';
 
 const DEFAULT_COUNTRY_TTL_MS = 24 * 60 * 60 * 1000;
+const DEFAULT_CUSTOMER_TTL_MS = 15 * 60 * 1000;
 /** The most customers one list page may hold (§2.4: about 500). */
 const MAX_PAGE_SIZE = 500;
 /** ISO 4217's code for "no currency": a market this product does not know. */
@@ -67,6 +68,12 @@ export interface PartnerCenterCustomersOptions {
   partnerId: number;
   /** How long a billing country read from Partner Center is used without asking again; 24 h when left out. */
   countryTtlMs?: number;
+  /**
+   * How long `getCustomer` answers a customer read from Partner Center (by a search or by id)
+   * from the cache, with no call; 15 min when left out, 0: always ask. The purchase flow's
+   * turns read the customer again and again: within this bound they cost no round trip.
+   */
+  customerTtlMs?: number;
   now?: () => Date;
   logger?: Logger;
 }
@@ -115,6 +122,7 @@ export class PartnerCenterCustomers {
   private readonly db: Db;
   private readonly partnerId: number;
   private readonly countryTtlMs: number;
+  private readonly customerTtlMs: number;
   private readonly now: () => Date;
   private readonly logger: Logger | undefined;
   /** Countries missing from `markets` already warned about. */
@@ -125,6 +133,7 @@ export class PartnerCenterCustomers {
     this.db = opts.db;
     this.partnerId = opts.partnerId;
     this.countryTtlMs = opts.countryTtlMs ?? DEFAULT_COUNTRY_TTL_MS;
+    this.customerTtlMs = opts.customerTtlMs ?? DEFAULT_CUSTOMER_TTL_MS;
     this.now = opts.now ?? (() => new Date());
     this.logger = opts.logger;
   }
@@ -152,11 +161,36 @@ export class PartnerCenterCustomers {
   async getCustomer(partnerId: number, customerId: string): Promise<Customer | null> {
     const id = parseGuid(customerId);
     if (partnerId !== this.partnerId || !id) return null;
+    const cached = await this.cached(id);
+    if (cached) return cached;
     const correlationId = partnerCenterCorrelationId();
     const found = await this.byId(id, correlationId);
     if (!found) return null;
     const [customer] = await this.withMarkets([found], correlationId);
     return customer ?? null;
+  }
+
+  /**
+   * The customer as Partner Center answered it within `customerTtlMs` (a search or a read by id
+   * of this partner's account wrote the row), else null. Its `domains` is the primary domain
+   * only (the list does not give the others). A customer the partner lost since is answered
+   * until the bound passes; Partner Center refuses any write for it (403/404 → not found).
+   */
+  private async cached(tenantId: string): Promise<Customer | null> {
+    if (this.customerTtlMs <= 0) return null;
+    const { rows } = await this.db.query<{ customer_id: string; company_name: string; domain: string; country: string; first_fetched_at: Date }>({
+      name: 'partnerCenter.customerCached',
+      text: `SELECT customer_id, company_name, domain, country, first_fetched_at FROM partner_center_customers
+              WHERE partner_id = $1 AND customer_id = $2 AND fetched_at > $3`,
+      values: [this.partnerId, tenantId, new Date(this.now().getTime() - Math.min(this.customerTtlMs, this.countryTtlMs))],
+    });
+    const row = rows[0];
+    if (!row) return null;
+    const market = (await this.markets([row.country])).get(row.country)!;
+    return {
+      id: row.customer_id, partnerId: this.partnerId, companyName: row.company_name, tenantId: row.customer_id, primaryDomain: row.domain,
+      domains: [row.domain], market, createdAt: row.first_fetched_at,
+    };
   }
 
   /** GET /customers/{id}; null when Partner Center says there is no such customer of ours (404, 403). */

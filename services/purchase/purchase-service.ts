@@ -42,6 +42,7 @@ import { orderStatusOf, type PurchaseLedger } from '../ledger/purchase-ledger.js
 import type { Logger } from '../logger.js';
 import {
   PRODUCT_KINDS,
+  type CreateOrderResult,
   type CreditPolicy,
   type Order,
   type OrderDraft,
@@ -455,7 +456,7 @@ export class PurchaseService {
     if (!plausibleId(req.customerId)) throw refuse({ code: 'customer_not_found' });
     if (!plausibleId(req.productId)) throw refuse({ code: 'product_not_found', productId: short(req.productId) });
     let customer: CustomerView | undefined;
-    let bought: { order: Order; created: boolean; reference: Record<string, unknown> };
+    let bought: CreateOrderResult;
     try {
       bought = await this.commerce.createOrder(actor.partnerId, {
         customerId: req.customerId,
@@ -474,11 +475,20 @@ export class PurchaseService {
       if (err.code === 'draft_not_accepted' || quote.priceFingerprint !== req.priceFingerprint) return { status: 'priceChanged', quote };
       throw this.translate(err, quote);
     }
-    const { order, created, reference } = bought;
+    const { order, created, reference, partial } = bought;
     // The bot's own record of the purchase, for every backend (keys, links and cancellations
     // stand on it); a repeat records it again, changing nothing. A repeat answered from the key
     // alone (its draft was never made) reads the customer meanwhile.
-    [customer] = await Promise.all([customer ?? this.customers.get(actor, 'buy', order.customerId), this.recordBought(order, reference)]);
+    [customer] = await Promise.all([
+      customer ?? this.customers.get(actor, 'buy', order.customerId),
+      this.recordBought(order, reference),
+      // A checkout that made several orders (Partner Center: several order groups): each is the bot's purchase too.
+      ...(partial?.otherOrders ?? []).map((other) => this.recordBought(other, { ...reference, orderId: other.id })),
+    ]);
+    if (partial && partial.notBought.length > 0) {
+      // The purchase flow buys one SKU at a time, so a checkout buys it or refuses it whole; only a multi-line order can get here.
+      this.logger?.warn({ orderId: order.id, partnerId: order.partnerId, notBought: partial.notBought }, 'purchase made in part: the backend did not buy some lines');
+    }
     return { status: created ? 'created' : 'existing', customer, order: orderView(order, this.now()) };
   }
 
@@ -600,6 +610,12 @@ export class PurchaseService {
         return refuse({ code: 'not_sold_in_market', productId: at.product.id, skuId: at.sku.skuId, ...market });
       case 'azure_reservation_unavailable':
         return refuse({ code: 'azure_reservation_unavailable', productId: at.product.id, ...market, listVersion: r.listVersion });
+      case 'not_purchasable':
+        return refuse({ code: 'not_purchasable', productId: at.product.id, skuId: at.sku.skuId });
+      case 'purchase_prerequisite':
+        return refuse({ code: 'purchase_prerequisite', productId: at.product.id, prerequisite: r.prerequisite });
+      case 'purchase_refused':
+        return refuse({ code: 'purchase_refused', backendCode: r.partnerCenterCode, description: r.description });
       case 'invalid_quantity':
         return refuse({ code: 'invalid_quantity', reason: r.reason, min: r.min, max: r.max });
       case 'amount_overflow':

@@ -184,8 +184,9 @@ export class SupportService {
    */
   async facts(actor: Actor, orderId: string): Promise<SupportFacts> {
     requireCapability(actor, 'support');
-    const id = typeof orderId === 'string' ? orderId.trim().toUpperCase() : '';
-    if (!isOrderIdShaped(id)) throw refuse({ code: 'order_not_found', orderId: String(orderId ?? '').slice(0, 64) });
+    const typed = typeof orderId === 'string' ? orderId.trim() : '';
+    if (!isOrderIdShaped(typed)) throw refuse({ code: 'order_not_found', orderId: String(orderId ?? '').slice(0, 64) });
+    const [id = typed] = await this.deps.ledger.canonicalOrderIds(actor.partnerId, [typed]);
     const purchase = await this.deps.ledger.get(actor.partnerId, id);
     if (!purchase) throw refuse({ code: 'order_not_found', orderId: id });
     const customer = await this.deps.customers.get(actor, 'support', purchase.customerId);
@@ -390,10 +391,11 @@ export class SupportService {
    */
   async openRequestFor(actor: Actor, orderId: string): Promise<{ requestId: string; status: 'queued' | 'filed'; ticketNumber: string | null } | null> {
     requireCapability(actor, 'support');
+    const [id] = await this.deps.ledger.canonicalOrderIds(actor.partnerId, [String(orderId)]);
     const { rows } = await this.deps.db.query<{ id: string; status: 'queued' | 'filed'; ticket_number: string | null }>(
       `SELECT id, status, ticket_number FROM support_requests
         WHERE partner_id = $1 AND order_id = $2 AND status IN ('queued', 'filed') ORDER BY requested_at DESC LIMIT 1`,
-      [actor.partnerId, String(orderId).trim().toUpperCase()],
+      [actor.partnerId, id],
     );
     const r = rows[0];
     return r ? { requestId: r.id, status: r.status, ticketNumber: r.ticket_number } : null;

@@ -204,8 +204,8 @@ describe('bot: cancelling over Slack, to the notification in the DM', function (
 
     await post(createSlashCommand({ teamId: TEAM, userId: USER, text: 'cancel ZZZZZZZZZZZ9', responseUrl: fake.responseUrl('r/3') }));
     assert.match(texts(await answer((c) => c.path.endsWith('r/3'))), /I found no order ZZZZZZZZZZZ9/);
-    // 65 characters are no order id (at most 64): the words are read as a customer — here as a malformed tenant id.
-    const long = '1'.repeat(65);
+    // 129 characters are no order id (at most 128, Partner Center's are long): the words are read as a customer — here as a malformed tenant id.
+    const long = '1'.repeat(129);
     await post(createSlashCommand({ teamId: TEAM, userId: USER, text: `cancel ${long}`, responseUrl: fake.responseUrl('r/4') }));
     assert.match(texts(await answer((c) => c.path.endsWith('r/4'))), /is not a valid tenant ID/);
     assert.deepEqual(await cancellations(orderId), []);

@@ -61,7 +61,12 @@ describe('services/config', () => {
     assert.deepEqual(ok.partnerCenter, {
       tenantId: tenant.toLowerCase(), appId: app, credential: { kind: 'secret', secret: 's3cret' },
       apiUrl: 'http://127.0.0.1:4100', loginUrl: 'https://login.microsoftonline.com', timeoutMs: 30_000,
+      priceSheetUrl: 'https://api.partner.microsoft.com', catalogMarkets: [], catalogRefreshMs: 86_400_000,
     });
+    const markets = loadConfig({ PARTNER_CENTER_TENANT_ID: tenant, PARTNER_CENTER_APP_ID: app, PARTNER_CENTER_APP_SECRET: 's', PARTNER_CENTER_CATALOG_MARKETS: ' de, AT,de ', PARTNER_CENTER_CATALOG_REFRESH_HOURS: '6' }).partnerCenter!;
+    assert.deepEqual([markets.catalogMarkets, markets.catalogRefreshMs], [['DE', 'AT'], 6 * 3_600_000]);
+    assert.equal(loadConfig({}).commerce.backend, 'embedded');
+    assert.equal(loadConfig({ COMMERCE_BACKEND: 'partner-center', PARTNER_CENTER_TENANT_ID: tenant, PARTNER_CENTER_APP_ID: app, PARTNER_CENTER_APP_SECRET: 's' }).commerce.backend, 'partner-center');
     const cert = loadConfig({ PARTNER_CENTER_TENANT_ID: tenant, PARTNER_CENTER_APP_ID: app, PARTNER_CENTER_CERTIFICATE_PATH: 'pc.pem' }).partnerCenter!;
     assert.equal(cert.credential.kind, 'certificate');
     const named = (env: Record<string, string>, variable: string) =>
@@ -74,6 +79,11 @@ describe('services/config', () => {
     named({ PARTNER_CENTER_API_URL: 'http://partner.example.com' }, 'PARTNER_CENTER_API_URL');
     named({ PARTNER_CENTER_LOGIN_URL: 'http://login.example.com' }, 'PARTNER_CENTER_LOGIN_URL');
     named({ PARTNER_CENTER_TIMEOUT_MS: '10' }, 'PARTNER_CENTER_TIMEOUT_MS');
+    named({ COMMERCE_BACKEND: 'partner-center' }, 'PARTNER_CENTER_TENANT_ID');
+    named({ COMMERCE_BACKEND: 'partnercenter' }, 'COMMERCE_BACKEND');
+    named({ PARTNER_CENTER_CATALOG_MARKETS: 'DE,Germany' }, 'PARTNER_CENTER_CATALOG_MARKETS');
+    named({ PARTNER_CENTER_CATALOG_REFRESH_HOURS: '0' }, 'PARTNER_CENTER_CATALOG_REFRESH_HOURS');
+    named({ PARTNER_CENTER_PRICESHEET_URL: 'http://pricesheets.example.com' }, 'PARTNER_CENTER_PRICESHEET_URL');
   });
 
   it('parses bootstrap Global admins', () => {
