@@ -23,7 +23,7 @@
  * Env: BENCH_DATABASE_URL (default the local test database), BENCH_REDIS_URL (default the local
  * Redis), BENCH_TURNS (default 2000), BENCH_REDEMPTIONS (default 100000), BENCH_SUPPORT_REQUESTS
  * (default 200 per row), BENCH_SUPPORT_BACKLOG (default 500), BENCH_SLACK_REQUESTS (default 2000
- * per row), BENCH_ONLY (turns | downloads | cancellations | support | activity | slack),
+ * per row), BENCH_ONLY (turns | downloads | cancellations | support | activity | slack | partner-center),
  * BENCH_ACTIVITY_ROWS, BENCH_ACTIVITY_CALLS,
  * BENCH_ACTIVITY_ROUNDS (bench/activity.ts), BENCH_PROFILE (a directory: CPU profiles of the
  * targets, the workers and the export process). The cancellation and support workers also take
@@ -55,7 +55,7 @@ const SUPPORT_BACKLOG = Number(process.env.BENCH_SUPPORT_BACKLOG ?? 500);
 const SLACK_REQUESTS = Number(process.env.BENCH_SLACK_REQUESTS ?? 2000);
 /** `turns`, `downloads`, `cancellations`, `support`, `activity` or `slack`: run only that part (the others still buy a few orders first, as warm-up). */
 const ONLY = process.env.BENCH_ONLY;
-const runs = (part: 'turns' | 'downloads' | 'cancellations' | 'support' | 'activity' | 'slack') => ONLY === undefined || ONLY === '' || ONLY === part;
+const runs = (part: 'turns' | 'downloads' | 'cancellations' | 'support' | 'activity' | 'slack' | 'partner-center') => ONLY === undefined || ONLY === '' || ONLY === part;
 const SCHEMA = `bench_${Date.now().toString(36)}`;
 
 interface Result { name: string; concurrency: number; turns: number; seconds: number; p50: number; p99: number; rssMb: number; cpu: CpuPerTurn | null }
@@ -204,6 +204,7 @@ async function main(): Promise<void> {
     if (runs('support')) support = await benchSupport(db, { botUrl: bot.url, botPid: bot.pid, databaseUrl: DATABASE_URL, schema: SCHEMA, redisUrl: REDIS_URL, requests: SUPPORT_REQUESTS, backlog: SUPPORT_BACKLOG });
     if (runs('activity')) activity = await benchActivity(db, { databaseUrl: DATABASE_URL, schema: SCHEMA });
     if (runs('slack')) slack = await benchSlack(db, { startBot: (s) => startTarget('csp', [s.apiUrl, s.signingSecret]), requests: SLACK_REQUESTS });
+    if (runs('partner-center')) { const pc = await import('./partner-center.js'); pc.printPartnerCenter(await pc.benchPartnerCenter(db)); }
   } finally {
     await db.end();
     await bot.stop();

@@ -442,6 +442,7 @@ export class PartnerCenterOrders {
     }
     const placed = await this.placedFor(customerId);
     const market = await this.customerMarket(customerId);
+    const cancelling = await this.cancelling(customerId);
     const orders: Order[] = [];
     const seen = new Set<string>();
     for (const json of listed) {
@@ -451,6 +452,7 @@ export class PartnerCenterOrders {
     }
     // Bought through the bot, not listed by Partner Center yet (up to 15 minutes).
     for (const [id, { row, order }] of placed) if (!seen.has(id)) orders.push(this.placedOrder(row, order));
+    for (const order of orders) withCancellation(order, cancelling);
     orders.sort((a, b) => b.purchasedAt.getTime() - a.purchasedAt.getTime() || (a.id < b.id ? 1 : -1));
     return { orders: orders.slice(offset, offset + limit), total: orders.length };
   }
@@ -474,12 +476,21 @@ export class PartnerCenterOrders {
       if (err instanceof PartnerCenterError && (err.kind === 'not_found' || err.kind === 'forbidden')) {
         // Placed by the bot and not visible yet: the bot's own record.
         const placed = (await this.placedFor(customerId)).get(orderId);
-        return placed ? this.placedOrder(placed.row, placed.order) : null;
+        return placed ? withCancellation(this.placedOrder(placed.row, placed.order), await this.cancelling(customerId)) : null;
       }
       throw err;
     }
     if (!json) return null;
-    return this.listedOrder(customerId, json, await this.placedFor(customerId), await this.customerMarket(customerId));
+    return withCancellation(await this.listedOrder(customerId, json, await this.placedFor(customerId), await this.customerMarket(customerId)), await this.cancelling(customerId));
+  }
+
+  /** The customer's orders with a cancellation the bot asked for that has not ended (./cancellations.ts's table). */
+  private async cancelling(customerId: string): Promise<Set<string>> {
+    const { rows } = await this.db.query<{ order_id: string }>(
+      "SELECT order_id FROM partner_center_cancellations WHERE partner_id = $1 AND customer_id = $2 AND state = 'pending'",
+      [this.partnerId, customerId],
+    );
+    return new Set(rows.map((r) => r.order_id));
   }
 
   /** The orders the bot placed for the customer, by Partner Center order id. */
@@ -507,7 +518,9 @@ export class PartnerCenterOrders {
   private async listedOrder(customerId: string, json: OrderJson, placed: Map<string, { row: PurchaseRow; order: PlacedOrderJson }>, market: { code: string; taxIncluded: boolean } | null): Promise<Order> {
     const id = json.id as string;
     const mine = placed.get(id);
-    const currency = typeof json.currencyCode === 'string' && /^[A-Z]{3}$/.test(json.currencyCode.toUpperCase()) ? json.currencyCode.toUpperCase() : (mine?.row.currency ?? 'XXX');
+    // The bot's own orders in the currency it priced them in (their lines are its record's).
+    const listedCurrency = typeof json.currencyCode === 'string' && /^[A-Z]{3}$/.test(json.currencyCode.toUpperCase()) ? json.currencyCode.toUpperCase() : null;
+    const currency = mine?.row.currency ?? listedCurrency ?? 'XXX';
     const digits = currencyMinorDigits(currency);
     const products = new Map<string, ProductDetail | null>();
     const lines: OrderLine[] = [];
@@ -552,6 +565,12 @@ export class PartnerCenterOrders {
       lines,
     };
   }
+}
+
+/** As the embedded backend: an order with a cancellation under way reads cancel_pending until it ends. */
+function withCancellation(order: Order, cancelling: Set<string>): Order {
+  if (cancelling.has(order.id) && order.status !== 'cancelled') order.status = 'cancel_pending';
+  return order;
 }
 
 /** A product the cached catalog does not know (bought outside the bot, or withdrawn since): the bot does not offer to cancel it. */
