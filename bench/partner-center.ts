@@ -32,7 +32,7 @@ const PER_CUSTOMER = Number(process.env.BENCH_PC_PER_CUSTOMER ?? 5);
 const OFFERS_SECONDS = Number(process.env.BENCH_PC_OFFERS_SECONDS ?? 3);
 
 interface Kind { n: number; latency: Stat; calls: number; availability: number; byKind: Record<string, number> }
-interface PcRow { concurrency: number; purchases: number; seconds: number; all: Stat; first: Kind; later: Kind; offers: Kind }
+interface PcRow { concurrency: number; purchases: number; seconds: number; all: Stat; first: Kind; later: Kind; review: Kind; confirm: Kind; offers: Kind }
 export interface PartnerCenterReport { latencyMs: number; rows: PcRow[] }
 
 interface Sample { ms: number; calls: number; availability: number; kinds: string[] }
@@ -98,6 +98,9 @@ export async function benchPartnerCenter(db: Db, opts: { concurrencies?: number[
   async function row(concurrency: number, seconds: number, maxPurchases: number): Promise<PcRow> {
     const first: Sample[] = [];
     const later: Sample[] = [];
+    // As the buy dialog does it: the review turn prepares (availability + cart), the confirm turn checks out.
+    const review: Sample[] = [];
+    const confirm: Sample[] = [];
     const customers: string[] = [];
     let started = 0;
     const t0 = performance.now();
@@ -108,11 +111,15 @@ export async function benchPartnerCenter(db: Db, opts: { concurrencies?: number[
         customers.push(customerId);
         for (let i = 0; i < PER_CUSTOMER && performance.now() < deadline && started < maxPurchases; i++) {
           started++;
+          const req = { customerId, createdBy: userId, lines: [{ ...sku, quantity: 2 }], idempotencyKey: `bench-${randomUUID()}` };
+          if (i % 2 === 1) {
+            review.push(await measured(customerId, () => backend.prepareOrder(partnerId, req)));
+          }
           const s = await measured(customerId, async () => {
-            const r = await backend.createOrder(partnerId, { customerId, createdBy: userId, lines: [{ ...sku, quantity: 2 }], idempotencyKey: `bench-${randomUUID()}` });
+            const r = await backend.createOrder(partnerId, req);
             if (!r.created) throw new Error('not created');
           });
-          (i === 0 ? first : later).push(s);
+          (i === 0 ? first : i % 2 === 1 ? confirm : later).push(s);
         }
       }
     }));
@@ -129,8 +136,8 @@ export async function benchPartnerCenter(db: Db, opts: { concurrencies?: number[
       }
     }));
     return {
-      concurrency, purchases: first.length + later.length, seconds: elapsed, all: stat([...first, ...later].map((s) => s.ms)),
-      first: summarize(first), later: summarize(later), offers: summarize(offers),
+      concurrency, purchases: first.length + later.length + confirm.length, seconds: elapsed, all: stat([...first, ...later, ...confirm].map((s) => s.ms)),
+      first: summarize(first), later: summarize(later), review: summarize(review), confirm: summarize(confirm), offers: summarize(offers),
     };
   }
 
@@ -158,6 +165,8 @@ export function printPartnerCenter(report: PartnerCenterReport): void {
     console.log(`| createOrder, all | ${r.concurrency} | ${r.purchases} | ${(r.purchases / r.seconds).toFixed(1)} | ${f(r.all.p50)} | ${f(r.all.p99)} | | |`);
     line('createOrder, first of customer (not cached)', r.first, '');
     line('createOrder, later (customer cached)', r.later, '');
+    line('review turn: prepareOrder (availability + cart)', r.review, '');
+    line('confirm turn after the review: createOrder (checkout)', r.confirm, '');
     line('customerOffers (customer cached)', r.offers, '');
   }
 }

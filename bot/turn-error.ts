@@ -1,4 +1,5 @@
 import type { TurnContext } from 'botbuilder';
+import { DialogContextError } from 'botbuilder-dialogs';
 import { notices, type NoticeScreen } from '../cards/index.js';
 import { answerAsNewMessages, show } from '../dialogs/ui.js';
 import { currentCorrelationId, type Logger } from '../services/logger.js';
@@ -11,8 +12,11 @@ import { PurchaseInProgressError } from '../services/partner-center/orders.js';
  * answering (the user may simply repeat: purchases and cancellations are idempotent), its consent
  * to be renewed by the operator, or anything else (with a "Request support" button).
  */
-export function turnErrorNotice(ctx: TurnContext, error: unknown, logger: Logger): NoticeScreen {
+export function turnErrorNotice(ctx: TurnContext, thrown: unknown, logger: Logger): NoticeScreen {
   const correlationId = currentCorrelationId() ?? ctx.activity.id ?? 'unknown';
+  // botbuilder-dialogs wraps what a dialog throws (DialogContextError, the original as `error`).
+  let error = thrown;
+  while (error instanceof DialogContextError) error = error.error;
   const log = { err: error, channel: ctx.activity.channelId, activityType: ctx.activity.type };
   if (error instanceof PartnerCenterAuthError && error.kind !== 'unavailable') {
     // The token source logged the operator's error line already (naming the consent command).

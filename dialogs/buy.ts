@@ -282,6 +282,11 @@ export class BuyDialog extends Dialog<{ args?: string }> {
       reviewId,
     };
     await show(dc.context, screen);
+    // While the user reads the card: the backend does ahead what it can of this purchase (Partner Center: its cart).
+    await this.purchases.prepare(requireActor(dc.context), {
+      customerId: state.customerId!, productId: state.productId!, skuId: q.sku.skuId, quantity: q.quantity, priceFingerprint: q.priceFingerprint,
+      idempotencyKey: purchaseIdempotencyKey(state.flowId, state.review),
+    });
     return Dialog.EndOfTurn;
   }
 

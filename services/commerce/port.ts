@@ -84,6 +84,14 @@ export interface CommerceBackend {
    */
   createOrder(partnerId: number, request: CreateOrderRequest): Promise<CreateOrderResult>;
 
+  /**
+   * Optional: the purchase `createOrder` will be asked for with this key, done ahead as far as
+   * nothing is bought, while the user looks at what they are about to buy (Partner Center: the
+   * availability read and the cart, leaving the checkout alone for the confirm). Throws what
+   * createOrder would refuse; a key used already is left alone. Backends without it buy in one step.
+   */
+  prepareOrder?(partnerId: number, request: CreateOrderRequest): Promise<void>;
+
   /** null when unknown or another partner's. Order ids are matched case-insensitively. */
   getOrder(partnerId: number, orderId: string): Promise<Order | null>;
 

@@ -20,8 +20,8 @@
  *
  * Round trips to Partner Center per purchase-flow turn (the issue's budget: at most two):
  * customer search 1 (+1 per customer whose billing country is not cached); the catalog steps 0
- * (the customer within `customerTtlMs`: else 1); confirm: 1 availability read + cart + checkout
- * = 3 (see the note on `createOrder`).
+ * (the customer within `customerTtlMs`: else 1); the review: 2 (`prepareOrder`: the availability
+ * read fresh, the cart); confirm: 1 (the checkout) — 3 when the review's cart could not be made.
  */
 import type { Db } from '../db/pool.js';
 import type { Logger } from '../logger.js';
@@ -48,7 +48,7 @@ import type {
 import { PartnerCenterCancellations } from './cancellations.js';
 import { PartnerCenterCustomers } from './customers.js';
 import type { PartnerCenterHttp } from './http.js';
-import { PartnerCenterOrders, type AvailabilityReader, type PlacedPurchase } from './orders.js';
+import { PartnerCenterOrders, type AvailabilityReader, type PlacedPurchase, type PurchaseDraft, type PurchaseRecord } from './orders.js';
 
 /** The SKU's purchase prerequisites (Partner Center's purchasePrerequisites) the bot cannot meet; such a SKU is refused with the reason. */
 export const UNSUPPORTED_PREREQUISITES = new Set(['InventoryCheck', 'AzureSubscriptionRegistration']);
@@ -125,13 +125,29 @@ export class PartnerCenterCommerceBackend implements CommerceBackend {
    * each line priced from the cached catalog with the same refusals as the embedded backend, the
    * caller's `accept`, the SKUs' prerequisites (an inventory check or an Azure subscription
    * registration: refused as purchase_prerequisite), then the availability read fresh, the cart
-   * and the checkout: 3 Partner Center round trips on the confirm turn (the customer comes from
-   * the cache). The availability read cannot move to an earlier turn (Microsoft: availability ids
-   * are to be read at purchase time), and the cart could be made when the review card is shown,
-   * leaving the checkout alone on the confirm turn — not done yet (the port has no "review" step).
-   * A checkout that made some orders and not others answers the first order and `partial`.
+   * and the checkout: 3 Partner Center round trips — or 1, the checkout, when `prepareOrder` made
+   * the cart with this key when the review card was shown (its availability read and cart then
+   * are that turn's 2). A checkout that made some orders and not others answers the first order
+   * and `partial`.
    */
   async createOrder(partnerId: number, req: CreateOrderRequest): Promise<CreateOrderResult> {
+    const priced = await this.priced(partnerId, req);
+    return resultOf('earlier' in priced ? await this.orders.resume(priced.earlier) : await this.orders.place(priced.draft));
+  }
+
+  /**
+   * The purchase about to be confirmed, done ahead as far as nothing is bought: priced and checked
+   * as `createOrder` would (refusals thrown the same), the availability read, the purchase recorded
+   * and its cart made. `createOrder` with the same key then sends the checkout alone — one Partner
+   * Center round trip on the confirm turn. A key recorded already: nothing.
+   */
+  async prepareOrder(partnerId: number, req: CreateOrderRequest): Promise<void> {
+    const priced = await this.priced(partnerId, req);
+    if ('draft' in priced) await this.orders.prepare(priced.draft);
+  }
+
+  /** The purchase priced and checked, or the record of an earlier request with its key (the same purchase, else idempotency_conflict). */
+  private async priced(partnerId: number, req: CreateOrderRequest): Promise<{ earlier: PurchaseRecord } | { draft: PurchaseDraft }> {
     const { key, lines } = checkOrderRequest(req);
     const customerId = typeof req.customerId === 'string' ? parseGuid(req.customerId) : null;
     if (partnerId !== this.partnerId || !customerId) throw new CommerceError({ code: 'customer_not_found' }, 'The customer was not found.');
@@ -142,7 +158,7 @@ export class PartnerCenterCommerceBackend implements CommerceBackend {
       const same = row.customer_id === customerId && row.lines.length === lines.length &&
         row.lines.every((l, i) => l.productId === lines[i]!.productId && l.skuId === lines[i]!.skuId && l.quantity === lines[i]!.quantity);
       if (!same) throw new CommerceError({ code: 'idempotency_conflict', orderId: row.orders?.[0]?.id ?? '' }, 'This purchase key was already used for a different order.');
-      return resultOf(await this.orders.resume(row));
+      return { earlier: row };
     }
 
     const customer = await this.customers.getCustomer(partnerId, customerId);
@@ -169,10 +185,12 @@ export class PartnerCenterCommerceBackend implements CommerceBackend {
         );
       }
     });
-    return resultOf(await this.orders.place({
-      idempotencyKey: key, customerId, createdBy: req.createdBy, market, currency: customer.market.currency, taxIncluded: customer.market.taxIncluded,
-      totalMinor, lines: priced,
-    }));
+    return {
+      draft: {
+        idempotencyKey: key, customerId, createdBy: req.createdBy, market, currency: customer.market.currency, taxIncluded: customer.market.taxIncluded,
+        totalMinor, lines: priced,
+      },
+    };
   }
 
   getOrder(partnerId: number, orderId: string): Promise<Order | null> {

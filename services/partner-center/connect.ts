@@ -94,7 +94,7 @@ async function partnerOf(db: Db, tenantId: string): Promise<number> {
  * The catalog refresh (R2–R5): every market the partner's customers are billed in (as the bot has
  * read them) and every configured market (PARTNER_CENTER_CATALOG_MARKETS) whose cached catalog is
  * older than `maxAgeMs` — or was never read — is read again, one market after the other. Several
- * workers: one refreshes at a time (a Postgres advisory lock held for the run), the others skip.
+ * workers: one refreshes at a time (a Postgres advisory lock for this schema, held for the run), the others skip.
  * A market that fails is logged and kept as it was (./catalog.ts writes a market all or nothing);
  * the next run tries again.
  */
@@ -102,7 +102,7 @@ export async function refreshDueMarkets(opts: { db: Db; catalog: PartnerCenterCa
   const client = await opts.db.connect();
   const done: CatalogRefreshSummary[] = [];
   try {
-    const lock = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock(hashtext('partner_center_catalog_refresh')) AS locked");
+    const lock = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock(hashtext(current_schema() || ':partner_center_catalog_refresh')) AS locked");
     if (!lock.rows[0]?.locked) return done;
     try {
       const now = opts.now?.() ?? new Date();
@@ -123,7 +123,7 @@ export async function refreshDueMarkets(opts: { db: Db; catalog: PartnerCenterCa
         }
       }
     } finally {
-      await client.query("SELECT pg_advisory_unlock(hashtext('partner_center_catalog_refresh'))");
+      await client.query("SELECT pg_advisory_unlock(hashtext(current_schema() || ':partner_center_catalog_refresh'))");
     }
   } finally {
     client.release();

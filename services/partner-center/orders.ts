@@ -51,6 +51,8 @@ import type { PartnerCenterHttp } from './http.js';
 
 /** How long a process that began a purchase's writes owns them before another may take over. */
 export const ATTEMPT_LEASE_MS = 150_000;
+/** A cart made ahead is made again when it expires within this much of the checkout. */
+export const CART_MARGIN_MS = 60_000;
 /** How long a repeat waits for the process that owns the purchase before it says "in progress". */
 export const WAIT_FOR_OTHER_MS = 10_000;
 
@@ -111,7 +113,8 @@ export interface NotBought {
   message: string;
 }
 
-interface PurchaseRow {
+/** A purchase as recorded (partner_center_purchases). */
+export interface PurchaseRecord {
   partner_id: string;
   idempotency_key: string;
   customer_id: string;
@@ -124,6 +127,8 @@ interface PurchaseRow {
   cart_request_id: string;
   checkout_request_id: string;
   cart_id: string | null;
+  cart_expires_at: Date | null;
+  checkout_sent_at: Date | null;
   state: 'pending' | 'ordered' | 'failed';
   orders: PlacedOrderJson[] | null;
   order_errors: OrderErrorJson[] | null;
@@ -150,6 +155,7 @@ interface OrderErrorJson {
 
 interface CartJson {
   id?: unknown;
+  expirationTimestamp?: unknown;
   lineItems?: Array<{ id?: unknown; catalogItemId?: unknown; orderGroup?: unknown; error?: { errorCode?: unknown; errorDescription?: unknown } }>;
 }
 
@@ -202,7 +208,7 @@ export class PartnerCenterOrders {
   }
 
   /** The purchase recorded under this key, as the port answers a repeat; null when there is none. */
-  async earlier(idempotencyKey: string): Promise<{ row: PurchaseRow } | null> {
+  async earlier(idempotencyKey: string): Promise<{ row: PurchaseRecord } | null> {
     const row = await this.find(idempotencyKey);
     return row ? { row } : null;
   }
@@ -211,14 +217,34 @@ export class PartnerCenterOrders {
    * A repeat of a recorded purchase: its orders (ended), its refusal thrown again (failed), or
    * its writes carried on with the recorded request ids (pending).
    */
-  async resume(row: PurchaseRow): Promise<PlacedPurchase> {
+  async resume(row: PurchaseRecord): Promise<PlacedPurchase> {
     if (row.state === 'ordered') return this.answer(row, false);
     if (row.state === 'failed') throw refusalOf(row);
-    return this.carryOn(row, partnerCenterCorrelationId(), false);
+    return this.takeOver(row);
   }
 
   /** Steps 1–4 for a priced purchase the caller accepted. */
   async place(draft: PurchaseDraft): Promise<PlacedPurchase> {
+    const recorded = await this.record(draft);
+    if ('earlier' in recorded) return this.resume(recorded.earlier);
+    return this.carryOn(recorded.row, recorded.correlationId, 'checkout', recorded.catalogItemIds);
+  }
+
+  /**
+   * Steps 1–3 ahead of the purchase, when the user is shown what they are about to buy: the
+   * availability read, the purchase recorded and its cart made — so that `place`/`resume` with
+   * the same key has only the checkout left (one round trip on the confirm turn). Nothing is
+   * bought. A key recorded already is left as it is. Refusals are recorded as for `place` (the
+   * purchase's later answer); transient failures leave what was done, `place` carries on.
+   */
+  async prepare(draft: PurchaseDraft): Promise<void> {
+    const recorded = await this.record(draft);
+    if ('earlier' in recorded) return;
+    await this.carryOn(recorded.row, recorded.correlationId, 'cart', recorded.catalogItemIds);
+  }
+
+  /** Steps 1 and 2: the fresh availabilities and the row (claimed); or the row another request recorded first. */
+  private async record(draft: PurchaseDraft): Promise<{ earlier: PurchaseRecord } | { row: PurchaseRecord; correlationId: string; catalogItemIds: string[] }> {
     const correlationId = partnerCenterCorrelationId();
     // 1. Fresh availabilities: nothing is recorded for what Partner Center would not sell.
     const items = await Promise.all(draft.lines.map((l) => this.availability.readAvailability(draft.customerId, l, correlationId)));
@@ -227,7 +253,7 @@ export class PartnerCenterOrders {
     });
     // 2. Recorded before anything is sent.
     const now = this.now();
-    const { rows } = await this.db.query<PurchaseRow>(
+    const { rows } = await this.db.query<PurchaseRecord>(
       `INSERT INTO partner_center_purchases (partner_id, idempotency_key, customer_id, created_by, lines, market, currency, tax_included, total_minor,
                                              cart_request_id, checkout_request_id, requested_at, attempt_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
@@ -240,9 +266,9 @@ export class PartnerCenterOrders {
       // Another request with this key recorded it first: that one's purchase is the answer.
       const other = await this.find(draft.idempotencyKey);
       if (!other) throw new Error('partner center purchase row vanished');
-      return this.resume(other);
+      return { earlier: other };
     }
-    return this.carryOn(row, correlationId, true, items.map((i) => i!.catalogItemId));
+    return { row, correlationId, catalogItemIds: items.map((i) => i!.catalogItemId) };
   }
 
   /**
@@ -250,32 +276,57 @@ export class PartnerCenterOrders {
    * transient failure releases the claim, so that the user's next try carries on at once; a
    * process that dies holding it leaves it to expire (ATTEMPT_LEASE_MS).
    */
-  private async carryOn(row: PurchaseRow, correlationId: string, claimed: boolean, catalogItemIds?: string[]): Promise<PlacedPurchase> {
-    if (!claimed) {
-      const mine = await this.claim(row);
-      if (!mine) return this.waitForOther(row.idempotency_key);
-      row = mine;
-    }
+  private async carryOn(row: PurchaseRecord, correlationId: string, upTo: 'cart', catalogItemIds?: string[]): Promise<void>;
+  private async carryOn(row: PurchaseRecord, correlationId: string, upTo: 'checkout', catalogItemIds?: string[]): Promise<PlacedPurchase>;
+  private async carryOn(row: PurchaseRecord, correlationId: string, upTo: 'cart' | 'checkout', catalogItemIds?: string[]): Promise<PlacedPurchase | void> {
     try {
-      return await this.writes(row, correlationId, catalogItemIds);
-    } catch (err) {
-      if (!(err instanceof CommerceError)) {
-        await this.db
-          .query(
-            `UPDATE partner_center_purchases SET attempt_at = requested_at - make_interval(secs => $4)
-              WHERE partner_id = $1 AND idempotency_key = $2 AND state = 'pending' AND attempt_at = $3`,
-            [this.partnerId, row.idempotency_key, row.attempt_at, ATTEMPT_LEASE_MS / 1000],
-          )
-          .catch((releaseError: unknown) => this.logger?.warn({ err: releaseError }, 'partner center: could not release a purchase claim; it expires by itself'));
+      if (upTo === 'cart') {
+        await this.cart(row, correlationId, catalogItemIds);
+      } else {
+        return await this.checkout(row, correlationId, catalogItemIds);
       }
+    } catch (err) {
+      if (err instanceof CommerceError) throw err;
+      await this.release(row).catch((releaseError: unknown) => this.logger?.warn({ err: releaseError }, 'partner center: could not release a purchase claim; it expires by itself'));
       throw err;
     }
+    // A cart made ahead: the purchase is left for the confirm to take.
+    await this.release(row);
   }
 
-  /** Steps 3 and 4 for a claimed row. */
-  private async writes(row: PurchaseRow, correlationId: string, catalogItemIds?: string[]): Promise<PlacedPurchase> {
+  /** Lets the next request with the key take the row at once. */
+  private async release(row: PurchaseRecord): Promise<void> {
+    await this.db.query(
+      `UPDATE partner_center_purchases SET attempt_at = requested_at - make_interval(secs => $4)
+        WHERE partner_id = $1 AND idempotency_key = $2 AND state = 'pending' AND attempt_at = $3`,
+      [this.partnerId, row.idempotency_key, row.attempt_at, ATTEMPT_LEASE_MS / 1000],
+    );
+  }
+
+  /** A repeat of a pending purchase: claimed, then its writes carried on; or another process's outcome. */
+  private async takeOver(row: PurchaseRecord): Promise<PlacedPurchase> {
+    const mine = await this.claim(row);
+    if (!mine) return this.waitForOther(row.idempotency_key);
+    return this.carryOn(mine, partnerCenterCorrelationId(), 'checkout');
+  }
+
+  /**
+   * Step 3 for a claimed row: its cart, made now unless it has one still good (a checkout never
+   * sent and a cart expiring within CART_MARGIN_MS is made again, with new request ids).
+   */
+  private async cart(row: PurchaseRecord, correlationId: string, catalogItemIds?: string[]): Promise<string> {
     const path = `/customers/${encodeURIComponent(row.customer_id)}/carts`;
     let cartId = row.cart_id;
+    if (cartId && !row.checkout_sent_at && row.cart_expires_at && row.cart_expires_at.getTime() - CART_MARGIN_MS <= this.now().getTime()) {
+      this.logger?.info({ partnerId: this.partnerId, customerId: row.customer_id }, 'partner center: the purchase’s cart expired before its checkout; making it again');
+      const { rows } = await this.db.query<PurchaseRecord>(
+        `UPDATE partner_center_purchases SET cart_id = NULL, cart_expires_at = NULL, cart_request_id = $3, checkout_request_id = $4
+          WHERE partner_id = $1 AND idempotency_key = $2 AND checkout_sent_at IS NULL RETURNING *`,
+        [this.partnerId, row.idempotency_key, randomUUID(), randomUUID()],
+      );
+      if (rows[0]) Object.assign(row, rows[0]);
+      cartId = row.cart_id;
+    }
     if (!cartId) {
       const ids = catalogItemIds ?? (await this.freshItems(row, correlationId));
       const cart = await this.write<CartJson>(row, {
@@ -299,7 +350,25 @@ export class PartnerCenterOrders {
       }
       if (typeof cart?.id !== 'string' || cart.id === '') throw new Error('partner center: the cart answer has no id');
       cartId = cart.id;
-      await this.db.query('UPDATE partner_center_purchases SET cart_id = $3 WHERE partner_id = $1 AND idempotency_key = $2', [this.partnerId, row.idempotency_key, cartId]);
+      const expires = typeof cart.expirationTimestamp === 'string' ? new Date(cart.expirationTimestamp) : null;
+      const { rows } = await this.db.query<PurchaseRecord>(
+        'UPDATE partner_center_purchases SET cart_id = $3, cart_expires_at = $4 WHERE partner_id = $1 AND idempotency_key = $2 RETURNING *',
+        [this.partnerId, row.idempotency_key, cartId, expires && !Number.isNaN(expires.getTime()) ? expires : null],
+      );
+      if (rows[0]) Object.assign(row, rows[0]);
+    }
+    return cartId;
+  }
+
+  /** Steps 3 and 4 for a claimed row. */
+  private async checkout(row: PurchaseRecord, correlationId: string, catalogItemIds?: string[]): Promise<PlacedPurchase> {
+    const cartId = await this.cart(row, correlationId, catalogItemIds);
+    const path = `/customers/${encodeURIComponent(row.customer_id)}/carts`;
+    if (!row.checkout_sent_at) {
+      await this.db.query(
+        'UPDATE partner_center_purchases SET checkout_sent_at = COALESCE(checkout_sent_at, $3) WHERE partner_id = $1 AND idempotency_key = $2',
+        [this.partnerId, row.idempotency_key, this.now()],
+      );
     }
     const result = await this.write<CheckoutJson>(row, {
       method: 'POST', path: `${path}/${encodeURIComponent(cartId)}/checkout`, correlationId, requestId: row.checkout_request_id,
@@ -319,7 +388,7 @@ export class PartnerCenterOrders {
       await this.fail(row, textOf(first?.code) || 'no_order', textOf(first?.description) || 'The checkout made no order.');
       throw refusalOf((await this.find(row.idempotency_key))!);
     }
-    const { rows } = await this.db.query<PurchaseRow>(
+    const { rows } = await this.db.query<PurchaseRecord>(
       `UPDATE partner_center_purchases SET state = 'ordered', orders = $3, order_errors = $4, finished_at = $5
         WHERE partner_id = $1 AND idempotency_key = $2 AND state = 'pending' RETURNING *`,
       [this.partnerId, row.idempotency_key, JSON.stringify(orders), JSON.stringify(errors), this.now()],
@@ -328,7 +397,7 @@ export class PartnerCenterOrders {
   }
 
   /** A write of the purchase: its 4xx ends the purchase (failed, thrown as purchase_refused); anything else is thrown as it is. */
-  private async write<T>(row: PurchaseRow, req: { method: 'POST'; path: string; correlationId: string; requestId: string; body?: unknown }): Promise<T | undefined> {
+  private async write<T>(row: PurchaseRecord, req: { method: 'POST'; path: string; correlationId: string; requestId: string; body?: unknown }): Promise<T | undefined> {
     try {
       return await this.http.request<T | undefined>({ ...req, safeToRepeat: true });
     } catch (err) {
@@ -346,7 +415,7 @@ export class PartnerCenterOrders {
   }
 
   /** The catalog item ids of a recorded purchase whose cart was never made (a repeat after a crash): read fresh again. */
-  private async freshItems(row: PurchaseRow, correlationId: string): Promise<string[]> {
+  private async freshItems(row: PurchaseRecord, correlationId: string): Promise<string[]> {
     const items = await Promise.all(row.lines.map((l) => this.availability.readAvailability(row.customer_id, l, correlationId)));
     return items.map((item, i) => {
       if (!item?.isPurchasable) throw notPurchasable(row.lines[i]!, i);
@@ -354,7 +423,7 @@ export class PartnerCenterOrders {
     });
   }
 
-  private async fail(row: PurchaseRow, code: string, message: string): Promise<void> {
+  private async fail(row: PurchaseRecord, code: string, message: string): Promise<void> {
     await this.db.query(
       `UPDATE partner_center_purchases SET state = 'failed', failure_code = $3, failure_message = $4, finished_at = $5
         WHERE partner_id = $1 AND idempotency_key = $2 AND state = 'pending'`,
@@ -363,9 +432,9 @@ export class PartnerCenterOrders {
   }
 
   /** Takes the row over when no other process has touched it within the lease; null when one has. */
-  private async claim(row: PurchaseRow): Promise<PurchaseRow | null> {
+  private async claim(row: PurchaseRecord): Promise<PurchaseRecord | null> {
     const now = this.now();
-    const { rows } = await this.db.query<PurchaseRow>(
+    const { rows } = await this.db.query<PurchaseRecord>(
       `UPDATE partner_center_purchases SET attempt_at = $3
         WHERE partner_id = $1 AND idempotency_key = $2 AND state = 'pending' AND attempt_at <= $4 RETURNING *`,
       [this.partnerId, row.idempotency_key, now, new Date(now.getTime() - ATTEMPT_LEASE_MS)],
@@ -373,24 +442,30 @@ export class PartnerCenterOrders {
     return rows[0] ?? null;
   }
 
-  /** Another process is placing the purchase: its outcome, once the row ends (polled, bounded). */
+  /**
+   * Another process holds the purchase: its outcome, once the row ends — or the row itself, once
+   * that process lets go of it without ending it (a cart made ahead, a transient failure). Polled, bounded.
+   */
   private async waitForOther(key: string): Promise<PlacedPurchase> {
     const deadline = Date.now() + WAIT_FOR_OTHER_MS;
     for (;;) {
-      const row = await this.find(key);
-      if (row && row.state !== 'pending') return this.resume(row);
-      if (Date.now() >= deadline) throw new PurchaseInProgressError();
       await this.sleep(100);
+      const row = await this.find(key);
+      if (!row) throw new Error('partner center purchase row vanished');
+      if (row.state !== 'pending') return this.resume(row);
+      const mine = await this.claim(row);
+      if (mine) return this.carryOn(mine, partnerCenterCorrelationId(), 'checkout');
+      if (Date.now() >= deadline) throw new PurchaseInProgressError();
     }
   }
 
-  private async find(key: string): Promise<PurchaseRow | null> {
-    const { rows } = await this.db.query<PurchaseRow>('SELECT * FROM partner_center_purchases WHERE partner_id = $1 AND idempotency_key = $2', [this.partnerId, key]);
+  private async find(key: string): Promise<PurchaseRecord | null> {
+    const { rows } = await this.db.query<PurchaseRecord>('SELECT * FROM partner_center_purchases WHERE partner_id = $1 AND idempotency_key = $2', [this.partnerId, key]);
     return rows[0] ?? null;
   }
 
   /** The port's answer for an ordered row. */
-  private answer(row: PurchaseRow, created: boolean): PlacedPurchase {
+  private answer(row: PurchaseRecord, created: boolean): PlacedPurchase {
     const orders = (row.orders ?? []).map((o) => this.placedOrder(row, o));
     const notBought = (row.order_errors ?? []).map((e) => ({
       lineIndexes: row.lines.flatMap((_, i) => (orders.some((o) => o.lines.some((l) => l.productId === row.lines[i]!.productId && l.skuId === row.lines[i]!.skuId)) ? [] : [i])),
@@ -405,7 +480,7 @@ export class PartnerCenterOrders {
   }
 
   /** A checkout's order as the port's Order: its lines as the bot priced them, numbered as Partner Center numbered them. */
-  private placedOrder(row: PurchaseRow, o: PlacedOrderJson): Order {
+  private placedOrder(row: PurchaseRecord, o: PlacedOrderJson): Order {
     const lines: OrderLine[] = o.lineItems.flatMap((li) => {
       const [productId, skuId] = li.offerId.toUpperCase().split(':');
       const priced = row.lines.find((l) => l.productId === productId && l.skuId === skuId);
@@ -494,12 +569,12 @@ export class PartnerCenterOrders {
   }
 
   /** The orders the bot placed for the customer, by Partner Center order id. */
-  private async placedFor(customerId: string): Promise<Map<string, { row: PurchaseRow; order: PlacedOrderJson }>> {
-    const { rows } = await this.db.query<PurchaseRow>(
+  private async placedFor(customerId: string): Promise<Map<string, { row: PurchaseRecord; order: PlacedOrderJson }>> {
+    const { rows } = await this.db.query<PurchaseRecord>(
       "SELECT * FROM partner_center_purchases WHERE partner_id = $1 AND customer_id = $2 AND state = 'ordered' ORDER BY requested_at DESC LIMIT 500",
       [this.partnerId, customerId],
     );
-    const placed = new Map<string, { row: PurchaseRow; order: PlacedOrderJson }>();
+    const placed = new Map<string, { row: PurchaseRecord; order: PlacedOrderJson }>();
     for (const row of rows) for (const order of row.orders ?? []) placed.set(order.id, { row, order });
     return placed;
   }
@@ -515,7 +590,7 @@ export class PartnerCenterOrders {
   }
 
   /** An order Partner Center listed, as the port's Order. */
-  private async listedOrder(customerId: string, json: OrderJson, placed: Map<string, { row: PurchaseRow; order: PlacedOrderJson }>, market: { code: string; taxIncluded: boolean } | null): Promise<Order> {
+  private async listedOrder(customerId: string, json: OrderJson, placed: Map<string, { row: PurchaseRecord; order: PlacedOrderJson }>, market: { code: string; taxIncluded: boolean } | null): Promise<Order> {
     const id = json.id as string;
     const mine = placed.get(id);
     // The bot's own orders in the currency it priced them in (their lines are its record's).
@@ -619,7 +694,7 @@ function notPurchasable(line: SkuRef, lineIndex: number, partnerCenterCode = '')
 }
 
 /** The refusal a failed purchase row is answered with, on the first try and every repeat. */
-function refusalOf(row: PurchaseRow): CommerceError {
+function refusalOf(row: PurchaseRecord): CommerceError {
   const code = row.failure_code ?? '';
   if (code.startsWith(`${NOT_PURCHASABLE}:`)) {
     const [, index, partnerCenterCode] = code.split(':');

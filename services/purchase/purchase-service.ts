@@ -440,6 +440,28 @@ export class PurchaseService {
   }
 
   /**
+   * While the review card is shown: let the backend do ahead what it can of the purchase a
+   * confirm of this review would make (Partner Center: read the availability and make the cart,
+   * so the confirm turn makes one round trip). Never throws and buys nothing: whatever it could
+   * not do, the confirm does (and refuses) itself. Same request as `confirm`.
+   */
+  async prepare(actor: Actor, req: ConfirmRequest): Promise<void> {
+    requireCapability(actor, 'buy');
+    if (!this.commerce.prepareOrder || !plausibleId(req.customerId) || !plausibleId(req.productId) || !plausibleId(req.skuId)) return;
+    try {
+      await this.commerce.prepareOrder(actor.partnerId, {
+        customerId: req.customerId,
+        createdBy: actor.userId,
+        lines: [{ productId: req.productId, skuId: req.skuId, quantity: req.quantity }],
+        idempotencyKey: req.idempotencyKey,
+        accept: (draft) => draftFingerprint(draft) === req.priceFingerprint,
+      });
+    } catch (err) {
+      this.logger?.info({ err, partnerId: actor.partnerId }, 'purchase not prepared ahead; the confirm does it');
+    }
+  }
+
+  /**
    * R6/R7: buy what the user reviewed, exactly once per idempotency key.
    *
    * The backend prices the order from the catalog and, before writing anything, hands the

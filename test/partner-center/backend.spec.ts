@@ -73,7 +73,7 @@ describe('services/partner-center/backend (purchase and orders)', () => {
     prerequisitesOf: () => Promise.resolve(prerequisites),
   };
 
-  function backend(opts: { maxRetries?: number } = {}): PartnerCenterCommerceBackend {
+  function backend(opts: { maxRetries?: number; now?: () => Date } = {}): PartnerCenterCommerceBackend {
     const http = new PartnerCenterHttp({
       baseUrl: fake.url,
       tokens: { accessToken: () => Promise.resolve('test-access-token') },
@@ -81,7 +81,7 @@ describe('services/partner-center/backend (purchase and orders)', () => {
       sleep: () => Promise.resolve(),
       ...(opts.maxRetries === undefined ? {} : { maxRetries: opts.maxRetries }),
     });
-    return new PartnerCenterCommerceBackend({ http, db, partnerId: partner.partnerId, tables: new EmbeddedCommerceBackend(db), catalog });
+    return new PartnerCenterCommerceBackend({ http, db, partnerId: partner.partnerId, tables: new EmbeddedCommerceBackend(db), catalog, ...(opts.now ? { now: opts.now } : {}) });
   }
 
   function request(over: Partial<CreateOrderRequest> = {}): CreateOrderRequest {
@@ -287,6 +287,81 @@ describe('services/partner-center/backend (purchase and orders)', () => {
     const [a, c] = await Promise.all([first, backend().createOrder(partner.partnerId, req)]);
     assert.equal(a.order.id, c.order.id);
     assert.equal(fake.checkouts.length, 1);
+  });
+
+  describe('made ahead while the review is shown (prepareOrder)', () => {
+    it('the review makes the availability read and the cart; the confirm sends the checkout alone', async () => {
+      const b = backend();
+      const req = request();
+      await b.getCustomer(partner.partnerId, customerId);
+      const before = fake.calls.length;
+      await b.prepareOrder(partner.partnerId, req);
+      assert.deepEqual(fake.calls.slice(before).map((c) => c.kind), ['carts.create']);
+      assert.equal(availabilityReads, 1);
+      assert.equal(fake.checkouts.length, 0, 'nothing bought at the review');
+
+      const mid = fake.calls.length;
+      const result = await b.createOrder(partner.partnerId, req);
+      assert.deepEqual(fake.calls.slice(mid).map((c) => c.kind), ['carts.checkout'], 'one round trip on the confirm');
+      assert.equal(availabilityReads, 1);
+      assert.equal(result.created, true);
+      assert.equal(result.order.id, fake.checkouts[0]!.orderIds[0]);
+      assert.equal(fake.checkouts[0]!.cartId, [...fake.carts.keys()][0], 'the cart made at the review');
+      // The review shown again with the same key (a resend) changes nothing.
+      await b.prepareOrder(partner.partnerId, req);
+      assert.equal(fake.callsTo('carts.create').length, 1);
+    });
+
+    it('a cart that expired before the confirm is made again, with new request ids; the checkout is sent once', async () => {
+      let clock = new Date();
+      const b = backend({ now: () => clock });
+      const req = request();
+      await b.prepareOrder(partner.partnerId, req);
+      const firstCart = fake.callsTo('carts.create')[0]!;
+      clock = new Date(clock.getTime() + 8 * 86_400_000);
+      const result = await b.createOrder(partner.partnerId, req);
+      const carts = fake.callsTo('carts.create');
+      assert.equal(carts.length, 2);
+      assert.notEqual(carts[1]!.headers['ms-requestid'], firstCart.headers['ms-requestid']);
+      assert.equal(availabilityReads, 2, 'the new cart takes a fresh availability');
+      assert.equal(fake.checkouts.length, 1);
+      assert.equal(fake.checkouts[0]!.cartId, [...fake.carts.keys()][1]);
+      assert.equal(result.order.id, fake.checkouts[0]!.orderIds[0]);
+    });
+
+    it('refuses at the review what the purchase would refuse, and the confirm answers the same', async () => {
+      const b = backend();
+      const req = request();
+      fake.cartLineError(`${product.productId}:0001`, { errorCode: 800089, errorDescription: 'No longer sold' });
+      await refusal(b.prepareOrder(partner.partnerId, req), 'not_purchasable');
+      const calls = fake.calls.length;
+      await refusal(b.createOrder(partner.partnerId, req), 'not_purchasable');
+      assert.equal(fake.calls.length, calls, 'answered from the record');
+    });
+
+    it('Partner Center down at the review: the confirm does it all, with the recorded ids', async () => {
+      const b = backend({ maxRetries: 0 });
+      const req = request();
+      fake.script((call) => (call.kind === 'carts.create' && fake.callsTo('carts.create').length === 0 ? replies.unavailable() : undefined));
+      await assert.rejects(b.prepareOrder(partner.partnerId, req), (err) => err instanceof PartnerCenterError);
+      const result = await b.createOrder(partner.partnerId, req);
+      const ids = fake.callsTo('carts.create').map((c) => c.headers['ms-requestid']);
+      assert.deepEqual([ids.length, ids[0] === ids[1]], [2, true]);
+      assert.equal(fake.checkouts.length, 1);
+      assert.equal(result.created, true);
+    });
+
+    it('a confirm pressed while the review is still making the cart waits for it, then checks out once', async () => {
+      const b = backend();
+      const req = request();
+      fake.script((call) => (call.kind === 'carts.create' ? { delayMs: 400 } : undefined));
+      const preparing = b.prepareOrder(partner.partnerId, req);
+      for (let i = 0; i < 200 && fake.callsTo('carts.create').length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      const [, result] = await Promise.all([preparing, backend().createOrder(partner.partnerId, req)]);
+      assert.equal(fake.callsTo('carts.create').length, 1);
+      assert.equal(fake.checkouts.length, 1);
+      assert.equal(result.order.id, fake.checkouts[0]!.orderIds[0]);
+    });
   });
 
   it('lists the customer’s orders newest first — Partner Center’s with their prices, the bot’s not listed yet from its own record — and reads one', async () => {

@@ -132,7 +132,8 @@ describe('services/software/link-expiry', () => {
             const job = await queue.getJob(jobId);
             const state = await job?.getState();
             if (state === 'failed') throw new Error(`job ${jobId} failed: ${job?.failedReason}`);
-            return state === 'completed' ? job : null;
+            // Read again once completed: the job read before getState may have been taken while still active (returnvalue not set yet).
+            return state === 'completed' ? ((await queue.getJob(jobId)) ?? null) : null;
           }, { what: `job ${jobId} completed` });
 
         const first = `link-expiry-${link.linkId}`;
