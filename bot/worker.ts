@@ -85,8 +85,9 @@ export function startWorker(deps: {
   const outboxSweeping = every(config.queue.outboxSweepIntervalMs, () => requeueLostJobs(db, jobs, logger).then(() => undefined), 'the outbox sweep failed; it runs again at its next interval', logger);
   // Partner Center: every market whose cached catalog passed its staleness bound (PARTNER_CENTER_CATALOG_REFRESH_HOURS), or a new customer's market never read, is read again.
   const partnerCenter = deps.commerce?.partnerCenter;
+  const stopCatalog = new AbortController();
   const catalogRefreshing = partnerCenter
-    ? every(CATALOG_CHECK_INTERVAL_MS, () => partnerCenter.refreshDueMarkets().then(() => undefined), 'the Partner Center catalog refresh failed; next try in 15 minutes', logger)
+    ? every(CATALOG_CHECK_INTERVAL_MS, () => partnerCenter.refreshDueMarkets(stopCatalog.signal).then(() => undefined), 'the Partner Center catalog refresh failed; next try in 15 minutes', logger)
     : undefined;
   // Support requests whose filing job was lost likewise.
   const supportSweeping = every(5 * 60_000, () => filing.sweep().then(() => undefined), 'the support-request sweep failed; next try in five minutes', logger);
@@ -97,6 +98,8 @@ export function startWorker(deps: {
       await housekeeping.stop();
       await sweeping.stop();
       await supportSweeping.stop();
+      // A refresh under way ends after the market it is reading.
+      stopCatalog.abort();
       await catalogRefreshing?.stop();
       await outboxSweeping.stop();
       await relay.stop();

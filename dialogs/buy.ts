@@ -283,7 +283,9 @@ export class BuyDialog extends Dialog<{ args?: string }> {
     };
     await show(dc.context, screen);
     // While the user reads the card: the backend does ahead what it can of this purchase (Partner Center: its cart).
-    await this.purchases.prepare(requireActor(dc.context), {
+    // Not awaited — the turn ends and its state is saved now, so a Confirm pressed meanwhile finds the review (and
+    // then waits for the cart). `prepare` never throws.
+    void this.purchases.prepare(requireActor(dc.context), {
       customerId: state.customerId!, productId: state.productId!, skuId: q.sku.skuId, quantity: q.quantity, priceFingerprint: q.priceFingerprint,
       idempotencyKey: purchaseIdempotencyKey(state.flowId, state.review),
     });

@@ -126,7 +126,7 @@ export class CancelDialog extends Dialog<{ args?: string }> {
       // A word without a digit is an order id only when the partner has that order.
       const known = await orRefuse(dc.context, () => this.cancellations.knownOrderId(requireActor(dc.context), first.candidates));
       if (known === null) return dc.endDialog();
-      if (known) ({ orderId, query } = parseCancelArgs(args, new Set([known])));
+      if (known) ({ orderId, query } = parseCancelArgs(args, new Set([known.toUpperCase()])));
     }
     if (orderId) {
       state.orderId = orderId;

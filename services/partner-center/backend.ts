@@ -158,9 +158,16 @@ export class PartnerCenterCommerceBackend implements CommerceBackend {
       const same = row.customer_id === customerId && row.lines.length === lines.length &&
         row.lines.every((l, i) => l.productId === lines[i]!.productId && l.skuId === lines[i]!.skuId && l.quantity === lines[i]!.quantity);
       if (!same) throw new CommerceError({ code: 'idempotency_conflict', orderId: row.orders?.[0]?.id ?? '' }, 'This purchase key was already used for a different order.');
+      // Made ahead at the review and not checked out yet: bought only if the caller still accepts it as priced now
+      // (the catalog may have been refreshed since), as the embedded backend's confirm does.
+      if (row.state === 'pending' && !row.checkout_sent_at && req.accept) await this.draftOf(partnerId, customerId, key, lines, req);
       return { earlier: row };
     }
+    return { draft: await this.draftOf(partnerId, customerId, key, lines, req) };
+  }
 
+  /** The purchase priced from the cached catalog, accepted by the caller and free of prerequisites the bot cannot meet; refusals thrown. */
+  private async draftOf(partnerId: number, customerId: string, key: string, lines: Array<SkuRef & { quantity: number }>, req: CreateOrderRequest): Promise<PurchaseDraft> {
     const customer = await this.customers.getCustomer(partnerId, customerId);
     if (!customer) throw new CommerceError({ code: 'customer_not_found' }, 'The customer was not found.');
     const market = customer.market.countryCode;
@@ -186,10 +193,8 @@ export class PartnerCenterCommerceBackend implements CommerceBackend {
       }
     });
     return {
-      draft: {
-        idempotencyKey: key, customerId, createdBy: req.createdBy, market, currency: customer.market.currency, taxIncluded: customer.market.taxIncluded,
-        totalMinor, lines: priced,
-      },
+      idempotencyKey: key, customerId, createdBy: req.createdBy, market, currency: customer.market.currency, taxIncluded: customer.market.taxIncluded,
+      totalMinor, lines: priced,
     };
   }
 

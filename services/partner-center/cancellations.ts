@@ -88,6 +88,12 @@ import type { PartnerCenterHttp } from './http.js';
 
 /** 900117 without a number of days: perpetual software's window (research notes §5). */
 const DEFAULT_CANCELLATION_WINDOW_DAYS = 30;
+/**
+ * A recorded cancellation whose PATCH Partner Center never answered and that nobody repeated for
+ * this long is abandoned: a later cancellation of the order supersedes it (else it would hold the
+ * order's one unfinished cancellation forever).
+ */
+export const ABANDONED_AFTER_MS = 60 * 60_000;
 
 export interface PartnerCenterCancellationsOptions {
   http: PartnerCenterHttp;
@@ -268,7 +274,20 @@ export class PartnerCenterCancellations {
       "SELECT * FROM partner_center_cancellations WHERE partner_id = $1 AND order_id = $2 AND state = 'pending' AND request_id <> $3",
       [this.partnerId, orderId, requestId],
     );
-    for (const other of rows) if (allCancelled(other.line_numbers, order)) await this.finish(other);
+    const abandonedBefore = this.now().getTime() - ABANDONED_AFTER_MS;
+    for (const other of rows) {
+      if (allCancelled(other.line_numbers, order)) {
+        await this.finish(other);
+      } else if (!other.accepted_at && other.requested_at.getTime() < abandonedBefore) {
+        // Recorded, its PATCH never answered, and nobody repeated it for ABANDONED_AFTER_MS (its tracking gave up):
+        // it no longer holds the order. Had the PATCH reached Partner Center, the new one is refused with 800014
+        // (cancellation_in_progress), so nothing is cancelled twice.
+        await this.settle(other, "SET state = 'failed', failure_code = 'superseded', failure_message = $3, finished_at = $4", [
+          'Never answered by Partner Center and not repeated; superseded by a later cancellation of the order.', this.now(),
+        ]);
+        this.logger?.warn({ partnerId: this.partnerId, orderId, requestId: other.request_id }, 'partner center: an abandoned cancellation of the order was superseded');
+      }
+    }
   }
 
   /** The row finished now (a Partner Center answer seen at `acceptedAt` counts as accepted too). */

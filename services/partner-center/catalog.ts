@@ -272,7 +272,8 @@ export class PartnerCenterCatalog {
    * null when there is none (or 404, or ids of a wrong shape: no call). Every call asks Partner
    * Center again: catalogItemIds can change and are never cached. Other errors propagate.
    */
-  async readAvailability(customerId: string, ref: SkuRef, correlationId: string): Promise<CustomerAvailability | null> {
+  /** `ref.term` given: only an availability of that term (the one the purchase was priced and recorded with). */
+  async readAvailability(customerId: string, ref: SkuRef & { term?: Term }, correlationId: string): Promise<CustomerAvailability | null> {
     const customer = parseGuid(customerId);
     const productId = ref.productId.trim().toUpperCase();
     const skuId = ref.skuId.trim().toUpperCase();
@@ -290,7 +291,7 @@ export class PartnerCenterCatalog {
     const usable = items.flatMap((a) => {
       const term = termOf(a);
       const catalogItemId = text(a.catalogItemId);
-      if (!term.ok || !catalogItemId || !isCommercial(a)) return [];
+      if (!term.ok || !catalogItemId || !isCommercial(a) || (ref.term !== undefined && term.term !== ref.term)) return [];
       return [{ catalogItemId, term: term.term, isPurchasable: a.isPurchasable === true }];
     });
     return usable.find((a) => a.isPurchasable) ?? usable[0] ?? null;
@@ -524,7 +525,7 @@ export class PartnerCenterCatalog {
 
     return inTransaction(this.db, async (client) => {
       // Two refreshes of one market (a job run twice) write one after the other.
-      await client.query("SELECT pg_advisory_xact_lock(hashtext('partner_center_catalog'), hashtext($1))", [cc]);
+      await client.query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':partner_center_catalog'), hashtext($1))", [cc]);
       const { rows: before } = await client.query<{ product_id: string; sku_id: string }>(
         `SELECT DISTINCT p.product_id, p.sku_id FROM prices p
            JOIN partner_center_skus pc ON pc.product_id = p.product_id AND pc.sku_id = p.sku_id

@@ -25,8 +25,8 @@ export interface PartnerCenterConnection {
   partnerId: number;
   backend: PartnerCenterCommerceBackend;
   catalog: PartnerCenterCatalog;
-  /** Refreshes every market whose cached catalog is older than the bound (see `refreshDueMarkets`). */
-  refreshDueMarkets(): Promise<CatalogRefreshSummary[]>;
+  /** Refreshes every market whose cached catalog is older than the bound (see `refreshDueMarkets`); `signal` stops it between markets. */
+  refreshDueMarkets(signal?: AbortSignal): Promise<CatalogRefreshSummary[]>;
 }
 
 /** Stops the process: the configuration names a Partner Center account the bot cannot use as it stands. */
@@ -59,7 +59,7 @@ export async function connectPartnerCenter(opts: { config: Config; db: Db; logge
   const backend = new PartnerCenterCommerceBackend({ http, db, partnerId, tables: new EmbeddedCommerceBackend(db), catalog, logger });
   return {
     partnerId, backend, catalog,
-    refreshDueMarkets: () => refreshDueMarkets({ db, catalog, partnerId, markets: settings.catalogMarkets, maxAgeMs: settings.catalogRefreshMs, logger }),
+    refreshDueMarkets: (signal) => refreshDueMarkets({ db, catalog, partnerId, markets: settings.catalogMarkets, maxAgeMs: settings.catalogRefreshMs, logger, ...(signal ? { signal } : {}) }),
   };
 }
 
@@ -96,9 +96,12 @@ async function partnerOf(db: Db, tenantId: string): Promise<number> {
  * older than `maxAgeMs` — or was never read — is read again, one market after the other. Several
  * workers: one refreshes at a time (a Postgres advisory lock for this schema, held for the run), the others skip.
  * A market that fails is logged and kept as it was (./catalog.ts writes a market all or nothing);
- * the next run tries again.
+ * the next run tries again. `signal` (the worker shutting down) stops the run before the next
+ * market: the one under way finishes, the rest wait for the next run.
  */
-export async function refreshDueMarkets(opts: { db: Db; catalog: PartnerCenterCatalog; partnerId: number; markets: string[]; maxAgeMs: number; logger?: Logger; now?: () => Date }): Promise<CatalogRefreshSummary[]> {
+export async function refreshDueMarkets(opts: {
+  db: Db; catalog: PartnerCenterCatalog; partnerId: number; markets: string[]; maxAgeMs: number; logger?: Logger; now?: () => Date; signal?: AbortSignal;
+}): Promise<CatalogRefreshSummary[]> {
   const client = await opts.db.connect();
   const done: CatalogRefreshSummary[] = [];
   try {
@@ -114,6 +117,7 @@ export async function refreshDueMarkets(opts: { db: Db; catalog: PartnerCenterCa
         [opts.partnerId, opts.markets, new Date(now.getTime() - opts.maxAgeMs)],
       );
       for (const { country } of rows) {
+        if (opts.signal?.aborted) break;
         try {
           const summary = await opts.catalog.refreshMarket(country, { correlationId: partnerCenterCorrelationId() });
           opts.logger?.info({ country, products: summary.products, skus: summary.skus, prices: summary.prices, withdrawn: summary.withdrawn }, 'partner center: catalog refreshed');

@@ -33,7 +33,7 @@
  * The market (Customer.market) is the billing address's country, which the list does not give.
  * It comes from the `partner_center_customers` table (migration 0020) while fresh (`countryTtlMs`,
  * 24 h by default), else from `GET /customers/{id}/profiles/billing` — one call per customer
- * missing it, all at once — and is written back there. The country's name, currency and tax
+ * missing it, at most BILLING_PROFILE_CONCURRENCY (8) at once — and is written back there. The country's name, currency and tax
  * treatment are the `markets` table's; a country missing there is an unknown market
  * `{ name: <code>, currency: 'XXX' }` (ISO 4217's "no currency": the catalog will offer nothing
  * there), warned about once per country. A customer whose billing profile is refused (404, 403)
@@ -56,6 +56,8 @@ import type { PartnerCenterHttp } from './http.js';
 
 const DEFAULT_COUNTRY_TTL_MS = 24 * 60 * 60 * 1000;
 const DEFAULT_CUSTOMER_TTL_MS = 15 * 60 * 1000;
+/** Billing profiles read at once for one search (a search may show 100 customers none of whose countries is cached). */
+export const BILLING_PROFILE_CONCURRENCY = 8;
 /** The most customers one list page may hold (§2.4: about 500). */
 const MAX_PAGE_SIZE = 500;
 /** ISO 4217's code for "no currency": a market this product does not know. */
@@ -248,7 +250,7 @@ export class PartnerCenterCustomers {
       else if (row?.fresh) country.set(c.tenantId, row.country);
       else toFetch.push(c);
     }
-    const answers = await Promise.allSettled(toFetch.map((c) => this.billingCountry(c.tenantId, correlationId)));
+    const answers = await settledWithLimit(toFetch, BILLING_PROFILE_CONCURRENCY, (c) => this.billingCountry(c.tenantId, correlationId));
     let failure: Error | undefined;
     for (const [i, answer] of answers.entries()) {
       // The client throws PartnerCenterError, the token source PartnerCenterAuthError.
@@ -371,4 +373,22 @@ const collator = new Intl.Collator('en');
 
 function byName(a: PartnerCenterCustomer, b: PartnerCenterCustomer): number {
   return collator.compare(a.companyName, b.companyName) || a.tenantId.localeCompare(b.tenantId);
+}
+
+/** `fn` over `items`, at most `limit` at a time, every outcome kept in order (Promise.allSettled's). */
+async function settledWithLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<Array<PromiseSettledResult<R>>> {
+  const results: Array<PromiseSettledResult<R>> = [];
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        results[i] = { status: 'fulfilled', value: await fn(items[i]!) };
+      } catch (reason) {
+        results[i] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
 }

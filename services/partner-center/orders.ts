@@ -43,8 +43,9 @@ import type { Db } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import { CommerceError } from '../commerce/errors.js';
 import type { PricedLine } from '../commerce/embedded.js';
-import { currencyMinorDigits, lineTotal, parseGuid, sumMinor } from '../commerce/rules.js';
+import { lineTotal, parseGuid, sumMinor } from '../commerce/rules.js';
 import type { CancellationPolicy, Order, OrderLine, OrderPage, OrderStatus, ProductDetail, ProductKind, SkuRef, Term } from '../commerce/types.js';
+import { priceToMinor } from './catalog.js';
 import { partnerCenterCorrelationId } from './correlation.js';
 import { PartnerCenterError } from './errors.js';
 import type { PartnerCenterHttp } from './http.js';
@@ -66,7 +67,7 @@ export class PurchaseInProgressError extends Error {
 
 /** What the catalog must read fresh at purchase time (./catalog.ts). */
 export interface AvailabilityReader {
-  readAvailability(customerId: string, ref: SkuRef, correlationId: string): Promise<{ catalogItemId: string; isPurchasable: boolean } | null>;
+  readAvailability(customerId: string, ref: SkuRef & { term?: Term }, correlationId: string): Promise<{ catalogItemId: string; isPurchasable: boolean } | null>;
 }
 
 /** What the cached catalog says of a product (the embedded backend's getProduct over the same tables). */
@@ -183,6 +184,11 @@ interface OrderJson {
 const ORDER_ID = /^[A-Za-z0-9_-]{1,128}$/;
 /** The most orders of a customer read (Partner Center lists them at once). */
 const MAX_ORDERS = 1000;
+/**
+ * A checkout answered with these: the cart is being processed (800064), an order of it is under way
+ * (800060) or the cart was ordered already (800065) — the purchase may have been made.
+ */
+const CHECKOUT_UNDER_WAY = new Set(['800060', '800064', '800065']);
 /** failure_code of a purchase whose cart refused a line: `not_purchasable:<line index>:<Partner Center's code>`. */
 const NOT_PURCHASABLE = 'not_purchasable';
 
@@ -320,11 +326,12 @@ export class PartnerCenterOrders {
     if (cartId && !row.checkout_sent_at && row.cart_expires_at && row.cart_expires_at.getTime() - CART_MARGIN_MS <= this.now().getTime()) {
       this.logger?.info({ partnerId: this.partnerId, customerId: row.customer_id }, 'partner center: the purchase’s cart expired before its checkout; making it again');
       const { rows } = await this.db.query<PurchaseRecord>(
-        `UPDATE partner_center_purchases SET cart_id = NULL, cart_expires_at = NULL, cart_request_id = $3, checkout_request_id = $4
-          WHERE partner_id = $1 AND idempotency_key = $2 AND checkout_sent_at IS NULL RETURNING *`,
-        [this.partnerId, row.idempotency_key, randomUUID(), randomUUID()],
+        `UPDATE partner_center_purchases SET cart_id = NULL, cart_expires_at = NULL, cart_request_id = $3, checkout_request_id = $4, attempt_at = $6
+          WHERE partner_id = $1 AND idempotency_key = $2 AND checkout_sent_at IS NULL AND state = 'pending' AND attempt_at = $5 RETURNING *`,
+        [this.partnerId, row.idempotency_key, randomUUID(), randomUUID(), row.attempt_at, this.now()],
       );
-      if (rows[0]) Object.assign(row, rows[0]);
+      if (!rows[0]) throw new PurchaseInProgressError(); // another process took the purchase over meanwhile
+      Object.assign(row, rows[0]);
       cartId = row.cart_id;
     }
     if (!cartId) {
@@ -364,12 +371,14 @@ export class PartnerCenterOrders {
   private async checkout(row: PurchaseRecord, correlationId: string, catalogItemIds?: string[]): Promise<PlacedPurchase> {
     const cartId = await this.cart(row, correlationId, catalogItemIds);
     const path = `/customers/${encodeURIComponent(row.customer_id)}/carts`;
-    if (!row.checkout_sent_at) {
-      await this.db.query(
-        'UPDATE partner_center_purchases SET checkout_sent_at = COALESCE(checkout_sent_at, $3) WHERE partner_id = $1 AND idempotency_key = $2',
-        [this.partnerId, row.idempotency_key, this.now()],
-      );
-    }
+    // Still ours? (The claim is renewed here: a takeover after a slow cart cannot send a second checkout alongside.)
+    const { rows: held } = await this.db.query<PurchaseRecord>(
+      `UPDATE partner_center_purchases SET checkout_sent_at = COALESCE(checkout_sent_at, $4), attempt_at = $4
+        WHERE partner_id = $1 AND idempotency_key = $2 AND state = 'pending' AND attempt_at = $3 RETURNING *`,
+      [this.partnerId, row.idempotency_key, row.attempt_at, this.now()],
+    );
+    if (!held[0]) throw new PurchaseInProgressError();
+    Object.assign(row, held[0]);
     const result = await this.write<CheckoutJson>(row, {
       method: 'POST', path: `${path}/${encodeURIComponent(cartId)}/checkout`, correlationId, requestId: row.checkout_request_id,
     });
@@ -388,12 +397,15 @@ export class PartnerCenterOrders {
       await this.fail(row, textOf(first?.code) || 'no_order', textOf(first?.description) || 'The checkout made no order.');
       throw refusalOf((await this.find(row.idempotency_key))!);
     }
+    // Partner Center made the orders: that is the purchase's outcome, whatever the row said meanwhile.
     const { rows } = await this.db.query<PurchaseRecord>(
-      `UPDATE partner_center_purchases SET state = 'ordered', orders = $3, order_errors = $4, finished_at = $5
-        WHERE partner_id = $1 AND idempotency_key = $2 AND state = 'pending' RETURNING *`,
+      `UPDATE partner_center_purchases SET state = 'ordered', orders = $3, order_errors = $4, finished_at = COALESCE(finished_at, $5),
+              failure_code = NULL, failure_message = NULL
+        WHERE partner_id = $1 AND idempotency_key = $2 AND state <> 'ordered' RETURNING *`,
       [this.partnerId, row.idempotency_key, JSON.stringify(orders), JSON.stringify(errors), this.now()],
     );
-    return this.answer(rows[0] ?? (await this.find(row.idempotency_key))!, true);
+    if (rows[0]) return this.answer(rows[0], true);
+    return this.answer((await this.find(row.idempotency_key))!, false);
   }
 
   /** A write of the purchase: its 4xx ends the purchase (failed, thrown as purchase_refused); anything else is thrown as it is. */
@@ -401,6 +413,12 @@ export class PartnerCenterOrders {
     try {
       return await this.http.request<T | undefined>({ ...req, safeToRepeat: true });
     } catch (err) {
+      if (err instanceof PartnerCenterError && req.path.endsWith('/checkout') && (err.kind === 'conflict' || CHECKOUT_UNDER_WAY.has(err.code ?? ''))) {
+        // The checkout may have gone through (a repeat after a lost answer meets the cart being processed, or ordered
+        // already): never recorded as refused. The purchase stays pending; a repeat sends the same MS-RequestId again.
+        this.logger?.warn({ partnerId: this.partnerId, customerId: row.customer_id, status: err.status, code: err.code, requestId: req.requestId }, 'partner center: the checkout is under way or done already; the purchase stays pending');
+        throw new PurchaseInProgressError();
+      }
       if (err instanceof PartnerCenterError && (err.kind === 'bad_request' || err.kind === 'forbidden' || err.kind === 'not_found' || err.kind === 'conflict')) {
         this.logger?.warn({ partnerId: this.partnerId, customerId: row.customer_id, status: err.status, code: err.code, requestId: req.requestId }, 'partner center: purchase refused');
         if (err.kind === 'forbidden' || (err.kind === 'not_found' && req.path.endsWith('/carts'))) {
@@ -417,10 +435,13 @@ export class PartnerCenterOrders {
   /** The catalog item ids of a recorded purchase whose cart was never made (a repeat after a crash): read fresh again. */
   private async freshItems(row: PurchaseRecord, correlationId: string): Promise<string[]> {
     const items = await Promise.all(row.lines.map((l) => this.availability.readAvailability(row.customer_id, l, correlationId)));
-    return items.map((item, i) => {
-      if (!item?.isPurchasable) throw notPurchasable(row.lines[i]!, i);
-      return item.catalogItemId;
-    });
+    const missing = items.findIndex((item) => !item?.isPurchasable);
+    if (missing >= 0) {
+      // Recorded, as a cart's refusal is: every repeat of the purchase answers the same.
+      await this.fail(row, `${NOT_PURCHASABLE}:${missing}:`, 'Partner Center offers no purchasable availability of the item now.');
+      throw refusalOf((await this.find(row.idempotency_key))!);
+    }
+    return items.map((item) => item!.catalogItemId);
   }
 
   private async fail(row: PurchaseRecord, code: string, message: string): Promise<void> {
@@ -596,7 +617,6 @@ export class PartnerCenterOrders {
     // The bot's own orders in the currency it priced them in (their lines are its record's).
     const listedCurrency = typeof json.currencyCode === 'string' && /^[A-Z]{3}$/.test(json.currencyCode.toUpperCase()) ? json.currencyCode.toUpperCase() : null;
     const currency = mine?.row.currency ?? listedCurrency ?? 'XXX';
-    const digits = currencyMinorDigits(currency);
     const products = new Map<string, ProductDetail | null>();
     const lines: OrderLine[] = [];
     for (const li of Array.isArray(json.lineItems) ? json.lineItems : []) {
@@ -612,7 +632,7 @@ export class PartnerCenterOrders {
       if (!products.has(productId)) products.set(productId, await this.products.getProduct(productId));
       const product = products.get(productId) ?? null;
       const sku = product?.skus.find((s) => s.skuId === skuId);
-      const unitPriceMinor = toMinor(li.pricing?.price ?? li.pricing?.listPrice, digits) ?? 0;
+      const unitPriceMinor = toMinor(li.pricing?.price ?? li.pricing?.listPrice, currency) ?? 0;
       lines.push({
         lineNumber: li.lineItemNumber as number,
         productId, skuId,
@@ -622,7 +642,7 @@ export class PartnerCenterOrders {
         term: sku?.term ?? termOf(li.termDuration),
         billing: sku?.billing ?? 'one_time',
         unitPriceMinor,
-        lineTotalMinor: toMinor(li.pricing?.extendedPrice, digits) ?? lineTotal(unitPriceMinor, quantity),
+        lineTotalMinor: toMinor(li.pricing?.extendedPrice, currency) ?? lineTotal(unitPriceMinor, quantity),
         cancellation: product?.cancellation ?? UNKNOWN_PRODUCT_POLICY,
       });
     }
@@ -671,14 +691,10 @@ function dateOr(text: unknown, fallback: Date): Date {
   return d && !Number.isNaN(d.getTime()) ? d : fallback;
 }
 
-/** A JSON amount (a number or decimal string) in minor units; null when it is none. */
-function toMinor(amount: unknown, digits: number): number | null {
-  const text = typeof amount === 'number' ? amount.toFixed(digits) : typeof amount === 'string' ? amount.trim() : '';
-  const m = /^(\d{1,15})(?:\.(\d+))?$/.exec(text);
-  if (!m) return null;
-  const fraction = (m[2] ?? '').padEnd(digits, '0').slice(0, digits);
-  const minor = Number(m[1]) * 10 ** digits + (fraction === '' ? 0 : Number(fraction));
-  return Number.isSafeInteger(minor) ? minor : null;
+/** A JSON amount (a number or a decimal string) in minor units of `currency`, rounded half up as the price sheet's; null when it is none. */
+function toMinor(amount: unknown, currency: string): number | null {
+  const text = typeof amount === 'number' && Number.isFinite(amount) && amount >= 0 ? String(amount) : typeof amount === 'string' ? amount : '';
+  return /e/i.test(text) ? null : priceToMinor(text, currency);
 }
 
 /** A code or description Partner Center gave as a string or a number (CartErrorCode is an int); '' otherwise. */

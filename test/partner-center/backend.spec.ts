@@ -15,6 +15,7 @@ import { importFile } from '../../services/import.js';
 import { PartnerCenterCommerceBackend, type PartnerCenterCatalogReads } from '../../services/partner-center/backend.js';
 import { PartnerCenterError } from '../../services/partner-center/errors.js';
 import { PartnerCenterHttp } from '../../services/partner-center/http.js';
+import { PurchaseInProgressError } from '../../services/partner-center/orders.js';
 import { partnerCenterReplies as replies, startFakePartnerCenter, type FakePartnerCenter } from '../fakes/partner-center.js';
 import { createPartner, ensureDemoData, type TestPartner } from '../commerce/factories.js';
 import { testDb } from '../support/db.js';
@@ -174,6 +175,20 @@ describe('services/partner-center/backend (purchase and orders)', () => {
     assert.deepEqual(new Set(fake.callsTo('carts.checkout').map((c) => c.headers['ms-requestid'])), firstIds);
     assert.equal(fake.checkouts.length, 1);
     assert.equal(repeat.order.id, fake.checkouts[0]!.orderIds[0]);
+  });
+
+  it('a checkout answered "under way / ordered already" (409 800064, 400 800065) is never recorded as refused: in progress, and the repeat gets the order', async () => {
+    const b = backend();
+    const req = request();
+    fake.script((call) => (call.kind === 'carts.checkout' && fake.callsTo('carts.checkout').length === 0 ? replies.classicError(409, 800064, 'The cart is being processed') : undefined));
+    await assert.rejects(b.createOrder(partner.partnerId, req), (err: unknown) => err instanceof PurchaseInProgressError);
+    const { rows } = await db.query<{ state: string }>('SELECT state FROM partner_center_purchases WHERE partner_id = $1 AND idempotency_key = $2', [partner.partnerId, req.idempotencyKey]);
+    assert.equal(rows[0]?.state, 'pending');
+    fake.script(undefined);
+    const result = await b.createOrder(partner.partnerId, req);
+    assert.equal(result.order.id, fake.checkouts[0]!.orderIds[0]);
+    const ids = fake.callsTo('carts.checkout').map((c) => c.headers['ms-requestid']);
+    assert.deepEqual([ids.length, ids[0] === ids[1]], [2, true]);
   });
 
   it('a 429 at checkout is waited out (Retry-After) and repeated with the same MS-RequestId', async () => {
@@ -349,6 +364,15 @@ describe('services/partner-center/backend (purchase and orders)', () => {
       assert.deepEqual([ids.length, ids[0] === ids[1]], [2, true]);
       assert.equal(fake.checkouts.length, 1);
       assert.equal(result.created, true);
+    });
+
+    it('a catalog price changed between the review and the confirm: nothing checked out, draft_not_accepted (the caller shows the new price)', async () => {
+      const b = backend();
+      const req = request({ accept: (d) => d.totalMinor === 73_000 });
+      await b.prepareOrder(partner.partnerId, req);
+      await db.query('UPDATE prices SET unit_price_minor = 40000 WHERE product_id = $1 AND sku_id = $2', [product.productId, '0001']);
+      await refusal(b.createOrder(partner.partnerId, req), 'draft_not_accepted');
+      assert.equal(fake.callsTo('carts.checkout').length, 0);
     });
 
     it('a confirm pressed while the review is still making the cart waits for it, then checks out once', async () => {

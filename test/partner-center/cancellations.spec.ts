@@ -5,7 +5,7 @@ import { CommerceError, type CommerceRefusal } from '../../services/commerce/err
 import type { CancellationProgress, CancellationRequest } from '../../services/commerce/types.js';
 import type { Db } from '../../services/db/pool.js';
 import { withCorrelation } from '../../services/logger.js';
-import { PartnerCenterCancellations } from '../../services/partner-center/cancellations.js';
+import { ABANDONED_AFTER_MS, PartnerCenterCancellations } from '../../services/partner-center/cancellations.js';
 import { guidFrom } from '../../services/partner-center/correlation.js';
 import { PartnerCenterError } from '../../services/partner-center/errors.js';
 import { PartnerCenterHttp, type PartnerCenterHttpOptions } from '../../services/partner-center/http.js';
@@ -463,6 +463,27 @@ describe('services/partner-center/cancellations', () => {
       assert.deepEqual(fake.callsTo('orders.patch').map((c) => c.headers['ms-requestid']), [req.requestId]);
       assert.equal((await service().requestCancellation(partner.id, req)).state, 'finished');
       assert.equal(fake.callsTo('orders.patch').length, 1);
+    });
+
+    it('a cancellation never answered and not repeated for an hour is superseded by a later one of the order; before that the later one is cancellation_in_progress', async () => {
+      const o = order();
+      const abandoned = cancel(o);
+      fake.script((call) => (call.kind === 'orders.patch' ? { drop: true } : undefined));
+      await assert.rejects(service(client({ maxRetries: 0 })).requestCancellation(partner.id, abandoned));
+      fake.script(undefined);
+      assert.deepEqual(await stateOf(abandoned.requestId), { state: 'pending', acceptedAt: null });
+
+      clock = new Date(clock.getTime() + ABANDONED_AFTER_MS - 60_000);
+      await assert.rejects(service().requestCancellation(partner.id, cancel(o)), refusedWith({ code: 'cancellation_in_progress' }));
+
+      clock = new Date(clock.getTime() + 2 * 60_000);
+      const later = cancel(o);
+      assert.equal((await service().requestCancellation(partner.id, later)).state, 'finished');
+      assert.equal((await recorded(abandoned.requestId))?.state, 'failed');
+      assert.equal((await recorded(abandoned.requestId))?.failure_code, 'superseded');
+      assert.deepEqual(await service().cancellationStatus(partner.id, statusOf(abandoned)), {
+        state: 'failed', reference: referenceOf(abandoned), code: 'superseded', message: 'Never answered by Partner Center and not repeated; superseded by a later cancellation of the order.',
+      });
     });
 
     it('a repeated PATCH that meets an adjustment under way (800014) stays pending: most likely its own first PATCH', async () => {

@@ -302,6 +302,19 @@ describe('services/partner-center/connect', () => {
       assert.deepEqual(asked, ['XB', 'XE', 'XA', 'XC'], 'XC (1 h old) is older than 30 min');
     });
 
+    it('stops before the next market once its signal is aborted (the worker shutting down); the market under way finishes', async () => {
+      const stop = new AbortController();
+      const { catalog, asked } = standIn((c) => {
+        stop.abort();
+        return Promise.resolve(summary(c));
+      });
+
+      const done = await refreshDueMarkets({ db, catalog, partnerId, markets: [], maxAgeMs, logger: quiet, now: () => now, signal: stop.signal });
+
+      assert.deepEqual(asked, ['XB']);
+      assert.deepEqual(done.map((s) => s.country), ['XB']);
+    });
+
     it('a market that fails is logged and the others still run', async () => {
       const { catalog, asked } = standIn((c) => (c === 'XD' ? Promise.reject(new Error('Partner Center is down')) : Promise.resolve(summary(c))));
       const { logger, lines } = capturingLogger();

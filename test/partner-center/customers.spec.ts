@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import type { Db } from '../../services/db/pool.js';
 import { createLogger, withCorrelation } from '../../services/logger.js';
 import { guidFrom } from '../../services/partner-center/correlation.js';
-import { PartnerCenterCustomers, type PartnerCenterCustomersOptions } from '../../services/partner-center/customers.js';
+import { BILLING_PROFILE_CONCURRENCY, PartnerCenterCustomers, type PartnerCenterCustomersOptions } from '../../services/partner-center/customers.js';
 import { PartnerCenterError } from '../../services/partner-center/errors.js';
 import { PartnerCenterHttp } from '../../services/partner-center/http.js';
 import { partnerCenterReplies as replies, startFakePartnerCenter, type FakePartnerCenter } from '../fakes/partner-center.js';
@@ -230,6 +230,16 @@ describe('services/partner-center/customers', () => {
       const paths = fake.callsTo('customers.billingProfile').map((c) => c.path).sort();
       assert.deepEqual(paths, ids.map((id) => `/v1/customers/${id}/profiles/billing`).sort());
       assert.equal(billingInFlight.max, 5, 'all five were under way together');
+    });
+
+    it(`reads at most ${BILLING_PROFILE_CONCURRENCY} billing profiles at once, and every one of a long result`, async () => {
+      for (let i = 0; i < 30; i++) fake.addCustomer({ companyName: `Contoso ${String(i).padStart(2, '0')}` });
+
+      const result = await service().findCustomers(partner.id, 'contoso', { limit: 30 });
+
+      assert.equal(result.customers.length, 30);
+      assert.equal(fake.callsTo('customers.billingProfile').length, 30);
+      assert.equal(billingInFlight.max, BILLING_PROFILE_CONCURRENCY);
     });
 
     it('keeps countries for countryTtlMs: a second search reads no billing profile; after the TTL they are read again', async () => {
