@@ -3,9 +3,7 @@ import { DialogContextError } from 'botbuilder-dialogs';
 import { notices, type NoticeScreen } from '../cards/index.js';
 import { answerAsNewMessages, show } from '../dialogs/ui.js';
 import { currentCorrelationId, type Logger } from '../services/logger.js';
-import { PartnerCenterAuthError } from '../services/partner-center/contracts.js';
-import { PartnerCenterError } from '../services/partner-center/errors.js';
-import { PurchaseInProgressError } from '../services/partner-center/orders.js';
+import { partnerCenterTrouble } from '../services/partner-center/errors.js';
 
 /**
  * A failed turn, logged with its correlation id; the notice to tell the user: Partner Center not
@@ -18,15 +16,16 @@ export function turnErrorNotice(ctx: TurnContext, thrown: unknown, logger: Logge
   let error = thrown;
   while (error instanceof DialogContextError) error = error.error;
   const log = { err: error, channel: ctx.activity.channelId, activityType: ctx.activity.type };
-  if (error instanceof PartnerCenterAuthError && error.kind !== 'unavailable') {
-    // The token source logged the operator's error line already (naming the consent command).
-    logger.warn(log, 'turn failed: Partner Center consent');
-    return notices.backendConsent(correlationId);
-  }
-  const transient = error instanceof PartnerCenterError && ['throttled', 'unavailable', 'timeout', 'unauthorized'].includes(error.kind);
-  if (transient || error instanceof PartnerCenterAuthError || error instanceof PurchaseInProgressError) {
-    logger.warn(log, 'turn failed: Partner Center did not answer');
-    return notices.backendUnavailable(correlationId);
+  switch (partnerCenterTrouble(error)) {
+    case 'consent':
+      // The token source logged the operator's error line already (naming the consent command).
+      logger.warn(log, 'turn failed: Partner Center consent');
+      return notices.backendConsent(correlationId);
+    case 'unavailable':
+      logger.warn(log, 'turn failed: Partner Center did not answer');
+      return notices.backendUnavailable(correlationId);
+    case undefined:
+      break;
   }
   logger.error(log, 'turn failed');
   return notices.error(correlationId);

@@ -27,7 +27,6 @@
  * DATA_DIR) and KEY_ENCRYPTION_KEY, as `npm run migrate` uses them.
  */
 import { randomUUID, X509Certificate } from 'node:crypto';
-import fs from 'node:fs/promises';
 import http from 'node:http';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -41,7 +40,6 @@ import { keyCipherFor } from '../services/domain.js';
 import { createLogger, type Logger } from '../services/logger.js';
 import {
   DEFAULT_LOGIN_URL,
-  readCertificateCredential,
   redeemRefreshToken,
   RefreshTokenAccessTokens,
   type PartnerCenterCredential,
@@ -50,6 +48,7 @@ import {
 import { PartnerCenterAuthError } from '../services/partner-center/contracts.js';
 import { PartnerCenterError } from '../services/partner-center/errors.js';
 import { PartnerCenterHttp } from '../services/partner-center/http.js';
+import { PartnerCenterSetupError, readCredential } from '../services/partner-center/connect.js';
 import { PartnerCenterTokenStore } from '../services/partner-center/token-store.js';
 import { KeyDecryptError } from '../services/software/key-crypto.js';
 
@@ -96,20 +95,13 @@ function partnerCenterSettings(config: Config): PartnerCenterSettings {
   return config.partnerCenter;
 }
 
-/** The credential as auth.ts takes it (a certificate read from its file), and the PEM for MSAL. */
+/** The credential as auth.ts takes it and the PEM for MSAL (connect.ts reads them); a bad certificate file is the script's failure. */
 async function credentialOf(settings: PartnerCenterSettings): Promise<{ credential: PartnerCenterCredential; certificatePem?: string }> {
-  if (settings.credential.kind === 'secret') return { credential: settings.credential };
-  const file = settings.credential.path;
-  let pem: string;
   try {
-    pem = await fs.readFile(file, 'utf8');
+    return await readCredential(settings);
   } catch (err) {
-    throw new ConsentFailure(`PARTNER_CENTER_CERTIFICATE_PATH: ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  try {
-    return { credential: readCertificateCredential(pem), certificatePem: pem };
-  } catch (err) {
-    throw new ConsentFailure(`PARTNER_CENTER_CERTIFICATE_PATH: ${file}: ${(err as Error).message}`);
+    if (err instanceof PartnerCenterSetupError) throw new ConsentFailure(err.message);
+    throw err;
   }
 }
 

@@ -83,7 +83,8 @@ import type { CancellationProgress, CancellationRequest } from '../commerce/type
 import type { Db } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import { partnerCenterCorrelationId } from './correlation.js';
-import { PartnerCenterError } from './errors.js';
+import { isPartnerCenterAbsent, isPartnerCenterRefusal, type PartnerCenterError } from './errors.js';
+import { isOrderIdShaped } from '../ledger/purchase-ledger.js';
 import type { PartnerCenterHttp } from './http.js';
 
 /** 900117 without a number of days: perpetual software's window (research notes §5). */
@@ -148,7 +149,6 @@ const REFUSALS: Record<string, 'window_passed' | 'not_cancellable' | 'in_progres
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Partner Center's order ids are base64url-like ("2y6dF_rVgDAXMxypQPPnTquuXhKVK_3N1"); anything else cannot be one (nor reach a path). */
-const ORDER_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const FAILURE_MESSAGE_MAX = 1024;
 
 export class PartnerCenterCancellations {
@@ -230,7 +230,7 @@ export class PartnerCenterCancellations {
         safeToRepeat: true,
       });
     } catch (err) {
-      if (err instanceof PartnerCenterError && isRefusal(err)) return this.refused(row, order, err, resend);
+      if (isPartnerCenterRefusal(err)) return this.refused(row, order, err, resend);
       throw err;
     }
     const accepted = this.now();
@@ -335,7 +335,7 @@ export class PartnerCenterCancellations {
     try {
       return await this.readOrder(customerId, orderId, correlationId);
     } catch (err) {
-      if (err instanceof PartnerCenterError && (err.kind === 'not_found' || err.kind === 'forbidden')) {
+      if (isPartnerCenterAbsent(err)) {
         this.logger?.[err.kind === 'forbidden' ? 'warn' : 'debug']({ partnerId: this.partnerId, customerId, orderId, status: err.status, code: err.code }, 'partner center: order not found (or not this partner’s)');
         throw orderNotFound();
       }
@@ -357,16 +357,11 @@ function uuidOf(value: unknown): string | null {
 }
 
 function orderIdOf(value: unknown): string | null {
-  return typeof value === 'string' && ORDER_ID.test(value.trim()) ? value.trim() : null;
+  return typeof value === 'string' && isOrderIdShaped(value.trim()) ? value.trim() : null;
 }
 
 function orderPath(row: Pick<CancellationRow, 'customer_id' | 'order_id'>): string {
   return `/customers/${encodeURIComponent(row.customer_id)}/orders/${encodeURIComponent(row.order_id)}`;
-}
-
-/** Partner Center's answer, not the network's: a refusal of this request (any 4xx but 408, 429 and 401). */
-function isRefusal(err: PartnerCenterError): boolean {
-  return err.kind === 'bad_request' || err.kind === 'forbidden' || err.kind === 'not_found' || err.kind === 'conflict';
 }
 
 /** Every one of `lineNumbers` is in the order at quantity 0. */

@@ -43,7 +43,7 @@ export async function connectPartnerCenter(opts: { config: Config; db: Db; logge
   const { db } = opts;
   const logger = opts.logger.child({ component: 'partner-center' });
   const partnerId = await partnerOf(db, settings.tenantId);
-  const credential = await credentialOf(settings);
+  const { credential } = await readCredential(settings);
   const store = new PartnerCenterTokenStore(db, opts.cipher);
   const endpoint = {
     partnerTenantId: settings.tenantId, appId: settings.appId, credential, loginUrl: settings.loginUrl, timeoutMs: settings.timeoutMs, store, logger,
@@ -63,8 +63,13 @@ export async function connectPartnerCenter(opts: { config: Config; db: Db; logge
   };
 }
 
-async function credentialOf(settings: PartnerCenterConfig): Promise<PartnerCenterCredential> {
-  if (settings.credential.kind === 'secret') return settings.credential;
+/**
+ * The app registration's credential as auth.ts takes it: the secret, or the certificate read from
+ * its file (with the PEM, which MSAL takes as it is: the consent script). A file that cannot be
+ * read or holds no usable certificate stops with PartnerCenterSetupError naming the variable.
+ */
+export async function readCredential(settings: PartnerCenterConfig): Promise<{ credential: PartnerCenterCredential; certificatePem?: string }> {
+  if (settings.credential.kind === 'secret') return { credential: settings.credential };
   let pem: string;
   try {
     pem = await readFile(settings.credential.path, 'utf8');
@@ -72,7 +77,7 @@ async function credentialOf(settings: PartnerCenterConfig): Promise<PartnerCente
     throw new PartnerCenterSetupError(`PARTNER_CENTER_CERTIFICATE_PATH: cannot read ${settings.credential.path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
   try {
-    return readCertificateCredential(pem);
+    return { credential: readCertificateCredential(pem), certificatePem: pem };
   } catch (err) {
     throw new PartnerCenterSetupError(`PARTNER_CENTER_CERTIFICATE_PATH: ${settings.credential.path} ${(err as Error).message}`);
   }

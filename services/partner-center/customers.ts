@@ -51,7 +51,7 @@ import type { Logger } from '../logger.js';
 import { classifyCustomerQuery, parseGuid } from '../commerce/rules.js';
 import type { Customer, CustomerSearchResult, Market } from '../commerce/types.js';
 import { partnerCenterCorrelationId } from './correlation.js';
-import { PartnerCenterError } from './errors.js';
+import { isPartnerCenterAbsent } from './errors.js';
 import type { PartnerCenterHttp } from './http.js';
 
 const DEFAULT_COUNTRY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -352,7 +352,7 @@ export class PartnerCenterCustomers {
 
   /** 404, or 403 (another partner's tenant): the customer is not ours. */
   private isAbsent(err: unknown, tenantId: string): boolean {
-    if (!(err instanceof PartnerCenterError) || (err.kind !== 'not_found' && err.kind !== 'forbidden')) return false;
+    if (!isPartnerCenterAbsent(err)) return false;
     // A 403 may also be a missing role of the integration account: say so where an operator looks.
     this.logger?.[err.kind === 'forbidden' ? 'warn' : 'debug']({ partnerId: this.partnerId, customerId: tenantId, status: err.status, code: err.code }, 'partner center: customer not found (or not this partner’s)');
     return true;

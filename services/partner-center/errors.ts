@@ -11,6 +11,8 @@
  * foresee (HTML from a gateway, nothing at all) still gives an error that says what happened.
  */
 
+import { PartnerCenterAuthError } from './contracts.js';
+
 /**
  * - bad_request: 400 and any other 4xx not named below — the request is wrong, do not repeat it;
  * - unauthorized: 401, also after one fresh token;
@@ -124,4 +126,35 @@ export function readPartnerCenterFault(body: unknown): PartnerCenterFault {
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() ? value.trim() : undefined;
+}
+
+/** Partner Center's answer, not the network's: a refusal of this request (any 4xx but 401, 408 and 429) — not to be repeated. */
+export function isPartnerCenterRefusal(err: unknown): err is PartnerCenterError {
+  return err instanceof PartnerCenterError && (err.kind === 'bad_request' || err.kind === 'forbidden' || err.kind === 'not_found' || err.kind === 'conflict');
+}
+
+/** 404, or 403 — what was asked for is not there or not this partner's (a 403 may also be a missing role of the integration account). */
+export function isPartnerCenterAbsent(err: unknown): err is PartnerCenterError {
+  return err instanceof PartnerCenterError && (err.kind === 'not_found' || err.kind === 'forbidden');
+}
+
+/** A purchase another process is placing right now, or whose checkout Partner Center says is under way: ask again shortly (transient). */
+export class PurchaseInProgressError extends Error {
+  constructor() {
+    super('partner center: this purchase is being placed by another request; ask again shortly');
+    this.name = 'PurchaseInProgressError';
+  }
+}
+
+/**
+ * What a failure of Partner Center means for the user: `unavailable` — it did not answer (down,
+ * slow, throttling, a token it would not take, a purchase still under way): nothing was done that
+ * a repeat would do twice, try again; `consent` — the stored consent expired or was revoked, or the
+ * app's credential is wrong: only the operator can mend it; undefined — not a Partner Center outage.
+ */
+export function partnerCenterTrouble(err: unknown): 'unavailable' | 'consent' | undefined {
+  if (err instanceof PartnerCenterAuthError) return err.kind === 'unavailable' ? 'unavailable' : 'consent';
+  if (err instanceof PurchaseInProgressError) return 'unavailable';
+  if (err instanceof PartnerCenterError && (err.kind === 'throttled' || err.kind === 'unavailable' || err.kind === 'timeout' || err.kind === 'unauthorized')) return 'unavailable';
+  return undefined;
 }

@@ -46,8 +46,11 @@ import type { PricedLine } from '../commerce/embedded.js';
 import { lineTotal, parseGuid, sumMinor } from '../commerce/rules.js';
 import type { CancellationPolicy, Order, OrderLine, OrderPage, OrderStatus, ProductDetail, ProductKind, SkuRef, Term } from '../commerce/types.js';
 import { priceToMinor } from './catalog.js';
+import { isOrderIdShaped } from '../ledger/purchase-ledger.js';
 import { partnerCenterCorrelationId } from './correlation.js';
-import { PartnerCenterError } from './errors.js';
+import { isPartnerCenterAbsent, isPartnerCenterRefusal, PartnerCenterError, PurchaseInProgressError } from './errors.js';
+
+export { PurchaseInProgressError };
 import type { PartnerCenterHttp } from './http.js';
 
 /** How long a process that began a purchase's writes owns them before another may take over. */
@@ -57,13 +60,6 @@ export const CART_MARGIN_MS = 60_000;
 /** How long a repeat waits for the process that owns the purchase before it says "in progress". */
 export const WAIT_FOR_OTHER_MS = 10_000;
 
-/** A purchase another process is placing right now: nothing to do but ask again shortly (transient). */
-export class PurchaseInProgressError extends Error {
-  constructor() {
-    super('partner center: this purchase is being placed by another request; ask again shortly');
-    this.name = 'PurchaseInProgressError';
-  }
-}
 
 /** What the catalog must read fresh at purchase time (./catalog.ts). */
 export interface AvailabilityReader {
@@ -181,7 +177,6 @@ interface OrderJson {
   }>;
 }
 
-const ORDER_ID = /^[A-Za-z0-9_-]{1,128}$/;
 /** The most orders of a customer read (Partner Center lists them at once). */
 const MAX_ORDERS = 1000;
 /**
@@ -383,7 +378,7 @@ export class PartnerCenterOrders {
       method: 'POST', path: `${path}/${encodeURIComponent(cartId)}/checkout`, correlationId, requestId: row.checkout_request_id,
     });
     const orders = (Array.isArray(result?.orders) ? result.orders : []).flatMap((o): PlacedOrderJson[] => {
-      if (typeof o?.id !== 'string' || !ORDER_ID.test(o.id)) return [];
+      if (typeof o?.id !== 'string' || !isOrderIdShaped(o.id)) return [];
       const lineItems = (Array.isArray(o.lineItems) ? o.lineItems : []).flatMap((li) =>
         Number.isInteger(li?.lineItemNumber) && typeof li?.offerId === 'string'
           ? [{ lineItemNumber: li.lineItemNumber as number, offerId: li.offerId, quantity: typeof li.quantity === 'number' ? li.quantity : 0 }]
@@ -419,7 +414,7 @@ export class PartnerCenterOrders {
         this.logger?.warn({ partnerId: this.partnerId, customerId: row.customer_id, status: err.status, code: err.code, requestId: req.requestId }, 'partner center: the checkout is under way or done already; the purchase stays pending');
         throw new PurchaseInProgressError();
       }
-      if (err instanceof PartnerCenterError && (err.kind === 'bad_request' || err.kind === 'forbidden' || err.kind === 'not_found' || err.kind === 'conflict')) {
+      if (isPartnerCenterRefusal(err)) {
         this.logger?.warn({ partnerId: this.partnerId, customerId: row.customer_id, status: err.status, code: err.code, requestId: req.requestId }, 'partner center: purchase refused');
         if (err.kind === 'forbidden' || (err.kind === 'not_found' && req.path.endsWith('/carts'))) {
           await this.fail(row, 'customer_not_found', err.description ?? err.message);
@@ -529,20 +524,21 @@ export class PartnerCenterOrders {
     if (partnerId !== this.partnerId || !customerId) return { orders: [], total: 0 };
     const limit = Math.min(Math.max(Math.trunc(page.limit ?? 20), 1), 100);
     const offset = Math.max(Math.trunc(page.offset ?? 0), 0);
+    // The bot's own records of the customer are read while Partner Center answers.
+    const records = this.recordsOf(customerId);
     let listed: OrderJson[];
     try {
       listed = await this.http.collect<OrderJson>({ method: 'GET', path: `/customers/${customerId}/orders`, query: { include_price: true }, correlationId: partnerCenterCorrelationId() }, { max: MAX_ORDERS });
     } catch (err) {
-      if (err instanceof PartnerCenterError && (err.kind === 'not_found' || err.kind === 'forbidden')) return { orders: [], total: 0 };
+      records.catch(() => undefined);
+      if (isPartnerCenterAbsent(err)) return { orders: [], total: 0 };
       throw err;
     }
-    const placed = await this.placedFor(customerId);
-    const market = await this.customerMarket(customerId);
-    const cancelling = await this.cancelling(customerId);
+    const { placed, market, cancelling } = await records;
     const orders: Order[] = [];
     const seen = new Set<string>();
     for (const json of listed) {
-      if (typeof json?.id !== 'string' || !ORDER_ID.test(json.id) || seen.has(json.id)) continue;
+      if (typeof json?.id !== 'string' || !isOrderIdShaped(json.id) || seen.has(json.id)) continue;
       seen.add(json.id);
       orders.push(await this.listedOrder(customerId, json, placed, market));
     }
@@ -554,7 +550,7 @@ export class PartnerCenterOrders {
   }
 
   async getOrder(partnerId: number, orderRef: string): Promise<Order | null> {
-    const orderId = typeof orderRef === 'string' && ORDER_ID.test(orderRef.trim()) ? orderRef.trim() : null;
+    const orderId = typeof orderRef === 'string' && isOrderIdShaped(orderRef.trim()) ? orderRef.trim() : null;
     if (partnerId !== this.partnerId || !orderId) return null;
     const { rows } = await this.db.query<{ customer_id: string }>(
       `SELECT customer_id::text FROM purchases WHERE partner_id = $1 AND order_id = $2
@@ -563,21 +559,33 @@ export class PartnerCenterOrders {
     );
     const customerId = rows[0]?.customer_id;
     if (!customerId) return null;
+    const records = this.recordsOf(customerId);
     let json: OrderJson | undefined;
     try {
       json = await this.http.request<OrderJson | undefined>({
         method: 'GET', path: `/customers/${customerId}/orders/${encodeURIComponent(orderId)}`, query: { include_price: true }, correlationId: partnerCenterCorrelationId(),
       });
     } catch (err) {
-      if (err instanceof PartnerCenterError && (err.kind === 'not_found' || err.kind === 'forbidden')) {
-        // Placed by the bot and not visible yet: the bot's own record.
-        const placed = (await this.placedFor(customerId)).get(orderId);
-        return placed ? withCancellation(this.placedOrder(placed.row, placed.order), await this.cancelling(customerId)) : null;
+      if (!isPartnerCenterAbsent(err)) {
+        records.catch(() => undefined);
+        throw err;
       }
-      throw err;
     }
-    if (!json) return null;
-    return withCancellation(await this.listedOrder(customerId, json, await this.placedFor(customerId), await this.customerMarket(customerId)), await this.cancelling(customerId));
+    const { placed, market, cancelling } = await records;
+    if (json) return withCancellation(await this.listedOrder(customerId, json, placed, market), cancelling);
+    // Placed by the bot and not visible at Partner Center yet: the bot's own record.
+    const mine = placed.get(orderId);
+    return mine ? withCancellation(this.placedOrder(mine.row, mine.order), cancelling) : null;
+  }
+
+  /** What the bot itself knows of the customer's orders: the ones it placed, the customer's market, the orders with a cancellation under way. */
+  private async recordsOf(customerId: string): Promise<{
+    placed: Map<string, { row: PurchaseRecord; order: PlacedOrderJson }>;
+    market: { code: string; taxIncluded: boolean } | null;
+    cancelling: Set<string>;
+  }> {
+    const [placed, market, cancelling] = await Promise.all([this.placedFor(customerId), this.customerMarket(customerId), this.cancelling(customerId)]);
+    return { placed, market, cancelling };
   }
 
   /** The customer's orders with a cancellation the bot asked for that has not ended (./cancellations.ts's table). */

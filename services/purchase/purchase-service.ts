@@ -42,6 +42,7 @@ import { orderStatusOf, type PurchaseLedger } from '../ledger/purchase-ledger.js
 import type { Logger } from '../logger.js';
 import {
   PRODUCT_KINDS,
+  type CreateOrderRequest,
   type CreateOrderResult,
   type CreditPolicy,
   type Order,
@@ -202,6 +203,20 @@ export function purchaseIdempotencyKey(flowId: string, review: number): string {
 }
 
 // --- pure helpers ----------------------------------------------------------------
+
+/** The one-line order a review confirms (or prepares): bought only if the backend's draft is the reviewed one; `seen` sees the draft first. */
+function orderRequest(actor: Actor, req: ConfirmRequest, idempotencyKey: string, seen: (draft: OrderDraft) => void): CreateOrderRequest {
+  return {
+    customerId: req.customerId,
+    createdBy: actor.userId,
+    lines: [{ productId: req.productId, skuId: plausibleId(req.skuId) ? req.skuId : '', quantity: req.quantity }],
+    idempotencyKey,
+    accept: (draft) => {
+      seen(draft);
+      return draftFingerprint(draft) === req.priceFingerprint;
+    },
+  };
+}
 
 const DAY_MS = 86_400_000;
 
@@ -449,13 +464,7 @@ export class PurchaseService {
     requireCapability(actor, 'buy');
     if (!this.commerce.prepareOrder || !plausibleId(req.customerId) || !plausibleId(req.productId) || !plausibleId(req.skuId)) return;
     try {
-      await this.commerce.prepareOrder(actor.partnerId, {
-        customerId: req.customerId,
-        createdBy: actor.userId,
-        lines: [{ productId: req.productId, skuId: req.skuId, quantity: req.quantity }],
-        idempotencyKey: req.idempotencyKey,
-        accept: (draft) => draftFingerprint(draft) === req.priceFingerprint,
-      });
+      await this.commerce.prepareOrder(actor.partnerId, orderRequest(actor, req, req.idempotencyKey, () => undefined));
     } catch (err) {
       this.logger?.info({ err, partnerId: actor.partnerId }, 'purchase not prepared ahead; the confirm does it');
     }
@@ -480,16 +489,9 @@ export class PurchaseService {
     let customer: CustomerView | undefined;
     let bought: CreateOrderResult;
     try {
-      bought = await this.commerce.createOrder(actor.partnerId, {
-        customerId: req.customerId,
-        createdBy: actor.userId,
-        lines: [{ productId: req.productId, skuId: plausibleId(req.skuId) ? req.skuId : '', quantity: req.quantity }],
-        idempotencyKey: key,
-        accept: (draft) => {
-          customer = customerView(draft.customer);
-          return draftFingerprint(draft) === req.priceFingerprint;
-        },
-      });
+      bought = await this.commerce.createOrder(actor.partnerId, orderRequest(actor, req, key, (draft) => {
+        customer = customerView(draft.customer);
+      }));
     } catch (err) {
       if (!isCommerceError(err)) throw err;
       // Not bought. The quote says why, in the service's terms (a refusal of its own, or a new price).

@@ -21,12 +21,11 @@ import { loadConfig } from '../../services/config.js';
 import type { Db } from '../../services/db/pool.js';
 import { PartnerCenterCommerceBackend } from '../../services/partner-center/backend.js';
 import { PartnerCenterCatalog } from '../../services/partner-center/catalog.js';
-import { PartnerCenterHttp } from '../../services/partner-center/http.js';
 import { assertValidAdaptiveCard } from '../cards/validate.js';
 import { objects, teamsSubmits } from '../cards/inspect.js';
 import { ensureDemoData } from '../commerce/factories.js';
 import { startFakeBotConnector, type FakeBotConnector } from '../fakes/bot-connector.js';
-import { partnerCenterReplies, startFakePartnerCenter, type FakePartnerCenter } from '../fakes/partner-center.js';
+import { partnerCenterReplies, startFakePartnerCenter, type FakePartnerCenter, fakePartnerCenterClient } from '../fakes/partner-center.js';
 import { TestBackends, eventually, isolatedDb, silentLogger } from '../jobs/support.js';
 import { WS_DATACENTER_1Y } from '../purchase/fixtures.js';
 import { TEST_KEY_ENCRYPTION_KEY, cardText } from '../support/bot-harness.js';
@@ -68,7 +67,7 @@ describe('bot: buy, orders, keys and cancel on the fake Partner Center (COMMERCE
     customer = { id: seeded.id, domain, name: 'Contoso PC GmbH' };
     await listInFakeCatalog(pc, new EmbeddedCommerceBackend(db), WS_DATACENTER_1Y.productId, 'DE');
 
-    const http = new PartnerCenterHttp({ baseUrl: pc.url, tokens: { accessToken: () => Promise.resolve('test-access-token') }, timeoutMs: 5_000, sleep: () => Promise.resolve() });
+    const http = fakePartnerCenterClient(pc);
     const commerce = new PartnerCenterCommerceBackend({
       http, db, partnerId: partner.id, tables: new EmbeddedCommerceBackend(db), catalog: new PartnerCenterCatalog({ http, db }), logger: silentLogger,
     });

@@ -23,7 +23,6 @@ import type { Db } from '../../services/db/pool.js';
 import { importFile } from '../../services/import.js';
 import { PartnerCenterCommerceBackend } from '../../services/partner-center/backend.js';
 import { PartnerCenterCatalog } from '../../services/partner-center/catalog.js';
-import { PartnerCenterHttp } from '../../services/partner-center/http.js';
 import { DEMO_PRODUCTS } from '../../services/seed/demo-catalog.js';
 import {
   cancellationRefusals,
@@ -32,6 +31,7 @@ import {
   type FakeCancellationMode,
   type FakeOrderCancellation,
   type FakePartnerCenter,
+  fakePartnerCenterClient,
 } from '../fakes/partner-center.js';
 import { R3_LIST_VERSION, SUSE_PLAN_1Y, VM_RESERVATION_1Y, WS_DATACENTER_1Y } from '../purchase/fixtures.js';
 import { testDb } from '../support/db.js';
@@ -278,12 +278,7 @@ describe('commerce port contract on the fake Partner Center', () => {
       cancellation: { delayMs, advanceClock: clock.advanceClock, failingSku, serverWindowDays },
     };
 
-    const http = new PartnerCenterHttp({
-      baseUrl: pc.url,
-      tokens: { accessToken: () => Promise.resolve('test-access-token') },
-      timeoutMs: 5_000,
-      sleep: () => Promise.resolve(),
-    });
+    const http = fakePartnerCenterClient(pc);
     const backend = new PartnerCenterCommerceBackend({
       http, db, partnerId: a.partnerId, tables, catalog: new PartnerCenterCatalog({ http, db, now: clock.now }), now: clock.now,
     });

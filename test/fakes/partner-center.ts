@@ -88,6 +88,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PartnerCenterHttp, type PartnerCenterHttpOptions } from '../../services/partner-center/http.js';
 import { createFakeCatalog, type FakeCatalog } from './partner-center-catalog.js';
 import { parseJsonBody, type FakeReply, type FakeScript, type RawRequest } from './harness.js';
 
@@ -427,6 +428,21 @@ const forbidden = (description: string): PartnerCenterReply => partnerCenterRepl
 /** A reply that says nothing of its own but a delay: the route's answer, late. */
 function onlyDelays(reply: PartnerCenterReply): boolean {
   return reply.status === undefined && reply.body === undefined && reply.raw === undefined && !reply.drop;
+}
+
+/**
+ * The REST client pointed at the fake, as the specs use it: a fixed access token (the fake takes
+ * any), 5 s per attempt, and retries that wait for nothing — the tests are about what is repeated,
+ * not when. `overrides` change any of it.
+ */
+export function fakePartnerCenterClient(fake: Pick<FakePartnerCenter, 'url'>, overrides: Partial<PartnerCenterHttpOptions> = {}): PartnerCenterHttp {
+  return new PartnerCenterHttp({
+    baseUrl: fake.url,
+    tokens: { accessToken: () => Promise.resolve('test-access-token') },
+    timeoutMs: 5_000,
+    sleep: () => Promise.resolve(),
+    ...overrides,
+  });
 }
 
 export async function startFakePartnerCenter(opts: { customers?: FakeCustomerSeed[] } = {}): Promise<FakePartnerCenter> {

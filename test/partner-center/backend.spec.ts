@@ -14,9 +14,8 @@ import type { Db } from '../../services/db/pool.js';
 import { importFile } from '../../services/import.js';
 import { PartnerCenterCommerceBackend, type PartnerCenterCatalogReads } from '../../services/partner-center/backend.js';
 import { PartnerCenterError } from '../../services/partner-center/errors.js';
-import { PartnerCenterHttp } from '../../services/partner-center/http.js';
 import { PurchaseInProgressError } from '../../services/partner-center/orders.js';
-import { partnerCenterReplies as replies, startFakePartnerCenter, type FakePartnerCenter } from '../fakes/partner-center.js';
+import { partnerCenterReplies as replies, startFakePartnerCenter, type FakePartnerCenter, fakePartnerCenterClient } from '../fakes/partner-center.js';
 import { createPartner, ensureDemoData, type TestPartner } from '../commerce/factories.js';
 import { testDb } from '../support/db.js';
 
@@ -75,13 +74,7 @@ describe('services/partner-center/backend (purchase and orders)', () => {
   };
 
   function backend(opts: { maxRetries?: number; now?: () => Date } = {}): PartnerCenterCommerceBackend {
-    const http = new PartnerCenterHttp({
-      baseUrl: fake.url,
-      tokens: { accessToken: () => Promise.resolve('test-access-token') },
-      timeoutMs: 2_000,
-      sleep: () => Promise.resolve(),
-      ...(opts.maxRetries === undefined ? {} : { maxRetries: opts.maxRetries }),
-    });
+    const http = fakePartnerCenterClient(fake, { timeoutMs: 2_000, ...(opts.maxRetries === undefined ? {} : { maxRetries: opts.maxRetries }) });
     return new PartnerCenterCommerceBackend({ http, db, partnerId: partner.partnerId, tables: new EmbeddedCommerceBackend(db), catalog, ...(opts.now ? { now: opts.now } : {}) });
   }
 

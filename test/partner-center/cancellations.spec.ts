@@ -17,6 +17,7 @@ import {
   type FakePartnerCenter,
   type PartnerCenterOrderJson,
   type PartnerCenterReply,
+  fakePartnerCenterClient,
 } from '../fakes/partner-center.js';
 import { testDb } from '../support/db.js';
 import { createPartner, type TestPartner } from '../support/factories.js';
@@ -62,14 +63,7 @@ describe('services/partner-center/cancellations', () => {
   });
 
   function client(overrides: Partial<PartnerCenterHttpOptions> = {}): PartnerCenterHttp {
-    return new PartnerCenterHttp({
-      baseUrl: fake.url,
-      tokens: { accessToken: () => Promise.resolve('test-access-token') },
-      timeoutMs: 5_000,
-      // Retries wait for nothing: the test is about what is repeated, not when.
-      sleep: () => Promise.resolve(),
-      ...overrides,
-    });
+    return fakePartnerCenterClient(fake, overrides);
   }
 
   function service(http = client()): PartnerCenterCancellations {

@@ -25,7 +25,7 @@ import { PartnerCenterHttp } from '../../services/partner-center/http.js';
 import type { RefreshTokenStore } from '../../services/partner-center/token-store.js';
 import { FAKE_APP_ID, FAKE_APP_SECRET, FAKE_PARTNER_TENANT_ID, startFakeEntra, type FakeEntra } from '../fakes/entra-token.js';
 import type { FakeProductSeed, FakeSkuSeed } from '../fakes/partner-center-catalog.js';
-import { partnerCenterReplies as replies, startFakePartnerCenter, type FakePartnerCenter } from '../fakes/partner-center.js';
+import { partnerCenterReplies as replies, startFakePartnerCenter, type FakePartnerCenter, fakePartnerCenterClient } from '../fakes/partner-center.js';
 import { testDb } from '../support/db.js';
 
 const PC_TOKEN = 'partner-center-access-token';
@@ -85,14 +85,7 @@ describe('services/partner-center/catalog', () => {
   }
 
   function service(overrides: Partial<PartnerCenterCatalogOptions> = {}): PartnerCenterCatalog {
-    const http = new PartnerCenterHttp({
-      baseUrl: fake.url,
-      tokens: { accessToken: () => Promise.resolve(PC_TOKEN) },
-      timeoutMs: 5_000,
-      fetch: countingFetch(),
-      // Retries wait for nothing: the test is about what is repeated, not when.
-      sleep: () => Promise.resolve(),
-    });
+    const http = fakePartnerCenterClient(fake, { tokens: { accessToken: () => Promise.resolve(PC_TOKEN) }, fetch: countingFetch() });
     const sink = new Writable({
       write(chunk: Buffer, _e, cb) {
         logLines.push(chunk.toString());

@@ -1,8 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { Db } from '../../services/db/pool.js';
 import { PartnerCenterCustomers, type PartnerCenterCustomersOptions } from '../../services/partner-center/customers.js';
-import { PartnerCenterHttp } from '../../services/partner-center/http.js';
-import { startFakePartnerCenter, type FakePartnerCenter } from '../fakes/partner-center.js';
+import { startFakePartnerCenter, type FakePartnerCenter, fakePartnerCenterClient } from '../fakes/partner-center.js';
 import { testDb } from '../support/db.js';
 import { createPartner, type TestPartner } from '../support/factories.js';
 
@@ -29,12 +28,7 @@ describe('services/partner-center/customers: the customer cache (customerTtlMs)'
   });
 
   function service(overrides: Partial<PartnerCenterCustomersOptions> = {}): PartnerCenterCustomers {
-    const http = new PartnerCenterHttp({
-      baseUrl: fake.url,
-      tokens: { accessToken: () => Promise.resolve('test-access-token') },
-      timeoutMs: 5_000,
-      sleep: () => Promise.resolve(),
-    });
+    const http = fakePartnerCenterClient(fake);
     return new PartnerCenterCustomers({ http, db, partnerId: partner.id, now: () => clock, customerTtlMs: 15 * MINUTE, ...overrides });
   }
 

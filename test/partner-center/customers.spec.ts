@@ -6,8 +6,7 @@ import { createLogger, withCorrelation } from '../../services/logger.js';
 import { guidFrom } from '../../services/partner-center/correlation.js';
 import { BILLING_PROFILE_CONCURRENCY, PartnerCenterCustomers, type PartnerCenterCustomersOptions } from '../../services/partner-center/customers.js';
 import { PartnerCenterError } from '../../services/partner-center/errors.js';
-import { PartnerCenterHttp } from '../../services/partner-center/http.js';
-import { partnerCenterReplies as replies, startFakePartnerCenter, type FakePartnerCenter } from '../fakes/partner-center.js';
+import { partnerCenterReplies as replies, startFakePartnerCenter, type FakePartnerCenter, fakePartnerCenterClient } from '../fakes/partner-center.js';
 import { testDb } from '../support/db.js';
 import { createPartner, type TestPartner } from '../support/factories.js';
 
@@ -59,14 +58,7 @@ describe('services/partner-center/customers', () => {
   }
 
   function service(overrides: Partial<PartnerCenterCustomersOptions> = {}): PartnerCenterCustomers {
-    const http = new PartnerCenterHttp({
-      baseUrl: fake.url,
-      tokens: { accessToken: () => Promise.resolve('test-access-token') },
-      timeoutMs: 5_000,
-      fetch: countingFetch(),
-      // Retries wait for nothing: the test is about what is repeated, not when.
-      sleep: () => Promise.resolve(),
-    });
+    const http = fakePartnerCenterClient(fake, { fetch: countingFetch() });
     const sink = new Writable({
       write(chunk: Buffer, _e, cb) {
         logLines.push(chunk.toString());
